@@ -1,0 +1,35 @@
+# One command to run the app, one to run the tests. Both set everything up first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench screenshots setup sysdeps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+sysdeps:
+	@bash packaging/system-deps.sh
+
+setup: sysdeps $(STAMP)
+
+# The desktop app on a demo vault in ./.home (no Ollama needed). Without a display it
+# says how to use `serve` and `ask` instead.
+run: setup
+	HEALTHINSIGHT_HOME=$${HEALTHINSIGHT_HOME:-$(CURDIR)/.home} $(BIN)/healthinsight demo --open
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	for b in tests/perf/*.py; do $(BIN)/python $$b; done
+
+clean:
+	rm -rf $(VENV) .home

@@ -1,0 +1,57 @@
+"""All configuration, read once from the environment. No other module reads os.environ.
+
+Variables are HEALTHINSIGHT_<FIELD> (e.g. HEALTHINSIGHT_HOME, HEALTHINSIGHT_PASSPHRASE,
+HEALTHINSIGHT_API_PORT); OLLAMA_HOST is honoured as the Ollama client does.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path(platformdirs.user_data_dir("HealthInsight", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HEALTHINSIGHT_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    passphrase: SecretStr | None = None
+    new_passphrase: SecretStr | None = None  # for `vault passphrase` run headless
+
+    llm_engine: Literal["auto", "ollama", "offline"] = "auto"
+    ollama_host: str = Field(
+        default="http://127.0.0.1:11434",
+        validation_alias=AliasChoices("HEALTHINSIGHT_OLLAMA_HOST", "OLLAMA_HOST"),
+    )
+    ollama_model: str = "llama3.1:8b"
+    ollama_timeout_seconds: float = 60.0
+    specialist_timeout_seconds: float = 90.0
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8765
+    access_token_minutes: int = 60
+    refresh_token_days: int = 30
+
+    # Rate limits: requests per window, per user (clinic API: per organization).
+    rate_auth: tuple[int, int] = (5, 15 * 60)
+    rate_queries: tuple[int, int] = (20, 60 * 60)
+    rate_import: tuple[int, int] = (5, 60 * 60)
+    rate_general: tuple[int, int] = (100, 60)
+    rate_clinic: tuple[int, int] = (1000, 60 * 60)
+
+    login_lock_after: int = 5
+    login_lock_minutes: int = 15
+    max_import_bytes: int = 4 * 1024**3  # uncompressed bytes one import may expand to
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

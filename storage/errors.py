@@ -1,0 +1,33 @@
+"""One small exception tree, so every layer above can show storage errors one way."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of everything storage raises on purpose."""
+
+
+class VaultNotFound(StorageError):
+    """There is no vault in the folder asked for."""
+
+
+class VaultExists(StorageError):
+    """`vault init` on a folder that already holds a vault."""
+
+
+class VaultKeyError(StorageError):
+    """The key is missing or wrong (bad passphrase, lost keyring entry)."""
+
+
+class EncryptionUnavailable(StorageError):
+    """DuckDB's encryption extension cannot be loaded; we never fall back to plaintext."""
+
+
+class IngestError(StorageError):
+    """A file was rejected whole. Says which file, where in it and why."""
+
+    def __init__(self, file: str, position: str, reason: str) -> None:
+        super().__init__(f"{file}: {position}: {reason}")
+        self.file = file
+        self.position = position
+        self.reason = reason

@@ -1,0 +1,119 @@
+"""Where the vault's 256-bit key lives.
+
+The key is random and never derived from a passphrase directly: the passphrase only
+wraps it. That is why changing the passphrase rewrites a small key file and never the
+database. With a real OS keyring the key sits there instead and no passphrase is asked.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+import keyring.backend
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from storage.errors import VaultKeyError
+
+KEY_FILE = "vault.key"
+KEYRING_SERVICE = "HealthInsight"
+KEY_BYTES = 32
+# scrypt cost: about 0.1 s and 64 MiB on a laptop, well above OWASP's minimum (2**17, 8, 1).
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+
+
+def new_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def usable_keyring() -> keyring.backend.KeyringBackend | None:
+    """The OS keyring if it is a real one; never the plain-text or fail backends."""
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}".lower()
+    if getattr(backend, "priority", 0) < 1 or "plaintext" in name or ".fail." in name:
+        return None
+    return backend
+
+
+@dataclass(frozen=True)
+class KeyringStore:
+    """The key in the OS keyring, under the vault's own id."""
+
+    vault_id: str
+    backend: keyring.backend.KeyringBackend
+    kind: str = "keyring"
+
+    def save(self, key: bytes) -> None:
+        self.backend.set_password(KEYRING_SERVICE, self.vault_id, key.hex())
+
+    def load(self) -> bytes:
+        stored = self.backend.get_password(KEYRING_SERVICE, self.vault_id)
+        if stored is None:
+            raise VaultKeyError("the vault's key is missing from the OS keyring")
+        return bytes.fromhex(stored)
+
+
+@dataclass(frozen=True)
+class PassphraseStore:
+    """The key wrapped with scrypt + AES-GCM in `vault.key` beside the database."""
+
+    path: Path
+    kind: str = "passphrase"
+    # Tests lower the cost; the file records it, so reading never needs to know.
+    scrypt_n: int = SCRYPT_N
+
+    def save(self, key: bytes, passphrase: str) -> None:
+        salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+        wrapping = _derive(passphrase, salt, self.scrypt_n)
+        wrapped = AESGCM(wrapping).encrypt(nonce, key, b"healthinsight-vault-key")
+        doc = {
+            "version": 1,
+            "kdf": {"name": "scrypt", "n": self.scrypt_n, "r": SCRYPT_R, "p": SCRYPT_P,
+                    "salt": _b64(salt)},
+            "cipher": "AES-256-GCM",
+            "nonce": _b64(nonce),
+            "wrapped_key": _b64(wrapped),
+        }
+        # Write then rename so a crash never leaves half a key file behind.
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(doc, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, self.path)
+
+    def load(self, passphrase: str) -> bytes:
+        if not self.path.exists():
+            raise VaultKeyError(f"the key file {self.path} is missing")
+        try:
+            doc = json.loads(self.path.read_text())
+            kdf = doc["kdf"]
+            derived = _derive(passphrase, _unb64(kdf["salt"]), kdf["n"], kdf["r"], kdf["p"])
+            return AESGCM(derived).decrypt(
+                _unb64(doc["nonce"]), _unb64(doc["wrapped_key"]), b"healthinsight-vault-key"
+            )
+        except InvalidTag:
+            raise VaultKeyError("wrong passphrase") from None
+        except (KeyError, ValueError, TypeError) as exc:
+            raise VaultKeyError(f"the key file {self.path} is damaged ({exc})") from None
+
+
+def _derive(passphrase: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT_R,
+            p: int = SCRYPT_P) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)

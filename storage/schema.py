@@ -1,0 +1,440 @@
+"""The vault's tables, declared once with SQLAlchemy Core.
+
+Every table lives in the attached, encrypted `vault` database. Ids are short text
+ids with a type prefix (``pat_...``, ``qry_...``) so they can be handed to the API
+unchanged; bulk tables (observations) use a BIGINT sequence instead because they
+are written a million rows at a time.
+
+DuckDB's ART indexes slow bulk appends and are kept in memory, so uniqueness of
+imported records is enforced by content hash anti-joins in the ingest writer, not
+by UNIQUE constraints.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Double,
+    Integer,
+    MetaData,
+    Sequence,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+TS = DateTime(timezone=True)
+
+
+def _id() -> Column:
+    return Column("id", String, primary_key=True)
+
+
+def _created() -> Column:
+    return Column("created_at", TS, nullable=False)
+
+
+# --- health records -------------------------------------------------------
+
+patients = Table(
+    "patients",
+    metadata,
+    _id(),
+    Column("owner_id", String),  # the user whose records these are; NULL = vault owner
+    Column("identifier_system", String),
+    Column("identifier", String),
+    Column("given_name", String),
+    Column("family_name", String),
+    Column("name", String, nullable=False),
+    Column("birth_date", Date),
+    Column("sex", String),
+    Column("extra", JSON),  # clinic fields: email, phone, address, insurance ...
+    Column("organization_id", String),
+    _created(),
+)
+
+observations_id_seq = Sequence("observations_id_seq")
+
+observations = Table(
+    "observations",
+    metadata,
+    Column("id", BigInteger, observations_id_seq, primary_key=True,
+           server_default=observations_id_seq.next_value()),
+    Column("patient_id", String, nullable=False),
+    Column("category", String, nullable=False),  # laboratory | vital-signs | activity | ...
+    Column("code_system", String),  # http://loinc.org, HealthKit, local
+    Column("code", String),
+    Column("display", String),
+    Column("value", Double),  # canonical numeric value
+    Column("value_text", String),  # non-numeric result
+    Column("comparator", String),  # < <= > >=
+    Column("unit", String),  # canonical UCUM unit
+    Column("original_value", String),
+    Column("original_unit", String),
+    Column("reference_low", Double),  # in the canonical unit
+    Column("reference_high", Double),
+    Column("reference_source", String),  # record | table:<source> | user
+    Column("flag", String),  # low | normal | high | critical | abnormal | indeterminate
+    Column("effective", TS),
+    Column("effective_end", TS),
+    Column("source", String),  # fhir | apple_health | ccda | synthea_csv | insight_json
+    Column("source_name", String),  # device or app that produced it
+    Column("healthkit_type", String),
+    Column("import_id", String),
+    Column("record_id", String),  # id of the record inside its source file
+    Column("content_hash", String, nullable=False),
+)
+
+medications = Table(
+    "medications",
+    metadata,
+    _id(),
+    Column("patient_id", String, nullable=False),
+    Column("code_system", String),
+    Column("code", String),
+    Column("name", String, nullable=False),
+    Column("dosage", String),
+    Column("dose_value", Double),
+    Column("dose_unit", String),
+    Column("form", String),
+    Column("frequency", String),
+    Column("reason", String),
+    Column("status", String),
+    Column("start", TS),
+    Column("stop", TS),
+    Column("source", String),
+    Column("import_id", String),
+    Column("record_id", String),
+    Column("content_hash", String, nullable=False),
+)
+
+conditions = Table(
+    "conditions",
+    metadata,
+    _id(),
+    Column("patient_id", String, nullable=False),
+    Column("code_system", String),
+    Column("code", String),
+    Column("display", String, nullable=False),
+    Column("clinical_status", String),
+    Column("onset", TS),
+    Column("abatement", TS),
+    Column("source", String),
+    Column("import_id", String),
+    Column("record_id", String),
+    Column("content_hash", String, nullable=False),
+)
+
+encounters = Table(
+    "encounters",
+    metadata,
+    _id(),
+    Column("patient_id", String, nullable=False),
+    Column("code_system", String),
+    Column("code", String),
+    Column("display", String),
+    Column("encounter_class", String),
+    Column("start", TS),
+    Column("end", TS),
+    Column("provider", String),
+    Column("reason", String),
+    Column("source", String),
+    Column("import_id", String),
+    Column("record_id", String),
+    Column("content_hash", String, nullable=False),
+)
+
+immunizations = Table(
+    "immunizations",
+    metadata,
+    _id(),
+    Column("patient_id", String, nullable=False),
+    Column("code_system", String),
+    Column("code", String),
+    Column("display", String, nullable=False),
+    Column("occurred", TS),
+    Column("status", String),
+    Column("source", String),
+    Column("import_id", String),
+    Column("record_id", String),
+    Column("content_hash", String, nullable=False),
+)
+
+allergies = Table(
+    "allergies",
+    metadata,
+    _id(),
+    Column("patient_id", String, nullable=False),
+    Column("code_system", String),
+    Column("code", String),
+    Column("display", String, nullable=False),
+    Column("category", String),
+    Column("criticality", String),
+    Column("reaction", String),
+    Column("clinical_status", String),
+    Column("recorded", TS),
+    Column("source", String),
+    Column("import_id", String),
+    Column("record_id", String),
+    Column("content_hash", String, nullable=False),
+)
+
+reference_overrides = Table(
+    "reference_overrides",
+    metadata,
+    Column("patient_id", String, primary_key=True),
+    Column("code", String, primary_key=True),
+    Column("low", Double),
+    Column("high", Double),
+    Column("unit", String),
+    _created(),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    _id(),
+    Column("owner_id", String),
+    Column("status", String, nullable=False),  # processing | completed | failed
+    Column("files", JSON),  # [{name, format, size, sha256, status, error}]
+    Column("summary", JSON),  # the spec's summary plus warnings and errors
+    Column("started_at", TS, nullable=False),
+    Column("completed_at", TS),
+)
+
+# --- questions and answers ------------------------------------------------
+
+conversations = Table(
+    "conversations",
+    metadata,
+    _id(),
+    Column("owner_id", String),
+    Column("patient_id", String),
+    Column("title", String, nullable=False),
+    _created(),
+    Column("updated_at", TS, nullable=False),
+)
+
+queries = Table(
+    "queries",
+    metadata,
+    _id(),
+    Column("owner_id", String),
+    Column("conversation_id", String, nullable=False),
+    Column("patient_id", String),
+    Column("query", Text, nullable=False),
+    Column("status", String, nullable=False),  # processing | completed | failed | cancelled
+    Column("complexity", String),
+    Column("urgent", Boolean),
+    Column("engine", String),
+    Column("result", JSON),  # medical_team, synthesis, visualization summary
+    Column("error", String),
+    Column("started_at", TS, nullable=False),
+    Column("completed_at", TS),
+)
+
+specialist_results = Table(
+    "specialist_results",
+    metadata,
+    _id(),
+    Column("query_id", String, nullable=False),
+    Column("specialist", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("confidence", Double),
+    Column("findings", JSON),
+    Column("narrative", Text),
+    Column("engine", String),
+    _created(),
+)
+
+visualizations = Table(
+    "visualizations",
+    metadata,
+    _id(),
+    Column("owner_id", String),
+    Column("query_id", String, nullable=False),
+    Column("type", String, nullable=False),
+    Column("component", JSON),  # the spec's component description
+    Column("figure", JSON),  # Plotly figure JSON
+    Column("data_points", Integer),
+    _created(),
+)
+
+# --- people, clinic and platform -----------------------------------------
+
+organizations = Table(
+    "organizations",
+    metadata,
+    _id(),
+    Column("name", String, nullable=False),
+    Column("slug", String, nullable=False, unique=True),
+    Column("type", String),
+    Column("details", JSON),  # address, contactInfo, businessHours, timezone ...
+    Column("is_active", Boolean, nullable=False, default=True),
+    _created(),
+    Column("updated_at", TS),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("email", String, nullable=False, unique=True),
+    Column("name", String),
+    Column("password_hash", String),  # argon2id
+    Column("is_owner", Boolean, nullable=False, default=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", TS),
+    Column("is_active", Boolean, nullable=False, default=True),
+    _created(),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("user_id", String, primary_key=True),
+    Column("organization_id", String, primary_key=True),
+    Column("role", String, nullable=False),
+    _created(),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    Column("user_id", String, nullable=False),
+    Column("kind", String, nullable=False),  # refresh | personal
+    Column("family", String),  # refresh-token rotation family
+    Column("expires_at", TS),
+    Column("revoked_at", TS),
+    Column("used_at", TS),
+    _created(),
+)
+
+providers = Table(
+    "providers",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("user_id", String),
+    Column("name", String, nullable=False),
+    Column("email", String),
+    Column("role", String),
+    Column("specialties", JSON),
+    Column("details", JSON),
+    Column("is_active", Boolean, nullable=False, default=True),
+    _created(),
+)
+
+availability = Table(
+    "availability",
+    metadata,
+    _id(),
+    Column("provider_id", String, nullable=False),
+    Column("weekday", Integer, nullable=False),  # 0 = Monday
+    Column("start_time", String, nullable=False),  # HH:MM in the organization's timezone
+    Column("end_time", String, nullable=False),
+    Column("slot_minutes", Integer, nullable=False, default=30),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("user_id", String),
+    Column("name", String, nullable=False),
+    Column("email", String),
+    Column("role", String),
+    Column("details", JSON),
+    _created(),
+)
+
+caregivers = Table(
+    "caregivers",
+    metadata,
+    _id(),
+    Column("organization_id", String),
+    Column("patient_id", String, nullable=False),
+    Column("user_id", String),
+    Column("name", String, nullable=False),
+    Column("relationship", String),
+    Column("permissions", JSON),
+    _created(),
+)
+
+appointments = Table(
+    "appointments",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("patient_id", String, nullable=False),
+    Column("provider_id", String, nullable=False),
+    Column("scheduled_at", TS, nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("appointment_type", String),
+    Column("status", String, nullable=False),
+    Column("reason", String),
+    Column("notes", Text),
+    _created(),
+    Column("updated_at", TS),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    _id(),
+    Column("occurred_at", TS, nullable=False),
+    Column("user_id", String),
+    Column("organization_id", String),
+    Column("action", String, nullable=False),
+    Column("resource_type", String),
+    Column("resource_id", String),
+    Column("details", JSON),
+)
+
+security_events = Table(
+    "security_events",
+    metadata,
+    _id(),
+    Column("occurred_at", TS, nullable=False),
+    Column("kind", String, nullable=False),  # login_failed | account_locked | token_reuse ...
+    Column("user_id", String),
+    Column("details", JSON),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("value", JSON),
+)
+
+faq_entries = Table(
+    "faq_entries",
+    metadata,
+    _id(),
+    Column("organization_id", String),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("category", String),
+    _created(),
+)
+
+# Tables holding imported health records, in the order `vault status` reports them.
+RECORD_TABLES = (
+    patients,
+    observations,
+    medications,
+    conditions,
+    encounters,
+    immunizations,
+    allergies,
+)

@@ -1,0 +1,295 @@
+"""The encrypted vault: one DuckDB database file in a folder of its own.
+
+A process holds one root DuckDB connection with the vault ATTACHed under its key;
+every thread works on its own cursor of that root (DuckDB's model for concurrency),
+and SQLAlchemy gets cursors through ``creator=`` instead of opening its own
+databases. Writes need the httpfs extension (DuckDB's built-in crypto is read-only),
+loaded from the pip package with signature checks on; without it nothing opens.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import duckdb_engine
+import sqlalchemy as sa
+
+from storage import migrations
+from storage.errors import EncryptionUnavailable, VaultExists, VaultKeyError, VaultNotFound
+from storage.keys import KeyringStore, PassphraseStore, new_key, usable_keyring
+
+if TYPE_CHECKING:
+    from storage.repos.audit import AuditRepository
+    from storage.repos.conversations import ConversationRepository
+    from storage.repos.imports import ImportRepository
+    from storage.repos.records import RecordRepository
+    from storage.repos.settings import SettingsRepository
+    from storage.repos.users import UserRepository
+
+DB_FILE = "vault.duckdb"
+META_FILE = "vault.json"
+
+
+@dataclass(frozen=True)
+class VaultInfo:
+    """What `vault status` shows; nothing here is secret."""
+
+    location: Path
+    vault_id: str
+    schema_version: int
+    cipher: str
+    key_storage: str
+    row_counts: dict[str, int]
+
+
+def httpfs_extension_path() -> Path:
+    """The signed httpfs build shipped by the `duckdb-extension-httpfs` wheel."""
+    try:
+        import duckdb_extension_httpfs
+    except ImportError as exc:
+        raise EncryptionUnavailable(
+            "the duckdb-extension-httpfs package is not installed; the vault cannot be "
+            "written encrypted, so it is not opened"
+        ) from exc
+    root = Path(duckdb_extension_httpfs.__file__).parent
+    wanted = root / "extensions" / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"
+    if not wanted.exists():
+        raise EncryptionUnavailable(
+            f"no httpfs extension for DuckDB {duckdb.__version__} in {root}; install "
+            f"duckdb-extension-httpfs=={duckdb.__version__}"
+        )
+    return wanted
+
+
+def _connect(db_path: Path, key: bytes) -> duckdb.DuckDBPyConnection:
+    root = duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_unsigned_extensions": False,
+        },
+    )
+    try:
+        root.execute(f"LOAD '{httpfs_extension_path()}'")
+    except duckdb.Error as exc:
+        root.close()
+        raise EncryptionUnavailable(f"cannot load DuckDB's encryption extension: {exc}") from exc
+    try:
+        root.execute(f"ATTACH '{db_path}' AS vault (ENCRYPTION_KEY '{key.hex()}')")
+    except duckdb.InvalidInputException as exc:
+        root.close()
+        if "encryption key" in str(exc).lower():
+            raise VaultKeyError("wrong key for this vault") from None
+        raise
+    root.execute("USE vault")
+    return root
+
+
+class Vault:
+    """The facade: connection, cursors, SQLAlchemy engine and one repository per area."""
+
+    def __init__(self, home: Path, root: duckdb.DuckDBPyConnection, meta: dict[str, Any]):
+        self.home = home
+        self.meta = meta
+        self._root = root
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._lock = threading.Lock()
+        self.engine = sa.create_engine(
+            "duckdb:///:memory:",
+            creator=self._sqlalchemy_connection,
+            poolclass=sa.pool.QueuePool,
+            pool_size=8,
+            max_overflow=24,
+        )
+        migrations.apply(self)
+
+    # --- opening ---------------------------------------------------------
+
+    @classmethod
+    def create(cls, home: Path, *, passphrase: str | None = None,
+               use_keyring: bool = True, scrypt_n: int | None = None) -> Vault:
+        """A new vault in `home`. Keyring when a real one exists, else the passphrase."""
+        home = Path(home)
+        if (home / DB_FILE).exists() or (home / META_FILE).exists():
+            raise VaultExists(f"{home} already holds a vault")
+        home.mkdir(parents=True, exist_ok=True)
+        meta = {"vault_id": "vlt_" + secrets.token_hex(8),
+                "created_at": datetime.now(UTC).isoformat()}
+        key = new_key()
+        backend = usable_keyring() if use_keyring else None
+        if backend is not None:
+            KeyringStore(meta["vault_id"], backend).save(key)
+            meta["key_storage"] = "keyring"
+        else:
+            if not passphrase:
+                raise VaultKeyError(
+                    "no OS keyring is available: a passphrase is needed "
+                    "(set HEALTHINSIGHT_PASSPHRASE or answer the prompt)"
+                )
+            store = PassphraseStore(home / "vault.key")
+            if scrypt_n:
+                store = PassphraseStore(home / "vault.key", scrypt_n=scrypt_n)
+            store.save(key, passphrase)
+            meta["key_storage"] = "passphrase"
+        (home / META_FILE).write_text(json.dumps(meta, indent=2))
+        return cls(home, _connect(home / DB_FILE, key), meta)
+
+    @classmethod
+    def open(cls, home: Path, *, passphrase: str | None = None) -> Vault:
+        home = Path(home)
+        meta = read_meta(home)
+        key = unlock_key(home, meta, passphrase)
+        return cls(home, _connect(home / DB_FILE, key), meta)
+
+    @property
+    def key_storage(self) -> str:
+        return str(self.meta["key_storage"])
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-wrap the same key: the database file is not touched."""
+        if self.key_storage != "passphrase":
+            raise VaultKeyError("this vault's key is in the OS keyring; it has no passphrase")
+        if not new:
+            raise VaultKeyError("the new passphrase is empty")
+        store = PassphraseStore(self.home / "vault.key")
+        store.save(store.load(old), new)
+
+    # --- connections -----------------------------------------------------
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the vault (created on first use)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._new_cursor()
+            self._local.cursor = cur
+        return cur
+
+    def _new_cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            cur = self._root.cursor()
+            self._cursors.append(cur)
+        cur.execute("USE vault")
+        return cur
+
+    def _sqlalchemy_connection(self) -> duckdb_engine.ConnectionWrapper:
+        return duckdb_engine.ConnectionWrapper(self._new_cursor())
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing on this thread's cursor: commit on success, roll back on error."""
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
+
+    def close(self) -> None:
+        self.engine.dispose()
+        with self._lock:
+            for cur in self._cursors:
+                cur.close()
+            self._cursors.clear()
+            self._root.execute("USE memory")
+            self._root.execute("DETACH vault")
+            self._root.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- what it holds ---------------------------------------------------
+
+    def info(self) -> VaultInfo:
+        from storage.schema import metadata
+
+        cur = self.cursor()
+        cipher = cur.execute(
+            "SELECT cipher FROM duckdb_databases() WHERE database_name = 'vault'"
+        ).fetchone()
+        counts = {
+            name: int(cur.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+            for name in sorted(metadata.tables)
+        }
+        return VaultInfo(
+            location=self.home,
+            vault_id=str(self.meta["vault_id"]),
+            schema_version=migrations.current_version(self),
+            cipher=str(cipher[0]) if cipher and cipher[0] else "none",
+            key_storage=self.key_storage,
+            row_counts=counts,
+        )
+
+    @cached_property
+    def settings(self) -> SettingsRepository:
+        from storage.repos.settings import SettingsRepository
+
+        return SettingsRepository(self)
+
+    @cached_property
+    def records(self) -> RecordRepository:
+        from storage.repos.records import RecordRepository
+
+        return RecordRepository(self)
+
+    @cached_property
+    def imports(self) -> ImportRepository:
+        from storage.repos.imports import ImportRepository
+
+        return ImportRepository(self)
+
+    @cached_property
+    def conversations(self) -> ConversationRepository:
+        from storage.repos.conversations import ConversationRepository
+
+        return ConversationRepository(self)
+
+    @cached_property
+    def users(self) -> UserRepository:
+        from storage.repos.users import UserRepository
+
+        return UserRepository(self)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        from storage.repos.audit import AuditRepository
+
+        return AuditRepository(self)
+
+
+def exists(home: Path) -> bool:
+    return (Path(home) / META_FILE).exists()
+
+
+def read_meta(home: Path) -> dict[str, Any]:
+    meta_path = Path(home) / META_FILE
+    if not meta_path.exists() or not (Path(home) / DB_FILE).exists():
+        raise VaultNotFound(f"no vault in {home} (create one with `healthinsight vault init`)")
+    return dict(json.loads(meta_path.read_text()))
+
+
+def unlock_key(home: Path, meta: dict[str, Any], passphrase: str | None) -> bytes:
+    if meta.get("key_storage") == "keyring":
+        backend = usable_keyring()
+        if backend is None:
+            raise VaultKeyError("this vault's key is in the OS keyring, which is not available")
+        return KeyringStore(str(meta["vault_id"]), backend).load()
+    if not passphrase:
+        raise VaultKeyError("this vault needs its passphrase (HEALTHINSIGHT_PASSPHRASE)")
+    return PassphraseStore(Path(home) / "vault.key").load(passphrase)

@@ -1,0 +1,52 @@
+"""Shared fixtures: real encrypted vaults, built once per session and copied per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from storage.vault import Vault  # noqa: E402
+
+TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
+PASSPHRASE = "correct horse battery staple"
+# Tests wrap keys with a cheap scrypt cost; the product's default is 2**17.
+TEST_SCRYPT_N = 2**12
+
+
+def make_vault(home: Path) -> Vault:
+    return Vault.create(home, passphrase=PASSPHRASE, use_keyring=False, scrypt_n=TEST_SCRYPT_N)
+
+
+@pytest.fixture(scope="session")
+def testdata() -> Path:
+    if not TESTDATA.is_dir():
+        pytest.fail(f"shared test data not found at {TESTDATA}")
+    return TESTDATA
+
+
+@pytest.fixture(scope="session")
+def empty_vault_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("template") / "vault"
+    make_vault(home).close()
+    return home
+
+
+@pytest.fixture
+def vault_home(empty_vault_template: Path, tmp_path: Path) -> Path:
+    """A fresh, closed, empty vault folder (a copy of the session template)."""
+    home = tmp_path / "vault"
+    shutil.copytree(empty_vault_template, home)
+    return home
+
+
+@pytest.fixture
+def vault(vault_home: Path) -> Iterator[Vault]:
+    v = Vault.open(vault_home, passphrase=PASSPHRASE)
+    yield v
+    v.close()
