@@ -42,5 +42,6 @@ def apply(vault: Vault) -> None:
     for number, step in enumerate(STEPS[version:], start=version + 1):
         step(vault)
         with vault.engine.begin() as conn:
-            conn.execute(sa.delete(schema.settings).where(schema.settings.c.key == "schema_version"))
+            version_row = schema.settings.c.key == "schema_version"
+            conn.execute(sa.delete(schema.settings).where(version_row))
             conn.execute(sa.insert(schema.settings).values(key="schema_version", value=number))
