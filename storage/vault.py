@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import sqlalchemy as sa
 
 from storage import migrations
 from storage.errors import EncryptionUnavailable, VaultExists, VaultKeyError, VaultNotFound
-from storage.keys import KeyringStore, PassphraseStore, new_key, usable_keyring
+from storage.keys import SCRYPT_N, KeyringStore, PassphraseStore, new_key, usable_keyring
 
 if TYPE_CHECKING:
     from storage.repos.audit import AuditRepository
@@ -104,7 +105,8 @@ class Vault:
         self.meta = meta
         self._root = root
         self._local = threading.local()
-        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        # Weak, so a finished thread's cursor goes with its thread-local storage.
+        self._cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
         self.engine = sa.create_engine(
             "duckdb:///:memory:",
@@ -129,22 +131,27 @@ class Vault:
                 "created_at": datetime.now(UTC).isoformat()}
         key = new_key()
         backend = usable_keyring() if use_keyring else None
-        if backend is not None:
-            KeyringStore(meta["vault_id"], backend).save(key)
-            meta["key_storage"] = "keyring"
-        else:
-            if not passphrase:
-                raise VaultKeyError(
-                    "no OS keyring is available: a passphrase is needed "
-                    "(set HEALTHINSIGHT_PASSPHRASE or answer the prompt)"
-                )
-            store = PassphraseStore(home / "vault.key")
-            if scrypt_n:
-                store = PassphraseStore(home / "vault.key", scrypt_n=scrypt_n)
-            store.save(key, passphrase)
-            meta["key_storage"] = "passphrase"
-        (home / META_FILE).write_text(json.dumps(meta, indent=2))
-        return cls(home, _connect(home / DB_FILE, key), meta)
+        if backend is None and not passphrase:
+            raise VaultKeyError(
+                "no OS keyring is available: a passphrase is needed "
+                "(set HEALTHINSIGHT_PASSPHRASE or answer the prompt)"
+            )
+        root = _connect(home / DB_FILE, key)  # fails before any key is stored
+        try:
+            if backend is not None:
+                KeyringStore(meta["vault_id"], backend).save(key)
+                meta["key_storage"] = "keyring"
+            else:
+                store = PassphraseStore(home / "vault.key", scrypt_n=scrypt_n or SCRYPT_N)
+                store.save(key, passphrase or "")
+                meta["key_storage"] = "passphrase"
+            (home / META_FILE).write_text(json.dumps(meta, indent=2))
+        except BaseException:
+            root.close()
+            for name in (DB_FILE, DB_FILE + ".wal", "vault.key", META_FILE):
+                (home / name).unlink(missing_ok=True)
+            raise
+        return cls(home, root, meta)
 
     @classmethod
     def open(cls, home: Path, *, passphrase: str | None = None) -> Vault:
@@ -179,7 +186,7 @@ class Vault:
     def _new_cursor(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
             cur = self._root.cursor()
-            self._cursors.append(cur)
+            self._cursors.add(cur)
         cur.execute("USE vault")
         return cur
 
@@ -201,9 +208,8 @@ class Vault:
     def close(self) -> None:
         self.engine.dispose()
         with self._lock:
-            for cur in self._cursors:
+            for cur in list(self._cursors):
                 cur.close()
-            self._cursors.clear()
             self._root.execute("USE memory")
             self._root.execute("DETACH vault")
             self._root.close()

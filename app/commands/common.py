@@ -82,6 +82,8 @@ def run_handler(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
     finally:
         if ctx is not None:
             ctx.close()

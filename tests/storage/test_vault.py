@@ -252,3 +252,17 @@ def test_threads_read_and_write_without_losing_rows(vault: Vault) -> None:
     assert errors == []
     total = vault.cursor().execute("SELECT count(DISTINCT id) FROM patients").fetchone()
     assert total == (per_thread * threads,)
+
+
+def test_no_encryption_extension_means_no_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    from storage import vault as vault_module
+    from storage.errors import EncryptionUnavailable
+
+    fake = tmp_path / "httpfs.duckdb_extension"
+    fake.write_bytes(b"not a signed extension")
+    monkeypatch.setattr(vault_module, "httpfs_extension_path", lambda: fake)
+    with pytest.raises(EncryptionUnavailable, match="encryption extension"):
+        make_vault(tmp_path / "v")
+    assert not (tmp_path / "v" / "vault.duckdb").exists()
+    assert list((tmp_path / "v").iterdir()) == []  # nothing half-made is left behind
