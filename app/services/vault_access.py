@@ -1,0 +1,63 @@
+"""Creating and unlocking the vault for a front end that asks the person (the desktop app).
+
+The CLI reads the passphrase from the environment or the terminal; the desktop app asks
+in a dialog. Both end the same way: the AppContext's settings hold the passphrase and
+`ctx.vault` opens the vault, so every service is built on the one open vault.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr
+
+from app.context import AppContext
+from app.settings import Settings
+from storage.errors import StorageError, VaultKeyError
+from storage.keys import usable_keyring
+from storage.vault import Vault, read_meta
+
+VaultState = Literal["missing", "locked", "ready"]
+
+MIN_PASSPHRASE = 8
+
+
+def vault_state(settings: Settings) -> VaultState:
+    """`missing`: no vault yet; `locked`: it needs a passphrase we do not have; else `ready`."""
+    try:
+        meta = read_meta(settings.home)
+    except StorageError:
+        return "missing"
+    if meta.get("key_storage") == "passphrase" and settings.passphrase is None:
+        return "locked"
+    return "ready"
+
+
+def keyring_available() -> bool:
+    return usable_keyring() is not None
+
+
+def check_new_passphrase(first: str, second: str) -> None:
+    """Raise VaultKeyError with a message for a person when a new passphrase is not usable."""
+    if len(first) < MIN_PASSPHRASE:
+        raise VaultKeyError(f"choose a passphrase of at least {MIN_PASSPHRASE} characters")
+    if first != second:
+        raise VaultKeyError("the two passphrases differ")
+
+
+def create_vault(ctx: AppContext, *, passphrase: str | None, use_keyring: bool) -> None:
+    """A new vault at ctx.settings.home, then opened through the context."""
+    Vault.create(ctx.settings.home, passphrase=passphrase, use_keyring=use_keyring).close()
+    unlock_vault(ctx, None if use_keyring else passphrase)
+
+
+def unlock_vault(ctx: AppContext, passphrase: str | None) -> None:
+    """Open ctx.vault with `passphrase`; a wrong one raises VaultKeyError and changes nothing."""
+    previous = ctx.settings.passphrase
+    if passphrase is not None:
+        ctx.settings.passphrase = SecretStr(passphrase)
+    try:
+        _ = ctx.vault
+    except Exception:
+        ctx.settings.passphrase = previous
+        raise

@@ -1,0 +1,79 @@
+"""The one place the desktop app shows an error.
+
+Errors raised on purpose (storage's StorageError tree, the services' ServiceError tree)
+carry messages written for people and are shown as they are. Anything else is a bug:
+the person gets a generic message, and the log gets the exception's type and where it
+happened, never its message or locals, which may hold patient data.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from app.services.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ServiceError,
+    ValidationFailed,
+)
+from storage.errors import (
+    EncryptionUnavailable,
+    IngestError,
+    StorageError,
+    VaultKeyError,
+    VaultNotFound,
+)
+from ui.qt import QMessageBox, QWidget
+
+log = logging.getLogger(__name__)
+
+GENERIC = ("Something went wrong inside HealthInsight. Your records are safe and "
+           "unchanged; please try again.")
+
+_TITLES: list[tuple[type[BaseException], str]] = [
+    (VaultKeyError, "Cannot unlock the vault"),
+    (VaultNotFound, "No vault here"),
+    (EncryptionUnavailable, "Encryption is not available"),
+    (IngestError, "The file was not imported"),
+    (StorageError, "Vault problem"),
+    (NotFound, "Not found"),
+    (ValidationFailed, "Please check your request"),
+    (PermissionDenied, "Not allowed"),
+    (Conflict, "Already exists"),
+    (RateLimited, "Too many requests"),
+    (ServiceError, "Cannot do that"),
+]
+
+
+def describe(exception: BaseException) -> tuple[str, str]:
+    """(title, message) for a person; a generic message for anything unexpected."""
+    for kind, title in _TITLES:
+        if isinstance(exception, kind):
+            message = getattr(exception, "message", None) or str(exception) or title
+            return title, _capitalised(message)
+    if isinstance(exception, TimeoutError):
+        return "Still working", "This is taking longer than expected; please try again."
+    return "Unexpected error", GENERIC
+
+
+def show_exception(*, parent: QWidget | None, exception: BaseException) -> QMessageBox:
+    """Show `exception` in a window-modal box and return it (open, not exec: never blocks)."""
+    title, message = describe(exception)
+    if message == GENERIC:
+        where = traceback.extract_tb(exception.__traceback__)
+        places = "; ".join(f"{f.filename}:{f.lineno} in {f.name}" for f in where[-5:])
+        log.error("unexpected %s at %s", type(exception).__name__, places or "?")
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning if message != GENERIC else QMessageBox.Icon.Critical)
+    box.setWindowTitle(title)
+    box.setText(message)
+    box.setObjectName("errorBox")
+    box.open()
+    return box
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text

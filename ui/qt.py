@@ -1,0 +1,144 @@
+"""The one Qt shim: every ui module imports Qt names from here, never from PySide6.
+
+One place to pin the binding, to set the process-wide switches QtWebEngine needs before
+the QApplication exists, and to say whether the web view is available at all (the chart
+falls back to a table when it is not).
+"""
+
+from __future__ import annotations
+
+import os
+
+# QtWebEngine's Chromium refuses to start its sandbox as root (containers, CI); the
+# pages it shows are our own local HTML, never remote content.
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+from PySide6.QtCore import (  # noqa: E402
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QRunnable,
+    QSize,
+    Qt,
+    QThread,
+    QThreadPool,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import (  # noqa: E402
+    QAction,
+    QCloseEvent,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+)
+from PySide6.QtWidgets import (  # noqa: E402
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QStatusBar,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+try:  # QtWebEngine is a separate, large part of Qt; the app works without it.
+    from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+
+    HAS_WEBENGINE = True
+except ImportError:  # pragma: no cover - depends on the installed wheels
+    QWebEngineView = QWebEnginePage = QWebEngineProfile = None  # type: ignore[assignment,misc]
+    HAS_WEBENGINE = False
+
+# The web view shares OpenGL contexts with the widgets; Qt wants this set before the
+# QApplication is created (importing this module early is how that happens).
+QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+
+__all__ = [
+    "HAS_WEBENGINE",
+    "QAbstractItemView",
+    "QAction",
+    "QApplication",
+    "QCheckBox",
+    "QCloseEvent",
+    "QColor",
+    "QComboBox",
+    "QCoreApplication",
+    "QDialog",
+    "QDialogButtonBox",
+    "QFileDialog",
+    "QFont",
+    "QFormLayout",
+    "QFrame",
+    "QGroupBox",
+    "QGuiApplication",
+    "QHBoxLayout",
+    "QHeaderView",
+    "QIcon",
+    "QKeySequence",
+    "QLabel",
+    "QLineEdit",
+    "QListWidget",
+    "QListWidgetItem",
+    "QMainWindow",
+    "QMessageBox",
+    "QModelIndex",
+    "QObject",
+    "QPixmap",
+    "QPlainTextEdit",
+    "QProgressBar",
+    "QPushButton",
+    "QRunnable",
+    "QScrollArea",
+    "QShortcut",
+    "QSize",
+    "QSizePolicy",
+    "QSplitter",
+    "QStatusBar",
+    "QTabWidget",
+    "QTableWidget",
+    "QTableWidgetItem",
+    "QThread",
+    "QThreadPool",
+    "QTimer",
+    "QUrl",
+    "QVBoxLayout",
+    "QWebEnginePage",
+    "QWebEngineProfile",
+    "QWebEngineView",
+    "QWidget",
+    "Qt",
+    "Signal",
+    "Slot",
+]
