@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     login_lock_minutes: int = 15
     max_import_bytes: int = 4 * 1024**3  # uncompressed bytes one import may expand to
 
+    # Whether a desktop window can appear: `healthinsight gui` checks these on Linux and
+    # says how to use `serve` and `ask` instead when there is no display.
+    display: str | None = Field(default=None, validation_alias=AliasChoices("DISPLAY"))
+    wayland_display: str | None = Field(
+        default=None, validation_alias=AliasChoices("WAYLAND_DISPLAY"))
+    qt_qpa_platform: str | None = Field(
+        default=None, validation_alias=AliasChoices("QT_QPA_PLATFORM"))
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
