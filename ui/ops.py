@@ -83,11 +83,14 @@ class _Task(QRunnable):
     def run(self) -> None:
         _current.bridge = self._bridge
         try:
-            result = self._fn()
-        except Exception as exc:  # delivered to the UI thread, never swallowed
-            self._bridge.failed.emit(exc)
-        else:
-            self._bridge.succeeded.emit(result)
+            try:
+                result = self._fn()
+            except Exception as exc:  # delivered to the UI thread, never swallowed
+                self._bridge.failed.emit(exc)
+            else:
+                self._bridge.succeeded.emit(result)
+        except RuntimeError:  # the bridge is gone: the app quit while this ran
+            pass
         finally:
             _current.bridge = None
 

@@ -1,0 +1,48 @@
+"""`healthinsight gui`: the desktop app's entry point."""
+
+from __future__ import annotations
+
+import sys
+
+from app.context import AppContext
+from app.settings import Settings
+
+HEADLESS = """healthinsight: there is no display here, so the desktop window cannot open.
+Use the command line instead:
+  healthinsight serve                 the local API on http://127.0.0.1:{port}
+  healthinsight ask "QUESTION"        ask the medical team (add --json for JSON)
+  healthinsight import FILE...        import health records
+(To open the window on a headless machine, run it under Xvfb or set QT_QPA_PLATFORM.)"""
+
+
+def has_display(settings: Settings, platform: str = sys.platform) -> bool:
+    """Linux needs X11 or Wayland (or an explicit Qt platform); other systems always have one."""
+    if not platform.startswith("linux"):
+        return True
+    return bool(settings.display or settings.wayland_display or settings.qt_qpa_platform)
+
+
+def run(ctx: AppContext) -> int:
+    if not has_display(ctx.settings):
+        print(HEADLESS.format(port=ctx.settings.api_port), file=sys.stderr)
+        return 1
+    from ui import ops, resources
+    from ui.main_window import MainWindow
+    from ui.qt import QApplication
+    from ui.startup import open_vault
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "healthinsight"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("HealthInsight")
+    app.setApplicationDisplayName("HealthInsight")
+    app.setDesktopFileName("healthinsight")
+    resources.apply(app)
+    if not open_vault(ctx):
+        return 1
+    window = MainWindow(ctx)
+    window.show()
+    try:
+        return int(app.exec())
+    finally:
+        window.close()
+        ops.shutdown()

@@ -1,0 +1,188 @@
+"""One answer from the team: urgent banner, summary, key findings, chart, advice.
+
+Fed with the QueryService's `get()` dict (the spec's GET /queries/:id data plus
+`engine` and `urgent`) and the Plotly figure of its visualization, if any.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ui.qt import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from ui.views.chart import ChartView
+
+URGENT_TEXT = ("This may be an emergency. If you have chest pain, trouble breathing, "
+               "signs of a stroke, severe bleeding or thoughts of harming yourself, call "
+               "your local emergency number (911, 112, 999) or go to the nearest emergency "
+               "department now.")
+
+FINDING_COLUMNS = ["Metric", "Latest", "Unit", "Trend", "Change", "First", "Last", "Readings"]
+
+
+def _number(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
+    return str(value)
+
+
+def _percent(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{float(value):+.1f}%"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _bullets(items: list[Any]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(str(i))}</li>" for i in items) + "</ul>"
+
+
+def finding_cells(finding: dict[str, Any]) -> list[str]:
+    """One key finding as the table's text cells (also what tests compare with)."""
+    return [
+        str(finding.get("metric") or finding.get("code") or ""),
+        _number(finding.get("current_value")),
+        str(finding.get("unit") or ""),
+        str(finding.get("trend") or ""),
+        _percent(finding.get("change_percentage")),
+        str(finding.get("first_date") or "")[:10],
+        str(finding.get("last_date") or "")[:10],
+        _number(finding.get("n")),
+    ]
+
+
+def _label(name: str, *, rich: bool = False) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class AnswerView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.result: dict[str, Any] | None = None
+        self.title = _label("answerTitle")
+        self.urgent_banner = _label("urgentBanner")
+        self.urgent_banner.setText(URGENT_TEXT)
+        self.meta = _label("answerMeta")
+        self.summary = _label("summary")
+        self.findings_title = _label("sectionTitle")
+        self.findings_title.setText("Key findings")
+        self.findings = QTableWidget(0, len(FINDING_COLUMNS))
+        self.findings.setHorizontalHeaderLabels(FINDING_COLUMNS)
+        self.findings.verticalHeader().hide()
+        self.findings.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.findings.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.findings.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch)
+        self.chart = ChartView()
+        self.recommendations = _label("recommendations", rich=True)
+        self.concerns = _label("concerns", rich=True)
+        self.error = _label("errorText")
+        self.disclaimer = _label("disclaimer")
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        for widget in (self.title, self.urgent_banner, self.meta, self.error, self.summary,
+                       self.findings_title, self.findings, self.chart, self.recommendations,
+                       self.concerns, self.disclaimer):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self.clear()
+
+    def clear(self) -> None:
+        self.result = None
+        for widget in (self.urgent_banner, self.meta, self.error, self.summary,
+                       self.findings_title, self.findings, self.chart, self.recommendations,
+                       self.concerns, self.disclaimer):
+            widget.hide()
+        self.title.setText("Ask the team a question about your records")
+
+    def show_question(self, question: str) -> None:
+        """A new question was sent: show it while the team works."""
+        self.clear()
+        self.title.setText(question)
+
+    def show_answer(self, result: dict[str, Any], figure: dict[str, Any] | None) -> None:
+        self.result = result
+        synthesis = result.get("synthesis") or {}
+        self.title.setText(str(result.get("query") or ""))
+        self.urgent_banner.setVisible(bool(result.get("urgent")))
+        self.meta.setText(self._meta_line(result, synthesis))
+        self.meta.show()
+        failed = result.get("status") not in (None, "completed")
+        self.error.setVisible(failed)
+        if failed:
+            self.error.setText(f"The team could not finish this answer ({result.get('status')}). "
+                               + str(result.get("error") or ""))
+        self.summary.setText(str(synthesis.get("summary") or ""))
+        self.summary.setVisible(bool(synthesis.get("summary")))
+        self._fill_findings(list(synthesis.get("key_findings") or []))
+        self.chart.show_figure(figure)
+        self._fill_list(self.recommendations, "Recommendations",
+                        list(synthesis.get("recommendations") or []))
+        self._fill_list(self.concerns, "Concerns", list(synthesis.get("concerns") or []))
+        note = synthesis.get("disclaimer") or synthesis.get("note")
+        self.disclaimer.setText(str(note or ""))
+        self.disclaimer.setVisible(bool(note))
+
+    @staticmethod
+    def _meta_line(result: dict[str, Any], synthesis: dict[str, Any]) -> str:
+        parts = []
+        if result.get("complexity"):
+            parts.append(f"{str(result['complexity']).capitalize()} question")
+        team = (result.get("medical_team") or {}).get("specialists") or []
+        names = [str(s.get("name") or s.get("type")) for s in team]
+        if names:
+            parts.append("answered by Dr. Vitality with " + ", ".join(names))
+        if synthesis.get("confidence") is not None:
+            parts.append(f"confidence {float(synthesis['confidence']):.0%}")
+        if result.get("engine"):
+            parts.append(f"engine: {result['engine']}")
+        return " · ".join(parts)
+
+    def _fill_findings(self, findings: list[dict[str, Any]]) -> None:
+        self.findings.setRowCount(len(findings))
+        for row, finding in enumerate(findings):
+            for col, text in enumerate(finding_cells(finding)):
+                item = QTableWidgetItem(text)
+                if col in (1, 4, 7):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                self.findings.setItem(row, col, item)
+        self.findings.resizeColumnsToContents()
+        self.findings.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch)
+        height = (self.findings.horizontalHeader().height() + 4
+                  + sum(self.findings.rowHeight(r) for r in range(len(findings))))
+        self.findings.setFixedHeight(min(height, 320))
+        self.findings.setVisible(bool(findings))
+        self.findings_title.setVisible(bool(findings))
+
+    @staticmethod
+    def _fill_list(label: QLabel, title: str, items: list[Any]) -> None:
+        label.setText(f"<b>{title}</b>" + _bullets(items))
+        label.setVisible(bool(items))
+
+    def finding_rows(self) -> list[list[str]]:
+        """The key findings table as shown, row by row."""
+        return [
+            [self.findings.item(r, c).text() for c in range(self.findings.columnCount())]
+            for r in range(self.findings.rowCount())
+        ]

@@ -1,0 +1,220 @@
+""""Ask the team": the question box, the team's live progress, and the answer.
+
+Submitting and waiting happen in ops (never on the Qt thread); progress comes from
+the event bus through the BusBridge; the finished answer is fetched with
+`queries.wait` so it shows even if an event was missed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.context import AppContext
+from ui import ops
+from ui.ops import Op
+from ui.qt import (
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QShortcut,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.views.answer import AnswerView
+from ui.views.progress import ProgressPanel
+
+WAIT_STEP_SECONDS = 0.5
+Answer = tuple[dict[str, Any], dict[str, Any] | None]
+
+
+def wait_for_answer(ctx: AppContext, query_id: str) -> Answer:
+    """Runs in an op: the finished query and its chart figure (None when it has none)."""
+    while True:
+        try:
+            result = ctx.queries.wait(query_id, WAIT_STEP_SECONDS)
+        except TimeoutError:
+            result = None
+        if result is not None and result.get("status") != "processing":
+            break
+        if ops.stopping():
+            ctx.queries.cancel(query_id)
+            raise TimeoutError("the app is closing")
+    return result, figure_for(ctx, result)
+
+
+def load_answer(ctx: AppContext, query_id: str) -> Answer:
+    result = ctx.queries.get(query_id, owner_id=None)
+    if result is None:
+        from app.services.errors import NotFound
+
+        raise NotFound("this answer is no longer in the vault")
+    return result, figure_for(ctx, result)
+
+
+def figure_for(ctx: AppContext, result: dict[str, Any]) -> dict[str, Any] | None:
+    viz = result.get("visualization") or {}
+    viz_id = viz.get("component_id") or viz.get("id")
+    if not viz_id:
+        return None
+    found = ctx.queries.get_visualization(viz_id, owner_id=None)
+    return (found or {}).get("figure")
+
+
+class AskView(QWidget):
+    conversation_changed = Signal(str)  # a question started or continued this conversation
+    answered = Signal(dict)  # a finished query (the status bar shows its engine)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self.conversation_id: str | None = None
+        self.patient_id: str | None = None
+        self.query_id: str | None = None
+
+        self.history = QListWidget()
+        self.history.setMaximumHeight(120)
+        self.history.itemClicked.connect(self._history_clicked)
+        self.history.hide()
+        self.progress = ProgressPanel()
+        self.progress.hide()
+        self.answer = AnswerView()
+
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.addWidget(self.progress)
+        page_layout.addWidget(self.answer)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(page)
+
+        self.question = QPlainTextEdit()
+        self.question.setPlaceholderText(
+            "Ask about your records, e.g. What's my cholesterol trend over the last "
+            "15 years?   (Ctrl+Enter to ask)")
+        self.question.setFixedHeight(72)
+        self.ask_button = QPushButton("Ask the team")
+        self.ask_button.setObjectName("primary")
+        self.ask_button.clicked.connect(self.ask)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self.question, activated=self.ask)
+        row = QHBoxLayout()
+        row.addWidget(self.question, 1)
+        row.addWidget(self.ask_button, 0, Qt.AlignmentFlag.AlignBottom)
+        self.status = QLabel()
+        self.status.setObjectName("hint")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.history)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(row)
+
+    # --- asking -------------------------------------------------------------
+
+    def ask(self) -> None:
+        text = self.question.toPlainText().strip()
+        if not text or self.query_id is not None:
+            return
+        self._set_busy(True)
+        self.answer.show_question(text)
+        self.progress.reset()
+        self.progress.show()
+        ctx, conversation, patient = self._ctx, self.conversation_id, self.patient_id
+        offline = ctx.settings.llm_engine == "offline"
+        (
+            Op(lambda: ctx.queries.submit(text, conversation_id=conversation,
+                                          patient_id=patient, offline=offline), parent=self)
+            .success(self._submitted)
+            .failure(self._failed)
+            .run_in_background()
+        )
+
+    def _submitted(self, submitted: dict[str, Any]) -> None:
+        self.query_id = str(submitted["query_id"])
+        self.question.clear()
+        if submitted.get("conversation_id") != self.conversation_id:
+            self.conversation_id = submitted.get("conversation_id")
+        if self.conversation_id:
+            self.conversation_changed.emit(self.conversation_id)
+        ctx, query_id = self._ctx, self.query_id
+        (
+            Op(lambda: wait_for_answer(ctx, query_id), parent=self)
+            .success(self._finished)
+            .failure(self._failed)
+            .run_in_background()
+        )
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        if self.query_id is not None and event.get("query_id") == self.query_id:
+            self.progress.handle(event)
+
+    def _finished(self, answer: Answer) -> None:
+        result, figure = answer
+        self._set_busy(False)
+        self.query_id = None
+        self.progress.hide()
+        self.answer.show_answer(result, figure)
+        self._add_history(result.get("query_id"), str(result.get("query") or ""))
+        self.answered.emit(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        from ui.errors import show_exception
+
+        self._set_busy(False)
+        self.query_id = None
+        self.progress.hide()
+        show_exception(parent=self, exception=exc)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.ask_button.setEnabled(not busy)
+        self.status.setText("The team is working on your question…" if busy else "")
+
+    # --- conversations ------------------------------------------------------
+
+    def new_conversation(self) -> None:
+        self.conversation_id = None
+        self.history.clear()
+        self.history.hide()
+        self.answer.clear()
+        self.question.setFocus()
+
+    def open_conversation(self, conversation: dict[str, Any]) -> None:
+        """Show a stored conversation: its questions, and the answer to the last one."""
+        self.conversation_id = str(conversation["id"])
+        self.history.clear()
+        queries = list(conversation.get("queries") or [])
+        for query in queries:
+            self._add_history(query.get("query_id"), str(query.get("query") or ""))
+        if queries and queries[-1].get("query_id"):
+            self.show_stored(str(queries[-1]["query_id"]))
+        else:
+            self.answer.clear()
+
+    def show_stored(self, query_id: str) -> None:
+        ctx = self._ctx
+        (
+            Op(lambda: load_answer(ctx, query_id), parent=self)
+            .success(lambda answer: self.answer.show_answer(*answer))
+            .run_in_background()
+        )
+
+    def _add_history(self, query_id: Any, text: str) -> None:
+        if not query_id:
+            return
+        for row in range(self.history.count()):
+            if self.history.item(row).data(Qt.ItemDataRole.UserRole) == query_id:
+                return
+        item = QListWidgetItem(text)
+        item.setData(Qt.ItemDataRole.UserRole, query_id)
+        self.history.addItem(item)
+        self.history.setVisible(self.history.count() > 1)
+
+    def _history_clicked(self, item: QListWidgetItem) -> None:
+        self.show_stored(str(item.data(Qt.ItemDataRole.UserRole)))
