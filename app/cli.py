@@ -17,6 +17,7 @@ from app.commands.common import run_handler
 COMMAND_MODULES = [
     "app.commands.gui",
     "app.commands.vault",
+    "app.commands.records",
     "app.commands.demo",
 ]
 

@@ -1,0 +1,75 @@
+"""One import unit, one transaction: parse, stage, write, or leave the vault untouched.
+
+The app layer plans units (detect.plan), then calls :func:`import_unit` for each and
+:func:`summarize` once. Limits such as the most bytes a unit may expand to are passed
+in (storage does not read the app's settings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from storage.errors import IngestError
+from storage.ingest import fhir
+from storage.ingest.detect import Unit
+from storage.ingest.writer import Writer
+
+if TYPE_CHECKING:
+    from storage.vault import Vault
+
+SOURCES = {"fhir_json": "fhir", "fhir_ndjson": "fhir", "apple_zip": "apple_health",
+           "apple_xml": "apple_health", "ccda": "ccda", "synthea_csv": "synthea_csv",
+           "insight_json": "insight_json"}
+
+
+@dataclass
+class Limits:
+    max_bytes: int = 4 * 1024**3  # uncompressed bytes one unit may read or expand to
+
+
+@dataclass
+class UnitResult:
+    records_read: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _parse(unit: Unit, w: Writer, limits: Limits) -> None:
+    if unit.size > limits.max_bytes:
+        raise IngestError(unit.label, "byte 0", f"larger than the import limit of "
+                          f"{limits.max_bytes} bytes")
+    kind = unit.format
+    if kind == "fhir_json":
+        path = unit.paths[0]
+        data = fhir.load_json(path)
+        w.bytes_done += unit.size
+        fhir.import_json(w, data, unit.label)
+    elif kind == "fhir_ndjson":
+        fhir.import_ndjson(w, unit.paths)
+    elif kind in PARSERS:
+        PARSERS[kind](unit, w, limits)
+    else:
+        raise IngestError(unit.label, "byte 0", "not a health record format this app reads "
+                          "(FHIR JSON/NDJSON, Apple Health, C-CDA, Synthea CSV, insight JSON)")
+
+
+# Further formats register here (format -> parse function), see their modules.
+PARSERS: dict[str, Callable[[Unit, Writer, Limits], None]] = {}
+
+
+def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | None,
+                limits: Limits | None = None,
+                on_progress: Callable[[int, int], None] | None = None) -> UnitResult:
+    """Import one unit in one transaction; raises IngestError (vault unchanged) on bad input."""
+    limits = limits or Limits()
+    with vault.transaction() as cur:
+        w = Writer(cur, owner_id=owner_id, import_id=import_id,
+                   source=SOURCES.get(unit.format or "", "unknown"), file_label=unit.label,
+                   on_progress=on_progress)
+        try:
+            _parse(unit, w, limits)
+            w.flush()
+        finally:
+            w.close()
+    return UnitResult(w.read, w.warnings)

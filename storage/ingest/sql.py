@@ -1,0 +1,151 @@
+"""The SQL that turns a staged batch (registered as ``hi_stage``) into vault rows.
+
+Observations are normalized here, in bulk: the unit is spelled as UCUM (``hi_alias``),
+converted to the code's canonical unit (``hi_conv``), given the record's own reference
+range or else the resources/ table's (``hi_ranges``, only when the units agree), and a
+flag is computed when the record carries none. A numeric value whose unit cannot be
+reconciled with the code's canonical unit keeps its original unit and, with no range
+of its own, is flagged ``indeterminate``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from types import ModuleType
+
+import pyarrow as pa
+
+from storage.ingest.normalize import flag_sql
+from storage.ingest.tables import OBSERVATION_HASH, TableSpec
+
+
+def ts(col: str) -> str:
+    """A staged ISO string as TIMESTAMPTZ (bare dates are midnight UTC)."""
+    return (f"TRY_CAST(CASE WHEN length({col}) = 10 THEN {col} || 'T00:00:00+00:00' "
+            f"ELSE {col} END AS TIMESTAMPTZ)")
+
+
+def offset_minutes(col: str) -> str:
+    sign = f"substr({col}, -6, 1)"
+    return (f"CASE WHEN length({col}) <= 10 THEN NULL WHEN {col} LIKE '%Z' THEN 0 "
+            f"WHEN {sign} IN ('+', '-') THEN (CASE WHEN {sign} = '-' THEN -1 ELSE 1 END) * "
+            f"(TRY_CAST(substr({col}, -5, 2) AS INTEGER) * 60 "
+            f"+ TRY_CAST(substr({col}, -2, 2) AS INTEGER)) END")
+
+
+def _hash(fields: tuple[str, ...], times: tuple[str, ...]) -> str:
+    parts = ["patient"] + [
+        f"coalesce(CAST(epoch_us({ts(chr(34) + f + chr(34))}) AS VARCHAR), '')" if f in times
+        else f'coalesce(CAST("{f}" AS VARCHAR), \'\')' for f in fields
+    ]
+    return f"md5(concat_ws('|', {', '.join(parts)}))"
+
+
+def bad_time_query(field: str) -> str:
+    return (f'SELECT pos, "{field}" FROM hi_stage WHERE "{field}" IS NOT NULL '
+            f'AND {ts(chr(34) + field + chr(34))} IS NULL ORDER BY pos LIMIT 1')
+
+
+def _q(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@lru_cache(maxsize=1)
+def _lookups(units: ModuleType) -> dict[str, pa.Table]:
+    aliases = units.alias_rows()
+    conv = units.conversion_rows()
+    canon = units.canonical_rows()
+    ranges = units.load_resource("reference_ranges.json")["ranges"]
+    return {
+        "hi_alias": pa.table({"raw": [a for a, _ in aliases], "ucum": [u for _, u in aliases]}),
+        "hi_conv": pa.table({"code": [r[0] for r in conv], "unit": [r[1] for r in conv],
+                             "canonical": [r[2] for r in conv],
+                             "factor": pa.array([r[3] for r in conv], pa.float64()),
+                             "off": pa.array([r[4] for r in conv], pa.float64())}),
+        "hi_canon": pa.table({"code": [c for c, _ in canon]}),
+        "hi_ranges": pa.table({
+            "code": list(ranges), "unit": [r["unit"] for r in ranges.values()],
+            **{k: pa.array([r.get(k) for r in ranges.values()], pa.float64())
+               for k in ("low", "high", "critical_low", "critical_high")},
+            "source": [r["source"] for r in ranges.values()],
+        }),
+    }
+
+
+def lookup_tables(units: ModuleType) -> dict[str, pa.Table]:
+    return _lookups(units)
+
+
+OBSERVATION_COLUMNS = (
+    "patient_id", "category", "code_system", "code", "display", "value", "value_text",
+    "comparator", "unit", "original_value", "original_unit", "reference_low", "reference_high",
+    "reference_source", "flag", "effective", "effective_end", "utc_offset", "source",
+    "source_name", "healthkit_type", "import_id", "record_id", "content_hash",
+)
+
+
+def observations_insert(source: str, import_id: str) -> str:
+    times = ("effective", "effective_end")
+    own_range = "(ref_low IS NOT NULL OR ref_high IS NOT NULL)"
+    table_range = "(t_unit IS NOT NULL AND t_unit = unit_out)"
+    flag = flag_sql("val", "rlow", "rhigh", "clow", "chigh", "comparator")
+    return f"""
+    INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)})
+    WITH s AS (
+        SELECT st.*, coalesce(a.ucum, nullif(trim(st.original_unit), '')) AS u
+        FROM hi_stage st LEFT JOIN hi_alias a ON a.raw = st.original_unit
+    ), n AS (
+        SELECT s.*, c.factor, c.off, c.canonical, k.code AS known,
+               coalesce(c.canonical, s.u) AS unit_out,
+               r.unit AS t_unit, r.low AS t_low, r.high AS t_high,
+               r.critical_low AS t_clow, r.critical_high AS t_chigh, r.source AS t_source
+        FROM s
+        LEFT JOIN hi_conv c ON c.code = s.code AND c.unit = s.u
+        LEFT JOIN hi_canon k ON k.code = s.code
+        LEFT JOIN hi_ranges r ON r.code = s.code
+    ), v AS (
+        SELECT n.*,
+            CASE WHEN canonical IS NOT NULL THEN num * factor + off ELSE num END AS val,
+            num IS NOT NULL AND ((known IS NOT NULL AND canonical IS NULL)
+                                 OR (t_unit IS NOT NULL AND t_unit IS DISTINCT FROM unit_out))
+                AS unreconciled,
+            CASE WHEN {own_range} THEN 'record'
+                 WHEN {table_range} THEN 'table:' || t_source END AS rsrc,
+            CASE WHEN {own_range} THEN
+                     (CASE WHEN canonical IS NOT NULL THEN ref_low * factor + off ELSE ref_low END)
+                 WHEN {table_range} THEN t_low END AS rlow,
+            CASE WHEN {own_range} THEN
+                     (CASE WHEN canonical IS NOT NULL THEN ref_high * factor + off
+                           ELSE ref_high END)
+                 WHEN {table_range} THEN t_high END AS rhigh,
+            CASE WHEN {table_range} THEN t_clow END AS clow,
+            CASE WHEN {table_range} THEN t_chigh END AS chigh,
+            {_hash(OBSERVATION_HASH, times)} AS h
+        FROM n
+    )
+    SELECT patient, category, code_system, code, display, val, value_text, comparator,
+        CASE WHEN val IS NULL AND value_text IS NOT NULL THEN u ELSE unit_out END,
+        original_value, original_unit, rlow, rhigh, rsrc,
+        coalesce(flag, CASE WHEN rsrc IS NULL AND unreconciled THEN 'indeterminate'
+                            ELSE {flag} END),
+        {ts('effective')}, {ts('effective_end')}, {offset_minutes('effective')},
+        {_q(source)}, source_name, healthkit_type, {_q(import_id)}, record_id, h
+    FROM v
+    WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE o.content_hash = v.h)
+    QUALIFY row_number() OVER (PARTITION BY h ORDER BY pos) = 1
+    """
+
+
+def generic_insert(spec: TableSpec, source: str, import_id: str) -> str:
+    middle = list(spec.fields[1:-1])
+    select = [ts(f'"{f}"') if f in spec.time_fields else f'"{f}"' for f in middle]
+    columns = ", ".join(f'"{f}"' for f in middle)
+    return f"""
+    INSERT INTO {spec.table} (id, patient_id, {columns}, source, import_id, content_hash)
+    WITH v AS (SELECT *, {_hash(spec.hash_fields, spec.time_fields)} AS h FROM hi_stage)
+    SELECT {_q(spec.prefix + '_')} || substr(h, 1, 20), patient, {', '.join(select)},
+        {_q(source)}, {_q(import_id)}, h
+    FROM v
+    WHERE NOT EXISTS (SELECT 1 FROM {spec.table} t WHERE t.content_hash = v.h)
+    QUALIFY row_number() OVER (PARTITION BY h ORDER BY pos) = 1
+    """

@@ -1,0 +1,203 @@
+"""The bulk writer: parsers hand it plain rows, it stages them and writes them once.
+
+Rows are buffered as tuples, turned into a pyarrow Table per batch and inserted by one
+``INSERT ... SELECT`` per table that normalizes (units, ranges, flags: see sql.py),
+hashes each record's content and skips hashes already in the vault (an anti-join;
+DuckDB's ART indexes would slow bulk appends) or seen earlier in the batch. Everything
+runs on the cursor of the caller's transaction, so a file is written all or nothing.
+
+Patients are resolved in Python as they are declared: by any identifier, else by
+name and birth date, else created. Parsers refer to them by a key of their choosing.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from storage.errors import IngestError
+from storage.ingest import sql, units
+from storage.ingest.tables import OBSERVATION_FIELDS, OBSERVATION_TYPES, TABLES, TableSpec
+
+Progress = Callable[[int, int], None]  # (records read, bytes read)
+
+
+class Writer:
+    """Staging for one import unit (a file, or a folder read as one)."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,
+                 source: str, file_label: str, on_progress: Progress | None = None,
+                 batch_size: int = 50_000) -> None:
+        self.cur = cur
+        self.owner_id = owner_id
+        self.import_id = import_id
+        self.source = source
+        self.file_label = file_label
+        self.position_label = "record"
+        self.batch_size = batch_size
+        self.on_progress = on_progress
+        self.obs_rows: list[tuple[Any, ...]] = []
+        self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in TABLES}
+        self.warnings: list[str] = []
+        self.read = 0  # records handed to the writer (before de-duplication)
+        self.bytes_done = 0  # parsers advance this as they read
+        self._keys: dict[str, str] = {}
+        self._by_ident: dict[str, str] = {}
+        self._by_name: dict[tuple[str, str | None], str] = {}
+        self._birth: dict[str, str | None] = {}
+        self._load_patients()
+        self._registered = False
+
+    # --- patients --------------------------------------------------------
+
+    def _load_patients(self) -> None:
+        rows = self.cur.execute(
+            "SELECT id, identifier_system, identifier, name, birth_date, extra FROM patients "
+            "WHERE owner_id IS NOT DISTINCT FROM ?", [self.owner_id]).fetchall()
+        for pid, system, ident, name, birth, extra in rows:
+            idents = json.loads(extra).get("identifiers", []) if extra else []
+            if ident:
+                idents.append(f"{system or ''}|{ident}")
+            self._index(pid, idents, name, birth.isoformat() if birth else None)
+
+    def _index(self, pid: str, idents: Iterable[str], name: str, birth: str | None) -> None:
+        for ident in idents:
+            self._by_ident.setdefault(ident, pid)
+        self._by_name.setdefault((name.lower(), birth), pid)
+        self._birth[pid] = birth
+
+    def patient(self, key: str, *, name: str | None, birth_date: str | None = None,
+                identifiers: Iterable[tuple[str, str]] = (), given: str | None = None,
+                family: str | None = None, sex: str | None = None) -> str:
+        """Declare a patient under `key`; returns the vault's patient id (matched or new)."""
+        idents = [f"{s or ''}|{v}" for s, v in identifiers if v]
+        birth = birth_date[:10] if birth_date else None
+        name = name or " ".join(p for p in (given, family) if p) or "Unnamed patient"
+        pid = next((self._by_ident[i] for i in idents if i in self._by_ident), None)
+        if pid is None:
+            pid = self._by_name.get((name.lower(), birth)) if birth else None
+        if pid is None:
+            pid = "pat_" + secrets.token_hex(8)
+            first = idents[0].split("|", 1) if idents else [None, None]
+            self.cur.execute(
+                "INSERT INTO patients (id, owner_id, identifier_system, identifier, given_name, "
+                "family_name, name, birth_date, sex, extra, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, TRY_CAST(? AS DATE), ?, ?, ?)",
+                [pid, self.owner_id, first[0] or None, first[1], given, family, name, birth, sex,
+                 json.dumps({"identifiers": idents}), datetime.now(UTC)])
+        self._index(pid, idents, name, birth)
+        self._keys[key] = pid
+        return pid
+
+    def default_patient(self, key: str, *, birth_date: str | None = None,
+                        sex: str | None = None) -> str:
+        """The person a file without names belongs to (Apple Health, C-CDA fragments).
+
+        The owner's only patient, else the only one with that birth date, else a new "Me".
+        """
+        pids = set(self._birth)
+        if birth_date:
+            same = {p for p, b in self._birth.items() if b == birth_date[:10]}
+            pids = same or pids
+        if len(pids) == 1:
+            self._keys[key] = pids.pop()
+            return self._keys[key]
+        return self.patient(key, name="Me", birth_date=birth_date, sex=sex)
+
+    def known_patient(self, key: str, identifier: str) -> bool:
+        """Bind `key` to a patient already in the vault under `identifier` ("system|value")."""
+        pid = self._by_ident.get(identifier)
+        if pid is not None:
+            self._keys[key] = pid
+        return pid is not None
+
+    # --- rows ------------------------------------------------------------
+
+    def observation(self, pos: int, **fields: Any) -> None:
+        self.obs_rows.append(tuple(fields.get(f) for f in OBSERVATION_FIELDS[:-1]) + (pos,))
+        self.read += 1
+        if len(self.obs_rows) >= self.batch_size:
+            self.flush()
+
+    def add(self, table: str, pos: int, **fields: Any) -> None:
+        spec = TABLES[table]
+        self.rows[table].append(tuple(fields.get(f) for f in spec.fields[:-1]) + (pos,))
+        self.read += 1
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    # --- writing ---------------------------------------------------------
+
+    def _patient_ids(self, keys: list[Any], positions: list[int]) -> list[str]:
+        out = []
+        for key, pos in zip(keys, positions, strict=True):
+            pid = self._keys.get(key) or self._by_ident.get(key)
+            if pid is None:
+                raise IngestError(self.file_label, f"{self.position_label} {pos}",
+                                  f"refers to patient {key!r}, which is neither in the file "
+                                  "nor in the vault")
+            out.append(pid)
+        return out
+
+    def _table(self, fields: tuple[tuple[str, pa.DataType], ...],
+               rows: list[tuple[Any, ...]]) -> pa.Table:
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        columns[0] = self._patient_ids(columns[0], columns[-1])
+        try:
+            return pa.table({name: pa.array(col, type=kind)
+                             for (name, kind), col in zip(fields, columns, strict=True)})
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise IngestError(self.file_label, self.position_label + "s",
+                              f"a field has the wrong type ({exc})") from None
+
+    def _register_lookups(self) -> None:
+        if self._registered:
+            return
+        for name, table in sql.lookup_tables(units).items():
+            self.cur.register(name, table)
+        self._registered = True
+
+    def flush(self) -> None:
+        if self.obs_rows:
+            self._register_lookups()
+            table = self._table(OBSERVATION_TYPES, self.obs_rows)
+            self.obs_rows = []
+            self._insert(sql.observations_insert(self.source, self.import_id), table,
+                         ("effective", "effective_end"))
+        for name, rows in self.rows.items():
+            if rows:
+                spec: TableSpec = TABLES[name]
+                table = self._table(spec.types, rows)
+                self.rows[name] = []
+                self._insert(sql.generic_insert(spec, self.source, self.import_id), table,
+                             spec.time_fields)
+        self.report()
+
+    def report(self) -> None:
+        if self.on_progress:
+            self.on_progress(self.read, self.bytes_done)
+
+    def _insert(self, statement: str, table: pa.Table, time_fields: Iterable[str]) -> None:
+        self.cur.register("hi_stage", table)
+        try:
+            for field in time_fields:
+                bad = self.cur.execute(sql.bad_time_query(field)).fetchone()
+                if bad:
+                    raise IngestError(self.file_label, f"{self.position_label} {bad[0]}",
+                                      f"{field} is not a date or time: {bad[1]!r}")
+            self.cur.execute(statement)
+        finally:
+            self.cur.unregister("hi_stage")
+
+    def close(self) -> None:
+        if self._registered:
+            for name in sql.lookup_tables(units):
+                self.cur.unregister(name)
+            self._registered = False

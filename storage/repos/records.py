@@ -1,0 +1,118 @@
+"""Reading imported records back: patients with counts, normalized observations, and a
+person's own reference range per test (applied when records are read, so it changes
+the flag of past results too)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from storage.ingest import units
+from storage.ingest.normalize import flag_sql
+from storage.ingest.tables import TABLES
+
+if TYPE_CHECKING:
+    from storage.vault import Vault
+
+RECORD_COLUMNS = (
+    "id", "patient_id", "category", "code_system", "code", "display", "value", "value_text",
+    "unit", "original_value", "original_unit", "comparator", "effective", "effective_end",
+    "reference_low", "reference_high", "reference_source", "flag", "source", "source_name",
+    "healthkit_type", "record_id", "import_id",
+)
+
+
+def _iso(micros: int | None, offset: int | None) -> str | None:
+    if micros is None:
+        return None
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+    return moment.astimezone(timezone(timedelta(minutes=offset or 0))).isoformat()
+
+
+class RecordRepository:
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def list_patients(self, *, owner_id: str | None) -> list[dict[str, Any]]:
+        counts = " ".join(
+            f", (SELECT count(*) FROM {t} x WHERE x.patient_id = p.id) AS {t}"
+            for t in ("observations", *TABLES))
+        rows = self._vault.cursor().execute(
+            f"SELECT p.id, p.name, CAST(p.birth_date AS VARCHAR), p.sex, p.identifier {counts} "
+            "FROM patients p WHERE p.owner_id IS NOT DISTINCT FROM ? ORDER BY p.name, p.id",
+            [owner_id]).fetchall()
+        out = []
+        for pid, name, birth, sex, ident, *numbers in rows:
+            record_counts = dict(zip(("observations", *TABLES), map(int, numbers), strict=True))
+            out.append({"id": pid, "name": name, "birth_date": birth, "sex": sex,
+                        "identifier": ident, "record_counts": record_counts,
+                        "total_records": sum(record_counts.values())})
+        return out
+
+    def get_patient(self, *, patient_id: str, owner_id: str | None) -> dict[str, Any] | None:
+        return next((p for p in self.list_patients(owner_id=owner_id) if p["id"] == patient_id),
+                    None)
+
+    def list_records(self, *, owner_id: str | None, patient_id: str | None = None,
+                     code: str | None = None, category: str | None = None,
+                     since: date | datetime | str | None = None,
+                     limit: int | None = None) -> list[dict[str, Any]]:
+        """Observations, oldest first, with overrides applied; other owners' rows never."""
+        where = ["p.owner_id IS NOT DISTINCT FROM $owner"]
+        params: dict[str, Any] = {"owner": owner_id}
+        for column, value in (("patient_id", patient_id), ("code", code),
+                              ("category", category)):
+            if value is not None:
+                where.append(f"o.{column} = ${column}")
+                params[column] = value
+        if since is not None:
+            where.append("o.effective >= CAST($since AS TIMESTAMPTZ)")
+            params["since"] = str(since) if len(str(since)) > 10 else f"{since}T00:00:00+00:00"
+        override = "r.patient_id IS NOT NULL AND r.unit IS NOT DISTINCT FROM o.unit"
+        flag = flag_sql("o.value", "r.low", "r.high", "NULL", "NULL", "o.comparator")
+        cols = [f"o.{c}" for c in RECORD_COLUMNS if c not in
+                ("effective", "effective_end", "reference_low", "reference_high",
+                 "reference_source", "flag")]
+        sql = f"""
+            SELECT {', '.join(cols)}, epoch_us(o.effective), epoch_us(o.effective_end),
+                   o.utc_offset,
+                   CASE WHEN {override} THEN r.low ELSE o.reference_low END,
+                   CASE WHEN {override} THEN r.high ELSE o.reference_high END,
+                   CASE WHEN {override} THEN 'user' ELSE o.reference_source END,
+                   CASE WHEN {override} THEN {flag} ELSE o.flag END
+            FROM observations o JOIN patients p ON p.id = o.patient_id
+            LEFT JOIN reference_overrides r ON r.patient_id = o.patient_id AND r.code = o.code
+            WHERE {' AND '.join(where)}
+            ORDER BY o.effective NULLS FIRST, o.id
+            {f'LIMIT {int(limit)}' if limit else ''}"""
+        names = [c.split(".")[1] for c in cols]
+        out = []
+        for row in self._vault.cursor().execute(sql, params).fetchall():
+            rec = dict(zip(names, row[:len(names)], strict=True))
+            eff, end, offset, low, high, source, flag_value = row[len(names):]
+            rec.update(effective=_iso(eff, offset), effective_end=_iso(end, offset),
+                       reference_low=low, reference_high=high, reference_source=source,
+                       flag=flag_value)
+            out.append(rec)
+        return out
+
+    def set_reference_override(self, *, patient_id: str, code: str, low: float | None,
+                                high: float | None, unit: str | None = None) -> None:
+        """A person's own range for a test; stored in the code's canonical unit if possible."""
+        conv = units.conversion(code, unit) if unit else None
+        if conv is not None:
+            low = conv.apply(low) if low is not None else None
+            high = conv.apply(high) if high is not None else None
+            unit = conv.canonical
+        else:
+            unit = units.ucum(unit) if unit else units.canonical_unit(code)
+        with self._vault.transaction() as cur:
+            cur.execute("DELETE FROM reference_overrides WHERE patient_id = ? AND code = ?",
+                        [patient_id, code])
+            cur.execute("INSERT INTO reference_overrides (patient_id, code, low, high, unit, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        [patient_id, code, low, high, unit, datetime.now(UTC)])
+
+    def delete_reference_override(self, *, patient_id: str, code: str) -> None:
+        self._vault.cursor().execute(
+            "DELETE FROM reference_overrides WHERE patient_id = ? AND code = ?", [patient_id, code])
