@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "app.commands.vault",
     "app.commands.records",
     "app.commands.demo",
+    "app.commands.ask",
 ]
 
 

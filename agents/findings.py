@@ -1,0 +1,100 @@
+"""Findings: one tool result, the sentence that states it, and the rows behind it.
+
+The sentence (`text`) is written from the numbers by a template; it is the offline
+narrative and the only set of facts a model is shown, so the numeric guard can check a
+model's prose against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.tools.observations import Trend
+
+# Metrics where a rising value is the worrying direction (False: falling is worrying).
+HIGHER_IS_WORSE: dict[str, bool] = {
+    "2093-3": True, "18262-6": True, "2571-8": True, "8480-6": True, "8462-4": True,
+    "4548-4": True, "2339-0": True, "29463-7": True, "39156-5": True, "38483-4": True,
+    "14959-1": True, "2085-9": False, "33914-3": False,
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # trend | bp_control | time_in_range | abnormal | medications | before_after |
+    #            correlation | coverage | conditions | screening | no_data
+    text: str
+    data: dict[str, Any]
+    row_ids: tuple[Any, ...] = ()
+    code: str | None = None
+    concern: str | None = None  # a sentence for the CMO's concerns, when one applies
+    recommendation: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_data(self) -> bool:
+        return self.kind != "no_data"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "code": self.code, "data": self.data,
+                "concern": self.concern, "recommendation": self.recommendation,
+                "provenance": {"rows": len(self.row_ids), "row_ids": list(self.row_ids[:1000])}}
+
+
+def fmt(value: float | None, unit: str | None = None) -> str:
+    """175.0 -> "175", 5.621 -> "5.62"; with its unit when there is one."""
+    if value is None:
+        return "n/a"
+    text = f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return f"{text} {unit}" if unit else text
+
+
+def trend_finding(t: Trend) -> Finding:
+    unit = t.unit
+    if t.n == 0:
+        return Finding("no_data", f"No {t.metric} results were found for this period.",
+                       t.to_dict() | {"row_ids": None}, (), t.code)
+    ref = _reference_note(t.last_value, t.reference_low, t.reference_high, unit)
+    if t.n == 1:
+        text = f"{t.metric}: {fmt(t.last_value, unit)} on {t.last_date} (one result){ref}."
+    else:
+        change = f"{t.change_percentage:+.1f}%" if t.change_percentage is not None else "n/a"
+        text = (f"{t.metric}: {fmt(t.last_value, unit)} on {t.last_date}, {t.direction} "
+                f"({change} from {fmt(t.first_value, unit)} on {t.first_date}; "
+                f"{t.n} results){ref}.")
+    concern = recommendation = None
+    worse = HIGHER_IS_WORSE.get(t.code)
+    last = t.last_value
+    out_high = t.reference_high is not None and last is not None and last > t.reference_high
+    out_low = t.reference_low is not None and last is not None and last < t.reference_low
+    if out_high or out_low:
+        side = "above" if out_high else "below"
+        concern = f"Your latest {t.metric} ({fmt(last, unit)}) is {side} the reference range."
+        recommendation = f"Review your {t.metric} with your clinician at your next visit."
+    elif worse is not None and t.direction == ("increasing" if worse else "decreasing"):
+        concern = f"{t.metric} has been {t.direction}, the less favourable direction."
+        recommendation = (f"Keep an eye on your {t.metric}; ask whether it should be "
+                          "rechecked sooner.")
+    data = {k: v for k, v in t.to_dict().items() if k != "row_ids"}
+    return Finding("trend", text, data, t.row_ids, t.code, concern, recommendation)
+
+
+def key_finding(f: Finding) -> dict[str, Any]:
+    """The spec's key_findings entry for a trend finding."""
+    d = f.data
+    return {"metric": d["metric"], "code": d["code"], "trend": d["direction"],
+            "current_value": d["last_value"], "unit": d["unit"],
+            "change_percentage": d["change_percentage"], "first_date": d["first_date"],
+            "last_date": d["last_date"], "n": d["n"]}
+
+
+def _reference_note(value: float | None, low: float | None, high: float | None,
+                    unit: str | None) -> str:
+    if value is None or (low is None and high is None):
+        return ""
+    if high is not None and value > high:
+        return f", above the reference range (upper limit {fmt(high, unit)})"
+    if low is not None and value < low:
+        return f", below the reference range (lower limit {fmt(low, unit)})"
+    return ", within the reference range"

@@ -1,0 +1,125 @@
+"""The CMO's templated synthesis: an answer in the first sentence, then key findings,
+recommendations, concerns, confidence and a short not-medical-advice note.
+
+This is the offline answer and the fallback whenever a model's prose fails the numeric
+guard; a model only rewrites `summary` from the same facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.codes import BLOOD_PRESSURE, metric
+from agents.findings import Finding, fmt, key_finding
+from agents.question import Question
+
+DISCLAIMER = ("This summary comes from your own records and is not medical advice; talk to "
+              "your clinician before changing any treatment.")
+
+
+@dataclass
+class Synthesis:
+    summary: str
+    answer: str
+    key_findings: list[dict[str, Any]]
+    recommendations: list[str]
+    concerns: list[str]
+    confidence: float
+    disclaimer: str = DISCLAIMER
+    urgent_notice: str | None = None
+    engine: str = "offline"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary, "key_findings": self.key_findings,
+                "recommendations": self.recommendations, "concerns": self.concerns,
+                "confidence": self.confidence, "disclaimer": self.disclaimer,
+                "urgent_notice": self.urgent_notice, "engine": self.engine}
+
+
+def unique_trends(findings: list[Finding]) -> dict[str, Finding]:
+    out: dict[str, Finding] = {}
+    for f in findings:
+        if f.kind == "trend" and f.code and f.code not in out:
+            out[f.code] = f
+    return out
+
+
+def answer_sentence(q: Question, findings: list[Finding]) -> str:
+    trends = unique_trends(findings)
+    by_kind = {f.kind: f for f in reversed(findings)}  # first of each kind wins
+    if "comprehensive" in q.intents:
+        return _overview(trends, by_kind.get("coverage"))
+    if "medication_effect" in q.intents and "before_after" in by_kind:
+        d = by_kind["before_after"].data
+        change = f"{d['change_percentage']:+.1f}%" if d["change_percentage"] is not None else ""
+        return (f"Since {d['medication']} started on {d['medication_start']}, your average "
+                f"{d['metric']} went from {fmt(d['before_mean'], d['unit'])} to "
+                f"{fmt(d['after_mean'], d['unit'])} ({change}).")
+    if "correlation" in q.intents and "correlation" in by_kind:
+        return "Your " + by_kind["correlation"].text[0].lower() + by_kind["correlation"].text[1:]
+    if q.items:
+        return _about_item(q, q.items[0], trends, by_kind.get("bp_control"))
+    if "medications" in by_kind:
+        return "Your records list " + by_kind["medications"].text.split(": ", 1)[1]
+    if "abnormal" in by_kind:
+        return by_kind["abnormal"].text
+    return _overview(trends, by_kind.get("coverage"))
+
+
+def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
+                bp: Finding | None) -> str:
+    scope = " for that period" if q.window.since or q.window.until else ""
+    if item == BLOOD_PRESSURE or (item[0] in BLOOD_PRESSURE and bp is not None):
+        if bp is None or not bp.has_data:
+            return f"I found no blood pressure readings in your records{scope}."
+        d = bp.data
+        return (f"Your most recent blood pressure was {fmt(d['latest_systolic'])}/"
+                f"{fmt(d['latest_diastolic'])} mmHg on {d['latest_date']}, and "
+                f"{fmt(d['controlled_percentage'])}% of your {d['n']} readings were below "
+                f"{d['target'][0]}/{d['target'][1]} mmHg.")
+    f = trends.get(item[0])
+    if f is None:
+        return f"I found no {metric(item[0]).name} results in your records{scope}."
+    d = f.data
+    value = fmt(d["last_value"], d["unit"])
+    if d["n"] >= 2 and ("trend" in q.intents or len(item) > 1):
+        return (f"Your {d['metric']} has been {d['direction']}: {value} on {d['last_date']}, "
+                f"{d['change_percentage']:+.1f}% since {fmt(d['first_value'], d['unit'])} on "
+                f"{d['first_date']} ({d['n']} results).")
+    return f"Your most recent {d['metric']} was {value} on {d['last_date']}."
+
+
+def _overview(trends: dict[str, Finding], coverage: Finding | None) -> str:
+    if not trends:
+        return (coverage.text if coverage else "I found no measurements in your records to "
+                "answer this.")
+    flagged = [f for f in trends.values() if f.concern]
+    return (f"Across {len(trends)} measures reviewed, {len(trends) - len(flagged)} look "
+            f"steady or favourable and {len(flagged)} deserve attention"
+            + (f" ({', '.join(str(f.data['metric']) for f in flagged[:4])})." if flagged else "."))
+
+
+def synthesize(q: Question, findings: list[Finding], *, confidence: float,
+               failed: list[str], urgent_notice: str | None) -> Synthesis:
+    answer = answer_sentence(q, findings)
+    trends = unique_trends(findings)
+    asked = [c for item in q.items for c in item]
+    ordered = sorted(trends.values(),
+                     key=lambda f: asked.index(f.code) if f.code in asked else len(asked))
+    others = [f.text for f in ordered[1:3] if f.text not in answer]
+    summary = " ".join([answer, *others])
+    if urgent_notice:
+        summary = f"{urgent_notice} {summary}"
+    concerns = list(dict.fromkeys(f.concern for f in findings if f.concern))
+    concerns += [f"{name} could not finish; this answer leaves that part out." for name in failed]
+    recs = list(dict.fromkeys(f.recommendation for f in findings if f.recommendation))[:5]
+    if not recs:
+        recs = ["Keep tracking these values at your regular check-ups."]
+    if urgent_notice:
+        recs.insert(0, "Seek urgent care now for the symptoms you described.")
+    return Synthesis(summary=summary, answer=answer,
+                     key_findings=[key_finding(f) for f in ordered if f.has_data],
+                     recommendations=recs, concerns=concerns, confidence=confidence,
+                     urgent_notice=urgent_notice)

@@ -1,0 +1,148 @@
+"""Each specialist's analysis: which tools it runs for a question, turned into findings.
+
+Every number in a finding comes from a tool query. A specialist looks first at the
+metrics the question names within its domain, else at its domain's core metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agents import tools
+from agents.codes import BLOOD_PRESSURE, GLUCOSE, HBA1C, LIPIDS, metric
+from agents.findings import Finding, trend_finding
+from agents.team import templates as more
+from agents.team.job import Job
+
+LAB_SYSTEMS = ("lipids", "glycemic", "kidney", "liver", "blood_count", "electrolytes", "thyroid")
+# Which metric a medication is usually judged by (a statin by LDL, metformin by HbA1c ...).
+MEDICATION_TARGETS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("statin",), ("18262-6", "2093-3")),
+    (("metformin", "insulin", "glipizide", "sitagliptin", "liraglutide"), (HBA1C, GLUCOSE)),
+    (("pril", "sartan", "amlodipine", "thiazide", "olol"), BLOOD_PRESSURE),
+    (("levothyroxine",), ("3016-3",)),
+)
+
+
+def asked(job: Job, systems: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(c for c in job.question.codes if metric(c).system in systems)
+
+
+def trends(job: Job, codes: tuple[str, ...], *, keep_empty: bool = True) -> list[Finding]:
+    out = []
+    for i, code in enumerate(codes):
+        job.step(f"Analyzing {metric(code).name} trend", i / max(len(codes), 1))
+        f = trend_finding(tools.trend(job.vault, patient_id=job.patient_id, code=code,
+                                      window=job.question.window))
+        if f.has_data or keep_empty:
+            out.append(f)
+    return out
+
+
+def cardiology(job: Job) -> list[Finding]:
+    codes = asked(job, ("lipids", "blood_pressure", "vitals")) or (*LIPIDS, *BLOOD_PRESSURE)
+    explicit = bool(asked(job, ("lipids", "blood_pressure", "vitals")))
+    found = trends(job, codes, keep_empty=explicit)
+    if any(c in BLOOD_PRESSURE for c in codes):
+        job.step("Checking blood pressure control", 0.8)
+        found.append(more.bp_finding(tools.bp_control(
+            job.vault, patient_id=job.patient_id, window=job.question.window)))
+    return found
+
+
+def laboratory(job: Job) -> list[Finding]:
+    codes = asked(job, LAB_SYSTEMS)
+    found = trends(job, codes)
+    job.step("Reviewing results outside reference ranges", 0.7)
+    found.append(more.abnormal_finding(tools.out_of_range(
+        job.vault, patient_id=job.patient_id, codes=codes, window=job.question.window)))
+    return found
+
+
+def endocrinology(job: Job) -> list[Finding]:
+    codes = asked(job, ("glycemic", "thyroid")) or (HBA1C, GLUCOSE)
+    found = trends(job, codes, keep_empty=bool(asked(job, ("glycemic", "thyroid"))))
+    if GLUCOSE in codes:
+        job.step("Computing glucose time in range", 0.7)
+        tir = tools.glucose_time_in_range(job.vault, patient_id=job.patient_id,
+                                          window=job.question.window)
+        if tir.n:
+            found.append(more.tir_finding(tir))
+    job.step("Reviewing diabetes-related conditions", 0.9)
+    found.extend(more.condition_findings(
+        tools.conditions(job.vault, patient_id=job.patient_id), ("diabet", "glyc", "thyroid")))
+    return found
+
+
+def data_analysis(job: Job) -> list[Finding]:
+    items = job.question.items
+    firsts = [item[0] for item in items]
+    found = trends(job, tuple(firsts[:3]))
+    pairs = list(zip(firsts, firsts[1:], strict=False))
+    if not pairs and firsts:
+        pairs = [(firsts[0], "29463-7")] if firsts[0] != "29463-7" else [(firsts[0], "8480-6")]
+    for i, (a, b) in enumerate(pairs[:3]):
+        job.step(f"Correlating {metric(a).name} with {metric(b).name}", 0.5 + i * 0.15)
+        found.append(more.correlation_finding(tools.correlation(
+            job.vault, patient_id=job.patient_id, code_a=a, code_b=b,
+            window=job.question.window)))
+    return found
+
+
+def preventive_medicine(job: Job) -> list[Finding]:
+    job.step("Checking screening coverage", 0.3)
+    cov = tools.coverage(job.vault, patient_id=job.patient_id)
+    found = more.screening_findings(cov)
+    found.extend(trends(job, asked(job, ("activity", "body")), keep_empty=True))
+    return found
+
+
+def pharmacy(job: Job) -> list[Finding]:
+    job.step("Building the medication timeline", 0.2)
+    timeline = tools.medication_timeline(job.vault, patient_id=job.patient_id)
+    found = [more.timeline_finding(timeline, job.question.medication)]
+    courses = ([c for c in [timeline.find(job.question.medication)] if c]
+               if job.question.medication else [c for c in timeline.courses if c.active][:3])
+    for course in courses:
+        targets = job.question.codes or _targets(course.name)
+        for code in targets[:2]:
+            job.step(f"Comparing {metric(code).name} before and after {course.name}", 0.6)
+            ba = tools.before_after(job.vault, patient_id=job.patient_id, code=code,
+                                    medication=job.question.medication or course.name)
+            if ba.before_n or ba.after_n:
+                found.append(more.before_after_finding(ba))
+    return found
+
+
+def _targets(name: str) -> tuple[str, ...]:
+    lowered = name.lower()
+    for words, codes in MEDICATION_TARGETS:
+        if any(w in lowered for w in words):
+            return codes
+    return ()
+
+
+def nutrition(job: Job) -> list[Finding]:
+    codes = asked(job, ("body",)) or ("29463-7", "39156-5")
+    found = trends(job, codes, keep_empty=bool(asked(job, ("body",))))
+    found.extend(trends(job, tuple(c for c in asked(job, ("lipids", "glycemic"))
+                                   if c in ("2571-8", HBA1C, GLUCOSE)), keep_empty=False))
+    return found
+
+
+def general_practice(job: Job) -> list[Finding]:
+    job.step("Reviewing your records overview", 0.2)
+    cov = tools.coverage(job.vault, patient_id=job.patient_id)
+    found = [more.coverage_finding(cov)]
+    found.extend(more.condition_findings(tools.conditions(job.vault, patient_id=job.patient_id)))
+    other = tuple(c for c in job.question.codes if metric(c).system in ("symptoms", "other"))
+    found.extend(trends(job, other or tuple(
+        c for c in ("8480-6", "39156-5", HBA1C) if c in cov.by_code), keep_empty=bool(other)))
+    return found
+
+
+ANALYSES: dict[str, Callable[[Job], list[Finding]]] = {
+    "cardiology": cardiology, "laboratory": laboratory, "endocrinology": endocrinology,
+    "data_analysis": data_analysis, "preventive_medicine": preventive_medicine,
+    "pharmacy": pharmacy, "nutrition": nutrition, "general_practice": general_practice,
+}

@@ -1,0 +1,136 @@
+"""Findings for the tools beyond trends: each states its numbers in one templated sentence
+(and, where the numbers call for it, a concern and a recommendation)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from agents.findings import Finding, fmt
+from agents.tools.analytics import BloodPressureControl, Correlation, TimeInRange
+from agents.tools.coverage import ConditionList, Coverage
+from agents.tools.medications import BeforeAfter, MedicationTimeline
+from agents.tools.observations import OutOfRange
+
+
+def _data(result: object) -> dict[str, object]:
+    d = result.to_dict()  # type: ignore[attr-defined]
+    d.pop("row_ids", None)
+    return d  # type: ignore[no-any-return]
+
+
+def bp_finding(bp: BloodPressureControl) -> Finding:
+    if not bp.n:
+        return Finding("no_data", "No paired blood pressure readings were found for this period.",
+                       _data(bp), (), "8480-6")
+    text = (f"Blood pressure: latest {fmt(bp.latest_systolic)}/{fmt(bp.latest_diastolic)} mmHg "
+            f"on {bp.latest_date}; average {fmt(bp.mean_systolic)}/{fmt(bp.mean_diastolic)} mmHg "
+            f"over {bp.n} readings, {fmt(bp.controlled_percentage)}% below "
+            f"{bp.target[0]}/{bp.target[1]}.")
+    concern = recommendation = None
+    if (bp.controlled_percentage or 0) < 50:
+        concern = (f"Only {fmt(bp.controlled_percentage)}% of blood pressure readings were below "
+                   f"{bp.target[0]}/{bp.target[1]} mmHg.")
+        recommendation = ("Ask your clinician about home blood pressure monitoring and whether "
+                          "your treatment plan needs review.")
+    return Finding("bp_control", text, _data(bp), bp.row_ids, "8480-6", concern, recommendation)
+
+
+def abnormal_finding(res: OutOfRange) -> Finding:
+    if not res.total_abnormal:
+        return Finding("abnormal", f"None of {res.total_checked} checked results were outside "
+                       "their reference ranges.", _data(res) | {"rows": []}, ())
+    worst = sorted(res.by_code.items(), key=lambda kv: -int(kv[1]["count"]))[:3]  # type: ignore[call-overload]
+    listed = ", ".join(f"{v['metric']} ({v['count']})" for _, v in worst)
+    text = (f"{res.total_abnormal} of {res.total_checked} results were outside their reference "
+            f"ranges, most often {listed}.")
+    latest = res.rows[0] if res.rows else None
+    concern = None
+    if latest:
+        value = fmt(latest["value"], latest["unit"])  # type: ignore[arg-type]
+        concern = (f"Most recent out-of-range result: {latest['metric']} {value} "
+                   f"on {str(latest['date'])[:10]}.")
+    return Finding("abnormal", text, _data(res), res.row_ids, None, concern,
+                   "Bring the out-of-range results to your next appointment.")
+
+
+def tir_finding(tir: TimeInRange) -> Finding:
+    text = (f"Glucose: {fmt(tir.in_range_percentage)}% of {tir.n} readings within "
+            f"{fmt(tir.low)}-{fmt(tir.high)} mg/dL, {fmt(tir.above_percentage)}% above and "
+            f"{fmt(tir.below_percentage)}% below (mean {fmt(tir.mean, 'mg/dL')}).")
+    concern = (f"{fmt(tir.below_percentage)}% of glucose readings were below {fmt(tir.low)} mg/dL."
+               if (tir.below_percentage or 0) >= 4 else None)
+    return Finding("time_in_range", text, _data(tir), tir.row_ids, "2339-0", concern)
+
+
+def condition_findings(res: ConditionList, words: tuple[str, ...] = ()) -> list[Finding]:
+    chosen = [c for c in res.conditions
+              if not words or any(w in str(c["display"]).lower() for w in words)]
+    if not chosen:
+        return []
+    active = [c for c in chosen if c["active"]]
+    names = ", ".join(f"{c['display']} (since {c['onset']})" for c in active[:6])
+    text = (f"Recorded conditions: {len(chosen)}, of which {len(active)} active"
+            + (f": {names}." if names else "."))
+    return [Finding("conditions", text, {"conditions": list(chosen)}, ())]
+
+
+def correlation_finding(c: Correlation) -> Finding:
+    if c.r is None:
+        return Finding("correlation", f"Too few paired {c.metric_a} and {c.metric_b} results "
+                       f"({c.n_pairs}) to judge a correlation.", _data(c), c.row_ids, c.code_a)
+    sign = "positive" if c.r > 0 else "negative"
+    text = (f"{c.metric_a} and {c.metric_b}: {c.strength} {sign} correlation (r = {c.r:.2f}) "
+            f"over {c.n_pairs} pairs measured within {c.max_gap_days} days of each other.")
+    return Finding("correlation", text, _data(c), c.row_ids, c.code_a)
+
+
+def timeline_finding(t: MedicationTimeline, focus: str | None) -> Finding:
+    courses = [c for c in t.courses if not focus or focus in c.name.lower()] or list(t.courses)
+    if not courses:
+        return Finding("medications", "No medications are recorded.", _data(t), ())
+    parts = []
+    for c in courses[:6]:
+        state = "active" if c.active else f"stopped {c.stop}" if c.stop else "not active"
+        doses = f", {len(c.dose_changes)} dose changes" if c.dose_changes else ""
+        parts.append(f"{c.name} (from {c.start}, {state}{doses})")
+    text = f"Medications: {len(t.courses)} recorded; " + "; ".join(parts) + "."
+    rows = tuple(i for c in courses for i in c.row_ids)
+    return Finding("medications", text, {"courses": [vars(c) for c in courses]}, rows)
+
+
+def before_after_finding(ba: BeforeAfter) -> Finding:
+    change = f"{ba.change_percentage:+.1f}%" if ba.change_percentage is not None else "n/a"
+    text = (f"{ba.metric} before and after {ba.medication} (started {ba.medication_start}): "
+            f"mean {fmt(ba.before_mean, ba.unit)} over {ba.before_n} results before, "
+            f"{fmt(ba.after_mean, ba.unit)} over {ba.after_n} after ({change}).")
+    return Finding("before_after", text, _data(ba), ba.row_ids, ba.code)
+
+
+# Guideline intervals (years) after which a screening value is considered out of date.
+SCREENING = (("2093-3", "lipid panel", 5), ("4548-4", "HbA1c", 3), ("8480-6", "blood pressure", 1),
+             ("39156-5", "BMI", 2))
+
+
+def screening_findings(cov: Coverage, today: date | None = None) -> list[Finding]:
+    today = today or date.today()
+    found = []
+    for code, label, years in SCREENING:
+        entry = cov.by_code.get(code)
+        if entry is None:
+            found.append(Finding("screening", f"No {label} on record.", {"code": code}, (), code,
+                                 None, f"Ask whether a {label} check is due."))
+            continue
+        last = date.fromisoformat(str(entry["last_date"]))
+        due = (today - last).days > years * 365
+        text = (f"Last {label}: {entry['last_date']} ({entry['n']} on record); "
+                + (f"older than the usual {years}-year interval." if due else "up to date."))
+        found.append(Finding("screening", text, {"code": code, **entry}, (), code, None,
+                             f"Your {label} may be due for a recheck." if due else None))
+    return found
+
+
+def coverage_finding(cov: Coverage) -> Finding:
+    text = (f"Records: {cov.observations} observations from {cov.first_date} to {cov.last_date}, "
+            f"{len(cov.by_code)} different measures, {cov.medications} medication records and "
+            f"{cov.conditions} condition records.")
+    return Finding("coverage", text, _data(cov), ())

@@ -1,0 +1,25 @@
+"""Analysis tools: parameterized queries over the vault returning typed results plus the
+row ids they used (provenance). Numbers in answers come from here, never from a model."""
+
+from agents.tools.analytics import bp_control, correlation, glucose_time_in_range
+from agents.tools.base import ALL_TIME, Window
+from agents.tools.coverage import conditions, coverage, patients_of
+from agents.tools.medications import before_after, medication_timeline
+from agents.tools.observations import latest, out_of_range, series, trend
+
+__all__ = [
+    "ALL_TIME",
+    "Window",
+    "before_after",
+    "bp_control",
+    "conditions",
+    "correlation",
+    "coverage",
+    "glucose_time_in_range",
+    "latest",
+    "medication_timeline",
+    "out_of_range",
+    "patients_of",
+    "series",
+    "trend",
+]

@@ -1,0 +1,65 @@
+"""`healthinsight ask "QUESTION" [--patient ID] [--json] [--offline]`.
+
+With --json it prints the insight API's GET /queries/:id data (plus the engine used);
+otherwise a readable answer. Several patients and no --patient is a one-line error that
+lists the choices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from app.commands.common import add_command, print_json
+from app.context import AppContext
+from app.services.errors import ServiceError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = add_command(sub, "ask", help="ask the medical team a question about your records",
+                         handler=ask)
+    parser.add_argument("question", help='e.g. "What is my cholesterol trend?"')
+    parser.add_argument("--patient", help="patient id (needed when the vault holds several)")
+    parser.add_argument("--json", action="store_true", help="print the API's query result JSON")
+    parser.add_argument("--offline", action="store_true",
+                        help="answer without a model (templated prose from the same findings)")
+
+
+def ask(args: argparse.Namespace, ctx: AppContext) -> int:
+    try:
+        result = ctx.queries.ask(args.question, patient_id=args.patient, offline=args.offline)
+    except ServiceError as exc:
+        choices = (exc.details or {}).get("patients") if isinstance(exc.details, dict) else None
+        listed = "; ".join(f"{p['id']} ({p['name']})" for p in choices or [])
+        print(f"healthinsight: {exc.message}" + (f": {listed}" if listed else ""),
+              file=sys.stderr)
+        return 1
+    if args.json:
+        print_json(result)
+    else:
+        _print_answer(result)
+    return 0 if result["status"] == "completed" else 1
+
+
+def _print_answer(result: dict[str, Any]) -> None:
+    synthesis = result.get("synthesis")
+    if not synthesis:
+        print(f"The question did not complete ({result['status']}): {result.get('error')}")
+        return
+    print(synthesis["summary"])
+    for title, key in (("Key findings", "key_findings"), ("Recommendations", "recommendations"),
+                       ("Concerns", "concerns")):
+        items = synthesis.get(key) or []
+        if items:
+            print(f"\n{title}:")
+        for item in items:
+            if isinstance(item, dict):
+                change = item.get("change_percentage")
+                item = (f"{item['metric']}: {item['current_value']} {item.get('unit') or ''} "
+                        f"({item['trend']}" + (f", {change:+}%" if change is not None else "")
+                        + f"; {item['n']} results {item['first_date']} to {item['last_date']})")
+            print(f"  - {item}")
+    team = ", ".join(f"{s['name']} ({s['status']})" for s in result["medical_team"]["specialists"])
+    print(f"\nTeam: {team}. Complexity: {result['complexity']}. Engine: {result['engine']}.")
+    print(synthesis["disclaimer"])

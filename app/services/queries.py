@@ -1,0 +1,311 @@
+"""Questions to the medical team: submit, follow progress, read answers, conversations.
+
+A query runs in the background on a small thread pool (its specialists on a second
+pool, so a busy query cannot starve its own specialists). Every step is published on
+the EventBus as the insight API's WebSocket messages and everything is stored: the
+query, each specialist's result, the synthesis and the chart.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from agents.assess import assess_rules
+from agents.events import EventBus
+from agents.llm import LLMEngine, select_engine
+from agents.question import parse
+from agents.team.roster import CMO_NAME, ROSTER
+from agents.team.run import RunCancelled, TeamAnswer, answer
+from agents.tools import medication_timeline, patients_of
+from app.services import query_views as views
+from app.services.errors import NotFound, ValidationFailed
+from app.settings import Settings
+from storage.vault import Vault
+
+SECONDS_OFFLINE = {"simple": 1, "standard": 2, "complex": 3, "comprehensive": 5}
+SECONDS_MODEL = {"simple": 20, "standard": 45, "complex": 90, "comprehensive": 180}
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+class QueryService:
+    def __init__(self, vault: Vault, bus: EventBus, settings: Settings) -> None:
+        self.vault = vault
+        self.bus = bus
+        self.settings = settings
+        self.repo = vault.conversations
+        self._runs = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query")
+        self._team = ThreadPoolExecutor(max_workers=8, thread_name_prefix="specialist")
+        self._lock = threading.Lock()
+        self._futures: dict[str, Future[None]] = {}
+        self._cancels: dict[str, threading.Event] = {}
+        self._owners: dict[str, str | None] = {}
+        self._live: dict[str, dict[str, Any]] = {}
+
+    # --- asking ----------------------------------------------------------
+
+    def submit(self, question: str, *, owner_id: str | None = None,
+               conversation_id: str | None = None, patient_id: str | None = None,
+               offline: bool = False) -> dict[str, Any]:
+        question = (question or "").strip()
+        if not question:
+            raise ValidationFailed("the question is empty", {"field": "query"})
+        if len(question) > 2000:
+            raise ValidationFailed("the question is longer than 2000 characters",
+                                   {"field": "query"})
+        conversation = None
+        if conversation_id is not None:
+            conversation = self.repo.get_conversation(conversation_id=conversation_id,
+                                                      owner_id=owner_id)
+            if conversation is None:
+                raise NotFound(f"conversation {conversation_id} not found")
+        patient = self._patient(owner_id, patient_id or (conversation or {}).get("patient_id"))
+        previous = self._context(conversation_id, owner_id) if conversation_id else None
+        meds = tuple(c.name for c in medication_timeline(self.vault, patient_id=patient).courses)
+        rules = assess_rules(parse(question, medications=meds, previous=previous))
+        if conversation is None:
+            conversation_id = _new_id("conv")
+            self.repo.create_conversation(conversation_id=conversation_id, owner_id=owner_id,
+                                          title=_title(question), patient_id=patient)
+        assert conversation_id is not None
+        query_id = _new_id("qry")
+        self.repo.add_query(query_id=query_id, owner_id=owner_id, conversation_id=conversation_id,
+                            patient_id=patient, query=question, complexity=rules.complexity,
+                            urgent=False, engine=None)
+        cancel = threading.Event()
+        with self._lock:
+            self._cancels[query_id] = cancel
+            self._owners[query_id] = owner_id
+            self._live[query_id] = {"medical_team": {
+                "cmo": {"name": CMO_NAME, "status": "assessing", "confidence": None},
+                "specialists": []}}
+            self._futures[query_id] = self._runs.submit(
+                self._run, query_id, question, patient, offline, cancel, previous, rules)
+        guess = (SECONDS_OFFLINE if offline or self.settings.llm_engine == "offline"
+                 else SECONDS_MODEL)[rules.complexity]
+        return {"query_id": query_id, "conversation_id": conversation_id, "status": "processing",
+                "complexity": rules.complexity,
+                "estimated_completion": views.iso(datetime.now(UTC) + timedelta(seconds=guess))}
+
+    def ask(self, question: str, **kwargs: Any) -> dict[str, Any]:
+        """Submit and wait for the answer (the CLI's way)."""
+        submitted = self.submit(question, **kwargs)
+        return self.wait(submitted["query_id"], timeout=24 * 3600)
+
+    def wait(self, query_id: str, timeout: float) -> dict[str, Any]:
+        with self._lock:
+            future = self._futures.get(query_id)
+            owner = self._owners.get(query_id)
+        if query_id not in self._owners:
+            raise NotFound(f"query {query_id} was not submitted here")
+        if future is not None:
+            done = threading.Event()
+            future.add_done_callback(lambda _: done.set())
+            done.wait(timeout)
+        found = self.get(query_id, owner_id=owner)
+        assert found is not None
+        return found
+
+    def cancel(self, query_id: str) -> bool:
+        """Ask a running query to stop; False when it is not running."""
+        with self._lock:
+            event = self._cancels.get(query_id)
+            future = self._futures.get(query_id)
+        if event is None or future is None or future.done():
+            return False
+        event.set()
+        return True
+
+    def get(self, query_id: str, *, owner_id: str | None) -> dict[str, Any] | None:
+        row = self.repo.get_query(query_id=query_id, owner_id=owner_id)
+        if row is None:
+            return None
+        with self._lock:
+            live = self._live.get(query_id)
+            live = {"medical_team": _copy_team(live)} if live else None
+        return views.query_view(row, live)
+
+    # --- the background run ----------------------------------------------
+
+    def _run(self, query_id: str, question: str, patient_id: str, offline: bool,
+             cancel: threading.Event, previous: dict[str, Any] | None, rules: Any) -> None:
+        def emit(kind: str, data: dict[str, Any]) -> None:
+            self._track(query_id, kind, data)
+            self.bus.publish({"type": kind, "query_id": query_id, "data": data})
+
+        try:
+            engine = self._engine(offline)
+            self.repo.update_query(query_id=query_id, engine=engine.name)
+            result = answer(vault=self.vault, patient_id=patient_id, text=question, engine=engine,
+                            emit=emit, pool=self._team, cancel=cancel,
+                            timeout=self.settings.specialist_timeout_seconds, previous=previous,
+                            assessment=None if engine.is_model else rules)
+            self._store(query_id, result)
+            emit("query_complete", {"status": "completed",
+                                    "summary": result.synthesis.summary[:300],
+                                    "has_visualization": result.chart is not None,
+                                    "redirect_url": f"/queries/{query_id}"})
+        except RunCancelled:
+            self._finish(query_id, "cancelled", "cancelled by the user", emit)
+        except Exception as exc:  # the query fails, the service keeps running
+            self._finish(query_id, "failed", f"{type(exc).__name__}: {exc}", emit)
+        finally:
+            with self._lock:
+                self._live.pop(query_id, None)
+                self._cancels.pop(query_id, None)
+
+    def _engine(self, offline: bool) -> LLMEngine:
+        s = self.settings
+        return select_engine(mode=s.llm_engine, host=s.ollama_host, model=s.ollama_model,
+                             timeout=s.ollama_timeout_seconds, offline=offline)
+
+    def _store(self, query_id: str, result: TeamAnswer) -> None:
+        owner = self._owners.get(query_id)
+        self.repo.add_specialist_results(query_id=query_id,
+                                         results=[r.to_record() for r in result.results])
+        viz = None
+        if result.chart is not None:
+            viz_id = _new_id("viz")
+            self.repo.add_visualization(viz_id=viz_id, owner_id=owner, query_id=query_id,
+                                        type=result.chart.type, component=result.chart.component,
+                                        figure=result.chart.figure,
+                                        data_points=result.chart.data_points)
+            viz = {"type": result.chart.type, "component_id": viz_id,
+                   "data_points": result.chart.data_points}
+        stored = {"medical_team": views.medical_team(result),
+                  "synthesis": result.synthesis.to_dict(), "visualization": viz,
+                  "context": result.question.to_context(),
+                  "triage": {"urgent": result.triage.urgent,
+                             "categories": list(result.triage.categories)}}
+        self.repo.update_query(query_id=query_id, status="completed",
+                               complexity=result.assessment.complexity,
+                               urgent=result.triage.urgent, engine=result.engine, result=stored,
+                               completed_at=datetime.now(UTC))
+
+    def _finish(self, query_id: str, status: str, error: str, emit: Any) -> None:
+        self.repo.update_query(query_id=query_id, status=status, error=error,
+                               completed_at=datetime.now(UTC))
+        emit("query_complete", {"status": status, "summary": error, "has_visualization": False,
+                                "redirect_url": f"/queries/{query_id}"})
+
+    def _track(self, query_id: str, kind: str, data: dict[str, Any]) -> None:
+        """Keep a live medical_team for get() while the query runs."""
+        with self._lock:
+            live = self._live.get(query_id)
+            if live is None:
+                return
+            team = live["medical_team"]
+            if kind == "query_status" and "specialists" in data:
+                team["cmo"]["status"] = "coordinating"
+                team["specialists"] = [
+                    {"type": s.id, "name": s.name, "status": "pending", "confidence": None,
+                     "findings": None} for s in ROSTER if s.id in data["specialists"]]
+            elif kind in ("specialist_update", "specialist_complete"):
+                for entry in team["specialists"]:
+                    if entry["type"] == data["specialist"]:
+                        entry["status"] = data.get("status", "analyzing")
+                        entry["confidence"] = data.get("confidence", entry["confidence"])
+            elif kind == "cmo_synthesis":
+                team["cmo"]["status"] = "synthesizing"
+
+    # --- patients and conversation context -------------------------------
+
+    def _patient(self, owner_id: str | None, patient_id: str | None) -> str:
+        """The given patient if the owner has it, else the owner's only patient."""
+        patients = patients_of(self.vault, owner_id=owner_id)
+        if patient_id is not None:
+            if not any(p["id"] == patient_id for p in patients):
+                raise NotFound(f"patient {patient_id} not found")
+            return patient_id
+        if len(patients) == 1:
+            return str(patients[0]["id"])
+        if not patients:
+            raise ValidationFailed("there are no health records to ask about yet: import some "
+                                   "first", {"patients": []})
+        raise ValidationFailed(f"{len(patients)} patients are in this vault; say which one "
+                               "(patient_id)", {"patients": patients})
+
+    def _context(self, conversation_id: str, owner_id: str | None) -> dict[str, Any] | None:
+        """The last answered question's context, for follow-ups ("and my LDL?")."""
+        for row in reversed(self.repo.list_queries(conversation_id=conversation_id,
+                                                   owner_id=owner_id)):
+            context = (row.get("result") or {}).get("context")
+            if context:
+                return dict(context)
+        return None
+
+    # --- conversations, charts, the team ---------------------------------
+
+    def list_conversations(self, *, owner_id: str | None, page: int = 1, limit: int = 20,
+                           sort_by: str = "date", order: str = "desc") -> dict[str, Any]:
+        if page < 1 or not 1 <= limit <= 100:
+            raise ValidationFailed("page must be >= 1 and limit between 1 and 100",
+                                   {"page": page, "limit": limit})
+        if sort_by not in ("date", "title") or order not in ("asc", "desc"):
+            raise ValidationFailed("sort_by must be date or title, order asc or desc",
+                                   {"sort_by": sort_by, "order": order})
+        rows, total = self.repo.list_conversations(owner_id=owner_id, page=page, limit=limit,
+                                                   sort_by=sort_by, order=order)
+        return {"conversations": [views.conversation_summary(r) for r in rows],
+                "pagination": {"page": page, "limit": limit, "total": total,
+                               "pages": (total + limit - 1) // limit}}
+
+    def create_conversation(self, *, owner_id: str | None, title: str | None = None,
+                            first_query: str | None = None) -> dict[str, Any]:
+        """A new conversation; with `first_query`, that question is submitted in it."""
+        if title is not None and not title.strip():
+            raise ValidationFailed("the title is empty", {"field": "title"})
+        conversation_id = _new_id("conv")
+        self.repo.create_conversation(
+            conversation_id=conversation_id, owner_id=owner_id,
+            title=(title or "").strip() or (_title(first_query) if first_query else
+                                            "New conversation"))
+        created = {}
+        if first_query:
+            created = self.submit(first_query, owner_id=owner_id, conversation_id=conversation_id)
+        row = self.repo.get_conversation(conversation_id=conversation_id, owner_id=owner_id)
+        assert row is not None
+        view = views.conversation_summary(row | {"query_count": 1 if created else 0,
+                                                 "last_query": first_query})
+        if created:
+            view["first_query"] = created
+        return view
+
+    def get_conversation(self, conversation_id: str, *, owner_id: str | None
+                         ) -> dict[str, Any] | None:
+        row = self.repo.get_conversation(conversation_id=conversation_id, owner_id=owner_id)
+        if row is None:
+            return None
+        return views.conversation_view(row, self.repo.list_queries(
+            conversation_id=conversation_id, owner_id=owner_id))
+
+    def get_visualization(self, viz_id: str, *, owner_id: str | None) -> dict[str, Any] | None:
+        row = self.repo.get_visualization(viz_id=viz_id, owner_id=owner_id)
+        return views.visualization_view(row) if row else None
+
+    def specialists(self) -> list[dict[str, Any]]:
+        return [s.to_spec() for s in ROSTER]
+
+    def close(self) -> None:
+        with self._lock:
+            events = list(self._cancels.values())
+        for event in events:
+            event.set()
+        self._runs.shutdown(wait=True, cancel_futures=True)
+        self._team.shutdown(wait=True, cancel_futures=True)
+
+
+def _title(question: str) -> str:
+    text = " ".join(question.split())
+    return text if len(text) <= 60 else text[:57].rstrip() + "..."
+
+
+def _copy_team(live: dict[str, Any]) -> dict[str, Any]:
+    team = live["medical_team"]
+    return {"cmo": dict(team["cmo"]), "specialists": [dict(s) for s in team["specialists"]]}

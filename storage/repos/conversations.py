@@ -1,0 +1,153 @@
+"""Conversations, their queries, each query's specialist results, and the charts.
+
+Owner-scoped: every read filters with ``owner_id IS NOT DISTINCT FROM :owner`` (None is
+the vault's local owner), so another owner's row is simply not found. Specialist results
+hang off a query and are read only through a query the owner can see.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from storage.schema import conversations, queries, specialist_results, visualizations
+
+if TYPE_CHECKING:
+    from storage.vault import Vault
+
+SORTS = {"date": conversations.c.updated_at, "title": conversations.c.title}
+
+
+def _owner(column: sa.Column[Any], owner_id: str | None) -> sa.ColumnElement[bool]:
+    return column.is_not_distinct_from(owner_id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ConversationRepository:
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    # --- conversations ---------------------------------------------------
+
+    def create_conversation(self, *, conversation_id: str, owner_id: str | None, title: str,
+                            patient_id: str | None = None) -> dict[str, Any]:
+        now = _now()
+        row = {"id": conversation_id, "owner_id": owner_id, "patient_id": patient_id,
+               "title": title, "created_at": now, "updated_at": now}
+        with self._vault.engine.begin() as conn:
+            conn.execute(sa.insert(conversations).values(**row))
+        return row
+
+    def get_conversation(self, *, conversation_id: str, owner_id: str | None
+                         ) -> dict[str, Any] | None:
+        with self._vault.engine.connect() as conn:
+            row = conn.execute(sa.select(conversations).where(
+                conversations.c.id == conversation_id,
+                _owner(conversations.c.owner_id, owner_id))).mappings().first()
+        return dict(row) if row else None
+
+    def set_conversation_patient(self, *, conversation_id: str, patient_id: str) -> None:
+        with self._vault.engine.begin() as conn:
+            conn.execute(sa.update(conversations).where(conversations.c.id == conversation_id)
+                         .values(patient_id=patient_id))
+
+    def list_conversations(self, *, owner_id: str | None, page: int = 1, limit: int = 20,
+                           sort_by: str = "date", order: str = "desc"
+                           ) -> tuple[list[dict[str, Any]], int]:
+        """One page of conversations with query_count and last_query, and the total."""
+        column = SORTS.get(sort_by, conversations.c.updated_at)
+        ordering = column.asc() if order == "asc" else column.desc()
+        counts = (sa.select(queries.c.conversation_id, sa.func.count().label("query_count"))
+                  .group_by(queries.c.conversation_id).subquery())
+        last = (sa.select(queries.c.conversation_id, queries.c.query,
+                          sa.func.row_number().over(partition_by=queries.c.conversation_id,
+                                                    order_by=queries.c.started_at.desc())
+                          .label("rn")).subquery())
+        where = _owner(conversations.c.owner_id, owner_id)
+        stmt = (sa.select(conversations, sa.func.coalesce(counts.c.query_count, 0)
+                          .label("query_count"), last.c.query.label("last_query"))
+                .outerjoin(counts, counts.c.conversation_id == conversations.c.id)
+                .outerjoin(last, sa.and_(last.c.conversation_id == conversations.c.id,
+                                         last.c.rn == 1))
+                .where(where).order_by(ordering, conversations.c.id)
+                .limit(limit).offset((page - 1) * limit))
+        with self._vault.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(stmt).mappings()]
+            total = conn.execute(sa.select(sa.func.count()).select_from(conversations)
+                                 .where(where)).scalar_one()
+        return rows, int(total)
+
+    # --- queries ---------------------------------------------------------
+
+    def add_query(self, *, query_id: str, owner_id: str | None, conversation_id: str,
+                  patient_id: str | None, query: str, complexity: str | None,
+                  urgent: bool, engine: str | None) -> None:
+        now = _now()
+        with self._vault.engine.begin() as conn:
+            conn.execute(sa.insert(queries).values(
+                id=query_id, owner_id=owner_id, conversation_id=conversation_id,
+                patient_id=patient_id, query=query, status="processing", complexity=complexity,
+                urgent=urgent, engine=engine, started_at=now))
+            conn.execute(sa.update(conversations).where(conversations.c.id == conversation_id)
+                         .values(updated_at=now))
+
+    def update_query(self, *, query_id: str, **values: Any) -> None:
+        """Set status, complexity, urgent, engine, result, error or completed_at."""
+        allowed = {"status", "complexity", "urgent", "engine", "result", "error", "completed_at"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"cannot update query fields {sorted(unknown)}")
+        with self._vault.engine.begin() as conn:
+            conn.execute(sa.update(queries).where(queries.c.id == query_id).values(**values))
+
+    def get_query(self, *, query_id: str, owner_id: str | None) -> dict[str, Any] | None:
+        with self._vault.engine.connect() as conn:
+            row = conn.execute(sa.select(queries).where(
+                queries.c.id == query_id, _owner(queries.c.owner_id, owner_id))).mappings().first()
+        return dict(row) if row else None
+
+    def list_queries(self, *, conversation_id: str, owner_id: str | None) -> list[dict[str, Any]]:
+        with self._vault.engine.connect() as conn:
+            rows = conn.execute(sa.select(queries).where(
+                queries.c.conversation_id == conversation_id,
+                _owner(queries.c.owner_id, owner_id)).order_by(queries.c.started_at, queries.c.id))
+            return [dict(r) for r in rows.mappings()]
+
+    # --- specialist results and charts -----------------------------------
+
+    def add_specialist_results(self, *, query_id: str, results: list[dict[str, Any]]) -> None:
+        if not results:
+            return
+        now = _now()
+        rows = [{"id": f"spr_{query_id.removeprefix('qry_')}_{i}", "query_id": query_id,
+                 "created_at": now, **r} for i, r in enumerate(results)]
+        with self._vault.engine.begin() as conn:
+            conn.execute(sa.insert(specialist_results), rows)
+
+    def specialist_results(self, *, query_id: str, owner_id: str | None) -> list[dict[str, Any]]:
+        visible = sa.select(queries.c.id).where(queries.c.id == query_id,
+                                                _owner(queries.c.owner_id, owner_id))
+        with self._vault.engine.connect() as conn:
+            rows = conn.execute(sa.select(specialist_results).where(
+                specialist_results.c.query_id.in_(visible)).order_by(specialist_results.c.id))
+            return [dict(r) for r in rows.mappings()]
+
+    def add_visualization(self, *, viz_id: str, owner_id: str | None, query_id: str, type: str,
+                          component: dict[str, Any], figure: dict[str, Any],
+                          data_points: int) -> None:
+        with self._vault.engine.begin() as conn:
+            conn.execute(sa.insert(visualizations).values(
+                id=viz_id, owner_id=owner_id, query_id=query_id, type=type, component=component,
+                figure=figure, data_points=data_points, created_at=_now()))
+
+    def get_visualization(self, *, viz_id: str, owner_id: str | None) -> dict[str, Any] | None:
+        with self._vault.engine.connect() as conn:
+            row = conn.execute(sa.select(visualizations).where(
+                visualizations.c.id == viz_id,
+                _owner(visualizations.c.owner_id, owner_id))).mappings().first()
+        return dict(row) if row else None
