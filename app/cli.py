@@ -19,6 +19,8 @@ COMMAND_MODULES = [
     "app.commands.vault",
     "app.commands.records",
     "app.commands.demo",
+    "app.commands.serve",
+    "app.commands.users",
     "app.commands.ask",
 ]
 

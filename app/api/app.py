@@ -1,0 +1,84 @@
+"""The FastAPI application: both APIs on one platform (envelopes, errors, limits, docs).
+
+`create_app(ctx)` builds it over an AppContext; the server runs it with uvicorn. The
+lifespan starts the WebSocket hub (the event bus's one listener for all clients) and
+the upload folder, and stops both when the server stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.api import docs, errors
+from app.api.envelopes import API_VERSION
+from app.api.hub import Hub
+from app.api.middleware import PlatformMiddleware
+from app.api.ratelimit import RateLimiter
+from app.api.routes import (
+    auth,
+    clinic_auth,
+    conversations,
+    health_data,
+    medical_team,
+    queries,
+    visualizations,
+    ws,
+)
+from app.api.uploads import Uploads
+from app.context import AppContext
+
+DESCRIPTION = (
+    "The HealthInsight loopback API: the health insight API under /v1 (WebSocket at /ws) "
+    "and the clinic API under /api/v1. Log in at /v1/auth/login or /api/v1/auth/login, "
+    "or use a personal token from `healthinsight token`; send it as a Bearer token."
+)
+
+
+def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
+    """The app over `ctx`. `local_only` refuses non-local Host/Origin headers."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.hub.start()
+        try:
+            yield
+        finally:
+            app.state.hub.stop()
+            app.state.uploads.cleanup()
+
+    app = FastAPI(title="HealthInsight API", version=API_VERSION, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.state.ctx = ctx
+    app.state.limiter = RateLimiter(ctx.settings)
+    app.state.hub = Hub(ctx)
+    app.state.uploads = Uploads()
+    errors.install(app)
+    docs.install(app)
+    for module in (auth, queries, conversations, health_data, visualizations, medical_team,
+                   clinic_auth):
+        app.include_router(module.router)
+    app.include_router(ws.router)
+    app.add_middleware(PlatformMiddleware, limiter=app.state.limiter, local_only=local_only)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema without its default 422 answers: validation failures are 400."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version,
+                             description=app.description, routes=app.routes)
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                operation.get("responses", {}).pop("422", None)
+        components = schema.get("components", {}).get("schemas", {})
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,0 +1,89 @@
+"""What routes depend on: the AppContext, the signed-in user, rate limits, deprecation.
+
+Routes stay thin: `user: CurrentUser` authenticates and spends one request of the
+general budget; `QueryUser` and `ImportUser` spend their own categories' budgets; the
+clinic API's `ClinicUser` spends its organization's. Authentication is checked on the
+event loop: it is a signature check plus a few-seconds cache of the user row.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.api.errors import ApiError, auth_error
+from app.api.ratelimit import RateLimiter, RateState
+from app.context import AppContext
+from app.services.auth import AuthFailed, Principal
+
+bearer = HTTPBearer(auto_error=False, description="An access token from /v1/auth/login, "
+                    "/api/v1/auth/login or `healthinsight token`")
+
+
+def get_ctx(request: Request) -> AppContext:
+    return request.app.state.ctx  # type: ignore[no-any-return]
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+def spend(request: Request, category: str, key: str) -> RateState:
+    """Count one request against `category` for `key`; 429 once it is spent."""
+    limiter: RateLimiter = request.app.state.limiter
+    state = limiter.hit(category, key)
+    request.state.rate = state
+    if not state.allowed:
+        raise ApiError(429, "RATE_LIMIT_EXCEEDED",
+                       f"too many requests; the {category} budget is {state.limit} per window",
+                       {"category": category, "limit": state.limit, "reset": state.reset},
+                       headers={"Retry-After": str(max(state.reset - int(time.time()), 1))})
+    return state
+
+
+async def authenticated(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "AUTH_REQUIRED", "authentication required: send "
+                       "'Authorization: Bearer <token>'")
+    try:
+        principal = get_ctx(request).auth.authenticate(credentials.credentials)
+    except AuthFailed as exc:
+        raise auth_error(exc) from None
+    request.state.principal = principal
+    return principal
+
+
+def limited(category: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the signed-in user, after spending one request of `category`."""
+
+    async def dependency(request: Request,
+                         user: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        if category == "clinic":
+            spend(request, category, f"org:{user.organization_id or user.user_id}")
+        else:
+            spend(request, category, user.user_id)
+        return user
+
+    return dependency
+
+
+CurrentUser = Annotated[Principal, Depends(limited("general"))]
+QueryUser = Annotated[Principal, Depends(limited("queries"))]
+ImportUser = Annotated[Principal, Depends(limited("import"))]
+ClinicUser = Annotated[Principal, Depends(limited("clinic"))]
+
+
+def deprecated(date: str, info: str) -> Callable[[Request], None]:
+    """Mark a route deprecated: add `dependencies=[Depends(deprecated(...))]` and
+    `deprecated=True`; responses then carry X-API-Deprecation-Date and -Info."""
+
+    def dependency(request: Request) -> None:
+        request.state.deprecation = (date, info)
+
+    return dependency

@@ -1,0 +1,55 @@
+"""POST /v1/health-data/import (multipart, several `file` parts) and its status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, File, Path, Request, UploadFile
+
+from app.api.deps import Ctx, CurrentUser, ImportUser
+from app.api.envelopes import ok
+from app.api.errors import ApiError
+from app.api.schemas.common import INSIGHT_ERRORS, Envelope
+from app.api.schemas.health_data import ImportStarted, ImportStatus
+
+router = APIRouter(prefix="/v1/health-data", tags=["health data"], responses=INSIGHT_ERRORS)
+
+BYTES_PER_SECOND = 20 * 1024 * 1024  # a rough ingest rate for estimated_completion
+MAX_FILES = 100
+
+
+@router.post("/import", status_code=202, response_model=Envelope[ImportStarted])
+def start_import(request: Request, ctx: Ctx, user: ImportUser,
+                 file: list[UploadFile] = File(description="one or more health record files "
+                                               "(FHIR, Apple Health, C-CDA, Synthea CSV, ...)")
+                 ) -> dict[str, Any]:
+    """Save the uploaded files and import them in the background."""
+    if not file or len(file) > MAX_FILES:
+        raise ApiError(400, "VALIDATION_ERROR", f"send 1 to {MAX_FILES} `file` parts",
+                       [{"field": "file", "message": f"{len(file)} files received"}])
+    total = sum(upload.size or 0 for upload in file)
+    if total > ctx.settings.max_import_bytes:
+        raise ApiError(400, "VALIDATION_ERROR", "the upload is larger than this vault accepts",
+                       [{"field": "file", "message": f"{total} bytes; at most "
+                         f"{ctx.settings.max_import_bytes}"}])
+    uploads = request.app.state.uploads
+    paths = uploads.save([(upload.filename, upload.file) for upload in file])
+    import_id = ctx.imports.start(paths, owner_id=user.owner_key, delete_after=True)
+    ctx.vault.audit.record(action="import.start", user_id=user.user_id,
+                           resource_type="import", resource_id=import_id,
+                           details={"files": len(paths)})
+    estimate = datetime.now(UTC) + timedelta(seconds=1 + total / BYTES_PER_SECOND)
+    return ok(request, {"import_id": import_id, "status": "processing",
+                        "files_received": len(paths),
+                        "estimated_completion": estimate.isoformat()})
+
+
+@router.get("/import/{import_id}", response_model=Envelope[ImportStatus])
+def import_status(request: Request, ctx: Ctx, user: CurrentUser,
+                  import_id: str = Path(min_length=1, max_length=100)) -> dict[str, Any]:
+    """The import's progress, then its summary (counts, date range, warnings, errors)."""
+    status = ctx.imports.get(import_id, owner_id=user.owner_key)
+    if status is None:
+        raise ApiError(404, "NOT_FOUND", f"no import {import_id}")
+    return ok(request, status)

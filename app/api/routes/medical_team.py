@@ -1,0 +1,20 @@
+"""GET /v1/medical-team/specialists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from app.api.deps import Ctx, CurrentUser
+from app.api.envelopes import ok
+from app.api.schemas.common import INSIGHT_ERRORS, Envelope
+from app.api.schemas.medical_team import SpecialistList
+
+router = APIRouter(prefix="/v1/medical-team", tags=["medical team"], responses=INSIGHT_ERRORS)
+
+
+@router.get("/specialists", response_model=Envelope[SpecialistList])
+def specialists(request: Request, ctx: Ctx, _user: CurrentUser) -> dict[str, Any]:
+    """The specialists the Chief Medical Officer can call in, and what each covers."""
+    return ok(request, {"specialists": ctx.queries.specialists()})

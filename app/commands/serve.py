@@ -1,0 +1,32 @@
+"""`healthinsight serve [--port N] [--host H]`: the API server alone, in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.api.server import ApiServer, is_loopback
+from app.commands.common import add_command
+from app.context import AppContext
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = add_command(sub, "serve", help="run the REST/WebSocket API on 127.0.0.1",
+                         handler=serve)
+    parser.add_argument("--port", type=int, default=None,
+                        help="port to listen on (default: settings.api_port, 8765)")
+    parser.add_argument("--host", default=None,
+                        help="address to bind (default 127.0.0.1; anything else exposes "
+                        "your records to the network)")
+
+
+def serve(args: argparse.Namespace, ctx: AppContext) -> int:
+    server = ApiServer(ctx, host=args.host, port=args.port, log_level="info")
+    if not is_loopback(server.host):
+        print(f"healthinsight: WARNING: binding to {server.host} makes the API reachable "
+              "from other machines; anyone there with a token can read your records",
+              file=sys.stderr)
+    print(f"HealthInsight API on {server.url} (docs at {server.url}/docs); Ctrl-C stops it",
+          flush=True)
+    server.serve_forever()
+    return 0

@@ -1,0 +1,270 @@
+"""Local users and API tokens: argon2id passwords, JWTs signed with a secret in the vault.
+
+Access tokens live an hour (settings.access_token_minutes) and are checked without the
+database except for a few-seconds cache of the user row. Refresh tokens rotate: each
+use marks its row used and issues the next one in the same family; presenting a used
+one again means it leaked, so the whole family is revoked and a security event is
+written. Personal tokens (for scripts) never expire but are revocable rows. Repeated
+failed logins lock the account for settings.login_lock_minutes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from app.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from storage.vault import Vault
+
+SECRET_KEY = "api.jwt_secret"
+ALGORITHM = "HS256"
+CACHE_SECONDS = 5.0
+MIN_PASSWORD = 8
+
+FailReason = Literal["credentials", "locked", "invalid", "expired"]
+
+
+class AuthFailed(ServiceError):
+    """Login or token refused. `reason` picks the API's error code."""
+
+    def __init__(self, reason: FailReason, message: str, details: Any = None) -> None:
+        super().__init__(message, details)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a valid token speaks for."""
+
+    user_id: str
+    email: str
+    name: str | None
+    is_owner: bool
+    token_kind: str  # access | personal
+    organization_id: str | None = None
+
+    @property
+    def owner_key(self) -> str | None:
+        """The owner_id of this user's rows: None for the vault's owner (shared contract)."""
+        return None if self.is_owner else self.user_id
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+class AuthService:
+    def __init__(self, vault: Vault, settings: Settings) -> None:
+        self._vault = vault
+        self._settings = settings
+        self._hasher = PasswordHasher()
+        self._dummy_hash = self._hasher.hash(secrets.token_hex(8))
+        self._secret: str = vault.settings.get_or_create(SECRET_KEY, lambda: secrets.token_hex(32))
+        self._refresh_lock = threading.Lock()
+        self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+    @property
+    def access_seconds(self) -> int:
+        return self._settings.access_token_minutes * 60
+
+    # --- users -----------------------------------------------------------
+
+    def add_user(self, email: str, password: str, *, name: str | None = None,
+                 organization_slug: str | None = None, role: str | None = None) -> dict[str, Any]:
+        """A new local user; the vault's first user becomes its owner."""
+        email = email.strip().lower()
+        if "@" not in email or email.startswith("@") or email.endswith("@"):
+            raise ValidationFailed("invalid email address", [{"field": "email",
+                                                              "message": "not an email address"}])
+        if len(password) < MIN_PASSWORD:
+            raise ValidationFailed(f"the password needs at least {MIN_PASSWORD} characters",
+                                   [{"field": "password", "message": "too short"}])
+        repo = self._vault.users
+        if repo.by_email(email=email) is not None:
+            raise Conflict(f"a user with email {email} already exists",
+                           [{"field": "email", "message": "already registered"}])
+        user = repo.add(email=email, password_hash=self._hasher.hash(password), name=name,
+                        is_owner=repo.owner() is None)
+        if organization_slug:
+            org = repo.organization_by_slug(slug=organization_slug)
+            if org is None:
+                org = repo.add_organization(name=organization_slug, slug=organization_slug)
+            repo.add_membership(user_id=user["id"], organization_id=org["id"],
+                                role=role or "member")
+        return user
+
+    # --- login and tokens ------------------------------------------------
+
+    def login(self, email: str, password: str, *,
+              organization_slug: str | None = None) -> dict[str, Any]:
+        """Check the password and issue an access + refresh pair (and the user)."""
+        repo = self._vault.users
+        user = repo.by_email(email=email)
+        if user is None or not user["is_active"] or not user["password_hash"]:
+            self._verify(self._dummy_hash, password)  # same cost whether or not it exists
+            repo.record_security_event(kind="login_failed", details={"reason": "unknown_user"})
+            raise AuthFailed("credentials", "invalid email or password")
+        locked_until = _aware(user["locked_until"])
+        if locked_until is not None and locked_until > _now():
+            repo.record_security_event(kind="login_refused_locked", user_id=user["id"])
+            raise AuthFailed("locked", "too many failed logins; the account is locked for now",
+                             {"locked_until": locked_until.isoformat()})
+        if not self._verify(user["password_hash"], password):
+            until = _now() + timedelta(minutes=self._settings.login_lock_minutes)
+            locked = repo.record_login_failure(
+                user_id=user["id"], lock_after=self._settings.login_lock_after,
+                locked_until=until)
+            repo.record_security_event(kind="login_failed", user_id=user["id"])
+            if locked:
+                repo.record_security_event(kind="account_locked", user_id=user["id"],
+                                           details={"until": until.isoformat()})
+            raise AuthFailed("credentials", "invalid email or password")
+        organization_id = None
+        if organization_slug is not None:
+            org = repo.organization_by_slug(slug=organization_slug)
+            member = org and repo.membership(user_id=user["id"], organization_id=org["id"])
+            if not member:
+                repo.record_security_event(kind="login_failed", user_id=user["id"],
+                                           details={"reason": "not_a_member"})
+                raise AuthFailed("credentials", "invalid email, password or organization")
+            organization_id = org["id"]
+        repo.record_login_success(user_id=user["id"])
+        family = "fam_" + secrets.token_hex(8)
+        return self._pair(user, family, organization_id)
+
+    def refresh(self, refresh_token: str) -> dict[str, Any]:
+        """Rotate: the presented token is spent and a new pair issued in its family."""
+        claims = self._decode(refresh_token, "refresh")
+        repo = self._vault.users
+        with self._refresh_lock:
+            row = repo.get_token(token_id=str(claims.get("jti")))
+            if row is None or row["kind"] != "refresh":
+                raise AuthFailed("invalid", "unknown refresh token")
+            if row["used_at"] is not None or row["revoked_at"] is not None:
+                if row["family"]:
+                    repo.revoke_family(family=row["family"])
+                repo.record_security_event(kind="token_reuse", user_id=row["user_id"],
+                                           details={"family": row["family"]})
+                raise AuthFailed("invalid", "this refresh token was already used; its "
+                                 "session has been revoked, log in again")
+            repo.mark_token_used(token_id=row["id"])
+        user = repo.get(user_id=row["user_id"])
+        if user is None or not user["is_active"]:
+            raise AuthFailed("invalid", "the user no longer exists")
+        return self._pair(user, row["family"], claims.get("org"))
+
+    def personal_token(self, *, user_id: str | None = None) -> tuple[str, str]:
+        """(token id, token) for scripts: no expiry, revocable. Default: the vault owner."""
+        repo = self._vault.users
+        user = repo.owner() if user_id is None else repo.get(user_id=user_id)
+        if user is None:
+            raise NotFound("no such user" if user_id else
+                           "the vault has no users yet: add one with `healthinsight user add`")
+        row = repo.add_token(user_id=user["id"], kind="personal")
+        claims = {"sub": user["id"], "typ": "personal", "jti": row["id"],
+                  "iat": int(time.time())}
+        return row["id"], jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def personal_tokens(self, *, user_id: str | None = None) -> list[dict[str, Any]]:
+        """The personal tokens of a user (default: the vault owner), revoked ones too."""
+        repo = self._vault.users
+        user = repo.owner() if user_id is None else repo.get(user_id=user_id)
+        return [] if user is None else repo.tokens(user_id=user["id"], kind="personal")
+
+    def revoke(self, token_id: str) -> None:
+        if not self._vault.users.revoke_token(token_id=token_id):
+            raise NotFound(f"no live token {token_id}")
+        self._cache.clear()
+
+    # --- checking tokens -------------------------------------------------
+
+    def authenticate(self, token: str) -> Principal:
+        """The principal an access or personal token speaks for, or AuthFailed."""
+        claims = self._decode(token, None)
+        kind = claims.get("typ")
+        if kind not in ("access", "personal"):
+            raise AuthFailed("invalid", "not an access token")
+        if kind == "personal":
+            row = self._cached(f"tok:{claims.get('jti')}",
+                               lambda: self._vault.users.get_token(token_id=str(claims["jti"])))
+            if row is None or row["revoked_at"] is not None or row["user_id"] != claims["sub"]:
+                raise AuthFailed("invalid", "this token has been revoked")
+        user = self._cached(f"usr:{claims['sub']}",
+                            lambda: self._vault.users.get(user_id=str(claims["sub"])))
+        if user is None or not user["is_active"]:
+            raise AuthFailed("invalid", "the token's user no longer exists")
+        return Principal(user_id=user["id"], email=user["email"], name=user["name"],
+                         is_owner=bool(user["is_owner"]), token_kind=kind,
+                         organization_id=claims.get("org"))
+
+    # --- internals -------------------------------------------------------
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _pair(self, user: dict[str, Any], family: str,
+              organization_id: str | None) -> dict[str, Any]:
+        now = int(time.time())
+        expires = _now() + timedelta(days=self._settings.refresh_token_days)
+        row = self._vault.users.add_token(user_id=user["id"], kind="refresh", family=family,
+                                          expires_at=expires)
+        access: dict[str, Any] = {"sub": user["id"], "typ": "access", "iat": now,
+                                  "exp": now + self.access_seconds,
+                                  "jti": secrets.token_hex(8)}
+        refresh: dict[str, Any] = {"sub": user["id"], "typ": "refresh", "iat": now,
+                                   "exp": int(expires.timestamp()), "jti": row["id"],
+                                   "fam": family}
+        if organization_id:
+            access["org"] = refresh["org"] = organization_id
+        return {
+            "access_token": jwt.encode(access, self._secret, algorithm=ALGORITHM),
+            "refresh_token": jwt.encode(refresh, self._secret, algorithm=ALGORITHM),
+            "token_type": "Bearer",
+            "expires_in": self.access_seconds,
+            "user": {"id": user["id"], "email": user["email"], "name": user["name"]},
+            "organization_id": organization_id,
+        }
+
+    def _decode(self, token: str, kind: str | None) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, self._secret, algorithms=[ALGORITHM],
+                options={"require": ["sub", "typ", "iat"]})
+        except jwt.ExpiredSignatureError:
+            raise AuthFailed("expired", "the token has expired") from None
+        except jwt.PyJWTError:
+            raise AuthFailed("invalid", "the token is not valid") from None
+        if kind is not None and claims.get("typ") != kind:
+            raise AuthFailed("invalid", f"not a {kind} token")
+        return claims
+
+    def _cached(self, key: str, load: Any) -> Any:
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = load()
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key] = (now + CACHE_SECONDS, value)
+        return value
