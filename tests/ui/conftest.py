@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,36 @@ def locked_ctx(vault_home: Path) -> Iterator[AppContext]:
 def ctx(vault_home: Path) -> Iterator[AppContext]:
     """A context on an open, empty encrypted vault."""
     context = AppContext(offline_settings(vault_home, passphrase=PASSPHRASE))
+    _ = context.vault
+    yield context
+    context.close()
+
+
+BUNDLE = "Alfreda_Wyman_3287b938-4670-47eb-91e5-e0ce3df71405.json"
+
+
+@pytest.fixture(scope="session")
+def imported_template(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Path:
+    """A vault holding one real Synthea patient, imported once per session."""
+    from tests.conftest import make_vault
+
+    home = tmp_path_factory.mktemp("ui-imported") / "vault"
+    make_vault(home).close()
+    context = AppContext(offline_settings(home, passphrase=PASSPHRASE))
+    try:
+        status = context.imports.run([testdata / "fhir_r4_synthea" / BUNDLE])
+        assert status["status"] == "completed", status
+    finally:
+        context.close()
+    return home
+
+
+@pytest.fixture
+def imported_ctx(imported_template: Path, tmp_path: Path) -> Iterator[AppContext]:
+    """A context on a copy of the imported vault, offline engine."""
+    home = tmp_path / "vault"
+    shutil.copytree(imported_template, home)
+    context = AppContext(offline_settings(home, passphrase=PASSPHRASE))
     _ = context.vault
     yield context
     context.close()

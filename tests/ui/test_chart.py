@@ -36,6 +36,8 @@ def test_the_web_chart_draws_every_trace(qtbot):
     view.show_figure(figure)
     qtbot.waitUntil(lambda: view.rendered_traces == len(figure["data"]), timeout=30000)
     assert view.isVisible()
+    # Patient data in the page must never reach a disk cache.
+    assert view.view.page().profile().isOffTheRecord()
 
 
 def test_without_webengine_the_points_are_a_table(qtbot):

@@ -9,9 +9,13 @@ shown as a table instead.
 
 from __future__ import annotations
 
+import atexit
 import json
+import weakref
 from pathlib import Path
 from typing import Any
+
+import shiboken6
 
 from ui.qt import (
     HAS_WEBENGINE,
@@ -20,8 +24,6 @@ from ui.qt import (
     QTableWidgetItem,
     QUrl,
     QVBoxLayout,
-    QWebEnginePage,
-    QWebEngineProfile,
     QWebEngineView,
     QWidget,
 )
@@ -38,6 +40,18 @@ window.render = function (fig) {
     .then(function (gd) { return gd.data.length; });
 };
 </script></body></html>"""
+
+
+# QtWebEngine wants every page gone before its profile, which goes with the QApplication;
+# views still alive when Python exits (never closed, or owned by a test) are freed first.
+_live_views: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+@atexit.register
+def _release_pages() -> None:
+    for view in list(_live_views):
+        if shiboken6.isValid(view):
+            shiboken6.delete(view)
 
 
 def plotly_folder() -> Path:
@@ -59,10 +73,10 @@ class ChartView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.uses_web = bool(web and QWebEngineView is not None)
         if self.uses_web:
-            # The view (and its page) must be destroyed before the profile: create it first.
             self.view = QWebEngineView(self)
-            self._profile = QWebEngineProfile(self)  # no storage name: off the record
-            self.view.setPage(QWebEnginePage(self._profile, self.view))
+            _live_views.add(self.view)
+            # Qt 6's default profile is off the record (memory cache, nothing on disk);
+            # tests/ui/test_chart.py checks that it stays so.
             self.view.loadFinished.connect(self._shell_loaded)
             base = QUrl.fromLocalFile(str(plotly_folder()) + "/")
             self.view.setHtml(_SHELL, base)

@@ -101,7 +101,7 @@ class Sidebar(QFrame):
     def refresh_conversations(self, select: str | None = None) -> None:
         ctx = self._ctx
         (
-            Op(lambda: ctx.queries.list_conversations(owner_id=None, page=1, limit=200,
+            Op(lambda: ctx.queries.list_conversations(owner_id=None, page=1, limit=100,
                                                   sort_by="date", order="desc"), parent=self)
             .success(lambda page: self._show_conversations(page, select))
             .run_in_background()

@@ -1,0 +1,97 @@
+"""Asking the team through the window: live progress, answer, findings table, chart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.ui.conftest import BUNDLE
+from ui.main_window import MainWindow
+from ui.qt import HAS_WEBENGINE, Qt
+from ui.views.answer import finding_cells
+
+CHOLESTEROL = "2093-3"
+
+
+def _raw_cholesterol(testdata: Path) -> list[tuple[str, float]]:
+    bundle = json.loads((testdata / "fhir_r4_synthea" / BUNDLE).read_text())
+    return sorted(
+        (r["effectiveDateTime"], float(r["valueQuantity"]["value"]))
+        for r in (e["resource"] for e in bundle["entry"])
+        if r["resourceType"] == "Observation" and r["code"]["coding"][0]["code"] == CHOLESTEROL
+    )
+
+
+def _open(qtbot, ctx) -> MainWindow:
+    window = MainWindow(ctx, start_api=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    return window
+
+
+def _ask(qtbot, window: MainWindow, question: str) -> dict:
+    window.ask.question.setFocus()
+    window.ask.question.setPlainText(question)
+    qtbot.keyClick(window.ask.question, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert not window.ask.ask_button.isEnabled()  # Ctrl+Enter sent it; the team is working
+    qtbot.waitUntil(lambda: window.ask.answer.result is not None, timeout=60000)
+    return window.ask.answer.result
+
+
+def test_an_answer_shows_the_team_findings_and_chart(qtbot, imported_ctx, testdata):
+    ctx = imported_ctx
+    seen: list[dict] = []
+    unsubscribe = ctx.bus.subscribe(seen.append)
+    window = _open(qtbot, ctx)
+    try:
+        shown = _ask(qtbot, window, "What's my cholesterol trend?")
+    finally:
+        unsubscribe()
+    answer = window.ask.answer
+    stored = ctx.queries.get(shown["query_id"], owner_id=None)
+    assert stored["status"] == "completed"
+
+    # The findings table is exactly the service's key findings.
+    findings = stored["synthesis"]["key_findings"]
+    assert findings
+    assert answer.finding_rows() == [finding_cells(f) for f in findings]
+    # ...and those numbers are the raw file's: latest value and count of cholesterol results.
+    raw = _raw_cholesterol(testdata)
+    row = next(r for r, f in zip(answer.finding_rows(), findings, strict=True)
+               if f.get("code") == CHOLESTEROL)
+    assert float(row[1]) == round(raw[-1][1], 1) or abs(float(row[1]) - raw[-1][1]) < 0.05
+    assert int(row[7]) == len(raw)
+    assert answer.summary.isVisible() and answer.summary.text() == stored["synthesis"]["summary"]
+    assert not answer.urgent_banner.isVisible()
+
+    # Progress came from the bus and was shown per specialist.
+    done = {e["data"]["name"] for e in seen
+            if e["type"] == "specialist_complete" and e["query_id"] == shown["query_id"]}
+    assert done
+    lines = window.ask.progress.lines()
+    for name in done:
+        assert any(line.startswith(f"{name}: done") for line in lines), (name, lines)
+
+    # The chart is the stored visualization's figure, drawn.
+    viz_id = stored["visualization"]["component_id"]
+    figure = ctx.queries.get_visualization(viz_id, owner_id=None)["figure"]
+    assert answer.chart.isVisible()
+    assert answer.chart.figure == figure
+    if HAS_WEBENGINE:
+        qtbot.waitUntil(lambda: answer.chart.rendered_traces == len(figure["data"]),
+                        timeout=30000)
+
+    # The conversation is listed in the sidebar.
+    qtbot.waitUntil(lambda: stored["conversation_id"] in window.sidebar.conversation_ids(),
+                    timeout=10000)
+
+
+def test_crushing_chest_pain_shows_the_urgent_banner(qtbot, imported_ctx):
+    window = _open(qtbot, imported_ctx)
+    shown = _ask(qtbot, window, "I have crushing chest pain")
+    stored = imported_ctx.queries.get(shown["query_id"], owner_id=None)
+    assert stored["urgent"] is True
+    assert window.ask.answer.urgent_banner.isVisible()
+    assert window.ask.answer.urgent_banner.text().startswith("This may be an emergency")
