@@ -31,5 +31,9 @@ lint: setup
 bench: setup
 	for b in tests/perf/*.py; do $(BIN)/python $$b; done
 
+# PNGs of the desktop window (drawn offscreen on a throwaway demo vault) in ./screenshots/.
+screenshots: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/screenshots.py
+
 clean:
 	rm -rf $(VENV) .home

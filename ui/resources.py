@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
+from pathlib import Path
 
 from ui.qt import QApplication, QIcon, QPixmap
 
-ICON = "healthinsight.svg"
-STYLE = "app.qss"
+# `resources` sits beside `ui` both in the source tree and when installed; found by path
+# because an editable install may present it as a namespace package.
+FOLDER = Path(__file__).resolve().parent.parent / "resources"
+ICON = FOLDER / "icons" / "healthinsight.svg"
+STYLE = FOLDER / "styles" / "app.qss"
 
 
 def icon() -> QIcon:
-    path = files("resources") / "icons" / ICON
-    return QIcon(QPixmap(str(path)))
+    return QIcon(QPixmap(str(ICON)))
 
 
 def stylesheet() -> str:
-    return (files("resources") / "styles" / STYLE).read_text(encoding="utf-8")
+    return STYLE.read_text(encoding="utf-8")
 
 
 def apply(app: QApplication) -> None:

@@ -87,6 +87,7 @@ class AskView(QWidget):
         self.answer = AnswerView()
 
         page = QWidget()
+        page.setObjectName("answerPage")
         page_layout = QVBoxLayout(page)
         page_layout.addWidget(self.progress)
         page_layout.addWidget(self.answer)

@@ -60,6 +60,16 @@ def plotly_folder() -> Path:
     return Path(plotly.__file__).parent / "package_data"
 
 
+def preferred_height(figure: dict[str, Any]) -> int:
+    """The figure's own height, else enough room for each stacked panel."""
+    layout = figure.get("layout") or {}
+    if isinstance(layout.get("height"), int | float):
+        return int(layout["height"])
+    panels = sum(1 for key, axis in layout.items()
+                 if key.startswith("yaxis") and isinstance(axis, dict) and "domain" in axis)
+    return 380 if panels <= 1 else 80 + 240 * panels
+
+
 class ChartView(QWidget):
     """Shows one figure. `rendered_traces` says how many traces plotly.js actually drew."""
 
@@ -95,6 +105,7 @@ class ChartView(QWidget):
         self.setVisible(bool(figure and figure.get("data")))
         if not figure:
             return
+        self.setFixedHeight(preferred_height(figure))
         if self.uses_web:
             if self._ready:
                 self._render()

@@ -35,8 +35,12 @@ def cells(record: dict[str, Any]) -> dict[str, str]:
     shown = f"{record.get('comparator') or ''}{value:g}" if isinstance(value, int | float) \
         else str(record.get("value_text") or value or "")
     low, high = record.get("reference_low"), record.get("reference_high")
-    ref = "" if low is None and high is None else \
-        f"{'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'}"
+    if low is not None and high is not None:
+        ref = f"{low:g}–{high:g}"
+    elif low is not None or high is not None:
+        ref = f"≥ {low:g}" if low is not None else f"≤ {high:g}"
+    else:
+        ref = ""
     original = " ".join(str(x) for x in (record.get("original_value"),
                                          record.get("original_unit")) if x not in (None, ""))
     return {

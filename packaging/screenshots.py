@@ -1,0 +1,111 @@
+"""`make screenshots`: PNGs of the desktop app, drawn offscreen, in ./screenshots/.
+
+A throwaway demo vault (the invented patient of `healthinsight demo`) in a temporary
+folder, the offline engine, and the real window: a question answered with its chart,
+the records tab, an urgent answer, and the first-run and unlock dialogs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app.context import AppContext  # noqa: E402
+from app.demo import write_demo_bundle  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from storage.vault import Vault  # noqa: E402
+from ui import ops, resources  # noqa: E402
+from ui.dialogs.first_run import FirstRunDialog  # noqa: E402
+from ui.dialogs.unlock import UnlockDialog  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+from ui.qt import QApplication, QWidget  # noqa: E402
+
+OUT = Path("screenshots")
+PASSPHRASE = "screenshots only"
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def settle(seconds: float = 0.6) -> None:
+    """Let layouts and the web view paint before grabbing."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def save(widget: QWidget, name: str) -> None:
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print(path)
+
+
+def ask(window: MainWindow, question: str) -> None:
+    window.ask.answer.result = None
+    window.ask.question.setPlainText(question)
+    window.ask.ask()
+    wait_until(lambda: window.ask.answer.result is not None)
+    figure = window.ask.answer.chart.figure
+    if figure and window.ask.answer.chart.uses_web:
+        wait_until(lambda: window.ask.answer.chart.rendered_traces == len(figure["data"]))
+    settle(1.0)
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    resources.apply(app)
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "vault"
+        Vault.create(home, passphrase=PASSPHRASE, use_keyring=False).close()
+        settings = Settings(home=home, passphrase=PASSPHRASE, llm_engine="offline")
+        ctx = AppContext(settings)
+        try:
+            ctx.imports.run([write_demo_bundle(Path(tmp))])
+            window = MainWindow(ctx, start_api=False)
+            window.show()
+            wait_until(lambda: window.sidebar.patient_id is not None)
+            ask(window, "What's my cholesterol trend over the last 15 years?")
+            wait_until(lambda: bool(window.sidebar.conversation_ids()))
+            settle()
+            save(window, "main-answer")
+            window.tabs.setCurrentWidget(window.records)
+            wait_until(lambda: window.records.table.rowCount() > 0)
+            settle()
+            save(window, "records")
+            window.tabs.setCurrentWidget(window.ask)
+            window.ask.new_conversation()
+            ask(window, "I have crushing chest pain")
+            save(window, "urgent")
+            window.close()
+
+            fresh = AppContext(Settings(home=Path(tmp) / "new"))
+            first_run = FirstRunDialog(fresh)
+            first_run.show()
+            settle()
+            save(first_run, "first-run")
+            unlock = UnlockDialog(AppContext(Settings(home=home)))
+            unlock.show()
+            settle()
+            save(unlock, "unlock")
+        finally:
+            ops.shutdown()
+            ctx.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
