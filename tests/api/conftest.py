@@ -130,3 +130,41 @@ def own_api(start_api: Callable[..., Api]) -> Iterator[Callable[..., Api]]:
     yield start
     for api in started:
         api.close()
+
+
+OWNER_BUNDLE = "fhir_r4_synthea/Alfreda_Wyman_3287b938-4670-47eb-91e5-e0ce3df71405.json"
+OTHER_BUNDLE = "fhir_r4_synthea/Louis_Maggio_2e275d4b-855a-4eb2-9021-5410aa8acd4f.json"
+
+
+def _import(api: Api, who: str, bundle: Path) -> dict[str, Any]:
+    from tests.api.helpers import upload, wait_for
+
+    with api.client(who) as client:
+        started = upload(client, bundle)
+        assert started.status_code == 202, started.text
+        import_id = started.json()["data"]["import_id"]
+        return wait_for(client, f"/v1/health-data/import/{import_id}")
+
+
+@pytest.fixture(scope="session")
+def owner_import(api: Api, testdata: Path) -> dict[str, Any]:
+    """The owner's records (one Synthea bundle) imported through the API."""
+    return _import(api, "owner", testdata / OWNER_BUNDLE)
+
+
+@pytest.fixture(scope="session")
+def other_import(api: Api, testdata: Path) -> dict[str, Any]:
+    """A second person's records, imported by them."""
+    return _import(api, "other", testdata / OTHER_BUNDLE)
+
+
+@pytest.fixture(scope="session")
+def owner_query(api: Api, owner_import: dict[str, Any]) -> dict[str, Any]:
+    """A finished query of the owner's (with its conversation and chart)."""
+    with api.client("owner") as client:
+        reply = client.post("/v1/queries", json={"query": "What's my cholesterol trend?"})
+        assert reply.status_code == 202, reply.text
+        query_id = reply.json()["data"]["query_id"]
+    api.ctx.queries.wait(query_id, timeout=240)
+    with api.client("owner") as client:
+        return dict(client.get(f"/v1/queries/{query_id}").json()["data"])

@@ -14,6 +14,7 @@ from app.api.schemas.conversations import (
     ConversationCreate,
     ConversationDetail,
     ConversationPage,
+    ConversationSummary,
 )
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"],
@@ -33,7 +34,7 @@ def list_conversations(
         owner_id=user.owner_key, page=page, limit=limit, sort_by=sort_by, order=order))
 
 
-@router.post("", status_code=201, response_model=Envelope[ConversationDetail])
+@router.post("", status_code=201, response_model=Envelope[ConversationSummary])
 def create_conversation(body: ConversationCreate, request: Request, ctx: Ctx,
                         user: CurrentUser) -> dict[str, Any]:
     """A new conversation; with `first_query` that question is submitted in it at once."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePath
 from typing import Any
 
 from fastapi import APIRouter, File, Path, Request, UploadFile
@@ -12,6 +13,7 @@ from app.api.envelopes import ok
 from app.api.errors import ApiError
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
 from app.api.schemas.health_data import ImportStarted, ImportStatus
+from storage.errors import IngestError
 
 router = APIRouter(prefix="/v1/health-data", tags=["health data"], responses=INSIGHT_ERRORS)
 
@@ -35,7 +37,14 @@ def start_import(request: Request, ctx: Ctx, user: ImportUser,
                          f"{ctx.settings.max_import_bytes}"}])
     uploads = request.app.state.uploads
     paths = uploads.save([(upload.filename, upload.file) for upload in file])
-    import_id = ctx.imports.start(paths, owner_id=user.owner_key, delete_after=True)
+    try:
+        import_id = ctx.imports.start(paths, owner_id=user.owner_key, delete_after=True)
+    except IngestError as exc:  # rejected before any work (e.g. an unknown format)
+        for path in paths:
+            path.unlink(missing_ok=True)
+        name = PurePath(exc.file).name
+        raise ApiError(400, "VALIDATION_ERROR", f"{name}: {exc.position}: {exc.reason}",
+                       {"file": name, "position": exc.position, "reason": exc.reason}) from None
     ctx.vault.audit.record(action="import.start", user_id=user.user_id,
                            resource_type="import", resource_id=import_id,
                            details={"files": len(paths)})
