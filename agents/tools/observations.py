@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from storage.vault import Vault
 
 STABLE_RELATIVE_CHANGE = 0.05
+# Time order; values at the same instant by source record id (not import order).
+ORDER = "(effective, record_id, id)"
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def latest(vault: Vault, *, patient_id: str, code: str) -> Latest | None:
     row = cursor(vault).execute(
         "SELECT id, value, unit, epoch(effective), flag, reference_low, reference_high "
         "FROM observations WHERE patient_id = $p AND code = $c AND value IS NOT NULL "
-        "AND effective IS NOT NULL ORDER BY effective DESC, id DESC LIMIT 1",
+        "AND effective IS NOT NULL ORDER BY effective DESC, record_id DESC, id DESC LIMIT 1",
         {"p": patient_id, "c": code},
     ).fetchone()
     if row is None:
@@ -104,7 +106,7 @@ def series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIM
     rows = cursor(vault).execute(
         "SELECT id, epoch(effective), value, unit, reference_low, reference_high "
         "FROM observations WHERE patient_id = $p AND code = $c AND value IS NOT NULL "
-        f"AND effective IS NOT NULL AND {IN_WINDOW} ORDER BY effective, id",
+        f"AND effective IS NOT NULL AND {IN_WINDOW} ORDER BY effective, record_id, id",
         {"p": patient_id, "c": code, **window.params()},
     ).fetchall()
     last = rows[-1] if rows else None
@@ -117,14 +119,17 @@ def series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIM
 
 
 def trend(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME) -> Trend:
-    """One aggregate query: count, fitted slope, first/last, mean, range, latest flags."""
+    """One aggregate query: count, fitted slope, first/last, mean, range, latest flags.
+
+    Values at the same instant are ordered by their source record id, so the answer
+    does not depend on import order."""
     row = cursor(vault).execute(
         "SELECT count(*), regr_slope(value, epoch(effective) / $year), "
-        "arg_min(value, effective), min(epoch(effective)), "
-        "arg_max(value, effective), max(epoch(effective)), avg(value), min(value), max(value), "
-        "arg_max(unit, effective), arg_max(flag, effective), "
-        "arg_max(reference_low, effective), arg_max(reference_high, effective), "
-        "list(id ORDER BY effective, id) "
+        f"arg_min(value, {ORDER}), min(epoch(effective)), arg_max(value, {ORDER}), "
+        "max(epoch(effective)), avg(value), min(value), max(value), "
+        f"arg_max(unit, {ORDER}), arg_max(flag, {ORDER}), arg_max(reference_low, {ORDER}), "
+        f"arg_max(reference_high, {ORDER}), "
+        "list(id ORDER BY effective, record_id, id) "
         "FROM observations WHERE patient_id = $p AND code = $c AND value IS NOT NULL "
         f"AND effective IS NOT NULL AND {IN_WINDOW}",
         {"p": patient_id, "c": code, "year": SECONDS_PER_YEAR, **window.params()},
