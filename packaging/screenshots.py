@@ -78,6 +78,8 @@ def main() -> int:
             window = MainWindow(ctx, start_api=False)
             window.show()
             wait_until(lambda: window.sidebar.patient_id is not None)
+            settle()
+            save(window, "welcome")
             ask(window, "What's my cholesterol trend over the last 15 years?")
             wait_until(lambda: bool(window.sidebar.conversation_ids()))
             settle()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 from app.context import AppContext
@@ -28,7 +29,7 @@ def run(ctx: AppContext) -> int:
         return 1
     from ui import ops, resources
     from ui.main_window import MainWindow
-    from ui.qt import QApplication
+    from ui.qt import QApplication, QTimer
     from ui.startup import open_vault
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "healthinsight"])
@@ -41,8 +42,16 @@ def run(ctx: AppContext) -> int:
         return 1
     window = MainWindow(ctx)
     window.show()
+    # Ctrl+C or a TERM closes the window the normal way (API stopped, vault closed).
+    # Python only sees signals between bytecodes, so a timer wakes it while Qt waits.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: window.close())
+    wake = QTimer(interval=250)
+    wake.timeout.connect(lambda: None)
+    wake.start()
     try:
         return int(app.exec())
     finally:
+        wake.stop()
         window.close()
         ops.shutdown()

@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         self.engine_label = QLabel("Engine: …")
         self.vault_label = QLabel(f"Vault: {self._ctx.settings.home}")
         self.api_label = QLabel("")
+        self.api_label.hide()  # shown once the local API is starting
         self.activity = QLabel("")
         bar = self.statusBar()
         bar.addWidget(self.activity, 1)
@@ -185,6 +186,7 @@ class MainWindow(QMainWindow):
             return server
 
         self.api_label.setText("API: starting…")
+        self.api_label.show()
         Op(start, parent=self).success(self._api_started).failure(self._api_failed) \
             .run_in_background()
 

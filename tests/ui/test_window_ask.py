@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.ui.conftest import BUNDLE
 from ui.main_window import MainWindow
-from ui.qt import HAS_WEBENGINE, Qt
+from ui.qt import HAS_WEBENGINE, QPushButton, Qt
 from ui.views.answer import finding_cells
 
 CHOLESTEROL = "2093-3"
@@ -95,3 +95,29 @@ def test_crushing_chest_pain_shows_the_urgent_banner(qtbot, imported_ctx):
     assert stored["urgent"] is True
     assert window.ask.answer.urgent_banner.isVisible()
     assert window.ask.answer.urgent_banner.text().startswith("This may be an emergency")
+
+
+def test_a_stored_conversation_reopens_and_suggestions_ask(qtbot, imported_ctx):
+    window = _open(qtbot, imported_ctx)
+    answer = window.ask.answer
+    assert answer.suggestions.isVisible()
+    suggestion = answer.suggestions.findChildren(QPushButton)[0]
+    suggestion.click()
+    qtbot.waitUntil(lambda: answer.result is not None, timeout=60000)
+    first = answer.result
+    assert first["query"] == suggestion.text()
+    assert not answer.suggestions.isVisible()
+    qtbot.waitUntil(lambda: first["conversation_id"] in window.sidebar.conversation_ids(),
+                    timeout=10000)
+
+    window.sidebar.new_button.click()
+    assert answer.result is None and window.ask.conversation_id is None
+
+    item = window.sidebar.conversations.item(
+        window.sidebar.conversation_ids().index(first["conversation_id"]))
+    window.sidebar.conversations.itemClicked.emit(item)
+    qtbot.waitUntil(lambda: answer.result is not None, timeout=10000)
+    assert answer.result["query_id"] == first["query_id"]
+    assert window.ask.conversation_id == first["conversation_id"]
+    assert answer.finding_rows() == [finding_cells(f)
+                                     for f in first["synthesis"]["key_findings"]]

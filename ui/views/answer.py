@@ -13,11 +13,13 @@ from ui.qt import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QPushButton,
     Qt,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
 from ui.views.chart import ChartView
 
@@ -25,6 +27,13 @@ URGENT_TEXT = ("This may be an emergency. If you have chest pain, trouble breath
                "signs of a stroke, severe bleeding or thoughts of harming yourself, call "
                "your local emergency number (911, 112, 999) or go to the nearest emergency "
                "department now.")
+
+SUGGESTIONS = (
+    "What's my cholesterol trend over the last 15 years?",
+    "How well controlled is my blood pressure?",
+    "Is my HbA1c in range, and how has it changed?",
+    "Give me a comprehensive health summary.",
+)
 
 FINDING_COLUMNS = ["Metric", "Latest", "Unit", "Trend", "Change", "First", "Last", "Readings"]
 
@@ -74,10 +83,25 @@ def _label(name: str, *, rich: bool = False) -> QLabel:
 
 
 class AnswerView(QWidget):
+    suggestion_chosen = Signal(str)  # an example question was clicked
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.result: dict[str, Any] | None = None
         self.title = _label("answerTitle")
+        self.suggestions = QWidget()
+        suggestions = QVBoxLayout(self.suggestions)
+        suggestions.setContentsMargins(0, 0, 0, 0)
+        hint = _label("hint")
+        hint.setText("Dr. Vitality reads the question, calls in the right specialists, and "
+                     "they compute every number from your records. Try one of these:")
+        suggestions.addWidget(hint)
+        for text in SUGGESTIONS:
+            button = QPushButton(text)
+            button.setObjectName("suggestion")
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.clicked.connect(lambda _=False, t=text: self.suggestion_chosen.emit(t))
+            suggestions.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
         self.urgent_banner = _label("urgentBanner")
         self.urgent_banner.setText(URGENT_TEXT)
         self.meta = _label("answerMeta")
@@ -99,9 +123,9 @@ class AnswerView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        for widget in (self.title, self.urgent_banner, self.meta, self.error, self.summary,
-                       self.findings_title, self.findings, self.chart, self.recommendations,
-                       self.concerns, self.disclaimer):
+        for widget in (self.title, self.suggestions, self.urgent_banner, self.meta,
+                       self.error, self.summary, self.findings_title, self.findings,
+                       self.chart, self.recommendations, self.concerns, self.disclaimer):
             layout.addWidget(widget)
         layout.addStretch(1)
         self.clear()
@@ -113,14 +137,17 @@ class AnswerView(QWidget):
                        self.concerns, self.disclaimer):
             widget.hide()
         self.title.setText("Ask the team a question about your records")
+        self.suggestions.show()
 
     def show_question(self, question: str) -> None:
         """A new question was sent: show it while the team works."""
         self.clear()
+        self.suggestions.hide()
         self.title.setText(question)
 
     def show_answer(self, result: dict[str, Any], figure: dict[str, Any] | None) -> None:
         self.result = result
+        self.suggestions.hide()
         synthesis = result.get("synthesis") or {}
         self.title.setText(str(result.get("query") or ""))
         self.urgent_banner.setVisible(bool(result.get("urgent")))

@@ -85,6 +85,7 @@ class AskView(QWidget):
         self.progress = ProgressPanel()
         self.progress.hide()
         self.answer = AnswerView()
+        self.answer.suggestion_chosen.connect(self.ask_example)
 
         page = QWidget()
         page.setObjectName("answerPage")
@@ -118,6 +119,10 @@ class AskView(QWidget):
         layout.addLayout(row)
 
     # --- asking -------------------------------------------------------------
+
+    def ask_example(self, text: str) -> None:
+        self.question.setPlainText(text)
+        self.ask()
 
     def ask(self) -> None:
         text = self.question.toPlainText().strip()
