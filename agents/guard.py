@@ -32,8 +32,6 @@ def allowed_numbers(texts: Iterable[str]) -> set[float]:
             value = float(token)
             allowed.add(value)
             allowed.add(abs(value))
-        for part in re.findall(r"\d+", text):  # date parts and other plain integers
-            allowed.add(float(part))
     return allowed
 
 

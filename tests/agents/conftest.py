@@ -69,6 +69,8 @@ def service_factory(team_vault: Vault, team_home: Path) -> Iterator:
         events: list[dict] = []
         bus.subscribe(events.append)
         options = {"home": team_home, "llm_engine": "offline", **settings}
+        if "ollama_host" in options:  # the field is read through its environment alias
+            options["HEALTHINSIGHT_OLLAMA_HOST"] = options.pop("ollama_host")
         service = QueryService(team_vault, bus, Settings(**options))
         made.append(service)
         return service, events

@@ -1,0 +1,71 @@
+"""The team with a model: QueryService in `auto` mode finds the loopback stand-in, uses
+its structured assessment and its prose when the prose only repeats given numbers, and
+the templated prose when it invents one."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from agents.assess import ASSESSMENT_SCHEMA
+from agents.llm.select import forget_probes
+from tests.agents.ollama_standin import Reply, standin
+from tests.agents.test_team_service import check_key_finding, pick
+
+
+def echo_first_fact(body: dict[str, Any]) -> Reply:
+    """Assessment JSON for schema requests; else a sentence restating the first fact."""
+    if body.get("format"):
+        return Reply(chunks=[json.dumps({"complexity": "standard",
+                                         "specialists": ["cardiology"]})])
+    user = body["messages"][-1]["content"]
+    fact = re.search(r"^- (.+)$", user, re.M)
+    return Reply(chunks=["In short: ", fact.group(1) if fact else "nothing was found."])
+
+
+def inventor(body: dict[str, Any]) -> Reply:
+    if body.get("format"):
+        return Reply(chunks=["not json at all"])
+    return Reply(chunks=["Your cholesterol is 999 mg/dL."])
+
+
+def test_auto_mode_uses_the_model_and_keeps_grounded_prose(service_factory, team_vault) -> None:
+    forget_probes()
+    with standin(echo_first_fact) as server:
+        service, _ = service_factory(llm_engine="auto", ollama_host=server.host)
+        pid, points = pick(team_vault, "2093-3")
+        result = service.ask("What's my cholesterol trend?", patient_id=pid)
+        assert result["engine"] == "ollama:llama3.1:8b"
+        assert result["medical_team"]["cmo"]["assessment"]["source"] == "model"
+        assert [s["type"] for s in result["medical_team"]["specialists"]] == ["cardiology"]
+        heart = result["medical_team"]["specialists"][0]
+        assert heart["findings"].startswith("In short: Total Cholesterol")
+        assert result["synthesis"]["engine"] == "ollama:llama3.1:8b"
+        assert result["synthesis"]["summary"].startswith("In short: ")
+        check_key_finding(result["synthesis"]["key_findings"][0], points)  # numbers: queries
+        assert any(r.get("format") == ASSESSMENT_SCHEMA for r in server.requests)
+    forget_probes()
+
+
+def test_invented_numbers_and_bad_json_fall_back(service_factory, team_vault) -> None:
+    forget_probes()
+    with standin(inventor) as server:
+        service, _ = service_factory(llm_engine="ollama", ollama_host=server.host)
+        pid, points = pick(team_vault, "2093-3")
+        result = service.ask("What's my cholesterol trend?", patient_id=pid)
+        assert result["engine"] == "ollama:llama3.1:8b"
+        assert result["medical_team"]["cmo"]["assessment"]["source"] == "rules"
+        assert "999" not in json.dumps(result)
+        assert result["synthesis"]["engine"] == "offline"
+        assert result["synthesis"]["summary"].startswith("Your Total Cholesterol has been")
+        check_key_finding(result["synthesis"]["key_findings"][0], points)
+    forget_probes()
+
+
+def test_offline_flag_never_calls_the_model(service_factory, team_vault) -> None:
+    with standin(echo_first_fact) as server:
+        service, _ = service_factory(llm_engine="auto", ollama_host=server.host)
+        pid, _ = pick(team_vault, "2093-3")
+        result = service.ask("What's my cholesterol trend?", patient_id=pid, offline=True)
+        assert result["engine"] == "offline" and server.requests == []
