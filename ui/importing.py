@@ -67,7 +67,7 @@ def summary_html(status: dict[str, Any]) -> str:
     if summary.get("import_duration_seconds") is not None:
         parts.append(f", in {float(summary['import_duration_seconds']):.1f} s")
     parts.append(".</p>")
-    by_type = summary.get("records_by_type") or {}
+    by_type = {k: v for k, v in (summary.get("records_by_type") or {}).items() if v}
     if by_type:
         parts.append("<table>" + "".join(
             f"<tr><td>{html.escape(str(kind))}</td><td align='right'>&nbsp;{count:,}</td></tr>"

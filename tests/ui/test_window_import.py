@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -47,3 +48,25 @@ def test_import_through_the_window_shows_the_patient_and_filters_records(qtbot, 
     qtbot.waitUntil(lambda: window.records.column("code") == [code] * len(expected),
                     timeout=10000)
     assert sorted(d[:10] for d in window.records.column("effective")) == expected
+
+
+def test_a_malformed_file_is_reported_with_its_reason_and_changes_nothing(qtbot, ctx, tmp_path,
+                                                                          testdata):
+    good = (testdata / "fhir_r4_synthea" / BUNDLE).read_text()
+    broken = tmp_path / "truncated_bundle.json"
+    broken.write_text(good[: len(good) // 2])  # cut off mid-document
+    window = MainWindow(ctx, start_api=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.import_paths([broken])
+    qtbot.waitUntil(lambda: window.last_import is not None, timeout=60000)
+
+    assert window.last_import["status"] == "failed"
+    errors = window.last_import["summary"]["errors"]
+    assert [e["file"] for e in errors] == [broken.name]
+    text = window.import_summary.text.text()
+    assert "Import failed" in text and "Not imported" in text
+    for part in ("file", "position", "reason"):  # what, where and why are all shown
+        assert html.escape(errors[0][part]) in text
+    qtbot.waitUntil(lambda: window.sidebar.patients.count() == 1, timeout=10000)
+    assert window.sidebar.patient_names() == []  # the vault is as it was: no patient
