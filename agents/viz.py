@@ -73,7 +73,14 @@ def time_series(s: Series) -> Chart:
     ref = {m.key: {"low": s.reference_low, "high": s.reference_high}}
     return Chart("time_series", figure,
                  _component("LineChart", _merge_by_date([s]), [m.key], referenceRanges=ref,
-                            units={m.key: s.unit}), len(s.points))
+                            units={m.key: s.unit}, **_buckets([s])), len(s.points))
+
+
+def _buckets(series: list[Series]) -> dict[str, Any]:
+    """Say when points are means over day-buckets (long daily series)."""
+    if not any(s.bucket_days for s in series):
+        return {}
+    return {"bucketDays": {metric(s.code).key: s.bucket_days for s in series}}
 
 
 def multi_metric(series: list[Series]) -> Chart:
@@ -94,7 +101,8 @@ def multi_metric(series: list[Series]) -> Chart:
     keys = [metric(s.code).key for s in series]
     return Chart("multi_metric", {"data": data, "layout": layout},
                  _component("LineChart", _merge_by_date(series), keys,
-                            units={metric(s.code).key: s.unit for s in series}),
+                            units={metric(s.code).key: s.unit for s in series},
+                            **_buckets(series)),
                  sum(len(s.points) for s in series))
 
 

@@ -7,6 +7,7 @@ from agents.codes import BLOOD_PRESSURE, DIASTOLIC, SYSTOLIC
 from agents.findings import Finding
 from agents.question import Question
 from agents.tools.medications import BeforeAfter
+from agents.tools.observations import Series, chart_series
 from storage.vault import Vault
 
 MAX_LINES = 4
@@ -18,8 +19,8 @@ def choose_chart(vault: Vault, patient_id: str, q: Question,
     for f in findings:
         first.setdefault(f.kind, f)
 
-    def series(code: str) -> tools.observations.Series:
-        return tools.series(vault, patient_id=patient_id, code=code, window=q.window)
+    def series(code: str) -> Series:
+        return chart_series(vault, patient_id=patient_id, code=code, window=q.window)
 
     if "medication_effect" in q.intents and "before_after" in first:
         d = first["before_after"].data

@@ -8,6 +8,7 @@ Fewer than two values is "insufficient_data".
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,6 +61,8 @@ class Series(ToolResult):
     reference_low: float | None
     reference_high: float | None
     points: tuple[Point, ...]
+    bucket_days: int = 0  # 0: every value; else each point is the mean of this many days
+    values: int = 0  # how many stored values the points stand for
 
     @property
     def row_ids(self) -> tuple[int, ...]:
@@ -115,7 +118,36 @@ def series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIM
         reference_low=num(last[4], 4) if last else None,
         reference_high=num(last[5], 4) if last else None,
         points=tuple(Point(int(r[0]), iso(r[1]) or "", float(r[2])) for r in rows),
+        values=len(rows),
     )
+
+
+def chart_series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME,
+                 max_points: int = 400) -> Series:
+    """The series for a chart: every value when there are few, else means over equal
+    day-buckets so a 15-year daily series stays a readable (and small) figure."""
+    params = {"p": patient_id, "c": code, **window.params()}
+    where = (f"patient_id = $p AND code = $c AND value IS NOT NULL AND effective IS NOT NULL "
+             f"AND {IN_WINDOW}")
+    cur = cursor(vault)
+    n, t0, t1 = cur.execute(
+        f"SELECT count(*), min(epoch(effective)), max(epoch(effective)) FROM observations "
+        f"WHERE {where}", params).fetchone() or (0, None, None)
+    if n <= max_points or t0 is None or t1 is None:
+        return series(vault, patient_id=patient_id, code=code, window=window)
+    days = max(1, math.ceil((t1 - t0) / 86400 / max_points))
+    rows = cur.execute(
+        f"SELECT min(id), epoch(time_bucket(to_days($days), effective, TIMESTAMPTZ "
+        f"'2000-01-01 00:00:00+00')) AS t, avg(value), arg_max(unit, effective), "
+        f"arg_max(reference_low, effective), arg_max(reference_high, effective) "
+        f"FROM observations WHERE {where} GROUP BY t ORDER BY t",
+        {**params, "days": days}).fetchall()
+    last = rows[-1]
+    return Series(code=code, metric=metric(code).name, unit=last[3],
+                  reference_low=num(last[4], 4), reference_high=num(last[5], 4),
+                  points=tuple(Point(int(r[0]), iso(r[1]) or "", round(float(r[2]), 4))
+                               for r in rows),
+                  bucket_days=days, values=int(n))
 
 
 def trend(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME) -> Trend:

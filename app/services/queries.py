@@ -69,15 +69,14 @@ class QueryService:
         previous = self._context(conversation_id, owner_id) if conversation_id else None
         meds = tuple(c.name for c in medication_timeline(self.vault, patient_id=patient).courses)
         rules = assess_rules(parse(question, medications=meds, previous=previous))
+        new_title = None
         if conversation is None:
-            conversation_id = _new_id("conv")
-            self.repo.create_conversation(conversation_id=conversation_id, owner_id=owner_id,
-                                          title=_title(question), patient_id=patient)
+            conversation_id, new_title = _new_id("conv"), _title(question)
         assert conversation_id is not None
         query_id = _new_id("qry")
         self.repo.add_query(query_id=query_id, owner_id=owner_id, conversation_id=conversation_id,
                             patient_id=patient, query=question, complexity=rules.complexity,
-                            urgent=False, engine=None)
+                            urgent=False, engine=None, new_conversation_title=new_title)
         cancel = threading.Event()
         with self._lock:
             self._cancels[query_id] = cancel
@@ -128,7 +127,8 @@ class QueryService:
             return None
         with self._lock:
             live = self._live.get(query_id)
-            live = {"medical_team": _copy_team(live)} if live else None
+            live = {"medical_team": _copy_team(live), "engine": live.get("engine")} if live \
+                else None
         return views.query_view(row, live)
 
     # --- the background run ----------------------------------------------
@@ -141,7 +141,8 @@ class QueryService:
 
         try:
             engine = self._engine(offline)
-            self.repo.update_query(query_id=query_id, engine=engine.name)
+            with self._lock:
+                self._live[query_id]["engine"] = engine.name
             result = answer(vault=self.vault, patient_id=patient_id, text=question, engine=engine,
                             emit=emit, pool=self._team, cancel=cancel,
                             timeout=self.settings.specialist_timeout_seconds, previous=previous,
@@ -166,16 +167,12 @@ class QueryService:
                              timeout=s.ollama_timeout_seconds, offline=offline)
 
     def _store(self, query_id: str, result: TeamAnswer) -> None:
-        owner = self._owners.get(query_id)
-        self.repo.add_specialist_results(query_id=query_id,
-                                         results=[r.to_record() for r in result.results])
-        viz = None
+        viz = chart = None
         if result.chart is not None:
             viz_id = _new_id("viz")
-            self.repo.add_visualization(viz_id=viz_id, owner_id=owner, query_id=query_id,
-                                        type=result.chart.type, component=result.chart.component,
-                                        figure=result.chart.figure,
-                                        data_points=result.chart.data_points)
+            chart = {"viz_id": viz_id, "type": result.chart.type,
+                     "component": result.chart.component, "figure": result.chart.figure,
+                     "data_points": result.chart.data_points}
             viz = {"type": result.chart.type, "component_id": viz_id,
                    "data_points": result.chart.data_points}
         stored = {"medical_team": views.medical_team(result),
@@ -183,10 +180,12 @@ class QueryService:
                   "context": result.question.to_context(),
                   "triage": {"urgent": result.triage.urgent,
                              "categories": list(result.triage.categories)}}
-        self.repo.update_query(query_id=query_id, status="completed",
-                               complexity=result.assessment.complexity,
-                               urgent=result.triage.urgent, engine=result.engine, result=stored,
-                               completed_at=datetime.now(UTC))
+        self.repo.complete_query(
+            query_id=query_id, owner_id=self._owners.get(query_id),
+            results=[r.to_record() for r in result.results], visualization=chart,
+            status="completed", complexity=result.assessment.complexity,
+            urgent=result.triage.urgent, engine=result.engine, result=stored,
+            completed_at=datetime.now(UTC))
 
     def _finish(self, query_id: str, status: str, error: str, emit: Any) -> None:
         self.repo.update_query(query_id=query_id, status=status, error=error,

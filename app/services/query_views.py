@@ -34,7 +34,7 @@ def query_view(row: dict[str, Any], live: dict[str, Any] | None = None) -> dict[
         "medical_team": team,
         "synthesis": result.get("synthesis"),
         "visualization": result.get("visualization"),
-        "engine": row.get("engine"),
+        "engine": row.get("engine") or (live or {}).get("engine"),
         "urgent": bool(row.get("urgent")),
         "error": row.get("error"),
     }

@@ -28,6 +28,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+QUERY_FIELDS = {"status", "complexity", "urgent", "engine", "result", "error", "completed_at"}
+
+
+def _query_update(query_id: str, values: dict[str, Any]) -> sa.Update:
+    unknown = set(values) - QUERY_FIELDS
+    if unknown:
+        raise ValueError(f"cannot update query fields {sorted(unknown)}")
+    return sa.update(queries).where(queries.c.id == query_id).values(**values)
+
+
 class ConversationRepository:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
@@ -50,11 +60,6 @@ class ConversationRepository:
                 conversations.c.id == conversation_id,
                 _owner(conversations.c.owner_id, owner_id))).mappings().first()
         return dict(row) if row else None
-
-    def set_conversation_patient(self, *, conversation_id: str, patient_id: str) -> None:
-        with self._vault.engine.begin() as conn:
-            conn.execute(sa.update(conversations).where(conversations.c.id == conversation_id)
-                         .values(patient_id=patient_id))
 
     def list_conversations(self, *, owner_id: str | None, page: int = 1, limit: int = 20,
                            sort_by: str = "date", order: str = "desc"
@@ -86,9 +91,16 @@ class ConversationRepository:
 
     def add_query(self, *, query_id: str, owner_id: str | None, conversation_id: str,
                   patient_id: str | None, query: str, complexity: str | None,
-                  urgent: bool, engine: str | None) -> None:
+                  urgent: bool, engine: str | None, new_conversation_title: str | None = None
+                  ) -> None:
+        """Record a question; with `new_conversation_title`, its conversation is created in
+        the same transaction."""
         now = _now()
         with self._vault.engine.begin() as conn:
+            if new_conversation_title is not None:
+                conn.execute(sa.insert(conversations).values(
+                    id=conversation_id, owner_id=owner_id, patient_id=patient_id,
+                    title=new_conversation_title, created_at=now, updated_at=now))
             conn.execute(sa.insert(queries).values(
                 id=query_id, owner_id=owner_id, conversation_id=conversation_id,
                 patient_id=patient_id, query=query, status="processing", complexity=complexity,
@@ -98,12 +110,27 @@ class ConversationRepository:
 
     def update_query(self, *, query_id: str, **values: Any) -> None:
         """Set status, complexity, urgent, engine, result, error or completed_at."""
-        allowed = {"status", "complexity", "urgent", "engine", "result", "error", "completed_at"}
-        unknown = set(values) - allowed
-        if unknown:
-            raise ValueError(f"cannot update query fields {sorted(unknown)}")
         with self._vault.engine.begin() as conn:
-            conn.execute(sa.update(queries).where(queries.c.id == query_id).values(**values))
+            conn.execute(_query_update(query_id, values))
+
+    def complete_query(self, *, query_id: str, owner_id: str | None,
+                       results: list[dict[str, Any]], visualization: dict[str, Any] | None,
+                       **values: Any) -> None:
+        """Store an answer in one transaction: specialist results, the chart (keys of
+        the visualizations table: viz_id, type, component, figure, data_points) and the
+        query's final fields."""
+        now = _now()
+        with self._vault.engine.begin() as conn:
+            if results:
+                conn.execute(sa.insert(specialist_results), [
+                    {"id": f"spr_{query_id.removeprefix('qry_')}_{i}", "query_id": query_id,
+                     "created_at": now, **r} for i, r in enumerate(results)])
+            if visualization is not None:
+                viz = dict(visualization)
+                conn.execute(sa.insert(visualizations).values(
+                    id=viz.pop("viz_id"), owner_id=owner_id, query_id=query_id,
+                    created_at=now, **viz))
+            conn.execute(_query_update(query_id, values))
 
     def get_query(self, *, query_id: str, owner_id: str | None) -> dict[str, Any] | None:
         with self._vault.engine.connect() as conn:
@@ -120,15 +147,6 @@ class ConversationRepository:
 
     # --- specialist results and charts -----------------------------------
 
-    def add_specialist_results(self, *, query_id: str, results: list[dict[str, Any]]) -> None:
-        if not results:
-            return
-        now = _now()
-        rows = [{"id": f"spr_{query_id.removeprefix('qry_')}_{i}", "query_id": query_id,
-                 "created_at": now, **r} for i, r in enumerate(results)]
-        with self._vault.engine.begin() as conn:
-            conn.execute(sa.insert(specialist_results), rows)
-
     def specialist_results(self, *, query_id: str, owner_id: str | None) -> list[dict[str, Any]]:
         visible = sa.select(queries.c.id).where(queries.c.id == query_id,
                                                 _owner(queries.c.owner_id, owner_id))
@@ -136,14 +154,6 @@ class ConversationRepository:
             rows = conn.execute(sa.select(specialist_results).where(
                 specialist_results.c.query_id.in_(visible)).order_by(specialist_results.c.id))
             return [dict(r) for r in rows.mappings()]
-
-    def add_visualization(self, *, viz_id: str, owner_id: str | None, query_id: str, type: str,
-                          component: dict[str, Any], figure: dict[str, Any],
-                          data_points: int) -> None:
-        with self._vault.engine.begin() as conn:
-            conn.execute(sa.insert(visualizations).values(
-                id=viz_id, owner_id=owner_id, query_id=query_id, type=type, component=component,
-                figure=figure, data_points=data_points, created_at=_now()))
 
     def get_visualization(self, *, viz_id: str, owner_id: str | None) -> dict[str, Any] | None:
         with self._vault.engine.connect() as conn:
