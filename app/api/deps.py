@@ -24,7 +24,8 @@ bearer = HTTPBearer(auto_error=False, description="An access token from /v1/auth
                     "/api/v1/auth/login or `healthinsight token`")
 
 
-def get_ctx(request: Request) -> AppContext:
+async def get_ctx(request: Request) -> AppContext:
+    """Async on purpose: FastAPI runs plain-def dependencies on the thread pool."""
     return request.app.state.ctx  # type: ignore[no-any-return]
 
 
@@ -52,7 +53,7 @@ async def authenticated(
         raise ApiError(401, "AUTH_REQUIRED", "authentication required: send "
                        "'Authorization: Bearer <token>'")
     try:
-        principal = get_ctx(request).auth.authenticate(credentials.credentials)
+        principal = request.app.state.ctx.auth.authenticate(credentials.credentials)
     except AuthFailed as exc:
         raise auth_error(exc) from None
     request.state.principal = principal
@@ -79,11 +80,11 @@ ImportUser = Annotated[Principal, Depends(limited("import"))]
 ClinicUser = Annotated[Principal, Depends(limited("clinic"))]
 
 
-def deprecated(date: str, info: str) -> Callable[[Request], None]:
+def deprecated(date: str, info: str) -> Callable[[Request], Awaitable[None]]:
     """Mark a route deprecated: add `dependencies=[Depends(deprecated(...))]` and
     `deprecated=True`; responses then carry X-API-Deprecation-Date and -Info."""
 
-    def dependency(request: Request) -> None:
+    async def dependency(request: Request) -> None:
         request.state.deprecation = (date, info)
 
     return dependency

@@ -79,6 +79,7 @@ class AuthService:
         self._secret: str = vault.settings.get_or_create(SECRET_KEY, lambda: secrets.token_hex(32))
         self._refresh_lock = threading.Lock()
         self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._verified: dict[str, tuple[float, dict[str, Any]]] = {}
 
     @property
     def access_seconds(self) -> int:
@@ -197,7 +198,7 @@ class AuthService:
 
     def authenticate(self, token: str) -> Principal:
         """The principal an access or personal token speaks for, or AuthFailed."""
-        claims = self._decode(token, None)
+        claims = self._claims(token)
         kind = claims.get("typ")
         if kind not in ("access", "personal"):
             raise AuthFailed("invalid", "not an access token")
@@ -244,6 +245,20 @@ class AuthService:
             "user": {"id": user["id"], "email": user["email"], "name": user["name"]},
             "organization_id": organization_id,
         }
+
+    def _claims(self, token: str) -> dict[str, Any]:
+        """Decoded claims, remembered a few seconds (never past the token's expiry):
+        checking the signature costs more than the rest of a small request."""
+        now = time.monotonic()
+        hit = self._verified.get(token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        claims = self._decode(token, None)
+        remaining = float(claims.get("exp", time.time() + CACHE_SECONDS)) - time.time()
+        if len(self._verified) > 10_000:
+            self._verified.clear()
+        self._verified[token] = (now + min(CACHE_SECONDS, remaining), claims)
+        return claims
 
     def _decode(self, token: str, kind: str | None) -> dict[str, Any]:
         try:
