@@ -46,7 +46,8 @@ def sniff(path: Path) -> str | None:
     if text.startswith(b"<"):
         if b"<HealthData" in head:
             return "apple_xml"
-        if b"urn:hl7-org:v3" in head or b"<ClinicalDocument" in head:
+        if b"urn:hl7-org:v3" in head or b"<ClinicalDocument" in head or \
+                (b"<section" in head and b"templateId" in head):
             return "ccda"
     return None
 

@@ -36,13 +36,20 @@ def load_json(path: Path, data: bytes | None = None, label: str | None = None) -
 class FhirReader:
     """Resources to rows for one unit; knows the unit's patients and their references."""
 
-    def __init__(self, w: Writer) -> None:
+    def __init__(self, w: Writer, default_key: str | None = None) -> None:
         self.w = w
+        self.default_key = default_key  # for references to patients nowhere to be found
         self.urls: dict[str, str] = {}  # fullUrl -> patient key
         self.only_patient: str | None = None
         self.mapper = ResourceMapper(w, self.patient_key)
 
     def patient_key(self, ref: Any) -> str:
+        key = self._key(ref)
+        if self.default_key is not None and not self.w.knows(key):
+            return self.default_key
+        return key
+
+    def _key(self, ref: Any) -> str:
         if isinstance(ref, str):
             if ref in self.urls:
                 return self.urls[ref]
@@ -151,7 +158,7 @@ def import_ndjson(w: Writer, files: list[Path]) -> None:
                                       f"not valid JSON: {exc}") from None
         items = [i for i in items if not _is_log_line(i[1])]
         reader.resources(items, path.name)
-        w.flush()
+        w.write()
     reader.finish()
 
 

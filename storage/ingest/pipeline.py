@@ -47,15 +47,20 @@ def _parse(unit: Unit, w: Writer, limits: Limits) -> None:
         fhir.import_json(w, data, unit.label)
     elif kind == "fhir_ndjson":
         fhir.import_ndjson(w, unit.paths)
-    elif kind in PARSERS:
-        PARSERS[kind](unit, w, limits)
+    elif kind in _parsers():
+        _parsers()[kind](unit, w, limits)
     else:
         raise IngestError(unit.label, "byte 0", "not a health record format this app reads "
                           "(FHIR JSON/NDJSON, Apple Health, C-CDA, Synthea CSV, insight JSON)")
 
 
-# Further formats register here (format -> parse function), see their modules.
-PARSERS: dict[str, Callable[[Unit, Writer, Limits], None]] = {}
+def _parsers() -> dict[str, Callable[[Unit, Writer, Limits], None]]:
+    """format -> parse function (imported late: the parser modules import Limits from here)."""
+    from storage.ingest import apple_health, ccda, insight_json, synthea_csv
+
+    return {"synthea_csv": synthea_csv.import_folder, "insight_json": insight_json.import_file,
+            "apple_xml": apple_health.import_xml, "apple_zip": apple_health.import_zip,
+            "ccda": ccda.import_file}
 
 
 def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | None,
@@ -69,7 +74,7 @@ def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | Non
                    on_progress=on_progress)
         try:
             _parse(unit, w, limits)
-            w.flush()
+            w.write()
         finally:
             w.close()
     return UnitResult(w.read, w.warnings)

@@ -1,4 +1,4 @@
-"""The SQL that turns a staged batch (registered as ``hi_stage``) into vault rows.
+"""The SQL that turns a unit's staged rows (temp.hi_stage_<table>) into vault rows.
 
 Observations are normalized here, in bulk: the unit is spelled as UCUM (``hi_alias``),
 converted to the code's canonical unit (``hi_conv``), given the record's own reference
@@ -41,8 +41,13 @@ def _hash(fields: tuple[str, ...], times: tuple[str, ...]) -> str:
     return f"md5(concat_ws('|', {', '.join(parts)}))"
 
 
-def bad_time_query(field: str) -> str:
-    return (f'SELECT pos, "{field}" FROM hi_stage WHERE "{field}" IS NOT NULL '
+def stage(table: str) -> str:
+    """The temporary table a unit's rows for `table` are staged in."""
+    return f"temp.hi_stage_{table}"
+
+
+def bad_time_query(staged: str, field: str) -> str:
+    return (f'SELECT pos, "{field}" FROM {staged} WHERE "{field}" IS NOT NULL '
             f'AND {ts(chr(34) + field + chr(34))} IS NULL ORDER BY pos LIMIT 1')
 
 
@@ -84,7 +89,7 @@ OBSERVATION_COLUMNS = (
 )
 
 
-def observations_insert(source: str, import_id: str) -> str:
+def observations_insert(staged: str, source: str, import_id: str) -> str:
     times = ("effective", "effective_end")
     own_range = "(ref_low IS NOT NULL OR ref_high IS NOT NULL)"
     table_range = "(t_unit IS NOT NULL AND t_unit = unit_out)"
@@ -93,7 +98,7 @@ def observations_insert(source: str, import_id: str) -> str:
     INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)})
     WITH s AS (
         SELECT st.*, coalesce(a.ucum, nullif(trim(st.original_unit), '')) AS u
-        FROM hi_stage st LEFT JOIN hi_alias a ON a.raw = st.original_unit
+        FROM {staged} st LEFT JOIN hi_alias a ON a.raw = st.original_unit
     ), n AS (
         SELECT s.*, c.factor, c.off, c.canonical, k.code AS known,
                coalesce(c.canonical, s.u) AS unit_out,
@@ -136,13 +141,13 @@ def observations_insert(source: str, import_id: str) -> str:
     """
 
 
-def generic_insert(spec: TableSpec, source: str, import_id: str) -> str:
+def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str) -> str:
     middle = list(spec.fields[1:-1])
     select = [ts(f'"{f}"') if f in spec.time_fields else f'"{f}"' for f in middle]
     columns = ", ".join(f'"{f}"' for f in middle)
     return f"""
     INSERT INTO {spec.table} (id, patient_id, {columns}, source, import_id, content_hash)
-    WITH v AS (SELECT *, {_hash(spec.hash_fields, spec.time_fields)} AS h FROM hi_stage)
+    WITH v AS (SELECT *, {_hash(spec.hash_fields, spec.time_fields)} AS h FROM {staged})
     SELECT {_q(spec.prefix + '_')} || substr(h, 1, 20), patient, {', '.join(select)},
         {_q(source)}, {_q(import_id)}, h
     FROM v

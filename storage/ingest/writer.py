@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from storage.errors import IngestError
 from storage.ingest import sql, units
-from storage.ingest.tables import OBSERVATION_FIELDS, OBSERVATION_TYPES, TABLES, TableSpec
+from storage.ingest.tables import OBSERVATION_FIELDS, OBSERVATION_TYPES, TABLES
 
 Progress = Callable[[int, int], None]  # (records read, bytes read)
 
@@ -53,6 +53,9 @@ class Writer:
         self._birth: dict[str, str | None] = {}
         self._load_patients()
         self._registered = False
+        self._staged: set[str] = set()
+        for name in ("observations", *TABLES):  # leftovers of a crashed import
+            cur.execute(f"DROP TABLE IF EXISTS {sql.stage(name)}")
 
     # --- patients --------------------------------------------------------
 
@@ -110,12 +113,9 @@ class Writer:
             return self._keys[key]
         return self.patient(key, name="Me", birth_date=birth_date, sex=sex)
 
-    def known_patient(self, key: str, identifier: str) -> bool:
-        """Bind `key` to a patient already in the vault under `identifier` ("system|value")."""
-        pid = self._by_ident.get(identifier)
-        if pid is not None:
-            self._keys[key] = pid
-        return pid is not None
+    def knows(self, key: str) -> bool:
+        """Whether `key` names a declared patient or a vault patient's identifier."""
+        return key in self._keys or key in self._by_ident
 
     # --- rows ------------------------------------------------------------
 
@@ -129,6 +129,8 @@ class Writer:
         spec = TABLES[table]
         self.rows[table].append(tuple(fields.get(f) for f in spec.fields[:-1]) + (pos,))
         self.read += 1
+        if len(self.rows[table]) >= self.batch_size:
+            self.flush()
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -165,36 +167,54 @@ class Writer:
         self._registered = True
 
     def flush(self) -> None:
+        """Move buffered rows into this unit's staging tables (cheap appends)."""
         if self.obs_rows:
-            self._register_lookups()
             table = self._table(OBSERVATION_TYPES, self.obs_rows)
             self.obs_rows = []
-            self._insert(sql.observations_insert(self.source, self.import_id), table,
-                         ("effective", "effective_end"))
+            self._stage("observations", table)
         for name, rows in self.rows.items():
             if rows:
-                spec: TableSpec = TABLES[name]
-                table = self._table(spec.types, rows)
+                table = self._table(TABLES[name].types, rows)
                 self.rows[name] = []
-                self._insert(sql.generic_insert(spec, self.source, self.import_id), table,
-                             spec.time_fields)
+                self._stage(name, table)
         self.report()
+
+    def _stage(self, name: str, table: pa.Table) -> None:
+        self.cur.register("hi_batch", table)
+        try:
+            if name in self._staged:
+                self.cur.execute(f"INSERT INTO {sql.stage(name)} SELECT * FROM hi_batch")
+            else:
+                self.cur.execute(f"CREATE TEMP TABLE {sql.stage(name)} AS SELECT * FROM hi_batch")
+                self._staged.add(name)
+        finally:
+            self.cur.unregister("hi_batch")
+
+    def write(self) -> None:
+        """Normalize, de-duplicate and insert everything staged, in one statement per table."""
+        self.flush()
+        if not self._staged:
+            return
+        self._register_lookups()
+        for name in sorted(self._staged):
+            stage = sql.stage(name)
+            times = ("effective", "effective_end") if name == "observations" \
+                else TABLES[name].time_fields
+            for field in times:
+                bad = self.cur.execute(sql.bad_time_query(stage, field)).fetchone()
+                if bad:
+                    raise IngestError(self.file_label, f"{self.position_label} {bad[0]}",
+                                      f"{field} is not a date or time: {bad[1]!r}")
+            statement = sql.observations_insert(stage, self.source, self.import_id) \
+                if name == "observations" else \
+                sql.generic_insert(TABLES[name], stage, self.source, self.import_id)
+            self.cur.execute(statement)
+            self.cur.execute(f"DROP TABLE {stage}")
+        self._staged.clear()
 
     def report(self) -> None:
         if self.on_progress:
             self.on_progress(self.read, self.bytes_done)
-
-    def _insert(self, statement: str, table: pa.Table, time_fields: Iterable[str]) -> None:
-        self.cur.register("hi_stage", table)
-        try:
-            for field in time_fields:
-                bad = self.cur.execute(sql.bad_time_query(field)).fetchone()
-                if bad:
-                    raise IngestError(self.file_label, f"{self.position_label} {bad[0]}",
-                                      f"{field} is not a date or time: {bad[1]!r}")
-            self.cur.execute(statement)
-        finally:
-            self.cur.unregister("hi_stage")
 
     def close(self) -> None:
         if self._registered:

@@ -1,0 +1,202 @@
+"""Apple Health ``export.xml`` and ``export.zip``, streamed with lxml iterparse.
+
+Memory stays flat: only Record, Correlation, Workout, ActivitySummary and Me elements
+produce events, each is cleared when done and removed from the root. Records inside
+a Correlation (blood pressure) are the same readings Apple also lists at top level;
+they hash identically and are kept once, as is the same reading (type, start, end,
+value, unit) sent by several sources. HealthKit types map to LOINC through
+resources/healthkit_map.json; the HealthKit identifier is kept in ``healthkit_type``.
+Workouts become one ``activity`` row (duration; distance and energy as text) and each
+ActivitySummary one row per ring. Apple writes oxygen saturation and body fat as
+fractions with unit "%": they are scaled to percent. In a zip, clinical-records/*.json
+are imported as FHIR for the same person, and export_cda.xml is skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+
+from storage.errors import IngestError
+from storage.ingest import xmlsafe
+from storage.ingest.detect import Unit
+from storage.ingest.fhir import FhirReader, load_json
+from storage.ingest.normalize import iso
+from storage.ingest.pipeline import Limits
+from storage.ingest.units import load_resource
+from storage.ingest.writer import Writer
+
+KEY = "apple|me"
+LOINC, HEALTHKIT = "http://loinc.org", "HealthKit"
+FRACTIONS = {"HKQuantityTypeIdentifierOxygenSaturation",
+             "HKQuantityTypeIdentifierBodyFatPercentage"}
+TAGS = ("Record", "Workout", "ActivitySummary", "Me", "Correlation")
+RINGS = (("activeEnergyBurned", "activeEnergyBurnedUnit", "kcal"),
+         ("appleExerciseTime", None, "min"), ("appleStandHours", None, "h"))
+
+
+@lru_cache(maxsize=1)
+def _types() -> dict[str, tuple[str | None, str | None, str, str]]:
+    """HealthKit type -> (code system, code, display, category)."""
+    out = {}
+    for hk, (code, display, category) in load_resource("healthkit_map.json")["types"].items():
+        out[hk] = (LOINC, code, display, category) if code else (HEALTHKIT, hk, display, category)
+    return out
+
+
+def _when(s: str | None) -> str | None:
+    if s is not None and len(s) == 25:  # 2016-04-18 08:25:32 -0700
+        return f"{s[:10]}T{s[11:19]}{s[20:23]}:{s[23:]}"
+    return iso(s)
+
+
+def _type_info(hk: str) -> tuple[str | None, str | None, str, str]:
+    known = _types().get(hk)
+    if known is not None:
+        return known
+    display = hk.replace("HKQuantityTypeIdentifier", "").replace("HKCategoryTypeIdentifier", "")
+    return HEALTHKIT, hk, display, "other"
+
+
+def parse_stream(stream: IO[bytes], w: Writer, label: str, limit: int) -> None:
+    reader = xmlsafe.open_checked(stream, limit, label)
+    w.position_label = "record"
+    rows = w.obs_rows
+    types: dict[str, tuple[str | None, str | None, str, str]] = {}
+    declared = False
+    pos = 0
+    try:
+        events = etree.iterparse(reader, events=("end",), tag=TAGS, **xmlsafe.PARSER_OPTIONS)
+        for _, el in events:
+            tag = el.tag
+            if pos == 0:
+                xmlsafe.check_docinfo(el.getroottree(), label)
+            pos += 1
+            if tag == "Record":
+                if not declared:
+                    w.default_patient(KEY)
+                    declared = True
+                get = el.get
+                hk = get("type") or "unknown"
+                info = types.get(hk) or types.setdefault(hk, _type_info(hk))
+                raw = get("value")
+                try:
+                    num = float(raw) if raw is not None else None
+                    text = None
+                except ValueError:
+                    num, text = None, raw
+                if num is not None and hk in FRACTIONS and num <= 1.0:
+                    num *= 100
+                rows.append((KEY, info[3], info[0], info[1], info[2], num, text, None, raw,
+                             get("unit"), None, None, None, _when(get("startDate")),
+                             _when(get("endDate")), get("sourceName"), hk, None, pos))
+                w.read += 1
+                if len(rows) >= w.batch_size:
+                    w.bytes_done = reader.done
+                    w.flush()
+                    rows = w.obs_rows
+            elif tag == "Me":
+                birth = el.get("HKCharacteristicTypeIdentifierDateOfBirth")
+                sex = (el.get("HKCharacteristicTypeIdentifierBiologicalSex") or "")
+                w.default_patient(KEY, birth_date=birth or None,
+                                  sex=sex.replace("HKBiologicalSex", "").lower() or None)
+                declared = True
+            elif tag in ("Workout", "ActivitySummary"):
+                if not declared:
+                    w.default_patient(KEY)
+                    declared = True
+                (_workout if tag == "Workout" else _summary)(w, el, pos)
+                rows = w.obs_rows  # a flush may have replaced the buffer
+            el.clear(keep_tail=False)
+            parent = el.getparent()
+            if parent is not None and parent.getparent() is None:
+                while el.getprevious() is not None:
+                    del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise xmlsafe.syntax_error(label, exc) from None
+    w.bytes_done = reader.done
+    w.flush()
+
+
+def _workout(w: Writer, el: Any, pos: int) -> None:
+    kind = el.get("workoutActivityType") or "HKWorkoutActivityTypeOther"
+    parts = []
+    for value, unit in (("totalDistance", "totalDistanceUnit"),
+                        ("totalEnergyBurned", "totalEnergyBurnedUnit")):
+        if el.get(value):
+            parts.append(f"{float(el.get(value)):.2f} {el.get(unit) or ''}".strip())
+    duration = el.get("duration")
+    w.observation(pos, patient=KEY, category="activity", code_system=HEALTHKIT, code=kind,
+                  display="Workout: " + kind.replace("HKWorkoutActivityType", ""),
+                  num=float(duration) if duration else None, original_value=duration,
+                  original_unit=el.get("durationUnit"), value_text=", ".join(parts) or None,
+                  effective=_when(el.get("startDate")), effective_end=_when(el.get("endDate")),
+                  source_name=el.get("sourceName"), healthkit_type="HKWorkout")
+
+
+def _summary(w: Writer, el: Any, pos: int) -> None:
+    day = el.get("dateComponents")
+    for attr, unit_attr, unit in RINGS:
+        raw = el.get(attr)
+        if raw is None:
+            continue
+        goal = el.get(attr + "Goal") or el.get(attr.replace("Hours", "HoursGoal"))
+        w.observation(pos, patient=KEY, category="activity", code_system=HEALTHKIT,
+                      code=f"HKActivitySummary.{attr}", display=f"Daily {attr}",
+                      num=float(raw), original_value=raw,
+                      original_unit=(el.get(unit_attr) if unit_attr else None) or unit,
+                      value_text=f"goal {goal}" if goal else None, effective=iso(day),
+                      healthkit_type="HKActivitySummary")
+
+
+def import_xml(unit: Unit, w: Writer, limits: Limits) -> None:
+    with unit.paths[0].open("rb") as fh:
+        parse_stream(fh, w, unit.label, limits.max_bytes)
+
+
+def import_zip(unit: Unit, w: Writer, limits: Limits) -> None:
+    path: Path = unit.paths[0]
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise IngestError(unit.label, "byte 0", f"not a readable zip file: {exc}") from None
+    with zf:
+        names = [i for i in zf.infolist() if not i.filename.startswith("__MACOSX")]
+        export = next((i for i in names if i.filename.endswith("/export.xml")
+                       or i.filename == "export.xml"), None)
+        clinical = [i for i in names if "clinical-records/" in i.filename
+                    and i.filename.endswith(".json")]
+        wanted = ([export] if export else []) + clinical
+        if sum(i.file_size for i in wanted) > limits.max_bytes:
+            raise IngestError(unit.label, "zip directory", "expands beyond the import limit of "
+                              f"{limits.max_bytes} bytes")
+        if any(i.filename.endswith("export_cda.xml") for i in names):
+            w.warn("export_cda.xml skipped: it repeats export.xml as CDA and is often malformed")
+        if export is None:
+            raise IngestError(unit.label, "zip directory", "no export.xml in the archive")
+        with zf.open(export) as stream:
+            parse_stream(stream, w, f"{unit.label}:{export.filename}", limits.max_bytes)
+        if clinical:
+            _clinical_records(zf, clinical, w, unit.label, limits.max_bytes)
+
+
+def _clinical_records(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], w: Writer, label: str,
+                      limit: int) -> None:
+    """The providers' FHIR resources in the zip, for the same person as export.xml."""
+    w.write()  # rows so far go in as apple_health; what follows is FHIR
+    w.source = "fhir"
+    reader = FhirReader(w, default_key=KEY)
+    items = []
+    for n, info in enumerate(infos, 1):
+        with zf.open(info) as fh:
+            data = xmlsafe.LimitedReader(fh, limit, f"{label}:{info.filename}").read(limit + 1)
+        items.append((n, load_json(Path(info.filename), data, f"{label}:{info.filename}"), None))
+    w.position_label = "file"
+    reader.resources(items, f"{label}:clinical-records")
+    reader.finish()
+    w.write()
+    w.source = "apple_health"
