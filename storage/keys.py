@@ -34,12 +34,21 @@ def new_key() -> bytes:
 
 
 def usable_keyring() -> keyring.backend.KeyringBackend | None:
-    """The OS keyring if it is a real one; never the plain-text or fail backends."""
+    """The OS keyring if it is a real one; never the plain-text or fail backends.
+
+    keyring's ChainerBackend chains every backend with priority > 0, plain-text ones
+    included, and falls through to them when the real one fails: we take its best
+    real member directly instead.
+    """
     backend = keyring.get_keyring()
-    name = f"{type(backend).__module__}.{type(backend).__name__}".lower()
-    if getattr(backend, "priority", 0) < 1 or "plaintext" in name or ".fail." in name:
-        return None
-    return backend
+    candidates = getattr(backend, "backends", None) or [backend]
+    for ring in sorted(candidates, key=lambda r: getattr(r, "priority", 0), reverse=True):
+        name = f"{type(ring).__module__}.{type(ring).__name__}".lower()
+        if getattr(ring, "priority", 0) >= 1 and not any(
+            bad in name for bad in ("plaintext", ".fail.", ".null.", "chainer")
+        ):
+            return ring
+    return None
 
 
 @dataclass(frozen=True)
