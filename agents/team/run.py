@@ -51,8 +51,8 @@ class TeamAnswer:
 
 def answer(*, vault: Vault, patient_id: str, text: str, engine: LLMEngine, emit: Emit,
            pool: Executor, cancel: threading.Event, timeout: float,
-           previous: dict[str, Any] | None = None,
-           assessment: Assessment | None = None) -> TeamAnswer:
+           previous: dict[str, Any] | None = None, assessment: Assessment | None = None,
+           medications: tuple[str, ...] | None = None) -> TeamAnswer:
     def status(phase: str, progress: float, **extra: Any) -> None:
         if cancel.is_set():
             raise RunCancelled()
@@ -62,8 +62,9 @@ def answer(*, vault: Vault, patient_id: str, text: str, engine: LLMEngine, emit:
     cmo = ChiefMedicalOfficer(engine)
     status("triage", 0.02)
     tri = cmo.triage(text)
-    meds = tuple(c.name for c in tools.medication_timeline(vault, patient_id=patient_id).courses)
-    q = parse(text, medications=meds, previous=previous)
+    if medications is None:
+        medications = medication_names(vault, patient_id)
+    q = parse(text, medications=medications, previous=previous)
     status("assessment", 0.05)
     assessment = assessment or cmo.assess(q, cancel)
     status("specialist_analysis", 0.1, complexity=assessment.complexity,
@@ -79,6 +80,11 @@ def answer(*, vault: Vault, patient_id: str, text: str, engine: LLMEngine, emit:
     findings = [f for r in results if r.status == "completed" for f in r.findings]
     chart = choose_chart(vault, patient_id, q, findings)
     return TeamAnswer(q, tri, assessment, results, synthesis, chart, engine.name)
+
+
+def medication_names(vault: Vault, patient_id: str) -> tuple[str, ...]:
+    """What the question parser matches medication mentions against."""
+    return tuple(c.name for c in tools.medication_timeline(vault, patient_id=patient_id).courses)
 
 
 def _run_team(vault: Vault, patient_id: str, q: Question, assessment: Assessment,

@@ -136,12 +136,12 @@ def chart_series(vault: Vault, *, patient_id: str, code: str, window: Window = A
     if n <= max_points or t0 is None or t1 is None:
         return series(vault, patient_id=patient_id, code=code, window=window)
     days = max(1, math.ceil((t1 - t0) / 86400 / max_points))
-    rows = cur.execute(
-        f"SELECT min(id), epoch(time_bucket(to_days($days), effective, TIMESTAMPTZ "
-        f"'2000-01-01 00:00:00+00')) AS t, avg(value), arg_max(unit, effective), "
-        f"arg_max(reference_low, effective), arg_max(reference_high, effective) "
-        f"FROM observations WHERE {where} GROUP BY t ORDER BY t",
-        {**params, "days": days}).fetchall()
+    rows = cur.execute(  # bucket start in epoch seconds; plain arithmetic, no time zones
+        f"SELECT min(id), floor(epoch(effective) / $width) * $width AS t, avg(value), "
+        f"arg_max(unit, effective), arg_max(reference_low, effective), "
+        f"arg_max(reference_high, effective) FROM observations WHERE {where} "
+        f"GROUP BY t ORDER BY t",
+        {**params, "width": days * 86400}).fetchall()
     last = rows[-1]
     return Series(code=code, metric=metric(code).name, unit=last[3],
                   reference_low=num(last[4], 4), reference_high=num(last[5], 4),

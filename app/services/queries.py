@@ -14,14 +14,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from agents.assess import assess_rules
+from agents.assess import Assessment, assess_rules
 from agents.events import EventBus
 from agents.llm import LLMEngine, select_engine
 from agents.question import parse
 from agents.team.roster import CMO_NAME, ROSTER
-from agents.team.run import RunCancelled, TeamAnswer, answer
-from agents.tools import medication_timeline, patients_of
+from agents.team.run import RunCancelled, TeamAnswer, answer, medication_names
+from agents.tools import patients_of
 from app.services import query_views as views
+from app.services.conversations import ConversationViews, title_of
 from app.services.errors import NotFound, ValidationFailed
 from app.settings import Settings
 from storage.vault import Vault
@@ -34,7 +35,7 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
-class QueryService:
+class QueryService(ConversationViews):
     def __init__(self, vault: Vault, bus: EventBus, settings: Settings) -> None:
         self.vault = vault
         self.bus = bus
@@ -67,11 +68,11 @@ class QueryService:
                 raise NotFound(f"conversation {conversation_id} not found")
         patient = self._patient(owner_id, patient_id or (conversation or {}).get("patient_id"))
         previous = self._context(conversation_id, owner_id) if conversation_id else None
-        meds = tuple(c.name for c in medication_timeline(self.vault, patient_id=patient).courses)
+        meds = medication_names(self.vault, patient)
         rules = assess_rules(parse(question, medications=meds, previous=previous))
         new_title = None
         if conversation is None:
-            conversation_id, new_title = _new_id("conv"), _title(question)
+            conversation_id, new_title = _new_id("conv"), title_of(question)
         assert conversation_id is not None
         query_id = _new_id("qry")
         self.repo.add_query(query_id=query_id, owner_id=owner_id, conversation_id=conversation_id,
@@ -85,7 +86,7 @@ class QueryService:
                 "cmo": {"name": CMO_NAME, "status": "assessing", "confidence": None},
                 "specialists": []}}
             self._futures[query_id] = self._runs.submit(
-                self._run, query_id, question, patient, offline, cancel, previous, rules)
+                self._run, query_id, question, patient, offline, cancel, previous, rules, meds)
         guess = (SECONDS_OFFLINE if offline or self.settings.llm_engine == "offline"
                  else SECONDS_MODEL)[rules.complexity]
         return {"query_id": query_id, "conversation_id": conversation_id, "status": "processing",
@@ -134,7 +135,8 @@ class QueryService:
     # --- the background run ----------------------------------------------
 
     def _run(self, query_id: str, question: str, patient_id: str, offline: bool,
-             cancel: threading.Event, previous: dict[str, Any] | None, rules: Any) -> None:
+             cancel: threading.Event, previous: dict[str, Any] | None, rules: Assessment,
+             meds: tuple[str, ...]) -> None:
         def emit(kind: str, data: dict[str, Any]) -> None:
             self._track(query_id, kind, data)
             self.bus.publish({"type": kind, "query_id": query_id, "data": data})
@@ -146,7 +148,7 @@ class QueryService:
             result = answer(vault=self.vault, patient_id=patient_id, text=question, engine=engine,
                             emit=emit, pool=self._team, cancel=cancel,
                             timeout=self.settings.specialist_timeout_seconds, previous=previous,
-                            assessment=None if engine.is_model else rules)
+                            assessment=None if engine.is_model else rules, medications=meds)
             self._store(query_id, result)
             emit("query_complete", {"status": "completed",
                                     "summary": result.synthesis.summary[:300],
@@ -239,54 +241,7 @@ class QueryService:
                 return dict(context)
         return None
 
-    # --- conversations, charts, the team ---------------------------------
-
-    def list_conversations(self, *, owner_id: str | None, page: int = 1, limit: int = 20,
-                           sort_by: str = "date", order: str = "desc") -> dict[str, Any]:
-        if page < 1 or not 1 <= limit <= 100:
-            raise ValidationFailed("page must be >= 1 and limit between 1 and 100",
-                                   {"page": page, "limit": limit})
-        if sort_by not in ("date", "title") or order not in ("asc", "desc"):
-            raise ValidationFailed("sort_by must be date or title, order asc or desc",
-                                   {"sort_by": sort_by, "order": order})
-        rows, total = self.repo.list_conversations(owner_id=owner_id, page=page, limit=limit,
-                                                   sort_by=sort_by, order=order)
-        return {"conversations": [views.conversation_summary(r) for r in rows],
-                "pagination": {"page": page, "limit": limit, "total": total,
-                               "pages": (total + limit - 1) // limit}}
-
-    def create_conversation(self, *, owner_id: str | None, title: str | None = None,
-                            first_query: str | None = None) -> dict[str, Any]:
-        """A new conversation; with `first_query`, that question is submitted in it."""
-        if title is not None and not title.strip():
-            raise ValidationFailed("the title is empty", {"field": "title"})
-        conversation_id = _new_id("conv")
-        self.repo.create_conversation(
-            conversation_id=conversation_id, owner_id=owner_id,
-            title=(title or "").strip() or (_title(first_query) if first_query else
-                                            "New conversation"))
-        created = {}
-        if first_query:
-            created = self.submit(first_query, owner_id=owner_id, conversation_id=conversation_id)
-        row = self.repo.get_conversation(conversation_id=conversation_id, owner_id=owner_id)
-        assert row is not None
-        view = views.conversation_summary(row | {"query_count": 1 if created else 0,
-                                                 "last_query": first_query})
-        if created:
-            view["first_query"] = created
-        return view
-
-    def get_conversation(self, conversation_id: str, *, owner_id: str | None
-                         ) -> dict[str, Any] | None:
-        row = self.repo.get_conversation(conversation_id=conversation_id, owner_id=owner_id)
-        if row is None:
-            return None
-        return views.conversation_view(row, self.repo.list_queries(
-            conversation_id=conversation_id, owner_id=owner_id))
-
-    def get_visualization(self, viz_id: str, *, owner_id: str | None) -> dict[str, Any] | None:
-        row = self.repo.get_visualization(viz_id=viz_id, owner_id=owner_id)
-        return views.visualization_view(row) if row else None
+    # --- the team and shutdown --------------------------------------------
 
     def specialists(self) -> list[dict[str, Any]]:
         return [s.to_spec() for s in ROSTER]
@@ -298,11 +253,6 @@ class QueryService:
             event.set()
         self._runs.shutdown(wait=True, cancel_futures=True)
         self._team.shutdown(wait=True, cancel_futures=True)
-
-
-def _title(question: str) -> str:
-    text = " ".join(question.split())
-    return text if len(text) <= 60 else text[:57].rstrip() + "..."
 
 
 def _copy_team(live: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,73 @@
+"""The conversation half of QueryService: listing, creating and reading conversations and
+the charts their answers produced, in the insight API's shapes."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from app.services import query_views as views
+from app.services.errors import ValidationFailed
+from storage.repos.conversations import ConversationRepository
+
+
+def title_of(question: str) -> str:
+    """A conversation's automatic title: its first question, shortened."""
+    text = " ".join(question.split())
+    return text if len(text) <= 60 else text[:57].rstrip() + "..."
+
+
+class ConversationViews:
+    """Mixed into QueryService, which provides `repo` and `submit`."""
+
+    repo: ConversationRepository
+    submit: Callable[..., dict[str, Any]]
+
+    def list_conversations(self, *, owner_id: str | None, page: int = 1, limit: int = 20,
+                           sort_by: str = "date", order: str = "desc") -> dict[str, Any]:
+        if page < 1 or not 1 <= limit <= 100:
+            raise ValidationFailed("page must be >= 1 and limit between 1 and 100",
+                                   {"page": page, "limit": limit})
+        if sort_by not in ("date", "title") or order not in ("asc", "desc"):
+            raise ValidationFailed("sort_by must be date or title, order asc or desc",
+                                   {"sort_by": sort_by, "order": order})
+        rows, total = self.repo.list_conversations(owner_id=owner_id, page=page, limit=limit,
+                                                   sort_by=sort_by, order=order)
+        return {"conversations": [views.conversation_summary(r) for r in rows],
+                "pagination": {"page": page, "limit": limit, "total": total,
+                               "pages": (total + limit - 1) // limit}}
+
+    def create_conversation(self, *, owner_id: str | None, title: str | None = None,
+                            first_query: str | None = None) -> dict[str, Any]:
+        """A new conversation; with `first_query`, that question is submitted in it."""
+        if title is not None and not title.strip():
+            raise ValidationFailed("the title is empty", {"field": "title"})
+        conversation_id = f"conv_{secrets.token_hex(8)}"
+        self.repo.create_conversation(
+            conversation_id=conversation_id, owner_id=owner_id,
+            title=(title or "").strip() or (title_of(first_query) if first_query else
+                                            "New conversation"))
+        created = {}
+        if first_query:
+            created = self.submit(first_query, owner_id=owner_id, conversation_id=conversation_id)
+        row = self.repo.get_conversation(conversation_id=conversation_id, owner_id=owner_id)
+        assert row is not None
+        view = views.conversation_summary(row | {"query_count": 1 if created else 0,
+                                                 "last_query": first_query})
+        if created:
+            view["first_query"] = created
+        return view
+
+    def get_conversation(self, conversation_id: str, *, owner_id: str | None
+                         ) -> dict[str, Any] | None:
+        row = self.repo.get_conversation(conversation_id=conversation_id, owner_id=owner_id)
+        if row is None:
+            return None
+        return views.conversation_view(row, self.repo.list_queries(
+            conversation_id=conversation_id, owner_id=owner_id))
+
+    def get_visualization(self, viz_id: str, *, owner_id: str | None) -> dict[str, Any] | None:
+        row = self.repo.get_visualization(viz_id=viz_id, owner_id=owner_id)
+        return views.visualization_view(row) if row else None
+
