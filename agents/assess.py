@@ -6,9 +6,9 @@ to 5), `comprehensive` (a full assessment: all eight).
 Selection, in priority order (the cap keeps the first ones): the owner of each asked
 metric's body system; HbA1c or diabetes always brings endocrinology; lipids and blood
 pressure bring cardiology; medications bring pharmacy; correlations bring data
-analysis; abnormal results bring laboratory medicine; diet and weight bring nutrition;
-prevention, screening and risk bring preventive medicine; lab trends add laboratory
-medicine; nothing specific goes to the general practitioner.
+analysis; lab results and abnormal values bring laboratory medicine; diet and weight
+bring nutrition; prevention, screening and risk bring preventive medicine; lab trends
+add laboratory medicine; nothing specific goes to the general practitioner.
 """
 
 from __future__ import annotations
@@ -78,8 +78,8 @@ def assess_rules(q: Question) -> Assessment:
         add("pharmacy", "medications or their effects")
     if "correlation" in q.intents:
         add("data_analysis", "a correlation between metrics")
-    if "abnormal" in q.intents:
-        add("laboratory", "results outside reference ranges")
+    if "abnormal" in q.intents or q.mentions_labs:
+        add("laboratory", "lab results or values outside reference ranges")
     if q.mentions_nutrition:
         add("nutrition", "diet, weight or BMI")
     if q.mentions_prevention:

@@ -26,7 +26,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("electrolytes", codes_for("electrolytes")), ("metabolic panel", codes_for("electrolytes")),
     ("vital signs", ("8867-4", *BLOOD_PRESSURE)), ("vitals", ("8867-4", *BLOOD_PRESSURE)),
     ("cardiovascular", (*LIPIDS, *BLOOD_PRESSURE)), ("heart health", (*LIPIDS, *BLOOD_PRESSURE)),
-    ("heart disease", (*LIPIDS, *BLOOD_PRESSURE)),
+    ("heart disease", (*LIPIDS, *BLOOD_PRESSURE)), ("heart", (*LIPIDS, *BLOOD_PRESSURE)),
 )
 
 INTENT_WORDS: dict[str, tuple[str, ...]] = {
@@ -55,6 +55,8 @@ MEDICATION_WORDS = ("medication", "medicine", "drug", "pill", "prescription", "s
                     "hydrochlorothiazide", "losartan", "atorvastatin", "simvastatin",
                     "rosuvastatin", "levothyroxine", "aspirin", "warfarin", "dose")
 PREVENTION_WORDS = ("prevent", "screening", "risk", "vaccin", "check-up", "checkup", "due for")
+LAB_WORDS = (" lab ", " labs ", "lab result", "lab test", "blood work", "bloodwork",
+             "blood test", "test results")
 NUTRITION_WORDS = ("diet", "food", "eat", "nutrition", "weight", "bmi", "obes")
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|same for|and what about)\b", re.I)
 
@@ -68,6 +70,7 @@ class Question:
     mentions_medication: bool = False
     mentions_prevention: bool = False
     mentions_nutrition: bool = False
+    mentions_labs: bool = False
     window: Window = ALL_TIME
     follow_up: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -102,6 +105,7 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
         mentions_medication=mentions_medication,
         mentions_prevention=any(w in lowered for w in PREVENTION_WORDS),
         mentions_nutrition=any(w in lowered for w in NUTRITION_WORDS),
+        mentions_labs=any(w in lowered for w in LAB_WORDS),
         window=_window(lowered, today or date.today()),
         follow_up=bool(_FOLLOW_UP.match(text)) or (len(text.split()) <= 4 and previous is not None),
     )
