@@ -157,29 +157,26 @@ def trend(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME
     does not depend on import order."""
     row = cursor(vault).execute(
         "SELECT count(*), regr_slope(value, epoch(effective) / $year), "
-        f"arg_min(value, {ORDER}), min(epoch(effective)), arg_max(value, {ORDER}), "
-        "max(epoch(effective)), avg(value), min(value), max(value), "
-        f"arg_max(unit, {ORDER}), arg_max(flag, {ORDER}), arg_max(reference_low, {ORDER}), "
-        f"arg_max(reference_high, {ORDER}), "
-        "list(id ORDER BY effective, record_id, id) "
+        f"arg_min(value, {ORDER}), min(epoch(effective)), "
+        f"arg_max((value, unit, flag, reference_low, reference_high), {ORDER}), "
+        "max(epoch(effective)), avg(value), min(value), max(value), list(id) "
         "FROM observations WHERE patient_id = $p AND code = $c AND value IS NOT NULL "
         f"AND effective IS NOT NULL AND {IN_WINDOW}",
         {"p": patient_id, "c": code, "year": SECONDS_PER_YEAR, **window.params()},
     ).fetchone()
     assert row is not None
-    n = int(row[0])
-    first, last, mean = row[2], row[4], row[6]
-    slope = row[1]
+    n, slope, first, mean = int(row[0]), row[1], row[2], row[6]
+    last, unit, flag, ref_low, ref_high = row[4] or (None,) * 5
     change = (last - first) / abs(first) * 100 if n >= 2 and first else None
     return Trend(
-        code=code, metric=metric(code).name, unit=row[9], n=n,
+        code=code, metric=metric(code).name, unit=unit, n=n,
         direction=_direction(n, slope, row[3], row[5], mean),
         slope_per_year=num(slope, 4), change_percentage=num(change, 1),
         first_value=num(first, 4), first_date=day(row[3]),
         last_value=num(last, 4), last_date=day(row[5]),
-        mean=num(mean, 2), min=num(row[7], 4), max=num(row[8], 4), last_flag=row[10],
-        reference_low=num(row[11], 4), reference_high=num(row[12], 4),
-        row_ids=tuple(int(i) for i in row[13] or ()),
+        mean=num(mean, 2), min=num(row[7], 4), max=num(row[8], 4), last_flag=flag,
+        reference_low=num(ref_low, 4), reference_high=num(ref_high, 4),
+        row_ids=tuple(row[9] or ()),
     )
 
 
