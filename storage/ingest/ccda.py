@@ -82,7 +82,8 @@ def _time(el: Any) -> tuple[str | None, str | None]:
 
 def _kind(section: Any) -> str | None:
     for tid in section.findall("templateId"):
-        kind = SECTIONS.get(tid.get("root") or "")
+        root = tid.get("root") or ""
+        kind = SECTIONS.get(root) or SECTIONS.get(root.removesuffix(".1"))
         if kind:
             return kind
     code = section.find("code")

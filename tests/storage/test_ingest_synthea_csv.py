@@ -1,0 +1,63 @@
+"""Synthea CSV folder: counts per table and per LOINC code equal the raw CSV's."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from storage.errors import IngestError
+from storage.vault import Vault
+from tests.storage.conftest import fingerprint, import_paths
+
+
+def _csv(folder: Path, name: str) -> list[dict[str, str]]:
+    with (folder / name).open(newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_counts_match_raw_csv(vault: Vault, testdata: Path) -> None:
+    folder = testdata / "synthea_csv"
+    import_paths(vault, folder)
+    cur = vault.cursor()
+    for name, table in (("medications.csv", "medications"), ("conditions.csv", "conditions"),
+                        ("immunizations.csv", "immunizations"), ("allergies.csv", "allergies"),
+                        ("encounters.csv", "encounters")):
+        assert cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == \
+            len(_csv(folder, name)), table
+    raw = _csv(folder, "observations.csv")
+    expected = Counter(r["CODE"] for r in raw)
+    got = Counter(dict(cur.execute("SELECT code, count(*) FROM observations GROUP BY code")
+                       .fetchall()))
+    assert got == expected
+    patients = vault.records.list_patients(owner_id=None)
+    assert len(patients) == len(_csv(folder, "patients.csv"))
+    # the latest cholesterol per patient, straight from the CSV
+    latest: dict[str, tuple[str, str]] = {}
+    for r in raw:
+        if r["CODE"] == "2093-3":
+            latest[r["PATIENT"]] = max(latest.get(r["PATIENT"], ("", "")), (r["DATE"], r["VALUE"]))
+    for synthea_id, (_, value) in latest.items():
+        pid = cur.execute("SELECT id FROM patients WHERE identifier = ?", [synthea_id]).fetchone()
+        rows = vault.records.list_records(owner_id=None, patient_id=pid[0], code="2093-3")
+        assert rows[-1]["value"] == pytest.approx(float(value))
+
+
+def test_bad_value_rejects_the_folder(vault: Vault, testdata: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    shutil.copytree(testdata / "synthea_csv", folder)
+    lines = (folder / "observations.csv").read_text().splitlines()
+    number = next(i for i, line in enumerate(lines) if line.endswith(",numeric"))
+    parts = lines[number].split(",")
+    parts[-3] = "twelve"
+    lines[number] = ",".join(parts)
+    (folder / "observations.csv").write_text("\n".join(lines) + "\n")
+    before = fingerprint(vault)
+    with pytest.raises(IngestError) as info:
+        import_paths(vault, folder)
+    assert info.value.file == "observations.csv"
+    assert info.value.position == f"line {number + 1}"
+    assert fingerprint(vault) == before
