@@ -42,12 +42,18 @@ class Finding:
                 "provenance": {"rows": len(self.row_ids), "row_ids": list(self.row_ids[:1000])}}
 
 
+# UCUM codes as a reader writes them (the data keeps the UCUM code).
+UNIT_LABELS = {"mm[Hg]": "mmHg", "mL/min/{1.73_m2}": "mL/min/1.73m2", "{score}": "",
+               "10*3/uL": "thousand/uL", "10*6/uL": "million/uL", "/min": "per minute"}
+
+
 def fmt(value: float | None, unit: str | None = None) -> str:
-    """175.0 -> "175", 5.621 -> "5.62"; with its unit when there is one."""
+    """175.0 -> "175", 5.621 -> "5.62"; with its unit, as a reader writes it."""
     if value is None:
         return "n/a"
     text = f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-    return f"{text} {unit}" if unit else text
+    label = UNIT_LABELS.get(unit, unit) if unit else ""
+    return f"{text} {label}" if label else text
 
 
 def trend_finding(t: Trend) -> Finding:

@@ -53,12 +53,13 @@ def answer_sentence(q: Question, findings: list[Finding]) -> str:
         return _overview(trends, by_kind.get("coverage"))
     if "medication_effect" in q.intents and "before_after" in by_kind:
         d = by_kind["before_after"].data
-        change = f"{d['change_percentage']:+.1f}%" if d["change_percentage"] is not None else ""
+        pct = d["change_percentage"]
+        way = "" if pct is None else f" ({pct:+.1f}%, {'lower' if pct < 0 else 'higher'})"
         return (f"Since {d['medication']} started on {d['medication_start']}, your average "
                 f"{d['metric']} went from {fmt(d['before_mean'], d['unit'])} to "
-                f"{fmt(d['after_mean'], d['unit'])} ({change}).")
+                f"{fmt(d['after_mean'], d['unit'])}{way}.")
     if "correlation" in q.intents and "correlation" in by_kind:
-        return "Your " + by_kind["correlation"].text[0].lower() + by_kind["correlation"].text[1:]
+        return "Your " + by_kind["correlation"].text
     if q.items:
         return _about_item(q, q.items[0], trends, by_kind.get("bp_control"))
     if "medications" in by_kind:

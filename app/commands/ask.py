@@ -1,4 +1,4 @@
-"""`healthinsight ask "QUESTION" [--patient ID] [--json] [--offline]`.
+"""`healthinsight ask "QUESTION" [--patient ID] [--json] [--offline] [--conversation ID]`.
 
 With --json it prints the insight API's GET /queries/:id data (plus the engine used);
 otherwise a readable answer. Several patients and no --patient is a one-line error that
@@ -24,11 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the API's query result JSON")
     parser.add_argument("--offline", action="store_true",
                         help="answer without a model (templated prose from the same findings)")
+    parser.add_argument("--conversation", metavar="ID",
+                        help='continue a conversation, so follow-ups like "and my LDL?" work')
 
 
 def ask(args: argparse.Namespace, ctx: AppContext) -> int:
     try:
-        result = ctx.queries.ask(args.question, patient_id=args.patient, offline=args.offline)
+        result = ctx.queries.ask(args.question, patient_id=args.patient, offline=args.offline,
+                                 conversation_id=args.conversation)
     except ServiceError as exc:
         choices = (exc.details or {}).get("patients") if isinstance(exc.details, dict) else None
         listed = "; ".join(f"{p['id']} ({p['name']})" for p in choices or [])
@@ -62,4 +65,5 @@ def _print_answer(result: dict[str, Any]) -> None:
             print(f"  - {item}")
     team = ", ".join(f"{s['name']} ({s['status']})" for s in result["medical_team"]["specialists"])
     print(f"\nTeam: {team}. Complexity: {result['complexity']}. Engine: {result['engine']}.")
+    print(f"Conversation: {result['conversation_id']} (--conversation to follow up)")
     print(synthesis["disclaimer"])

@@ -77,3 +77,18 @@ def test_several_patients_need_a_choice(tmp_path: Path, testdata: Path) -> None:
     chosen = run(home, "ask", "What is my LDL?", "--offline", "--json", "--patient", patients[0])
     assert chosen.returncode == 0, chosen.stderr
     assert json.loads(chosen.stdout)["patient_id"] == patients[0]
+
+
+def test_follow_up_in_a_conversation(one_patient: Path, bundle: Path) -> None:
+    first = json.loads(run(one_patient, "ask", "What's my cholesterol trend?", "--json",
+                           "--offline").stdout)
+    done = run(one_patient, "ask", "and my LDL?", "--json", "--offline", "--conversation",
+               first["conversation_id"])
+    assert done.returncode == 0, done.stderr
+    follow = json.loads(done.stdout)
+    assert follow["conversation_id"] == first["conversation_id"]
+    found = follow["synthesis"]["key_findings"][0]
+    want = expected_trend(load(bundle).series("18262-6"))
+    assert found["code"] == "18262-6" and found["n"] == want["n"]
+    missing = run(one_patient, "ask", "and my LDL?", "--conversation", "conv_nope")
+    assert missing.returncode == 1 and "conv_nope" in missing.stderr
