@@ -60,8 +60,7 @@ class ChiefMedicalOfficer:
                                     template=template, cancel=cancel, on_token=on_token)
         result.summary = f"{urgent_notice} {written.text}" if urgent_notice else written.text
         result.engine = written.engine
-        if written.fallback_reason:
-            result.extra["fallback_reason"] = written.fallback_reason
+        result.fallback_reason = written.fallback_reason
         return result
 
 

@@ -7,7 +7,7 @@ model's prose against it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from agents.tools.observations import Trend
@@ -30,11 +30,18 @@ class Finding:
     code: str | None = None
     concern: str | None = None  # a sentence for the CMO's concerns, when one applies
     recommendation: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    evidence: int | None = None  # records behind it, when not simply len(row_ids)
 
     @property
     def has_data(self) -> bool:
         return self.kind != "no_data"
+
+    @property
+    def support(self) -> int:
+        """How many records this finding rests on (0: it only says nothing was found)."""
+        if not self.has_data:
+            return 0
+        return self.evidence if self.evidence is not None else len(self.row_ids)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "text": self.text, "code": self.code, "data": self.data,

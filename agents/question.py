@@ -7,7 +7,7 @@ question of its conversation ("and my LDL?" keeps the trend intent and the windo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from agents.codes import BLOOD_PRESSURE, GLUCOSE, HBA1C, LIPIDS, METRICS, codes_for
@@ -73,7 +73,6 @@ class Question:
     mentions_labs: bool = False
     window: Window = ALL_TIME
     follow_up: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def codes(self) -> tuple[str, ...]:

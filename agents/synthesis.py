@@ -7,7 +7,7 @@ guard; a model only rewrites `summary` from the same facts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from agents.codes import BLOOD_PRESSURE, metric
@@ -29,13 +29,14 @@ class Synthesis:
     disclaimer: str = DISCLAIMER
     urgent_notice: str | None = None
     engine: str = "offline"
-    extra: dict[str, Any] = field(default_factory=dict)
+    fallback_reason: str | None = None  # why a model's summary was not used
 
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary, "key_findings": self.key_findings,
                 "recommendations": self.recommendations, "concerns": self.concerns,
                 "confidence": self.confidence, "disclaimer": self.disclaimer,
-                "urgent_notice": self.urgent_notice, "engine": self.engine}
+                "urgent_notice": self.urgent_notice, "engine": self.engine,
+                "fallback_reason": self.fallback_reason}
 
 
 def unique_trends(findings: list[Finding]) -> dict[str, Finding]:

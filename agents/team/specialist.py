@@ -38,7 +38,7 @@ class SpecialistResult:
         """The spec's medical_team.specialists[] entry."""
         return {"type": self.specialist, "name": self.name, "status": self.status,
                 "confidence": self.confidence,
-                "findings": self.narrative or (self.error or "")}
+                "findings": self.narrative or (self.error or ""), "engine": self.engine}
 
     def to_record(self) -> dict[str, Any]:
         """What the specialist_results table stores."""
@@ -50,11 +50,11 @@ class SpecialistResult:
 
 
 def confidence_of(findings: list[Finding]) -> float:
-    with_data = [f for f in findings if f.has_data and (f.row_ids or f.kind != "trend")]
-    if not with_data:
+    supported = [f for f in findings if f.support > 0]
+    if not supported:
         return 0.3
-    rows = sum(len(f.row_ids) for f in with_data)
-    score = 0.6 + 0.1 * min(len(with_data), 3) + (0.05 if rows >= 10 else 0.0)
+    rows = sum(f.support for f in supported)
+    score = 0.6 + 0.1 * min(len(supported), 3) + (0.05 if rows >= 10 else 0.0)
     return round(min(score, 0.95), 2)
 
 

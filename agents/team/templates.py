@@ -38,7 +38,8 @@ def bp_finding(bp: BloodPressureControl) -> Finding:
 def abnormal_finding(res: OutOfRange) -> Finding:
     if not res.total_abnormal:
         return Finding("abnormal", f"None of {res.total_checked} checked results were outside "
-                       "their reference ranges.", _data(res) | {"rows": []}, ())
+                       "their reference ranges.", _data(res) | {"rows": []}, (),
+                       evidence=res.total_checked)
     worst = sorted(res.by_code.items(), key=lambda kv: -int(kv[1]["count"]))[:3]  # type: ignore[call-overload]
     listed = ", ".join(f"{v['metric']} ({v['count']})" for _, v in worst)
     text = (f"{res.total_abnormal} of {res.total_checked} results were outside their reference "
@@ -71,7 +72,7 @@ def condition_findings(res: ConditionList, words: tuple[str, ...] = ()) -> list[
     names = ", ".join(f"{c['display']} (since {c['onset']})" for c in active[:6])
     text = (f"Recorded conditions: {len(chosen)}, of which {len(active)} active"
             + (f": {names}." if names else "."))
-    return [Finding("conditions", text, {"conditions": list(chosen)}, ())]
+    return [Finding("conditions", text, {"conditions": list(chosen)}, (), evidence=len(chosen))]
 
 
 def correlation_finding(c: Correlation) -> Finding:
@@ -88,7 +89,7 @@ def correlation_finding(c: Correlation) -> Finding:
 def timeline_finding(t: MedicationTimeline, focus: str | None) -> Finding:
     courses = [c for c in t.courses if not focus or focus in c.name.lower()] or list(t.courses)
     if not courses:
-        return Finding("medications", "No medications are recorded.", _data(t), ())
+        return Finding("medications", "No medications are recorded.", _data(t), (), evidence=0)
     parts = []
     for c in courses[:6]:
         state = "active" if c.active else f"stopped {c.stop}" if c.stop else "not active"
@@ -119,14 +120,15 @@ def screening_findings(cov: Coverage, today: date | None = None) -> list[Finding
         entry = cov.by_code.get(code)
         if entry is None:
             found.append(Finding("screening", f"No {label} on record.", {"code": code}, (), code,
-                                 None, f"Ask whether a {label} check is due."))
+                                 None, f"Ask whether a {label} check is due.", evidence=0))
             continue
         last = date.fromisoformat(str(entry["last_date"]))
         due = (today - last).days > years * 365
         text = (f"Last {label}: {entry['last_date']} ({entry['n']} on record); "
                 + (f"older than the usual {years}-year interval." if due else "up to date."))
         found.append(Finding("screening", text, {"code": code, **entry}, (), code, None,
-                             f"Your {label} may be due for a recheck." if due else None))
+                             f"Your {label} may be due for a recheck." if due else None,
+                             evidence=int(entry["n"])))  # type: ignore[call-overload]
     return found
 
 
@@ -134,4 +136,4 @@ def coverage_finding(cov: Coverage) -> Finding:
     text = (f"Records: {cov.observations} observations from {cov.first_date} to {cov.last_date}, "
             f"{len(cov.by_code)} different measures, {cov.medications} medication records and "
             f"{cov.conditions} condition records.")
-    return Finding("coverage", text, _data(cov), ())
+    return Finding("coverage", text, _data(cov), (), evidence=cov.observations)

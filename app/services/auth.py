@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,7 +21,13 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from app.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
+from app.services.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    ValidationFailed,
+)
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -53,6 +59,7 @@ class Principal:
     is_owner: bool
     token_kind: str  # access | personal
     organization_id: str | None = None
+    role: str | None = None  # the role in organization_id, once checked (clinic API)
 
     @property
     def owner_key(self) -> str | None:
@@ -214,6 +221,26 @@ class AuthService:
         return Principal(user_id=user["id"], email=user["email"], name=user["name"],
                          is_owner=bool(user["is_owner"]), token_kind=kind,
                          organization_id=claims.get("org"))
+
+    def in_organization(self, principal: Principal,
+                        organization_id: str | None = None) -> Principal:
+        """The principal acting in an organization it belongs to, with its role there.
+
+        The organization is the one asked for (the clinic API's X-Organization-Context),
+        else the token's (clinic login), else the user's only membership.
+        """
+        wanted = organization_id or principal.organization_id
+        rows = self._cached(f"mem:{principal.user_id}",
+                            lambda: self._vault.users.memberships(user_id=principal.user_id))
+        if wanted is None:
+            if len(rows) != 1:
+                raise PermissionDenied("this request needs an organization: log in with "
+                                       "organizationSlug or send X-Organization-Context")
+            wanted = rows[0]["organization_id"]
+        member = next((r for r in rows if r["organization_id"] == wanted), None)
+        if member is None:
+            raise PermissionDenied("you are not a member of this organization")
+        return replace(principal, organization_id=wanted, role=member["role"])
 
     # --- internals -------------------------------------------------------
 

@@ -19,10 +19,11 @@ def title_of(question: str) -> str:
 
 
 class ConversationViews:
-    """Mixed into QueryService, which provides `repo` and `submit`."""
+    """Mixed into QueryService, which provides `repo`, `submit` and `_patient`."""
 
     repo: ConversationRepository
     submit: Callable[..., dict[str, Any]]
+    _patient: Callable[[str | None, str | None], str]
 
     def list_conversations(self, *, owner_id: str | None, page: int = 1, limit: int = 20,
                            sort_by: str = "date", order: str = "desc") -> dict[str, Any]:
@@ -43,6 +44,10 @@ class ConversationViews:
         """A new conversation; with `first_query`, that question is submitted in it."""
         if title is not None and not title.strip():
             raise ValidationFailed("the title is empty", {"field": "title"})
+        if first_query is not None:  # fail before anything is created
+            if not first_query.strip():
+                raise ValidationFailed("the first query is empty", {"field": "first_query"})
+            self._patient(owner_id, None)
         conversation_id = f"conv_{secrets.token_hex(8)}"
         self.repo.create_conversation(
             conversation_id=conversation_id, owner_id=owner_id,

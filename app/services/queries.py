@@ -66,8 +66,10 @@ class QueryService(ConversationViews):
                                                       owner_id=owner_id)
             if conversation is None:
                 raise NotFound(f"conversation {conversation_id} not found")
-        patient = self._patient(owner_id, patient_id or (conversation or {}).get("patient_id"))
-        previous = self._context(conversation_id, owner_id) if conversation_id else None
+        previous, earlier_patient = (self._context(conversation_id, owner_id)
+                                     if conversation_id else (None, None))
+        patient = self._patient(owner_id, patient_id or (conversation or {}).get("patient_id")
+                                or earlier_patient)
         meds = medication_names(self.vault, patient)
         rules = assess_rules(parse(question, medications=meds, previous=previous))
         new_title = None
@@ -232,14 +234,17 @@ class QueryService(ConversationViews):
         raise ValidationFailed(f"{len(patients)} patients are in this vault; say which one "
                                "(patient_id)", {"patients": patients})
 
-    def _context(self, conversation_id: str, owner_id: str | None) -> dict[str, Any] | None:
-        """The last answered question's context, for follow-ups ("and my LDL?")."""
-        for row in reversed(self.repo.list_queries(conversation_id=conversation_id,
-                                                   owner_id=owner_id)):
+    def _context(self, conversation_id: str, owner_id: str | None
+                 ) -> tuple[dict[str, Any] | None, str | None]:
+        """The last answered question's context (for follow-ups like "and my LDL?") and the
+        patient the conversation was about."""
+        rows = self.repo.list_queries(conversation_id=conversation_id, owner_id=owner_id)
+        patient = next((r["patient_id"] for r in reversed(rows) if r.get("patient_id")), None)
+        for row in reversed(rows):
             context = (row.get("result") or {}).get("context")
             if context:
-                return dict(context)
-        return None
+                return dict(context), patient
+        return None, patient
 
     # --- the team and shutdown --------------------------------------------
 

@@ -218,3 +218,28 @@ def test_specialists_listing(service_factory) -> None:
                                            "Dr. Analytics", "Dr. Prevention", "Dr. Pharma",
                                            "Dr. Nutrition"}
     assert all((PROMPTS / f"{s['id']}.md").exists() for s in listed)
+
+
+def test_conversation_created_with_a_first_query(service_factory, team_vault) -> None:
+    service, _ = service_factory()
+    with pytest.raises(ValidationFailed):  # several patients: nothing is created
+        service.create_conversation(owner_id=None, title="Lipids", first_query="What is my LDL?")
+    assert service.list_conversations(owner_id=None)["pagination"]["total"] == 0
+    pid, _ = pick(team_vault, "2093-3")
+    first = service.ask("What's my cholesterol trend?", patient_id=pid)
+    follow = service.ask("and my HDL?", conversation_id=first["conversation_id"])
+    assert follow["patient_id"] == pid  # the patient carries over without being named
+    assert follow["synthesis"]["key_findings"][0]["code"] == "2085-9"
+
+
+def test_a_patient_without_records_gets_a_plain_answer(service_factory, team_vault) -> None:
+    from tests.agents.rows import add_patient
+
+    service, _ = service_factory()
+    pid = add_patient(team_vault, "pat_empty", name="No Records")
+    result = service.ask("What is my latest HbA1c?", patient_id=pid)
+    assert result["status"] == "completed"
+    assert result["synthesis"]["summary"].startswith("I found no Hemoglobin A1c results")
+    assert result["synthesis"]["key_findings"] == [] and result["visualization"] is None
+    overall = service.ask("Give me a full assessment of my overall health", patient_id=pid)
+    assert overall["status"] == "completed" and overall["medical_team"]["cmo"]["confidence"] < 0.5
