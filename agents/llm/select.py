@@ -1,6 +1,7 @@
 """Which engine answers: `offline`, `ollama`, or `auto` (Ollama when it is reachable and
 has the model, else offline). The probe is cached briefly so a burst of questions does
-not knock on a closed port each time."""
+not knock on a closed port each time, and one engine (one HTTP connection pool) is kept
+per host and model."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from agents.llm.ollama_engine import OllamaEngine
 
 PROBE_TTL_SECONDS = 30.0
 _probes: dict[tuple[str, str], tuple[float, bool]] = {}
+_engines: dict[tuple[str, str, float], OllamaEngine] = {}
 _lock = threading.Lock()
 
 
@@ -20,7 +22,11 @@ def select_engine(*, mode: str, host: str, model: str, timeout: float,
                   offline: bool = False) -> LLMEngine:
     if offline or mode == "offline":
         return OfflineEngine()
-    engine = OllamaEngine(host=host, model=model, timeout=timeout)
+    with _lock:
+        engine = _engines.get((host, model, timeout))
+        if engine is None:
+            engine = _engines[(host, model, timeout)] = OllamaEngine(host=host, model=model,
+                                                                     timeout=timeout)
     if mode == "ollama":
         return engine
     key = (host, model)
