@@ -15,7 +15,6 @@ are imported as FHIR for the same person, and export_cda.xml is skipped with a w
 from __future__ import annotations
 
 import zipfile
-from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,29 +22,18 @@ from lxml import etree
 
 from storage.errors import IngestError
 from storage.ingest import xmlsafe
+from storage.ingest.apple_records import RecordColumns, adapter
 from storage.ingest.detect import Unit
 from storage.ingest.fhir import FhirReader, load_json
 from storage.ingest.normalize import iso
 from storage.ingest.pipeline import Limits
-from storage.ingest.units import load_resource
 from storage.ingest.writer import Writer
 
 KEY = "apple|me"
-LOINC, HEALTHKIT = "http://loinc.org", "HealthKit"
-FRACTIONS = {"HKQuantityTypeIdentifierOxygenSaturation",
-             "HKQuantityTypeIdentifierBodyFatPercentage"}
+HEALTHKIT = "HealthKit"
 TAGS = ("Record", "Workout", "ActivitySummary", "Me", "Correlation")
 RINGS = (("activeEnergyBurned", "activeEnergyBurnedUnit", "kcal"),
          ("appleExerciseTime", None, "min"), ("appleStandHours", None, "h"))
-
-
-@lru_cache(maxsize=1)
-def _types() -> dict[str, tuple[str | None, str | None, str, str]]:
-    """HealthKit type -> (code system, code, display, category)."""
-    out = {}
-    for hk, (code, display, category) in load_resource("healthkit_map.json")["types"].items():
-        out[hk] = (LOINC, code, display, category) if code else (HEALTHKIT, hk, display, category)
-    return out
 
 
 def _when(s: str | None) -> str | None:
@@ -54,63 +42,36 @@ def _when(s: str | None) -> str | None:
     return iso(s)
 
 
-def _type_info(hk: str) -> tuple[str | None, str | None, str, str]:
-    known = _types().get(hk)
-    if known is not None:
-        return known
-    display = hk.replace("HKQuantityTypeIdentifier", "").replace("HKCategoryTypeIdentifier", "")
-    return HEALTHKIT, hk, display, "other"
-
-
 def parse_stream(stream: IO[bytes], w: Writer, label: str, limit: int) -> None:
+    """Stream one export.xml; Records go to compact column batches (see apple_records)."""
     reader = xmlsafe.open_checked(stream, limit, label)
     w.position_label = "record"
-    rows = w.obs_rows
-    types: dict[str, tuple[str | None, str | None, str, str]] = {}
-    declared = False
+    batch = RecordColumns()
+    hk_a, value_a, unit_a, start_a, end_a, source_a, pos_a = batch.appenders()
+    size = w.batch_size
     pos = 0
     try:
         events = etree.iterparse(reader, events=("end",), tag=TAGS, **xmlsafe.PARSER_OPTIONS)
         for _, el in events:
-            tag = el.tag
-            if pos == 0:
-                xmlsafe.check_docinfo(el.getroottree(), label)
             pos += 1
-            if tag == "Record":
-                if not declared:
-                    w.default_patient(KEY)
-                    declared = True
+            if pos == 1:
+                xmlsafe.check_docinfo(el.getroottree(), label)
+            if el.tag == "Record":
                 get = el.get
-                hk = get("type") or "unknown"
-                info = types.get(hk) or types.setdefault(hk, _type_info(hk))
-                raw = get("value")
-                try:
-                    num = float(raw) if raw is not None else None
-                    text = None
-                except ValueError:
-                    num, text = None, raw
-                if num is not None and hk in FRACTIONS and num <= 1.0:
-                    num *= 100
-                rows.append((KEY, info[3], info[0], info[1], info[2], num, text, None, raw,
-                             get("unit"), None, None, None, _when(get("startDate")),
-                             _when(get("endDate")), get("sourceName"), hk, None, pos))
-                w.read += 1
-                if len(rows) >= w.batch_size:
+                hk_a(get("type"))
+                value_a(get("value"))
+                unit_a(get("unit"))
+                start_a(get("startDate"))
+                end_a(get("endDate"))
+                source_a(get("sourceName"))
+                pos_a(pos)
+                if len(batch) >= size:
                     w.bytes_done = reader.done
-                    w.flush()
-                    rows = w.obs_rows
-            elif tag == "Me":
-                birth = el.get("HKCharacteristicTypeIdentifierDateOfBirth")
-                sex = (el.get("HKCharacteristicTypeIdentifierBiologicalSex") or "")
-                w.default_patient(KEY, birth_date=birth or None,
-                                  sex=sex.replace("HKBiologicalSex", "").lower() or None)
-                declared = True
-            elif tag in ("Workout", "ActivitySummary"):
-                if not declared:
-                    w.default_patient(KEY)
-                    declared = True
-                (_workout if tag == "Workout" else _summary)(w, el, pos)
-                rows = w.obs_rows  # a flush may have replaced the buffer
+                    _stage(w, batch)
+                    batch = RecordColumns()
+                    hk_a, value_a, unit_a, start_a, end_a, source_a, pos_a = batch.appenders()
+            else:
+                _other(w, el, pos)
             el.clear(keep_tail=False)
             parent = el.getparent()
             if parent is not None and parent.getparent() is None:
@@ -119,7 +80,29 @@ def parse_stream(stream: IO[bytes], w: Writer, label: str, limit: int) -> None:
     except etree.XMLSyntaxError as exc:
         raise xmlsafe.syntax_error(label, exc) from None
     w.bytes_done = reader.done
+    _stage(w, batch)
     w.flush()
+
+
+def _stage(w: Writer, batch: RecordColumns) -> None:
+    if len(batch):
+        pid = w.patient_id(KEY) or w.default_patient(KEY)
+        w.stage_observations("apple_records", batch.to_arrow(), adapter(pid))
+
+
+def _other(w: Writer, el: Any, pos: int) -> None:
+    if el.tag == "Me":
+        birth = el.get("HKCharacteristicTypeIdentifierDateOfBirth")
+        sex = el.get("HKCharacteristicTypeIdentifierBiologicalSex") or ""
+        w.default_patient(KEY, birth_date=birth or None,
+                          sex=sex.replace("HKBiologicalSex", "").lower() or None)
+        return
+    if w.patient_id(KEY) is None:
+        w.default_patient(KEY)
+    if el.tag == "Workout":
+        _workout(w, el, pos)
+    elif el.tag == "ActivitySummary":
+        _summary(w, el, pos)
 
 
 def _workout(w: Writer, el: Any, pos: int) -> None:

@@ -1,4 +1,5 @@
-"""The SQL that turns a unit's staged rows (temp.hi_stage_<table>) into vault rows.
+"""The SQL that turns a unit's staged rows (Arrow, registered as hi_stage_<table>) into
+vault rows.
 
 Observations are normalized here, in bulk: the unit is spelled as UCUM (``hi_alias``),
 converted to the code's canonical unit (``hi_conv``), given the record's own reference
@@ -6,6 +7,10 @@ range or else the resources/ table's (``hi_ranges``, only when the units agree),
 flag is computed when the record carries none. A numeric value whose unit cannot be
 reconciled with the code's canonical unit keeps its original unit and, with no range
 of its own, is flagged ``indeterminate``.
+
+Each statement skips content hashes already in the table (an anti-join) and keeps one
+row per hash within the unit (which of several identical readings survives, e.g. from
+which source app, is not specified: they are the same reading).
 """
 
 from __future__ import annotations
@@ -34,20 +39,25 @@ def offset_minutes(col: str) -> str:
 
 
 def _hash(fields: tuple[str, ...], times: tuple[str, ...]) -> str:
+    """md5 over the identifying fields; times (already cast, as ``t_<field>``) by instant."""
     parts = ["patient"] + [
-        f"coalesce(CAST(epoch_us({ts(chr(34) + f + chr(34))}) AS VARCHAR), '')" if f in times
+        f"coalesce(CAST(epoch_us(t_{f}) AS VARCHAR), '')" if f in times
         else f'coalesce(CAST("{f}" AS VARCHAR), \'\')' for f in fields
     ]
     return f"md5(concat_ws('|', {', '.join(parts)}))"
 
 
+def _cast_times(times: tuple[str, ...]) -> str:
+    return "".join(f', {ts(chr(34) + f + chr(34))} AS t_{f}' for f in times)
+
+
 def stage(table: str) -> str:
-    """The temporary table a unit's rows for `table` are staged in."""
-    return f"temp.hi_stage_{table}"
+    """The name a unit's staged rows for `table` are registered under."""
+    return f"hi_stage_{table}"
 
 
 def bad_time_query(staged: str, field: str) -> str:
-    return (f'SELECT pos, "{field}" FROM {staged} WHERE "{field}" IS NOT NULL '
+    return (f'SELECT pos, "{field}" FROM {staged} AS q WHERE "{field}" IS NOT NULL '
             f'AND {ts(chr(34) + field + chr(34))} IS NULL ORDER BY pos LIMIT 1')
 
 
@@ -61,7 +71,11 @@ def _lookups(units: ModuleType) -> dict[str, pa.Table]:
     conv = units.conversion_rows()
     canon = units.canonical_rows()
     ranges = units.load_resource("reference_ranges.json")["ranges"]
+    hk = units.load_resource("healthkit_map.json")["types"]
     return {
+        "hi_hk": pa.table({"hk": list(hk), **{
+            name: pa.array([v[i] for v in hk.values()], pa.string())
+            for i, name in enumerate(("code", "display", "category"))}}),
         "hi_alias": pa.table({"raw": [a for a, _ in aliases], "ucum": [u for _, u in aliases]}),
         "hi_conv": pa.table({"code": [r[0] for r in conv], "unit": [r[1] for r in conv],
                              "canonical": [r[2] for r in conv],
@@ -98,6 +112,7 @@ def observations_insert(staged: str, source: str, import_id: str) -> str:
     INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)})
     WITH s AS (
         SELECT st.*, coalesce(a.ucum, nullif(trim(st.original_unit), '')) AS u
+               {_cast_times(times)}
         FROM {staged} st LEFT JOIN hi_alias a ON a.raw = st.original_unit
     ), n AS (
         SELECT s.*, c.factor, c.off, c.canonical, k.code AS known,
@@ -128,29 +143,28 @@ def observations_insert(staged: str, source: str, import_id: str) -> str:
             {_hash(OBSERVATION_HASH, times)} AS h
         FROM n
     )
-    SELECT patient, category, code_system, code, display, val, value_text, comparator,
+    SELECT DISTINCT ON (h) patient, category, code_system, code, display, val, value_text,
+        comparator,
         CASE WHEN val IS NULL AND value_text IS NOT NULL THEN u ELSE unit_out END,
         original_value, original_unit, rlow, rhigh, rsrc,
         coalesce(flag, CASE WHEN rsrc IS NULL AND unreconciled THEN 'indeterminate'
                             ELSE {flag} END),
-        {ts('effective')}, {ts('effective_end')}, {offset_minutes('effective')},
+        t_effective, t_effective_end, {offset_minutes('effective')},
         {_q(source)}, source_name, healthkit_type, {_q(import_id)}, record_id, h
-    FROM v
-    WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE o.content_hash = v.h)
-    QUALIFY row_number() OVER (PARTITION BY h ORDER BY pos) = 1
+    FROM v ANTI JOIN (SELECT content_hash FROM observations) o ON o.content_hash = v.h
     """
 
 
 def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str) -> str:
     middle = list(spec.fields[1:-1])
-    select = [ts(f'"{f}"') if f in spec.time_fields else f'"{f}"' for f in middle]
+    select = [f"t_{f}" if f in spec.time_fields else f'"{f}"' for f in middle]
     columns = ", ".join(f'"{f}"' for f in middle)
     return f"""
     INSERT INTO {spec.table} (id, patient_id, {columns}, source, import_id, content_hash)
-    WITH v AS (SELECT *, {_hash(spec.hash_fields, spec.time_fields)} AS h FROM {staged})
-    SELECT {_q(spec.prefix + '_')} || substr(h, 1, 20), patient, {', '.join(select)},
+    WITH s AS (SELECT *{_cast_times(spec.time_fields)} FROM {staged}),
+    v AS (SELECT *, {_hash(spec.hash_fields, spec.time_fields)} AS h FROM s)
+    SELECT DISTINCT ON (h) {_q(spec.prefix + '_')} || substr(h, 1, 20), patient,
+        {', '.join(select)},
         {_q(source)}, {_q(import_id)}, h
-    FROM v
-    WHERE NOT EXISTS (SELECT 1 FROM {spec.table} t WHERE t.content_hash = v.h)
-    QUALIFY row_number() OVER (PARTITION BY h ORDER BY pos) = 1
+    FROM v ANTI JOIN (SELECT content_hash FROM {spec.table}) t ON t.content_hash = v.h
     """

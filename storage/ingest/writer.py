@@ -53,9 +53,8 @@ class Writer:
         self._birth: dict[str, str | None] = {}
         self._load_patients()
         self._registered = False
-        self._staged: set[str] = set()
-        for name in ("observations", *TABLES):  # leftovers of a crashed import
-            cur.execute(f"DROP TABLE IF EXISTS {sql.stage(name)}")
+        self._staged: dict[str, list[pa.Table]] = {}
+        self._adapters: dict[str, Callable[[str], str]] = {}
 
     # --- patients --------------------------------------------------------
 
@@ -113,6 +112,9 @@ class Writer:
             return self._keys[key]
         return self.patient(key, name="Me", birth_date=birth_date, sex=sex)
 
+    def patient_id(self, key: str) -> str | None:
+        return self._keys.get(key)
+
     def knows(self, key: str) -> bool:
         """Whether `key` names a declared patient or a vault patient's identifier."""
         return key in self._keys or key in self._by_ident
@@ -167,28 +169,25 @@ class Writer:
         self._registered = True
 
     def flush(self) -> None:
-        """Move buffered rows into this unit's staging tables (cheap appends)."""
+        """Turn buffered rows into Arrow batches (compact; written by :meth:`write`)."""
         if self.obs_rows:
-            table = self._table(OBSERVATION_TYPES, self.obs_rows)
+            self._staged.setdefault("observations", []).append(
+                self._table(OBSERVATION_TYPES, self.obs_rows))
             self.obs_rows = []
-            self._stage("observations", table)
         for name, rows in self.rows.items():
             if rows:
-                table = self._table(TABLES[name].types, rows)
+                self._staged.setdefault(name, []).append(self._table(TABLES[name].types, rows))
                 self.rows[name] = []
-                self._stage(name, table)
         self.report()
 
-    def _stage(self, name: str, table: pa.Table) -> None:
-        self.cur.register("hi_batch", table)
-        try:
-            if name in self._staged:
-                self.cur.execute(f"INSERT INTO {sql.stage(name)} SELECT * FROM hi_batch")
-            else:
-                self.cur.execute(f"CREATE TEMP TABLE {sql.stage(name)} AS SELECT * FROM hi_batch")
-                self._staged.add(name)
-        finally:
-            self.cur.unregister("hi_batch")
+    def stage_observations(self, name: str, table: pa.Table,
+                           adapter: Callable[[str], str]) -> None:
+        """Stage observations in a parser's own compact shape; ``adapter(registered name)``
+        is SQL selecting them in the observation staging shape (see apple_records)."""
+        self._staged.setdefault(name, []).append(table)
+        self._adapters[name] = adapter
+        self.read += table.num_rows
+        self.report()
 
     def write(self) -> None:
         """Normalize, de-duplicate and insert everything staged, in one statement per table."""
@@ -196,21 +195,30 @@ class Writer:
         if not self._staged:
             return
         self._register_lookups()
-        for name in sorted(self._staged):
+        for name, batches in sorted(self._staged.items()):
             stage = sql.stage(name)
-            times = ("effective", "effective_end") if name == "observations" \
-                else TABLES[name].time_fields
-            for field in times:
-                bad = self.cur.execute(sql.bad_time_query(stage, field)).fetchone()
-                if bad:
-                    raise IngestError(self.file_label, f"{self.position_label} {bad[0]}",
-                                      f"{field} is not a date or time: {bad[1]!r}")
-            statement = sql.observations_insert(stage, self.source, self.import_id) \
-                if name == "observations" else \
-                sql.generic_insert(TABLES[name], stage, self.source, self.import_id)
-            self.cur.execute(statement)
-            self.cur.execute(f"DROP TABLE {stage}")
+            self.cur.register(stage, pa.concat_tables(batches))
+            try:
+                adapter = self._adapters.get(name)
+                if adapter is None:
+                    self._write_stage(name, stage)
+                else:
+                    self._write_stage("observations", f"({adapter(stage)})")
+            finally:
+                self.cur.unregister(stage)
         self._staged.clear()
+
+    def _write_stage(self, name: str, stage: str) -> None:
+        times = ("effective", "effective_end") if name == "observations" \
+            else TABLES[name].time_fields
+        for field in times:
+            bad = self.cur.execute(sql.bad_time_query(stage, field)).fetchone()
+            if bad:
+                raise IngestError(self.file_label, f"{self.position_label} {bad[0]}",
+                                  f"{field} is not a date or time: {bad[1]!r}")
+        self.cur.execute(sql.observations_insert(stage, self.source, self.import_id)
+                         if name == "observations" else
+                         sql.generic_insert(TABLES[name], stage, self.source, self.import_id))
 
     def report(self) -> None:
         if self.on_progress:
