@@ -243,3 +243,33 @@ def test_a_patient_without_records_gets_a_plain_answer(service_factory, team_vau
     assert result["synthesis"]["key_findings"] == [] and result["visualization"] is None
     overall = service.ask("Give me a full assessment of my overall health", patient_id=pid)
     assert overall["status"] == "completed" and overall["medical_team"]["cmo"]["confidence"] < 0.5
+
+
+def test_get_shows_the_team_while_it_works(service_factory, team_vault, monkeypatch) -> None:
+    release = threading.Event()
+
+    def waits(job: Job) -> list:
+        while not release.is_set():
+            job.step("waiting", 0.5)
+            time.sleep(0.02)
+        return []
+
+    monkeypatch.setitem(ANALYSES, "laboratory", waits)
+    service, _ = service_factory()
+    pid, _ = pick(team_vault, "2093-3")
+    submitted = service.submit("What's my cholesterol trend?", patient_id=pid)
+    assert submitted["status"] == "processing" and submitted["complexity"] == "standard"
+    assert submitted["query_id"].startswith("qry_")
+    assert submitted["conversation_id"].startswith("conv_")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        live = service.get(submitted["query_id"], owner_id=None)
+        states = {s["type"]: s["status"] for s in live["medical_team"]["specialists"]}
+        if states.get("cardiology") == "completed":
+            break
+        time.sleep(0.02)
+    assert live["status"] == "processing" and live["engine"] == "offline"
+    assert states == {"cardiology": "completed", "laboratory": "analyzing"}
+    release.set()
+    done = service.wait(submitted["query_id"], timeout=10)
+    assert done["status"] == "completed" and done["completed_at"] is not None

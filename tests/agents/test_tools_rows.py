@@ -1,0 +1,115 @@
+"""Tools on rows written exactly as the test wants them: reference ranges, nearest-date
+pairing, glucose ranges, dose changes, before/after windows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from agents import tools
+from agents.events import EventBus
+from storage.vault import Vault
+from tests.agents.rows import add_medication, add_observations, add_patient
+
+T0 = datetime(2020, 1, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def patient(vault: Vault) -> str:
+    return add_patient(vault, "pat_rows")
+
+
+def test_out_of_range_uses_each_rows_reference(vault: Vault, patient: str) -> None:
+    values = [90, 150, 210, 40, 120]
+    add_observations(vault, patient, [("2093-3", T0 + timedelta(days=i), v, "mg/dL")
+                                      for i, v in enumerate(values)], low=50, high=200)
+    res = tools.out_of_range(vault, patient_id=patient)
+    assert res.total_checked == 5 and res.total_abnormal == 2
+    assert res.by_code["2093-3"]["high"] == 1 and res.by_code["2093-3"]["low"] == 1
+    assert [r["value"] for r in res.rows] == [40, 210]  # most recent first
+    assert [r["flag"] for r in res.rows] == ["low", "high"]
+
+
+def test_correlation_pairs_the_nearest_reading_within_the_gap(vault: Vault,
+                                                                patient: str) -> None:
+    a = [(T0 + timedelta(days=30 * i), float(i)) for i in range(6)]
+    # b readings 2 days after each a (nearest), a decoy 20 days later, and one far away
+    b = [(t + timedelta(days=2), 10.0 * v) for t, v in a[:5]]
+    b += [(t + timedelta(days=20), -100.0) for t, _ in a[:5]]
+    add_observations(vault, patient, [("29463-7", t, v, "kg") for t, v in a])
+    add_observations(vault, patient, [("8480-6", t, v, "mm[Hg]") for t, v in b])
+    c = tools.correlation(vault, patient_id=patient, code_a="29463-7", code_b="8480-6",
+                          max_gap_days=5)
+    assert c.n_pairs == 5  # the sixth a reading has nothing within 5 days
+    assert c.r == pytest.approx(1.0)
+    assert c.strength == "strong"
+
+
+def test_glucose_time_in_range(vault: Vault, patient: str) -> None:
+    values = [60, 65, 100, 150, 180, 181, 250, 120, 90, 70]
+    add_observations(vault, patient, [("2339-0", T0 + timedelta(hours=i), v, "mg/dL")
+                                      for i, v in enumerate(values)])
+    tir = tools.glucose_time_in_range(vault, patient_id=patient)
+    assert tir.n == 10
+    assert (tir.below_percentage, tir.in_range_percentage, tir.above_percentage) == (
+        20.0, 60.0, 20.0)
+    assert tir.mean == pytest.approx(sum(values) / 10)
+
+
+def test_medication_timeline_dose_changes_and_before_after_window(vault: Vault,
+                                                                   patient: str) -> None:
+    add_medication(vault, patient, "Lisinopril 10 MG", date(2020, 3, 1), dose=10, med_id="m1")
+    add_medication(vault, patient, "Lisinopril 10 MG", date(2020, 9, 1), dose=20, med_id="m2")
+    add_medication(vault, patient, "Amoxicillin 500 MG", date(2020, 2, 1),
+                   stop=date(2020, 2, 10), status="completed", dose=500, med_id="m3")
+    timeline = tools.medication_timeline(vault, patient_id=patient)
+    assert [c.name for c in timeline.courses] == ["Amoxicillin 500 MG", "Lisinopril 10 MG"]
+    amox, lis = timeline.courses
+    assert (amox.active, amox.stop) == (False, "2020-02-10")
+    assert (lis.active, lis.start, lis.records) == (True, "2020-03-01", 2)
+    assert [d["date"] for d in lis.dose_changes] == ["2020-09-01"]
+    before = [150.0, 148.0, 152.0]  # Jan, Feb, late Feb
+    after = [135.0, 131.0, 128.0]
+    rows = [("8480-6", datetime(2020, 1, 15, tzinfo=UTC), before[0], "mm[Hg]"),
+            ("8480-6", datetime(2020, 2, 15, tzinfo=UTC), before[1], "mm[Hg]"),
+            ("8480-6", datetime(2020, 2, 28, tzinfo=UTC), before[2], "mm[Hg]"),
+            ("8480-6", datetime(2020, 4, 1, tzinfo=UTC), after[0], "mm[Hg]"),
+            ("8480-6", datetime(2020, 6, 1, tzinfo=UTC), after[1], "mm[Hg]"),
+            ("8480-6", datetime(2021, 6, 1, tzinfo=UTC), after[2], "mm[Hg]")]
+    add_observations(vault, patient, rows)
+    ba = tools.before_after(vault, patient_id=patient, code="8480-6", medication="lisinopril")
+    assert (ba.before_n, ba.after_n) == (3, 3)
+    assert ba.before_mean == pytest.approx(round(sum(before) / 3, 2))
+    assert ba.after_mean == pytest.approx(round(sum(after) / 3, 2))
+    near = tools.before_after(vault, patient_id=patient, code="8480-6", medication="lisinopril",
+                              window_days=120)
+    assert near.after_n == 2  # June 2021 is outside the window
+
+
+def test_chart_series_buckets_long_daily_series(vault: Vault, patient: str) -> None:
+    add_observations(vault, patient, [("8867-4", T0 + timedelta(days=i), float(i % 7 + 60),
+                                       "/min") for i in range(1000)])
+    s = tools.observations.chart_series(vault, patient_id=patient, code="8867-4",
+                                        max_points=100)
+    assert s.values == 1000 and s.bucket_days == 10 and len(s.points) <= 101
+    assert sum(p.value for p in s.points) / len(s.points) == pytest.approx(63, abs=0.5)
+    short = tools.observations.chart_series(vault, patient_id=patient, code="8867-4")
+    assert short.bucket_days == 3 and len(short.points) <= 401  # 999 days / 400 points
+
+
+def test_event_bus_isolates_subscribers() -> None:
+    bus = EventBus()
+    seen: list[str] = []
+
+    def broken(event: dict) -> None:
+        raise RuntimeError("listener bug")
+
+    bus.subscribe(broken)
+    unsubscribe = bus.subscribe(lambda e: seen.append(e["type"]))
+    bus.publish({"type": "query_status", "query_id": "qry_1", "data": {}})
+    unsubscribe()
+    bus.publish({"type": "query_complete", "query_id": "qry_1", "data": {}})
+    assert seen == ["query_status"]
+    with pytest.raises(ValueError):
+        bus.publish({"type": "gossip", "query_id": "qry_1", "data": {}})
