@@ -1,11 +1,12 @@
 """One question answered by the team, start to finish, with events at every step.
 
 Order of events: query_status (triage, assessment, specialist_analysis), then per
-specialist specialist_update ... specialist_complete as each finishes, cmo_synthesis,
-query_status (visualization). The caller publishes query_complete after it has stored
-the answer. Specialists run in parallel on the given pool; each has its own deadline;
-one that fails or times out is reported failed and the answer still comes; a cancel
-stops every specialist at its next tool call and ends the run.
+specialist specialist_update ... specialist_complete (each followed by a query_status
+with the overall progress) as each finishes, then cmo_synthesis. The caller publishes
+query_complete after it has stored the answer. Specialists run in parallel on the given
+pool; each has its own deadline; one that fails or times out is reported failed and the
+answer still comes; a cancel stops every specialist at its next tool call and ends the
+run.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def answer(*, vault: Vault, patient_id: str, text: str, engine: LLMEngine, emit:
                            "specialists_complete": sum(r.status == "completed" for r in results),
                            "specialists_total": len(results)})
     synthesis = cmo.synthesize(q, results, urgent_notice=tri.notice, cancel=cancel)
-    status("visualization", 0.92)
+    if cancel.is_set():
+        raise RunCancelled()
     findings = [f for r in results if r.status == "completed" for f in r.findings]
     chart = choose_chart(vault, patient_id, q, findings)
     return TeamAnswer(q, tri, assessment, results, synthesis, chart, engine.name)

@@ -273,3 +273,15 @@ def test_get_shows_the_team_while_it_works(service_factory, team_vault, monkeypa
     release.set()
     done = service.wait(submitted["query_id"], timeout=10)
     assert done["status"] == "completed" and done["completed_at"] is not None
+
+
+def test_no_status_after_the_synthesis_starts(service_factory, team_vault) -> None:
+    service, events = service_factory()
+    pid, _ = pick(team_vault, "2093-3")
+    result = service.ask("Give me a full assessment of my overall health", patient_id=pid)
+    kinds = [e["type"] for e in events if e["query_id"] == result["query_id"]]
+    phases = ["query_status", "specialist_update", "specialist_complete", "cmo_synthesis",
+              "query_complete"]
+    first_seen = sorted(phases, key=kinds.index)
+    assert first_seen == phases
+    assert kinds[kinds.index("cmo_synthesis"):] == ["cmo_synthesis", "query_complete"]
