@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app.api import docs, errors
+from app.api.deps import known_query_only
 from app.api.envelopes import API_VERSION
 from app.api.hub import Hub
 from app.api.middleware import PlatformMiddleware
@@ -43,6 +44,7 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _ = ctx.auth  # built now, not on the event loop during the first request
         app.state.hub.start()
         try:
             yield
@@ -51,7 +53,8 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
             app.state.uploads.cleanup()
 
     app = FastAPI(title="HealthInsight API", version=API_VERSION, description=DESCRIPTION,
-                  docs_url=None, redoc_url=None, lifespan=lifespan)
+                  docs_url=None, redoc_url=None, lifespan=lifespan,
+                  dependencies=[Depends(known_query_only)])
     app.state.ctx = ctx
     app.state.limiter = RateLimiter(ctx.settings)
     app.state.hub = Hub(ctx)

@@ -2,7 +2,9 @@
 
 Routes stay thin: `user: CurrentUser` authenticates and spends one request of the
 general budget; `QueryUser` and `ImportUser` spend their own categories' budgets; the
-clinic API's `ClinicUser` spends its organization's. Authentication is checked on the
+clinic API's `ClinicUser` is the user acting in one organization (the token's, or the
+X-Organization-Context header's, checked against the user's memberships, with the
+role there) and spends that organization's budget. Authentication is checked on the
 event loop: it is a signature check plus a few-seconds cache of the user row.
 """
 
@@ -19,6 +21,7 @@ from app.api.errors import ApiError, auth_error
 from app.api.ratelimit import RateLimiter, RateState
 from app.context import AppContext
 from app.services.auth import AuthFailed, Principal
+from app.services.errors import PermissionDenied
 
 bearer = HTTPBearer(auto_error=False, description="An access token from /v1/auth/login, "
                     "/api/v1/auth/login or `healthinsight token`")
@@ -66,7 +69,14 @@ def limited(category: str) -> Callable[..., Awaitable[Principal]]:
     async def dependency(request: Request,
                          user: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if category == "clinic":
-            spend(request, category, f"org:{user.organization_id or user.user_id}")
+            auth = request.app.state.ctx.auth
+            try:
+                user = auth.in_organization(
+                    user, request.headers.get("x-organization-context") or None)
+            except PermissionDenied as exc:
+                raise ApiError(403, "PERMISSION_DENIED", exc.message) from None
+            request.state.principal = user
+            spend(request, category, f"org:{user.organization_id}")
         else:
             spend(request, category, user.user_id)
         return user
@@ -78,6 +88,36 @@ CurrentUser = Annotated[Principal, Depends(limited("general"))]
 QueryUser = Annotated[Principal, Depends(limited("queries"))]
 ImportUser = Annotated[Principal, Depends(limited("import"))]
 ClinicUser = Annotated[Principal, Depends(limited("clinic"))]
+
+
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+def _query_names(route: object) -> frozenset[str]:
+    names = _QUERY_NAMES.get(id(route))
+    if names is None:
+        found: set[str] = set()
+        pending = [getattr(route, "dependant", None)]
+        while pending:
+            dependant = pending.pop()
+            if dependant is not None:
+                found.update(param.alias for param in dependant.query_params)
+                pending.extend(dependant.dependencies)
+        names = _QUERY_NAMES[id(route)] = frozenset(found)
+    return names
+
+
+async def known_query_only(request: Request) -> None:
+    """Refuse query parameters the endpoint does not take (a typo such as `sortby=`
+    would otherwise be ignored silently)."""
+    if not request.query_params:
+        return
+    allowed = _query_names(request.scope.get("route"))
+    unknown = [key for key in request.query_params if key not in allowed]
+    if unknown:
+        raise ApiError(400, "VALIDATION_ERROR", "unknown query parameters",
+                       [{"field": key or "(empty)", "message": "not a parameter of this "
+                         "endpoint"} for key in unknown])
 
 
 def deprecated(date: str, info: str) -> Callable[[Request], Awaitable[None]]:

@@ -109,6 +109,12 @@ class UserRepository:
                 user_id=user_id, organization_id=organization_id, role=role,
                 created_at=_now()))
 
+    def memberships(self, *, user_id: str) -> list[dict[str, Any]]:
+        query = (sa.select(memberships).where(memberships.c.user_id == user_id)
+                 .order_by(memberships.c.created_at))
+        with self._vault.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
     def membership(self, *, user_id: str, organization_id: str) -> dict[str, Any] | None:
         query = sa.select(memberships).where(memberships.c.user_id == user_id,
                                              memberships.c.organization_id == organization_id)

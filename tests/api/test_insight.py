@@ -191,3 +191,20 @@ def test_query_and_general_budgets(own_api) -> None:
     assert second.json()["error"]["code"] == "RATE_LIMIT_EXCEEDED"
     assert [r.status_code for r in general] == [200, 200, 429]
     assert general[0].headers["x-ratelimit-limit"] == "2"
+
+
+def test_import_parts_must_be_files(api: Api) -> None:
+    with api.client("owner") as client:
+        reply = client.post("/v1/health-data/import", data={"file": ["12", "34"]})
+    assert reply.status_code == 400
+    assert reply.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_unknown_query_parameters_are_refused(api: Api) -> None:
+    with api.client("owner") as client:
+        typo = client.get("/v1/conversations", params={"sortby": "title"})
+        fine = client.get("/v1/conversations", params={"sort_by": "title"})
+    assert typo.status_code == 400
+    assert typo.json()["error"]["details"]["fields"] == [
+        {"field": "sortby", "message": "not a parameter of this endpoint"}]
+    assert fine.status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -110,3 +111,24 @@ def test_a_slow_client_is_cut_off_and_never_blocks_the_publisher(api: Api) -> No
     assert client.too_slow.is_set()
     assert client.queue.qsize() == 3
     loop.close()
+
+
+def test_many_clients_follow_the_same_query(api: Api, owner_import: dict[str, Any]) -> None:
+    from contextlib import ExitStack
+
+    token = api.token("owner")
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(ws_open(f"{api.ws}/ws", token)) for _ in range(8)]
+        with api.client("owner") as client:
+            query_id = client.post("/v1/queries", json={
+                "query": "How has my weight changed?"}).json()["data"]["query_id"]
+        for ws in sockets:
+            ws.send(json.dumps({"type": "subscribe", "query_id": query_id}))
+        endings = [until_complete(ws, query_id)[-1] for ws in sockets]
+    assert all(e["type"] == "query_complete" for e in endings)
+    assert len({json.dumps(e["data"], sort_keys=True) for e in endings}) == 1
+    hub = api.server.app.state.hub
+    deadline = time.monotonic() + 30  # closing is asynchronous on the server's side
+    while hub.subscriber_count(query_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert hub.subscriber_count(query_id) == 0  # every client dropped when it left

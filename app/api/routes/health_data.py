@@ -30,6 +30,11 @@ def start_import(request: Request, ctx: Ctx, user: ImportUser,
     if not file or len(file) > MAX_FILES:
         raise ApiError(400, "VALIDATION_ERROR", f"send 1 to {MAX_FILES} `file` parts",
                        [{"field": "file", "message": f"{len(file)} files received"}])
+    unnamed = [n for n, upload in enumerate(file) if not getattr(upload, "filename", None)]
+    if unnamed:  # a plain form field, not a file part
+        raise ApiError(400, "VALIDATION_ERROR", "every `file` part must be a file upload "
+                       "with a filename", [{"field": f"file.{n}", "message": "not a file"}
+                                           for n in unnamed])
     total = sum(upload.size or 0 for upload in file)
     if total > ctx.settings.max_import_bytes:
         raise ApiError(400, "VALIDATION_ERROR", "the upload is larger than this vault accepts",

@@ -24,6 +24,7 @@ from app.services.auth import AuthFailed, Principal
 router = APIRouter()
 
 AUTH_TIMEOUT = 10.0
+SEND_TIMEOUT = 10.0
 MAX_SUBSCRIPTIONS = 100
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
@@ -109,16 +110,25 @@ async def _receive(websocket: WebSocket, client: Client, hub: Hub, ctx: AppConte
 
 
 async def _send(websocket: WebSocket, client: Client) -> None:
-    while True:
-        getter = asyncio.ensure_future(client.queue.get())
-        slow = asyncio.ensure_future(client.too_slow.wait())
-        done, _ = await asyncio.wait({getter, slow}, return_when=asyncio.FIRST_COMPLETED)
-        if slow in done:
-            getter.cancel()
-            await websocket.close(TRY_AGAIN_LATER, reason="client too slow; events dropped")
-            return
+    """The connection's only writer: drains the outbox, closes a client too slow for it."""
+    slow = asyncio.ensure_future(client.too_slow.wait())
+    try:
+        while True:
+            getter = asyncio.ensure_future(client.queue.get())
+            try:
+                await asyncio.wait({getter, slow}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not getter.done():
+                    getter.cancel()
+            if slow.done():
+                await websocket.close(TRY_AGAIN_LATER, reason="client too slow; events dropped")
+                return
+            try:  # a client that stops reading must not hold its sender forever
+                await asyncio.wait_for(websocket.send_json(getter.result()), SEND_TIMEOUT)
+            except TimeoutError:
+                client.too_slow.set()
+    finally:
         slow.cancel()
-        await websocket.send_json(getter.result())
 
 
 async def session(websocket: WebSocket, query_id: str | None) -> None:
