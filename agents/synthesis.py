@@ -86,7 +86,8 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
         return f"I found no {metric(item[0]).name} results in your records{scope}."
     d = f.data
     value = fmt(d["last_value"], d["unit"])
-    if d["n"] >= 2 and ("trend" in q.intents or len(item) > 1):
+    trended = d["direction"] != "insufficient_data" and d["change_percentage"] is not None
+    if d["n"] >= 2 and trended and ("trend" in q.intents or len(item) > 1):
         return (f"Your {d['metric']} has been {d['direction']}: {value} on {d['last_date']}, "
                 f"{d['change_percentage']:+.1f}% since {fmt(d['first_value'], d['unit'])} on "
                 f"{d['first_date']} ({d['n']} results).")

@@ -113,3 +113,18 @@ def test_event_bus_isolates_subscribers() -> None:
     assert seen == ["query_status"]
     with pytest.raises(ValueError):
         bus.publish({"type": "gossip", "query_id": "qry_1", "data": {}})
+
+
+def test_a_trend_from_zero_has_no_percentage_and_still_answers(vault: Vault,
+                                                               patient: str) -> None:
+    from agents.findings import trend_finding
+    from agents.question import parse
+    from agents.synthesis import answer_sentence
+
+    add_observations(vault, patient, [("72514-3", T0 + timedelta(days=i), v, "{score}")
+                                      for i, v in enumerate([0.0, 5.0, 3.0])])
+    trend = tools.trend(vault, patient_id=patient, code="72514-3")
+    assert trend.change_percentage is None and trend.n == 3
+    finding = trend_finding(trend)
+    sentence = answer_sentence(parse("How has my pain score changed over time?"), [finding])
+    assert sentence == f"Your most recent Pain Severity was 3 on {trend.last_date}."
