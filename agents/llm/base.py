@@ -42,8 +42,10 @@ class LLMEngine(ABC):
 
     @abstractmethod
     def write(self, *, system: str, question: str, facts: list[str], template: str,
-              cancel: threading.Event | None = None, on_token: OnToken | None = None) -> Written:
-        """Prose about `facts` answering `question`; `template` when no model can do it."""
+              cancel: threading.Event | None = None, on_token: OnToken | None = None,
+              deadline: float | None = None) -> Written:
+        """Prose about `facts` answering `question`; `template` when no model can do it
+        (or when it cannot finish before `deadline`, a time.monotonic() value)."""
 
     @abstractmethod
     def structured(self, *, system: str, prompt: str, schema: dict[str, Any],

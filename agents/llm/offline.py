@@ -13,8 +13,9 @@ class OfflineEngine(LLMEngine):
     name = "offline"
 
     def write(self, *, system: str, question: str, facts: list[str], template: str,
-              cancel: threading.Event | None = None, on_token: OnToken | None = None) -> Written:
-        del system, question, facts, cancel
+              cancel: threading.Event | None = None, on_token: OnToken | None = None,
+              deadline: float | None = None) -> Written:
+        del system, question, facts, cancel, deadline
         if on_token is not None:
             on_token(template)
         return Written(template, self.name)

@@ -56,19 +56,25 @@ class OllamaEngine(LLMEngine):
     # --- writing ---------------------------------------------------------
 
     def chat(self, *, system: str, user: str, schema: dict[str, Any] | None = None,
-             cancel: threading.Event | None = None, on_token: OnToken | None = None) -> str:
-        """The model's whole reply, streamed; one retry on a retryable failure."""
+             cancel: threading.Event | None = None, on_token: OnToken | None = None,
+             deadline: float | None = None) -> str:
+        """The model's whole reply, streamed; one retry on a retryable failure while time
+        remains before `deadline`."""
         for attempt in (1, 2):
             try:
-                return self._chat_once(system, user, schema, cancel, on_token)
+                return self._chat_once(system, user, schema, cancel, on_token, deadline)
             except RETRYABLE as exc:
-                if attempt == 2:
+                out_of_time = deadline is not None and time.monotonic() >= deadline
+                if attempt == 2 or out_of_time:
                     raise EngineError(f"{self.name} failed: {exc}") from None
         raise AssertionError("unreachable")
 
     def _chat_once(self, system: str, user: str, schema: dict[str, Any] | None,
-                   cancel: threading.Event | None, on_token: OnToken | None) -> str:
+                   cancel: threading.Event | None, on_token: OnToken | None,
+                   until: float | None = None) -> str:
         deadline = time.monotonic() + self.timeout
+        if until is not None:
+            deadline = min(deadline, until)
         stream = self._client.chat(
             model=self.model,
             messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
@@ -92,13 +98,15 @@ class OllamaEngine(LLMEngine):
         return "".join(parts)
 
     def write(self, *, system: str, question: str, facts: list[str], template: str,
-              cancel: threading.Event | None = None, on_token: OnToken | None = None) -> Written:
+              cancel: threading.Event | None = None, on_token: OnToken | None = None,
+              deadline: float | None = None) -> Written:
         user = (f"Question: {question}\n\nFindings (the only facts and numbers you may use):\n"
                 + "\n".join(f"- {f}" for f in facts)
                 + "\n\nWrite 2-4 plain sentences for the patient. Answer the question in the "
                 "first sentence. Use only numbers that appear in the findings.")
         try:
-            text = self.chat(system=system, user=user, cancel=cancel, on_token=on_token).strip()
+            text = self.chat(system=system, user=user, cancel=cancel, on_token=on_token,
+                             deadline=deadline).strip()
         except EngineError as exc:
             return Written(template, "offline", f"model failed: {exc}")
         if not text:

@@ -22,6 +22,7 @@ class Job:
     question: Question
     cancel: threading.Event = field(default_factory=threading.Event)
     on_step: Callable[[str, float], None] | None = None
+    deadline: float | None = None  # time.monotonic() by which the specialist must answer
 
     def step(self, task: str, progress: float) -> None:
         if self.cancel.is_set():

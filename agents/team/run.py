@@ -94,6 +94,9 @@ def _run_team(vault: Vault, patient_id: str, q: Question, assessment: Assessment
               timeout: float) -> list[SpecialistResult]:
     total = len(assessment.specialists)
     stops = {sid: threading.Event() for sid in assessment.specialists}
+    deadline = time.monotonic() + timeout
+    # A slow model should cost a specialist its prose (templated instead), not its answer.
+    prose_deadline = deadline - min(5.0, timeout * 0.2)
 
     def work(sid: str) -> SpecialistResult:
         spec = BY_ID[sid]
@@ -104,13 +107,13 @@ def _run_team(vault: Vault, patient_id: str, q: Question, assessment: Assessment
                                        "current_task": task})
 
         step("Starting analysis", 0.0)
-        job = Job(vault, patient_id, q, cancel=stops[sid], on_step=step)
+        job = Job(vault, patient_id, q, cancel=stops[sid], on_step=step,
+                  deadline=prose_deadline)
         return run_specialist(spec, job, engine)
 
     futures: dict[Future[SpecialistResult], str] = {
         pool.submit(work, sid): sid for sid in assessment.specialists}
     results: dict[str, SpecialistResult] = {}
-    deadline = time.monotonic() + timeout
     pending = set(futures)
     while pending:
         done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)

@@ -67,7 +67,7 @@ def run_specialist(spec: Specialist, job: Job, engine: LLMEngine,
         template = " ".join(f.text for f in findings) or "No relevant records were found."
         written = engine.write(system=spec.prompt, question=job.question.text,
                                facts=[f.text for f in findings], template=template,
-                               cancel=job.cancel, on_token=on_token)
+                               cancel=job.cancel, on_token=on_token, deadline=job.deadline)
     except (Cancelled, EngineCancelled):
         return SpecialistResult(spec.id, spec.name, "cancelled", error="cancelled",
                                 seconds=time.perf_counter() - started)

@@ -72,3 +72,23 @@ def test_offline_flag_never_calls_the_model(service_factory, team_vault) -> None
         pid, _ = pick(team_vault, "2093-3")
         result = service.ask("What's my cholesterol trend?", patient_id=pid, offline=True)
         assert result["engine"] == "offline" and server.requests == []
+
+
+def test_a_slow_model_costs_the_prose_not_the_answer(service_factory, team_vault) -> None:
+    """The model streams slower than the specialist deadline allows: the specialists fall
+    back to templated prose before their deadline instead of failing."""
+    def slow(body: dict[str, Any]) -> Reply:
+        if body.get("format"):
+            return Reply(chunks=["{}"])
+        return Reply(chunks=["Your "] * 40, delay=0.1)
+
+    forget_probes()
+    with standin(slow) as server:
+        service, _ = service_factory(llm_engine="ollama", ollama_host=server.host,
+                                     specialist_timeout_seconds=2.0)
+        pid, points = pick(team_vault, "2093-3")
+        result = service.ask("What's my cholesterol trend?", patient_id=pid)
+        team = result["medical_team"]["specialists"]
+        assert all(s["status"] == "completed" and s["engine"] == "offline" for s in team)
+        check_key_finding(result["synthesis"]["key_findings"][0], points)
+    forget_probes()
