@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
 from app.api.errors import ApiError, auth_error
 from app.api.ratelimit import RateLimiter, RateState
@@ -107,13 +108,13 @@ def _query_names(route: object) -> frozenset[str]:
     return names
 
 
-async def known_query_only(request: Request) -> None:
+async def known_query_only(connection: HTTPConnection) -> None:
     """Refuse query parameters the endpoint does not take (a typo such as `sortby=`
-    would otherwise be ignored silently)."""
-    if not request.query_params:
+    would otherwise be ignored silently). Runs for WebSockets too, hence HTTPConnection."""
+    if not connection.query_params:
         return
-    allowed = _query_names(request.scope.get("route"))
-    unknown = [key for key in request.query_params if key not in allowed]
+    allowed = _query_names(connection.scope.get("route"))
+    unknown = [key for key in connection.query_params if key not in allowed]
     if unknown:
         raise ApiError(400, "VALIDATION_ERROR", "unknown query parameters",
                        [{"field": key or "(empty)", "message": "not a parameter of this "
