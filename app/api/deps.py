@@ -110,8 +110,9 @@ def _query_names(route: object) -> frozenset[str]:
 
 async def known_query_only(connection: HTTPConnection) -> None:
     """Refuse query parameters the endpoint does not take (a typo such as `sortby=`
-    would otherwise be ignored silently). Runs for WebSockets too, hence HTTPConnection."""
-    if not connection.query_params:
+    would otherwise be ignored silently). App-wide dependencies also run for WebSockets,
+    hence HTTPConnection; those have a protocol of their own and are left alone."""
+    if connection.scope["type"] != "http" or not connection.query_params:
         return
     allowed = _query_names(connection.scope.get("route"))
     unknown = [key for key in connection.query_params if key not in allowed]

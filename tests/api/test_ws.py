@@ -132,3 +132,12 @@ def test_many_clients_follow_the_same_query(api: Api, owner_import: dict[str, An
     while hub.subscriber_count(query_id) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert hub.subscriber_count(query_id) == 0  # every client dropped when it left
+
+
+def test_a_client_leaving_before_auth_is_no_error(api: Api, caplog) -> None:
+    with connect(f"{api.ws}/ws?token=in-the-url", open_timeout=10):
+        pass  # closes without a word
+    with ws_open(f"{api.ws}/ws", api.token("owner")) as ws:  # the server is still fine
+        ws.send(json.dumps({"type": "ping"}))
+        assert recv(ws) == {"type": "pong"}
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

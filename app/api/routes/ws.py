@@ -135,7 +135,10 @@ async def session(websocket: WebSocket, query_id: str | None) -> None:
     ctx: AppContext = websocket.app.state.ctx
     hub: Hub = websocket.app.state.hub
     await websocket.accept()
-    principal = await _authenticate(websocket, ctx)
+    try:
+        principal = await _authenticate(websocket, ctx)
+    except WebSocketDisconnect:  # the client left before authenticating
+        return
     if principal is None:
         return
     client = Client(principal, asyncio.get_running_loop())
