@@ -37,6 +37,16 @@ def _id() -> Column:
     return Column("id", String, primary_key=True)
 
 
+def _provenance() -> list[Column]:
+    """Where an imported row came from; content_hash makes re-imports add nothing."""
+    return [
+        Column("source", String),  # fhir | apple_health | ccda | synthea_csv | insight_json
+        Column("import_id", String),
+        Column("record_id", String),  # id of the record inside its source file
+        Column("content_hash", String, nullable=False),
+    ]
+
+
 def _created() -> Column:
     return Column("created_at", TS, nullable=False)
 
@@ -110,10 +120,7 @@ medications = Table(
     Column("status", String),
     Column("start", TS),
     Column("stop", TS),
-    Column("source", String),
-    Column("import_id", String),
-    Column("record_id", String),
-    Column("content_hash", String, nullable=False),
+    *_provenance(),
 )
 
 conditions = Table(
@@ -127,10 +134,7 @@ conditions = Table(
     Column("clinical_status", String),
     Column("onset", TS),
     Column("abatement", TS),
-    Column("source", String),
-    Column("import_id", String),
-    Column("record_id", String),
-    Column("content_hash", String, nullable=False),
+    *_provenance(),
 )
 
 encounters = Table(
@@ -146,10 +150,7 @@ encounters = Table(
     Column("end", TS),
     Column("provider", String),
     Column("reason", String),
-    Column("source", String),
-    Column("import_id", String),
-    Column("record_id", String),
-    Column("content_hash", String, nullable=False),
+    *_provenance(),
 )
 
 immunizations = Table(
@@ -162,10 +163,7 @@ immunizations = Table(
     Column("display", String, nullable=False),
     Column("occurred", TS),
     Column("status", String),
-    Column("source", String),
-    Column("import_id", String),
-    Column("record_id", String),
-    Column("content_hash", String, nullable=False),
+    *_provenance(),
 )
 
 allergies = Table(
@@ -181,10 +179,7 @@ allergies = Table(
     Column("reaction", String),
     Column("clinical_status", String),
     Column("recorded", TS),
-    Column("source", String),
-    Column("import_id", String),
-    Column("record_id", String),
-    Column("content_hash", String, nullable=False),
+    *_provenance(),
 )
 
 reference_overrides = Table(
