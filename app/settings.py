@@ -37,6 +37,7 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8765
+    api_threads: int = 4  # worker threads for the API's blocking routes (DuckDB prefers few)
     access_token_minutes: int = 60
     refresh_token_days: int = 30
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 
 from app.api import docs, errors
@@ -45,6 +46,9 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _ = ctx.auth  # built now, not on the event loop during the first request
+        # Blocking routes share one small pool: DuckDB cursors on many threads of two
+        # cores contend more than they overlap (see tests/perf/api.py).
+        to_thread.current_default_thread_limiter().total_tokens = ctx.settings.api_threads
         app.state.hub.start()
         try:
             yield

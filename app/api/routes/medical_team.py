@@ -15,6 +15,7 @@ router = APIRouter(prefix="/v1/medical-team", tags=["medical team"], responses=I
 
 
 @router.get("/specialists", response_model=Envelope[SpecialistList])
-def specialists(request: Request, ctx: Ctx, _user: CurrentUser) -> dict[str, Any]:
+async def specialists(request: Request, ctx: Ctx, _user: CurrentUser) -> dict[str, Any]:
     """The specialists the Chief Medical Officer can call in, and what each covers."""
+    # async: the roster is in memory, so no worker thread is needed
     return ok(request, {"specialists": ctx.queries.specialists()})
