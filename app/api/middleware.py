@@ -101,8 +101,11 @@ class PlatformMiddleware:
         err = ApiError(403, "PERMISSION_DENIED",
                        "this server only answers requests addressed to the local machine")
         status, body = rendered(scope["path"], rid, err)
+        client = scope.get("client") or ("local", 0)
+        rate = self.limiter.hit("general", f"ip:{client[0]}")
         await _send_json(send, status, body, [(b"x-api-version", API_VERSION.encode()),
-                                              (b"x-request-id", rid.encode())])
+                                              (b"x-request-id", rid.encode()),
+                                              *rate.headers()])
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any],

@@ -99,6 +99,7 @@ def test_non_local_host_or_origin_is_refused(api: Api) -> None:
         local_page = client.get("/openapi.json",
                                 headers={"Origin": f"http://localhost:{api.server.port}"})
     assert rebinding.status_code == 403
+    assert "x-ratelimit-remaining" in rebinding.headers
     assert rebinding.json()["error"]["code"] == "PERMISSION_DENIED"
     assert cross_site.status_code == 403
     assert local_page.status_code == 200
