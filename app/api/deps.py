@@ -21,8 +21,9 @@ from starlette.requests import HTTPConnection
 from app.api.errors import ApiError, auth_error
 from app.api.ratelimit import RateLimiter, RateState
 from app.context import AppContext
-from app.services.auth import AuthFailed, Principal
+from app.services.auth import Principal
 from app.services.errors import PermissionDenied
+from app.services.tokens import AuthFailed
 
 bearer = HTTPBearer(auto_error=False, description="An access token from /v1/auth/login, "
                     "/api/v1/auth/login or `healthinsight token`")

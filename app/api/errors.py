@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.api.envelopes import error_body, is_clinic, request_id
-from app.services.auth import AuthFailed
 from app.services.errors import (
     Conflict,
     NotFound,
@@ -28,6 +27,7 @@ from app.services.errors import (
     ServiceError,
     ValidationFailed,
 )
+from app.services.tokens import AuthFailed
 from storage.errors import EncryptionUnavailable, VaultKeyError, VaultNotFound
 
 log = logging.getLogger(__name__)

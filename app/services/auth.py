@@ -15,9 +15,8 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -25,28 +24,15 @@ from app.services.errors import (
     Conflict,
     NotFound,
     PermissionDenied,
-    ServiceError,
     ValidationFailed,
 )
+from app.services.tokens import CACHE_SECONDS, SECRET_KEY, AuthFailed, TokenSigner
 
 if TYPE_CHECKING:
     from app.settings import Settings
     from storage.vault import Vault
 
-SECRET_KEY = "api.jwt_secret"
-ALGORITHM = "HS256"
-CACHE_SECONDS = 5.0
 MIN_PASSWORD = 8
-
-FailReason = Literal["credentials", "locked", "invalid", "expired"]
-
-
-class AuthFailed(ServiceError):
-    """Login or token refused. `reason` picks the API's error code."""
-
-    def __init__(self, reason: FailReason, message: str, details: Any = None) -> None:
-        super().__init__(message, details)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -83,10 +69,10 @@ class AuthService:
         self._settings = settings
         self._hasher = PasswordHasher()
         self._dummy_hash = self._hasher.hash(secrets.token_hex(8))
-        self._secret: str = vault.settings.get_or_create(SECRET_KEY, lambda: secrets.token_hex(32))
+        self._tokens = TokenSigner(vault.settings.get_or_create(
+            SECRET_KEY, lambda: secrets.token_hex(32)))
         self._refresh_lock = threading.Lock()
         self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
-        self._verified: dict[str, tuple[float, dict[str, Any]]] = {}
 
     @property
     def access_seconds(self) -> int:
@@ -159,7 +145,7 @@ class AuthService:
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
         """Rotate: the presented token is spent and a new pair issued in its family."""
-        claims = self._decode(refresh_token, "refresh")
+        claims = self._tokens.decode(refresh_token, "refresh")
         repo = self._vault.users
         with self._refresh_lock:
             row = repo.get_token(token_id=str(claims.get("jti")))
@@ -188,7 +174,7 @@ class AuthService:
         row = repo.add_token(user_id=user["id"], kind="personal")
         claims = {"sub": user["id"], "typ": "personal", "jti": row["id"],
                   "iat": int(time.time())}
-        return row["id"], jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+        return row["id"], self._tokens.sign(claims)
 
     def personal_tokens(self, *, user_id: str | None = None) -> list[dict[str, Any]]:
         """The personal tokens of a user (default: the vault owner), revoked ones too."""
@@ -205,7 +191,7 @@ class AuthService:
 
     def authenticate(self, token: str) -> Principal:
         """The principal an access or personal token speaks for, or AuthFailed."""
-        claims = self._claims(token)
+        claims = self._tokens.claims(token)
         kind = claims.get("typ")
         if kind not in ("access", "personal"):
             raise AuthFailed("invalid", "not an access token")
@@ -265,40 +251,13 @@ class AuthService:
         if organization_id:
             access["org"] = refresh["org"] = organization_id
         return {
-            "access_token": jwt.encode(access, self._secret, algorithm=ALGORITHM),
-            "refresh_token": jwt.encode(refresh, self._secret, algorithm=ALGORITHM),
+            "access_token": self._tokens.sign(access),
+            "refresh_token": self._tokens.sign(refresh),
             "token_type": "Bearer",
             "expires_in": self.access_seconds,
             "user": {"id": user["id"], "email": user["email"], "name": user["name"]},
             "organization_id": organization_id,
         }
-
-    def _claims(self, token: str) -> dict[str, Any]:
-        """Decoded claims, remembered a few seconds (never past the token's expiry):
-        checking the signature costs more than the rest of a small request."""
-        now = time.monotonic()
-        hit = self._verified.get(token)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        claims = self._decode(token, None)
-        remaining = float(claims.get("exp", time.time() + CACHE_SECONDS)) - time.time()
-        if len(self._verified) > 10_000:
-            self._verified.clear()
-        self._verified[token] = (now + min(CACHE_SECONDS, remaining), claims)
-        return claims
-
-    def _decode(self, token: str, kind: str | None) -> dict[str, Any]:
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token, self._secret, algorithms=[ALGORITHM],
-                options={"require": ["sub", "typ", "iat"]})
-        except jwt.ExpiredSignatureError:
-            raise AuthFailed("expired", "the token has expired") from None
-        except jwt.PyJWTError:
-            raise AuthFailed("invalid", "the token is not valid") from None
-        if kind is not None and claims.get("typ") != kind:
-            raise AuthFailed("invalid", f"not a {kind} token")
-        return claims
 
     def _cached(self, key: str, load: Any) -> Any:
         now = time.monotonic()

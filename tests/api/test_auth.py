@@ -9,7 +9,7 @@ import jwt
 import pytest
 from websockets.sync.client import connect
 
-from app.services.auth import ALGORITHM, SECRET_KEY
+from app.services.tokens import ALGORITHM, SECRET_KEY
 from tests.api.conftest import PASSWORD, USERS, Api
 
 

@@ -19,7 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.hub import FINISHED, Client, Hub, completion_message
 from app.context import AppContext
-from app.services.auth import AuthFailed, Principal
+from app.services.auth import Principal
+from app.services.tokens import AuthFailed
 
 router = APIRouter()
 
