@@ -5,8 +5,8 @@ Observations are normalized here, in bulk: the unit is spelled as UCUM (``hi_ali
 converted to the code's canonical unit (``hi_conv``), given the record's own reference
 range or else the resources/ table's (``hi_ranges``, only when the units agree), and a
 flag is computed when the record carries none. A numeric value whose unit cannot be
-reconciled with the code's canonical unit keeps its original unit and, with no range
-of its own, is flagged ``indeterminate``.
+reconciled with the code's canonical unit has no canonical value (only the original is
+kept) and, with no range of its own, is flagged ``indeterminate``.
 
 Each statement skips content hashes already in the table (an anti-join) and keeps one
 row per hash within the unit (which of several identical readings survives, e.g. from
@@ -108,6 +108,10 @@ def observations_insert(staged: str, source: str, import_id: str) -> str:
     own_range = "(ref_low IS NOT NULL OR ref_high IS NOT NULL)"
     table_range = "(t_unit IS NOT NULL AND t_unit = unit_out)"
     flag = flag_sql("val", "rlow", "rhigh", "clow", "chigh", "comparator")
+    # A known code in a unit that does not convert to its canonical unit has no canonical
+    # value: value, unit and range stay empty (the original is kept) so no series mixes
+    # units; its flag still says what the record's own range said, else indeterminate.
+    foreign = "coalesce(known IS NOT NULL AND canonical IS NULL AND num IS NOT NULL, false)"
     return f"""
     INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)})
     WITH s AS (
@@ -143,10 +147,12 @@ def observations_insert(staged: str, source: str, import_id: str) -> str:
             {_hash(OBSERVATION_HASH, times)} AS h
         FROM n
     )
-    SELECT DISTINCT ON (h) patient, category, code_system, code, display, val, value_text,
-        comparator,
-        CASE WHEN val IS NULL AND value_text IS NOT NULL THEN u ELSE unit_out END,
-        original_value, original_unit, rlow, rhigh, rsrc,
+    SELECT DISTINCT ON (h) patient, category, code_system, code, display,
+        CASE WHEN NOT {foreign} THEN val END, value_text, comparator,
+        CASE WHEN {foreign} THEN NULL
+             WHEN val IS NULL AND value_text IS NOT NULL THEN u ELSE unit_out END,
+        original_value, original_unit,
+        CASE WHEN NOT {foreign} THEN rlow END, CASE WHEN NOT {foreign} THEN rhigh END, rsrc,
         coalesce(flag, CASE WHEN rsrc IS NULL AND unreconciled THEN 'indeterminate'
                             ELSE {flag} END),
         t_effective, t_effective_end, {offset_minutes('effective')},
