@@ -13,7 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from storage.ingest.normalize import flag_from_interpretation, iso
+from storage.ingest.normalize import (
+    category_for_code,
+    flag_from_interpretation,
+    iso,
+    name_for_code,
+)
 from storage.ingest.writer import Writer
 
 LOINC = "http://loinc.org"
@@ -105,9 +110,9 @@ class ResourceMapper:
 
     def observation(self, pos: int, res: dict[str, Any]) -> None:
         cats = [coding(c, "category")[1] for c in _list(res.get("category"), "category")]
-        category = cats[0] if cats and cats[0] else "other"
-        category = "vital-signs" if category == "vital-sign" else category
         system, code, display = coding(res.get("code"))
+        category = cats[0] if cats and cats[0] else category_for_code(code)
+        category = "vital-signs" if category == "vital-sign" else category
         start, end = _period(res, "effective")
         if start is None and res.get("issued") is not None:
             start = iso(_str(res["issued"], "issued"))
@@ -125,10 +130,10 @@ class ResourceMapper:
                 c_system, c_code, c_display = coding(comp.get("code"))
                 row = {**base, **_value(comp), "record_id": f"{base['record_id']}#{c_code}"}
                 self.w.observation(pos, **row, code_system=c_system, code=c_code,
-                                   display=c_display)
+                                   display=c_display or name_for_code(c_code))
             return
         self.w.observation(pos, **base, **_value(res), code_system=system, code=code,
-                           display=display)
+                           display=display or name_for_code(code))
 
     def medication(self, pos: int, res: dict[str, Any]) -> None:
         concept = res.get("medicationCodeableConcept")

@@ -122,3 +122,33 @@ def loinc_for_name(name: str | None) -> tuple[str, str] | None:
         return None
     key = " ".join(name.lower().replace("_", " ").split())
     return _loinc_names().get(key)
+
+
+# LOINC codes of the FHIR R4 vital signs profile (hl7.org/fhir/R4/observation-vitalsigns.html).
+VITAL_SIGN_CODES = frozenset({
+    "85353-1", "9279-1", "8867-4", "2708-6", "59408-5", "8310-5", "8302-2", "9843-4",
+    "29463-7", "39156-5", "85354-9", "55284-4", "8480-6", "8462-4", "8478-0", "3141-9",
+    "8287-5",
+})
+
+
+@lru_cache(maxsize=1)
+def _code_names() -> dict[str, str]:
+    codes = load_resource("units.json")["codes"]
+    ranges = load_resource("reference_ranges.json")["ranges"]
+    return {**{c: r["name"] for c, r in ranges.items()},
+            **{c: e["name"] for c, e in codes.items() if e.get("name")}}
+
+
+def category_for_code(code: str | None) -> str:
+    """The category of an observation whose record names none (many FHIR servers and
+    hand-made bundles leave it out): vital signs by the FHIR profile's codes, laboratory
+    for the codes our unit and range tables know as lab tests, else other."""
+    if code in VITAL_SIGN_CODES:
+        return "vital-signs"
+    return "laboratory" if code in _code_names() else "other"
+
+
+def name_for_code(code: str | None) -> str | None:
+    """A readable name for a code whose record gives no display text."""
+    return _code_names().get(code or "")

@@ -39,3 +39,22 @@ def test_unconvertible_unit_has_no_canonical_value(vault: Vault, tmp_path: Path)
         "SELECT DISTINCT unit FROM observations WHERE code = '2093-3' AND value IS NOT NULL"
     ).fetchall()
     assert units == [("mg/dL",)]
+
+
+def test_category_and_name_from_the_code_when_the_record_has_none(
+        vault: Vault, tmp_path: Path) -> None:
+    bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p1", "name": [{"text": "Pat One"}]}},
+        _observation("o1", 5.0, "mmol/L", "2021-01-01"),
+        {"resource": {**_observation("o2", 180, "[lb_av]", "2021-01-01")["resource"],
+                      "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]}}},
+        {"resource": {**_observation("o3", 1, "1", "2021-01-01")["resource"],
+                      "code": {"coding": [{"system": "http://loinc.org", "code": "0000-0"}]}}},
+    ]}
+    path = tmp_path / "uncategorised.json"
+    path.write_text(json.dumps(bundle))
+    import_paths(vault, path)
+    rows = dict(vault.cursor().execute(
+        "SELECT code, (category, display IS NOT NULL) FROM observations").fetchall())
+    assert rows == {"2093-3": ("laboratory", True), "29463-7": ("vital-signs", True),
+                    "0000-0": ("other", False)}
