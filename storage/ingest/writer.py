@@ -31,16 +31,21 @@ Progress = Callable[[int, int], None]  # (records read, bytes read)
 class Writer:
     """Staging for one import unit (a file, or a folder read as one)."""
 
+    BATCH = 50_000  # rows per Arrow batch
+    # Staged rows are written (in the same transaction) once this many pile up, so a huge
+    # export never sits in Arrow whole; later chunks de-duplicate against earlier ones.
+    WRITE_EVERY = 200_000
+
     def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,
                  source: str, file_label: str, on_progress: Progress | None = None,
-                 batch_size: int = 50_000) -> None:
+                 batch_size: int | None = None) -> None:
         self.cur = cur
         self.owner_id = owner_id
         self.import_id = import_id
         self.source = source
         self.file_label = file_label
         self.position_label = "record"
-        self.batch_size = batch_size
+        self.batch_size = batch_size or self.BATCH
         self.on_progress = on_progress
         self.obs_rows: list[tuple[Any, ...]] = []
         self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in TABLES}
@@ -54,6 +59,8 @@ class Writer:
         self._load_patients()
         self._registered = False
         self._staged: dict[str, list[pa.Table]] = {}
+        self._staged_rows = 0
+        self.write_every = self.WRITE_EVERY
         self._adapters: dict[str, Callable[[str], str]] = {}
 
     # --- patients --------------------------------------------------------
@@ -126,6 +133,7 @@ class Writer:
         self.read += 1
         if len(self.obs_rows) >= self.batch_size:
             self.flush()
+            self._maybe_write()
 
     def add(self, table: str, pos: int, **fields: Any) -> None:
         spec = TABLES[table]
@@ -133,6 +141,7 @@ class Writer:
         self.read += 1
         if len(self.rows[table]) >= self.batch_size:
             self.flush()
+            self._maybe_write()
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -173,10 +182,12 @@ class Writer:
         if self.obs_rows:
             self._staged.setdefault("observations", []).append(
                 self._table(OBSERVATION_TYPES, self.obs_rows))
+            self._staged_rows += len(self.obs_rows)
             self.obs_rows = []
         for name, rows in self.rows.items():
             if rows:
                 self._staged.setdefault(name, []).append(self._table(TABLES[name].types, rows))
+                self._staged_rows += len(rows)
                 self.rows[name] = []
         self.report()
 
@@ -187,7 +198,13 @@ class Writer:
         self._staged.setdefault(name, []).append(table)
         self._adapters[name] = adapter
         self.read += table.num_rows
+        self._staged_rows += table.num_rows
         self.report()
+        self._maybe_write()
+
+    def _maybe_write(self) -> None:
+        if self._staged_rows >= self.write_every:
+            self.write()
 
     def write(self) -> None:
         """Normalize, de-duplicate and insert everything staged, in one statement per table."""
@@ -207,6 +224,7 @@ class Writer:
             finally:
                 self.cur.unregister(stage)
         self._staged.clear()
+        self._staged_rows = 0
 
     def _write_stage(self, name: str, stage: str) -> None:
         times = ("effective", "effective_end") if name == "observations" \

@@ -111,3 +111,24 @@ def test_reading_is_bounded_even_past_the_declared_sizes(vault: Vault, tmp_path:
         apple_health.xmlsafe.LimitedReader = original  # type: ignore[misc]
     assert "limit" in info.value.reason
     assert fingerprint(vault)["observations"] == (0, None)
+
+
+def test_late_error_after_chunks_were_written_rolls_back(vault: Vault, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks written earlier in the same file's transaction disappear with it."""
+    from storage.ingest.writer import Writer
+
+    monkeypatch.setattr(Writer, "BATCH", 3)
+    monkeypatch.setattr(Writer, "WRITE_EVERY", 3)
+    good = [RECORD.format(v=60 + n, i=n) for n in range(9)]
+    path = tmp_path / "export.xml"
+    bad = RECORD.format(v=99, i=9).replace("2020-01-01 00:00:09 +0000", "not a date", 1)
+    path.write_text("<HealthData>" + "".join(good) + bad + "</HealthData>")
+    before = fingerprint(vault)
+    with pytest.raises(IngestError) as info:
+        import_paths(vault, path)
+    assert info.value.position == "record 10" and "date" in info.value.reason
+    assert fingerprint(vault) == before
+    path.write_text("<HealthData>" + "".join(good + good) + "</HealthData>")
+    import_paths(vault, path)  # duplicates across chunks are still kept once
+    assert fingerprint(vault)["observations"][0] == len(good)
