@@ -48,7 +48,7 @@ def parse_stream(stream: IO[bytes], w: Writer, label: str, limit: int) -> None:
     w.position_label = "record"
     batch = RecordColumns()
     hk_a, value_a, unit_a, start_a, end_a, source_a, pos_a = batch.appenders()
-    size = w.batch_size
+    room = w.batch_size
     pos = 0
     try:
         events = etree.iterparse(reader, events=("end",), tag=TAGS, **xmlsafe.PARSER_OPTIONS)
@@ -65,11 +65,13 @@ def parse_stream(stream: IO[bytes], w: Writer, label: str, limit: int) -> None:
                 end_a(get("endDate"))
                 source_a(get("sourceName"))
                 pos_a(pos)
-                if len(batch) >= size:
+                room -= 1
+                if not room:
                     w.bytes_done = reader.done
                     _stage(w, batch)
                     batch = RecordColumns()
                     hk_a, value_a, unit_a, start_a, end_a, source_a, pos_a = batch.appenders()
+                    room = w.batch_size
             else:
                 _other(w, el, pos)
             el.clear(keep_tail=False)
