@@ -108,10 +108,12 @@ def observations_insert(staged: str, source: str, import_id: str) -> str:
     own_range = "(ref_low IS NOT NULL OR ref_high IS NOT NULL)"
     table_range = "(t_unit IS NOT NULL AND t_unit = unit_out)"
     flag = flag_sql("val", "rlow", "rhigh", "clow", "chigh", "comparator")
-    # A known code in a unit that does not convert to its canonical unit has no canonical
-    # value: value, unit and range stay empty (the original is kept) so no series mixes
-    # units; its flag still says what the record's own range said, else indeterminate.
-    foreign = "coalesce(known IS NOT NULL AND canonical IS NULL AND num IS NOT NULL, false)"
+    # A known code in a stated unit that does not convert to its canonical unit has no
+    # canonical value: value, unit and range stay empty (the original is kept) so no
+    # series mixes units; its flag still says what the record's own range said, else
+    # indeterminate. A value with no unit at all (Synthea's BP components) is kept.
+    foreign = ("coalesce(known IS NOT NULL AND canonical IS NULL AND u IS NOT NULL "
+               "AND num IS NOT NULL, false)")
     return f"""
     INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)})
     WITH s AS (

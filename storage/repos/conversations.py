@@ -3,12 +3,22 @@
 Owner-scoped: every read filters with ``owner_id IS NOT DISTINCT FROM :owner`` (None is
 the vault's local owner), so another owner's row is simply not found. Specialist results
 hang off a query and are read only through a query the owner can see.
+
+Reads are cached. DuckDB is an analytics engine: a point lookup costs about a
+millisecond, which would cap the API at a few hundred requests a second. The vault is
+open in one process only (DuckDB locks the file), and every write to these tables goes
+through this repository, so clearing the cache on each write keeps it exact. Cached
+rows are shared: callers must not mutate what they get.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -38,9 +48,52 @@ def _query_update(query_id: str, values: dict[str, Any]) -> sa.Update:
     return sa.update(queries).where(queries.c.id == query_id).values(**values)
 
 
+T = TypeVar("T")
+
+
+class _ReadCache:
+    """A small LRU of read results, emptied whenever the repository writes."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+        self._generation = 0
+
+    def get(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]  # type: ignore[no-any-return]
+            generation = self._generation
+        value = load()
+        with self._lock:
+            if generation == self._generation:  # no write happened while loading
+                self._items[key] = value
+                if len(self._items) > self._size:
+                    self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._items.clear()
+
+
 class ConversationRepository:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
+        self._cache = _ReadCache()
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """A write transaction; the cache is emptied once it has ended, and a read that
+        overlapped it is not kept (see _ReadCache's generation)."""
+        try:
+            with self._vault.engine.begin() as conn:
+                yield conn
+        finally:
+            self._cache.clear()
 
     # --- conversations ---------------------------------------------------
 
@@ -49,17 +102,15 @@ class ConversationRepository:
         now = _now()
         row = {"id": conversation_id, "owner_id": owner_id, "patient_id": patient_id,
                "title": title, "created_at": now, "updated_at": now}
-        with self._vault.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(sa.insert(conversations).values(**row))
         return row
 
     def get_conversation(self, *, conversation_id: str, owner_id: str | None
                          ) -> dict[str, Any] | None:
-        with self._vault.engine.connect() as conn:
-            row = conn.execute(sa.select(conversations).where(
-                conversations.c.id == conversation_id,
-                _owner(conversations.c.owner_id, owner_id))).mappings().first()
-        return dict(row) if row else None
+        return self._first(("conversation", conversation_id, owner_id), sa.select(
+            conversations).where(conversations.c.id == conversation_id,
+                                 _owner(conversations.c.owner_id, owner_id)))
 
     def list_conversations(self, *, owner_id: str | None, page: int = 1, limit: int = 20,
                            sort_by: str = "date", order: str = "desc"
@@ -81,11 +132,14 @@ class ConversationRepository:
                                          last.c.rn == 1))
                 .where(where).order_by(ordering, conversations.c.id)
                 .limit(limit).offset((page - 1) * limit))
-        with self._vault.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(stmt).mappings()]
-            total = conn.execute(sa.select(sa.func.count()).select_from(conversations)
-                                 .where(where)).scalar_one()
-        return rows, int(total)
+        total = sa.select(sa.func.count()).select_from(conversations).where(where)
+
+        def load() -> tuple[list[dict[str, Any]], int]:
+            with self._vault.engine.connect() as conn:
+                rows = [dict(r) for r in conn.execute(stmt).mappings()]
+                return rows, int(conn.execute(total).scalar_one())
+
+        return self._cache.get(("conversations", owner_id, page, limit, sort_by, order), load)
 
     # --- queries ---------------------------------------------------------
 
@@ -96,7 +150,7 @@ class ConversationRepository:
         """Record a question; with `new_conversation_title`, its conversation is created in
         the same transaction."""
         now = _now()
-        with self._vault.engine.begin() as conn:
+        with self._write() as conn:
             if new_conversation_title is not None:
                 conn.execute(sa.insert(conversations).values(
                     id=conversation_id, owner_id=owner_id, patient_id=patient_id,
@@ -110,7 +164,7 @@ class ConversationRepository:
 
     def update_query(self, *, query_id: str, **values: Any) -> None:
         """Set status, complexity, urgent, engine, result, error or completed_at."""
-        with self._vault.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(_query_update(query_id, values))
 
     def complete_query(self, *, query_id: str, owner_id: str | None,
@@ -120,7 +174,7 @@ class ConversationRepository:
         the visualizations table: viz_id, type, component, figure, data_points) and the
         query's final fields."""
         now = _now()
-        with self._vault.engine.begin() as conn:
+        with self._write() as conn:
             if results:
                 conn.execute(sa.insert(specialist_results), [
                     {"id": f"spr_{query_id.removeprefix('qry_')}_{i}", "query_id": query_id,
@@ -133,31 +187,42 @@ class ConversationRepository:
             conn.execute(_query_update(query_id, values))
 
     def get_query(self, *, query_id: str, owner_id: str | None) -> dict[str, Any] | None:
-        with self._vault.engine.connect() as conn:
-            row = conn.execute(sa.select(queries).where(
-                queries.c.id == query_id, _owner(queries.c.owner_id, owner_id))).mappings().first()
-        return dict(row) if row else None
+        return self._first(("query", query_id, owner_id), sa.select(queries).where(
+            queries.c.id == query_id, _owner(queries.c.owner_id, owner_id)))
 
     def list_queries(self, *, conversation_id: str, owner_id: str | None) -> list[dict[str, Any]]:
-        with self._vault.engine.connect() as conn:
-            rows = conn.execute(sa.select(queries).where(
-                queries.c.conversation_id == conversation_id,
-                _owner(queries.c.owner_id, owner_id)).order_by(queries.c.started_at, queries.c.id))
-            return [dict(r) for r in rows.mappings()]
+        return self._all(("queries", conversation_id, owner_id), sa.select(queries).where(
+            queries.c.conversation_id == conversation_id,
+            _owner(queries.c.owner_id, owner_id)).order_by(queries.c.started_at, queries.c.id))
 
     # --- specialist results and charts -----------------------------------
 
     def specialist_results(self, *, query_id: str, owner_id: str | None) -> list[dict[str, Any]]:
         visible = sa.select(queries.c.id).where(queries.c.id == query_id,
                                                 _owner(queries.c.owner_id, owner_id))
-        with self._vault.engine.connect() as conn:
-            rows = conn.execute(sa.select(specialist_results).where(
-                specialist_results.c.query_id.in_(visible)).order_by(specialist_results.c.id))
-            return [dict(r) for r in rows.mappings()]
+        return self._all(("specialist_results", query_id, owner_id), sa.select(
+            specialist_results).where(specialist_results.c.query_id.in_(visible))
+            .order_by(specialist_results.c.id))
 
     def get_visualization(self, *, viz_id: str, owner_id: str | None) -> dict[str, Any] | None:
-        with self._vault.engine.connect() as conn:
-            row = conn.execute(sa.select(visualizations).where(
-                visualizations.c.id == viz_id,
-                _owner(visualizations.c.owner_id, owner_id))).mappings().first()
-        return dict(row) if row else None
+        return self._first(("visualization", viz_id, owner_id), sa.select(visualizations).where(
+            visualizations.c.id == viz_id, _owner(visualizations.c.owner_id, owner_id)))
+
+    # --- reading through the cache ---------------------------------------
+
+    def _first(self, key: tuple[Any, ...], stmt: sa.Select[Any]) -> dict[str, Any] | None:
+        def load() -> dict[str, Any] | None:
+            with self._vault.engine.connect() as conn:
+                row = conn.execute(stmt).mappings().first()
+            return dict(row) if row else None
+
+        return self._cache.get(key, load)
+
+    def _all(self, key: tuple[Any, ...], stmt: sa.Select[Any]) -> list[dict[str, Any]]:
+        def load() -> list[dict[str, Any]]:
+            with self._vault.engine.connect() as conn:
+                return [dict(r) for r in conn.execute(stmt).mappings()]
+
+        return self._cache.get(key, load)
+
+
