@@ -56,9 +56,17 @@ def stage(table: str) -> str:
     return f"hi_stage_{table}"
 
 
-def bad_time_query(staged: str, field: str) -> str:
-    return (f'SELECT pos, "{field}" FROM {staged} AS q WHERE "{field}" IS NOT NULL '
-            f'AND {ts(chr(34) + field + chr(34))} IS NULL ORDER BY pos LIMIT 1')
+BAD_TIME = "HI_BAD_TIME"
+
+
+def time_guard(times: tuple[str, ...]) -> str:
+    """A condition that stops the statement at an unreadable time, naming its position and
+    value (no separate validation pass; the unit's transaction is rolled back anyway)."""
+    if not times:
+        return "true"
+    checks = " ".join(f"""WHEN "{f}" IS NOT NULL AND t_{f} IS NULL THEN """
+                      f"""error('{BAD_TIME}|' || pos || '|{f}|' || "{f}")""" for f in times)
+    return f"(CASE {checks} ELSE true END)"
 
 
 def _q(value: str) -> str:
@@ -160,6 +168,7 @@ def observations_insert(staged: str, source: str, import_id: str) -> str:
         t_effective, t_effective_end, {offset_minutes('effective')},
         {_q(source)}, source_name, healthkit_type, {_q(import_id)}, record_id, h
     FROM v ANTI JOIN (SELECT content_hash FROM observations) o ON o.content_hash = v.h
+    WHERE {time_guard(times)}
     """
 
 
@@ -175,4 +184,5 @@ def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str) ->
         {', '.join(select)},
         {_q(source)}, {_q(import_id)}, h
     FROM v ANTI JOIN (SELECT content_hash FROM {spec.table}) t ON t.content_hash = v.h
+    WHERE {time_guard(spec.time_fields)}
     """

@@ -13,6 +13,7 @@ name and birth date, else created. Parsers refer to them by a key of their choos
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -227,16 +228,18 @@ class Writer:
         self._staged_rows = 0
 
     def _write_stage(self, name: str, stage: str) -> None:
-        times = ("effective", "effective_end") if name == "observations" \
-            else TABLES[name].time_fields
-        for field in times:
-            bad = self.cur.execute(sql.bad_time_query(stage, field)).fetchone()
-            if bad:
-                raise IngestError(self.file_label, f"{self.position_label} {bad[0]}",
-                                  f"{field} is not a date or time: {bad[1]!r}")
-        self.cur.execute(sql.observations_insert(stage, self.source, self.import_id)
-                         if name == "observations" else
-                         sql.generic_insert(TABLES[name], stage, self.source, self.import_id))
+        statement = (sql.observations_insert(stage, self.source, self.import_id)
+                     if name == "observations" else
+                     sql.generic_insert(TABLES[name], stage, self.source, self.import_id))
+        try:
+            self.cur.execute(statement)
+        except duckdb.Error as exc:
+            found = re.search(sql.BAD_TIME + r"\|(\d+)\|(\w+)\|(.*)", str(exc))
+            if found is None:
+                raise
+            pos, field, value = found.groups()
+            raise IngestError(self.file_label, f"{self.position_label} {pos}",
+                              f"{field} is not a date or time: {value.strip()!r}") from None
 
     def report(self) -> None:
         if self.on_progress:
