@@ -108,7 +108,7 @@ class ConversationRepository:
 
     def get_conversation(self, *, conversation_id: str, owner_id: str | None
                          ) -> dict[str, Any] | None:
-        return self._first(("conversation", conversation_id, owner_id), sa.select(
+        return self._first(("conversation", conversation_id, owner_id), lambda: sa.select(
             conversations).where(conversations.c.id == conversation_id,
                                  _owner(conversations.c.owner_id, owner_id)))
 
@@ -116,25 +116,25 @@ class ConversationRepository:
                            sort_by: str = "date", order: str = "desc"
                            ) -> tuple[list[dict[str, Any]], int]:
         """One page of conversations with query_count and last_query, and the total."""
-        column = SORTS.get(sort_by, conversations.c.updated_at)
-        ordering = column.asc() if order == "asc" else column.desc()
-        counts = (sa.select(queries.c.conversation_id, sa.func.count().label("query_count"))
-                  .group_by(queries.c.conversation_id).subquery())
-        last = (sa.select(queries.c.conversation_id, queries.c.query,
-                          sa.func.row_number().over(partition_by=queries.c.conversation_id,
-                                                    order_by=queries.c.started_at.desc())
-                          .label("rn")).subquery())
-        where = _owner(conversations.c.owner_id, owner_id)
-        stmt = (sa.select(conversations, sa.func.coalesce(counts.c.query_count, 0)
-                          .label("query_count"), last.c.query.label("last_query"))
-                .outerjoin(counts, counts.c.conversation_id == conversations.c.id)
-                .outerjoin(last, sa.and_(last.c.conversation_id == conversations.c.id,
-                                         last.c.rn == 1))
-                .where(where).order_by(ordering, conversations.c.id)
-                .limit(limit).offset((page - 1) * limit))
-        total = sa.select(sa.func.count()).select_from(conversations).where(where)
 
         def load() -> tuple[list[dict[str, Any]], int]:
+            column = SORTS.get(sort_by, conversations.c.updated_at)
+            ordering = column.asc() if order == "asc" else column.desc()
+            counts = (sa.select(queries.c.conversation_id, sa.func.count().label("query_count"))
+                      .group_by(queries.c.conversation_id).subquery())
+            last = (sa.select(queries.c.conversation_id, queries.c.query,
+                              sa.func.row_number().over(partition_by=queries.c.conversation_id,
+                                                        order_by=queries.c.started_at.desc())
+                              .label("rn")).subquery())
+            where = _owner(conversations.c.owner_id, owner_id)
+            stmt = (sa.select(conversations, sa.func.coalesce(counts.c.query_count, 0)
+                              .label("query_count"), last.c.query.label("last_query"))
+                    .outerjoin(counts, counts.c.conversation_id == conversations.c.id)
+                    .outerjoin(last, sa.and_(last.c.conversation_id == conversations.c.id,
+                                             last.c.rn == 1))
+                    .where(where).order_by(ordering, conversations.c.id)
+                    .limit(limit).offset((page - 1) * limit))
+            total = sa.select(sa.func.count()).select_from(conversations).where(where)
             with self._vault.engine.connect() as conn:
                 rows = [dict(r) for r in conn.execute(stmt).mappings()]
                 return rows, int(conn.execute(total).scalar_one())
@@ -187,41 +187,49 @@ class ConversationRepository:
             conn.execute(_query_update(query_id, values))
 
     def get_query(self, *, query_id: str, owner_id: str | None) -> dict[str, Any] | None:
-        return self._first(("query", query_id, owner_id), sa.select(queries).where(
+        return self._first(("query", query_id, owner_id), lambda: sa.select(queries).where(
             queries.c.id == query_id, _owner(queries.c.owner_id, owner_id)))
 
     def list_queries(self, *, conversation_id: str, owner_id: str | None) -> list[dict[str, Any]]:
-        return self._all(("queries", conversation_id, owner_id), sa.select(queries).where(
+        return self._all(("queries", conversation_id, owner_id), lambda: sa.select(queries).where(
             queries.c.conversation_id == conversation_id,
             _owner(queries.c.owner_id, owner_id)).order_by(queries.c.started_at, queries.c.id))
 
     # --- specialist results and charts -----------------------------------
 
     def specialist_results(self, *, query_id: str, owner_id: str | None) -> list[dict[str, Any]]:
-        visible = sa.select(queries.c.id).where(queries.c.id == query_id,
-                                                _owner(queries.c.owner_id, owner_id))
-        return self._all(("specialist_results", query_id, owner_id), sa.select(
-            specialist_results).where(specialist_results.c.query_id.in_(visible))
-            .order_by(specialist_results.c.id))
+        def make() -> sa.Select[Any]:
+            visible = sa.select(queries.c.id).where(queries.c.id == query_id,
+                                                    _owner(queries.c.owner_id, owner_id))
+            return (sa.select(specialist_results)
+                    .where(specialist_results.c.query_id.in_(visible))
+                    .order_by(specialist_results.c.id))
+
+        return self._all(("specialist_results", query_id, owner_id), make)
 
     def get_visualization(self, *, viz_id: str, owner_id: str | None) -> dict[str, Any] | None:
-        return self._first(("visualization", viz_id, owner_id), sa.select(visualizations).where(
-            visualizations.c.id == viz_id, _owner(visualizations.c.owner_id, owner_id)))
+        return self._first(("visualization", viz_id, owner_id), lambda: sa.select(
+            visualizations).where(visualizations.c.id == viz_id,
+                                  _owner(visualizations.c.owner_id, owner_id)))
 
     # --- reading through the cache ---------------------------------------
 
-    def _first(self, key: tuple[Any, ...], stmt: sa.Select[Any]) -> dict[str, Any] | None:
+    def _first(self, key: tuple[Any, ...], make: Callable[[], sa.Select[Any]]
+               ) -> dict[str, Any] | None:
+        """The first row of the statement `make` builds (only on a cache miss)."""
+
         def load() -> dict[str, Any] | None:
             with self._vault.engine.connect() as conn:
-                row = conn.execute(stmt).mappings().first()
+                row = conn.execute(make()).mappings().first()
             return dict(row) if row else None
 
         return self._cache.get(key, load)
 
-    def _all(self, key: tuple[Any, ...], stmt: sa.Select[Any]) -> list[dict[str, Any]]:
+    def _all(self, key: tuple[Any, ...], make: Callable[[], sa.Select[Any]]
+             ) -> list[dict[str, Any]]:
         def load() -> list[dict[str, Any]]:
             with self._vault.engine.connect() as conn:
-                return [dict(r) for r in conn.execute(stmt).mappings()]
+                return [dict(r) for r in conn.execute(make()).mappings()]
 
         return self._cache.get(key, load)
 
