@@ -36,12 +36,6 @@ RINGS = (("activeEnergyBurned", "activeEnergyBurnedUnit", "kcal"),
          ("appleExerciseTime", None, "min"), ("appleStandHours", None, "h"))
 
 
-def _when(s: str | None) -> str | None:
-    if s is not None and len(s) == 25:  # 2016-04-18 08:25:32 -0700
-        return f"{s[:10]}T{s[11:19]}{s[20:23]}:{s[23:]}"
-    return iso(s)
-
-
 def parse_stream(stream: IO[bytes], w: Writer, label: str, limit: int) -> None:
     """Stream one export.xml; Records go to compact column batches (see apple_records)."""
     reader = xmlsafe.open_checked(stream, limit, label)
@@ -119,7 +113,7 @@ def _workout(w: Writer, el: Any, pos: int) -> None:
                   display="Workout: " + kind.replace("HKWorkoutActivityType", ""),
                   num=float(duration) if duration else None, original_value=duration,
                   original_unit=el.get("durationUnit"), value_text=", ".join(parts) or None,
-                  effective=_when(el.get("startDate")), effective_end=_when(el.get("endDate")),
+                  effective=iso(el.get("startDate")), effective_end=iso(el.get("endDate")),
                   source_name=el.get("sourceName"), healthkit_type="HKWorkout")
 
 
