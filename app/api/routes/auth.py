@@ -6,6 +6,7 @@ from typing import Any
 
 import jwt
 from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse
 
 from app.api.deps import Ctx, spend
 from app.api.envelopes import ok
@@ -21,14 +22,14 @@ def _pair(tokens: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/login", response_model=Envelope[TokenPair])
-def login(body: LoginRequest, request: Request, ctx: Ctx) -> dict[str, Any]:
+def login(body: LoginRequest, request: Request, ctx: Ctx) -> JSONResponse:
     """Email and password for an access token (1 h) and a rotating refresh token."""
     spend(request, "auth", "email:" + body.email.strip().lower())
     return ok(request, _pair(ctx.auth.login(body.email, body.password)))
 
 
 @router.post("/refresh", response_model=Envelope[TokenPair])
-def refresh(body: RefreshRequest, request: Request, ctx: Ctx) -> dict[str, Any]:
+def refresh(body: RefreshRequest, request: Request, ctx: Ctx) -> JSONResponse:
     """Spend a refresh token for a new pair; a token used twice revokes its session."""
     try:  # the budget is per user; the signature is checked by the service
         subject = jwt.decode(body.refresh_token, options={"verify_signature": False})["sub"]

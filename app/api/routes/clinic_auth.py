@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse
 
 from app.api.deps import Ctx, spend
 from app.api.envelopes import ok
@@ -15,7 +14,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["clinic auth"], responses=CLINIC
 
 
 @router.post("/login", response_model=ClinicEnvelope[ClinicLogin])
-def clinic_login(body: ClinicLoginRequest, request: Request, ctx: Ctx) -> dict[str, Any]:
+def clinic_login(body: ClinicLoginRequest, request: Request, ctx: Ctx) -> JSONResponse:
     """Email, password and organization slug for a token scoped to that organization."""
     spend(request, "auth", "email:" + body.email.strip().lower())
     tokens = ctx.auth.login(body.email, body.password, organization_slug=body.organizationSlug)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import JSONResponse
 
 from app.api.deps import Ctx, CurrentUser
 from app.api.envelopes import ok
@@ -28,7 +29,7 @@ def list_conversations(
     limit: int = Query(20, ge=1, le=100),
     sort_by: Literal["date", "title"] = "date",
     order: Literal["asc", "desc"] = "desc",
-) -> dict[str, Any]:
+) -> JSONResponse:
     """The user's conversations, one page at a time."""
     return ok(request, ctx.queries.list_conversations(
         owner_id=user.owner_key, page=page, limit=limit, sort_by=sort_by, order=order))
@@ -36,16 +37,17 @@ def list_conversations(
 
 @router.post("", status_code=201, response_model=Envelope[ConversationSummary])
 def create_conversation(body: ConversationCreate, request: Request, ctx: Ctx,
-                        user: CurrentUser) -> dict[str, Any]:
+                        user: CurrentUser) -> JSONResponse:
     """A new conversation; with `first_query` that question is submitted in it at once."""
     return ok(request, ctx.queries.create_conversation(
-        owner_id=user.owner_key, title=body.title, first_query=body.first_query))
+        owner_id=user.owner_key, title=body.title, first_query=body.first_query),
+              status_code=201)
 
 
 @router.get("/{conversation_id}", response_model=Envelope[ConversationDetail])
 def get_conversation(request: Request, ctx: Ctx, user: CurrentUser,
                      conversation_id: str = Path(min_length=1, max_length=100)
-                     ) -> dict[str, Any]:
+                     ) -> JSONResponse:
     """The conversation with all its queries and answers."""
     conversation = ctx.queries.get_conversation(conversation_id, owner_id=user.owner_key)
     if conversation is None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePath
-from typing import Any
 
 from fastapi import APIRouter, File, Path, Request, UploadFile
+from starlette.responses import JSONResponse
 
 from app.api.deps import Ctx, CurrentUser, ImportUser
 from app.api.envelopes import ok
@@ -25,7 +25,7 @@ MAX_FILES = 100
 def start_import(request: Request, ctx: Ctx, user: ImportUser,
                  file: list[UploadFile] = File(description="one or more health record files "
                                                "(FHIR, Apple Health, C-CDA, Synthea CSV, ...)")
-                 ) -> dict[str, Any]:
+                 ) -> JSONResponse:
     """Save the uploaded files and import them in the background."""
     if not file or len(file) > MAX_FILES:
         raise ApiError(400, "VALIDATION_ERROR", f"send 1 to {MAX_FILES} `file` parts",
@@ -56,12 +56,12 @@ def start_import(request: Request, ctx: Ctx, user: ImportUser,
     estimate = datetime.now(UTC) + timedelta(seconds=1 + total / BYTES_PER_SECOND)
     return ok(request, {"import_id": import_id, "status": "processing",
                         "files_received": len(paths),
-                        "estimated_completion": estimate.isoformat()})
+                        "estimated_completion": estimate.isoformat()}, status_code=202)
 
 
 @router.get("/import/{import_id}", response_model=Envelope[ImportStatus])
 def import_status(request: Request, ctx: Ctx, user: CurrentUser,
-                  import_id: str = Path(min_length=1, max_length=100)) -> dict[str, Any]:
+                  import_id: str = Path(min_length=1, max_length=100)) -> JSONResponse:
     """The import's progress, then its summary (counts, date range, warnings, errors)."""
     status = ctx.imports.get(import_id, owner_id=user.owner_key)
     if status is None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse
 
 from app.api.deps import Ctx, CurrentUser
 from app.api.envelopes import ok
@@ -15,7 +14,7 @@ router = APIRouter(prefix="/v1/medical-team", tags=["medical team"], responses=I
 
 
 @router.get("/specialists", response_model=Envelope[SpecialistList])
-async def specialists(request: Request, ctx: Ctx, _user: CurrentUser) -> dict[str, Any]:
+async def specialists(request: Request, ctx: Ctx, _user: CurrentUser) -> JSONResponse:
     """The specialists the Chief Medical Officer can call in, and what each covers."""
     # async: the roster is in memory, so no worker thread is needed
     return ok(request, {"specialists": ctx.queries.specialists()})

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Path, Request
+from starlette.responses import JSONResponse
 
 from app.api.deps import Ctx, CurrentUser, QueryUser
 from app.api.envelopes import ok
@@ -24,7 +23,7 @@ def websocket_channel(request: Request, query_id: str) -> str:
 
 
 @router.post("", status_code=202, response_model=Envelope[QuerySubmitted])
-def submit(body: QueryRequest, request: Request, ctx: Ctx, user: QueryUser) -> dict[str, Any]:
+def submit(body: QueryRequest, request: Request, ctx: Ctx, user: QueryUser) -> JSONResponse:
     """Ask the medical team; follow progress on the returned WebSocket channel."""
     if len(body.query) > MAX_QUERY_CHARS:
         raise ApiError(400, "QUERY_COMPLEXITY_EXCEEDED",
@@ -38,12 +37,13 @@ def submit(body: QueryRequest, request: Request, ctx: Ctx, user: QueryUser) -> d
     ctx.vault.audit.record(action="query.submit", user_id=user.user_id,
                            resource_type="query", resource_id=submitted["query_id"])
     return ok(request, {**submitted,
-                        "websocket_channel": websocket_channel(request, submitted["query_id"])})
+                        "websocket_channel": websocket_channel(request, submitted["query_id"])},
+              status_code=202)
 
 
 @router.get("/{query_id}", response_model=Envelope[QueryResult])
 def get_query(request: Request, ctx: Ctx, user: CurrentUser,
-              query_id: str = IdPath) -> dict[str, Any]:
+              query_id: str = IdPath) -> JSONResponse:
     """The query's status, and its full result once completed."""
     query = ctx.queries.get(query_id, owner_id=user.owner_key)
     if query is None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Path, Request
+from starlette.responses import JSONResponse
 
 from app.api.deps import Ctx, CurrentUser
 from app.api.envelopes import ok
@@ -19,7 +18,7 @@ router = APIRouter(prefix="/v1/visualizations", tags=["visualizations"],
 @router.get("/{visualization_id}", response_model=Envelope[Visualization])
 def get_visualization(request: Request, ctx: Ctx, user: CurrentUser,
                       visualization_id: str = Path(min_length=1, max_length=100)
-                      ) -> dict[str, Any]:
+                      ) -> JSONResponse:
     """The chart's component description and its Plotly figure."""
     viz = ctx.queries.get_visualization(visualization_id, owner_id=user.owner_key)
     if viz is None:
