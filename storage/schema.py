@@ -98,6 +98,7 @@ observations = Table(
     Column("source", String),  # fhir | apple_health | ccda | synthea_csv | insight_json
     Column("source_name", String),  # device or app that produced it
     Column("healthkit_type", String),
+    Column("report", String),  # the DiagnosticReport (panel) the result was reported in
     Column("import_id", String),
     Column("record_id", String),  # id of the record inside its source file
     Column("content_hash", String, nullable=False),

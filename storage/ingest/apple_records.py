@@ -66,6 +66,6 @@ def adapter(patient_id: str) -> Callable[[str], str]:
             CAST(NULL AS DOUBLE) AS ref_high, CAST(NULL AS VARCHAR) AS flag,
             {_iso('r.start')} AS effective, {_iso('r."end"')} AS effective_end,
             r.source AS source_name, r.hk AS healthkit_type,
-            CAST(NULL AS VARCHAR) AS record_id, r.pos
+            CAST(NULL AS VARCHAR) AS record_id, CAST(NULL AS VARCHAR) AS report, r.pos
         FROM {stage} r LEFT JOIN hi_hk m ON m.hk = r.hk"""
     return select

@@ -92,6 +92,9 @@ class FhirReader:
         if patients > 1:
             self.only_patient = None
         for pos, res, _ in items:
+            if res["resourceType"] == "DiagnosticReport":
+                self._guard(label, pos, self.mapper.link_report, res)
+        for pos, res, _ in items:
             self._guard(label, pos, self.mapper.map, pos, res)
 
     def _check(self, res: Any, pos: int, label: str) -> None:

@@ -88,12 +88,23 @@ class ResourceMapper:
         self.w = w
         self.patient_key = patient_key
         self.skipped: dict[str, int] = {}
+        self.reports: dict[str, str] = {}  # observation id -> the report that lists it
         self.handlers: dict[str, Callable[[int, dict[str, Any]], None]] = {
             "Observation": self.observation, "MedicationRequest": self.medication,
             "MedicationStatement": self.medication, "Condition": self.condition,
             "Encounter": self.encounter, "Immunization": self.immunization,
             "AllergyIntolerance": self.allergy,
+            "DiagnosticReport": lambda *_: None,  # linked to its results beforehand
         }
+
+    def link_report(self, res: dict[str, Any]) -> None:
+        """Remember which observations a DiagnosticReport lists (read before them)."""
+        _, code, display = coding(res.get("code"))
+        name = display or code or "report"
+        for result in _list(res.get("result"), "result"):
+            ref = _dict(result, "result").get("reference")
+            if isinstance(ref, str):
+                self.reports[ref.rsplit("/", 1)[-1].rsplit(":", 1)[-1]] = name
 
     def map(self, pos: int, res: dict[str, Any]) -> None:
         kind = res.get("resourceType")
@@ -120,7 +131,8 @@ class ResourceMapper:
         base = {"patient": self._subject(res), "category": category, "effective": start,
                 "effective_end": end,
                 "flag": flag_from_interpretation(interp[0] if interp else None),
-                "record_id": _str(res.get("id"), "id")}
+                "record_id": _str(res.get("id"), "id"),
+                "report": self.reports.get(str(res.get("id")))}
         components = _list(res.get("component"), "component")
         if components and not _has_value(res):
             if code in BP_PANELS:

@@ -107,7 +107,7 @@ OBSERVATION_COLUMNS = (
     "patient_id", "category", "code_system", "code", "display", "value", "value_text",
     "comparator", "unit", "original_value", "original_unit", "reference_low", "reference_high",
     "reference_source", "flag", "effective", "effective_end", "utc_offset", "source",
-    "source_name", "healthkit_type", "import_id", "record_id", "content_hash",
+    "source_name", "healthkit_type", "import_id", "record_id", "report", "content_hash",
 )
 
 
@@ -166,7 +166,7 @@ def observations_insert(staged: str, source: str, import_id: str) -> str:
         coalesce(flag, CASE WHEN rsrc IS NULL AND unreconciled THEN 'indeterminate'
                             ELSE {flag} END),
         t_effective, t_effective_end, {offset_minutes('effective')},
-        {_q(source)}, source_name, healthkit_type, {_q(import_id)}, record_id, h
+        {_q(source)}, source_name, healthkit_type, {_q(import_id)}, record_id, report, h
     FROM v ANTI JOIN (SELECT content_hash FROM observations) o ON o.content_hash = v.h
     WHERE {time_guard(times)}
     """

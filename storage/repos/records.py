@@ -18,7 +18,7 @@ RECORD_COLUMNS = (
     "id", "patient_id", "category", "code_system", "code", "display", "value", "value_text",
     "unit", "original_value", "original_unit", "comparator", "effective", "effective_end",
     "reference_low", "reference_high", "reference_source", "flag", "source", "source_name",
-    "healthkit_type", "record_id", "import_id",
+    "healthkit_type", "record_id", "report", "import_id",
 )
 
 

@@ -142,3 +142,18 @@ def test_malformed_bundle_rejected_and_vault_unchanged(vault: Vault, testdata: P
     assert info.value.position.startswith(position)
     assert info.value.reason
     assert fingerprint(vault) == before
+
+
+def test_results_linked_to_their_diagnostic_report(synthea_vault: Vault, testdata: Path) -> None:
+    bundle = _bundles(testdata)[0]
+    expected: dict[str, str] = {}
+    for entry in json.loads(bundle.read_text())["entry"]:
+        res = entry["resource"]
+        if res["resourceType"] == "DiagnosticReport":
+            for result in res.get("result", []):
+                expected[result["reference"].split(":")[-1]] = res["code"]["text"]
+    assert expected
+    rows = synthea_vault.cursor().execute(
+        "SELECT record_id, report FROM observations WHERE record_id IN "
+        f"({', '.join('?' * len(expected))})", list(expected)).fetchall()
+    assert dict(rows) == expected
