@@ -8,8 +8,10 @@ query, each specialist's result, the synthesis and the chart.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
+import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +28,10 @@ from app.services.conversations import ConversationViews, title_of
 from app.services.errors import NotFound, ValidationFailed
 from app.settings import Settings
 from storage.vault import Vault
+
+log = logging.getLogger(__name__)
+FAILED_MESSAGE = ("The team could not answer this question because of an internal error; "
+                  "your records are unchanged. Please try again.")
 
 SECONDS_OFFLINE = {"simple": 1, "standard": 2, "complex": 3, "comprehensive": 5}
 SECONDS_MODEL = {"simple": 20, "standard": 45, "complex": 90, "comprehensive": 180}
@@ -159,7 +165,12 @@ class QueryService(ConversationViews):
         except RunCancelled:
             self._finish(query_id, "cancelled", "cancelled by the user", emit)
         except Exception as exc:  # the query fails, the service keeps running
-            self._finish(query_id, "failed", f"{type(exc).__name__}: {exc}", emit)
+            # The message may quote records: the log gets the type and place only, and
+            # the person (and the API) a plain sentence.
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            log.error("query failed: %s at %s:%s", type(exc).__name__,
+                      where.filename, where.lineno)
+            self._finish(query_id, "failed", FAILED_MESSAGE, emit)
         finally:
             with self._lock:
                 self._live.pop(query_id, None)
