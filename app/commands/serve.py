@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.api.server import ApiServer, is_loopback
 from app.commands.common import add_command
 from app.context import AppContext
 
@@ -21,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def serve(args: argparse.Namespace, ctx: AppContext) -> int:
+    from app.api.server import ApiServer, is_loopback  # FastAPI only for this command
+
     server = ApiServer(ctx, host=args.host, port=args.port, log_level="info")
     if not is_loopback(server.host):
         print(f"healthinsight: WARNING: binding to {server.host} makes the API reachable "
