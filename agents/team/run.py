@@ -121,7 +121,7 @@ def _run_team(vault: Vault, patient_id: str, q: Question, assessment: Assessment
             sid = futures[fut]
             exc = fut.exception()
             results[sid] = fut.result() if exc is None else SpecialistResult(
-                sid, BY_ID[sid].name, "failed", error=f"{type(exc).__name__}: {exc}")
+                sid, BY_ID[sid].name, "failed", error=f"internal error ({type(exc).__name__})")
             _complete(emit, results[sid], len(results), total)
         if cancel.is_set() or time.monotonic() > deadline:
             for fut in pending:

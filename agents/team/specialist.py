@@ -72,8 +72,9 @@ def run_specialist(spec: Specialist, job: Job, engine: LLMEngine,
         return SpecialistResult(spec.id, spec.name, "cancelled", error="cancelled",
                                 seconds=time.perf_counter() - started)
     except Exception as exc:  # one failing specialist must not sink the answer
+        # The message could quote records, so only the error's type goes out.
         return SpecialistResult(spec.id, spec.name, "failed",
-                                error=f"{type(exc).__name__}: {exc}",
+                                error=f"internal error ({type(exc).__name__})",
                                 seconds=time.perf_counter() - started)
     return SpecialistResult(spec.id, spec.name, "completed", confidence_of(findings), findings,
                             written.text, written.engine, None, time.perf_counter() - started)
