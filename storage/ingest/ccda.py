@@ -80,6 +80,13 @@ def _time(el: Any) -> tuple[str | None, str | None]:
             _ts(high.get("value")) if high is not None else None)
 
 
+def _ident(el: Any) -> str | None:
+    """An II as one string: root, plus ^extension when there is one."""
+    if el is None or not el.get("root"):
+        return None
+    return el.get("root") + (f"^{el.get('extension')}" if el.get("extension") else "")
+
+
 def _kind(section: Any) -> str | None:
     for tid in section.findall("templateId"):
         root = tid.get("root") or ""
@@ -155,7 +162,7 @@ def _observations(w: Writer, section: Any, category: str, pos: int) -> int:
         ident = obs.find("id")
         w.observation(pos, patient=KEY, category=category, code_system=system, code=code,
                       display=display, effective=start, effective_end=end, ref_low=low,
-                      ref_high=high, record_id=ident.get("root") if ident is not None else None,
+                      ref_high=high, record_id=_ident(ident),
                       flag=flag_from_interpretation(interp.get("code") if interp is not None
                                                     else None), **_value(obs))
     return pos

@@ -50,7 +50,8 @@ def test_every_example_imports(vault: Vault, testdata: Path) -> None:
                         continue
                     expected += 1
                     ident = obs.find("id")
-                    distinct.add((ident.get("root") if ident is not None else None,
+                    ident = None if ident is None else (ident.get("root"), ident.get("extension"))
+                    distinct.add((ident,
                                   obs.find("code").get("code"),
                                   etree.tostring(obs.find("value")),
                                   etree.tostring(obs.find("effectiveTime"))))
