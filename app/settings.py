@@ -20,7 +20,8 @@ def _default_home() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HEALTHINSIGHT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HEALTHINSIGHT_", extra="ignore",
+                                      populate_by_name=True)
 
     home: Path = Field(default_factory=_default_home)
     passphrase: SecretStr | None = None
