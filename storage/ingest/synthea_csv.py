@@ -15,7 +15,7 @@ from pathlib import Path
 
 from storage.errors import IngestError
 from storage.ingest.detect import Unit
-from storage.ingest.normalize import iso, number
+from storage.ingest.normalize import category_for_code, iso, number
 from storage.ingest.pipeline import Limits
 from storage.ingest.writer import Writer
 
@@ -51,15 +51,18 @@ def _patients(w: Writer, path: Path) -> None:
 
 
 def _observations(w: Writer, path: Path) -> None:
-    cols = ("DATE", "PATIENT", "CATEGORY", "CODE", "DESCRIPTION", "VALUE", "UNITS", "TYPE")
-    for line, r in _rows(w, path, cols):
-        value = r["VALUE"]
-        row = {"patient": f"synthea|{r['PATIENT']}", "category": r["CATEGORY"] or "other",
-               "code_system": "http://loinc.org", "code": r["CODE"] or None,
+    """CATEGORY arrived in Synthea 3 and TYPE in 2: without them the category comes from
+    the code and a value is numeric when it reads as a number."""
+    for line, r in _rows(w, path, ("DATE", "PATIENT", "CODE", "DESCRIPTION", "VALUE", "UNITS")):
+        value, code = r["VALUE"], r["CODE"] or None
+        row = {"patient": f"synthea|{r['PATIENT']}",
+               "category": r.get("CATEGORY") or category_for_code(code),
+               "code_system": "http://loinc.org", "code": code,
                "display": r["DESCRIPTION"] or None, "original_value": value or None,
                "original_unit": r["UNITS"] or None, "effective": iso(r["DATE"])}
-        if r["TYPE"] == "numeric":
-            comparator, num = number(value)
+        comparator, num = number(value)
+        kind = r.get("TYPE") or ("numeric" if num is not None else "text")
+        if kind == "numeric":
             if num is None:
                 raise IngestError(path.name, f"line {line}", f"VALUE {value!r} is not a number")
             row.update(num=num, comparator=comparator)
