@@ -23,7 +23,7 @@ from lxml import etree
 from storage.errors import IngestError
 from storage.ingest import xmlsafe
 from storage.ingest.apple_records import RecordColumns, adapter
-from storage.ingest.detect import Unit
+from storage.ingest.detect import Unit, health_data_entry
 from storage.ingest.fhir import FhirReader, load_json
 from storage.ingest.normalize import iso
 from storage.ingest.pipeline import Limits
@@ -145,15 +145,14 @@ def import_zip(unit: Unit, w: Writer, limits: Limits) -> None:
         raise IngestError(unit.label, "byte 0", f"not a readable zip file: {exc}") from None
     with zf:
         names = [i for i in zf.infolist() if not i.filename.startswith("__MACOSX")]
-        export = next((i for i in names if i.filename.endswith("/export.xml")
-                       or i.filename == "export.xml"), None)
+        export = health_data_entry(zf)
         clinical = [i for i in names if "clinical-records/" in i.filename
                     and i.filename.endswith(".json")]
         wanted = ([export] if export else []) + clinical
         if sum(i.file_size for i in wanted) > limits.max_bytes:
             raise IngestError(unit.label, "zip directory", "expands beyond the import limit of "
                               f"{limits.max_bytes} bytes")
-        if any(i.filename.endswith("export_cda.xml") for i in names):
+        if any(i.filename.lower().endswith("_cda.xml") for i in names):
             w.warn("export_cda.xml skipped: it repeats export.xml as CDA and is often malformed")
         if export is None:
             raise IngestError(unit.label, "zip directory", "no export.xml in the archive")

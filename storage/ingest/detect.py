@@ -52,11 +52,24 @@ def sniff(path: Path) -> str | None:
     return None
 
 
+def health_data_entry(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
+    """The export's main XML, found by its <HealthData> root: its name is localized
+    (export.xml, exportar.xml, ...), and the CDA copy beside it is not it."""
+    for info in zf.infolist():
+        name = info.filename.rsplit("/", 1)[-1].lower()
+        if info.filename.startswith("__MACOSX") or not name.endswith(".xml") \
+                or name.startswith("._") or "cda" in name:
+            continue
+        with zf.open(info) as stream:
+            if b"<HealthData" in stream.read(4096):
+                return info
+    return None
+
+
 def _apple_zip(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as zf:
-            return any(n.endswith("export.xml") and not n.startswith("__MACOSX")
-                       for n in zf.namelist())
+            return health_data_entry(zf) is not None
     except zipfile.BadZipFile:
         return False
 
