@@ -27,6 +27,7 @@ from storage.ingest import sql, units
 from storage.ingest.tables import OBSERVATION_FIELDS, OBSERVATION_TYPES, TABLES
 
 Progress = Callable[[int, int], None]  # (records read, bytes read)
+DEFAULT_NAME = "Me"  # the person a file without names belongs to
 
 
 class Writer:
@@ -35,7 +36,7 @@ class Writer:
     BATCH = 50_000  # rows per Arrow batch
     # Staged rows are written (in the same transaction) once this many pile up, so a huge
     # export never sits in Arrow whole; later chunks de-duplicate against earlier ones.
-    WRITE_EVERY = 200_000
+    WRITE_EVERY = int(__import__("os").environ.get("HI_WE", 200_000))
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,
                  source: str, file_label: str, on_progress: Progress | None = None,
@@ -109,16 +110,21 @@ class Writer:
                         sex: str | None = None) -> str:
         """The person a file without names belongs to (Apple Health, C-CDA fragments).
 
-        The owner's only patient, else the only one with that birth date, else a new "Me".
+        The owner's only patient, else the only one with that birth date, else the "Me"
+        an earlier such file made (so forty C-CDA fragments make one person), else a new "Me".
         """
         pids = set(self._birth)
         if birth_date:
             same = {p for p, b in self._birth.items() if b == birth_date[:10]}
             pids = same or pids
+        if len(pids) != 1:
+            birth = birth_date[:10] if birth_date else None
+            me = self._by_name.get((DEFAULT_NAME.lower(), birth))
+            pids = {me} if me else pids
         if len(pids) == 1:
             self._keys[key] = pids.pop()
             return self._keys[key]
-        return self.patient(key, name="Me", birth_date=birth_date, sex=sex)
+        return self.patient(key, name=DEFAULT_NAME, birth_date=birth_date, sex=sex)
 
     def patient_id(self, key: str) -> str | None:
         return self._keys.get(key)
@@ -226,6 +232,15 @@ class Writer:
                 self.cur.unregister(stage)
         self._staged.clear()
         self._staged_rows = 0
+        import os
+        import resource as _r
+        if os.environ.get("HI_DBG"):
+            print("write", self.read, _r.getrusage(_r.RUSAGE_SELF).ru_maxrss // 1024, open('/proc/self/statm').read().split()[1], self.cur.execute("select sum(memory_usage_bytes)//1048576 from duckdb_memory()").fetchone())
+        if os.environ.get("HI_CHUNK"):
+            self.cur.execute("COMMIT")
+            if os.environ.get("HI_CKPT"):
+                self.cur.execute("CHECKPOINT")
+            self.cur.execute("BEGIN TRANSACTION")
 
     def _write_stage(self, name: str, stage: str) -> None:
         statement = (sql.observations_insert(stage, self.source, self.import_id)
