@@ -133,7 +133,9 @@ def screening_findings(cov: Coverage, today: date | None = None) -> list[Finding
 
 
 def coverage_finding(cov: Coverage) -> Finding:
-    text = (f"Records: {cov.observations} observations from {cov.first_date} to {cov.last_date}, "
-            f"{len(cov.by_code)} different measures, {cov.medications} medication records and "
+    observed = (f"{cov.observations} observations from {cov.first_date} to {cov.last_date} "
+                f"({len(cov.by_code)} different measures)" if cov.observations
+                else "no lab results or measurements")
+    text = (f"Records: {observed}, {cov.medications} medication records and "
             f"{cov.conditions} condition records.")
     return Finding("coverage", text, _data(cov), (), evidence=cov.observations)
