@@ -50,8 +50,9 @@ def unique_trends(findings: list[Finding]) -> dict[str, Finding]:
 def answer_sentence(q: Question, findings: list[Finding]) -> str:
     trends = unique_trends(findings)
     by_kind = {f.kind: f for f in reversed(findings)}  # first of each kind wins
+    screenings = [f for f in findings if f.kind == "screening"]
     if "comprehensive" in q.intents:
-        return _overview(trends, by_kind.get("coverage"))
+        return _overview(trends, by_kind.get("coverage"), screenings)
     if "medication_effect" in q.intents and "before_after" in by_kind:
         d = by_kind["before_after"].data
         pct = d["change_percentage"]
@@ -60,14 +61,14 @@ def answer_sentence(q: Question, findings: list[Finding]) -> str:
                 f"{d['metric']} went from {fmt(d['before_mean'], d['unit'])} to "
                 f"{fmt(d['after_mean'], d['unit'])}{way}.")
     if "correlation" in q.intents and "correlation" in by_kind:
-        return "Your " + by_kind["correlation"].text
+        return by_kind["correlation"].text
     if q.items:
         return _about_item(q, q.items[0], trends, by_kind.get("bp_control"))
     if "medications" in by_kind:
         return "Your records list " + by_kind["medications"].text.split(": ", 1)[1]
     if "abnormal" in by_kind:
         return by_kind["abnormal"].text
-    return _overview(trends, by_kind.get("coverage"))
+    return _overview(trends, by_kind.get("coverage"), screenings)
 
 
 def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
@@ -94,8 +95,15 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
     return f"Your most recent {d['metric']} was {value} on {d['last_date']}."
 
 
-def _overview(trends: dict[str, Finding], coverage: Finding | None) -> str:
+def _overview(trends: dict[str, Finding], coverage: Finding | None,
+              screenings: list[Finding]) -> str:
     if not trends:
+        due = [f for f in screenings if f.recommendation]
+        if due:
+            return (f"{len(due)} of {len(screenings)} routine checks may be due: "
+                    + " ".join(f.text for f in due))
+        if screenings:
+            return f"Your {len(screenings)} routine checks are up to date."
         return (coverage.text if coverage else "I found no measurements in your records to "
                 "answer this.")
     flagged = [f for f in trends.values() if f.concern]

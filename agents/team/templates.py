@@ -77,11 +77,12 @@ def condition_findings(res: ConditionList, words: tuple[str, ...] = ()) -> list[
 
 def correlation_finding(c: Correlation) -> Finding:
     if c.r is None:
-        return Finding("correlation", f"Too few paired {c.metric_a} and {c.metric_b} results "
-                       f"({c.n_pairs}) to judge a correlation.", _data(c), c.row_ids, c.code_a)
+        return Finding("correlation", f"There are too few paired {c.metric_a} and "
+                       f"{c.metric_b} results ({c.n_pairs}) to judge a correlation.", _data(c),
+                       c.row_ids, c.code_a)
     sign = "positive" if c.r > 0 else "negative"
     shape = "no meaningful" if c.strength == "none" else f"a {c.strength} {sign}"
-    text = (f"{c.metric_a} and {c.metric_b} show {shape} correlation (r = {c.r:.2f}) "
+    text = (f"Your {c.metric_a} and {c.metric_b} show {shape} correlation (r = {c.r:.2f}) "
             f"over {c.n_pairs} pairs measured within {c.max_gap_days} days of each other.")
     return Finding("correlation", text, _data(c), c.row_ids, c.code_a)
 
