@@ -11,6 +11,7 @@ import argparse
 import sys
 from typing import Any
 
+from agents.findings import fmt
 from app.commands.common import add_command, print_json
 from app.context import AppContext
 from app.services.errors import ServiceError
@@ -59,7 +60,7 @@ def _print_answer(result: dict[str, Any]) -> None:
         for item in items:
             if isinstance(item, dict):
                 change = item.get("change_percentage")
-                item = (f"{item['metric']}: {item['current_value']} {item.get('unit') or ''} "
+                item = (f"{item['metric']}: {fmt(item['current_value'], item.get('unit'))} "
                         f"({item['trend']}" + (f", {change:+}%" if change is not None else "")
                         + f"; {item['n']} results {item['first_date']} to {item['last_date']})")
             print(f"  - {item}")
