@@ -36,7 +36,7 @@ class Writer:
     BATCH = 50_000  # rows per Arrow batch
     # Staged rows are written (in the same transaction) once this many pile up, so a huge
     # export never sits in Arrow whole; later chunks de-duplicate against earlier ones.
-    WRITE_EVERY = int(__import__("os").environ.get("HI_WE", 200_000))
+    WRITE_EVERY = 200_000
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,
                  source: str, file_label: str, on_progress: Progress | None = None,
@@ -232,15 +232,6 @@ class Writer:
                 self.cur.unregister(stage)
         self._staged.clear()
         self._staged_rows = 0
-        import os
-        import resource as _r
-        if os.environ.get("HI_DBG"):
-            print("write", self.read, _r.getrusage(_r.RUSAGE_SELF).ru_maxrss // 1024, open('/proc/self/statm').read().split()[1], self.cur.execute("select sum(memory_usage_bytes)//1048576 from duckdb_memory()").fetchone())
-        if os.environ.get("HI_CHUNK"):
-            self.cur.execute("COMMIT")
-            if os.environ.get("HI_CKPT"):
-                self.cur.execute("CHECKPOINT")
-            self.cur.execute("BEGIN TRANSACTION")
 
     def _write_stage(self, name: str, stage: str) -> None:
         statement = (sql.observations_insert(stage, self.source, self.import_id)
