@@ -28,6 +28,7 @@ def run(ctx: AppContext) -> int:
         print(HEADLESS.format(port=ctx.settings.api_port), file=sys.stderr)
         return 1
     from ui import ops, resources
+    from ui.collector import MainThreadCollector
     from ui.main_window import MainWindow
     from ui.qt import QApplication, QTimer
     from ui.startup import open_vault
@@ -40,6 +41,7 @@ def run(ctx: AppContext) -> int:
     resources.apply(app)
     if not open_vault(ctx):
         return 1
+    collector = MainThreadCollector()
     window = MainWindow(ctx)
     window.show()
     # Ctrl+C or a TERM closes the window the normal way (API stopped, vault closed).
@@ -55,3 +57,4 @@ def run(ctx: AppContext) -> int:
         wake.stop()
         window.close()
         ops.shutdown()
+        collector.stop()

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 import shiboken6
 
-from ui.qt import QObject, QRunnable, QThreadPool, QWidget, Signal
+from ui.qt import QCoreApplication, QObject, QRunnable, QThreadPool, QWidget, Signal
 
 T = TypeVar("T")
 
@@ -67,32 +67,46 @@ def busy() -> int:
 
 
 class _Bridge(QObject):
-    """Lives on the UI thread; signals emitted from the worker are queued to it."""
+    """Lives on the UI thread and is owned by the application object, so no Python
+    reference dropped on a worker can ever destroy it there."""
 
-    succeeded = Signal(object)
-    failed = Signal(object)
+    finished = Signal()
     progressed = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__(QCoreApplication.instance())
+        self.outcome: tuple[bool, Any] | None = None
 
 
 class _Task(QRunnable):
+    """Runs `fn` on a worker and hands the outcome over without keeping any of it.
+
+    Whatever `fn` captured (often a dialog) must be released on the UI thread: a Qt
+    widget destroyed on a worker stops its timers from the wrong thread and crashes
+    later. So the worker drops its references before signalling, and the outcome
+    travels on the bridge, which the UI thread empties.
+    """
+
     def __init__(self, fn: Callable[[], Any], bridge: _Bridge) -> None:
         super().__init__()
-        self._fn = fn
+        self._fn: Callable[[], Any] | None = fn
         self._bridge = bridge
 
     def run(self) -> None:
-        _current.bridge = self._bridge
+        fn, self._fn = self._fn, None
+        bridge = self._bridge
+        _current.bridge = bridge
         try:
-            try:
-                result = self._fn()
-            except Exception as exc:  # delivered to the UI thread, never swallowed
-                self._bridge.failed.emit(exc)
-            else:
-                self._bridge.succeeded.emit(result)
+            bridge.outcome = (True, fn())  # type: ignore[misc]
+        except Exception as exc:  # delivered to the UI thread, never swallowed
+            bridge.outcome = (False, exc)
+        finally:
+            del fn
+            _current.bridge = None
+        try:
+            bridge.finished.emit()
         except RuntimeError:  # the bridge is gone: the app quit while this ran
             pass
-        finally:
-            _current.bridge = None
 
 
 class Op(Generic[T]):
@@ -118,8 +132,7 @@ class Op(Generic[T]):
     def run_in_background(self) -> None:
         bridge = _Bridge()
         _running.add(bridge)
-        bridge.succeeded.connect(lambda result: self._finish(bridge, self._on_success, result))
-        bridge.failed.connect(lambda exc: self._finish(bridge, self._fail, exc))
+        bridge.finished.connect(lambda: self._finish(bridge))
         bridge.progressed.connect(lambda value: self._deliver(self._on_progress, value))
         pool().start(_Task(self._fn, bridge))
 
@@ -130,11 +143,13 @@ class Op(Generic[T]):
         if callback is not None and not self._parent_gone():
             callback(value)
 
-    def _finish(self, bridge: _Bridge, callback: Callable[[Any], None] | None,
-                value: Any) -> None:
+    def _finish(self, bridge: _Bridge) -> None:
+        assert bridge.outcome is not None
+        ok, value = bridge.outcome
+        bridge.outcome = None
         _running.discard(bridge)
         bridge.deleteLater()
-        self._deliver(callback, value)
+        self._deliver(self._on_success if ok else self._fail, value)
 
     def _fail(self, exc: BaseException) -> None:
         if self._on_failure is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,3 +64,20 @@ def imported_ctx(imported_template: Path, tmp_path: Path) -> Iterator[AppContext
     _ = context.vault
     yield context
     context.close()
+
+
+@pytest.fixture(scope="package", autouse=True)
+def collect_on_the_qt_thread() -> Iterator[None]:
+    """As in the app: cycles holding widgets are collected on the Qt thread, never a worker."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    gc.collect()
+    if was_enabled:
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test() -> Iterator[None]:
+    yield
+    gc.collect()
