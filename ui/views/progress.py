@@ -21,6 +21,16 @@ def _percent(value: Any) -> int:
         return 0
 
 
+def completion_text(data: dict[str, Any]) -> str:
+    """A specialist's last word: done (with confidence and first point) or why it stopped."""
+    if data.get("status") not in (None, "completed"):
+        return f"could not finish ({data.get('status')})"
+    confidence = data.get("confidence")
+    text = "done" if confidence is None else f"done, confidence {_percent(confidence)}%"
+    points = (data.get("findings") or {}).get("key_points") or []
+    return f"{text}. {points[0]}" if points else text
+
+
 class ProgressPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,9 +68,7 @@ class ProgressPanel(QWidget):
             task = data.get("current_task") or data.get("status") or "working"
             self._row(data, f"{task}", _percent(data.get("progress")))
         elif kind == "specialist_complete":
-            confidence = data.get("confidence")
-            done = "done" if confidence is None else f"done, confidence {_percent(confidence)}%"
-            self._row(data, done, 100)
+            self._row(data, completion_text(data), 100)
         elif kind == "cmo_synthesis":
             self.phase.setText(
                 f"{PHASES['synthesizing']} ({data.get('specialists_complete', '?')} of "
@@ -74,6 +82,7 @@ class ProgressPanel(QWidget):
         name = str(data.get("name") or key)
         if key not in self._rows:
             label, bar = QLabel(), QProgressBar()
+            label.setWordWrap(True)
             bar.setTextVisible(False)
             bar.setFixedWidth(120)
             row = len(self._rows)
