@@ -9,6 +9,7 @@ from app.services.records import RecordsService
 from ui.ops import Op
 from ui.qt import (
     QAbstractItemView,
+    QColor,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -26,6 +27,8 @@ COLUMNS = [("effective", "Date"), ("category", "Category"), ("code", "Code"),
            ("display", "Test"), ("value", "Value"), ("unit", "Unit"),
            ("original", "As recorded"), ("range", "Reference"), ("flag", "Flag"),
            ("source", "Source")]
+FLAG_COLOURS = {"high": "#b3261e", "critical": "#b3261e", "low": "#1f5fa8",
+                "abnormal": "#b3261e"}
 LIMIT = 2000  # a screenful of history; filters narrow it further
 
 
@@ -63,7 +66,7 @@ class RecordsView(QWidget):
         self._ctx = ctx
         self.patient_id: str | None = None
         self.code = QLineEdit()
-        self.code.setPlaceholderText("code (e.g. 2093-3) or name")
+        self.code.setPlaceholderText("LOINC code, e.g. 2093-3 (total cholesterol)")
         self.code.setClearButtonEnabled(True)
         self.category = QComboBox()
         self.category.addItem("All categories", None)
@@ -119,8 +122,15 @@ class RecordsView(QWidget):
         for row, record in enumerate(records):
             text = cells(record)
             for col, (key, _) in enumerate(COLUMNS):
-                self.table.setItem(row, col, QTableWidgetItem(text[key]))
+                item = QTableWidgetItem(text[key])
+                if key == "display":
+                    item.setToolTip(text[key])
+                if key == "flag" and text[key] in FLAG_COLOURS:
+                    item.setForeground(QColor(FLAG_COLOURS[text[key]]))
+                self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
+        test = [k for k, _ in COLUMNS].index("display")
+        self.table.setColumnWidth(test, min(self.table.columnWidth(test), 260))
         self.table.setSortingEnabled(True)
         more = " (the first ones; narrow the filter to see others)" if len(records) >= LIMIT \
             else ""
