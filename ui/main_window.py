@@ -132,6 +132,8 @@ class MainWindow(QMainWindow):
     # --- records and conversations -----------------------------------------
 
     def _patient_changed(self, patient_id: str | None) -> None:
+        if self.ask.conversation_id is not None and patient_id != self.ask.patient_id:
+            self.ask.new_conversation()  # a conversation is about one person's records
         self.ask.patient_id = patient_id
         self.records.set_patient(patient_id)
 

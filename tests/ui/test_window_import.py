@@ -49,6 +49,13 @@ def test_import_through_the_window_shows_the_patient_and_filters_records(qtbot, 
                     timeout=10000)
     assert sorted(d[:10] for d in window.records.column("effective")) == expected
 
+    # ...and by category, only that category.
+    window.records.code.clear()
+    window.records.category.setCurrentIndex(window.records.category.findData("vital-signs"))
+    qtbot.waitUntil(lambda: set(window.records.column("category")) == {"vital-signs"},
+                    timeout=10000)
+    assert code not in window.records.column("code")
+
 
 def test_a_malformed_file_is_reported_with_its_reason_and_changes_nothing(qtbot, ctx, tmp_path,
                                                                           testdata):
