@@ -51,17 +51,21 @@ def save(vault: Vault, settings: Settings, **changes: Any) -> None:
         value = value.strip() if isinstance(value, str) else value
         vault.settings.set(PREFIX + key, value)
         setattr(settings, key, value)
+    from agents.llm.select import forget_probes
+
+    forget_probes()  # the team probes Ollama again with the new choices
 
 
 def installed_models(settings: Settings, *, timeout: float = 2.0) -> list[str]:
     """The models the Ollama server has; empty when it cannot be reached."""
-    import ollama
+    from agents.llm.base import EngineError
+    from agents.llm.ollama_engine import OllamaEngine
 
+    engine = OllamaEngine(host=settings.ollama_host, model=settings.ollama_model)
     try:
-        listing = ollama.Client(host=settings.ollama_host, timeout=timeout).list()
-    except Exception:  # unreachable, refused, timed out: the app just works offline
+        return sorted(engine.models(timeout=timeout))
+    except EngineError:  # unreachable, refused, timed out: the app just works offline
         return []
-    return sorted(str(m.model) for m in listing.models if m.model)
 
 
 def engine_status(settings: Settings) -> EngineStatus:
@@ -69,7 +73,8 @@ def engine_status(settings: Settings) -> EngineStatus:
     if settings.llm_engine == "offline":
         return EngineStatus("offline", "the offline engine was chosen in settings")
     models = installed_models(settings)
-    if {settings.ollama_model, f"{settings.ollama_model}:latest"} & set(models):
+    model = settings.ollama_model
+    if (model if ":" in model else f"{model}:latest") in models or model in models:
         return EngineStatus(f"ollama:{settings.ollama_model}",
                             f"Ollama at {settings.ollama_host}")
     if not models:
