@@ -22,6 +22,8 @@ class RecordsService:
     def records(self, *, owner_id: str | None = None, patient_id: str | None = None,
                 code: str | None = None, category: str | None = None,
                 limit: int | None = None) -> list[dict[str, Any]]:
-        """Normalized observations, oldest first; `code` and `category` match exactly."""
+        """Normalized observations, newest first (a limit keeps the latest); `code` and
+        `category` match exactly."""
         return self._vault.records.list_records(owner_id=owner_id, patient_id=patient_id,
-                                                code=code, category=category, limit=limit)
+                                                code=code, category=category, limit=limit,
+                                                newest_first=True)

@@ -56,8 +56,10 @@ class RecordRepository:
     def list_records(self, *, owner_id: str | None, patient_id: str | None = None,
                      code: str | None = None, category: str | None = None,
                      since: date | datetime | str | None = None,
-                     limit: int | None = None) -> list[dict[str, Any]]:
-        """Observations, oldest first, with overrides applied; other owners' rows never."""
+                     limit: int | None = None, newest_first: bool = False
+                     ) -> list[dict[str, Any]]:
+        """Observations, oldest first (or newest first, so a `limit` keeps the latest), with
+        overrides applied; other owners' rows never."""
         where = ["p.owner_id IS NOT DISTINCT FROM $owner"]
         params: dict[str, Any] = {"owner": owner_id}
         for column, value in (("patient_id", patient_id), ("code", code),
@@ -83,7 +85,8 @@ class RecordRepository:
             FROM observations o JOIN patients p ON p.id = o.patient_id
             LEFT JOIN reference_overrides r ON r.patient_id = o.patient_id AND r.code = o.code
             WHERE {' AND '.join(where)}
-            ORDER BY o.effective NULLS FIRST, o.id
+            ORDER BY {"o.effective DESC NULLS LAST, o.id DESC" if newest_first
+                      else "o.effective NULLS FIRST, o.id"}
             {f'LIMIT {int(limit)}' if limit else ''}"""
         names = [c.split(".")[1] for c in cols]
         out = []
