@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     login_lock_after: int = 5
     login_lock_minutes: int = 15
     max_import_bytes: int = 4 * 1024**3  # uncompressed bytes one import may expand to
+    # DuckDB's memory and threads for the vault (set by the import service; beyond the
+    # limit it spills to encrypted temporary files): keeps a big import's RSS small.
+    db_memory_limit: str = "128MB"
+    db_threads: int = 1
 
     # Whether a desktop window can appear: `healthinsight gui` checks these on Linux and
     # says how to use `serve` and `ask` instead when there is no display.

@@ -1,7 +1,9 @@
 """Schema versions, applied in order when a vault opens.
 
 Version 1 is the whole schema of `storage.schema`. A later change adds a function
-here and bumps nothing else: every vault catches up on its next open.
+here and bumps nothing else: every vault catches up on its next open. A new vault
+gets later columns from version 1 already, so later steps must be no-ops on it
+(``ADD COLUMN IF NOT EXISTS``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ def _v1(vault: Vault) -> None:
     schema.metadata.create_all(vault.engine)
 
 
-STEPS: list[Callable[[Vault], None]] = [_v1]
+def _v2(vault: Vault) -> None:
+    """Imports commit large files in chunks and undo them by (import_id, import_unit)."""
+    cur = vault.cursor()
+    for table in schema.RECORD_TABLES:
+        for column in ("import_id", "import_unit"):
+            cur.execute(f'ALTER TABLE "{table.name}" ADD COLUMN IF NOT EXISTS {column} VARCHAR')
+
+
+STEPS: list[Callable[[Vault], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(STEPS)
 
 

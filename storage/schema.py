@@ -42,6 +42,7 @@ def _provenance() -> list[Column]:
     return [
         Column("source", String),  # fhir | apple_health | ccda | synthea_csv | insight_json
         Column("import_id", String),
+        Column("import_unit", String),  # the file (unit) of that import: see pipeline.py
         Column("record_id", String),  # id of the record inside its source file
         Column("content_hash", String, nullable=False),
     ]
@@ -67,6 +68,8 @@ patients = Table(
     Column("sex", String),
     Column("extra", JSON),  # clinic fields: email, phone, address, insurance ...
     Column("organization_id", String),
+    Column("import_id", String),  # the import that created it (NULL: created by hand)
+    Column("import_unit", String),
     _created(),
 )
 
@@ -100,6 +103,7 @@ observations = Table(
     Column("healthkit_type", String),
     Column("report", String),  # the DiagnosticReport (panel) the result was reported in
     Column("import_id", String),
+    Column("import_unit", String),
     Column("record_id", String),  # id of the record inside its source file
     Column("content_hash", String, nullable=False),
 )

@@ -5,6 +5,11 @@ every thread works on its own cursor of that root (DuckDB's model for concurrenc
 and SQLAlchemy gets cursors through ``creator=`` instead of opening its own
 databases. Writes need the httpfs extension (DuckDB's built-in crypto is read-only),
 loaded from the pip package with signature checks on; without it nothing opens.
+
+DuckDB spills to temporary files when a query outgrows its memory limit: they go to
+``tmp/`` inside the vault's folder and are encrypted (``temp_file_encryption``), so no
+record reaches the disk in the clear. :meth:`Vault.limit_resources` bounds memory and
+threads (the import service does, so big imports stay small).
 """
 
 from __future__ import annotations
@@ -94,6 +99,9 @@ def _connect(db_path: Path, key: bytes) -> duckdb.DuckDBPyConnection:
             raise VaultKeyError("wrong key for this vault") from None
         raise
     root.execute("USE vault")
+    tmp = str(db_path.parent / "tmp").replace("'", "''")
+    root.execute(f"SET temp_directory = '{tmp}'")
+    root.execute("SET temp_file_encryption = true")
     return root
 
 
@@ -158,7 +166,10 @@ class Vault:
         home = Path(home)
         meta = read_meta(home)
         key = unlock_key(home, meta, passphrase)
-        return cls(home, _connect(home / DB_FILE, key), meta)
+        vault = cls(home, _connect(home / DB_FILE, key), meta)
+        # The file is locked to this process: an import still `processing` was cut short.
+        vault.imports.undo_interrupted()
+        return vault
 
     @property
     def key_storage(self) -> str:
@@ -172,6 +183,15 @@ class Vault:
             raise VaultKeyError("the new passphrase is empty")
         store = PassphraseStore(self.home / "vault.key")
         store.save(store.load(old), new)
+
+    def limit_resources(self, *, memory_limit: str | None = None,
+                        threads: int | None = None) -> None:
+        """Bound DuckDB's memory (e.g. "128MB"; beyond it, it spills to encrypted temporary
+        files or fails) and worker threads, for the whole process."""
+        if memory_limit:
+            self._root.execute("SET memory_limit = ?", [memory_limit])
+        if threads:
+            self._root.execute("SET threads = ?", [int(threads)])
 
     # --- connections -----------------------------------------------------
 

@@ -51,6 +51,7 @@ class _Job:
 class ImportService:
     def __init__(self, vault: Vault, settings: Settings) -> None:
         self._vault = vault
+        vault.limit_resources(memory_limit=settings.db_memory_limit, threads=settings.db_threads)
         self._limits = Limits(max_bytes=settings.max_import_bytes)
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()

@@ -1,4 +1,12 @@
-"""One import unit, one transaction: parse, stage, write, or leave the vault untouched.
+"""One import unit, all or nothing: parse, stage, write, or leave the vault untouched.
+
+A unit is written in chunks, each committed (see writer.py: DuckDB holds uncommitted
+rows in memory, so one transaction per file would grow with the file). It stays all
+or nothing logically: its rows and patients carry the import id and a token of their
+own, and when the unit fails, a compensating transaction deletes them (the vault's
+record tables are then exactly as before). If the process dies mid-unit, the import
+is left ``processing``; Vault.open undoes such imports the same way
+(ImportRepository.undo_interrupted). Readers may see a unit's rows while it runs.
 
 The app layer plans units (detect.plan), then calls :func:`import_unit` for each and
 :func:`summarize` once. Limits such as the most bytes a unit may expand to are passed
@@ -7,6 +15,7 @@ in (storage does not read the app's settings).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -66,15 +75,22 @@ def _parsers() -> dict[str, Callable[[Unit, Writer, Limits], None]]:
 def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | None,
                 limits: Limits | None = None,
                 on_progress: Callable[[int, int], None] | None = None) -> UnitResult:
-    """Import one unit in one transaction; raises IngestError (vault unchanged) on bad input."""
+    """Import one unit; raises IngestError (vault unchanged) on bad input."""
     limits = limits or Limits()
-    with vault.transaction() as cur:
-        w = Writer(cur, owner_id=owner_id, import_id=import_id,
-                   source=SOURCES.get(unit.format or "", "unknown"), file_label=unit.label,
-                   on_progress=on_progress)
-        try:
+    token = "unit_" + secrets.token_hex(6)
+    w: Writer | None = None
+    try:
+        with vault.transaction() as cur:
+            w = Writer(cur, owner_id=owner_id, import_id=import_id,
+                       source=SOURCES.get(unit.format or "", "unknown"), file_label=unit.label,
+                       on_progress=on_progress, unit=token, chunked=True)
             _parse(unit, w, limits)
             w.write()
-        finally:
-            w.close()
+    except BaseException:
+        if w is not None and w.committed:
+            vault.imports.undo(import_id=import_id, unit=token)
+        raise
+    finally:
+        if w is not None:
+            w.close()  # outside the transaction: its lookups may be in a committed chunk
     return UnitResult(w.read, w.warnings)

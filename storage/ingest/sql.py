@@ -107,11 +107,18 @@ OBSERVATION_COLUMNS = (
     "patient_id", "category", "code_system", "code", "display", "value", "value_text",
     "comparator", "unit", "original_value", "original_unit", "reference_low", "reference_high",
     "reference_source", "flag", "effective", "effective_end", "utc_offset", "source",
-    "source_name", "healthkit_type", "import_id", "record_id", "report", "content_hash",
+    "source_name", "healthkit_type", "import_id", "import_unit", "record_id", "report",
+    "content_hash",
 )
 
 
-def observations_insert(staged: str, source: str, import_id: str) -> str:
+def observations_insert(staged: str, source: str, import_id: str, unit: str,
+                        window: tuple[str, str] | None = None) -> str:
+    """`window` (lowest, highest effective of the staged rows) narrows the de-duplication
+    to vault rows that can match: a row's hash covers its effective time, so only rows in
+    that span (or with none) can have the same hash. Without it the anti-join holds every
+    hash of the table; with it the join stays the size of the chunk (exports are sorted
+    by time within each type, so a chunk spans little of it)."""
     times = ("effective", "effective_end")
     own_range = "(ref_low IS NOT NULL OR ref_high IS NOT NULL)"
     table_range = "(t_unit IS NOT NULL AND t_unit = unit_out)"
@@ -166,23 +173,40 @@ def observations_insert(staged: str, source: str, import_id: str) -> str:
         coalesce(flag, CASE WHEN rsrc IS NULL AND unreconciled THEN 'indeterminate'
                             ELSE {flag} END),
         t_effective, t_effective_end, {offset_minutes('effective')},
-        {_q(source)}, source_name, healthkit_type, {_q(import_id)}, record_id, report, h
-    FROM v ANTI JOIN (SELECT content_hash FROM observations) o ON o.content_hash = v.h
+        {_q(source)}, source_name, healthkit_type, {_q(import_id)}, {_q(unit)}, record_id,
+        report, h
+    FROM v ANTI JOIN ({_existing(window)}) o ON o.content_hash = v.h
     WHERE {time_guard(times)}
     """
 
 
-def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str) -> str:
+def _existing(window: tuple[str, str] | None) -> str:
+    if window is None:
+        return "SELECT content_hash FROM observations"
+    lo, hi = window
+    return ("SELECT content_hash FROM observations WHERE effective BETWEEN "
+            f"CAST({_q(lo)} AS TIMESTAMPTZ) AND CAST({_q(hi)} AS TIMESTAMPTZ) UNION ALL "
+            "SELECT content_hash FROM observations WHERE effective IS NULL")
+
+
+def window_query(staged: str) -> str:
+    """The lowest and highest effective time of staged observations (for the insert's window)."""
+    return (f"SELECT CAST(min(e) AS VARCHAR), CAST(max(e) AS VARCHAR) "
+            f"FROM (SELECT {ts('effective')} AS e FROM {staged})")
+
+
+def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str, unit: str) -> str:
     middle = list(spec.fields[1:-1])
     select = [f"t_{f}" if f in spec.time_fields else f'"{f}"' for f in middle]
     columns = ", ".join(f'"{f}"' for f in middle)
     return f"""
-    INSERT INTO {spec.table} (id, patient_id, {columns}, source, import_id, content_hash)
+    INSERT INTO {spec.table} (id, patient_id, {columns}, source, import_id, import_unit,
+                              content_hash)
     WITH s AS (SELECT *{_cast_times(spec.time_fields)} FROM {staged}),
     v AS (SELECT *, {_hash(spec.hash_fields, spec.time_fields)} AS h FROM s)
     SELECT DISTINCT ON (h) {_q(spec.prefix + '_')} || substr(h, 1, 20), patient,
         {', '.join(select)},
-        {_q(source)}, {_q(import_id)}, h
+        {_q(source)}, {_q(import_id)}, {_q(unit)}, h
     FROM v ANTI JOIN (SELECT content_hash FROM {spec.table}) t ON t.content_hash = v.h
     WHERE {time_guard(spec.time_fields)}
     """

@@ -3,8 +3,13 @@
 Rows are buffered as tuples, turned into a pyarrow Table per batch and inserted by one
 ``INSERT ... SELECT`` per table that normalizes (units, ranges, flags: see sql.py),
 hashes each record's content and skips hashes already in the vault (an anti-join;
-DuckDB's ART indexes would slow bulk appends) or seen earlier in the batch. Everything
-runs on the cursor of the caller's transaction, so a file is written all or nothing.
+DuckDB's ART indexes would slow bulk appends) or seen earlier in the batch.
+
+Memory stays flat however large the file: rows are staged in small batches, written
+every ``WRITE_EVERY`` rows, and each write is committed (``chunked``), because DuckDB
+keeps a transaction's uncommitted rows in memory. A file stays all or nothing
+logically: every row and patient the writer creates carries the import's id and this
+unit's token (``import_unit``), and pipeline.py deletes them if the unit fails.
 
 Patients are resolved in Python as they are declared: by any identifier, else by
 name and birth date, else created. Parsers refer to them by a key of their choosing.
@@ -33,17 +38,21 @@ DEFAULT_NAME = "Me"  # the person a file without names belongs to
 class Writer:
     """Staging for one import unit (a file, or a folder read as one)."""
 
-    BATCH = 50_000  # rows per Arrow batch
-    # Staged rows are written (in the same transaction) once this many pile up, so a huge
-    # export never sits in Arrow whole; later chunks de-duplicate against earlier ones.
-    WRITE_EVERY = 200_000
+    BATCH = 10_000  # rows per Arrow batch
+    # Staged rows are written, and committed when chunked, once this many pile up (a
+    # chunk's uncommitted rows cost DuckDB ~500 bytes each); later chunks de-duplicate
+    # against earlier ones.
+    WRITE_EVERY = 50_000
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,
                  source: str, file_label: str, on_progress: Progress | None = None,
-                 batch_size: int | None = None) -> None:
+                 batch_size: int | None = None, unit: str = "", chunked: bool = False) -> None:
         self.cur = cur
         self.owner_id = owner_id
         self.import_id = import_id
+        self.unit = unit
+        self.chunked = chunked
+        self.committed = False  # whether a chunk of this unit is already committed
         self.source = source
         self.file_label = file_label
         self.position_label = "record"
@@ -98,10 +107,11 @@ class Writer:
             first = idents[0].split("|", 1) if idents else [None, None]
             self.cur.execute(
                 "INSERT INTO patients (id, owner_id, identifier_system, identifier, given_name, "
-                "family_name, name, birth_date, sex, extra, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, TRY_CAST(? AS DATE), ?, ?, ?)",
+                "family_name, name, birth_date, sex, extra, import_id, import_unit, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, TRY_CAST(? AS DATE), ?, ?, ?, ?, ?)",
                 [pid, self.owner_id, first[0] or None, first[1], given, family, name, birth, sex,
-                 json.dumps({"identifiers": idents}), datetime.now(UTC)])
+                 json.dumps({"identifiers": idents}), self.import_id, self.unit,
+                 datetime.now(UTC)])
         self._index(pid, idents, name, birth)
         self._keys[key] = pid
         return pid
@@ -232,11 +242,20 @@ class Writer:
                 self.cur.unregister(stage)
         self._staged.clear()
         self._staged_rows = 0
+        if self.chunked:
+            self.cur.execute("COMMIT")
+            self.committed = True
+            self.cur.execute("BEGIN TRANSACTION")
 
     def _write_stage(self, name: str, stage: str) -> None:
-        statement = (sql.observations_insert(stage, self.source, self.import_id)
-                     if name == "observations" else
-                     sql.generic_insert(TABLES[name], stage, self.source, self.import_id))
+        if name == "observations":
+            low, high = self.cur.execute(sql.window_query(stage)).fetchone() or (None, None)
+            window = (low, high) if low is not None and high is not None else None
+            statement = sql.observations_insert(stage, self.source, self.import_id, self.unit,
+                                                window)
+        else:
+            statement = sql.generic_insert(TABLES[name], stage, self.source, self.import_id,
+                                           self.unit)
         try:
             self.cur.execute(statement)
         except duckdb.Error as exc:

@@ -4,6 +4,11 @@ records_by_type keys: ``lab_results`` (observations of category laboratory),
 ``vitals`` (vital-signs), ``activity`` (Apple Health activity, workouts, daily
 activity summaries), ``other_observations`` (survey, exam, sleep, ...),
 ``medications``, ``conditions``, ``encounters``, ``immunizations``, ``allergies``.
+
+Undoing: a unit (file) of an import is committed in chunks (storage/ingest/pipeline.py);
+:meth:`ImportRepository.undo` deletes what a failed unit wrote, and
+:meth:`ImportRepository.undo_interrupted` (run by Vault.open) what imports left
+``processing`` by a process that died wrote, marking them failed.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from storage.ingest.tables import TABLES
-from storage.schema import imports
+from storage.schema import RECORD_TABLES, imports
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -40,6 +45,31 @@ class ImportRepository:
         with self._vault.engine.begin() as conn:
             conn.execute(sa.update(imports).where(imports.c.id == import_id).values(
                 status=status, files=files, summary=summary, completed_at=datetime.now(UTC)))
+
+    def undo(self, *, import_id: str, unit: str | None = None) -> None:
+        """Delete every record row and patient the import (or only its `unit`) created."""
+        where = "import_id = $id" + (" AND import_unit = $unit" if unit is not None else "")
+        params = {"id": import_id, **({"unit": unit} if unit is not None else {})}
+        with self._vault.transaction() as cur:
+            for table in RECORD_TABLES:
+                cur.execute(f'DELETE FROM "{table.name}" WHERE {where}', params)
+
+    def undo_interrupted(self) -> list[str]:
+        """Undo imports a previous process left ``processing`` (it died mid-import) and mark
+        them failed; returns their ids. Only call it before this process starts imports."""
+        with self._vault.engine.connect() as conn:
+            rows = conn.execute(sa.select(imports.c.id, imports.c.summary)
+                                .where(imports.c.status == "processing")).all()
+        for import_id, summary in rows:
+            self.undo(import_id=import_id)
+            error = {"file": "", "position": "", "reason": "interrupted: the app stopped during "
+                     "this import; nothing of it was kept"}
+            summary = dict(summary or {})
+            summary["errors"] = [*summary.get("errors", []), error]
+            with self._vault.engine.begin() as conn:
+                conn.execute(sa.update(imports).where(imports.c.id == import_id).values(
+                    status="failed", summary=summary, completed_at=datetime.now(UTC)))
+        return [r[0] for r in rows]
 
     def get(self, *, import_id: str, owner_id: str | None) -> dict[str, Any] | None:
         query = sa.select(imports).where(imports.c.id == import_id,

@@ -17,7 +17,7 @@ import keyring.backend
 import pytest
 import sqlalchemy as sa
 
-from storage import schema
+from storage import migrations, schema
 from storage.errors import VaultExists, VaultKeyError, VaultNotFound
 from storage.vault import Vault
 from tests.conftest import PASSPHRASE, TEST_SCRYPT_N, make_vault
@@ -116,7 +116,7 @@ def test_cli_init_and_status(tmp_path: Path) -> None:
     assert f"location:        {tmp_path / 'v'}" in status.stdout
     assert "encryption:      AES-256-GCM" in status.stdout
     assert "key storage:     passphrase" in status.stdout
-    assert "schema version:  1" in status.stdout
+    assert f"schema version:  {migrations.SCHEMA_VERSION}" in status.stdout
     again = subprocess.run([*run, "init"], env=env, capture_output=True, text=True)
     assert again.returncode == 1 and "already holds a vault" in again.stderr
 

@@ -1,0 +1,133 @@
+"""Chunked imports stay all or nothing per file: a failed file's committed chunks are
+deleted, other files of the same import are kept, and an import cut short by a killed
+process is undone when the vault is next opened."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from storage.errors import IngestError
+from storage.ingest.writer import Writer
+from storage.vault import Vault
+from tests.conftest import PASSPHRASE
+from tests.storage.conftest import fingerprint, import_paths
+
+RECORD = ('<Record type="HKQuantityTypeIdentifierHeartRate" unit="count/min" value="{v}" '
+          'sourceName="Watch" startDate="2020-01-{d:02d} 00:00:00 +0000" '
+          'endDate="2020-01-{d:02d} 00:00:00 +0000"/>')
+
+
+def _export(path: Path, days: range, tail: str = "") -> Path:
+    records = "".join(RECORD.format(v=50 + d, d=d) for d in days)
+    path.write_text(f"<HealthData>{records}{tail}</HealthData>")
+    return path
+
+
+def _committed(vault: Vault, import_id: str) -> int:
+    """Rows of `import_id` another connection can see (so: committed)."""
+    with vault.engine.connect() as conn:
+        return int(conn.exec_driver_sql(
+            "SELECT count(*) FROM observations WHERE import_id = ?", (import_id,)).scalar_one())
+
+
+def test_failed_file_removes_its_committed_chunks_but_keeps_earlier_files(
+        vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Writer, "BATCH", 4)
+    monkeypatch.setattr(Writer, "WRITE_EVERY", 4)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    good = _export(tmp_path / "a" / "export.xml", range(1, 11))
+    # 20 good readings, then a stray closing tag: several chunks are committed first.
+    bad = _export(tmp_path / "b" / "export.xml", range(11, 31), tail="</Oops>")
+    seen: list[int] = []
+    original = Writer.write
+
+    def spy(self: Writer) -> None:
+        original(self)
+        seen.append(_committed(vault, "imp_chunks"))
+
+    monkeypatch.setattr(Writer, "write", spy)
+    import_paths(vault, good, import_id="imp_chunks")
+    after_good = fingerprint(vault)
+    with pytest.raises(IngestError) as info:
+        import_paths(vault, bad, import_id="imp_chunks")
+    assert "not well-formed" in info.value.reason
+    assert max(seen) > after_good["observations"][0]  # the bad file did commit chunks
+    assert fingerprint(vault) == after_good
+    assert after_good["observations"][0] == 10
+
+
+def test_failed_first_file_removes_the_patient_it_created(
+        vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Writer, "BATCH", 3)
+    monkeypatch.setattr(Writer, "WRITE_EVERY", 3)
+    before = fingerprint(vault)
+    bad = _export(tmp_path / "export.xml", range(1, 20), tail="</Oops>")
+    with pytest.raises(IngestError):
+        import_paths(vault, bad, import_id="imp_lonely")
+    assert fingerprint(vault) == before
+    assert before["patients"][0] == 0
+
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from app.settings import Settings
+    from app.services.imports import ImportService
+    from storage.ingest.writer import Writer
+    from storage.vault import Vault
+
+    vault = Vault.open(Path(sys.argv[1]), passphrase=sys.argv[2])
+    service = ImportService(vault, Settings())
+    kept = service.run([Path(sys.argv[3])])
+    assert kept["status"] == "completed", kept
+    Writer.BATCH = Writer.WRITE_EVERY = 5
+    original = Writer.write
+    chunks = []
+
+    def write(self):
+        original(self)
+        chunks.append(1)
+        if len(chunks) == 3:
+            with vault.engine.connect() as conn:
+                n = conn.exec_driver_sql("SELECT count(*) FROM observations WHERE "
+                                         "import_id = ?", (self.import_id,)).scalar_one()
+            print(self.import_id, n, flush=True)
+            time.sleep(600)
+
+    Writer.write = write
+    service.start([Path(sys.argv[4])])
+    time.sleep(600)
+""")
+
+
+def test_import_killed_mid_file_is_undone_on_next_open(vault_home: Path, tmp_path: Path) -> None:
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    first = _export(tmp_path / "first" / "export.xml", range(1, 6))
+    second = _export(tmp_path / "second" / "export.xml", range(6, 31))
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(vault_home), PASSPHRASE,
+                              str(first), str(second)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    import_id, committed = child.stdout.readline().split()
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert int(committed) == 15  # three chunks of five were committed when it died
+    with Vault.open(vault_home, passphrase=PASSPHRASE) as v:
+        cur = v.cursor()
+        left = cur.execute("SELECT count(*) FROM observations WHERE import_id = ?",
+                           [import_id]).fetchone()
+        kept = cur.execute("SELECT count(*) FROM observations").fetchone()
+        row = v.imports.get(import_id=import_id, owner_id=None)
+        patients = cur.execute("SELECT count(*) FROM patients").fetchone()
+    assert left == (0,)
+    assert kept == (5,)  # the first, completed import is untouched
+    assert patients == (1,)
+    assert row is not None and row["status"] == "failed"
+    assert "interrupted" in row["summary"]["errors"][-1]["reason"]
