@@ -84,8 +84,13 @@ def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | Non
             w = Writer(cur, owner_id=owner_id, import_id=import_id,
                        source=SOURCES.get(unit.format or "", "unknown"), file_label=unit.label,
                        on_progress=on_progress, unit=token, chunked=True)
-            _parse(unit, w, limits)
-            w.write()
+            try:
+                _parse(unit, w, limits)
+                w.write()
+            except BaseException:
+                w.wait(quiet=True)  # the cursor is idle before the transaction rolls back
+                raise
+            w.wait()
     except BaseException:
         if w is not None and w.committed:
             vault.imports.undo(import_id=import_id, unit=token)

@@ -11,6 +11,10 @@ keeps a transaction's uncommitted rows in memory. A file stays all or nothing
 logically: every row and patient the writer creates carries the import's id and this
 unit's token (``import_unit``), and pipeline.py deletes them if the unit fails.
 
+Writes run on a thread of the writer's own, one chunk in flight while the parser reads
+the next (DuckDB releases the GIL, so parsing and inserting overlap); :meth:`wait`
+joins it and raises what it raised. Everything that touches the cursor waits first.
+
 Patients are resolved in Python as they are declared: by any identifier, else by
 name and birth date, else created. Parsers refer to them by a key of their choosing.
 """
@@ -21,6 +25,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,6 +78,8 @@ class Writer:
         self._staged_rows = 0
         self.write_every = self.WRITE_EVERY
         self._adapters: dict[str, Callable[[str], str]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
 
     # --- patients --------------------------------------------------------
 
@@ -105,6 +112,7 @@ class Writer:
         if pid is None:
             pid = "pat_" + secrets.token_hex(8)
             first = idents[0].split("|", 1) if idents else [None, None]
+            self.wait()
             self.cur.execute(
                 "INSERT INTO patients (id, owner_id, identifier_system, identifier, given_name, "
                 "family_name, name, birth_date, sex, extra, import_id, import_unit, created_at) "
@@ -224,37 +232,55 @@ class Writer:
             self.write()
 
     def write(self) -> None:
-        """Normalize, de-duplicate and insert everything staged, in one statement per table."""
+        """Hand everything staged to the writing thread (after the chunk before it)."""
         self.flush()
+        self.wait()
         if not self._staged:
             return
+        staged, source = self._staged, self.source
+        self._staged, self._staged_rows = {}, 0
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        self._pending = self._pool.submit(self._write_chunk, staged, dict(self._adapters), source)
+
+    def wait(self, *, quiet: bool = False) -> None:
+        """Join the chunk in flight; raise its error unless `quiet` (already failing)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            if quiet:
+                pending.exception()
+            else:
+                pending.result()
+
+    def _write_chunk(self, staged: dict[str, list[pa.Table]],
+                     adapters: dict[str, Callable[[str], str]], source: str) -> None:
+        """Normalize, de-duplicate and insert a chunk, one statement per table; commit it
+        when chunked."""
         self._register_lookups()
-        for name, batches in sorted(self._staged.items()):
+        for name, batches in sorted(staged.items()):
             stage = sql.stage(name)
             self.cur.register(stage, pa.concat_tables(batches))
             try:
-                adapter = self._adapters.get(name)
+                adapter = adapters.get(name)
                 if adapter is None:
-                    self._write_stage(name, stage)
+                    self._write_stage(name, stage, source)
                 else:
-                    self._write_stage("observations", f"({adapter(stage)})")
+                    self._write_stage("observations", f"({adapter(stage)})", source)
             finally:
                 self.cur.unregister(stage)
-        self._staged.clear()
-        self._staged_rows = 0
         if self.chunked:
             self.cur.execute("COMMIT")
             self.committed = True
             self.cur.execute("BEGIN TRANSACTION")
 
-    def _write_stage(self, name: str, stage: str) -> None:
+    def _write_stage(self, name: str, stage: str, source: str) -> None:
         if name == "observations":
             low, high = self.cur.execute(sql.window_query(stage)).fetchone() or (None, None)
             window = (low, high) if low is not None and high is not None else None
-            statement = sql.observations_insert(stage, self.source, self.import_id, self.unit,
+            statement = sql.observations_insert(stage, source, self.import_id, self.unit,
                                                 window)
         else:
-            statement = sql.generic_insert(TABLES[name], stage, self.source, self.import_id,
+            statement = sql.generic_insert(TABLES[name], stage, source, self.import_id,
                                            self.unit)
         try:
             self.cur.execute(statement)
@@ -271,6 +297,10 @@ class Writer:
             self.on_progress(self.read, self.bytes_done)
 
     def close(self) -> None:
+        self.wait(quiet=True)
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         if self._registered:
             for name in sql.lookup_tables(units):
                 self.cur.unregister(name)

@@ -50,6 +50,7 @@ def test_failed_file_removes_its_committed_chunks_but_keeps_earlier_files(
 
     def spy(self: Writer) -> None:
         original(self)
+        self.wait()  # the chunk is written on the writer's thread
         seen.append(_committed(vault, "imp_chunks"))
 
     monkeypatch.setattr(Writer, "write", spy)
@@ -93,6 +94,7 @@ CHILD = textwrap.dedent("""
 
     def write(self):
         original(self)
+        self.wait()
         chunks.append(1)
         if len(chunks) == 3:
             with vault.engine.connect() as conn:
