@@ -1,7 +1,8 @@
 """Apple Health ``export.xml`` and ``export.zip``, streamed with lxml iterparse.
 
 Memory stays flat: only Record, Correlation, Workout, ActivitySummary and Me elements
-produce events, each is cleared when done and removed from the root. Records inside
+produce events, each is cleared when done, and every 1024 events the cleared elements
+are removed from the root. Records inside
 a Correlation (blood pressure) are the same readings Apple also lists at top level;
 they hash identically and are kept once, as is the same reading (type, start, end,
 value, unit) sent by several sources. HealthKit types map to LOINC through
@@ -69,10 +70,10 @@ def parse_stream(stream: IO[bytes], w: Writer, label: str, limit: int) -> None:
             else:
                 _other(w, el, pos)
             el.clear(keep_tail=False)
-            parent = el.getparent()
-            if parent is not None and parent.getparent() is None:
-                while el.getprevious() is not None:
-                    del parent[0]
+            if not pos & 1023:  # drop the cleared elements before it (cheaper in bulk)
+                parent = el.getparent()
+                if parent is not None and parent.getparent() is None:
+                    del parent[:-1]
     except etree.XMLSyntaxError as exc:
         raise xmlsafe.syntax_error(label, exc) from None
     w.bytes_done = reader.done
