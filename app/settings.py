@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     login_lock_minutes: int = 15
     max_import_bytes: int = 4 * 1024**3  # uncompressed bytes one import may expand to
     # DuckDB's memory and threads for the vault (set by the import service; beyond the
-    # limit it spills to encrypted temporary files): keeps a big import's RSS small.
+    # limit it spills to encrypted temporary files) while an import runs: keeps a big
+    # import's RSS small; the previous values come back when it ends.
     db_memory_limit: str = "128MB"
     db_threads: int = 1
 

@@ -184,14 +184,25 @@ class Vault:
         store = PassphraseStore(self.home / "vault.key")
         store.save(store.load(old), new)
 
+    @contextmanager
     def limit_resources(self, *, memory_limit: str | None = None,
-                        threads: int | None = None) -> None:
+                        threads: int | None = None) -> Iterator[None]:
         """Bound DuckDB's memory (e.g. "128MB"; beyond it, it spills to encrypted temporary
-        files or fails) and worker threads, for the whole process."""
-        if memory_limit:
-            self._root.execute("SET memory_limit = ?", [memory_limit])
-        if threads:
-            self._root.execute("SET threads = ?", [int(threads)])
+        files or fails) and worker threads while the block runs, then reset them.
+
+        DuckDB's settings are process-wide: queries running meanwhile get the same bounds,
+        which is why a bulk import holds them only for its own duration."""
+        with self._lock:
+            if memory_limit:
+                self._root.execute("SET memory_limit = ?", [memory_limit])
+            if threads:
+                self._root.execute("SET threads = ?", [int(threads)])
+        try:
+            yield
+        finally:
+            with self._lock:  # nothing else sets them: back to DuckDB's defaults
+                self._root.execute("RESET memory_limit")
+                self._root.execute("RESET threads")
 
     # --- connections -----------------------------------------------------
 

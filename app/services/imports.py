@@ -51,8 +51,9 @@ class _Job:
 class ImportService:
     def __init__(self, vault: Vault, settings: Settings) -> None:
         self._vault = vault
-        vault.limit_resources(memory_limit=settings.db_memory_limit, threads=settings.db_threads)
         self._limits = Limits(max_bytes=settings.max_import_bytes)
+        self._resources = {"memory_limit": settings.db_memory_limit,
+                           "threads": settings.db_threads}
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
@@ -110,6 +111,10 @@ class ImportService:
     # --- the worker ------------------------------------------------------
 
     def _run(self, job: _Job) -> None:
+        with self._vault.limit_resources(**self._resources):
+            self._import(job)
+
+    def _import(self, job: _Job) -> None:
         done_bytes = 0
         for unit, entry in zip(job.units, job.files, strict=True):
             def progress(records: int, read: int, base: int = job.records,
@@ -124,10 +129,11 @@ class ImportService:
                 entry.update(status="failed", error=str(exc))
                 job.errors.append({"file": exc.file, "position": exc.position,
                                    "reason": exc.reason})
-            except Exception as exc:  # a bug, not bad input: report it, keep going
+            except Exception as exc:  # a bug, not bad input: report it (never its message,
+                # which may quote records) and keep going
                 entry.update(status="failed", error=f"internal error: {type(exc).__name__}")
                 job.errors.append({"file": unit.label, "position": "",
-                                   "reason": f"internal error ({type(exc).__name__}: {exc})"})
+                                   "reason": f"internal error ({type(exc).__name__})"})
             else:
                 entry["status"] = "completed"
                 job.warnings += [f"{unit.label}: {w}" for w in result.warnings]
