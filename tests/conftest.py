@@ -7,6 +7,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
+import keyring.backend
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -50,3 +52,30 @@ def vault(vault_home: Path) -> Iterator[Vault]:
     v = Vault.open(vault_home, passphrase=PASSPHRASE)
     yield v
     v.close()
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[keyring.backend.KeyringBackend]:
+    """An in-memory OS keyring, made inside the fixture: keyring registers every backend
+    class it sees, and a test class left registered would leak into later tests."""
+
+    previous = keyring.get_keyring()  # resolved before the class below exists
+
+    class MemoryKeyring(keyring.backend.KeyringBackend):
+        priority = 5  # type: ignore[assignment]
+        items: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.items.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.items[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.items.pop((service, username), None)
+
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+    keyring.backend.KeyringBackend._classes.discard(MemoryKeyring)

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -132,33 +131,6 @@ def test_passphrase_change_rewraps_without_rewriting_database(vault_home: Path) 
         Vault.open(vault_home, passphrase=PASSPHRASE)
     Vault.open(vault_home, passphrase="new-pass").close()
     assert (vault_home / "vault.key").stat().st_mode & 0o777 == 0o600
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[keyring.backend.KeyringBackend]:
-    """An in-memory OS keyring, made inside the fixture: keyring registers every backend
-    class it sees, and a test class left registered would leak into later tests."""
-
-    previous = keyring.get_keyring()  # resolved before the class below exists
-
-    class MemoryKeyring(keyring.backend.KeyringBackend):
-        priority = 5  # type: ignore[assignment]
-        items: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.items.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.items[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.items.pop((service, username), None)
-
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-    keyring.backend.KeyringBackend._classes.discard(MemoryKeyring)
 
 
 def test_keyring_path(tmp_path: Path, memory_keyring: keyring.backend.KeyringBackend) -> None:

@@ -73,34 +73,6 @@ def test_unlock_rejects_a_wrong_passphrase_then_accepts_the_right_one(qtbot, loc
     assert locked_ctx.vault.info().key_storage == "passphrase"
 
 
-@pytest.fixture
-def memory_keyring():
-    """A real-priority in-memory keyring, defined here so it never leaks to other tests."""
-    import keyring
-    import keyring.backend
-
-    previous = keyring.get_keyring()
-
-    class MemoryKeyring(keyring.backend.KeyringBackend):
-        priority = 5  # type: ignore[assignment]
-        items: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.items.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.items[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.items.pop((service, username), None)
-
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-    keyring.backend.KeyringBackend._classes.discard(MemoryKeyring)
-
-
 def test_first_run_with_a_keyring_needs_no_passphrase(qtbot, new_ctx, memory_keyring):
     dialog = FirstRunDialog(new_ctx)
     qtbot.addWidget(dialog)
