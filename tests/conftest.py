@@ -21,6 +21,13 @@ PASSPHRASE = "correct horse battery staple"
 TEST_SCRYPT_N = 2**12
 
 
+def copy_vault(template: Path, folder: Path) -> Path:
+    """A private copy of a template vault (templates are built once per session)."""
+    home = folder / "vault"
+    shutil.copytree(template, home)
+    return home
+
+
 def make_vault(home: Path) -> Vault:
     return Vault.create(home, passphrase=PASSPHRASE, use_keyring=False, scrypt_n=TEST_SCRYPT_N)
 
@@ -42,16 +49,13 @@ def empty_vault_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def vault_home(empty_vault_template: Path, tmp_path: Path) -> Path:
     """A fresh, closed, empty vault folder (a copy of the session template)."""
-    home = tmp_path / "vault"
-    shutil.copytree(empty_vault_template, home)
-    return home
+    return copy_vault(empty_vault_template, tmp_path)
 
 
 @pytest.fixture
 def vault(vault_home: Path) -> Iterator[Vault]:
-    v = Vault.open(vault_home, passphrase=PASSPHRASE)
-    yield v
-    v.close()
+    with Vault.open(vault_home, passphrase=PASSPHRASE) as v:
+        yield v
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from app.services.imports import ImportService
 from app.services.queries import QueryService
 from app.settings import Settings
 from storage.vault import Vault
-from tests.conftest import PASSPHRASE, make_vault
+from tests.conftest import PASSPHRASE, copy_vault, make_vault
 
 
 @pytest.fixture(scope="session")
@@ -47,16 +47,13 @@ def shared_vault(team_template: Path, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture
 def team_home(team_template: Path, tmp_path: Path) -> Path:
-    home = tmp_path / "vault"
-    shutil.copytree(team_template, home)
-    return home
+    return copy_vault(team_template, tmp_path)
 
 
 @pytest.fixture
 def team_vault(team_home: Path) -> Iterator[Vault]:
-    vault = Vault.open(team_home, passphrase=PASSPHRASE)
-    yield vault
-    vault.close()
+    with Vault.open(team_home, passphrase=PASSPHRASE) as vault:
+        yield vault
 
 
 @pytest.fixture

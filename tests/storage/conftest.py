@@ -3,7 +3,6 @@ vault, copied per test; helpers to import files and to fingerprint a vault's con
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from storage.ingest.detect import plan
 from storage.ingest.pipeline import Limits, UnitResult, import_unit
 from storage.schema import RECORD_TABLES
 from storage.vault import Vault
-from tests.conftest import PASSPHRASE, make_vault
+from tests.conftest import PASSPHRASE, copy_vault, make_vault
 
 
 def import_paths(vault: Vault, *paths: Path, import_id: str = "imp_test",
@@ -46,8 +45,5 @@ def synthea_template(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -
 
 @pytest.fixture
 def synthea_vault(synthea_template: Path, tmp_path: Path) -> Iterator[Vault]:
-    home = tmp_path / "vault"
-    shutil.copytree(synthea_template, home)
-    vault = Vault.open(home, passphrase=PASSPHRASE)
-    yield vault
-    vault.close()
+    with Vault.open(copy_vault(synthea_template, tmp_path), passphrase=PASSPHRASE) as vault:
+        yield vault

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from app.context import AppContext
 from app.settings import Settings
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, copy_vault
 
 
 def offline_settings(home: Path, **extra: object) -> Settings:
@@ -58,8 +57,7 @@ def imported_template(tmp_path_factory: pytest.TempPathFactory, testdata: Path) 
 @pytest.fixture
 def imported_ctx(imported_template: Path, tmp_path: Path) -> Iterator[AppContext]:
     """A context on a copy of the imported vault, offline engine."""
-    home = tmp_path / "vault"
-    shutil.copytree(imported_template, home)
+    home = copy_vault(imported_template, tmp_path)
     context = AppContext(offline_settings(home, passphrase=PASSPHRASE))
     _ = context.vault
     yield context
