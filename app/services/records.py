@@ -21,9 +21,10 @@ class RecordsService:
 
     def records(self, *, owner_id: str | None = None, patient_id: str | None = None,
                 code: str | None = None, category: str | None = None,
-                limit: int | None = None) -> list[dict[str, Any]]:
+                search: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Normalized observations, newest first (a limit keeps the latest); `code` and
-        `category` match exactly."""
+        `category` match exactly, `search` the code exactly or the test's name as a
+        case-insensitive substring ("chol" finds every cholesterol test)."""
         return self._vault.records.list_records(owner_id=owner_id, patient_id=patient_id,
-                                                code=code, category=category, limit=limit,
-                                                newest_first=True)
+                                                code=code, category=category, search=search,
+                                                limit=limit, newest_first=True)

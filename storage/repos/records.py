@@ -29,6 +29,11 @@ def _iso(micros: int | None, offset: int | None) -> str | None:
     return moment.astimezone(timezone(timedelta(minutes=offset or 0))).isoformat()
 
 
+def _like_literal(text: str) -> str:
+    """`text` for a LIKE pattern with ESCAPE '\\': its wildcards match only themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class RecordRepository:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
@@ -55,11 +60,14 @@ class RecordRepository:
 
     def list_records(self, *, owner_id: str | None, patient_id: str | None = None,
                      code: str | None = None, category: str | None = None,
+                     search: str | None = None,
                      since: date | datetime | str | None = None,
                      limit: int | None = None, newest_first: bool = False
                      ) -> list[dict[str, Any]]:
         """Observations, oldest first (or newest first, so a `limit` keeps the latest), with
-        overrides applied; other owners' rows never."""
+        overrides applied; other owners' rows never. `code` and `category` match exactly;
+        `search` matches the code exactly or the display name as a case-insensitive
+        substring (its `%`, `_` and `\\` are literal)."""
         where = ["p.owner_id IS NOT DISTINCT FROM $owner"]
         params: dict[str, Any] = {"owner": owner_id}
         for column, value in (("patient_id", patient_id), ("code", code),
@@ -67,6 +75,10 @@ class RecordRepository:
             if value is not None:
                 where.append(f"o.{column} = ${column}")
                 params[column] = value
+        if search is not None:
+            where.append("(o.code = $search OR o.display ILIKE $search_like ESCAPE '\\')")
+            params["search"] = search
+            params["search_like"] = f"%{_like_literal(search)}%"
         if since is not None:
             where.append("o.effective >= CAST($since AS TIMESTAMPTZ)")
             params["since"] = str(since) if len(str(since)) > 10 else f"{since}T00:00:00+00:00"

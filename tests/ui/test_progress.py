@@ -32,3 +32,17 @@ def test_the_panel_follows_each_specialist_to_its_end(qtbot):
     assert "2 of 2" in panel.phase.text()
     panel.handle({"type": "query_complete", "query_id": "qry_1", "data": {}})
     assert panel.overall.value() == 100
+
+
+def test_a_cancelled_or_failed_end_is_not_reported_as_an_answer(qtbot):
+    panel = ProgressPanel()
+    qtbot.addWidget(panel)
+    panel.handle({"type": "query_status", "query_id": "qry_1",
+                  "data": {"status": "processing", "phase": "specialist_analysis",
+                           "progress": 0.4}})
+    panel.handle({"type": "query_complete", "query_id": "qry_1",
+                  "data": {"status": "cancelled", "summary": "cancelled by the user"}})
+    assert panel.phase.text().startswith("Cancelled")
+    assert panel.overall.value() == 40  # where the team stopped, not a full bar
+    panel.handle({"type": "query_complete", "query_id": "qry_2", "data": {"status": "failed"}})
+    assert panel.phase.text() == "The team could not finish (failed)"

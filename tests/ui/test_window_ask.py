@@ -1,10 +1,16 @@
-"""Asking the team through the window: live progress, answer, findings table, chart."""
+"""Asking the team through the window: live progress, answer, findings table, chart,
+and cancelling a question while the team works."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
+import pytest
+
+from agents.team.analyses import ANALYSES
 from tests.ui.conftest import BUNDLE
 from ui.main_window import MainWindow
 from ui.qt import HAS_WEBENGINE, QPushButton, Qt
@@ -121,3 +127,94 @@ def test_a_stored_conversation_reopens_and_suggestions_ask(qtbot, imported_ctx):
     assert window.ask.conversation_id == first["conversation_id"]
     assert answer.finding_rows() == [finding_cells(f)
                                      for f in first["synthesis"]["key_findings"]]
+
+
+QUESTION = "What's my cholesterol trend?"
+
+
+def _hold_cardiology(monkeypatch) -> threading.Event:
+    """The cardiologist keeps working (one step at a time, so it notices a cancel) until the
+    query is cancelled; the returned event is set once it has started."""
+    working = threading.Event()
+
+    def works(job) -> list:
+        working.set()
+        give_up = time.monotonic() + 15  # never hang the suite if a cancel is lost
+        while time.monotonic() < give_up:
+            job.step("Reviewing every cholesterol result", 0.5)
+            time.sleep(0.01)
+        return []
+
+    monkeypatch.setitem(ANALYSES, "cardiology", works)
+    return working
+
+
+def _assert_cancelled(qtbot, ctx, window: MainWindow) -> dict:
+    view = window.ask
+    qtbot.waitUntil(view.ask_button.isEnabled, timeout=10000)
+    shown = view.answer.result
+    assert ctx.queries.get(shown["query_id"], owner_id=None)["status"] == "cancelled"
+    assert shown["status"] == "cancelled"
+    assert view.status.text() == "Cancelled"
+    assert not view.cancel_button.isEnabled()
+    # A clear end, not a half answer: the cancelled line, no summary, findings or chart.
+    answer = view.answer
+    assert answer.error.isVisible() and answer.error.text().startswith("Cancelled.")
+    for part in (answer.summary, answer.findings, answer.chart, answer.recommendations):
+        assert not part.isVisible()
+    assert not view.progress.isVisible()
+    assert view.question.toPlainText() == QUESTION  # ready to ask again
+    return shown
+
+
+@pytest.mark.parametrize("press", ["cancel button", "escape"])
+def test_cancel_stops_the_team_and_the_view_says_cancelled(qtbot, imported_ctx, monkeypatch,
+                                                           press):
+    working = _hold_cardiology(monkeypatch)
+    seen: list[dict] = []
+    unsubscribe = imported_ctx.bus.subscribe(seen.append)
+    window = _open(qtbot, imported_ctx)
+    view = window.ask
+    assert not view.cancel_button.isEnabled()  # nothing runs yet
+    view.question.setFocus()
+    view.question.setPlainText(QUESTION)
+    view.ask_button.click()
+    assert view.cancel_button.isEnabled() and not view.ask_button.isEnabled()
+    qtbot.waitUntil(lambda: working.is_set() and view.query_id is not None, timeout=10000)
+    query_id = view.query_id
+
+    try:
+        if press == "escape":
+            qtbot.keyClick(view.question, Qt.Key.Key_Escape)
+        else:
+            view.cancel_button.click()
+        assert not view.cancel_button.isEnabled()  # pressed once is enough
+        shown = _assert_cancelled(qtbot, imported_ctx, window)
+    finally:
+        unsubscribe()
+    assert shown["query_id"] == query_id
+    # The service reported the end on the bus, and the progress panel showed that report.
+    last = [e for e in seen if e["query_id"] == query_id][-1]
+    assert last["type"] == "query_complete" and last["data"]["status"] == "cancelled"
+    assert view.progress.phase.text().startswith("Cancelled")
+
+
+def test_cancel_pressed_before_the_question_is_accepted_still_stops_it(qtbot, imported_ctx,
+                                                                      monkeypatch):
+    _hold_cardiology(monkeypatch)
+    accept = threading.Event()
+    submit = imported_ctx.queries.submit
+
+    def slow_submit(*args, **kwargs):
+        assert accept.wait(10)
+        return submit(*args, **kwargs)
+
+    monkeypatch.setattr(imported_ctx.queries, "submit", slow_submit)
+    window = _open(qtbot, imported_ctx)
+    view = window.ask
+    view.question.setPlainText(QUESTION)
+    view.ask_button.click()
+    view.cancel_button.click()  # the service has not given the query an id yet
+    assert view.query_id is None and view.status.text() == "Cancelling…"
+    accept.set()
+    _assert_cancelled(qtbot, imported_ctx, window)

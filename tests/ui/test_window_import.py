@@ -44,13 +44,13 @@ def test_import_through_the_window_shows_the_patient_and_filters_records(qtbot, 
                       if o["code"]["coding"][0]["code"] == code)
     assert expected, "the bundle has cholesterol results"
     window.tabs.setCurrentWidget(window.records)
-    window.records.code.setText(code)
+    window.records.search.setText(code)
     qtbot.waitUntil(lambda: window.records.column("code") == [code] * len(expected),
                     timeout=10000)
     assert sorted(d[:10] for d in window.records.column("effective")) == expected
 
     # ...and by category, only that category.
-    window.records.code.clear()
+    window.records.search.clear()
     window.records.category.setCurrentIndex(window.records.category.findData("vital-signs"))
     qtbot.waitUntil(lambda: set(window.records.column("category")) == {"vital-signs"},
                     timeout=10000)

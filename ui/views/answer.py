@@ -35,6 +35,9 @@ SUGGESTIONS = (
     "Give me a comprehensive health summary.",
 )
 
+CANCELLED_TEXT = ("Cancelled. The team stopped before answering, so nothing here is an "
+                  "answer; ask again whenever you like.")
+
 FINDING_COLUMNS = ["Metric", "Latest", "Unit", "Trend", "Change", "First", "Last", "Readings"]
 
 
@@ -148,14 +151,19 @@ class AnswerView(QWidget):
     def show_answer(self, result: dict[str, Any], figure: dict[str, Any] | None) -> None:
         self.result = result
         self.suggestions.hide()
-        synthesis = result.get("synthesis") or {}
+        if result.get("status") == "cancelled":  # whatever a stopped run left is no answer
+            figure, synthesis = None, {}
+        else:
+            synthesis = result.get("synthesis") or {}
         self.title.setText(str(result.get("query") or ""))
         self.urgent_banner.setVisible(bool(result.get("urgent")))
         self.meta.setText(self._meta_line(result, synthesis))
         self.meta.show()
         failed = result.get("status") not in (None, "completed")
         self.error.setVisible(failed)
-        if failed:
+        if result.get("status") == "cancelled":
+            self.error.setText(CANCELLED_TEXT)
+        elif failed:
             self.error.setText(f"The team could not finish this answer ({result.get('status')}). "
                                + str(result.get("error") or ""))
         self.summary.setText(str(synthesis.get("summary") or ""))

@@ -3,6 +3,10 @@
 Submitting and waiting happen in ops (never on the Qt thread); progress comes from
 the event bus through the BusBridge; the finished answer is fetched with
 `queries.wait` so it shows even if an event was missed.
+
+Cancel (or Esc) while the team works asks the service to stop; the team stops at its
+next step, the service stores the query as cancelled and reports it like any other end,
+and the view then says "Cancelled" instead of showing an answer.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from ui.qt import (
     Signal,
 )
 from ui.views.answer import AnswerView
-from ui.views.progress import ProgressPanel
+from ui.views.progress import ProgressPanel, progress_cancelled
 
 WAIT_STEP_SECONDS = 0.5
 Answer = tuple[dict[str, Any], dict[str, Any] | None]
@@ -77,6 +81,8 @@ class AskView(QWidget):
         self.conversation_id: str | None = None
         self.patient_id: str | None = None
         self.query_id: str | None = None
+        self._busy = False  # a question is being submitted or answered
+        self._cancel_asked = False  # Cancel was pressed for the question now running
 
         self.history = QListWidget()
         self.history.setMaximumHeight(120)
@@ -106,8 +112,14 @@ class AskView(QWidget):
         self.ask_button.clicked.connect(self.ask)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self.question, activated=self.ask)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the team working on this question (Esc)")
+        self.cancel_button.clicked.connect(self.cancel)
+        # Esc anywhere in the window while the Ask tab shows, but only while a question runs.
+        self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.cancel)
         row = QHBoxLayout()
         row.addWidget(self.question, 1)
+        row.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.ask_button, 0, Qt.AlignmentFlag.AlignBottom)
         self.status = QLabel()
         self.status.setObjectName("hint")
@@ -117,6 +129,7 @@ class AskView(QWidget):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.status)
         layout.addLayout(row)
+        self._set_busy(False)
 
     # --- asking -------------------------------------------------------------
 
@@ -126,7 +139,7 @@ class AskView(QWidget):
 
     def ask(self) -> None:
         text = self.question.toPlainText().strip()
-        if not text or self.query_id is not None:
+        if not text or self._busy:
             return
         self._set_busy(True)
         self.answer.show_question(text)
@@ -142,8 +155,25 @@ class AskView(QWidget):
             .run_in_background()
         )
 
+    def cancel(self) -> None:
+        """Ask the service to stop the running question; its answer then says cancelled."""
+        if self._busy and not self._cancel_asked:
+            self._cancel_asked = True
+            self.cancel_button.setEnabled(False)
+            self._escape.setEnabled(False)
+            self.status.setText("Cancelling…")
+            if self.query_id is not None:  # else _submitted cancels as soon as it has an id
+                self._cancel_query(self.query_id)
+
+    def _cancel_query(self, query_id: str) -> None:
+        # Only sets the run's stop flag (no vault access), so it is safe on the Qt thread.
+        if not self._ctx.queries.cancel(query_id):
+            self.status.setText("The team had already finished…")
+
     def _submitted(self, submitted: dict[str, Any]) -> None:
         self.query_id = str(submitted["query_id"])
+        if self._cancel_asked:
+            self._cancel_query(self.query_id)
         self.question.clear()
         if submitted.get("conversation_id") != self.conversation_id:
             self.conversation_id = submitted.get("conversation_id")
@@ -160,12 +190,18 @@ class AskView(QWidget):
     def on_event(self, event: dict[str, Any]) -> None:
         if self.query_id is not None and event.get("query_id") == self.query_id:
             self.progress.handle(event)
+            if progress_cancelled(event):
+                self.status.setText("Cancelled")
 
     def _finished(self, answer: Answer) -> None:
         result, figure = answer
         self._set_busy(False)
         self.query_id = None
-        self.progress.hide()
+        self.progress.hide()  # what it shows mid-way is never presented as the answer
+        if result.get("status") == "cancelled":
+            self.status.setText("Cancelled")
+            if not self.question.toPlainText().strip():  # ready to edit and ask again
+                self.question.setPlainText(str(result.get("query") or ""))
         self.answer.show_answer(result, figure)
         self._add_history(result.get("query_id"), str(result.get("query") or ""))
         self.answered.emit(result)
@@ -179,8 +215,13 @@ class AskView(QWidget):
         show_exception(parent=self, exception=exc)
 
     def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._cancel_asked = False
         self.ask_button.setEnabled(not busy)
-        self.status.setText("The team is working on your question…" if busy else "")
+        self.cancel_button.setEnabled(busy)
+        self._escape.setEnabled(busy)
+        self.status.setText("The team is working on your question… (Esc to cancel)" if busy
+                            else "")
 
     # --- conversations ------------------------------------------------------
 

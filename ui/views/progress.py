@@ -21,6 +21,12 @@ def _percent(value: Any) -> int:
         return 0
 
 
+def progress_cancelled(event: dict[str, Any]) -> bool:
+    """The service's last word on a query was that it was cancelled."""
+    return (event.get("type") == "query_complete"
+            and (event.get("data") or {}).get("status") == "cancelled")
+
+
 def completion_text(data: dict[str, Any]) -> str:
     """A specialist's last word: done (with confidence and first point) or why it stopped."""
     if data.get("status") not in (None, "completed"):
@@ -74,8 +80,14 @@ class ProgressPanel(QWidget):
                 f"{PHASES['synthesizing']} ({data.get('specialists_complete', '?')} of "
                 f"{data.get('specialists_total', '?')} specialists reported)")
         elif kind == "query_complete":
-            self.phase.setText("Answer ready")
-            self.overall.setValue(100)
+            status = data.get("status") or "completed"
+            if status == "completed":
+                self.phase.setText("Answer ready")
+                self.overall.setValue(100)
+            elif status == "cancelled":
+                self.phase.setText("Cancelled: the team stopped before answering")
+            else:
+                self.phase.setText(f"The team could not finish ({status})")
 
     def _row(self, data: dict[str, Any], text: str, percent: int) -> None:
         key = str(data.get("specialist") or data.get("name") or "?")

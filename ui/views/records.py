@@ -1,4 +1,5 @@
-"""The records tab: the normalized records of the chosen patient, filterable."""
+"""The records tab: the normalized records of the chosen patient, filterable by code or
+test name and by category."""
 
 from __future__ import annotations
 
@@ -65,9 +66,11 @@ class RecordsView(QWidget):
         super().__init__(parent)
         self._ctx = ctx
         self.patient_id: str | None = None
-        self.code = QLineEdit()
-        self.code.setPlaceholderText("LOINC code, e.g. 2093-3 (total cholesterol)")
-        self.code.setClearButtonEnabled(True)
+        self._asked = 0  # refreshes started; only the latest one's rows are shown
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Test name or LOINC code, e.g. cholesterol, heart or "
+                                       "2093-3")
+        self.search.setClearButtonEnabled(True)
         self.category = QComboBox()
         self.category.addItem("All categories", None)
         for name in ("laboratory", "vital-signs", "activity", "survey", "social-history"):
@@ -86,13 +89,13 @@ class RecordsView(QWidget):
         # Typing waits a moment before asking the vault, so each key is not a query.
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.refresh)
-        self.code.textChanged.connect(lambda _: self._debounce.start())
+        self.search.textChanged.connect(lambda _: self._debounce.start())
         self.category.currentIndexChanged.connect(lambda _: self.refresh())
         self.refresh_button.clicked.connect(self.refresh)
 
         filters = QHBoxLayout()
         filters.addWidget(QLabel("Filter:"))
-        filters.addWidget(self.code, 2)
+        filters.addWidget(self.search, 2)
         filters.addWidget(self.category, 1)
         filters.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
@@ -106,15 +109,22 @@ class RecordsView(QWidget):
 
     def refresh(self) -> None:
         ctx, patient = self._ctx, self.patient_id
-        code = self.code.text().strip() or None
+        search = self.search.text().strip() or None
         category = self.category.currentData(Qt.ItemDataRole.UserRole)
+        self._asked += 1
+        asked = self._asked
         (
             Op(lambda: RecordsService(ctx.vault).records(
-                owner_id=None, patient_id=patient, code=code, category=category,
+                owner_id=None, patient_id=patient, search=search, category=category,
                 limit=LIMIT), parent=self)
-            .success(self._show)
+            .success(lambda records: self._show_latest(asked, records))
             .run_in_background()
         )
+
+    def _show_latest(self, asked: int, records: list[dict[str, Any]]) -> None:
+        """Typing quickly starts several reads; an older one finishing last is dropped."""
+        if asked == self._asked:
+            self._show(records)
 
     def _show(self, records: list[dict[str, Any]]) -> None:
         self.table.setSortingEnabled(False)

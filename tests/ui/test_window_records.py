@@ -1,0 +1,52 @@
+"""The records tab's filter: a LOINC code exactly, or part of a test's name in any case."""
+
+from __future__ import annotations
+
+from app.services.records import RecordsService
+from ui.main_window import MainWindow
+
+CHOLESTEROL_CODES = {"2093-3", "2085-9", "18262-6"}  # total, HDL and LDL in the bundle
+
+
+def test_the_filter_finds_tests_by_part_of_their_name_and_hides_the_rest(qtbot, imported_ctx):
+    window = MainWindow(imported_ctx, start_api=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    records = window.records
+    window.tabs.setCurrentWidget(records)
+    everything = RecordsService(imported_ctx.vault).records(patient_id=window.sidebar.patient_id)
+    qtbot.waitUntil(lambda: records.table.rowCount() == len(everything), timeout=10000)
+
+    def rows() -> list[tuple[str, str]]:
+        return sorted(zip(records.column("code"), records.column("display"), strict=True))
+
+    def named(part: str) -> list[tuple[str, str]]:
+        return sorted((r["code"], r["display"]) for r in everything
+                      if part.lower() in str(r["display"] or "").lower())
+
+    def shows(text: str, expected: list[tuple[str, str]]) -> None:
+        records.search.setText(text)
+        qtbot.waitUntil(lambda: rows() == expected, timeout=5000)
+        assert records.count.text().startswith(f"{len(expected)} records")
+
+    chol = named("chol")
+    assert {code for code, _ in chol} == CHOLESTEROL_CODES  # total, HDL and LDL rows
+    assert len(chol) < len(everything)  # so the filter has rows to hide
+    shows("chol", chol)
+    assert all("chol" in display.lower() for _, display in rows())
+    assert "8302-2" not in records.column("code")  # body height is hidden
+
+    glucose = named("glucose")
+    assert glucose
+    shows("glucose", glucose)
+    shows("CHOLESTEROL", chol)  # any case
+    shows("2093-3", [row for row in named("") if row[0] == "2093-3"])  # a code, exactly
+
+    # LIKE wildcards typed by the person are plain characters: they match no name here,
+    # where an unescaped pattern would match every row.
+    shows("  %  ", [])
+    shows("glucose", glucose)
+    shows("_", [])
+    records.search.clear()
+    qtbot.waitUntil(lambda: records.table.rowCount() == len(everything), timeout=5000)
