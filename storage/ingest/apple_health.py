@@ -84,7 +84,7 @@ def parse_stream(stream: IO[bytes], w: Writer, label: str, limit: int) -> None:
 def _stage(w: Writer, batch: RecordColumns) -> None:
     if len(batch):
         pid = w.patient_id(KEY) or w.default_patient(KEY)
-        w.stage_observations("apple_records", batch.to_arrow(), adapter(pid))
+        w.stage_observations("apple_records", batch.to_table(), adapter(pid))
 
 
 def _other(w: Writer, el: Any, pos: int) -> None:

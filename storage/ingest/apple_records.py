@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pyarrow as pa
+from storage.ingest.arrow import INT, STRING, Table
 
-COLUMNS = ("hk", "value", "unit", "start", "end", "source", "pos")
+FIELDS = (("hk", STRING), ("value", STRING), ("unit", STRING), ("start", STRING),
+          ("end", STRING), ("source", STRING), ("pos", INT))
 FRACTIONS = ("HKQuantityTypeIdentifierOxygenSaturation",
              "HKQuantityTypeIdentifierBodyFatPercentage")
 
@@ -24,7 +25,7 @@ class RecordColumns:
     """One batch of Records as parallel lists (cheap to fill, cheap to turn into Arrow)."""
 
     def __init__(self) -> None:
-        self.lists: list[list[Any]] = [[] for _ in COLUMNS]
+        self.lists: list[list[Any]] = [[] for _ in FIELDS]
 
     def appenders(self) -> tuple[Callable[[Any], None], ...]:
         return tuple(lst.append for lst in self.lists)
@@ -32,10 +33,10 @@ class RecordColumns:
     def __len__(self) -> int:
         return len(self.lists[-1])
 
-    def to_arrow(self) -> pa.Table:
-        types = [pa.string()] * 6 + [pa.int64()]
-        return pa.table({name: pa.array(lst, type=kind)
-                         for name, lst, kind in zip(COLUMNS, self.lists, types, strict=True)})
+    def to_table(self) -> Table:
+        table = Table(FIELDS)
+        table.append(self.lists)
+        return table
 
 
 def _iso(col: str) -> str:

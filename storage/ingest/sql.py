@@ -1,12 +1,16 @@
 """The SQL that turns a unit's staged rows (Arrow, registered as hi_stage_<table>) into
 vault rows.
 
-Observations are normalized here, in bulk: the unit is spelled as UCUM (``hi_alias``),
-converted to the code's canonical unit (``hi_conv``), given the record's own reference
-range or else the resources/ table's (``hi_ranges``, only when the units agree), and a
-flag is computed when the record carries none. A numeric value whose unit cannot be
-reconciled with the code's canonical unit has no canonical value (only the original is
-kept) and, with no range of its own, is flagged ``indeterminate``.
+Observations are normalized here, in bulk. What depends only on a row's code and unit
+(the unit spelled as UCUM, the factor to the code's canonical unit, the resources/
+table's reference range) is computed once per distinct (code, unit) pair of a chunk in
+Python, through units.py (:func:`normalization`), and joined as ``hi_norm``: one small
+join instead of one per lookup table, which keeps DuckDB's working memory per chunk
+small. The SQL then converts values, takes the record's own reference range or else the
+table's (only when the units agree), and computes a flag when the record carries none.
+A numeric value whose unit cannot be reconciled with the code's canonical unit has no
+canonical value (only the original is kept) and, with no range of its own, is flagged
+``indeterminate``.
 
 Each statement skips content hashes already in the table (an anti-join) and keeps one
 row per hash within the unit (which of several identical readings survives, e.g. from
@@ -15,11 +19,12 @@ which source app, is not specified: they are the same reading).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
-from types import ModuleType
+from typing import Any
 
-import pyarrow as pa
-
+from storage.ingest import units
+from storage.ingest.arrow import FLOAT, STRING, Table, table
 from storage.ingest.normalize import flag_sql
 from storage.ingest.tables import OBSERVATION_HASH, TableSpec
 
@@ -73,34 +78,49 @@ def _q(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+NORM_FIELDS = (
+    ("code", STRING), ("raw", STRING), ("u", STRING), ("factor", FLOAT), ("off", FLOAT),
+    ("canonical", STRING), ("known", STRING), ("t_unit", STRING), ("t_low", FLOAT),
+    ("t_high", FLOAT), ("t_clow", FLOAT), ("t_chigh", FLOAT), ("t_source", STRING),
+)
+
+
 @lru_cache(maxsize=1)
-def _lookups(units: ModuleType) -> dict[str, pa.Table]:
-    aliases = units.alias_rows()
-    conv = units.conversion_rows()
-    canon = units.canonical_rows()
-    ranges = units.load_resource("reference_ranges.json")["ranges"]
+def _ranges() -> dict[str, dict[str, Any]]:
+    return dict(units.load_resource("reference_ranges.json")["ranges"])
+
+
+def normalization(pairs: Iterable[tuple[str | None, str | None]]) -> Table:
+    """``hi_norm``: for each (code, unit as written) pair, the UCUM unit, the conversion
+    to the code's canonical unit (none if they cannot be reconciled), whether the code
+    has a canonical unit at all, and the resources/ table's reference range."""
+    rows = []
+    for code, raw in pairs:
+        conv = units.conversion(code, raw)
+        ref = _ranges().get(code or "", {})
+        rows.append((code, raw, units.ucum(raw), conv.factor if conv else None,
+                     conv.offset if conv else None, conv.canonical if conv else None,
+                     code if units.canonical_unit(code) else None, ref.get("unit"),
+                     ref.get("low"), ref.get("high"), ref.get("critical_low"),
+                     ref.get("critical_high"), ref.get("source")))
+    return table(NORM_FIELDS, rows)
+
+
+@lru_cache(maxsize=1)
+def lookup_tables() -> dict[str, Table]:
+    """Fixed lookups registered once per import: ``hi_hk``, HealthKit type to LOINC code,
+    display and category (resources/healthkit_map.json, read by apple_records' SQL)."""
     hk = units.load_resource("healthkit_map.json")["types"]
-    return {
-        "hi_hk": pa.table({"hk": list(hk), **{
-            name: pa.array([v[i] for v in hk.values()], pa.string())
-            for i, name in enumerate(("code", "display", "category"))}}),
-        "hi_alias": pa.table({"raw": [a for a, _ in aliases], "ucum": [u for _, u in aliases]}),
-        "hi_conv": pa.table({"code": [r[0] for r in conv], "unit": [r[1] for r in conv],
-                             "canonical": [r[2] for r in conv],
-                             "factor": pa.array([r[3] for r in conv], pa.float64()),
-                             "off": pa.array([r[4] for r in conv], pa.float64())}),
-        "hi_canon": pa.table({"code": [c for c, _ in canon]}),
-        "hi_ranges": pa.table({
-            "code": list(ranges), "unit": [r["unit"] for r in ranges.values()],
-            **{k: pa.array([r.get(k) for r in ranges.values()], pa.float64())
-               for k in ("low", "high", "critical_low", "critical_high")},
-            "source": [r["source"] for r in ranges.values()],
-        }),
-    }
+    fields = (("hk", STRING), ("code", STRING), ("display", STRING), ("category", STRING))
+    return {"hi_hk": table(fields, [(name, *entry[:3]) for name, entry in hk.items()])}
 
 
-def lookup_tables(units: ModuleType) -> dict[str, pa.Table]:
-    return _lookups(units)
+def pairs_query(staged: str) -> str:
+    """The distinct (code, unit) pairs of staged observations, each with its lowest and
+    highest effective time (together, the span :func:`observations_insert` needs)."""
+    return (f"SELECT code, original_unit, epoch_us(min(e)), epoch_us(max(e)) "
+            f"FROM (SELECT code, original_unit, {ts('effective')} AS e FROM {staged}) "
+            f"GROUP BY ALL")
 
 
 OBSERVATION_COLUMNS = (
@@ -113,7 +133,7 @@ OBSERVATION_COLUMNS = (
 
 
 def observations_insert(staged: str, source: str, import_id: str, unit: str,
-                        window: tuple[str, str] | None = None) -> str:
+                        window: tuple[int, int] | None = None) -> str:
     """`window` (lowest, highest effective of the staged rows) narrows the de-duplication
     to vault rows that can match: a row's hash covers its effective time, so only rows in
     that span (or with none) can have the same hash. Without it the anti-join holds every
@@ -131,19 +151,12 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
                "AND num IS NOT NULL, false)")
     return f"""
     INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)})
-    WITH s AS (
-        SELECT st.*, coalesce(a.ucum, nullif(trim(st.original_unit), '')) AS u
-               {_cast_times(times)}
-        FROM {staged} st LEFT JOIN hi_alias a ON a.raw = st.original_unit
-    ), n AS (
-        SELECT s.*, c.factor, c.off, c.canonical, k.code AS known,
-               coalesce(c.canonical, s.u) AS unit_out,
-               r.unit AS t_unit, r.low AS t_low, r.high AS t_high,
-               r.critical_low AS t_clow, r.critical_high AS t_chigh, r.source AS t_source
-        FROM s
-        LEFT JOIN hi_conv c ON c.code = s.code AND c.unit = s.u
-        LEFT JOIN hi_canon k ON k.code = s.code
-        LEFT JOIN hi_ranges r ON r.code = s.code
+    WITH n AS (
+        SELECT st.*, m.u, m.factor, m.off, m.canonical, m.known,
+               coalesce(m.canonical, m.u) AS unit_out, m.t_unit, m.t_low, m.t_high,
+               m.t_clow, m.t_chigh, m.t_source {_cast_times(times)}
+        FROM {staged} st LEFT JOIN hi_norm m ON m.code IS NOT DISTINCT FROM st.code
+            AND m.raw IS NOT DISTINCT FROM st.original_unit
     ), v AS (
         SELECT n.*,
             CASE WHEN canonical IS NOT NULL THEN num * factor + off ELSE num END AS val,
@@ -180,19 +193,13 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
     """
 
 
-def _existing(window: tuple[str, str] | None) -> str:
+def _existing(window: tuple[int, int] | None) -> str:
     if window is None:
         return "SELECT content_hash FROM observations"
-    lo, hi = window
+    low, high = window  # epoch microseconds, widened by a second against rounding
     return ("SELECT content_hash FROM observations WHERE effective BETWEEN "
-            f"CAST({_q(lo)} AS TIMESTAMPTZ) AND CAST({_q(hi)} AS TIMESTAMPTZ) UNION ALL "
+            f"to_timestamp({low} / 1e6 - 1) AND to_timestamp({high} / 1e6 + 1) UNION ALL "
             "SELECT content_hash FROM observations WHERE effective IS NULL")
-
-
-def window_query(staged: str) -> str:
-    """The lowest and highest effective time of staged observations (for the insert's window)."""
-    return (f"SELECT CAST(min(e) AS VARCHAR), CAST(max(e) AS VARCHAR) "
-            f"FROM (SELECT {ts('effective')} AS e FROM {staged})")
 
 
 def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str, unit: str) -> str:

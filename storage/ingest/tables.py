@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyarrow as pa
+from storage.ingest.arrow import FLOAT, INT, STRING, Fields
 
-S, F, INT = pa.string(), pa.float64(), pa.int64()
+S, F = STRING, FLOAT
 
-OBSERVATION_TYPES: tuple[tuple[str, pa.DataType], ...] = (
+OBSERVATION_TYPES: Fields = (
     ("patient", S), ("category", S), ("code_system", S), ("code", S), ("display", S),
     ("num", F), ("value_text", S), ("comparator", S), ("original_value", S),
     ("original_unit", S), ("ref_low", F), ("ref_high", F), ("flag", S), ("effective", S),
@@ -32,7 +32,7 @@ OBSERVATION_HASH = ("record_id", "code", "healthkit_type", "display", "effective
 class TableSpec:
     table: str
     prefix: str  # id prefix, e.g. med_
-    types: tuple[tuple[str, pa.DataType], ...]
+    types: Fields
     time_fields: tuple[str, ...]
     hash_fields: tuple[str, ...]
     date_field: str  # the one summaries use for date ranges
@@ -42,7 +42,7 @@ class TableSpec:
         return tuple(name for name, _ in self.types)
 
 
-def _spec(table: str, prefix: str, middle: tuple[tuple[str, pa.DataType], ...],
+def _spec(table: str, prefix: str, middle: Fields,
           hash_fields: tuple[str, ...], date_field: str) -> TableSpec:
     types = (("patient", S), ("code_system", S), ("code", S), *middle, ("record_id", S),
              ("pos", INT))

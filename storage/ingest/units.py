@@ -1,9 +1,9 @@
 """Canonical units and conversions, from resources/units.json (one table, two users).
 
-Python code converts single values through :func:`convert`; the bulk writer joins the
-same table as rows (:func:`conversion_rows`, :func:`alias_rows`) so a million Apple
-Health readings are converted inside DuckDB instead of one by one. A value becomes
-``value * factor + offset`` in the code's canonical UCUM unit.
+Python code converts single values through :func:`convert`; the bulk writer asks
+:func:`conversion` once per distinct (code, unit) pair of a chunk and converts the
+rows inside DuckDB (see sql.normalization). A value becomes ``value * factor + offset``
+in the code's canonical UCUM unit.
 """
 
 from __future__ import annotations
@@ -83,17 +83,3 @@ def convert(value: float, from_unit: str, to_unit: str, *, code: str) -> float:
     if there is None or back is None:
         raise ValueError(f"cannot convert {from_unit!r} to {to_unit!r} for {code}")
     return back.invert(there.apply(value))
-
-
-def alias_rows() -> list[tuple[str, str]]:
-    return sorted(_tables()[0].items())
-
-
-def conversion_rows() -> list[tuple[str, str, str, float, float]]:
-    """(code, ucum unit, canonical unit, factor, offset) for every known conversion."""
-    return [(code, unit, c.canonical, c.factor, c.offset)
-            for (code, unit), c in sorted(_tables()[1].items())]
-
-
-def canonical_rows() -> list[tuple[str, str]]:
-    return sorted(_tables()[2].items())

@@ -1,7 +1,7 @@
 """The bulk writer: parsers hand it plain rows, it stages them and writes them once.
 
-Rows are buffered as tuples, turned into a pyarrow Table per batch and inserted by one
-``INSERT ... SELECT`` per table that normalizes (units, ranges, flags: see sql.py),
+Rows are buffered as tuples, turned into an Arrow batch (arrow.py) per batch and inserted
+by one ``INSERT ... SELECT`` per table that normalizes (units, ranges, flags: see sql.py),
 hashes each record's content and skips hashes already in the vault (an anti-join;
 DuckDB's ART indexes would slow bulk appends) or seen earlier in the batch.
 
@@ -30,10 +30,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from storage.errors import IngestError
-from storage.ingest import sql, units
+from storage.ingest import sql
+from storage.ingest.arrow import Fields, Table
 from storage.ingest.tables import OBSERVATION_FIELDS, OBSERVATION_TYPES, TABLES
 
 Progress = Callable[[int, int], None]  # (records read, bytes read)
@@ -74,7 +74,7 @@ class Writer:
         self._birth: dict[str, str | None] = {}
         self._load_patients()
         self._registered = False
-        self._staged: dict[str, list[pa.Table]] = {}
+        self._staged: dict[str, Table] = {}
         self._staged_rows = 0
         self.write_every = self.WRITE_EVERY
         self._adapters: dict[str, Callable[[str], str]] = {}
@@ -184,43 +184,42 @@ class Writer:
             out.append(pid)
         return out
 
-    def _table(self, fields: tuple[tuple[str, pa.DataType], ...],
-               rows: list[tuple[Any, ...]]) -> pa.Table:
+    def _stage(self, name: str, fields: Fields, rows: list[tuple[Any, ...]]) -> None:
         columns = [list(c) for c in zip(*rows, strict=True)]
         columns[0] = self._patient_ids(columns[0], columns[-1])
         try:
-            return pa.table({name: pa.array(col, type=kind)
-                             for (name, kind), col in zip(fields, columns, strict=True)})
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            self._staged.setdefault(name, Table(fields)).append(columns)
+        except (ValueError, TypeError) as exc:
             raise IngestError(self.file_label, self.position_label + "s",
                               f"a field has the wrong type ({exc})") from None
+        self._staged_rows += len(rows)
 
     def _register_lookups(self) -> None:
         if self._registered:
             return
-        for name, table in sql.lookup_tables(units).items():
+        for name, table in sql.lookup_tables().items():
             self.cur.register(name, table)
         self._registered = True
 
     def flush(self) -> None:
         """Turn buffered rows into Arrow batches (compact; written by :meth:`write`)."""
         if self.obs_rows:
-            self._staged.setdefault("observations", []).append(
-                self._table(OBSERVATION_TYPES, self.obs_rows))
-            self._staged_rows += len(self.obs_rows)
+            self._stage("observations", OBSERVATION_TYPES, self.obs_rows)
             self.obs_rows = []
         for name, rows in self.rows.items():
             if rows:
-                self._staged.setdefault(name, []).append(self._table(TABLES[name].types, rows))
-                self._staged_rows += len(rows)
+                self._stage(name, TABLES[name].types, rows)
                 self.rows[name] = []
         self.report()
 
-    def stage_observations(self, name: str, table: pa.Table,
+    def stage_observations(self, name: str, table: Table,
                            adapter: Callable[[str], str]) -> None:
         """Stage observations in a parser's own compact shape; ``adapter(registered name)``
         is SQL selecting them in the observation staging shape (see apple_records)."""
-        self._staged.setdefault(name, []).append(table)
+        if name in self._staged:
+            self._staged[name].extend(table)
+        else:
+            self._staged[name] = table
         self._adapters[name] = adapter
         self.read += table.num_rows
         self._staged_rows += table.num_rows
@@ -252,14 +251,14 @@ class Writer:
             else:
                 pending.result()
 
-    def _write_chunk(self, staged: dict[str, list[pa.Table]],
+    def _write_chunk(self, staged: dict[str, Table],
                      adapters: dict[str, Callable[[str], str]], source: str) -> None:
         """Normalize, de-duplicate and insert a chunk, one statement per table; commit it
         when chunked."""
         self._register_lookups()
-        for name, batches in sorted(staged.items()):
+        for name, table in sorted(staged.items()):
             stage = sql.stage(name)
-            self.cur.register(stage, pa.concat_tables(batches))
+            self.cur.register(stage, table)
             try:
                 adapter = adapters.get(name)
                 if adapter is None:
@@ -275,8 +274,11 @@ class Writer:
 
     def _write_stage(self, name: str, stage: str, source: str) -> None:
         if name == "observations":
-            low, high = self.cur.execute(sql.window_query(stage)).fetchone() or (None, None)
-            window = (low, high) if low is not None and high is not None else None
+            pairs = self.cur.execute(sql.pairs_query(stage)).fetchall()
+            lows = [p[2] for p in pairs if p[2] is not None]
+            highs = [p[3] for p in pairs if p[3] is not None]
+            window = (min(lows), max(highs)) if lows else None
+            self.cur.register("hi_norm", sql.normalization((p[0], p[1]) for p in pairs))
             statement = sql.observations_insert(stage, source, self.import_id, self.unit,
                                                 window)
         else:
@@ -302,6 +304,6 @@ class Writer:
             self._pool.shutdown()
             self._pool = None
         if self._registered:
-            for name in sql.lookup_tables(units):
+            for name in sql.lookup_tables():
                 self.cur.unregister(name)
             self._registered = False
