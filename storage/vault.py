@@ -185,24 +185,33 @@ class Vault:
         store.save(store.load(old), new)
 
     @contextmanager
-    def limit_resources(self, *, memory_limit: str | None = None,
-                        threads: int | None = None) -> Iterator[None]:
-        """Bound DuckDB's memory (e.g. "128MB"; beyond it, it spills to encrypted temporary
-        files or fails) and worker threads while the block runs, then reset them.
+    def limit_resources(self, *, memory_limit: str | None = None, threads: int | None = None,
+                        checkpoint_threshold: str | None = None) -> Iterator[None]:
+        """Bound DuckDB's memory (e.g. "64MB"; beyond it, it spills to encrypted temporary
+        files or fails) and worker threads while the block runs, and let the write-ahead
+        log grow to `checkpoint_threshold` before a checkpoint (a bulk import then
+        compresses each row group about once instead of at every 16 MB); then reset them.
 
         DuckDB's settings are process-wide: queries running meanwhile get the same bounds,
         which is why a bulk import holds them only for its own duration."""
+        chosen = {"memory_limit": memory_limit, "threads": threads,
+                  "checkpoint_threshold": checkpoint_threshold}
         with self._lock:
-            if memory_limit:
-                self._root.execute("SET memory_limit = ?", [memory_limit])
-            if threads:
-                self._root.execute("SET threads = ?", [int(threads)])
+            for name, value in chosen.items():
+                if value:
+                    self._root.execute(f"SET {name} = ?", [value])
         try:
             yield
         finally:
             with self._lock:  # nothing else sets them: back to DuckDB's defaults
-                self._root.execute("RESET memory_limit")
-                self._root.execute("RESET threads")
+                for name, value in chosen.items():
+                    if value:
+                        self._root.execute(f"RESET {name}")
+
+    def checkpoint(self) -> None:
+        """Write the write-ahead log into the database file now (a bulk import does it
+        while its memory bound still holds, not later when the vault closes)."""
+        self.cursor().execute("CHECKPOINT")
 
     # --- connections -----------------------------------------------------
 

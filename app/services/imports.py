@@ -53,7 +53,8 @@ class ImportService:
         self._vault = vault
         self._limits = Limits(max_bytes=settings.max_import_bytes)
         self._resources = {"memory_limit": settings.db_memory_limit,
-                           "threads": settings.db_threads}
+                           "threads": settings.db_threads,
+                           "checkpoint_threshold": settings.db_import_checkpoint}
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
@@ -139,6 +140,7 @@ class ImportService:
                 job.warnings += [f"{unit.label}: {w}" for w in result.warnings]
             done_bytes += unit.size
             job.bytes = done_bytes
+        self._vault.checkpoint()  # within the import's memory bound, not at close
         status = "completed" if any(e["status"] == "completed" for e in job.files) else "failed"
         job.summary = self._summary(job, final=True)
         self._vault.imports.finish(import_id=job.import_id, status=status, files=job.files,

@@ -1,8 +1,7 @@
-"""Apple Health ``export.xml`` and ``export.zip``, streamed with lxml iterparse.
+"""Apple Health ``export.xml`` and ``export.zip``, streamed through an lxml parser target.
 
-Memory stays flat: only Record, Correlation, Workout, ActivitySummary and Me elements
-produce events, each is cleared when done, and every 1024 events the cleared elements
-are removed from the root. Records inside
+Memory stays flat: no element tree is built; every piece of the export this app keeps
+is an attribute of a start tag (Record, Workout, ActivitySummary, Me). Records inside
 a Correlation (blood pressure) are the same readings Apple also lists at top level;
 they hash identically and are kept once, as is the same reading (type, start, end,
 value, unit) sent by several sources. HealthKit types map to LOINC through
@@ -32,103 +31,121 @@ from storage.ingest.writer import Writer
 
 KEY = "apple|me"
 HEALTHKIT = "HealthKit"
-TAGS = ("Record", "Workout", "ActivitySummary", "Me", "Correlation")
+TAGS = frozenset({"Workout", "ActivitySummary", "Me", "Correlation"})  # besides Record
+FEED = 1 << 20  # bytes handed to the parser at a time
 RINGS = (("activeEnergyBurned", "activeEnergyBurnedUnit", "kcal"),
          ("appleExerciseTime", None, "min"), ("appleStandHours", None, "h"))
 
 
 def parse_stream(stream: IO[bytes], w: Writer, label: str, limit: int) -> None:
-    """Stream one export.xml; Records go to compact column batches (see apple_records)."""
+    """Stream one export.xml through an lxml parser target: lxml calls :class:`_Target`
+    with each start tag's attributes and builds no tree, so memory stays flat and the
+    pass costs about what a bare iterparse does."""
     reader = xmlsafe.open_checked(stream, limit, label)
     w.position_label = "record"
-    batch = RecordColumns()
-    hk_a, value_a, unit_a, start_a, end_a, source_a, pos_a = batch.appenders()
-    room = w.batch_size
-    pos = 0
+    target = _Target(w, reader)
+    parser = etree.XMLParser(target=target, **xmlsafe.PARSER_OPTIONS)
     try:
-        events = etree.iterparse(reader, events=("end",), tag=TAGS, **xmlsafe.PARSER_OPTIONS)
-        for _, el in events:
-            pos += 1
-            if pos == 1:
-                xmlsafe.check_docinfo(el.getroottree(), label)
-            if el.tag == "Record":
-                get = el.get
-                hk_a(get("type"))
-                value_a(get("value"))
-                unit_a(get("unit"))
-                start_a(get("startDate"))
-                end_a(get("endDate"))
-                source_a(get("sourceName"))
-                pos_a(pos)
-                room -= 1
-                if not room:
-                    w.bytes_done = reader.done
-                    _stage(w, batch)
-                    batch = RecordColumns()
-                    hk_a, value_a, unit_a, start_a, end_a, source_a, pos_a = batch.appenders()
-                    room = w.batch_size
-            else:
-                _other(w, el, pos)
-            el.clear(keep_tail=False)
-            if not pos & 1023:  # drop the cleared elements before it (cheaper in bulk)
-                parent = el.getparent()
-                if parent is not None and parent.getparent() is None:
-                    del parent[:-1]
+        while chunk := reader.read(FEED):
+            parser.feed(chunk)
+        parser.close()
     except etree.XMLSyntaxError as exc:
         raise xmlsafe.syntax_error(label, exc) from None
     w.bytes_done = reader.done
-    _stage(w, batch)
+    target.stage()
     w.flush()
 
 
-def _stage(w: Writer, batch: RecordColumns) -> None:
-    if len(batch):
-        pid = w.patient_id(KEY) or w.default_patient(KEY)
-        w.stage_observations("apple_records", batch.to_table(), adapter(pid))
+class _Target:
+    """Records go to compact column batches (see apple_records); the few other elements
+    (Me, Workout, ActivitySummary) become rows as they come. Positions count the
+    elements of TAGS, for error messages."""
+
+    def __init__(self, w: Writer, reader: xmlsafe.LimitedReader) -> None:
+        self.w = w
+        self.reader = reader
+        self.pos = 0
+        self._new_batch()
+
+    def _new_batch(self) -> None:
+        self.batch = RecordColumns()
+        (self.hk, self.value, self.unit, self.start_date, self.end_date, self.source,
+         self.position) = self.batch.appenders()
+        self.room = self.w.batch_size
+
+    def start(self, tag: str, attrib: Any) -> None:
+        if tag == "Record":
+            self.pos += 1
+            get = attrib.get
+            self.hk(get("type"))
+            self.value(get("value"))
+            self.unit(get("unit"))
+            self.start_date(get("startDate"))
+            self.end_date(get("endDate"))
+            self.source(get("sourceName"))
+            self.position(self.pos)
+            self.room -= 1
+            if not self.room:
+                self.w.bytes_done = self.reader.done
+                self.stage()
+                self._new_batch()
+        elif tag in TAGS:
+            self.pos += 1
+            _other(self.w, tag, attrib, self.pos)
+
+    def stage(self) -> None:
+        if len(self.batch):
+            pid = self.w.patient_id(KEY) or self.w.default_patient(KEY)
+            hk, _, unit, start = self.batch.lists[:4]
+            self.w.stage_observations("apple_records", self.batch.to_table(), adapter(pid),
+                                      hk, unit, start)
+
+    def close(self) -> None:
+        return None
 
 
-def _other(w: Writer, el: Any, pos: int) -> None:
-    if el.tag == "Me":
-        birth = el.get("HKCharacteristicTypeIdentifierDateOfBirth")
-        sex = el.get("HKCharacteristicTypeIdentifierBiologicalSex") or ""
+def _other(w: Writer, tag: str, attrib: Any, pos: int) -> None:
+    if tag == "Me":
+        birth = attrib.get("HKCharacteristicTypeIdentifierDateOfBirth")
+        sex = attrib.get("HKCharacteristicTypeIdentifierBiologicalSex") or ""
         w.default_patient(KEY, birth_date=birth or None,
                           sex=sex.replace("HKBiologicalSex", "").lower() or None)
         return
     if w.patient_id(KEY) is None:
         w.default_patient(KEY)
-    if el.tag == "Workout":
-        _workout(w, el, pos)
-    elif el.tag == "ActivitySummary":
-        _summary(w, el, pos)
+    if tag == "Workout":
+        _workout(w, attrib, pos)
+    elif tag == "ActivitySummary":
+        _summary(w, attrib, pos)
 
 
-def _workout(w: Writer, el: Any, pos: int) -> None:
-    kind = el.get("workoutActivityType") or "HKWorkoutActivityTypeOther"
+def _workout(w: Writer, attrib: Any, pos: int) -> None:
+    kind = attrib.get("workoutActivityType") or "HKWorkoutActivityTypeOther"
     parts = []
     for value, unit in (("totalDistance", "totalDistanceUnit"),
                         ("totalEnergyBurned", "totalEnergyBurnedUnit")):
-        if el.get(value):
-            parts.append(f"{float(el.get(value)):.2f} {el.get(unit) or ''}".strip())
-    duration = el.get("duration")
+        if attrib.get(value):
+            parts.append(f"{float(attrib.get(value)):.2f} {attrib.get(unit) or ''}".strip())
+    duration = attrib.get("duration")
     w.observation(pos, patient=KEY, category="activity", code_system=HEALTHKIT, code=kind,
                   display="Workout: " + kind.replace("HKWorkoutActivityType", ""),
                   num=float(duration) if duration else None, original_value=duration,
-                  original_unit=el.get("durationUnit"), value_text=", ".join(parts) or None,
-                  effective=iso(el.get("startDate")), effective_end=iso(el.get("endDate")),
-                  source_name=el.get("sourceName"), healthkit_type="HKWorkout")
+                  original_unit=attrib.get("durationUnit"), value_text=", ".join(parts) or None,
+                  effective=iso(attrib.get("startDate")), effective_end=iso(attrib.get("endDate")),
+                  source_name=attrib.get("sourceName"), healthkit_type="HKWorkout")
 
 
-def _summary(w: Writer, el: Any, pos: int) -> None:
-    day = el.get("dateComponents")
+def _summary(w: Writer, attrib: Any, pos: int) -> None:
+    day = attrib.get("dateComponents")
     for attr, unit_attr, unit in RINGS:
-        raw = el.get(attr)
+        raw = attrib.get(attr)
         if raw is None:
             continue
-        goal = el.get(attr + "Goal") or el.get(attr.replace("Hours", "HoursGoal"))
+        goal = attrib.get(attr + "Goal") or attrib.get(attr.replace("Hours", "HoursGoal"))
         w.observation(pos, patient=KEY, category="activity", code_system=HEALTHKIT,
                       code=f"HKActivitySummary.{attr}", display=f"Daily {attr}",
                       num=float(raw), original_value=raw,
-                      original_unit=(el.get(unit_attr) if unit_attr else None) or unit,
+                      original_unit=(attrib.get(unit_attr) if unit_attr else None) or unit,
                       value_text=f"goal {goal}" if goal else None, effective=iso(day),
                       healthkit_type="HKActivitySummary")
 

@@ -97,5 +97,5 @@ def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | Non
         raise
     finally:
         if w is not None:
-            w.close()  # outside the transaction: its lookups may be in a committed chunk
+            w.close()
     return UnitResult(w.read, w.warnings)

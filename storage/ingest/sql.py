@@ -12,14 +12,17 @@ A numeric value whose unit cannot be reconciled with the code's canonical unit h
 canonical value (only the original is kept) and, with no range of its own, is flagged
 ``indeterminate``.
 
-Each statement skips content hashes already in the table (an anti-join) and keeps one
+Each statement skips content hashes already in the table (``NOT IN``: a join built
+on the vault's hashes, which DuckDB cannot mistake for the larger side) and keeps one
 row per hash within the unit (which of several identical readings survives, e.g. from
 which source app, is not specified: they are the same reading).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -28,19 +31,28 @@ from storage.ingest.arrow import FLOAT, STRING, Table, table
 from storage.ingest.normalize import flag_sql
 from storage.ingest.tables import OBSERVATION_HASH, TableSpec
 
+APPLE_TIME = "%Y-%m-%d %H:%M:%S %z"  # Apple Health's 2016-04-18 08:25:32 -0700
+
 
 def ts(col: str) -> str:
-    """A staged ISO string as TIMESTAMPTZ (bare dates are midnight UTC)."""
-    return (f"TRY_CAST(CASE WHEN length({col}) = 10 THEN {col} || 'T00:00:00+00:00' "
-            f"ELSE {col} END AS TIMESTAMPTZ)")
+    """A staged time string as TIMESTAMPTZ: ISO 8601 (bare dates are midnight UTC) or
+    Apple Health's own spelling, read as it is (a million Records need no rewriting)."""
+    return (f"CASE WHEN length({col}) = 10 THEN TRY_CAST({col} || 'T00:00:00+00:00' AS "
+            f"TIMESTAMPTZ) WHEN length({col}) = 25 AND substr({col}, 20, 1) = ' ' THEN "
+            f"try_strptime({col}, '{APPLE_TIME}') ELSE TRY_CAST({col} AS TIMESTAMPTZ) END")
 
 
 def offset_minutes(col: str) -> str:
-    sign = f"substr({col}, -6, 1)"
+    """The UTC offset a time was written in, in minutes: ``+02:00``, ``-0700`` or ``Z``."""
+    def signed(at: int) -> str:
+        sign = f"substr({col}, {at}, 1)"
+        return (f"(CASE WHEN {sign} = '-' THEN -1 ELSE 1 END) * "
+                f"(TRY_CAST(substr({col}, {at + 1}, 2) AS INTEGER) * 60 "
+                f"+ TRY_CAST(substr({col}, -2, 2) AS INTEGER))")
     return (f"CASE WHEN length({col}) <= 10 THEN NULL WHEN {col} LIKE '%Z' THEN 0 "
-            f"WHEN {sign} IN ('+', '-') THEN (CASE WHEN {sign} = '-' THEN -1 ELSE 1 END) * "
-            f"(TRY_CAST(substr({col}, -5, 2) AS INTEGER) * 60 "
-            f"+ TRY_CAST(substr({col}, -2, 2) AS INTEGER)) END")
+            f"WHEN substr({col}, -6, 1) IN ('+', '-') THEN {signed(-6)} "
+            f"WHEN substr({col}, -5, 1) IN ('+', '-') AND substr({col}, -3, 1) <> ':' "
+            f"THEN {signed(-5)} END")
 
 
 def _hash(fields: tuple[str, ...], times: tuple[str, ...]) -> str:
@@ -79,8 +91,9 @@ def _q(value: str) -> str:
 
 
 NORM_FIELDS = (
-    ("code", STRING), ("raw", STRING), ("u", STRING), ("factor", FLOAT), ("off", FLOAT),
-    ("canonical", STRING), ("known", STRING), ("t_unit", STRING), ("t_low", FLOAT),
+    ("code", STRING), ("raw", STRING), ("to_system", STRING), ("to_code", STRING),
+    ("to_display", STRING), ("to_category", STRING), ("u", STRING), ("factor", FLOAT),
+    ("off", FLOAT), ("canonical", STRING), ("known", STRING), ("t_unit", STRING), ("t_low", FLOAT),
     ("t_high", FLOAT), ("t_clow", FLOAT), ("t_chigh", FLOAT), ("t_source", STRING),
 )
 
@@ -90,37 +103,64 @@ def _ranges() -> dict[str, dict[str, Any]]:
     return dict(units.load_resource("reference_ranges.json")["ranges"])
 
 
+@lru_cache(maxsize=1)
+def _healthkit() -> dict[str, list[str | None]]:
+    return dict(units.load_resource("healthkit_map.json")["types"])
+
+
 def normalization(pairs: Iterable[tuple[str | None, str | None]]) -> Table:
-    """``hi_norm``: for each (code, unit as written) pair, the UCUM unit, the conversion
-    to the code's canonical unit (none if they cannot be reconciled), whether the code
-    has a canonical unit at all, and the resources/ table's reference range."""
+    """``hi_norm``: for each (code, unit as written) pair, the code itself when it is a
+    HealthKit type (resources/healthkit_map.json: LOINC code where one exists, display,
+    category), the UCUM unit, the conversion to the code's canonical unit (none if they
+    cannot be reconciled), whether the code has a canonical unit at all, and the
+    resources/ table's reference range."""
     rows = []
     for code, raw in pairs:
-        conv = units.conversion(code, raw)
-        ref = _ranges().get(code or "", {})
-        rows.append((code, raw, units.ucum(raw), conv.factor if conv else None,
+        hk_code, display, category = (_healthkit().get(code or "") or [None, None, None])[:3]
+        target = hk_code or code
+        conv = units.conversion(target, raw)
+        ref = _ranges().get(target or "", {})
+        rows.append((code, raw, "http://loinc.org" if hk_code else None, hk_code, display,
+                     category, units.ucum(raw), conv.factor if conv else None,
                      conv.offset if conv else None, conv.canonical if conv else None,
-                     code if units.canonical_unit(code) else None, ref.get("unit"),
+                     target if units.canonical_unit(target) else None, ref.get("unit"),
                      ref.get("low"), ref.get("high"), ref.get("critical_low"),
                      ref.get("critical_high"), ref.get("source")))
     return table(NORM_FIELDS, rows)
 
 
-@lru_cache(maxsize=1)
-def lookup_tables() -> dict[str, Table]:
-    """Fixed lookups registered once per import: ``hi_hk``, HealthKit type to LOINC code,
-    display and category (resources/healthkit_map.json, read by apple_records' SQL)."""
-    hk = units.load_resource("healthkit_map.json")["types"]
-    fields = (("hk", STRING), ("code", STRING), ("display", STRING), ("category", STRING))
-    return {"hi_hk": table(fields, [(name, *entry[:3]) for name, entry in hk.items()])}
+@dataclass
+class ChunkKeys:
+    """What a chunk's observations must tell the insert, gathered in Python as rows are
+    staged (no extra pass in DuckDB): their distinct (code, unit) pairs, for
+    :func:`normalization`, and their first and last day, for the de-duplication window."""
 
+    pairs: set[tuple[str | None, str | None]] = field(default_factory=set)
+    first: str | None = None
+    last: str | None = None
 
-def pairs_query(staged: str) -> str:
-    """The distinct (code, unit) pairs of staged observations, each with its lowest and
-    highest effective time (together, the span :func:`observations_insert` needs)."""
-    return (f"SELECT code, original_unit, epoch_us(min(e)), epoch_us(max(e)) "
-            f"FROM (SELECT code, original_unit, {ts('effective')} AS e FROM {staged}) "
-            f"GROUP BY ALL")
+    def add(self, codes: Sequence[str | None], unit_names: Sequence[str | None],
+            times: Sequence[str | None]) -> None:
+        self.pairs.update(zip(codes, unit_names, strict=True))
+        present = [t for t in times if t]
+        if present:
+            low, high = min(present), max(present)
+            self.first = low if self.first is None else min(self.first, low)
+            self.last = high if self.last is None else max(self.last, high)
+
+    def window(self) -> tuple[int, int] | None:
+        """Epoch microseconds from the day before the first day to the end of the day
+        after the last (ISO and Apple times both start with the local date; a UTC offset
+        moves an instant by less than a day). None when a time is unreadable: the
+        insert then stops at that time with its position."""
+        try:
+            first = date.fromisoformat((self.first or "")[:10])
+            last = date.fromisoformat((self.last or "")[:10])
+        except ValueError:
+            return None
+        def micros(day: date) -> int:
+            return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 10**6
+        return micros(first - timedelta(days=1)), micros(last + timedelta(days=2))
 
 
 OBSERVATION_COLUMNS = (
@@ -134,11 +174,11 @@ OBSERVATION_COLUMNS = (
 
 def observations_insert(staged: str, source: str, import_id: str, unit: str,
                         window: tuple[int, int] | None = None) -> str:
-    """`window` (lowest, highest effective of the staged rows) narrows the de-duplication
-    to vault rows that can match: a row's hash covers its effective time, so only rows in
-    that span (or with none) can have the same hash. Without it the anti-join holds every
-    hash of the table; with it the join stays the size of the chunk (exports are sorted
-    by time within each type, so a chunk spans little of it)."""
+    """`window` (a span holding every effective time of the staged rows, see ChunkKeys)
+    narrows the de-duplication to vault rows that can match: a row's hash covers its
+    effective time, so only rows in that span (or with none) can have the same hash.
+    Without it the join holds every hash of the table; with it the join stays the
+    size of the chunk (exports are sorted by time, so a chunk spans little of it)."""
     times = ("effective", "effective_end")
     own_range = "(ref_low IS NOT NULL OR ref_high IS NOT NULL)"
     table_range = "(t_unit IS NOT NULL AND t_unit = unit_out)"
@@ -152,7 +192,11 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
     return f"""
     INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)})
     WITH n AS (
-        SELECT st.*, m.u, m.factor, m.off, m.canonical, m.known,
+        SELECT st.* REPLACE (coalesce(m.to_system, st.code_system) AS code_system,
+                             coalesce(m.to_code, st.code) AS code,
+                             coalesce(m.to_display, st.display) AS display,
+                             coalesce(m.to_category, st.category) AS category),
+               m.u, m.factor, m.off, m.canonical, m.known,
                coalesce(m.canonical, m.u) AS unit_out, m.t_unit, m.t_low, m.t_high,
                m.t_clow, m.t_chigh, m.t_source {_cast_times(times)}
         FROM {staged} st LEFT JOIN hi_norm m ON m.code IS NOT DISTINCT FROM st.code
@@ -196,9 +240,9 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
 def _existing(window: tuple[int, int] | None) -> str:
     if window is None:
         return "SELECT content_hash FROM observations"
-    low, high = window  # epoch microseconds, widened by a second against rounding
+    low, high = window  # epoch microseconds (whole days: exact as doubles)
     return ("SELECT content_hash FROM observations WHERE effective BETWEEN "
-            f"to_timestamp({low} / 1e6 - 1) AND to_timestamp({high} / 1e6 + 1) UNION ALL "
+            f"to_timestamp({low} / 1e6) AND to_timestamp({high} / 1e6) UNION ALL "
             "SELECT content_hash FROM observations WHERE effective IS NULL")
 
 
@@ -214,6 +258,6 @@ def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str, un
     SELECT DISTINCT ON (h) {_q(spec.prefix + '_')} || substr(h, 1, 20), patient,
         {', '.join(select)},
         {_q(source)}, {_q(import_id)}, {_q(unit)}, h
-    FROM v ANTI JOIN (SELECT content_hash FROM {spec.table}) t ON t.content_hash = v.h
-    WHERE {time_guard(spec.time_fields)}
+    FROM v WHERE h NOT IN (SELECT content_hash FROM {spec.table})
+        AND {time_guard(spec.time_fields)}
     """

@@ -2,7 +2,7 @@
 
 Rows are buffered as tuples, turned into an Arrow batch (arrow.py) per batch and inserted
 by one ``INSERT ... SELECT`` per table that normalizes (units, ranges, flags: see sql.py),
-hashes each record's content and skips hashes already in the vault (an anti-join;
+hashes each record's content and skips hashes already in the vault (a join;
 DuckDB's ART indexes would slow bulk appends) or seen earlier in the batch.
 
 Memory stays flat however large the file: rows are staged in small batches, written
@@ -34,20 +34,23 @@ import duckdb
 from storage.errors import IngestError
 from storage.ingest import sql
 from storage.ingest.arrow import Fields, Table
-from storage.ingest.tables import OBSERVATION_FIELDS, OBSERVATION_TYPES, TABLES
+from storage.ingest.tables import OBSERVATION_FIELDS, OBSERVATION_TYPES, TABLES, TableSpec
 
 Progress = Callable[[int, int], None]  # (records read, bytes read)
 DEFAULT_NAME = "Me"  # the person a file without names belongs to
+CODE, UNIT, EFFECTIVE = (OBSERVATION_FIELDS.index(f)
+                         for f in ("code", "original_unit", "effective"))
 
 
 class Writer:
     """Staging for one import unit (a file, or a folder read as one)."""
 
-    BATCH = 10_000  # rows per Arrow batch
-    # Staged rows are written, and committed when chunked, once this many pile up (a
-    # chunk's uncommitted rows cost DuckDB ~500 bytes each); later chunks de-duplicate
-    # against earlier ones.
-    WRITE_EVERY = 50_000
+    BATCH = 5_000  # rows per Arrow batch
+    # Staged rows are written, and committed when chunked, once this many pile up; later
+    # chunks de-duplicate against earlier ones. The statement that writes a chunk needs
+    # about 30 MB of DuckDB memory plus ~500 bytes per row: 20,000 rows fit the import's
+    # 64 MB limit (app settings) beside the table's blocks.
+    WRITE_EVERY = 20_000
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,
                  source: str, file_label: str, on_progress: Progress | None = None,
@@ -73,9 +76,9 @@ class Writer:
         self._by_name: dict[tuple[str, str | None], str] = {}
         self._birth: dict[str, str | None] = {}
         self._load_patients()
-        self._registered = False
         self._staged: dict[str, Table] = {}
         self._staged_rows = 0
+        self._keys_of_chunk = sql.ChunkKeys()
         self.write_every = self.WRITE_EVERY
         self._adapters: dict[str, Callable[[str], str]] = {}
         self._pool: ThreadPoolExecutor | None = None
@@ -187,19 +190,14 @@ class Writer:
     def _stage(self, name: str, fields: Fields, rows: list[tuple[Any, ...]]) -> None:
         columns = [list(c) for c in zip(*rows, strict=True)]
         columns[0] = self._patient_ids(columns[0], columns[-1])
+        if name == "observations":
+            self._keys_of_chunk.add(columns[CODE], columns[UNIT], columns[EFFECTIVE])
         try:
             self._staged.setdefault(name, Table(fields)).append(columns)
         except (ValueError, TypeError) as exc:
             raise IngestError(self.file_label, self.position_label + "s",
                               f"a field has the wrong type ({exc})") from None
         self._staged_rows += len(rows)
-
-    def _register_lookups(self) -> None:
-        if self._registered:
-            return
-        for name, table in sql.lookup_tables().items():
-            self.cur.register(name, table)
-        self._registered = True
 
     def flush(self) -> None:
         """Turn buffered rows into Arrow batches (compact; written by :meth:`write`)."""
@@ -212,10 +210,13 @@ class Writer:
                 self.rows[name] = []
         self.report()
 
-    def stage_observations(self, name: str, table: Table,
-                           adapter: Callable[[str], str]) -> None:
+    def stage_observations(self, name: str, table: Table, adapter: Callable[[str], str],
+                           codes: list[str | None], unit_names: list[str | None],
+                           times: list[str | None]) -> None:
         """Stage observations in a parser's own compact shape; ``adapter(registered name)``
-        is SQL selecting them in the observation staging shape (see apple_records)."""
+        is SQL selecting them in the observation staging shape (see apple_records), whose
+        code, original_unit and effective columns hold `codes`, `unit_names` and `times`."""
+        self._keys_of_chunk.add(codes, unit_names, times)
         if name in self._staged:
             self._staged[name].extend(table)
         else:
@@ -236,11 +237,12 @@ class Writer:
         self.wait()
         if not self._staged:
             return
-        staged, source = self._staged, self.source
-        self._staged, self._staged_rows = {}, 0
+        staged, source, keys = self._staged, self.source, self._keys_of_chunk
+        self._staged, self._staged_rows, self._keys_of_chunk = {}, 0, sql.ChunkKeys()
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
-        self._pending = self._pool.submit(self._write_chunk, staged, dict(self._adapters), source)
+        self._pending = self._pool.submit(self._write_chunk, staged, dict(self._adapters), source,
+                                          keys)
 
     def wait(self, *, quiet: bool = False) -> None:
         """Join the chunk in flight; raise its error unless `quiet` (already failing)."""
@@ -251,45 +253,48 @@ class Writer:
             else:
                 pending.result()
 
-    def _write_chunk(self, staged: dict[str, Table],
-                     adapters: dict[str, Callable[[str], str]], source: str) -> None:
+    def _write_chunk(self, staged: dict[str, Table], adapters: dict[str, Callable[[str], str]],
+                     source: str, keys: sql.ChunkKeys) -> None:
         """Normalize, de-duplicate and insert a chunk, one statement per table; commit it
         when chunked."""
-        self._register_lookups()
-        for name, table in sorted(staged.items()):
-            stage = sql.stage(name)
-            self.cur.register(stage, table)
-            try:
-                adapter = adapters.get(name)
-                if adapter is None:
-                    self._write_stage(name, stage, source)
-                else:
-                    self._write_stage("observations", f"({adapter(stage)})", source)
-            finally:
-                self.cur.unregister(stage)
+        self.cur.register("hi_norm", sql.normalization(keys.pairs))
+        window = keys.window()
+        try:
+            for name, table in sorted(staged.items()):
+                stage = sql.stage(name)
+                self.cur.register(stage, table)
+                try:
+                    adapter = adapters.get(name)
+                    if adapter is not None:
+                        stage = f"({adapter(stage)})"
+                    self._insert(TABLES.get(name), stage, source, window)
+                finally:
+                    self.cur.unregister(sql.stage(name))
+        finally:
+            self.cur.unregister("hi_norm")
         if self.chunked:
             self.cur.execute("COMMIT")
             self.committed = True
             self.cur.execute("BEGIN TRANSACTION")
 
-    def _write_stage(self, name: str, stage: str, source: str) -> None:
-        if name == "observations":
-            pairs = self.cur.execute(sql.pairs_query(stage)).fetchall()
-            lows = [p[2] for p in pairs if p[2] is not None]
-            highs = [p[3] for p in pairs if p[3] is not None]
-            window = (min(lows), max(highs)) if lows else None
-            self.cur.register("hi_norm", sql.normalization((p[0], p[1]) for p in pairs))
+    def _insert(self, spec: TableSpec | None, stage: str, source: str,
+                window: tuple[int, int] | None) -> None:
+        """One table's insert (observations when `spec` is None)."""
+        if spec is None:
             statement = sql.observations_insert(stage, source, self.import_id, self.unit,
                                                 window)
         else:
-            statement = sql.generic_insert(TABLES[name], stage, source, self.import_id,
-                                           self.unit)
+            statement = sql.generic_insert(spec, stage, source, self.import_id, self.unit)
         try:
             self.cur.execute(statement)
         except duckdb.Error as exc:
-            found = re.search(sql.BAD_TIME + r"\|(\d+)\|(\w+)\|(.*)", str(exc))
-            if found is None:
-                raise
+            self._bad_time(exc)
+            raise
+
+    def _bad_time(self, exc: duckdb.Error) -> None:
+        """Name the position and value of a time the statement could not read."""
+        found = re.search(sql.BAD_TIME + r"\|(\d+)\|(\w+)\|(.*)", str(exc))
+        if found is not None:
             pos, field, value = found.groups()
             raise IngestError(self.file_label, f"{self.position_label} {pos}",
                               f"{field} is not a date or time: {value.strip()!r}") from None
@@ -303,7 +308,3 @@ class Writer:
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
-        if self._registered:
-            for name in sql.lookup_tables():
-                self.cur.unregister(name)
-            self._registered = False

@@ -25,13 +25,21 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 
 
 def check_prolog(head: bytes, label: str) -> None:
-    """Refuse entity declarations in the DOCTYPE (the only place they can be)."""
+    """Refuse entity declarations in the DOCTYPE (the only place they can be); the whole
+    internal subset must lie in `head` (streamed Apple exports are checked only here)."""
     m = _DOCTYPE.search(head)
     if m is None:
         return
     subset = head[m.start():]
-    end = subset.find(b"]>")
-    subset = subset[: end if end >= 0 else len(subset)]
+    opening = re.search(rb"[\[>]", subset)
+    if opening is not None and opening.group() == b"[":
+        end = subset.find(b"]>")
+        if end < 0:  # the rest could declare entities unseen
+            raise IngestError(label, f"byte {m.start()}", "the DOCTYPE's internal subset is "
+                              f"longer than {HEAD // 1024} KB; such files are refused")
+        subset = subset[:end]
+    elif opening is not None:
+        subset = subset[:opening.end()]
     pos = subset.find(b"<!ENTITY")
     if pos >= 0:
         raise IngestError(label, f"byte {m.start() + pos}",
