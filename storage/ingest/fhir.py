@@ -11,6 +11,7 @@ before anything that refers to them; references may be ``urn:uuid:...`` full URL
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ class FhirReader:
         self.default_key = default_key  # for references to patients nowhere to be found
         self.urls: dict[str, str] = {}  # fullUrl -> patient key
         self.only_patient: str | None = None
+        self.patients = 0  # declared so far: with more than one, none is "the" patient
         self.mapper = ResourceMapper(w, self.patient_key)
 
     def patient_key(self, ref: Any) -> str:
@@ -83,18 +85,27 @@ class FhirReader:
     def resources(self, items: Iterable[tuple[int, Any, str | None]], label: str) -> None:
         """Declare patients first, then map everything else (items: pos, resource, fullUrl)."""
         items = list(items)
-        patients = 0
-        for pos, res, url in items:
+        self.declare(((pos, res) for pos, res, _ in items), label,
+                     urls={pos: url for pos, _, url in items})
+        self.map(items, label)
+
+    def declare(self, items: Iterable[tuple[int, Any]], label: str, *,
+                urls: dict[int, str | None] | None = None) -> None:
+        """Declare the Patients and link the DiagnosticReports among `items` (pos,
+        resource); other resources are left for :meth:`map`."""
+        for pos, res in items:
             self._check(res, pos, label)
             if res["resourceType"] == "Patient":
-                self._guard(label, pos, self.declare_patient, res, url)
-                patients += 1
-        if patients > 1:
-            self.only_patient = None
-        for pos, res, _ in items:
-            if res["resourceType"] == "DiagnosticReport":
+                self._guard(label, pos, self.declare_patient, res, (urls or {}).get(pos))
+                self.patients += 1
+            elif res["resourceType"] == "DiagnosticReport":
                 self._guard(label, pos, self.mapper.link_report, res)
+        if self.patients > 1:
+            self.only_patient = None
+
+    def map(self, items: Iterable[tuple[int, Any, str | None]], label: str) -> None:
         for pos, res, _ in items:
+            self._check(res, pos, label)
             self._guard(label, pos, self.mapper.map, pos, res)
 
     def _check(self, res: Any, pos: int, label: str) -> None:
@@ -141,33 +152,50 @@ def import_json(w: Writer, data: Any, label: str) -> None:
 
 
 def import_ndjson(w: Writer, files: list[Path]) -> None:
-    """Bulk-export NDJSON files of one export; Patient files are read first."""
+    """Bulk-export NDJSON files of one export, streamed in two passes so memory does not
+    grow with the files: the first parses only the lines that hold a Patient or a
+    DiagnosticReport (what other resources refer to) and declares or links them; the
+    second maps every line, a batch at a time."""
     w.position_label = "line"
     reader = FhirReader(w)
-    ordered = sorted(files, key=lambda p: (not _is_patient_file(p), p.name))
-    for path in ordered:
+    for path in files:
         w.file_label = path.name
-        items = []
-        with path.open("rb") as fh:
-            for line_no, line in enumerate(fh, 1):
-                w.bytes_done += len(line)
-                if not line.strip():
-                    continue
-                try:
-                    items.append((line_no, json.loads(line), None))
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    column = getattr(exc, "colno", getattr(exc, "start", 0))
-                    raise IngestError(path.name, f"line {line_no} column {column}",
-                                      f"not valid JSON: {exc}") from None
-        items = [i for i in items if not _is_log_line(i[1])]
-        reader.resources(items, path.name)
+        reader.declare(_lines(path, only=_REFERRED), path.name)
+    for path in files:
+        w.file_label = path.name
+        batch: list[tuple[int, Any, str | None]] = []
+        for line_no, res in _lines(path, w=w):
+            batch.append((line_no, res, None))
+            if len(batch) >= NDJSON_BATCH:
+                reader.map(batch, path.name)
+                batch = []
+        reader.map(batch, path.name)
         w.write()
     reader.finish()
 
 
-def _is_patient_file(path: Path) -> bool:
+NDJSON_BATCH = 5_000  # lines mapped at a time
+_REFERRED = re.compile(rb'"resourceType"\s*:\s*"(?:Patient|DiagnosticReport)"')
+
+
+def _lines(path: Path, *, only: re.Pattern[bytes] | None = None,
+           w: Writer | None = None) -> Iterator[tuple[int, Any]]:
+    """(line number, resource) of an NDJSON file, log lines left out; with `only`, just
+    the lines that match it; with `w`, the bytes read counted as progress."""
     with path.open("rb") as fh:
-        return b'"resourceType":"Patient"' in fh.readline().replace(b" ", b"")
+        for line_no, line in enumerate(fh, 1):
+            if w is not None:
+                w.bytes_done += len(line)
+            if not line.strip() or (only is not None and not only.search(line)):
+                continue
+            try:
+                res = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                column = getattr(exc, "colno", getattr(exc, "start", 0))
+                raise IngestError(path.name, f"line {line_no} column {column}",
+                                  f"not valid JSON: {exc}") from None
+            if not _is_log_line(res):
+                yield line_no, res
 
 
 def _is_log_line(obj: Any) -> bool:
