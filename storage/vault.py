@@ -208,10 +208,15 @@ class Vault:
                     if value:
                         self._root.execute(f"RESET {name}")
 
-    def checkpoint(self) -> None:
-        """Write the write-ahead log into the database file now (a bulk import does it
-        while its memory bound still holds, not later when the vault closes)."""
-        self.cursor().execute("CHECKPOINT")
+    def checkpoint(self) -> bool:
+        """Write the write-ahead log into the database file now, if no other write is
+        under way (a bulk import does it while its memory bound still holds, rather than
+        later when the vault closes); otherwise DuckDB checkpoints on a later commit."""
+        try:
+            self.cursor().execute("CHECKPOINT")
+        except duckdb.TransactionException:
+            return False
+        return True
 
     # --- connections -----------------------------------------------------
 

@@ -112,8 +112,15 @@ class ImportService:
     # --- the worker ------------------------------------------------------
 
     def _run(self, job: _Job) -> None:
-        with self._vault.limit_resources(**self._resources):
-            self._import(job)
+        try:
+            with self._vault.limit_resources(**self._resources):
+                self._import(job)
+        except Exception as exc:  # the vault failed outside any one file: a job that says
+            # so (never the message, which may quote records) rather than one left hanging
+            job.errors.append({"file": "", "position": "",
+                               "reason": f"internal error ({type(exc).__name__})"})
+            job.status = "failed"
+            raise
 
     def _import(self, job: _Job) -> None:
         done_bytes = 0

@@ -240,3 +240,17 @@ def test_no_encryption_extension_means_no_vault(tmp_path: Path, monkeypatch: pyt
         make_vault(tmp_path / "v")
     assert not (tmp_path / "v" / "vault.duckdb").exists()
     assert list((tmp_path / "v").iterdir()) == []  # nothing half-made is left behind
+
+
+def test_checkpoint_waits_for_no_one(vault: Vault) -> None:
+    """An import's closing checkpoint must not fail the import while another thread
+    (the API, say) is writing: it is skipped then, and done when nothing writes."""
+    other = vault.cursor().cursor()  # another connection, as another thread has
+    other.execute("USE vault")
+    other.execute("BEGIN")
+    other.execute("""UPDATE settings SET value = '"v"' WHERE key = 'schema_version'""")
+    assert vault.checkpoint() is False
+    other.execute("COMMIT")
+    assert vault.checkpoint() is True
+    assert vault.cursor().execute(
+        "SELECT value FROM settings WHERE key = 'schema_version'").fetchone() == ('"v"',)
