@@ -190,13 +190,13 @@ class Writer:
     def _stage(self, name: str, fields: Fields, rows: list[tuple[Any, ...]]) -> None:
         columns = [list(c) for c in zip(*rows, strict=True)]
         columns[0] = self._patient_ids(columns[0], columns[-1])
-        if name == "observations":
-            self._keys_of_chunk.add(columns[CODE], columns[UNIT], columns[EFFECTIVE])
         try:
             self._staged.setdefault(name, Table(fields)).append(columns)
         except (ValueError, TypeError) as exc:
             raise IngestError(self.file_label, self.position_label + "s",
                               f"a field has the wrong type ({exc})") from None
+        if name == "observations":  # every value has its column's type by now
+            self._keys_of_chunk.add(columns[CODE], columns[UNIT], columns[EFFECTIVE])
         self._staged_rows += len(rows)
 
     def flush(self) -> None:
