@@ -12,8 +12,7 @@ A numeric value whose unit cannot be reconciled with the code's canonical unit h
 canonical value (only the original is kept) and, with no range of its own, is flagged
 ``indeterminate``.
 
-Each statement skips content hashes already in the table (``NOT IN``: a join built
-on the vault's hashes, which DuckDB cannot mistake for the larger side) and keeps one
+Each statement skips content hashes already in the table (an anti-join) and keeps one
 row per hash within the unit (which of several identical readings survives, e.g. from
 which source app, is not specified: they are the same reading).
 """
@@ -177,7 +176,7 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
     """`window` (a span holding every effective time of the staged rows, see ChunkKeys)
     narrows the de-duplication to vault rows that can match: a row's hash covers its
     effective time, so only rows in that span (or with none) can have the same hash.
-    Without it the join holds every hash of the table; with it the join stays the
+    Without it the anti-join holds every hash of the table; with it the join stays the
     size of the chunk (exports are sorted by time, so a chunk spans little of it)."""
     times = ("effective", "effective_end")
     own_range = "(ref_low IS NOT NULL OR ref_high IS NOT NULL)"
@@ -258,6 +257,6 @@ def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str, un
     SELECT DISTINCT ON (h) {_q(spec.prefix + '_')} || substr(h, 1, 20), patient,
         {', '.join(select)},
         {_q(source)}, {_q(import_id)}, {_q(unit)}, h
-    FROM v WHERE h NOT IN (SELECT content_hash FROM {spec.table})
-        AND {time_guard(spec.time_fields)}
+    FROM v ANTI JOIN (SELECT content_hash FROM {spec.table}) t ON t.content_hash = v.h
+    WHERE {time_guard(spec.time_fields)}
     """

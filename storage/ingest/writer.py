@@ -2,7 +2,7 @@
 
 Rows are buffered as tuples, turned into an Arrow batch (arrow.py) per batch and inserted
 by one ``INSERT ... SELECT`` per table that normalizes (units, ranges, flags: see sql.py),
-hashes each record's content and skips hashes already in the vault (a join;
+hashes each record's content and skips hashes already in the vault (an anti-join;
 DuckDB's ART indexes would slow bulk appends) or seen earlier in the batch.
 
 Memory stays flat however large the file: rows are staged in small batches, written
