@@ -52,12 +52,12 @@ class Settings(BaseSettings):
     login_lock_after: int = 5
     login_lock_minutes: int = 15
     max_import_bytes: int = 4 * 1024**3  # uncompressed bytes one import may expand to
-    # DuckDB's memory, threads and write-ahead log size for the vault while an import
-    # runs (set by the import service; beyond the limit it spills to encrypted temporary
+    # DuckDB's memory, threads and allocator flushing for the vault while an import runs
+    # (set by the import service; beyond the limit it spills to encrypted temporary
     # files): keeps a big import's RSS small; the previous values come back when it ends.
-    db_memory_limit: str = "64MB"
+    db_memory_limit: str = "48MB"
     db_threads: int = 1
-    db_import_checkpoint: str = "64MB"
+    db_import_allocator_flush: str = "2MB"
 
     # Whether a desktop window can appear: `healthinsight gui` checks these on Linux and
     # says how to use `serve` and `ask` instead when there is no display.

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.schema import CreateTable
 
 from storage import schema
 
@@ -31,7 +32,45 @@ def _v2(vault: Vault) -> None:
             cur.execute(f'ALTER TABLE "{table.name}" ADD COLUMN IF NOT EXISTS {column} VARCHAR')
 
 
-STEPS: list[Callable[[Vault], None]] = [_v1, _v2]
+def _hash_number(column: str) -> str:
+    """SQL turning a 32-digit hex md5 into the number ``md5_number`` gives for the same
+    digest (its bytes read little-endian), so hashes written before v3 still match."""
+    def half(first_byte: int) -> str:
+        pairs = " || ".join(f"substr({column}, {2 * b + 1}, 2)"
+                            for b in reversed(range(first_byte, first_byte + 8)))
+        return f"CAST(('0x' || {pairs}) AS UBIGINT)"
+    return f"CAST({half(8)} AS UHUGEINT) * 18446744073709551616 + {half(0)}"
+
+
+def _v3(vault: Vault) -> None:
+    """Content hashes become numbers, and observations lose the PRIMARY KEY on their
+    sequence id (its ART index slowed every bulk append); DuckDB cannot drop a
+    constraint, so that table is rebuilt. One transaction: all of it or none."""
+    cur = vault.cursor()
+    text = {name for (name,) in cur.execute(
+        "SELECT table_name FROM duckdb_columns() WHERE database_name = 'vault' "
+        "AND column_name = 'content_hash' AND data_type = 'VARCHAR'").fetchall()}
+    keyed = cur.execute(
+        "SELECT count(*) FROM duckdb_constraints() WHERE database_name = 'vault' "
+        "AND table_name = 'observations' AND constraint_type = 'PRIMARY KEY'").fetchone()
+    cur.execute("BEGIN TRANSACTION")
+    for table in schema.RECORD_TABLES:
+        if table.name in text and table is not schema.observations:
+            cur.execute(f'ALTER TABLE "{table.name}" ALTER content_hash SET DATA TYPE UHUGEINT '
+                        f"USING {_hash_number('content_hash')}")
+    if keyed and keyed[0]:
+        names = [c.name for c in schema.observations.columns]
+        values = [_hash_number(n) if n == "content_hash" and "observations" in text else n
+                  for n in names]
+        cur.execute("ALTER TABLE observations RENAME TO observations_v2")
+        cur.execute(str(CreateTable(schema.observations).compile(dialect=vault.engine.dialect)))
+        cur.execute(f"INSERT INTO observations ({', '.join(names)}) "
+                    f"SELECT {', '.join(values)} FROM observations_v2")
+        cur.execute("DROP TABLE observations_v2")
+    cur.execute("COMMIT")
+
+
+STEPS: list[Callable[[Vault], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(STEPS)
 
 

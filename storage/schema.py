@@ -7,11 +7,15 @@ are written a million rows at a time.
 
 DuckDB's ART indexes slow bulk appends and are kept in memory, so uniqueness of
 imported records is enforced by content hash anti-joins in the ingest writer, not
-by UNIQUE constraints.
+by UNIQUE constraints, and observations' sequence id is not a PRIMARY KEY either
+(the sequence alone makes it unique). A content hash is the 128-bit md5 of the
+record's identifying fields as a number (UHUGEINT): half the bytes of its hex text
+in every write-ahead log entry, join and aggregate.
 """
 
 from __future__ import annotations
 
+from duckdb_engine.datatypes import UHugeInteger
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -44,7 +48,7 @@ def _provenance() -> list[Column]:
         Column("import_id", String),
         Column("import_unit", String),  # the file (unit) of that import: see pipeline.py
         Column("record_id", String),  # id of the record inside its source file
-        Column("content_hash", String, nullable=False),
+        Column("content_hash", UHugeInteger, nullable=False),
     ]
 
 
@@ -78,7 +82,7 @@ observations_id_seq = Sequence("observations_id_seq")
 observations = Table(
     "observations",
     metadata,
-    Column("id", BigInteger, observations_id_seq, primary_key=True,
+    Column("id", BigInteger, observations_id_seq, nullable=False,
            server_default=observations_id_seq.next_value()),
     Column("patient_id", String, nullable=False),
     Column("category", String, nullable=False),  # laboratory | vital-signs | activity | ...
@@ -105,7 +109,7 @@ observations = Table(
     Column("import_id", String),
     Column("import_unit", String),
     Column("record_id", String),  # id of the record inside its source file
-    Column("content_hash", String, nullable=False),
+    Column("content_hash", UHugeInteger, nullable=False),
 )
 
 medications = Table(

@@ -186,15 +186,19 @@ class Vault:
 
     @contextmanager
     def limit_resources(self, *, memory_limit: str | None = None, threads: int | None = None,
+                        allocator_flush: str | None = None,
                         checkpoint_threshold: str | None = None) -> Iterator[None]:
-        """Bound DuckDB's memory (e.g. "64MB"; beyond it, it spills to encrypted temporary
-        files or fails) and worker threads while the block runs, and let the write-ahead
-        log grow to `checkpoint_threshold` before a checkpoint (a bulk import then
-        compresses each row group about once instead of at every 16 MB); then reset them.
+        """Bound DuckDB's memory (e.g. "48MB"; beyond it, it spills to encrypted temporary
+        files or fails) and worker threads while the block runs, have its allocator
+        return freed pages to the system whenever an eviction frees more than
+        `allocator_flush` (jemalloc otherwise keeps about a second's worth, some 50 MB
+        during a bulk import), and let the write-ahead log grow to `checkpoint_threshold`
+        before DuckDB checkpoints by itself; then reset them.
 
         DuckDB's settings are process-wide: queries running meanwhile get the same bounds,
         which is why a bulk import holds them only for its own duration."""
         chosen = {"memory_limit": memory_limit, "threads": threads,
+                  "allocator_bulk_deallocation_flush_threshold": allocator_flush,
                   "checkpoint_threshold": checkpoint_threshold}
         with self._lock:
             for name, value in chosen.items():

@@ -54,7 +54,10 @@ class ImportService:
         self._limits = Limits(max_bytes=settings.max_import_bytes)
         self._resources = {"memory_limit": settings.db_memory_limit,
                            "threads": settings.db_threads,
-                           "checkpoint_threshold": settings.db_import_checkpoint}
+                           "allocator_flush": settings.db_import_allocator_flush,
+                           # the writer checkpoints once per row group (writer.py); this
+                           # only bounds the log should that be refused for a while
+                           "checkpoint_threshold": "256MB"}
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")

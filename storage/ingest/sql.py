@@ -60,7 +60,7 @@ def _hash(fields: tuple[str, ...], times: tuple[str, ...]) -> str:
         f"coalesce(CAST(epoch_us(t_{f}) AS VARCHAR), '')" if f in times
         else f'coalesce(CAST("{f}" AS VARCHAR), \'\')' for f in fields
     ]
-    return f"md5(concat_ws('|', {', '.join(parts)}))"
+    return f"md5_number(concat_ws('|', {', '.join(parts)}))"
 
 
 def _cast_times(times: tuple[str, ...]) -> str:
@@ -254,7 +254,7 @@ def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str, un
                               content_hash)
     WITH s AS (SELECT *{_cast_times(spec.time_fields)} FROM {staged}),
     v AS (SELECT *, {_hash(spec.hash_fields, spec.time_fields)} AS h FROM s)
-    SELECT DISTINCT ON (h) {_q(spec.prefix + '_')} || substr(h, 1, 20), patient,
+    SELECT DISTINCT ON (h) {_q(spec.prefix + '_')} || lower(substr(hex(h), 1, 20)), patient,
         {', '.join(select)},
         {_q(source)}, {_q(import_id)}, {_q(unit)}, h
     FROM v ANTI JOIN (SELECT content_hash FROM {spec.table}) t ON t.content_hash = v.h

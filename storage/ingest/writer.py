@@ -49,8 +49,14 @@ class Writer:
     # Staged rows are written, and committed when chunked, once this many pile up; later
     # chunks de-duplicate against earlier ones. The statement that writes a chunk needs
     # about 30 MB of DuckDB memory plus ~500 bytes per row: 20,000 rows fit the import's
-    # 64 MB limit (app settings) beside the table's blocks.
+    # 48 MB limit (app settings) beside the table's blocks.
     WRITE_EVERY = 20_000
+    # A chunked unit checkpoints itself after as many chunks as fill one of DuckDB's row
+    # groups (122,880 rows): each checkpoint then writes close to full row groups, which
+    # later checkpoints leave alone. DuckDB's own checkpoints, every 16 MB of log, would
+    # cut a row group about every 57,000 rows, and the vault's next checkpoint would
+    # rewrite every pair of them into one (a second or more per million rows, at close).
+    CHECKPOINT_EVERY = 122_880 // WRITE_EVERY
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,
                  source: str, file_label: str, on_progress: Progress | None = None,
@@ -81,6 +87,7 @@ class Writer:
         self._keys_of_chunk = sql.ChunkKeys()
         self.write_every = self.WRITE_EVERY
         self._adapters: dict[str, Callable[[str], str]] = {}
+        self._commits = 0
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future[None] | None = None
 
@@ -275,7 +282,18 @@ class Writer:
         if self.chunked:
             self.cur.execute("COMMIT")
             self.committed = True
+            self._commits += 1
+            if self._commits % self.CHECKPOINT_EVERY == 0:
+                self._checkpoint()
             self.cur.execute("BEGIN TRANSACTION")
+
+    def _checkpoint(self) -> None:
+        """Between transactions; skipped while another connection writes (DuckDB refuses
+        then, and checkpoints on a later commit instead)."""
+        try:
+            self.cur.execute("CHECKPOINT")
+        except duckdb.TransactionException:
+            pass
 
     def _insert(self, spec: TableSpec | None, stage: str, source: str,
                 window: tuple[int, int] | None) -> None:

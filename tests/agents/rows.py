@@ -10,6 +10,11 @@ from datetime import date, datetime
 from storage.vault import Vault
 
 
+def _hash(text: str) -> int:
+    """A content hash as the vault stores one (md5 as a 128-bit number)."""
+    return int.from_bytes(hashlib.md5(text.encode()).digest(), "little")
+
+
 def add_patient(vault: Vault, patient_id: str, *, name: str = "Test Patient",
                 owner_id: str | None = None) -> str:
     with vault.transaction() as cur:
@@ -27,7 +32,7 @@ def add_observations(vault: Vault, patient_id: str,
     """rows: (code, effective, value, unit)."""
     values = [
         (patient_id, "laboratory", "http://loinc.org", code, code, value, unit, low, high,
-         effective, hashlib.sha1(f"{patient_id}{code}{effective}{value}".encode()).hexdigest())
+         effective, _hash(f"{patient_id}{code}{effective}{value}"))
         for code, effective, value, unit in rows
     ]
     with vault.transaction() as cur:
@@ -47,5 +52,5 @@ def add_medication(vault: Vault, patient_id: str, name: str, start: date, *,
             "INSERT INTO medications (id, patient_id, name, dose_value, dosage, status, start, "
             "stop, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [med_id or f"med_{name}_{start}", patient_id, name, dose,
-             f"{dose} mg" if dose else None, status, start, stop, f"{name}{start}"],
+             f"{dose} mg" if dose else None, status, start, stop, _hash(f"{name}{start}")],
         )

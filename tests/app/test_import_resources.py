@@ -1,5 +1,6 @@
-"""An import bounds DuckDB's memory, threads and checkpoints for itself only: DuckDB's settings are
-process-wide, and the team's analysis queries afterwards need their threads back."""
+"""An import bounds DuckDB's memory, threads, allocator flushing and checkpoints for itself
+only: DuckDB's settings are process-wide, and the team's analysis queries afterwards need
+their threads back."""
 
 from __future__ import annotations
 
@@ -10,15 +11,18 @@ from app.settings import Settings
 from storage.vault import Vault
 
 SETTINGS = ("SELECT current_setting('memory_limit'), current_setting('threads'), "
+            "current_setting('allocator_bulk_deallocation_flush_threshold'), "
             "current_setting('checkpoint_threshold')")
 
 
 def test_import_limits_are_restored(vault: Vault, vault_home: Path, testdata: Path) -> None:
     before = vault.cursor().execute(SETTINGS).fetchone()
     seen: list[tuple] = []
-    with vault.limit_resources(memory_limit="100MB", threads=1, checkpoint_threshold="1GB"):
+    with vault.limit_resources(memory_limit="100MB", threads=1, allocator_flush="1MB",
+                               checkpoint_threshold="1GB"):
         seen.append(vault.cursor().execute(SETTINGS).fetchone())
-    assert seen[0][1] == 1 and seen[0][0] != before[0] and seen[0][2] != before[2]
+    assert seen[0][1] == 1
+    assert all(seen[0][i] != before[i] for i in (0, 2, 3))
     assert vault.cursor().execute(SETTINGS).fetchone() == before
 
     service = ImportService(vault, Settings(home=vault_home))

@@ -173,6 +173,8 @@ def main() -> int:
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="hi-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    for old in ("vault", "vault_synthea"):  # a kept folder's vaults from an earlier run
+        shutil.rmtree(work / old, ignore_errors=True)
     export = work / "export.xml"
     t = time.perf_counter()
     generate(export, args.records)

@@ -69,7 +69,7 @@ def _insert_series(cur: Any, patient: str) -> None:
             "SELECT $p, 'laboratory', 'http://loinc.org', $c, $c, "
             "$base + $amp * (i / $days) + $amp * 0.3 * sin(i / 40.0) + $noise * (random() - 0.5), "
             "$unit, $low, $high, TIMESTAMPTZ '2010-01-01 08:00:00+00' + to_days(i::INT), "
-            "'bench', $p || $c || i, md5($p || $c || i) FROM range(0, $days, $every) t(i)",
+            "'bench', $p || $c || i, md5_number($p || $c || i) FROM range(0, $days, $every) t(i)",
             {"p": patient, "c": code, "base": base, "amp": amp, "noise": noise, "unit": unit,
              "low": low, "high": high, "days": DAYS, "every": every})
 
@@ -87,12 +87,12 @@ def _medications(cur: Any) -> None:
             ("Metformin 500 MG Oral Tablet", "2018-09-01", 500, "Prediabetes")]):
         cur.execute("INSERT INTO medications (id, patient_id, name, dose_value, dosage, status, "
                     "start, reason, content_hash) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)",
-                    [f"med_{i}", PATIENT, name, dose, f"{dose} mg", start, reason, f"m{i}"])
+                    [f"med_{i}", PATIENT, name, dose, f"{dose} mg", start, reason, i])
     for i, (name, onset) in enumerate([("Hypertension", "2013-04-20"),
                                        ("Prediabetes", "2018-08-15")]):
         cur.execute("INSERT INTO conditions (id, patient_id, display, clinical_status, onset, "
                     "content_hash) VALUES (?, ?, ?, 'active', ?, ?)",
-                    [f"cond_{i}", PATIENT, name, onset, f"c{i}"])
+                    [f"cond_{i}", PATIENT, name, onset, i])
 
 
 def build(home: Path, *, fill_to: int | None) -> tuple[Vault, int]:
@@ -111,7 +111,7 @@ def build(home: Path, *, fill_to: int | None) -> tuple[Vault, int]:
                 "SELECT 'pat_o' || lpad((i // $pp)::VARCHAR, 4, '0'), 'laboratory', "
                 "'http://loinc.org', $codes[(i % $n) + 1], 'x', 50 + random() * 100, 'u', "
                 "TIMESTAMPTZ '2010-01-01' + to_hours((i % $pp * 52)::INT), 'bench', 'o' || i, "
-                "md5('o' || i) FROM range($total) t(i)",
+                "md5_number('o' || i) FROM range($total) t(i)",
                 {"pp": per_patient, "codes": OTHER_CODES, "n": len(OTHER_CODES),
                  "total": count * per_patient})
         _insert_patient(cur, PATIENT, "Bench Patient")

@@ -32,7 +32,7 @@ SELECT 'pat_' || (i % 50), 'laboratory', 'http://loinc.org',
        'analyte', 80 + (i * 7919 % 1200) / 10.0, 'mg/dL',
        CAST(80 + (i * 7919 % 1200) / 10.0 AS VARCHAR), 'mg/dL',
        TIMESTAMPTZ '2010-01-01 00:00:00+00' + to_minutes(CAST(i * 7 AS BIGINT)),
-       'benchmark', md5(CAST(i AS VARCHAR))
+       'benchmark', md5_number(CAST(i AS VARCHAR))
 FROM range(?) r(i)
 """
 
