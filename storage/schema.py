@@ -6,7 +6,7 @@ unchanged; bulk tables (observations) use a BIGINT sequence instead because they
 are written a million rows at a time.
 
 DuckDB's ART indexes slow bulk appends and are kept in memory, so uniqueness of
-imported records is enforced by content hash anti-joins in the ingest writer, not
+imported records is enforced by content hash joins in the ingest writer, not
 by UNIQUE constraints, and observations' sequence id is not a PRIMARY KEY either
 (the sequence alone makes it unique). A content hash is the 128-bit md5 of the
 record's identifying fields as a number (UHUGEINT): half the bytes of its hex text

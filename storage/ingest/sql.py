@@ -12,8 +12,10 @@ A numeric value whose unit cannot be reconciled with the code's canonical unit h
 canonical value (only the original is kept) and, with no range of its own, is flagged
 ``indeterminate``.
 
-Each statement skips content hashes already in the table (an anti-join) and keeps one
-row per hash within the unit (which of several identical readings survives, e.g. from
+Each statement skips content hashes already in the table (``h NOT IN (...)``, so that
+DuckDB builds its hash table on those: an anti-join would be built on the staged rows,
+whose count DuckDB cannot see in an Arrow stream and takes to be one) and keeps one row
+per hash within the unit (which of several identical readings survives, e.g. from
 which source app, is not specified: they are the same reading).
 """
 
@@ -176,7 +178,7 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
     """`window` (a span holding every effective time of the staged rows, see ChunkKeys)
     narrows the de-duplication to vault rows that can match: a row's hash covers its
     effective time, so only rows in that span (or with none) can have the same hash.
-    Without it the anti-join holds every hash of the table; with it the join stays the
+    Without it the join holds every hash of the table; with it the join stays the
     size of the chunk (exports are sorted by time, so a chunk spans little of it)."""
     times = ("effective", "effective_end")
     own_range = "(ref_low IS NOT NULL OR ref_high IS NOT NULL)"
@@ -231,8 +233,8 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
         t_effective, t_effective_end, {offset_minutes('effective')},
         {_q(source)}, source_name, healthkit_type, {_q(import_id)}, {_q(unit)}, record_id,
         report, h
-    FROM v ANTI JOIN ({_existing(window)}) o ON o.content_hash = v.h
-    WHERE {time_guard(times)}
+    FROM v
+    WHERE {time_guard(times)} AND h NOT IN ({_existing(window)})
     """
 
 
@@ -257,6 +259,6 @@ def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str, un
     SELECT DISTINCT ON (h) {_q(spec.prefix + '_')} || lower(substr(hex(h), 1, 20)), patient,
         {', '.join(select)},
         {_q(source)}, {_q(import_id)}, {_q(unit)}, h
-    FROM v ANTI JOIN (SELECT content_hash FROM {spec.table}) t ON t.content_hash = v.h
-    WHERE {time_guard(spec.time_fields)}
+    FROM v
+    WHERE {time_guard(spec.time_fields)} AND h NOT IN (SELECT content_hash FROM {spec.table})
     """

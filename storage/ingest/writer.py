@@ -2,7 +2,7 @@
 
 Rows are buffered as tuples, turned into an Arrow batch (arrow.py) per batch and inserted
 by one ``INSERT ... SELECT`` per table that normalizes (units, ranges, flags: see sql.py),
-hashes each record's content and skips hashes already in the vault (an anti-join;
+hashes each record's content and skips hashes already in the vault (a join;
 DuckDB's ART indexes would slow bulk appends) or seen earlier in the batch.
 
 Memory stays flat however large the file: rows are staged in small batches, written
@@ -42,6 +42,16 @@ CODE, UNIT, EFFECTIVE = (OBSERVATION_FIELDS.index(f)
                          for f in ("code", "original_unit", "effective"))
 
 
+def _bytes(size: str) -> int:
+    """A size as DuckDB spells it (``45.7 MiB``, ``1.8 GiB``) or as set (``256MB``, which
+    DuckDB reads in powers of 1000)."""
+    found = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)(i?)B\s*", size)
+    if found is None:
+        raise ValueError(f"not a size: {size!r}")
+    base = 1024 if found[3] else 1000
+    return int(float(found[1]) * base ** " KMGT".index(found[2] or " "))
+
+
 class Writer:
     """Staging for one import unit (a file, or a folder read as one)."""
 
@@ -57,6 +67,7 @@ class Writer:
     # cut a row group about every 57,000 rows, and the vault's next checkpoint would
     # rewrite every pair of them into one (a second or more per million rows, at close).
     CHECKPOINT_EVERY = 122_880 // WRITE_EVERY
+    MEMORY_FALLBACK = "256MB"  # DuckDB's limit after a chunk did not fit a lower one
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,
                  source: str, file_label: str, on_progress: Progress | None = None,
@@ -88,6 +99,7 @@ class Writer:
         self.write_every = self.WRITE_EVERY
         self._adapters: dict[str, Callable[[str], str]] = {}
         self._commits = 0
+        self._new_patients = False  # inserted since the last commit
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future[None] | None = None
 
@@ -130,6 +142,7 @@ class Writer:
                 [pid, self.owner_id, first[0] or None, first[1], given, family, name, birth, sex,
                  json.dumps({"identifiers": idents}), self.import_id, self.unit,
                  datetime.now(UTC)])
+            self._new_patients = True
         self._index(pid, idents, name, birth)
         self._keys[key] = pid
         return pid
@@ -262,8 +275,39 @@ class Writer:
 
     def _write_chunk(self, staged: dict[str, Table], adapters: dict[str, Callable[[str], str]],
                      source: str, keys: sql.ChunkKeys) -> None:
-        """Normalize, de-duplicate and insert a chunk, one statement per table; commit it
-        when chunked."""
+        """Insert a chunk and commit it when chunked. A chunk that does not fit the
+        import's memory bound (DuckDB needs more for unusually wide rows) is rolled back
+        and written again with ``MEMORY_FALLBACK``, for the rest of the import, rather
+        than failing the file; patients declared before it are committed first, so that
+        rolling the chunk back cannot take them along."""
+        if self.chunked and self._new_patients:
+            self.cur.execute("COMMIT")
+            self.committed, self._new_patients = True, False
+            self.cur.execute("BEGIN TRANSACTION")
+        try:
+            self._insert_chunk(staged, adapters, source, keys)
+        except duckdb.OutOfMemoryException:
+            if not self.chunked:
+                raise
+            self.cur.execute("ROLLBACK")
+            # (DuckDB shows its limit rounded, hence the 1% slack)
+            if self._memory_limit() > 0.99 * _bytes(self.MEMORY_FALLBACK):
+                self.cur.execute("BEGIN TRANSACTION")  # the unit's own rollback follows
+                raise
+            self.cur.execute(f"SET memory_limit = '{self.MEMORY_FALLBACK}'")
+            self.cur.execute("BEGIN TRANSACTION")
+            self._insert_chunk(staged, adapters, source, keys)
+        if self.chunked:
+            self.cur.execute("COMMIT")
+            self.committed = True
+            self._commits += 1
+            if self._commits % self.CHECKPOINT_EVERY == 0:
+                self._checkpoint()
+            self.cur.execute("BEGIN TRANSACTION")
+
+    def _insert_chunk(self, staged: dict[str, Table], adapters: dict[str, Callable[[str], str]],
+                      source: str, keys: sql.ChunkKeys) -> None:
+        """Normalize, de-duplicate and insert a chunk, one statement per table."""
         self.cur.register("hi_norm", sql.normalization(keys.pairs))
         window = keys.window()
         try:
@@ -279,13 +323,10 @@ class Writer:
                     self.cur.unregister(sql.stage(name))
         finally:
             self.cur.unregister("hi_norm")
-        if self.chunked:
-            self.cur.execute("COMMIT")
-            self.committed = True
-            self._commits += 1
-            if self._commits % self.CHECKPOINT_EVERY == 0:
-                self._checkpoint()
-            self.cur.execute("BEGIN TRANSACTION")
+
+    def _memory_limit(self) -> int:
+        row = self.cur.execute("SELECT current_setting('memory_limit')").fetchone()
+        return _bytes(str(row[0])) if row else 0
 
     def _checkpoint(self) -> None:
         """Between transactions; skipped while another connection writes (DuckDB refuses

@@ -8,10 +8,13 @@ import signal
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from app.services.imports import ImportService
+from app.settings import Settings
 from storage.errors import IngestError
 from storage.ingest.writer import Writer
 from storage.vault import Vault
@@ -62,6 +65,51 @@ def test_failed_file_removes_its_committed_chunks_but_keeps_earlier_files(
     assert max(seen) > after_good["observations"][0]  # the bad file did commit chunks
     assert fingerprint(vault) == after_good
     assert after_good["observations"][0] == 10
+
+
+def test_chunk_over_the_memory_bound_is_written_again_with_more(
+        vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk DuckDB cannot write within the import's bound is rolled back and written
+    again under Writer.MEMORY_FALLBACK: the file imports whole, each reading once."""
+    monkeypatch.setattr(Writer, "WRITE_EVERY", 10)
+    export = _export(tmp_path / "export.xml", range(1, 31))
+    limit = "SELECT current_setting('memory_limit')"
+    with vault.limit_resources(memory_limit="4MB"):
+        assert vault.cursor().execute(limit).fetchone() == ("3.8 MiB",)
+        import_paths(vault, export, import_id="imp_small")
+        assert vault.cursor().execute(limit).fetchone() == ("244.1 MiB",)
+    rows = vault.cursor().execute(
+        "SELECT count(*), count(DISTINCT effective), min(value), max(value) "
+        "FROM observations WHERE import_id = 'imp_small'").fetchone()
+    assert rows == (30, 30, 51.0, 80.0)
+    patients = vault.cursor().execute(  # the patient declared before the chunk is kept
+        "SELECT count(*) FROM observations o JOIN patients p ON p.id = o.patient_id "
+        "WHERE o.import_id = 'imp_small'").fetchone()
+    assert patients == (30,)
+
+
+def test_writer_checkpoints_once_per_row_group(vault: Vault, vault_home: Path,
+                                              tmp_path: Path) -> None:
+    """Every CHECKPOINT_EVERY chunks a big file's rows go to disk as one nearly full row
+    group, which later checkpoints leave as it is (DuckDB's own checkpoints, every 16 MB
+    of log, would cut half groups that the vault's next checkpoint rewrites in pairs)."""
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    rows = Writer.WRITE_EVERY * (2 * Writer.CHECKPOINT_EVERY) + 10_000
+    times = (f"{start + timedelta(minutes=i):%Y-%m-%d %H:%M:%S} +0000" for i in range(rows))
+    export = tmp_path / "export.xml"
+    export.write_text("<HealthData>" + "".join(
+        f'<Record type="HKQuantityTypeIdentifierHeartRate" unit="count/min" value="60" '
+        f'startDate="{t}" endDate="{t}"/>' for t in times) + "</HealthData>")
+    service = ImportService(vault, Settings(home=vault_home))  # with the import's settings
+    assert service.run([export])["status"] == "completed"
+    service.close()
+    cur = vault.cursor()
+    groups = ("SELECT row_group_id, sum(count) FROM pragma_storage_info('observations') "
+              "WHERE column_name = 'id' AND segment_type <> 'VALIDITY' GROUP BY 1 ORDER BY 1")
+    full = Writer.WRITE_EVERY * Writer.CHECKPOINT_EVERY
+    assert [n for _, n in cur.execute(groups).fetchall()] == [full, full, 10_000]
+    cur.execute("CHECKPOINT")
+    assert [n for _, n in cur.execute(groups).fetchall()] == [full, full, 10_000]
 
 
 def test_failed_first_file_removes_the_patient_it_created(
