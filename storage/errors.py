@@ -19,6 +19,10 @@ class VaultKeyError(StorageError):
     """The key is missing or wrong (bad passphrase, lost keyring entry)."""
 
 
+class VaultInUse(StorageError):
+    """Another live process has the vault open (its pid is in the message)."""
+
+
 class EncryptionUnavailable(StorageError):
     """DuckDB's encryption extension cannot be loaded; we never fall back to plaintext."""
 

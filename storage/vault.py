@@ -10,12 +10,20 @@ DuckDB spills to temporary files when a query outgrows its memory limit: they go
 ``tmp/`` inside the vault's folder and are encrypted (``temp_file_encryption``), so no
 record reaches the disk in the clear. :meth:`Vault.limit_resources` bounds memory and
 threads (the import service does, so big imports stay small).
+
+Only one process opens a vault at a time: :class:`storage.lock.VaultLock` (an OS lock
+on ``vault.lock``) is taken before DuckDB sees the file. Holding it means whatever a
+previous owner left in ``tmp/`` (DuckDB's spill files, encrypted under that owner's
+session keys and useless to anyone) and in ``uploads/`` (API uploads that were never
+imported) is garbage, so opening removes it; without that, DuckDB refuses to open a
+vault whose owner was killed in the middle of a spill.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import threading
 import weakref
 from collections.abc import Iterator
@@ -33,6 +41,7 @@ import sqlalchemy as sa
 from storage import migrations
 from storage.errors import EncryptionUnavailable, VaultExists, VaultKeyError, VaultNotFound
 from storage.keys import SCRYPT_N, KeyringStore, PassphraseStore, new_key, usable_keyring
+from storage.lock import VaultLock
 
 if TYPE_CHECKING:
     from storage.repos.audit import AuditRepository
@@ -44,6 +53,8 @@ if TYPE_CHECKING:
 
 DB_FILE = "vault.duckdb"
 META_FILE = "vault.json"
+SPILL_DIR = "tmp"  # DuckDB's temporary files
+UPLOADS_DIR = "uploads"  # files received by the API on their way to an import
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,7 @@ def _connect(db_path: Path, key: bytes) -> duckdb.DuckDBPyConnection:
             raise VaultKeyError("wrong key for this vault") from None
         raise
     root.execute("USE vault")
-    tmp = str(db_path.parent / "tmp").replace("'", "''")
+    tmp = str(db_path.parent / SPILL_DIR).replace("'", "''")
     root.execute(f"SET temp_directory = '{tmp}'")
     root.execute("SET temp_file_encryption = true")
     return root
@@ -108,10 +119,12 @@ def _connect(db_path: Path, key: bytes) -> duckdb.DuckDBPyConnection:
 class Vault:
     """The facade: connection, cursors, SQLAlchemy engine and one repository per area."""
 
-    def __init__(self, home: Path, root: duckdb.DuckDBPyConnection, meta: dict[str, Any]):
+    def __init__(self, home: Path, root: duckdb.DuckDBPyConnection, meta: dict[str, Any],
+                 lock: VaultLock):
         self.home = home
         self.meta = meta
         self._root = root
+        self._owner_lock = lock
         self._local = threading.local()
         # Weak, so a finished thread's cursor goes with its thread-local storage.
         self._cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
@@ -135,6 +148,7 @@ class Vault:
         if (home / DB_FILE).exists() or (home / META_FILE).exists():
             raise VaultExists(f"{home} already holds a vault")
         home.mkdir(parents=True, exist_ok=True)
+        lock = _take(home)
         meta = {"vault_id": "vlt_" + secrets.token_hex(8),
                 "created_at": datetime.now(UTC).isoformat()}
         key = new_key()
@@ -144,7 +158,11 @@ class Vault:
                 "no OS keyring is available: a passphrase is needed "
                 "(set HEALTHINSIGHT_PASSPHRASE or answer the prompt)"
             )
-        root = _connect(home / DB_FILE, key)  # fails before any key is stored
+        try:
+            root = _connect(home / DB_FILE, key)  # fails before any key is stored
+        except BaseException:
+            lock.release(remove=True)
+            raise
         try:
             if backend is not None:
                 KeyringStore(meta["vault_id"], backend).save(key)
@@ -158,18 +176,32 @@ class Vault:
             root.close()
             for name in (DB_FILE, DB_FILE + ".wal", "vault.key", META_FILE):
                 (home / name).unlink(missing_ok=True)
+            lock.release(remove=True)
             raise
-        return cls(home, root, meta)
+        return cls(home, root, meta, lock)
 
     @classmethod
     def open(cls, home: Path, *, passphrase: str | None = None) -> Vault:
         home = Path(home)
         meta = read_meta(home)
         key = unlock_key(home, meta, passphrase)
-        vault = cls(home, _connect(home / DB_FILE, key), meta)
-        # The file is locked to this process: an import still `processing` was cut short.
+        lock = _take(home)
+        try:
+            vault = cls(home, _connect(home / DB_FILE, key), meta, lock)
+        except BaseException:
+            lock.release()
+            raise
+        # The vault is locked to this process: an import still `processing` was cut short.
         vault.imports.undo_interrupted()
         return vault
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where the API keeps received files until their import ends (inside the vault's
+        folder, 0700, emptied on every open: never the system's temporary folder)."""
+        folder = self.home / UPLOADS_DIR
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return folder
 
     @property
     def key_storage(self) -> str:
@@ -262,6 +294,7 @@ class Vault:
             self._root.execute("USE memory")
             self._root.execute("DETACH vault")
             self._root.close()
+        self._owner_lock.release()
 
     def __enter__(self) -> Vault:
         return self
@@ -326,6 +359,15 @@ class Vault:
         from storage.repos.audit import AuditRepository
 
         return AuditRepository(self)
+
+
+def _take(home: Path) -> VaultLock:
+    """Lock `home` to this process and clear what a previous owner left behind."""
+    lock = VaultLock(home)
+    lock.acquire()
+    for name in (SPILL_DIR, UPLOADS_DIR):
+        shutil.rmtree(home / name, ignore_errors=True)
+    return lock
 
 
 def exists(home: Path) -> bool:
