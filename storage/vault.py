@@ -27,7 +27,7 @@ import shutil
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -39,6 +39,7 @@ import duckdb_engine
 import sqlalchemy as sa
 
 from storage import migrations
+from storage.bounds import Bounds
 from storage.errors import EncryptionUnavailable, VaultExists, VaultKeyError, VaultNotFound
 from storage.keys import SCRYPT_N, KeyringStore, PassphraseStore, new_key, usable_keyring
 from storage.lock import VaultLock
@@ -129,6 +130,7 @@ class Vault:
         # Weak, so a finished thread's cursor goes with its thread-local storage.
         self._cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
+        self._bounds = Bounds(root, self._lock)
         self.engine = sa.create_engine(
             "duckdb:///:memory:",
             creator=self._sqlalchemy_connection,
@@ -136,6 +138,8 @@ class Vault:
             pool_size=8,
             max_overflow=24,
         )
+        sa.event.listen(self.engine, "checkout", lambda *_: self._bounds.enter_reader())
+        sa.event.listen(self.engine, "checkin", lambda *_: self._bounds.leave_reader())
         migrations.apply(self)
 
     # --- opening ---------------------------------------------------------
@@ -225,24 +229,18 @@ class Vault:
         return freed pages to the system whenever an eviction frees more than
         `allocator_flush` (jemalloc otherwise keeps about a second's worth, some 50 MB
         during a bulk import), and let the write-ahead log grow to `checkpoint_threshold`
-        before DuckDB checkpoints by itself; then reset them.
-
-        DuckDB's settings are process-wide: queries running meanwhile get the same bounds,
-        which is why a bulk import holds them only for its own duration."""
+        before DuckDB checkpoints by itself; then reset them. Readers running meanwhile
+        do not get the memory and thread bounds (storage/bounds.py)."""
         chosen = {"memory_limit": memory_limit, "threads": threads,
                   "allocator_bulk_deallocation_flush_threshold": allocator_flush,
                   "checkpoint_threshold": checkpoint_threshold}
-        with self._lock:
-            for name, value in chosen.items():
-                if value:
-                    self._root.execute(f"SET {name} = ?", [value])
-        try:
+        with self._bounds.bounded({k: str(v) for k, v in chosen.items() if v}):
             yield
-        finally:
-            with self._lock:  # nothing else sets them: back to DuckDB's defaults
-                for name, value in chosen.items():
-                    if value:
-                        self._root.execute(f"RESET {name}")
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Mark a block of reads (a medical-team run): no import bound applies to it.
+        SQLAlchemy connections are marked by themselves, on checkout."""
+        return self._bounds.reading()
 
     def checkpoint(self) -> bool:
         """Write the write-ahead log into the database file now, if no other write is

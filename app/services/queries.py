@@ -153,10 +153,13 @@ class QueryService(ConversationViews):
             engine = self._engine(offline)
             with self._lock:
                 self._live[query_id]["engine"] = engine.name
-            result = answer(vault=self.vault, patient_id=patient_id, text=question, engine=engine,
-                            emit=emit, pool=self._team, cancel=cancel,
-                            timeout=self.settings.specialist_timeout_seconds, previous=previous,
-                            assessment=None if engine.is_model else rules, medications=meds)
+            with self.vault.reading():  # never under an import's memory bound
+                result = answer(vault=self.vault, patient_id=patient_id, text=question,
+                                engine=engine, emit=emit, pool=self._team, cancel=cancel,
+                                timeout=self.settings.specialist_timeout_seconds,
+                                previous=previous,
+                                assessment=None if engine.is_model else rules,
+                                medications=meds)
             self._store(query_id, result)
             emit("query_complete", {"status": "completed",
                                     "summary": result.synthesis.summary[:300],
