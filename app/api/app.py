@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI
 from app.api import docs, errors
 from app.api.deps import known_query_only
 from app.api.envelopes import API_VERSION
+from app.api.guard import RequestGuard
 from app.api.hub import Hub
 from app.api.middleware import PlatformMiddleware
 from app.api.ratelimit import RateLimiter
@@ -62,13 +63,16 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
     app.state.ctx = ctx
     app.state.limiter = RateLimiter(ctx.settings)
     app.state.hub = Hub(ctx)
-    app.state.uploads = Uploads(ctx.vault.uploads_dir)
+    app.state.ws_connections = {}  # user id -> open WebSockets (routes/ws.py)
+    app.state.uploads = Uploads(lambda: ctx.vault.uploads_dir)
     errors.install(app)
     docs.install(app)
     for module in (auth, queries, conversations, health_data, visualizations, medical_team,
                    clinic_auth):
         app.include_router(module.router)
     app.include_router(ws.router)
+    app.add_middleware(RequestGuard, authenticate=lambda token: ctx.auth.authenticate(token),
+                       upload_limit=ctx.settings.max_import_bytes)
     app.add_middleware(PlatformMiddleware, limiter=app.state.limiter, local_only=local_only)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

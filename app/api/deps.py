@@ -1,7 +1,8 @@
 """What routes depend on: the AppContext, the signed-in user, rate limits, deprecation.
 
 Routes stay thin: `user: CurrentUser` authenticates and spends one request of the
-general budget; `QueryUser` and `ImportUser` spend their own categories' budgets; the
+general budget; `ImportUser` spends its own category's budget (questions are counted
+by the QueryService's budget, on every path; `budget_rate` shows it in the headers); the
 clinic API's `ClinicUser` is the user acting in one organization (the token's, or the
 X-Organization-Context header's, checked against the user's memberships, with the
 role there) and spends that organization's budget. Authentication is checked on the
@@ -22,6 +23,7 @@ from app.api.errors import ApiError, auth_error
 from app.api.ratelimit import RateLimiter, RateState
 from app.context import AppContext
 from app.services.auth import Principal
+from app.services.budget import Budget
 from app.services.errors import PermissionDenied
 from app.services.tokens import AuthFailed
 
@@ -35,6 +37,12 @@ async def get_ctx(request: Request) -> AppContext:
 
 
 Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+def budget_rate(request: Request, budget: Budget) -> None:
+    """Show the query budget in this response's X-RateLimit headers."""
+    request.state.rate = RateState(limit=budget.limit, remaining=budget.remaining,
+                                   reset=budget.reset, allowed=budget.remaining > 0)
 
 
 def spend(request: Request, category: str, key: str) -> RateState:
@@ -87,7 +95,6 @@ def limited(category: str) -> Callable[..., Awaitable[Principal]]:
 
 
 CurrentUser = Annotated[Principal, Depends(limited("general"))]
-QueryUser = Annotated[Principal, Depends(limited("queries"))]
 ImportUser = Annotated[Principal, Depends(limited("import"))]
 ClinicUser = Annotated[Principal, Depends(limited("clinic"))]
 

@@ -10,6 +10,7 @@ differently (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, ...): `CLINIC_CODES` 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from fastapi import FastAPI
@@ -77,7 +78,10 @@ def service_error(exc: ServiceError) -> ApiError:
     if isinstance(exc, Conflict):
         return ApiError(409, "CONFLICT", exc.message, exc.details)
     if isinstance(exc, RateLimited):
-        return ApiError(429, "RATE_LIMIT_EXCEEDED", exc.message, exc.details)
+        reset = (exc.details or {}).get("reset") if isinstance(exc.details, dict) else None
+        wait = max(int(reset - time.time()), 1) if isinstance(reset, int) else 60
+        return ApiError(429, "RATE_LIMIT_EXCEEDED", exc.message, exc.details,
+                        headers={"Retry-After": str(wait)})
     return ApiError(400, "VALIDATION_ERROR", exc.message, exc.details)
 
 

@@ -36,6 +36,9 @@ def _hostname(value: str) -> str:
     return (urlsplit("//" + value).hostname or "").lower()
 
 
+SECURITY_HEADERS = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]
+
+
 def is_local_request(headers: dict[bytes, bytes]) -> bool:
     host = headers.get(b"host", b"").decode("latin-1")
     if _hostname(host) not in LOCAL_HOSTS:
@@ -71,7 +74,9 @@ class PlatformMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = list(message.get("headers", []))
+                headers = [h for h in message.get("headers", [])
+                           if h[0].lower() not in (b"cache-control", b"x-content-type-options")]
+                headers.extend(SECURITY_HEADERS)  # health data: never cached, never sniffed
                 headers.append((b"x-api-version", API_VERSION.encode()))
                 headers.append((b"x-request-id", rid.encode()))
                 rate = state.get("rate")
@@ -97,14 +102,14 @@ class PlatformMiddleware:
                 err = ApiError(503, "SERVICE_UNAVAILABLE", "the vault is busy right now; "
                                "try again in a moment", {"retry_after": RETRY_AFTER})
                 status, body = rendered(scope["path"], rid, err)
-                await _send_json(send_with_headers, status, body,
+                await send_json(send_with_headers, status, body,
                                  [(b"retry-after", str(RETRY_AFTER).encode())])
                 return
             log.error("unhandled error on %s %s (request %s)", scope["method"], scope["path"],
                       rid, exc_info=exc)
             err = ApiError(500, "INTERNAL_ERROR", "internal error", {"request_id": rid})
             status, body = rendered(scope["path"], rid, err)
-            await _send_json(send_with_headers, status, body)
+            await send_json(send_with_headers, status, body)
 
     async def _refuse(self, scope: Scope, send: Send, rid: str) -> None:
         if scope["type"] == "websocket":
@@ -116,12 +121,13 @@ class PlatformMiddleware:
         status, body = rendered(scope["path"], rid, err)
         client = scope.get("client") or ("local", 0)
         rate = self.limiter.hit("general", f"ip:{client[0]}")
-        await _send_json(send, status, body, [(b"x-api-version", API_VERSION.encode()),
+        await send_json(send, status, body, [*SECURITY_HEADERS,
+                                             (b"x-api-version", API_VERSION.encode()),
                                               (b"x-request-id", rid.encode()),
                                               *rate.headers()])
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any],
+async def send_json(send: Send, status: int, body: dict[str, Any],
                      headers: list[tuple[bytes, bytes]] | None = None) -> None:
     raw = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,9 +29,13 @@ def safe_name(filename: str | None, index: int) -> str:
 
 
 class Uploads:
-    def __init__(self, root: Path) -> None:
-        self._root = root
+    def __init__(self, root: Callable[[], Path]) -> None:
+        self._folder = root  # asked when needed: the app is built before the vault opens
         self._lock = threading.Lock()
+
+    @property
+    def _root(self) -> Path:
+        return self._folder()
 
     def save(self, files: list[tuple[str | None, BinaryIO]]) -> list[Path]:
         """Copy (filename, stream) pairs into a new private folder; their paths in order."""
@@ -56,5 +61,4 @@ class Uploads:
 
     def cleanup(self) -> None:
         with self._lock:
-            if self._root.exists():
-                self._sweep()
+            self._sweep()

@@ -4,7 +4,9 @@ Access tokens live an hour (settings.access_token_minutes) and are checked witho
 database except for a few-seconds cache of the user row. Refresh tokens rotate: each
 use marks its row used and issues the next one in the same family; presenting a used
 one again means it leaked, so the whole family is revoked and a security event is
-written. Personal tokens (for scripts) never expire but are revocable rows. Repeated
+written. The family is the session: access tokens carry it (`sid`) and are refused
+once it is revoked, so the session ends whole, not when its access tokens expire.
+Personal tokens (for scripts) never expire but are revocable rows. Repeated
 failed logins lock the account for settings.login_lock_minutes.
 """
 
@@ -154,6 +156,7 @@ class AuthService:
             if row["used_at"] is not None or row["revoked_at"] is not None:
                 if row["family"]:
                     repo.revoke_family(family=row["family"])
+                    self._cache.pop(f"sid:{row['family']}", None)
                 repo.record_security_event(kind="token_reuse", user_id=row["user_id"],
                                            details={"family": row["family"]})
                 raise AuthFailed("invalid", "this refresh token was already used; its "
@@ -200,6 +203,10 @@ class AuthService:
                                lambda: self._vault.users.get_token(token_id=str(claims["jti"])))
             if row is None or row["revoked_at"] is not None or row["user_id"] != claims["sub"]:
                 raise AuthFailed("invalid", "this token has been revoked")
+        session = claims.get("sid")
+        if kind == "access" and session and self._cached(
+                f"sid:{session}", lambda: self._vault.users.family_revoked(family=str(session))):
+            raise AuthFailed("invalid", "this session has ended; log in again")
         user = self._cached(f"usr:{claims['sub']}",
                             lambda: self._vault.users.get(user_id=str(claims["sub"])))
         if user is None or not user["is_active"]:
@@ -244,7 +251,7 @@ class AuthService:
                                           expires_at=expires)
         access: dict[str, Any] = {"sub": user["id"], "typ": "access", "iat": now,
                                   "exp": now + self.access_seconds,
-                                  "jti": secrets.token_hex(8)}
+                                  "jti": secrets.token_hex(8), "sid": family}
         refresh: dict[str, Any] = {"sub": user["id"], "typ": "refresh", "iat": now,
                                    "exp": int(expires.timestamp()), "jti": row["id"],
                                    "fam": family}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.services import query_views as views
+from app.services.budget import QueryBudget
 from app.services.errors import ValidationFailed
 from storage.repos.conversations import ConversationRepository
 
@@ -22,6 +23,7 @@ class ConversationViews:
     """Mixed into QueryService, which provides `repo`, `submit` and `_patient`."""
 
     repo: ConversationRepository
+    budget: QueryBudget
     submit: Callable[..., dict[str, Any]]
     _patient: Callable[[str | None, str | None], str]
 
@@ -48,6 +50,7 @@ class ConversationViews:
             if not first_query.strip():
                 raise ValidationFailed("the first query is empty", {"field": "first_query"})
             self._patient(owner_id, None)
+            self.budget.check(owner_id)  # no conversation is made for a refused question
         conversation_id = f"conv_{secrets.token_hex(8)}"
         self.repo.create_conversation(
             conversation_id=conversation_id, owner_id=owner_id,

@@ -24,6 +24,7 @@ from agents.team.roster import CMO_NAME, ROSTER
 from agents.team.run import RunCancelled, TeamAnswer, answer, medication_names
 from agents.tools import patients_of
 from app.services import query_views as views
+from app.services.budget import QueryBudget
 from app.services.conversations import ConversationViews, title_of
 from app.services.errors import NotFound, ValidationFailed
 from app.settings import Settings
@@ -47,6 +48,7 @@ class QueryService(ConversationViews):
         self.bus = bus
         self.settings = settings
         self.repo = vault.conversations
+        self.budget = QueryBudget(self.repo, settings.rate_queries)
         self._runs = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query")
         self._team = ThreadPoolExecutor(max_workers=8, thread_name_prefix="specialist")
         self._lock = threading.Lock()
@@ -83,9 +85,11 @@ class QueryService(ConversationViews):
             conversation_id, new_title = _new_id("conv"), title_of(question)
         assert conversation_id is not None
         query_id = _new_id("qry")
-        self.repo.add_query(query_id=query_id, owner_id=owner_id, conversation_id=conversation_id,
-                            patient_id=patient, query=question, complexity=rules.complexity,
-                            urgent=False, engine=None, new_conversation_title=new_title)
+        with self.budget.spending(owner_id):  # accepted: it counts from here
+            self.repo.add_query(query_id=query_id, owner_id=owner_id,
+                                conversation_id=conversation_id, patient_id=patient,
+                                query=question, complexity=rules.complexity, urgent=False,
+                                engine=None, new_conversation_title=new_title)
         cancel = threading.Event()
         with self._lock:
             self._cancels[query_id] = cancel

@@ -162,6 +162,18 @@ class ConversationRepository:
             conn.execute(sa.update(conversations).where(conversations.c.id == conversation_id)
                          .values(updated_at=now))
 
+    def queries_since(self, *, owner_id: str | None, since: datetime
+                      ) -> tuple[int, datetime | None]:
+        """(how many questions the owner asked since `since`, when the oldest of them was
+        asked): the query budget is counted from the stored questions themselves, so it
+        holds across restarts and counts only questions that were accepted."""
+        query = (sa.select(sa.func.count(), sa.func.min(queries.c.started_at))
+                 .where(queries.c.owner_id.is_not_distinct_from(owner_id),
+                        queries.c.started_at >= since))
+        with self._vault.engine.connect() as conn:
+            count, oldest = conn.execute(query).one()
+        return int(count), oldest
+
     def update_query(self, *, query_id: str, **values: Any) -> None:
         """Set status, complexity, urgent, engine, result, error or completed_at."""
         with self._write() as conn:

@@ -164,6 +164,13 @@ class UserRepository:
                          .where(api_tokens.c.family == family, api_tokens.c.revoked_at.is_(None))
                          .values(revoked_at=_now()))
 
+    def family_revoked(self, *, family: str) -> bool:
+        """Whether the session (refresh-token family) was ended, e.g. on token reuse."""
+        query = sa.select(sa.func.count()).where(api_tokens.c.family == family,
+                                                 api_tokens.c.revoked_at.is_not(None))
+        with self._vault.engine.connect() as conn:
+            return bool(conn.execute(query).scalar())
+
     # --- security events -------------------------------------------------
 
     def record_security_event(self, *, kind: str, user_id: str | None = None,

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx, CurrentUser
+from app.api.deps import Ctx, CurrentUser, budget_rate
 from app.api.envelopes import ok
 from app.api.errors import ApiError
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
@@ -38,10 +38,15 @@ def list_conversations(
 @router.post("", status_code=201, response_model=Envelope[ConversationSummary])
 def create_conversation(body: ConversationCreate, request: Request, ctx: Ctx,
                         user: CurrentUser) -> JSONResponse:
-    """A new conversation; with `first_query` that question is submitted in it at once."""
-    return ok(request, ctx.queries.create_conversation(
-        owner_id=user.owner_key, title=body.title, first_query=body.first_query),
-              status_code=201)
+    """A new conversation; with `first_query` that question is submitted in it at once
+    (and counts against the query budget)."""
+    try:
+        created = ctx.queries.create_conversation(
+            owner_id=user.owner_key, title=body.title, first_query=body.first_query)
+    finally:
+        if body.first_query is not None:
+            budget_rate(request, ctx.queries.budget.state(user.owner_key))
+    return ok(request, created, status_code=201)
 
 
 @router.get("/{conversation_id}", response_model=Envelope[ConversationDetail])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx, CurrentUser, QueryUser
+from app.api.deps import Ctx, CurrentUser, budget_rate
 from app.api.envelopes import ok
 from app.api.errors import ApiError
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
@@ -23,7 +23,7 @@ def websocket_channel(request: Request, query_id: str) -> str:
 
 
 @router.post("", status_code=202, response_model=Envelope[QuerySubmitted])
-def submit(body: QueryRequest, request: Request, ctx: Ctx, user: QueryUser) -> JSONResponse:
+def submit(body: QueryRequest, request: Request, ctx: Ctx, user: CurrentUser) -> JSONResponse:
     """Ask the medical team; follow progress on the returned WebSocket channel."""
     if len(body.query) > MAX_QUERY_CHARS:
         raise ApiError(400, "QUERY_COMPLEXITY_EXCEEDED",
@@ -31,9 +31,12 @@ def submit(body: QueryRequest, request: Request, ctx: Ctx, user: QueryUser) -> J
                        "characters); split it into smaller questions",
                        {"length": len(body.query), "max_length": MAX_QUERY_CHARS})
     patient_id = body.context.patient_id if body.context else None
-    submitted = ctx.queries.submit(body.query, owner_id=user.owner_key,
-                                   conversation_id=body.conversation_id,
-                                   patient_id=patient_id)
+    try:
+        submitted = ctx.queries.submit(body.query, owner_id=user.owner_key,
+                                       conversation_id=body.conversation_id,
+                                       patient_id=patient_id)
+    finally:
+        budget_rate(request, ctx.queries.budget.state(user.owner_key))
     ctx.vault.audit.record(action="query.submit", user_id=user.user_id,
                            resource_type="query", resource_id=submitted["query_id"])
     return ok(request, {**submitted,

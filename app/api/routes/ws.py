@@ -5,6 +5,8 @@ sends an error and closes (1008). Then {"type": "subscribe"|"unsubscribe",
 "query_id": ...}. Only a query's owner may subscribe; subscribing to a finished query
 sends its query_complete at once. The server also answers "auth_ok", "subscribed",
 "unsubscribed", "pong" and "error" messages so scripts know where they stand.
+A user holds at most MAX_PER_USER connections at once: the next one gets an error
+message and is closed with 1008 and a reason that says so.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ router = APIRouter()
 AUTH_TIMEOUT = 10.0
 SEND_TIMEOUT = 10.0
 MAX_SUBSCRIPTIONS = 100
+MAX_PER_USER = 20
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
 
@@ -142,6 +145,22 @@ async def session(websocket: WebSocket, query_id: str | None) -> None:
         return
     if principal is None:
         return
+    open_now: dict[str, int] = websocket.app.state.ws_connections  # the event loop's alone
+    if open_now.get(principal.user_id, 0) >= MAX_PER_USER:
+        await _refuse(websocket, "RATE_LIMIT_EXCEEDED", f"too many connections: at most "
+                      f"{MAX_PER_USER} WebSocket connections per user")
+        return
+    open_now[principal.user_id] = open_now.get(principal.user_id, 0) + 1
+    try:
+        await _serve(websocket, principal, hub, ctx, query_id)
+    finally:
+        open_now[principal.user_id] -= 1
+        if not open_now[principal.user_id]:
+            del open_now[principal.user_id]
+
+
+async def _serve(websocket: WebSocket, principal: Principal, hub: Hub, ctx: AppContext,
+                 query_id: str | None) -> None:
     client = Client(principal, asyncio.get_running_loop())
     client.offer({"type": "auth_ok", "data": {"user_id": principal.user_id}})
     if query_id is not None:
