@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
 
