@@ -69,7 +69,8 @@ class KeyFinding(Open):
             "null when no range applies.")))
     quality: str = Field(default="ok", description=(
         "ok | verify | conflict. `verify`: readings in the period are not credible "
-        "(outside the plausible range of resources/plausible_ranges.json, or a change too fast between readings); they are "
+        "(outside the plausible range of resources/plausible_ranges.json, or a change too "
+        "fast between readings); they are "
         "named in the answer and kept out of trends, comparisons and correlations. "
         "`conflict`: readings at the current instant disagree beyond rounding (0.5 %); both "
         "are given. `ok` otherwise."))
