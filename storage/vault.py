@@ -46,8 +46,10 @@ from storage.lock import VaultLock
 
 if TYPE_CHECKING:
     from storage.repos.audit import AuditRepository
+    from storage.repos.clinical import ClinicalRepository
     from storage.repos.conversations import ConversationRepository
     from storage.repos.imports import ImportRepository
+    from storage.repos.measurements import MeasurementRepository
     from storage.repos.records import RecordRepository
     from storage.repos.settings import SettingsRepository
     from storage.repos.users import UserRepository
@@ -333,6 +335,20 @@ class Vault:
         from storage.repos.records import RecordRepository
 
         return RecordRepository(self)
+
+    @cached_property
+    def measurements(self) -> MeasurementRepository:
+        """The query manager for observations (flags, quality, series by measure)."""
+        from storage.repos.measurements import MeasurementRepository
+
+        return MeasurementRepository(self)
+
+    @cached_property
+    def clinical(self) -> ClinicalRepository:
+        """Medications, conditions and patients as the analysis tools read them."""
+        from storage.repos.clinical import ClinicalRepository
+
+        return ClinicalRepository(self)
 
     @cached_property
     def imports(self) -> ImportRepository:

@@ -28,7 +28,7 @@ from agents.team.charting import choose_chart
 from agents.team.job import Job
 from agents.team.roster import BY_ID
 from agents.team.specialist import SpecialistResult, run_specialist
-from agents.triage import Triage
+from agents.triage import Triage, combine, critical_triage
 from agents.viz import Chart
 from storage.vault import Vault
 
@@ -62,7 +62,7 @@ def answer(*, vault: Vault, patient_id: str, text: str, engine: LLMEngine, emit:
 
     cmo = ChiefMedicalOfficer(engine)
     status("triage", 0.02)
-    tri = cmo.triage(text)
+    tri = combine(cmo.triage(text), critical_triage(vault, patient_id))
     if medications is None:
         medications = medication_names(vault, patient_id)
     q = parse(text, medications=medications, previous=previous)

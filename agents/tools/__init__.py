@@ -4,6 +4,7 @@ row ids they used (provenance). Numbers in answers come from here, never from a 
 from agents.tools.analytics import bp_control, correlation, glucose_time_in_range
 from agents.tools.base import ALL_TIME, Window
 from agents.tools.coverage import conditions, coverage, patients_of
+from agents.tools.extremes import beyond, extremes, time_in_range
 from agents.tools.medications import before_after, medication_timeline
 from agents.tools.observations import latest, out_of_range, series, trend
 
@@ -11,15 +12,18 @@ __all__ = [
     "ALL_TIME",
     "Window",
     "before_after",
+    "beyond",
     "bp_control",
     "conditions",
     "correlation",
     "coverage",
+    "extremes",
     "glucose_time_in_range",
     "latest",
     "medication_timeline",
     "out_of_range",
     "patients_of",
     "series",
+    "time_in_range",
     "trend",
 ]

@@ -1,0 +1,104 @@
+"""Extremes, counts beyond thresholds and time in range for any measure, each a tool of
+its own (storage's query manager does the reading).
+
+Discrete measures use their usable readings (not `verify`, which are listed apart);
+cumulative ones (steps, energy ...) their daily totals in the person's local day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from agents.codes import metric
+from agents.tools.base import ALL_TIME, ToolResult, Window, num
+from agents.tools.observations import reading_dict
+
+if TYPE_CHECKING:
+    from storage.vault import Vault
+
+
+@dataclass(frozen=True)
+class Extremes(ToolResult):
+    code: str
+    metric: str
+    unit: str | None
+    kind: str  # discrete | cumulative (then values are daily totals, dates days)
+    n: int
+    lowest: dict[str, Any] | None  # {value, date, flag, quality, ...}
+    highest: dict[str, Any] | None
+    unverified: tuple[dict[str, Any], ...] = ()
+    row_ids: tuple[int, ...] = ()
+
+
+def extremes(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME
+             ) -> Extremes:
+    mm = vault.measurements
+    if mm.measure(code).cumulative:
+        t = mm.daily_totals(patient_id=patient_id, measure=code, since=window.since,
+                            until=window.until)
+
+        def day(d: Any) -> dict[str, Any] | None:
+            return {"value": num(d.total, 2), "date": d.day, "source": d.source} if d else None
+        return Extremes(code=code, metric=metric(code).name, unit=t.unit, kind="cumulative",
+                        n=len(t.days), lowest=day(t.lowest), highest=day(t.highest),
+                        unverified=tuple(reading_dict(r) for r in t.excluded))
+    e = mm.extremes(patient_id=patient_id, measure=code, since=window.since, until=window.until)
+    if e is None:
+        return Extremes(code=code, metric=metric(code).name, unit=None, kind="discrete", n=0,
+                        lowest=None, highest=None)
+    return Extremes(
+        code=code, metric=e.series.name if not e.series.canonical else metric(code).name,
+        unit=e.series.unit, kind="discrete", n=e.n,
+        lowest=reading_dict(e.lowest) if e.lowest else None,
+        highest=reading_dict(e.highest) if e.highest else None,
+        unverified=tuple(reading_dict(r) for r in e.unverified),
+        row_ids=tuple(r.id for r in (e.lowest, e.highest) if r is not None))
+
+
+@dataclass(frozen=True)
+class Beyond(ToolResult):
+    code: str
+    metric: str
+    unit: str | None
+    n: int
+    below: int
+    above: int
+    below_threshold: float | None
+    above_threshold: float | None
+    by_flag: dict[str, int]
+
+
+def beyond(vault: Vault, *, patient_id: str, code: str, below: float | None = None,
+           above: float | None = None, window: Window = ALL_TIME) -> Beyond:
+    """Usable readings below `below` / above `above` (the measure's canonical unit), and
+    every reading per flag."""
+    c = vault.measurements.counts(patient_id=patient_id, measure=code, below=below,
+                                  above=above, since=window.since, until=window.until)
+    return Beyond(code=code, metric=metric(code).name, unit=c.unit, n=c.n, below=c.below,
+                  above=c.above, below_threshold=below, above_threshold=above,
+                  by_flag=c.by_flag)
+
+
+@dataclass(frozen=True)
+class RangeShare(ToolResult):
+    code: str
+    metric: str
+    unit: str | None
+    n: int
+    low: float
+    high: float
+    below_percentage: float | None
+    in_range_percentage: float | None
+    above_percentage: float | None
+    row_ids: tuple[int, ...] = ()
+
+
+def time_in_range(vault: Vault, *, patient_id: str, code: str, low: float, high: float,
+                  window: Window = ALL_TIME) -> RangeShare:
+    t = vault.measurements.time_in_range(patient_id=patient_id, measure=code, low=low,
+                                         high=high, since=window.since, until=window.until)
+    return RangeShare(code=code, metric=metric(code).name, unit=t.unit, n=t.n, low=low,
+                      high=high, below_percentage=num(t.below_percentage, 1),
+                      in_range_percentage=num(t.in_range_percentage, 1),
+                      above_percentage=num(t.above_percentage, 1), row_ids=t.row_ids)
