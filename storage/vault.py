@@ -36,6 +36,7 @@ from storage.keys import SCRYPT_N, KeyringStore, PassphraseStore, new_key, usabl
 
 if TYPE_CHECKING:
     from storage.repos.audit import AuditRepository
+    from storage.repos.catalogue import CatalogueRepository
     from storage.repos.conversations import ConversationRepository
     from storage.repos.imports import ImportRepository
     from storage.repos.records import RecordRepository
@@ -320,6 +321,12 @@ class Vault:
         from storage.repos.users import UserRepository
 
         return UserRepository(self)
+
+    @cached_property
+    def catalogue(self) -> CatalogueRepository:
+        from storage.repos.catalogue import CatalogueRepository
+
+        return CatalogueRepository(self)
 
     @cached_property
     def audit(self) -> AuditRepository:
