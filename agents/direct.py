@@ -34,6 +34,8 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         conditions = _first(findings, "conditions")
         if conditions and conditions.support:
             return f"{not_found(q, ())} {conditions.text}"
+        if conditions is not None and "presence" in q.intents:
+            return f"Your records list no such condition. {not_found(q, ())}"
         return not_found(q, nearest)
     kidney = _first(findings, "kidney")
     if kidney:

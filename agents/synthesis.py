@@ -12,7 +12,7 @@ from typing import Any
 
 from agents.codes import BLOOD_PRESSURE, metric
 from agents.direct import direct_answer
-from agents.findings import Finding, fmt, key_finding
+from agents.findings import Finding, fmt, key_finding, plural
 from agents.note import Note, ranked_concerns
 from agents.question import Question
 from agents.team.templates import listing
@@ -88,7 +88,8 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
         d = bp.data
         return (f"Your most recent blood pressure was {fmt(d['latest_systolic'])}/"
                 f"{fmt(d['latest_diastolic'])} mmHg on {d['latest_date']}, and "
-                f"{fmt(d['controlled_percentage'])}% of your {d['n']} readings were below "
+                f"{fmt(d['controlled_percentage'])}% of your {plural(d['n'], 'reading')} "
+                f"were below "
                 f"{d['target'][0]}/{d['target'][1]} mmHg.")
     f = trends.get(item[0])
     if f is None:
@@ -100,7 +101,8 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
     if d["n"] >= 2 and trended and ("trend" in q.intents or len(item) > 1):
         return (f"Your {d['metric']} has been {d['direction']}{period}: {value} on "
                 f"{d['last_date']}, {d['change_percentage']:+.1f}% since "
-                f"{fmt(d['first_value'], d['unit'])} on {d['first_date']} ({d['n']} results).")
+                f"{fmt(d['first_value'], d['unit'])} on {d['first_date']} "
+                f"({plural(d['n'], 'result')}).")
     return f"Your most recent {d['metric']} was {value} on {d['last_date']}."
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from agents import clinical, tools, vocabulary
 from agents.codes import metric
-from agents.findings import Finding, fmt
+from agents.findings import Finding, fmt, plural
 from agents.team.job import Job
 from agents.tools.observations import Series
 
@@ -117,7 +117,7 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
             word = "above" if op == ">" else "below"
             times = "time" if len(beyond) == 1 else "times"
             parts.insert(0, f"{len(beyond)} {times} {word} {fmt(limit, unit)} out of "
-                         f"{len(s.points)} readings")
+                         f"{plural(len(s.points), 'reading')}")
             data |= {"threshold": limit, "direction": word, "count": len(beyond)}
             rows = [p.id for p in beyond] or rows
         text = f"{name}: " + ", ".join(parts) + (f" ({q.period})" if q.period else "") + "."
@@ -193,5 +193,5 @@ def baseline_finding(job: Job, code: str, medication: str, start: str) -> Findin
     way = "" if change is None else f" ({change:+.1f}%)"
     text = (f"Your {name} was {fmt(base.value, unit)} on {_day(base.date)}, the last reading "
             f"before you started {medication} on {start}, and {fmt(last.value, unit)} on "
-            f"{_day(last.date)}{way}, the latest of {len(after)} since.")
+            f"{_day(last.date)}{way}, the latest of {plural(len(after), 'reading')} since.")
     return Finding("baseline", text, data, (base.id, *(p.id for p in after)), code)

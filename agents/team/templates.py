@@ -152,7 +152,10 @@ def timeline_finding(t: MedicationTimeline, focus: str | None, *,
 
 
 def _course(c: MedicationCourse) -> str:
-    when = f"since {c.start}" if c.active else f"{c.start} to {c.stop or 'an unrecorded date'}"
+    if c.active:
+        when = f"since {c.start}" if c.start else "start not recorded"
+    else:
+        when = f"{c.start or 'an unrecorded date'} to {c.stop or 'an unrecorded date'}"
     reason = f", for {plain_condition(c.reason)}" if c.reason else ""
     return f"{c.name} ({when}{reason})"
 
