@@ -1,11 +1,9 @@
-"""Clinical tables the answers read (resources/, each citing its source): KDIGO CKD
-categories and critical limits per measure code."""
+"""KDIGO CKD categories for one reading (resources/kdigo_stages.json, citing its source)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,38 +36,3 @@ def gfr_stage(egfr: float) -> Stage:
 def albuminuria_stage(acr_mg_per_g: float) -> Stage:
     """KDIGO 2012/2024 albuminuria category (A1-A3) of one albumin/creatinine ratio."""
     return _stage(_load("kdigo_stages.json")["albuminuria"], acr_mg_per_g)
-
-
-@dataclass(frozen=True)
-class Limits:
-    measure: str
-    low: float | None  # critical when below (or at, when low_inclusive)
-    high: float | None  # critical when above (or at, when high_inclusive)
-    low_inclusive: bool
-    high_inclusive: bool
-
-    def breached(self, value: float) -> str | None:
-        """"low" or "high" when `value` is beyond a critical limit, else None."""
-        if self.high is not None and (value >= self.high if self.high_inclusive
-                                      else value > self.high):
-            return "high"
-        if self.low is not None and (value <= self.low if self.low_inclusive
-                                     else value < self.low):
-            return "low"
-        return None
-
-
-@cache
-def critical_limits() -> dict[str, Limits]:
-    """Code -> critical limits, joining the measure table's alias codes to its limits."""
-    measures = _load("measures.json")["measures"]
-    out: dict[str, Limits] = {}
-    for key, lim in _load("critical_limits.json")["limits"].items():
-        if key not in measures:
-            continue
-        limits = Limits(key, lim.get("below", lim.get("at_or_below")),
-                        lim.get("above", lim.get("at_or_above")), "at_or_below" in lim,
-                        "at_or_above" in lim)
-        for code in measures[key]["codes"]:
-            out[code] = limits
-    return out

@@ -8,16 +8,20 @@ states it in one sentence the CMO can lead with.
 
 from __future__ import annotations
 
-from agents import clinical, tools, vocabulary
+from agents import clinical, vocabulary
 from agents.codes import metric
 from agents.findings import Finding, fmt, plural
 from agents.team.job import Job
-from agents.tools.observations import Series
+from storage.repos.measurement_types import Reading, Series
 
 
-def _series(job: Job, code: str) -> Series:
-    return tools.series(job.vault, patient_id=job.patient_id, code=code,
-                        window=job.question.window)
+def _primary(job: Job, measure: str, *, windowed: bool = True) -> Series | None:
+    """The measure's series in its canonical unit (else its largest), from the query
+    manager, so readings in units that do not convert are never mixed in."""
+    w = job.question.window
+    return job.vault.measurements.primary(
+        patient_id=job.patient_id, measure=measure, since=w.since if windowed else None,
+        until=w.until if windowed else None)
 
 
 def _day(iso: str) -> str:
@@ -26,42 +30,41 @@ def _day(iso: str) -> str:
 
 def kidney_finding(job: Job) -> Finding | None:
     """Latest eGFR with its G category and latest urine albumin/creatinine with its A."""
-    topic = vocabulary.by_id()["kidney"]
-    egfr_code = job.holdings.resolve(topic.measures[0].codes)
-    acr_code = job.holdings.resolve(topic.measures[2].codes)
     parts, data, rows = [], {}, []
-    if egfr_code:
-        s = _series(job, egfr_code)
-        if s.points:
-            last = s.points[-1]
+    s = _primary(job, "egfr")
+    if s is not None and s.usable:
+        first, last = s.usable[0], s.usable[-1]
+        since = (f", from {fmt(first.value, s.unit)} on {first.day}"
+                 if len(s.usable) > 1 else "")
+        if s.canonical:
             g = clinical.gfr_stage(last.value)
-            first = s.points[0]
-            parts.append(f"your latest eGFR was {fmt(last.value, s.unit)} on {_day(last.date)} "
-                         f"(KDIGO {g.stage}, {g.label})"
-                         + (f", from {fmt(first.value, s.unit)} on {_day(first.date)}"
-                            if len(s.points) > 1 else ""))
-            data |= {"egfr": last.value, "egfr_date": _day(last.date), "gfr_stage": g.stage,
-                     "egfr_unit": s.unit, "egfr_first": first.value, "n": len(s.points)}
-            rows += [p.id for p in s.points]
-    if acr_code:
-        s = _series(job, acr_code)
-        if s.points:
-            last = s.points[-1]
-            a = clinical.albuminuria_stage(last.value)
-            parts.append(f"urine albumin/creatinine {fmt(last.value, s.unit)} on "
-                         f"{_day(last.date)} (KDIGO {a.stage}, {a.label})")
-            data |= {"acr": last.value, "acr_date": _day(last.date), "albuminuria_stage": a.stage}
-            rows += [p.id for p in s.points]
+            parts.append(f"your latest eGFR was {fmt(last.value, s.unit)} on {last.day} "
+                         f"(KDIGO {g.stage}, {g.label}){since}")
+            data["gfr_stage"] = g.stage
+        else:  # a GFR not normalized to body surface cannot be staged
+            parts.append(f"your latest {s.name} was {fmt(last.value, s.unit)} on {last.day} "
+                         f"(not in mL/min/1.73m2, so not staged){since}")
+        data |= {"egfr": last.value, "egfr_date": last.day, "egfr_unit": s.unit,
+                 "n": len(s.usable)}
+        rows += [r.id for r in s.readings]
+    s = _primary(job, "urine_albumin_creatinine")
+    if s is not None and s.usable:
+        last = s.usable[-1]
+        a = clinical.albuminuria_stage(last.value)
+        parts.append(f"urine albumin/creatinine {fmt(last.value, s.unit)} on {last.day} "
+                     f"(KDIGO {a.stage}, {a.label})")
+        data |= {"acr": last.value, "acr_date": last.day, "albuminuria_stage": a.stage}
+        rows += [r.id for r in s.readings]
     if not parts:
         return None
     text = "Kidneys: " + "; ".join(parts) + "."
     concern = None
+    stages = [str(data[k]) for k in ("gfr_stage", "albuminuria_stage") if k in data]
     if data.get("gfr_stage") in ("G3a", "G3b", "G4", "G5") or data.get(
             "albuminuria_stage") in ("A2", "A3"):
-        concern = (f"Kidney function is reduced (KDIGO {data.get('gfr_stage', '')}"
-                   f"{' ' + str(data['albuminuria_stage']) if 'albuminuria_stage' in data else ''})"
-                   "; ask how often it should be checked and what protects it.")
-    return Finding("kidney", text, data, tuple(rows), egfr_code, concern)
+        concern = (f"Kidney function is reduced (KDIGO {' '.join(stages)}); ask how often it "
+                   "should be checked and what protects it.")
+    return Finding("kidney", text, data, tuple(rows), "33914-3", concern)
 
 
 def coded_findings(job: Job) -> list[Finding]:
@@ -94,104 +97,99 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
     if not (want_low or want_high or "count" in q.intents or q.threshold):
         return []
     out = []
-    for code in codes:
-        s = _series(job, code)
-        if not s.points:
+    m = job.vault.measurements
+    w = q.window
+    for code in dict.fromkeys(codes):
+        ex = m.extremes(patient_id=job.patient_id, measure=code, since=w.since, until=w.until)
+        if ex is None or ex.lowest is None or ex.highest is None:
             continue
-        name, unit = metric(code).name, s.unit
-        lo = min(s.points, key=lambda p: (p.value, p.date))
-        hi = max(s.points, key=lambda p: (p.value, p.date))
+        name, unit = ex.series.name, ex.series.unit
+        lo, hi = ex.lowest, ex.highest
         parts = []
         if want_low or not (want_high or q.threshold):
-            parts.append(f"lowest {fmt(lo.value, unit)} on {_day(lo.date)}")
+            parts.append(f"lowest {fmt(lo.value, unit)} on {lo.day}")
         if want_high or not (want_low or q.threshold):
-            parts.append(f"highest {fmt(hi.value, unit)} on {_day(hi.date)}")
-        data: dict[str, object] = {"metric": name, "code": code, "unit": unit,
-                                   "n": len(s.points), "min": lo.value,
-                                   "min_date": _day(lo.date), "max": hi.value,
-                                   "max_date": _day(hi.date)}
-        rows = [p.id for p in s.points]
+            parts.append(f"highest {fmt(hi.value, unit)} on {hi.day}")
+        data: dict[str, object] = {"metric": name, "code": code, "unit": unit, "n": ex.n,
+                                   "min": lo.value, "min_date": lo.day, "max": hi.value,
+                                   "max_date": hi.day}
+        rows = [r.id for r in ex.series.readings]
         if q.threshold:
             op, limit = q.threshold
-            beyond = [p for p in s.points if (p.value > limit if op == ">" else p.value < limit)]
-            word = "above" if op == ">" else "below"
-            times = "time" if len(beyond) == 1 else "times"
-            parts.insert(0, f"{len(beyond)} {times} {word} {fmt(limit, unit)} out of "
-                         f"{plural(len(s.points), 'reading')}")
-            data |= {"threshold": limit, "direction": word, "count": len(beyond)}
-            rows = [p.id for p in beyond] or rows
+            c = m.counts(patient_id=job.patient_id, measure=code, since=w.since, until=w.until,
+                         above=limit if op == ">" else None, below=limit if op == "<" else None)
+            beyond, word = (c.above, "above") if op == ">" else (c.below, "below")
+            times = "time" if beyond == 1 else "times"
+            parts.insert(0, f"{beyond} {times} {word} {fmt(limit, unit)} out of "
+                         f"{plural(c.n, 'reading')}")
+            data |= {"threshold": limit, "direction": word, "count": beyond}
+        if ex.unverified:
+            parts.append(f"{plural(len(ex.unverified), 'reading')} held for verification "
+                         "left out")
         text = f"{name}: " + ", ".join(parts) + (f" ({q.period})" if q.period else "") + "."
         out.append(Finding("extreme", text, data, tuple(rows), code))
     return out
 
 
 def critical_finding(job: Job) -> Finding:
-    """Readings beyond a critical limit (resources/critical_limits.json), per measure."""
-    limits = clinical.critical_limits()
-    hits: list[tuple[str, str, float, str, str | None, int]] = []
-    checked = 0
-    for entry in job.holdings.entries:
-        lim = limits.get(entry.code)
-        if lim is None or not entry.numeric:
-            continue
-        s = _series(job, entry.code)
-        checked += len(s.points)
-        for p in s.points:
-            side = lim.breached(p.value)
-            if side:
-                hits.append((entry.code, side, p.value, _day(p.date), s.unit, p.id))
-    if not hits:
-        return Finding("critical", f"None of {checked} readings with a critical limit reached "
-                       "it.", {"count": 0, "checked": checked}, (), evidence=checked)
-    by_code: dict[str, list[tuple[str, str, float, str, str | None, int]]] = {}
-    for h in hits:
-        by_code.setdefault(h[0], []).append(h)
+    """Readings beyond a critical limit, as the query manager flags them."""
+    m = job.vault.measurements
+    readings = m.critical(patient_id=job.patient_id, since=job.question.window.since)
+    if not readings:
+        return Finding("critical", "No reading on record reached a critical limit.",
+                       {"count": 0}, (), evidence=0)
+    by_measure: dict[str, list[Reading]] = {}
+    for r in readings:
+        by_measure.setdefault(r.measure, []).append(r)
     parts = []
-    for code, rows in sorted(by_code.items(), key=lambda kv: -len(kv[1])):
-        worst = max(rows, key=lambda r: r[2]) if rows[0][1] == "high" else min(
-            rows, key=lambda r: r[2])
-        lim = limits[code]
-        bound = lim.high if worst[1] == "high" else lim.low
-        word = ("at or above" if lim.high_inclusive else "above") if worst[1] == "high" else (
-            "at or below" if lim.low_inclusive else "below")
-        times = "reading" if len(rows) == 1 else "readings"
-        parts.append(f"{len(rows)} {metric(code).name} {times} {word} the critical limit of "
-                     f"{fmt(bound, worst[4])} ({'highest' if worst[1] == 'high' else 'lowest'} "
-                     f"{fmt(worst[2], worst[4])} on {worst[3]})")
+    for key, rows in sorted(by_measure.items(), key=lambda kv: -len(kv[1])):
+        measure = m.measure(key)
+        hi = max(rows, key=lambda r: r.value)
+        lo = min(rows, key=lambda r: r.value)
+        worst = hi if measure.critical_above is not None or (
+            measure.critical_at_or_above is not None and hi.value >= measure.critical_at_or_above
+        ) else lo
+        parts.append(f"{plural(len(rows), measure.name + ' reading')} beyond the critical limit "
+                     f"({measure.critical_text()} {_label(worst.unit)}), the most extreme "
+                     f"{fmt(worst.value, worst.unit)} on {worst.day}")
     text = "Dangerous values: " + "; ".join(parts) + "."
-    return Finding("critical", text, {"count": len(hits), "checked": checked,
-                                      "codes": sorted(by_code)},
-                   tuple(h[5] for h in hits), None,
+    return Finding("critical", text, {"count": len(readings), "measures": sorted(by_measure)},
+                   tuple(r.id for r in readings), None,
                    "Readings beyond a critical limit are on record: were they followed up?",
                    "Ask your clinician whether these dangerous readings were followed up.")
 
 
+def _label(unit: str | None) -> str:
+    return fmt(0, unit).removeprefix("0").strip()
+
+
 def baseline_finding(job: Job, code: str, medication: str, start: str) -> Finding:
     """Last reading on or before the start day against the latest one after it."""
-    s = tools.series(job.vault, patient_id=job.patient_id, code=code)
-    before = [p for p in s.points if _day(p.date) <= start]
-    after = [p for p in s.points if _day(p.date) > start]
-    name, unit = metric(code).name, s.unit
+    s = _primary(job, code, windowed=False)
+    usable = s.usable if s else ()
+    before = [r for r in usable if r.day <= start]
+    after = [r for r in usable if r.day > start]
+    name, unit = (s.name, s.unit) if s else (metric(code).name, None)
     data: dict[str, object] = {"metric": name, "code": code, "unit": unit,
                                "medication": medication, "medication_start": start,
                                "before_n": len(before), "after_n": len(after)}
     if not before:
         text = (f"There are no {name} readings before you started {medication} on {start}"
                 + (f"; since then the latest is {fmt(after[-1].value, unit)} on "
-                   f"{_day(after[-1].date)}." if after else "."))
-        return Finding("baseline", text, data, tuple(p.id for p in after), code)
+                   f"{after[-1].day}." if after else "."))
+        return Finding("baseline", text, data, tuple(r.id for r in after), code)
     base = before[-1]
-    data |= {"baseline": base.value, "baseline_date": _day(base.date)}
+    data |= {"baseline": base.value, "baseline_date": base.day}
     if not after:
         text = (f"Your last {name} before {medication} (started {start}) was "
-                f"{fmt(base.value, unit)} on {_day(base.date)}; there are no readings since.")
+                f"{fmt(base.value, unit)} on {base.day}; there are no readings since.")
         return Finding("baseline", text, data, (base.id,), code)
     last = after[-1]
     change = (last.value - base.value) / abs(base.value) * 100 if base.value else None
-    data |= {"after": last.value, "after_date": _day(last.date),
+    data |= {"after": last.value, "after_date": last.day,
              "change_percentage": round(change, 1) if change is not None else None}
     way = "" if change is None else f" ({change:+.1f}%)"
-    text = (f"Your {name} was {fmt(base.value, unit)} on {_day(base.date)}, the last reading "
+    text = (f"Your {name} was {fmt(base.value, unit)} on {base.day}, the last reading "
             f"before you started {medication} on {start}, and {fmt(last.value, unit)} on "
-            f"{_day(last.date)}{way}, the latest of {plural(len(after), 'reading')} since.")
-    return Finding("baseline", text, data, (base.id, *(p.id for p in after)), code)
+            f"{last.day}{way}, the latest of {plural(len(after), 'reading')} since.")
+    return Finding("baseline", text, data, (base.id, *(r.id for r in after)), code)
