@@ -55,7 +55,8 @@ def build(q: Question, facts: PatientFacts | None, conditions: ConditionList,
     age = _age(facts.birth_date if facts else None, on)
     who = SEX.get(str(facts.sex or "").lower(), "person") if facts else "person"
     active = [plain_condition(c["display"]) for c in conditions.conditions if c["active"]]
-    opening = (f"A {age}-year-old {who}" if age is not None else f"A {who}")
+    article = "An" if age is not None and str(age)[0] == "8" or age in (11, 18) else "A"
+    opening = f"{article} {age}-year-old {who}" if age is not None else f"A {who}"
     opening += (f" with {len(active)} active conditions on record: {listing(active, 8)}."
                 if len(active) > 1 else f" with {active[0]} on record." if active
                 else " with no active conditions on record.")
@@ -64,19 +65,24 @@ def build(q: Question, facts: PatientFacts | None, conditions: ConditionList,
         opening += f" The record ends with a death recorded on {died}."
     elif historical and end:
         opening += f" The records end on {end}, so this describes the past."
-    gaps = () if historical or "comprehensive" not in q.intents and not q.mentions_prevention \
-        else _gaps(age, conditions, timeline, holdings, latest, today)
+    wanted = "comprehensive" in q.intents or q.mentions_prevention
+    gaps = () if died or not wanted else _gaps(age, conditions, timeline, holdings, latest,
+                                              today, timed=not historical)
     return Note(opening, historical, window_label, gaps)
 
 
 def _gaps(age: int | None, conditions: ConditionList, timeline: MedicationTimeline,
-          holdings: Holdings, latest: dict[str, tuple[float, str]], today: date
-          ) -> tuple[str, ...]:
+          holdings: Holdings, latest: dict[str, tuple[float, str]], today: date, *,
+          timed: bool) -> tuple[str, ...]:
+    """The care-gap questions whose conditions hold; with `timed` off (a record that
+    ended long ago) only those that do not depend on how long ago something was."""
     names = " | ".join(str(c["display"]).lower() for c in conditions.conditions if c["active"])
     meds = " | ".join(c.name.lower() for c in timeline.courses if c.active)
     out = []
     for rule in _rules():
         w = rule["when"]
+        if not timed and ("older_than_days" in w or "latest_at_least" in w):
+            continue
         if "conditions" in w and not any(x in names for x in w["conditions"]):
             continue
         if "no_condition" in w and any(x in names for x in w["no_condition"]):
