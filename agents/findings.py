@@ -70,23 +70,43 @@ def fmt(value: float | None, unit: str | None = None) -> str:
 
 def trend_finding(t: Trend) -> Finding:
     unit = t.unit
+    unverified = _unverified_note(t)
     if t.n == 0:
-        return Finding("no_data", f"No {t.metric} results were found for this period.",
-                       t.to_dict() | {"row_ids": None}, (), t.code)
+        text = f"No {t.metric} results were found for this period."
+        if not t.unverified:
+            return Finding("no_data", text, t.to_dict() | {"row_ids": None}, (), t.code)
+        return Finding("trend", f"{text} {unverified}", _data(t), (), t.code,
+                       unverified, _VERIFY_ADVICE, evidence=len(t.unverified))
     ref = _reference_note(t.last_value, t.reference_low, t.reference_high, unit)
+    what = "daily total" if t.kind == "cumulative" else "latest"
     if t.n == 1:
         text = f"{t.metric}: {fmt(t.last_value, unit)} on {t.last_date} (one result){ref}."
     else:
         change = f"{t.change_percentage:+.1f}%" if t.change_percentage is not None else "n/a"
-        text = (f"{t.metric}: {fmt(t.last_value, unit)} on {t.last_date}, {t.direction} "
-                f"({change} from {fmt(t.first_value, unit)} on {t.first_date}; "
-                f"{plural(t.n, 'result')}){ref}.")
+        word = {"fluctuating": "fluctuating without a significant trend",
+                "stable": "stable"}.get(t.direction, t.direction)
+        text = (f"{t.metric}: {what} {fmt(t.last_value, unit)} on {t.last_date}, {word} "
+                f"(fitted change {change} over {t.n} "
+                f"{'days' if t.kind == 'cumulative' else 'results'} since {t.first_date}; "
+                f"previous {fmt(t.previous_value, unit)}, spread (IQR) {fmt(t.iqr, unit)})"
+                f"{ref}.")
+    if t.last_quality == "conflict":
+        values = " and ".join(fmt(v, unit) for v in t.last_values)
+        text += (f" Readings at the latest time disagree ({values}); their mean is shown: "
+                 "ask which is right.")
+    if t.other_series:
+        text += f" Not mixed in: {', '.join(t.other_series)} (a unit that does not convert)."
+    if unverified:
+        text += f" {unverified}"
     concern = recommendation = None
     worse = HIGHER_IS_WORSE.get(t.code)
     last = t.last_value
     out_high = t.reference_high is not None and last is not None and last > t.reference_high
     out_low = t.reference_low is not None and last is not None and last < t.reference_low
-    if out_high or out_low:
+    if t.last_flag == "critical":
+        concern = f"Your latest {t.metric} ({fmt(last, unit)}) is at a critical level."
+        recommendation = f"Contact your clinician promptly about your {t.metric}."
+    elif out_high or out_low:
         side = "above" if out_high else "below"
         concern = f"Your latest {t.metric} ({fmt(last, unit)}) is {side} the reference range."
         recommendation = f"Review your {t.metric} with your clinician at your next visit."
@@ -94,17 +114,54 @@ def trend_finding(t: Trend) -> Finding:
         concern = f"{t.metric} has been {t.direction}, the less favourable direction."
         recommendation = (f"Keep an eye on your {t.metric}; ask whether it should be "
                           "rechecked sooner.")
-    data = {k: v for k, v in t.to_dict().items() if k != "row_ids"}
-    return Finding("trend", text, data, t.row_ids, t.code, concern, recommendation)
+    elif unverified:
+        concern, recommendation = unverified, _VERIFY_ADVICE
+    return Finding("trend", text, _data(t), t.row_ids, t.code, concern, recommendation)
+
+
+_VERIFY_ADVICE = "Ask your clinician whether the readings held for verification were errors."
+
+
+def _data(t: Trend) -> dict[str, Any]:
+    return {k: v for k, v in t.to_dict().items() if k != "row_ids"}
+
+
+def _unverified_note(t: Trend) -> str:
+    """Names the readings kept out of the trend: "2.87 % is not a credible HbA1c ..."."""
+    if not t.unverified:
+        return ""
+    implausible = [r for r in t.unverified if r["reason"] == "implausible"]
+    jumps = [r for r in t.unverified if r["reason"] != "implausible"]
+    parts = []
+    if implausible:
+        values = ", ".join(f"{fmt(r['value'], r['unit'])} on {str(r['date'])[:10]}"
+                           for r in implausible[:3])
+        more = f" and {len(implausible) - 3} more" if len(implausible) > 3 else ""
+        parts.append(f"{values}{more} {'is' if len(implausible) == 1 else 'are'} not "
+                     f"credible for {t.metric} (ask whether it was a lab or entry error, or "
+                     "an interfering condition); left out of the trend.")
+    if jumps:
+        values = ", ".join(f"{fmt(r['value'], r['unit'])} on {str(r['date'])[:10]}"
+                           for r in jumps[:3])
+        parts.append(f"{values} changed too fast to be the same person's {t.metric} (several "
+                     "apps or people writing into one record?); left out of the trend.")
+    return " ".join(parts)
 
 
 def key_finding(f: Finding) -> dict[str, Any]:
-    """The spec's key_findings entry for a trend finding."""
+    """The spec's key_findings entry for a trend finding. `flag`: the current value's
+    (low | normal | high | critical | abnormal | indeterminate, or null without a
+    range); `quality`: ``verify`` when readings in the period are held for
+    verification, else ``conflict`` when the current instant's readings disagree, else
+    ``ok``."""
     d = f.data
+    quality = ("verify" if d.get("unverified") else
+               "conflict" if d.get("last_quality") == "conflict" else "ok")
     return {"metric": d["metric"], "code": d["code"], "trend": d["direction"],
             "current_value": d["last_value"], "unit": d["unit"],
             "change_percentage": d["change_percentage"], "first_date": d["first_date"],
-            "last_date": d["last_date"], "n": d["n"]}
+            "last_date": d["last_date"], "n": d["n"], "flag": d.get("last_flag"),
+            "quality": quality}
 
 
 def _reference_note(value: float | None, low: float | None, high: float | None,

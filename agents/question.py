@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from rapidfuzz import fuzz
+
 from agents import scope, timeframe, vocabulary
 from agents.codes import BLOOD_PRESSURE, METRICS
 from agents.holdings import Holdings, question_terms
@@ -148,9 +150,15 @@ def _aliases(code: str) -> tuple[str, ...]:
 
 
 def _medication(lowered: str, medications: tuple[str, ...]) -> str | None:
+    """A medication of the person's named in the question (spelling slips forgiven, as in
+    Synthea's own "Simvistatin"), else a common drug or class name."""
+    asked = re.findall(r"[a-z]{6,}", lowered)
     for name in medications:
         for word in re.findall(r"[a-z]{5,}", name.lower()):
-            if re.search(rf"\b{word}\b", lowered) and word not in _DRUG_FILLER:
+            if word in _DRUG_FILLER:
+                continue
+            if re.search(rf"\b{word}\b", lowered) or any(
+                    fuzz.ratio(word, a) >= 85 for a in asked if len(word) >= 6):
                 return word
     for word in GENERIC_DRUGS:
         if re.search(rf"\b{word}\b", lowered):

@@ -95,6 +95,15 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
     if f is None:
         return f"I found no {metric(item[0]).name} results in your records{scope}."
     d = f.data
+    if d.get("last_value") is None:  # nothing usable: say what is held back
+        held = d.get("unverified") or ()
+        if not held:
+            return f.text
+        last = max(held, key=lambda r: str(r["date"]))
+        return (f"Your latest {d['metric']} on record, {fmt(last['value'], last['unit'])} on "
+                f"{str(last['date'])[:10]}, is not a credible value (ask whether it was a lab "
+                f"or entry error, or an interfering condition), so there is no usable "
+                f"{d['metric']} result{scope}.")
     value = fmt(d["last_value"], d["unit"])
     trended = d["direction"] != "insufficient_data" and d["change_percentage"] is not None
     period = f" ({q.period})" if q.period else ""

@@ -9,6 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from agents.findings import fmt
+
+if TYPE_CHECKING:
+    from storage.vault import Vault
+
+RECENT_CRITICAL_DAYS = 30
 
 EMERGENCY = ("Call your local emergency number (911 in the US, 112 in Europe) or go to the "
              "nearest emergency department now. This app reads past records and cannot help "
@@ -57,3 +66,28 @@ def triage(question: str) -> Triage:
     notices = list(dict.fromkeys(notice for _, notice in hits))
     return Triage(urgent=True, categories=tuple(name for name, _ in hits),
                   notice="Urgent: " + " ".join(notices))
+
+
+def critical_triage(vault: Vault, patient_id: str, *, now: datetime | None = None) -> Triage:
+    """The urgent notice the records raise themselves: critical values (beyond the limits
+    of resources/critical_limits.json, not held for verification) from the last 30 days."""
+    since = (now or datetime.now(UTC)) - timedelta(days=RECENT_CRITICAL_DAYS)
+    recent = vault.measurements.critical(patient_id=patient_id, since=since)
+    if not recent:
+        return Triage(urgent=False, categories=(), notice=None)
+    listed = "; ".join(f"{vault.measurements.measure(r.code).name} {fmt(r.value, r.unit)} on "
+                       f"{r.at[:10]}" for r in recent[:4])
+    return Triage(urgent=True, categories=("critical_value",), notice=(
+        f"Urgent: your records show critical values in the last {RECENT_CRITICAL_DAYS} days "
+        f"({listed}). If this is how you are now, call your local emergency number or contact "
+        "your clinician today."))
+
+
+def combine(first: Triage, second: Triage) -> Triage:
+    """Both triages' findings: urgent if either is, notices in order."""
+    if not second.urgent:
+        return first
+    if not first.urgent:
+        return second
+    return Triage(urgent=True, categories=first.categories + second.categories,
+                  notice=f"{first.notice} {(second.notice or '').removeprefix('Urgent: ')}")

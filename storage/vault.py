@@ -37,6 +37,7 @@ from storage.keys import SCRYPT_N, KeyringStore, PassphraseStore, new_key, usabl
 if TYPE_CHECKING:
     from storage.repos.audit import AuditRepository
     from storage.repos.catalogue import CatalogueRepository
+    from storage.repos.clinical import ClinicalRepository
     from storage.repos.conversations import ConversationRepository
     from storage.repos.imports import ImportRepository
     from storage.repos.measurements import MeasurementRepository
@@ -311,6 +312,13 @@ class Vault:
         from storage.repos.measurements import MeasurementRepository
 
         return MeasurementRepository(self)
+
+    @cached_property
+    def clinical(self) -> ClinicalRepository:
+        """Medications, conditions and patients as the analysis tools read them."""
+        from storage.repos.clinical import ClinicalRepository
+
+        return ClinicalRepository(self)
 
     @cached_property
     def imports(self) -> ImportRepository:

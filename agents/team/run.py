@@ -33,7 +33,7 @@ from agents.team.job import Job
 from agents.team.roster import BY_ID
 from agents.team.specialist import SpecialistResult, run_specialist
 from agents.tools.base import Window
-from agents.triage import Triage
+from agents.triage import Triage, combine, critical_triage
 from agents.viz import Chart
 from storage.repos.catalogue import PatientFacts
 from storage.vault import Vault
@@ -107,7 +107,7 @@ def answer(*, vault: Vault, patient_id: str, text: str, engine: LLMEngine, emit:
 
     cmo = ChiefMedicalOfficer(engine)
     status("triage", 0.02)
-    tri = cmo.triage(text)
+    tri = combine(cmo.triage(text), critical_triage(vault, patient_id))
     prepared = prepared or prepare(vault, patient_id, text, previous=previous)
     assessment = prepared.assessment
     q, moved = fit_window(prepared.question, prepared.holdings, prepared.facts)

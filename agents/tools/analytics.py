@@ -1,18 +1,21 @@
-"""Tools across metrics: correlation of two series, blood-pressure control, glucose time
-in range. All aggregation happens inside DuckDB.
+"""Tools across metrics, on storage's query manager: correlation of two series,
+blood-pressure control, glucose time in range. Readings held for verification
+(quality ``verify``) never enter them; readings at one instant count once (their mean).
 
-Correlation pairs each value of the first metric with the nearest-in-time value of the
-second (looking both ways, via two ASOF joins), dropping pairs further apart than
+Correlation pairs each value of the first measure with the nearest-in-time value of the
+second (looking both ways; the earlier on a tie), dropping pairs further apart than
 `max_gap_days`; Pearson's r over the pairs.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agents.codes import DIASTOLIC, GLUCOSE, SYSTOLIC, metric
-from agents.tools.base import ALL_TIME, IN_WINDOW, ToolResult, Window, cursor, day, num
+from agents.tools.base import ALL_TIME, ToolResult, Window, day, num
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -33,31 +36,36 @@ class Correlation(ToolResult):
 
 def correlation(vault: Vault, *, patient_id: str, code_a: str, code_b: str,
                 window: Window = ALL_TIME, max_gap_days: int = 30) -> Correlation:
-    sel = ("SELECT id, effective, value FROM observations WHERE patient_id = $p AND code = {} "
-           f"AND value IS NOT NULL AND effective IS NOT NULL AND {IN_WINDOW}")
-    row = cursor(vault).execute(
-        f"WITH a AS ({sel.format('$a')}), b AS ({sel.format('$b')}), "
-        "prev AS (SELECT a.id, a.effective t, a.value v, b.id bid, b.effective bt, b.value bv "
-        "FROM a ASOF LEFT JOIN b ON a.effective >= b.effective), "
-        "nxt AS (SELECT a.id, b.id bid, b.effective bt, b.value bv "
-        "FROM a ASOF LEFT JOIN b ON a.effective <= b.effective), "
-        "pairs AS (SELECT p.id, p.v, CASE WHEN n.bt IS NULL OR (p.bt IS NOT NULL AND "
-        "p.t - p.bt <= n.bt - p.t) THEN p.bv ELSE n.bv END AS bv, "
-        "CASE WHEN n.bt IS NULL OR (p.bt IS NOT NULL AND p.t - p.bt <= n.bt - p.t) "
-        "THEN p.bid ELSE n.bid END AS bid, "
-        "least(coalesce(epoch(p.t) - epoch(p.bt), 1e18), coalesce(epoch(n.bt) - epoch(p.t), 1e18)) "
-        "AS gap FROM prev p JOIN nxt n USING (id)) "
-        "SELECT count(*), corr(v, bv), list(id), list(bid) FROM pairs WHERE gap <= $gap",
-        {"p": patient_id, "a": code_a, "b": code_b, "gap": max_gap_days * 86400,
-         **window.params()},
-    ).fetchone()
-    assert row is not None
-    n, r = int(row[0]), num(row[1], 3) if row[0] and row[0] >= 3 else None
+    mm = vault.measurements
+    a = mm.primary(patient_id=patient_id, measure=code_a, since=window.since, until=window.until)
+    b = mm.primary(patient_id=patient_id, measure=code_b, since=window.since, until=window.until)
+    pa, pb = (a.points() if a else []), (b.points() if b else [])
+    times = [t for t, _ in pb]
+    pairs: list[tuple[float, float]] = []
+    for t, v in pa:
+        i = bisect.bisect_left(times, t)
+        near = [j for j in (i - 1, i) if 0 <= j < len(times)]
+        if not near:
+            continue
+        j = min(near, key=lambda k: (abs(times[k] - t), k))
+        if abs(times[j] - t) <= max_gap_days * 86400:
+            pairs.append((v, pb[j][1]))
+    n = len(pairs)
+    r = num(_pearson(pairs), 3) if n >= 3 else None
+    ids = tuple(x.id for s in (a, b) if s for x in s.usable)
     return Correlation(
         code_a=code_a, code_b=code_b, metric_a=metric(code_a).name, metric_b=metric(code_b).name,
-        n_pairs=n, r=r, strength=_strength(r), max_gap_days=max_gap_days,
-        row_ids=tuple(int(i) for i in (row[2] or ()) + (row[3] or ())),
-    )
+        n_pairs=n, r=r, strength=_strength(r), max_gap_days=max_gap_days, row_ids=ids)
+
+
+def _pearson(pairs: list[tuple[float, float]]) -> float | None:
+    xs, ys = [x for x, _ in pairs], [y for _, y in pairs]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if not sxx or not syy:
+        return None
+    return sum((x - mx) * (y - my) for x, y in pairs) / math.sqrt(sxx * syy)
 
 
 def _strength(r: float | None) -> str:
@@ -88,31 +96,36 @@ class BloodPressureControl(ToolResult):
 
 def bp_control(vault: Vault, *, patient_id: str, window: Window = ALL_TIME,
                target: tuple[int, int] = (130, 80)) -> BloodPressureControl:
-    sel = ("SELECT id, effective, value FROM observations WHERE patient_id = $p AND code = {} "
-           f"AND value IS NOT NULL AND effective IS NOT NULL AND {IN_WINDOW}")
-    row = cursor(vault).execute(
-        f"WITH s AS ({sel.format('$sys')}), d AS ({sel.format('$dia')}), "
-        "r AS (SELECT s.id sid, d.id did, s.effective t, s.value sv, d.value dv "
-        "FROM s JOIN d ON s.effective = d.effective) "
-        "SELECT count(*), avg(sv), avg(dv), arg_max(sv, t), arg_max(dv, t), "
-        "max(epoch(t)), min(epoch(t)), avg(CASE WHEN sv < $ts AND dv < $td THEN 100.0 ELSE 0 END), "
-        "count(*) FILTER (sv < 120 AND dv < 80), "
-        "count(*) FILTER (sv >= 120 AND sv < 130 AND dv < 80), "
-        "count(*) FILTER (NOT (sv >= 140 OR dv >= 90) AND (sv >= 130 OR dv >= 80)), "
-        "count(*) FILTER (sv >= 140 OR dv >= 90), list(sid) || list(did) FROM r",
-        {"p": patient_id, "sys": SYSTOLIC, "dia": DIASTOLIC, "ts": target[0], "td": target[1],
-         **window.params()},
-    ).fetchone()
-    assert row is not None
+    mm = vault.measurements
+    sys_s = mm.primary(patient_id=patient_id, measure=SYSTOLIC, since=window.since,
+                       until=window.until)
+    dia_s = mm.primary(patient_id=patient_id, measure=DIASTOLIC, since=window.since,
+                       until=window.until)
+    dia = dict(dia_s.points()) if dia_s else {}
+    pairs = [(t, sv, dia[t]) for t, sv in (sys_s.points() if sys_s else []) if t in dia]
+    n = len(pairs)
+    cats = {"normal": 0, "elevated": 0, "stage_1": 0, "stage_2": 0}
+    for _, sv, dv in pairs:
+        cats[_bp_category(sv, dv)] += 1
+    times = {t for t, _, _ in pairs}
+    ids = tuple(r.id for s in (sys_s, dia_s) if s for r in s.usable if r.epoch in times)
     return BloodPressureControl(
-        n=int(row[0]), mean_systolic=num(row[1], 1), mean_diastolic=num(row[2], 1),
-        latest_systolic=num(row[3], 1), latest_diastolic=num(row[4], 1),
-        latest_date=day(row[5]), first_date=day(row[6]), controlled_percentage=num(row[7], 1),
-        target=target,
-        categories={"normal": int(row[8]), "elevated": int(row[9]), "stage_1": int(row[10]),
-                    "stage_2": int(row[11])},
-        row_ids=tuple(int(i) for i in row[12] or ()),
-    )
+        n=n, mean_systolic=num(sum(p[1] for p in pairs) / n, 1) if n else None,
+        mean_diastolic=num(sum(p[2] for p in pairs) / n, 1) if n else None,
+        latest_systolic=num(pairs[-1][1], 1) if n else None,
+        latest_diastolic=num(pairs[-1][2], 1) if n else None,
+        latest_date=day(pairs[-1][0]) if n else None, first_date=day(pairs[0][0]) if n else None,
+        controlled_percentage=num(sum(1 for _, sv, dv in pairs if sv < target[0]
+                                      and dv < target[1]) * 100 / n, 1) if n else None,
+        target=target, categories=cats, row_ids=ids)
+
+
+def _bp_category(sv: float, dv: float) -> str:
+    if sv >= 140 or dv >= 90:
+        return "stage_2"
+    if sv >= 130 or dv >= 80:
+        return "stage_1"
+    return "elevated" if sv >= 120 else "normal"
 
 
 @dataclass(frozen=True)
@@ -134,19 +147,11 @@ class TimeInRange(ToolResult):
 
 def glucose_time_in_range(vault: Vault, *, patient_id: str, window: Window = ALL_TIME,
                           low: float = 70, high: float = 180) -> TimeInRange:
-    row = cursor(vault).execute(
-        "SELECT count(*), avg(CASE WHEN value < $lo THEN 100.0 ELSE 0 END), "
-        "avg(CASE WHEN value BETWEEN $lo AND $hi THEN 100.0 ELSE 0 END), "
-        "avg(CASE WHEN value > $hi THEN 100.0 ELSE 0 END), avg(value), "
-        "min(epoch(effective)), max(epoch(effective)), list(id) "
-        "FROM observations WHERE patient_id = $p AND code = $c AND value IS NOT NULL "
-        f"AND effective IS NOT NULL AND {IN_WINDOW}",
-        {"p": patient_id, "c": GLUCOSE, "lo": low, "hi": high, **window.params()},
-    ).fetchone()
-    assert row is not None
+    t = vault.measurements.time_in_range(patient_id=patient_id, measure=GLUCOSE, low=low,
+                                         high=high, since=window.since, until=window.until)
     return TimeInRange(
-        n=int(row[0]), low=low, high=high, below_percentage=num(row[1], 1),
-        in_range_percentage=num(row[2], 1), above_percentage=num(row[3], 1),
-        mean=num(row[4], 1), first_date=day(row[5]), last_date=day(row[6]),
-        row_ids=tuple(int(i) for i in row[7] or ()),
-    )
+        n=t.n, low=low, high=high, below_percentage=num(t.below_percentage, 1),
+        in_range_percentage=num(t.in_range_percentage, 1),
+        above_percentage=num(t.above_percentage, 1), mean=num(t.mean, 1),
+        first_date=t.first[:10] if t.first else None, last_date=t.last[:10] if t.last else None,
+        row_ids=t.row_ids)

@@ -1,6 +1,7 @@
-"""What every analysis tool shares: this thread's cursor, time conversion, window filters.
+"""What every analysis tool shares: time windows, time conversion, rounding.
 
-Tools are parameterized SQL only (never text a model wrote). Times come out of DuckDB as
+Tools read the vault only through storage's query manager (``vault.measurements``) and
+``vault.clinical``: agents/ never writes SQL against vault tables. Times come back as
 epoch seconds and are turned into UTC ISO strings here, so results do not depend on the
 session's time zone.
 """
@@ -10,12 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import duckdb
-
-    from storage.vault import Vault
+from typing import Any
 
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
 
@@ -36,20 +32,12 @@ class Window:
 
 ALL_TIME = Window()
 
-# SQL fragment restricting `effective` to the window's $since/$until parameters.
-IN_WINDOW = ("($since IS NULL OR effective >= $since) "
-             "AND ($until IS NULL OR effective <= $until)")
-
 
 class ToolResult:
     """Base of the typed results: a plain dict for storage, JSON and prompts."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload, no-any-return]
-
-
-def cursor(vault: Vault) -> duckdb.DuckDBPyConnection:
-    return vault.cursor()
 
 
 def iso(epoch: float | None) -> str | None:

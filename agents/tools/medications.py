@@ -1,5 +1,5 @@
 """Medication tools: the timeline (start, stop, dose changes) and a metric before vs after
-a medication started.
+a medication started (storage's vault.clinical and vault.measurements do the reading).
 
 Sources repeat a prescription at every visit (Synthea writes one MedicationRequest per
 encounter), so records are grouped by medication name: the first start is when it
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agents.codes import metric
-from agents.tools.base import ToolResult, cursor, day, num
+from agents.tools.base import ToolResult, day, num
+from storage.repos.clinical import DoseEntry
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -42,35 +43,23 @@ class MedicationTimeline(ToolResult):
 
 def medication_timeline(vault: Vault, *, patient_id: str, name: str | None = None
                         ) -> MedicationTimeline:
-    rows = cursor(vault).execute(
-        "SELECT name, min(epoch(start)), max(epoch(stop)), count(*), "
-        "bool_or(stop IS NULL AND coalesce(status, 'active') NOT IN ('stopped', 'completed', "
-        "'cancelled', 'entered-in-error')), bool_and(stop IS NOT NULL), "
-        "list(struct_pack(t := epoch(start), dosage := dosage, v := dose_value, u := dose_unit) "
-        "ORDER BY start NULLS LAST, id), any_value(reason), list(id ORDER BY start NULLS LAST, id) "
-        "FROM medications WHERE patient_id = $p "
-        "AND ($name IS NULL OR lower(name) LIKE '%' || lower($name) || '%') "
-        "GROUP BY name ORDER BY min(start) NULLS LAST, name",
-        {"p": patient_id, "name": name},
-    ).fetchall()
     return MedicationTimeline(courses=tuple(
         MedicationCourse(
-            name=r[0], start=day(r[1]), stop=day(r[2]) if r[5] and not r[4] else None,
-            active=bool(r[4]), records=int(r[3]), dose_changes=_dose_changes(r[6]),
-            reason=r[7], row_ids=tuple(str(i) for i in r[8]),
-        )
-        for r in rows
-    ))
+            name=g.name, start=day(g.first_start),
+            stop=day(g.last_stop) if g.all_stopped and not g.active else None,
+            active=g.active, records=g.records, dose_changes=_dose_changes(g.doses),
+            reason=g.reason, row_ids=g.ids)
+        for g in vault.clinical.medications(patient_id=patient_id, name=name)))
 
 
-def _dose_changes(entries: list[dict[str, object]]) -> tuple[dict[str, object], ...]:
+def _dose_changes(entries: tuple[DoseEntry, ...]) -> tuple[dict[str, object], ...]:
     changes: list[dict[str, object]] = []
     previous: tuple[object, object] | None = None
     for e in entries:
-        dose = (e["dosage"], e["v"])
+        dose = (e.dosage, e.dose_value)
         if previous is not None and dose != previous and any(dose):
-            changes.append({"date": day(e["t"]), "dosage": e["dosage"],  # type: ignore[arg-type]
-                            "dose_value": e["v"], "dose_unit": e["u"]})
+            changes.append({"date": day(e.start), "dosage": e.dosage,
+                            "dose_value": e.dose_value, "dose_unit": e.dose_unit})
         if any(dose):
             previous = dose
     return tuple(changes)
@@ -95,34 +84,29 @@ class BeforeAfter(ToolResult):
 
 def before_after(vault: Vault, *, patient_id: str, code: str, medication: str,
                  window_days: int | None = None) -> BeforeAfter:
-    """Mean of a metric before vs after the medication's first start (optionally within
-    `window_days` on each side)."""
-    rows = cursor(vault).execute(
-        "WITH m AS (SELECT min(start) AS s, arg_min(name, start) AS name FROM medications "
-        "WHERE patient_id = $p AND lower(name) LIKE '%' || lower($med) || '%') "
-        "SELECT o.effective >= m.s AS after, count(*), avg(o.value), "
-        "arg_max(o.value, o.effective), any_value(o.unit), epoch(any_value(m.s)), "
-        "any_value(m.name), list(o.id ORDER BY o.effective) "
-        "FROM observations o, m WHERE o.patient_id = $p AND o.code = $c AND o.value IS NOT NULL "
-        "AND o.effective IS NOT NULL AND m.s IS NOT NULL AND ($days IS NULL OR "
-        "abs(epoch(o.effective) - epoch(m.s)) <= $days * 86400) GROUP BY 1",
-        {"p": patient_id, "c": code, "med": medication, "days": window_days},
-    ).fetchall()
-    part = {bool(r[0]): r for r in rows}
-    before, after = part.get(False), part.get(True)
-    any_row = before or after
-    b_mean = before[2] if before else None
-    a_mean = after[2] if after else None
+    """Mean of a measure's usable readings (not `verify`; one value per instant) before vs
+    after the medication's first start (optionally within `window_days` on each side)."""
+    started = vault.clinical.first_start(patient_id=patient_id, name=medication)
+    s = vault.measurements.primary(patient_id=patient_id, measure=code)
+    if started is None or s is None:
+        return BeforeAfter(code=code, metric=metric(code).name, medication=medication,
+                           medication_start=day(started[1]) if started else None,
+                           unit=s.unit if s else None, before_n=0, before_mean=None,
+                           before_last=None, after_n=0, after_mean=None, after_last=None,
+                           change_percentage=None, row_ids=())
+    name, t0 = started
+    near = [(t, v) for t, v in s.points()
+            if window_days is None or abs(t - t0) <= window_days * 86400]
+    before = [v for t, v in near if t < t0]
+    after = [v for t, v in near if t >= t0]
+    b_mean = sum(before) / len(before) if before else None
+    a_mean = sum(after) / len(after) if after else None
     change = (a_mean - b_mean) / abs(b_mean) * 100 if b_mean and a_mean is not None else None
+    times = {t for t, _ in near}
     return BeforeAfter(
-        code=code, metric=metric(code).name,
-        medication=any_row[6] if any_row else medication,
-        medication_start=day(any_row[5]) if any_row else None,
-        unit=any_row[4] if any_row else None,
-        before_n=int(before[1]) if before else 0, before_mean=num(b_mean),
-        before_last=num(before[3]) if before else None,
-        after_n=int(after[1]) if after else 0, after_mean=num(a_mean),
-        after_last=num(after[3]) if after else None,
+        code=code, metric=metric(code).name, medication=name, medication_start=day(t0),
+        unit=s.unit, before_n=len(before), before_mean=num(b_mean),
+        before_last=num(before[-1]) if before else None, after_n=len(after),
+        after_mean=num(a_mean), after_last=num(after[-1]) if after else None,
         change_percentage=num(change, 1),
-        row_ids=tuple(int(i) for r in rows for i in r[7]),
-    )
+        row_ids=tuple(r.id for r in s.usable if r.epoch in times))

@@ -1,36 +1,40 @@
-"""Single-metric tools: latest value, series over a window, trend, values out of range.
+"""Single-measure tools on storage's query manager (``vault.measurements``): latest value,
+series, trend, extremes, readings out of range.
 
-The trend's direction rule (stated so a reader can check it): fit a least-squares line
-through all values in the window; its change over the observed span, relative to the
-mean value, decides: within +/-5% is "stable", otherwise "increasing" or "decreasing".
-Fewer than two values is "insufficient_data".
+A `code` names a measure (any of its alias codes, or a measure key): readings of every
+alias code in the measure's canonical unit form the series; readings in a unit that
+does not convert are a series of their own (named in `other_series`), never mixed in.
+Readings of quality ``verify`` are listed (`unverified`) and kept out of trends;
+cumulative measures (steps, energy ...) are analysed as daily totals in the person's
+local day. The trend rule is storage.repos.trend's (Theil–Sen slope, Mann–Kendall
+p < 0.05 and a fitted change of at least 5 % of the median for increasing/decreasing).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from agents.codes import metric
-from agents.tools.base import (
-    ALL_TIME,
-    IN_WINDOW,
-    SECONDS_PER_YEAR,
-    ToolResult,
-    Window,
-    cursor,
-    day,
-    iso,
-    num,
-)
+from agents.tools.base import ALL_TIME, ToolResult, Window, day, num
+from storage.repos.measurement_types import Reading
+from storage.repos.measurement_types import Series as MeasureSeries
 
 if TYPE_CHECKING:
     from storage.vault import Vault
 
-STABLE_RELATIVE_CHANGE = 0.05
-# Time order; values at the same instant by source record id (not import order).
-ORDER = "(effective, record_id, id)"
+
+def _name(code: str, s: MeasureSeries | None) -> str:
+    return s.name if s is not None and not s.canonical else metric(code).name
+
+
+def reading_dict(r: Reading) -> dict[str, Any]:
+    """A reading for findings and the API: value, unit, date, flag, quality, reason."""
+    return {"id": r.id, "code": r.code, "metric": metric(r.code).name, "value": num(r.value, 4),
+            "unit": r.unit, "date": r.at, "flag": r.flag, "quality": r.quality,
+            "reason": r.reason, "time_basis": r.time_basis,
+            "reference_low": r.reference_low, "reference_high": r.reference_high}
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,14 @@ class Latest(ToolResult):
     unit: str | None
     date: str
     flag: str | None
+    quality: str  # ok | conflict (several values at that instant: `values`)
     reference_low: float | None
     reference_high: float | None
     row_id: int
+    values: tuple[float, ...] = ()  # every value at the latest instant
+    kind: str = "discrete"  # cumulative: `value` is the latest day's total
+    time_basis: str = "effective"
+    unverified: tuple[dict[str, Any], ...] = ()  # later readings held for verification
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,7 @@ class Series(ToolResult):
     points: tuple[Point, ...]
     bucket_days: int = 0  # 0: every value; else each point is the mean of this many days
     values: int = 0  # how many stored values the points stand for
+    unverified: tuple[dict[str, Any], ...] = ()
 
     @property
     def row_ids(self) -> tuple[int, ...]:
@@ -74,10 +84,10 @@ class Trend(ToolResult):
     code: str
     metric: str
     unit: str | None
-    n: int
-    direction: str  # increasing | decreasing | stable | insufficient_data
-    slope_per_year: float | None
-    change_percentage: float | None  # first to last value
+    n: int  # points: instants (discrete) or days (cumulative)
+    direction: str  # increasing | decreasing | stable | fluctuating | insufficient_data
+    slope_per_year: float | None  # Theil–Sen
+    change_percentage: float | None  # fitted change relative to the fitted start
     first_value: float | None
     first_date: str | None
     last_value: float | None  # the current value
@@ -89,160 +99,173 @@ class Trend(ToolResult):
     reference_low: float | None
     reference_high: float | None
     row_ids: tuple[int, ...]
+    p_value: float | None = None  # Mann–Kendall, two-sided
+    median: float | None = None
+    iqr: float | None = None
+    previous_value: float | None = None
+    change_from_previous: float | None = None
+    last_quality: str | None = None  # ok | conflict
+    kind: str = "discrete"
+    unverified: tuple[dict[str, Any], ...] = ()  # shown, named, not in the trend
+    other_series: tuple[str, ...] = ()  # the measure in units that do not convert
+    conflicts: int = 0  # instants whose readings disagree (their mean is used)
+    last_values: tuple[float, ...] = ()  # every reading at the latest instant
 
 
-def latest(vault: Vault, *, patient_id: str, code: str) -> Latest | None:
-    row = cursor(vault).execute(
-        "SELECT id, value, unit, epoch(effective), flag, reference_low, reference_high "
-        "FROM observations WHERE patient_id = $p AND code = $c AND value IS NOT NULL "
-        "AND effective IS NOT NULL ORDER BY effective DESC, record_id DESC, id DESC LIMIT 1",
-        {"p": patient_id, "c": code},
-    ).fetchone()
-    if row is None:
+def latest(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME
+           ) -> Latest | None:
+    mm = vault.measurements
+    since, until = window.since, window.until
+    if mm.measure(code).cumulative:
+        totals = mm.daily_totals(patient_id=patient_id, measure=code, since=since, until=until)
+        if not totals.days:
+            return None
+        d = totals.days[-1]
+        return Latest(code=code, metric=metric(code).name, value=round(d.total, 2),
+                      unit=totals.unit, date=d.day, flag=None, quality="ok",
+                      reference_low=None, reference_high=None, row_id=0,
+                      values=(round(d.total, 2),), kind="cumulative")
+    found = mm.latest(patient_id=patient_id, measure=code, since=since, until=until)
+    if found is None:
         return None
-    return Latest(code=code, metric=metric(code).name, value=float(row[1]), unit=row[2],
-                  date=iso(row[3]) or "", flag=row[4], reference_low=num(row[5], 4),
-                  reference_high=num(row[6], 4), row_id=int(row[0]))
+    r = found.reading
+    return Latest(code=code, metric=_name(code, found.series), value=r.value, unit=r.unit,
+                  date=r.at, flag=_worst(found.readings), quality="conflict" if found.conflict
+                  else "ok", reference_low=num(r.reference_low, 4),
+                  reference_high=num(r.reference_high, 4), row_id=r.id,
+                  values=tuple(x.value for x in found.readings), time_basis=r.time_basis,
+                  unverified=tuple(reading_dict(x) for x in found.unverified))
+
+
+FLAG_ORDER = ("critical", "high", "low", "abnormal", "indeterminate", "normal")
+
+
+def _worst(readings: tuple[Reading, ...]) -> str | None:
+    flags = [r.flag for r in readings if r.flag]
+    return min(flags, key=lambda f: FLAG_ORDER.index(f) if f in FLAG_ORDER else 99,
+               default=None)
 
 
 def series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME) -> Series:
-    rows = cursor(vault).execute(
-        "SELECT id, epoch(effective), value, unit, reference_low, reference_high "
-        "FROM observations WHERE patient_id = $p AND code = $c AND value IS NOT NULL "
-        f"AND effective IS NOT NULL AND {IN_WINDOW} ORDER BY effective, record_id, id",
-        {"p": patient_id, "c": code, **window.params()},
-    ).fetchall()
-    last = rows[-1] if rows else None
-    return Series(
-        code=code, metric=metric(code).name, unit=last[3] if last else None,
-        reference_low=num(last[4], 4) if last else None,
-        reference_high=num(last[5], 4) if last else None,
-        points=tuple(Point(int(r[0]), iso(r[1]) or "", float(r[2])) for r in rows),
-        values=len(rows),
-    )
+    s = vault.measurements.primary(patient_id=patient_id, measure=code, since=window.since,
+                                   until=window.until)
+    usable = s.usable if s else ()
+    last = usable[-1] if usable else None
+    return Series(code=code, metric=_name(code, s), unit=s.unit if s else None,
+                  reference_low=num(last.reference_low, 4) if last else None,
+                  reference_high=num(last.reference_high, 4) if last else None,
+                  points=tuple(Point(r.id, r.at, r.value) for r in usable), values=len(usable),
+                  unverified=tuple(reading_dict(r) for r in s.unverified) if s else ())
 
 
 def chart_series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME,
                  max_points: int = 400) -> Series:
-    """The series for a chart: every value when there are few, else means over equal
-    day-buckets so a 15-year daily series stays a readable (and small) figure."""
-    params = {"p": patient_id, "c": code, **window.params()}
-    where = (f"patient_id = $p AND code = $c AND value IS NOT NULL AND effective IS NOT NULL "
-             f"AND {IN_WINDOW}")
-    cur = cursor(vault)
-    n, t0, t1 = cur.execute(
-        f"SELECT count(*), min(epoch(effective)), max(epoch(effective)) FROM observations "
-        f"WHERE {where}", params).fetchone() or (0, None, None)
-    if n <= max_points or t0 is None or t1 is None:
-        return series(vault, patient_id=patient_id, code=code, window=window)
-    days = max(1, math.ceil((t1 - t0) / 86400 / max_points))
-    rows = cur.execute(  # bucket start in epoch seconds; plain arithmetic, no time zones
-        f"SELECT min(id), floor(epoch(effective) / $width) * $width AS t, avg(value), "
-        f"arg_max(unit, effective), arg_max(reference_low, effective), "
-        f"arg_max(reference_high, effective) FROM observations WHERE {where} "
-        f"GROUP BY t ORDER BY t",
-        {**params, "width": days * 86400}).fetchall()
-    last = rows[-1]
-    return Series(code=code, metric=metric(code).name, unit=last[3],
-                  reference_low=num(last[4], 4), reference_high=num(last[5], 4),
-                  points=tuple(Point(int(r[0]), iso(r[1]) or "", round(float(r[2]), 4))
-                               for r in rows),
-                  bucket_days=days, values=int(n))
+    """The series for a chart: every usable value when there are few, else means over
+    equal day-buckets so a 15-year daily series stays a readable (and small) figure."""
+    full = series(vault, patient_id=patient_id, code=code, window=window)
+    if len(full.points) <= max_points:
+        return full
+    t0 = _epoch(full.points[0].date)
+    days = max(1, -(-int(_epoch(full.points[-1].date) - t0) // 86400 // max_points))
+    width = days * 86400
+    buckets: dict[int, list[Point]] = {}
+    for p in full.points:
+        buckets.setdefault(int((_epoch(p.date) - t0) // width), []).append(p)
+    points = tuple(Point(min(x.id for x in b), _iso(t0 + k * width),
+                         round(sum(x.value for x in b) / len(b), 4))
+                   for k, b in sorted(buckets.items()))
+    return Series(code=full.code, metric=full.metric, unit=full.unit,
+                  reference_low=full.reference_low, reference_high=full.reference_high,
+                  points=points, bucket_days=days, values=len(full.points),
+                  unverified=full.unverified)
+
+
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
 
 
 def trend(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME) -> Trend:
-    """One aggregate query: count, fitted slope, first/last, mean, range, latest flags.
-
-    Values at the same instant are ordered by their source record id, so the answer
-    does not depend on import order."""
-    row = cursor(vault).execute(
-        "SELECT count(*), regr_slope(value, epoch(effective) / $year), "
-        f"arg_min(value, {ORDER}), min(epoch(effective)), "
-        f"arg_max((value, unit, flag, reference_low, reference_high), {ORDER}), "
-        "max(epoch(effective)), avg(value), min(value), max(value), list(id) "
-        "FROM observations WHERE patient_id = $p AND code = $c AND value IS NOT NULL "
-        f"AND effective IS NOT NULL AND {IN_WINDOW}",
-        {"p": patient_id, "c": code, "year": SECONDS_PER_YEAR, **window.params()},
-    ).fetchone()
-    assert row is not None
-    n, slope, first, mean = int(row[0]), row[1], row[2], row[6]
-    last, unit, flag, ref_low, ref_high = row[4] or (None,) * 5
-    change = (last - first) / abs(first) * 100 if n >= 2 and first else None
+    t = vault.measurements.trend(patient_id=patient_id, measure=code, since=window.since,
+                                 until=window.until)
+    if t is None:
+        return Trend(code=code, metric=metric(code).name, unit=None, n=0,
+                     direction="insufficient_data", slope_per_year=None,
+                     change_percentage=None, first_value=None, first_date=None,
+                     last_value=None, last_date=None, mean=None, min=None, max=None,
+                     last_flag=None, reference_low=None, reference_high=None, row_ids=())
+    s, st = t.series, t.stats
+    if s.kind == "cumulative":
+        totals = vault.measurements.daily_totals(patient_id=patient_id, measure=code,
+                                                 since=window.since, until=window.until)
+        values = [d.total for d in totals.days]
+        first_date = totals.days[0].day if totals.days else None
+        last_date = totals.days[-1].day if totals.days else None
+    else:
+        values = [v for _, v in s.points()]
+        first_date = t.first.day if t.first else None
+        last_date = t.last.day if t.last else None
+    last_instant = [r for r in s.usable if t.last and r.epoch == t.last.epoch]
+    conflicts = len({r.epoch for r in s.usable if r.quality == "conflict"})
     return Trend(
-        code=code, metric=metric(code).name, unit=unit, n=n,
-        direction=_direction(n, slope, row[3], row[5], mean),
-        slope_per_year=num(slope, 4), change_percentage=num(change, 1),
-        first_value=num(first, 4), first_date=day(row[3]),
-        last_value=num(last, 4), last_date=day(row[5]),
-        mean=num(mean, 2), min=num(row[7], 4), max=num(row[8], 4), last_flag=flag,
-        reference_low=num(ref_low, 4), reference_high=num(ref_high, 4),
-        row_ids=tuple(row[9] or ()),
-    )
-
-
-def _direction(n: int, slope: float | None, t0: float | None, t1: float | None,
-               mean: float | None) -> str:
-    if n < 2 or slope is None or t0 is None or t1 is None:
-        return "insufficient_data"
-    fitted_change = slope * (t1 - t0) / SECONDS_PER_YEAR
-    scale = abs(mean) if mean else 1.0
-    if abs(fitted_change) / scale < STABLE_RELATIVE_CHANGE:
-        return "stable"
-    return "increasing" if fitted_change > 0 else "decreasing"
+        code=code, metric=_name(code, s), unit=s.unit, n=st.n, direction=st.direction,
+        slope_per_year=num(st.slope_per_year, 4), change_percentage=num(st.change_percentage, 1),
+        first_value=num(values[0], 4) if values else None, first_date=first_date,
+        last_value=num(values[-1], 4) if values else None, last_date=last_date,
+        mean=num(sum(values) / len(values), 2) if values else None,
+        min=num(min(values), 4) if values else None, max=num(max(values), 4) if values else None,
+        last_flag=_worst(tuple(last_instant)) if s.kind == "discrete" else None,
+        reference_low=num(t.last.reference_low, 4) if t.last else None,
+        reference_high=num(t.last.reference_high, 4) if t.last else None,
+        row_ids=tuple(r.id for r in s.usable), p_value=num(st.p_value, 4),
+        median=num(st.median, 4), iqr=num(st.iqr, 4), previous_value=num(st.previous_value, 4),
+        change_from_previous=num(st.change_from_previous, 4),
+        last_quality=("conflict" if len({r.value for r in last_instant}) > 1 else "ok")
+        if last_instant else None, kind=s.kind,
+        unverified=tuple(reading_dict(r) for r in s.unverified), other_series=t.other_series,
+        conflicts=conflicts, last_values=tuple(r.value for r in last_instant))
 
 
 @dataclass(frozen=True)
 class OutOfRange(ToolResult):
     total_checked: int
     total_abnormal: int
-    by_code: dict[str, dict[str, object]]  # code -> {metric, count, high, low, latest_date}
+    by_code: dict[str, dict[str, object]]  # measure -> {metric, count, high, low, critical,
+    #                                        verify, conflict, latest_date}
     rows: tuple[dict[str, object], ...]  # most recent first, capped
+    total_unverified: int = 0
 
     @property
     def row_ids(self) -> tuple[int, ...]:
         return tuple(int(r["id"]) for r in self.rows)  # type: ignore[call-overload]
 
 
-_ABNORMAL = ("((reference_low IS NOT NULL AND value < reference_low) "
-             "OR (reference_high IS NOT NULL AND value > reference_high) "
-             "OR flag IN ('low', 'high', 'critical', 'abnormal'))")
-
-
 def out_of_range(vault: Vault, *, patient_id: str, codes: tuple[str, ...] = (),
                  window: Window = ALL_TIME, limit: int = 200) -> OutOfRange:
-    """Values outside their reference range (or flagged abnormal by the source)."""
-    code_filter = "AND list_contains($codes, code)" if codes else "AND $codes IS NOT NULL"
-    params = {"p": patient_id, "codes": list(codes), **window.params()}
-    where = (f"patient_id = $p AND value IS NOT NULL AND effective IS NOT NULL {code_filter} "
-             f"AND {IN_WINDOW}")
-    cur = cursor(vault)
-    groups = cur.execute(
-        f"SELECT code, count(*), count(*) FILTER ({_ABNORMAL}), "
-        "count(*) FILTER (value > reference_high OR flag IN ('high', 'critical')), "
-        "count(*) FILTER (value < reference_low OR flag = 'low'), "
-        f"max(epoch(effective)) FILTER ({_ABNORMAL}) FROM observations WHERE {where} GROUP BY code",
-        params,
-    ).fetchall()
-    rows = cur.execute(
-        "SELECT id, code, value, unit, reference_low, reference_high, flag, epoch(effective) "
-        f"FROM observations WHERE {where} AND {_ABNORMAL} ORDER BY effective DESC, id DESC "
-        "LIMIT $limit",
-        {**params, "limit": limit},
-    ).fetchall()
-    by_code = {
-        g[0]: {"metric": metric(g[0]).name, "count": int(g[2]), "high": int(g[3]),
-               "low": int(g[4]), "latest_date": day(g[5])}
-        for g in groups if g[2]
-    }
+    """Readings flagged low/high/critical/abnormal (the person's own ranges applied), and
+    readings held for verification or in conflict, per measure."""
+    res = vault.measurements.flagged(patient_id=patient_id, measures=codes,
+                                     since=window.since, until=window.until, limit=limit)
+    latest_date: dict[str, str | None] = {}
+    first_code: dict[str, str] = {}
+    for r in res.readings:
+        latest_date.setdefault(r.measure, day(r.epoch))
+        first_code.setdefault(r.measure, r.code)
+    by_code: dict[str, dict[str, object]] = {}
+    for key, counts in res.by_measure.items():
+        abnormal = sum(counts.get(f, 0) for f in ("low", "high", "critical", "abnormal"))
+        by_code[key] = {"metric": metric(first_code.get(key, key)).name, "count": abnormal,
+                        "high": counts.get("high", 0) + counts.get("critical", 0),
+                        "low": counts.get("low", 0), "critical": counts.get("critical", 0),
+                        "verify": counts.get("verify", 0), "conflict": counts.get("conflict", 0),
+                        "latest_date": latest_date.get(key)}
+    rows = tuple(reading_dict(r) for r in res.readings
+                 if r.flag in ("low", "high", "critical", "abnormal") or r.quality != "ok")
     return OutOfRange(
-        total_checked=sum(int(g[1]) for g in groups),
-        total_abnormal=sum(int(g[2]) for g in groups),
-        by_code=by_code,
-        rows=tuple(
-            {"id": int(r[0]), "code": r[1], "metric": metric(r[1]).name, "value": r[2],
-             "unit": r[3], "reference_low": r[4], "reference_high": r[5],
-             "flag": r[6] or ("high" if r[5] is not None and r[2] > r[5] else "low"),
-             "date": iso(r[7])}
-            for r in rows
-        ),
-    )
+        total_checked=res.checked,
+        total_abnormal=sum(int(v["count"]) for v in by_code.values()),  # type: ignore[call-overload]
+        by_code={k: v for k, v in by_code.items() if v["count"] or v["verify"]},
+        rows=rows, total_unverified=sum(int(v["verify"]) for v in by_code.values()))  # type: ignore[call-overload]

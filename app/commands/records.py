@@ -90,5 +90,7 @@ def records(args: argparse.Namespace, ctx: AppContext) -> int:
 def _line(r: dict[str, Any]) -> str:
     value = r["value_text"] if r["value"] is None else f"{r['comparator'] or ''}{r['value']:g}"
     flag = f"  [{r['flag']}]" if r["flag"] else ""
+    if r.get("quality") not in (None, "ok"):
+        flag += f"  [{r['quality']}]"
     return (f"{(r['effective'] or '')[:19]:<19}  {r['code'] or '':<10} {r['display'] or '':<40.40} "
             f"{value} {r['unit'] or ''}{flag}")

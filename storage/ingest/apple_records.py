@@ -59,6 +59,7 @@ def adapter(patient_id: str) -> Callable[[str], str]:
             CAST(NULL AS DOUBLE) AS ref_high, CAST(NULL AS VARCHAR) AS flag,
             r.start AS effective, r."end" AS effective_end,
             r.source AS source_name, r.hk AS healthkit_type,
-            CAST(NULL AS VARCHAR) AS record_id, CAST(NULL AS VARCHAR) AS report, r.pos
+            CAST(NULL AS VARCHAR) AS record_id, CAST(NULL AS VARCHAR) AS report,
+            CAST(NULL AS VARCHAR) AS time_basis, r.pos
         FROM {stage} r"""
     return select

@@ -1,7 +1,9 @@
 """FHIR R4 resources to staged rows (the per-resource mapping; fhir.py reads the files).
 
 Observation: valueQuantity / valueString / valueCodeableConcept / valueInteger /
-valueBoolean; effectiveDateTime, effectiveInstant or effectivePeriod; referenceRange
+valueBoolean; effectiveDateTime, effectiveInstant or effectivePeriod, else `issued`
+(time_basis "issued", shown as "reported at"), else the DiagnosticReport's effective
+or issued time (time_basis "report"), so no reading is dropped for lacking a time; referenceRange
 and interpretation kept. Component panels become one row per component, so a blood
 pressure panel (55284-4 or 85354-9) yields systolic 8480-6 and diastolic 8462-4 rows.
 Resources that are not health records (Claim, ExplanationOfBenefit, Organization ...)
@@ -89,6 +91,7 @@ class ResourceMapper:
         self.patient_key = patient_key
         self.skipped: dict[str, int] = {}
         self.reports: dict[str, str] = {}  # observation id -> the report that lists it
+        self.report_times: dict[str, str] = {}  # observation id -> that report's time
         self.handlers: dict[str, Callable[[int, dict[str, Any]], None]] = {
             "Observation": self.observation, "MedicationRequest": self.medication,
             "MedicationStatement": self.medication, "Condition": self.condition,
@@ -101,10 +104,16 @@ class ResourceMapper:
         """Remember which observations a DiagnosticReport lists (read before them)."""
         _, code, display = coding(res.get("code"))
         name = display or code or "report"
+        when = _period(res, "effective")[0]
+        if when is None and res.get("issued") is not None:
+            when = iso(_str(res["issued"], "issued"))
         for result in _list(res.get("result"), "result"):
             ref = _dict(result, "result").get("reference")
             if isinstance(ref, str):
-                self.reports[ref.rsplit("/", 1)[-1].rsplit(":", 1)[-1]] = name
+                key = ref.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+                self.reports[key] = name
+                if when is not None:
+                    self.report_times[key] = when
 
     def map(self, pos: int, res: dict[str, Any]) -> None:
         kind = res.get("resourceType")
@@ -125,14 +134,17 @@ class ResourceMapper:
         category = cats[0] if cats and cats[0] else category_for_code(code)
         category = "vital-signs" if category == "vital-sign" else category
         start, end = _period(res, "effective")
+        basis = None  # effective[x]; else issued ("reported at"); else the report's time
         if start is None and res.get("issued") is not None:
-            start = iso(_str(res["issued"], "issued"))
+            start, basis = iso(_str(res["issued"], "issued")), "issued"
+        if start is None and str(res.get("id")) in self.report_times:
+            start, basis = self.report_times[str(res.get("id"))], "report"
         interp = [coding(c, "interpretation")[1] for c in _list(res.get("interpretation"), "x")]
         base = {"patient": self._subject(res), "category": category, "effective": start,
                 "effective_end": end,
                 "flag": flag_from_interpretation(interp[0] if interp else None),
                 "record_id": _str(res.get("id"), "id"),
-                "report": self.reports.get(str(res.get("id")))}
+                "report": self.reports.get(str(res.get("id"))), "time_basis": basis}
         components = _list(res.get("component"), "component")
         if components and not _has_value(res):
             if code in BP_PANELS:

@@ -169,6 +169,7 @@ OBSERVATION_COLUMNS = (
     "comparator", "unit", "original_value", "original_unit", "reference_low", "reference_high",
     "reference_source", "flag", "effective", "effective_end", "utc_offset", "source",
     "source_name", "healthkit_type", "import_id", "import_unit", "record_id", "report",
+    "time_basis",
     "content_hash",
 )
 
@@ -232,7 +233,7 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
                             ELSE {flag} END),
         t_effective, t_effective_end, {offset_minutes('effective')},
         {_q(source)}, source_name, healthkit_type, {_q(import_id)}, {_q(unit)}, record_id,
-        report, h
+        report, time_basis, h
     FROM v
     WHERE {time_guard(times)} AND h NOT IN ({_existing(window)})
     """

@@ -209,3 +209,12 @@ class SeriesSummary:
     first: str | None
     last: str | None
     codes: tuple[str, ...]
+
+
+class CodeCount(NamedTuple):
+    code: str
+    category: str | None
+    display: str | None
+    n: int
+    first: float | None  # epoch seconds
+    last: float | None

@@ -21,6 +21,7 @@ None = unbounded; results are frozen, see measurement_types.py):
 - ``flagged(patient_id=, measures=(), since=, until=, limit=200) -> Flagged``.
 - ``critical(patient_id=, since=) -> tuple[Reading, ...]``: critical, not `verify`.
 - ``overview(patient_id=) -> tuple[SeriesSummary, ...]``: every series of a patient.
+- ``code_counts(patient_id=) -> tuple[CodeCount, ...]``: stored observations per code.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from storage.repos import measures as catalogue
 from storage.repos.measurement_types import (
+    CodeCount,
     Counts,
     DailyTotals,
     DayTotal,
@@ -86,8 +88,9 @@ class MeasurementRepository:
             self._ready.add(cur)
         return cur
 
-    def _rows(self, scope: str, select: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        sql = f"WITH {readings_cte(scope)} {select}"
+    def _rows(self, scope: str, select: str, params: dict[str, Any], *,
+              sudden_change: bool = True) -> list[tuple[Any, ...]]:
+        sql = f"WITH {readings_cte(scope, sudden_change=sudden_change)} {select}"
         return self.cursor().execute(sql, params).fetchall()
 
     def _measure_rows(self, patient_id: str, measure: str, since: When, until: When
@@ -98,7 +101,7 @@ class MeasurementRepository:
             f"SELECT {READING_COLUMNS} FROM readings WHERE {IN_WINDOW} "
             "ORDER BY t, record_id, id",
             {"p": patient_id, "codes": list(m.codes), "since": _bound(since, False),
-             "until": _bound(until, True)})
+             "until": _bound(until, True)}, sudden_change=m.max_change_7d is not None)
         return m, rows
 
     def series(self, *, patient_id: str, measure: str, since: When = None,
@@ -245,20 +248,37 @@ class MeasurementRepository:
             {"p": patient_id, "since": _bound(since, False), "until": None})
         return tuple(_reading(r) for r in rows)
 
+    def code_counts(self, *, patient_id: str) -> tuple[CodeCount, ...]:
+        """Every stored observation per code (numeric or not), most first."""
+        rows = self.cursor().execute(
+            "SELECT code, any_value(category), any_value(display), count(*), "
+            "min(epoch(effective)), max(epoch(effective)) FROM observations "
+            "WHERE patient_id = $p GROUP BY code ORDER BY count(*) DESC, code",
+            {"p": patient_id}).fetchall()
+        return tuple(CodeCount(str(r[0]), r[1], r[2], int(r[3]), r[4], r[5]) for r in rows)
+
     def overview(self, *, patient_id: str) -> tuple[SeriesSummary, ...]:
-        rows = self._rows(
-            "o.patient_id = $p",
-            "SELECT measure, u, any_value(category), count(*), min(epoch(t)), max(epoch(t)), "
-            "list(DISTINCT code ORDER BY code), any_value(display) FROM readings "
-            "WHERE v IS NOT NULL GROUP BY measure, u ORDER BY count(*) DESC, measure",
-            {"p": patient_id})
+        """Every series (measure and unit) of a patient with numeric readings, most first."""
+        rows = self.cursor().execute(
+            "SELECT code, CASE WHEN value IS NOT NULL THEN unit ELSE original_unit END, "
+            "any_value(category), any_value(display), count(*), min(epoch(effective)), "
+            "max(epoch(effective)) FROM observations WHERE patient_id = $p AND (value IS NOT "
+            "NULL OR (value_text IS NULL AND TRY_CAST(original_value AS DOUBLE) IS NOT NULL)) "
+            "GROUP BY ALL", {"p": patient_id}).fetchall()
+        merged: dict[tuple[str, str | None], list[Any]] = {}
+        for code, unit, category, display, n, t0, t1 in rows:
+            m = catalogue.measure(code)
+            unit = unit or m.unit
+            e = merged.setdefault((m.key, unit), [m, category, display, 0, t0, t1, []])
+            e[3] += int(n)
+            e[4] = min(x for x in (e[4], t0) if x is not None) if t0 is not None else e[4]
+            e[5] = max(x for x in (e[5], t1) if x is not None) if t1 is not None else e[5]
+            e[6].append(code)
         out = []
-        for key, unit, category, n, t0, t1, codes, display in rows:
-            m = catalogue.measure(key)
+        for (key, unit), (m, category, display, n, t0, t1, codes) in merged.items():
             name = m.name if unit == m.unit or m.unit is None else f"{m.name} ({unit})"
-            if m.key == m.name and display:
-                name = display
-            out.append(SeriesSummary(measure=key, name=name, unit=unit, kind=m.kind,
-                                     category=category, n=int(n), first=utc_iso(t0),
-                                     last=utc_iso(t1), codes=tuple(codes)))
-        return tuple(out)
+            out.append(SeriesSummary(
+                measure=key, name=display if m.key == m.name and display else name, unit=unit,
+                kind=m.kind, category=category, n=n, first=utc_iso(t0), last=utc_iso(t1),
+                codes=tuple(sorted(codes))))
+        return tuple(sorted(out, key=lambda s: (-s.n, s.measure)))

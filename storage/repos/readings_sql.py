@@ -54,10 +54,21 @@ def _crit() -> str:
     return f"coalesce(b.canonical AND ({checks}), false)"
 
 
-@lru_cache(maxsize=8)
-def readings_cte(scope: str) -> str:
+@lru_cache(maxsize=16)
+def readings_cte(scope: str, *, sudden_change: bool = True) -> str:
     """``readings AS (...)`` over the observations that `scope` (a SQL condition on
-    ``o``, using the caller's parameters) selects; every column the callers need."""
+    ``o``, using the caller's parameters) selects; every column the callers need.
+    `sudden_change=False` leaves out the 7-day rule, for scopes whose measures have no
+    ``max_change_7d`` (it costs a window and a join)."""
+    nearby = """nearby AS (
+        SELECT id, median(v) OVER (PARTITION BY patient_id, measure, u ORDER BY t
+                RANGE BETWEEN INTERVAL 7 DAYS PRECEDING AND INTERVAL 7 DAYS FOLLOWING
+                EXCLUDE CURRENT ROW) AS near
+        FROM implaus WHERE chg IS NOT NULL AND NOT bad AND v IS NOT NULL AND t IS NOT NULL
+    ), jumped AS (
+        SELECT i.*, coalesce(abs(i.v - n.near) > i.chg * abs(n.near), false) AS jump
+        FROM implaus i LEFT JOIN nearby n USING (id)
+    )""" if sudden_change else "jumped AS (SELECT *, false AS jump FROM implaus)"
     own_flag = flag_sql("b.v", "b.olow", "b.ohigh", "NULL", "NULL", "b.cmp")
     rec_flag = flag_sql("b.v", "b.rlow", "b.rhigh", "NULL", "NULL", "b.cmp")
     return f"""
@@ -88,15 +99,7 @@ def readings_cte(scope: str) -> str:
     ), implaus AS MATERIALIZED (
         SELECT b.*, coalesce(b.canonical AND (b.v < b.plo OR b.v > b.phi), false) AS bad
         FROM base b
-    ), nearby AS (
-        SELECT id, median(v) OVER (PARTITION BY patient_id, measure, u ORDER BY t
-                RANGE BETWEEN INTERVAL 7 DAYS PRECEDING AND INTERVAL 7 DAYS FOLLOWING
-                EXCLUDE CURRENT ROW) AS near
-        FROM implaus WHERE chg IS NOT NULL AND NOT bad AND v IS NOT NULL AND t IS NOT NULL
-    ), jumped AS (
-        SELECT i.*, coalesce(abs(i.v - n.near) > i.chg * abs(n.near), false) AS jump
-        FROM implaus i LEFT JOIN nearby n USING (id)
-    ), inst AS (
+    ), {nearby}, inst AS (
         SELECT j.*,
             max(CASE WHEN NOT bad AND NOT jump THEN v END) OVER w
               - min(CASE WHEN NOT bad AND NOT jump THEN v END) OVER w AS spread,

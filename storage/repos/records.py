@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from storage.ingest import units
-from storage.ingest.normalize import flag_sql
 from storage.ingest.tables import TABLES
+from storage.repos.measures import measure
+from storage.repos.readings_sql import readings_cte
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -65,8 +66,9 @@ class RecordRepository:
                      limit: int | None = None, newest_first: bool = False
                      ) -> list[dict[str, Any]]:
         """Observations, oldest first (or newest first, so a `limit` keeps the latest), with
-        overrides applied; other owners' rows never. `code` and `category` match exactly;
-        `search` matches the code exactly or the display name as a case-insensitive
+        the query manager's flag and quality (overrides, critical limits, plausibility,
+        conflicts: one flag everywhere); other owners' rows never. `code` and `category`
+        match exactly; `search` matches the code exactly or the display name as a case-insensitive
         substring (its `%`, `_` and `\\` are literal)."""
         where = ["p.owner_id IS NOT DISTINCT FROM $owner"]
         params: dict[str, Any] = {"owner": owner_id}
@@ -82,32 +84,37 @@ class RecordRepository:
         if since is not None:
             where.append("o.effective >= CAST($since AS TIMESTAMPTZ)")
             params["since"] = str(since) if len(str(since)) > 10 else f"{since}T00:00:00+00:00"
-        override = "r.patient_id IS NOT NULL AND r.unit IS NOT DISTINCT FROM o.unit"
-        flag = flag_sql("o.value", "r.low", "r.high", "NULL", "NULL", "o.comparator")
+        # Flag and quality come from the query manager's SQL (readings_sql), scoped to the
+        # whole measure of these patients so neighbours and same-instant readings count.
+        scope = ["o.patient_id IN (SELECT id FROM patients WHERE owner_id IS NOT DISTINCT "
+                 "FROM $owner)"]
+        if patient_id is not None:
+            scope.append("o.patient_id = $patient_id")
+        if code is not None:
+            scope.append("list_contains($measure_codes, o.code)")
+            params["measure_codes"] = list(measure(code).codes)
         cols = [f"o.{c}" for c in RECORD_COLUMNS if c not in
                 ("effective", "effective_end", "reference_low", "reference_high",
                  "reference_source", "flag")]
         sql = f"""
+            WITH {readings_cte(' AND '.join(scope))}
             SELECT {', '.join(cols)}, epoch_us(o.effective), epoch_us(o.effective_end),
-                   o.utc_offset,
-                   CASE WHEN {override} THEN r.low ELSE o.reference_low END,
-                   CASE WHEN {override} THEN r.high ELSE o.reference_high END,
-                   CASE WHEN {override} THEN 'user' ELSE o.reference_source END,
-                   CASE WHEN {override} THEN {flag} ELSE o.flag END
+                   o.utc_offset, g.ref_low, g.ref_high, g.ref_source, g.flag, g.quality,
+                   g.reason
             FROM observations o JOIN patients p ON p.id = o.patient_id
-            LEFT JOIN reference_overrides r ON r.patient_id = o.patient_id AND r.code = o.code
+            JOIN readings g ON g.id = o.id
             WHERE {' AND '.join(where)}
             ORDER BY {"o.effective DESC NULLS LAST, o.id DESC" if newest_first
                       else "o.effective NULLS FIRST, o.id"}
             {f'LIMIT {int(limit)}' if limit else ''}"""
         names = [c.split(".")[1] for c in cols]
         out = []
-        for row in self._vault.cursor().execute(sql, params).fetchall():
+        for row in self._vault.measurements.cursor().execute(sql, params).fetchall():
             rec = dict(zip(names, row[:len(names)], strict=True))
-            eff, end, offset, low, high, source, flag_value = row[len(names):]
+            eff, end, offset, low, high, source, flag_value, quality, reason = row[len(names):]
             rec.update(effective=_iso(eff, offset), effective_end=_iso(end, offset),
                        reference_low=low, reference_high=high, reference_source=source,
-                       flag=flag_value)
+                       flag=flag_value, quality=quality, quality_reason=reason)
             out.append(rec)
         return out
 

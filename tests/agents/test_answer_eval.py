@@ -61,7 +61,8 @@ def _when(text: str) -> datetime:
 def _raw(path: Path) -> dict:
     """Numeric readings per code (with units), conditions, active medications, from JSON."""
     bundle = json.loads(path.read_text())
-    out: dict = {"obs": {}, "conditions": [], "active_meds": set(), "id": None}
+    out: dict = {"obs": {}, "conditions": [], "active_meds": set(), "id": None,
+                 "medication_starts": []}
     for entry in bundle["entry"]:
         res = entry["resource"]
         kind = res["resourceType"]
@@ -77,9 +78,13 @@ def _raw(path: Path) -> dict:
                                                             q.get("code") or q.get("unit")))
         elif kind == "Condition":
             out["conditions"].append(res["code"]["coding"][0]["display"].lower())
-        elif kind == "MedicationRequest" and res.get("status") == "active":
+        elif kind == "MedicationRequest":
             concept = res.get("medicationCodeableConcept", {})
-            out["active_meds"].add(concept.get("text") or concept["coding"][0]["display"])
+            name = concept.get("text") or concept["coding"][0]["display"]
+            if res.get("status") == "active":
+                out["active_meds"].add(name)
+            if "authoredOn" in res:
+                out["medication_starts"].append((name, _when(res["authoredOn"])))
     for series in out["obs"].values():
         series.sort(key=lambda r: r[0])
     return out
@@ -128,6 +133,20 @@ def synthea_cases(vault: Vault) -> list[Case]:
         meds = sorted(raw["active_meds"])
         cases.append(Case(pid, "What medications am I taking?",
                           (f"{len(meds)} active", *meds) if meds else ("none active",)))
+        if obs.get("8480-6"):
+            last = obs["8480-6"][-1][0].date().isoformat()
+            cases.append(Case(pid, "How was my blood pressure over the last 3 years?",
+                              (f"they end on {last}",) if last < "2023-12-01" else ()))
+        statin = sorted(t for n, t in raw["medication_starts"] if "statin" in n.lower())
+        if statin and obs.get("18262-6"):
+            start = statin[0].date().isoformat()
+            before = [r for r in obs["18262-6"] if r[0].date().isoformat() <= start]
+            cases.append(Case(pid, "Did my LDL go down after I started my statin?",
+                              (num(before[-1][1]), before[-1][0].date().isoformat())
+                              if before else ("no ldl cholesterol readings before",)))
+        elif not statin:
+            cases.append(Case(pid, "Has atorvastatin lowered my cholesterol?",
+                              ("no medication named atorvastatin",)))
         if obs.get("39156-5"):
             window = [r for r in obs["39156-5"] if 2016 <= r[0].year <= 2019]
             if window:

@@ -27,7 +27,7 @@ from ui.qt import (
 COLUMNS = [("effective", "Date"), ("category", "Category"), ("code", "Code"),
            ("display", "Test"), ("value", "Value"), ("unit", "Unit"),
            ("original", "As recorded"), ("range", "Reference"), ("flag", "Flag"),
-           ("source", "Source")]
+           ("quality", "Quality"), ("source", "Source")]
 FLAG_COLOURS = {"high": "#b3261e", "critical": "#b3261e", "low": "#1f5fa8",
                 "abnormal": "#b3261e"}
 LIMIT = 2000  # a screenful of history; filters narrow it further
@@ -57,6 +57,7 @@ def cells(record: dict[str, Any]) -> dict[str, str]:
         "original": original,
         "range": ref,
         "flag": str(record.get("flag") or ""),
+        "quality": "" if record.get("quality") in (None, "ok") else str(record["quality"]),
         "source": str(record.get("source") or ""),
     }
 
