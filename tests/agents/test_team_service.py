@@ -40,6 +40,7 @@ def test_cholesterol_trend_answer_matches_the_raw_bundle(service_factory, team_v
     pid, points = pick(team_vault, "2093-3")
     result = service.ask("What's my cholesterol trend?", patient_id=pid)
     assert result["status"] == "completed" and result["engine"] == "offline"
+    assert service.runs.running() == 0  # the run coordinator let go of the finished query
     assert result["complexity"] == "standard"
     first = result["synthesis"]["key_findings"][0]
     assert first["code"] == "2093-3" and first["metric"] == "Total Cholesterol"
