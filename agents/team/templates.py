@@ -37,17 +37,28 @@ def bp_finding(bp: BloodPressureControl) -> Finding:
 
 
 def abnormal_finding(res: OutOfRange) -> Finding:
+    held = [r for r in res.rows if r["quality"] == "verify"]
+    held_text = (f" {len(held)} more {'is' if len(held) == 1 else 'are'} held for "
+                 "verification (not credible as recorded): "
+                 + ", ".join(f"{r['metric']} {fmt(r['value'], r['unit'])} on "  # type: ignore[arg-type]
+                             f"{str(r['date'])[:10]}" for r in held[:3]) + "."
+                 if held else "")
     if not res.total_abnormal:
         return Finding("abnormal", f"None of {res.total_checked} checked results were outside "
-                       "their reference ranges.", _data(res) | {"rows": []}, (),
+                       f"their reference ranges.{held_text}", _data(res) | {"rows": []}, (),
                        evidence=res.total_checked)
     worst = sorted(res.by_code.items(), key=lambda kv: -int(kv[1]["count"]))[:3]  # type: ignore[call-overload]
-    listed = ", ".join(f"{v['metric']} ({v['count']})" for _, v in worst)
+    listed = ", ".join(f"{v['metric']} ({v['count']})" for _, v in worst if v["count"])
     text = (f"{res.total_abnormal} of {res.total_checked} results were outside their reference "
-            f"ranges, most often {listed}.")
-    latest = res.rows[0] if res.rows else None
+            f"ranges, most often {listed}.{held_text}")
+    critical = [r for r in res.rows if r["flag"] == "critical"]
+    latest = next((r for r in res.rows if r["quality"] != "verify"), None)
     concern = None
-    if latest:
+    if critical:  # the newest critical value leads: was it followed up?
+        c = critical[0]
+        concern = (f"A critical {c['metric']} of {fmt(c['value'], c['unit'])} "  # type: ignore[arg-type]
+                   f"on {str(c['date'])[:10]}: was this followed up?")
+    elif latest:
         value = fmt(latest["value"], latest["unit"])  # type: ignore[arg-type]
         concern = (f"Most recent out-of-range result: {latest['metric']} {value} "
                    f"on {str(latest['date'])[:10]}.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import NamedTuple
 
 from storage.repos.trend import TrendStats
@@ -59,20 +60,24 @@ class Series:
     canonical: bool  # in the measure's canonical unit
     readings: tuple[Reading, ...]
 
-    @property
+    @cached_property
     def codes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(r.code for r in self.readings))
 
-    @property
+    @cached_property
     def usable(self) -> tuple[Reading, ...]:
         """Readings that may enter trends, comparisons and correlations (not `verify`)."""
         return tuple(r for r in self.readings if r.quality != "verify")
 
-    @property
+    @cached_property
     def unverified(self) -> tuple[Reading, ...]:
         return tuple(r for r in self.readings if r.quality == "verify")
 
     def points(self) -> list[tuple[float, float]]:
+        return list(self._points)
+
+    @cached_property
+    def _points(self) -> tuple[tuple[float, float], ...]:
         """(epoch, value) per instant of the usable readings; a conflict counts once, as
         the mean of its readings."""
         out: list[tuple[float, float]] = []
@@ -86,7 +91,7 @@ class Series:
             last = r.epoch
         if group:
             out.append((last, sum(group) / len(group)))  # type: ignore[arg-type]
-        return out
+        return tuple(out)
 
 
 @dataclass(frozen=True)
