@@ -19,6 +19,10 @@ class VaultKeyError(StorageError):
     """The key is missing or wrong (bad passphrase, lost keyring entry)."""
 
 
+class VaultInUse(StorageError):
+    """Another live process has the vault open (its pid is in the message)."""
+
+
 class EncryptionUnavailable(StorageError):
     """DuckDB's encryption extension cannot be loaded; we never fall back to plaintext."""
 
@@ -31,3 +35,23 @@ class IngestError(StorageError):
         self.file = file
         self.position = position
         self.reason = reason
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether DuckDB ran out of its memory somewhere under `exc` (directly, as the cause,
+    or wrapped by SQLAlchemy): a moment's overload, not a fault of the request."""
+    import duckdb
+
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, duckdb.OutOfMemoryException):
+            return True
+        orig = getattr(current, "orig", None)
+        pending += [current.__cause__, current.__context__,
+                    orig if isinstance(orig, BaseException) else None]
+    return False

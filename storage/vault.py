@@ -10,16 +10,24 @@ DuckDB spills to temporary files when a query outgrows its memory limit: they go
 ``tmp/`` inside the vault's folder and are encrypted (``temp_file_encryption``), so no
 record reaches the disk in the clear. :meth:`Vault.limit_resources` bounds memory and
 threads (the import service does, so big imports stay small).
+
+Only one process opens a vault at a time: :class:`storage.lock.VaultLock` (an OS lock
+on ``vault.lock``) is taken before DuckDB sees the file. Holding it means whatever a
+previous owner left in ``tmp/`` (DuckDB's spill files, encrypted under that owner's
+session keys and useless to anyone) and in ``uploads/`` (API uploads that were never
+imported) is garbage, so opening removes it; without that, DuckDB refuses to open a
+vault whose owner was killed in the middle of a spill.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -31,8 +39,10 @@ import duckdb_engine
 import sqlalchemy as sa
 
 from storage import migrations
+from storage.bounds import Bounds
 from storage.errors import EncryptionUnavailable, VaultExists, VaultKeyError, VaultNotFound
 from storage.keys import SCRYPT_N, KeyringStore, PassphraseStore, new_key, usable_keyring
+from storage.lock import VaultLock
 
 if TYPE_CHECKING:
     from storage.repos.audit import AuditRepository
@@ -47,6 +57,8 @@ if TYPE_CHECKING:
 
 DB_FILE = "vault.duckdb"
 META_FILE = "vault.json"
+SPILL_DIR = "tmp"  # DuckDB's temporary files
+UPLOADS_DIR = "uploads"  # files received by the API on their way to an import
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,7 @@ def _connect(db_path: Path, key: bytes) -> duckdb.DuckDBPyConnection:
             raise VaultKeyError("wrong key for this vault") from None
         raise
     root.execute("USE vault")
-    tmp = str(db_path.parent / "tmp").replace("'", "''")
+    tmp = str(db_path.parent / SPILL_DIR).replace("'", "''")
     root.execute(f"SET temp_directory = '{tmp}'")
     root.execute("SET temp_file_encryption = true")
     return root
@@ -111,14 +123,17 @@ def _connect(db_path: Path, key: bytes) -> duckdb.DuckDBPyConnection:
 class Vault:
     """The facade: connection, cursors, SQLAlchemy engine and one repository per area."""
 
-    def __init__(self, home: Path, root: duckdb.DuckDBPyConnection, meta: dict[str, Any]):
+    def __init__(self, home: Path, root: duckdb.DuckDBPyConnection, meta: dict[str, Any],
+                 lock: VaultLock):
         self.home = home
         self.meta = meta
         self._root = root
+        self._owner_lock = lock
         self._local = threading.local()
         # Weak, so a finished thread's cursor goes with its thread-local storage.
         self._cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
+        self._bounds = Bounds(root, self._lock)
         self.engine = sa.create_engine(
             "duckdb:///:memory:",
             creator=self._sqlalchemy_connection,
@@ -126,6 +141,8 @@ class Vault:
             pool_size=8,
             max_overflow=24,
         )
+        sa.event.listen(self.engine, "checkout", lambda *_: self._bounds.enter_reader())
+        sa.event.listen(self.engine, "checkin", lambda *_: self._bounds.leave_reader())
         migrations.apply(self)
 
     # --- opening ---------------------------------------------------------
@@ -138,6 +155,7 @@ class Vault:
         if (home / DB_FILE).exists() or (home / META_FILE).exists():
             raise VaultExists(f"{home} already holds a vault")
         home.mkdir(parents=True, exist_ok=True)
+        lock = _take(home)
         meta = {"vault_id": "vlt_" + secrets.token_hex(8),
                 "created_at": datetime.now(UTC).isoformat()}
         key = new_key()
@@ -147,7 +165,11 @@ class Vault:
                 "no OS keyring is available: a passphrase is needed "
                 "(set HEALTHINSIGHT_PASSPHRASE or answer the prompt)"
             )
-        root = _connect(home / DB_FILE, key)  # fails before any key is stored
+        try:
+            root = _connect(home / DB_FILE, key)  # fails before any key is stored
+        except BaseException:
+            lock.release(remove=True)
+            raise
         try:
             if backend is not None:
                 KeyringStore(meta["vault_id"], backend).save(key)
@@ -161,18 +183,32 @@ class Vault:
             root.close()
             for name in (DB_FILE, DB_FILE + ".wal", "vault.key", META_FILE):
                 (home / name).unlink(missing_ok=True)
+            lock.release(remove=True)
             raise
-        return cls(home, root, meta)
+        return cls(home, root, meta, lock)
 
     @classmethod
     def open(cls, home: Path, *, passphrase: str | None = None) -> Vault:
         home = Path(home)
         meta = read_meta(home)
         key = unlock_key(home, meta, passphrase)
-        vault = cls(home, _connect(home / DB_FILE, key), meta)
-        # The file is locked to this process: an import still `processing` was cut short.
+        lock = _take(home)
+        try:
+            vault = cls(home, _connect(home / DB_FILE, key), meta, lock)
+        except BaseException:
+            lock.release()
+            raise
+        # The vault is locked to this process: an import still `processing` was cut short.
         vault.imports.undo_interrupted()
         return vault
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where the API keeps received files until their import ends (inside the vault's
+        folder, 0700, emptied on every open: never the system's temporary folder)."""
+        folder = self.home / UPLOADS_DIR
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return folder
 
     @property
     def key_storage(self) -> str:
@@ -196,24 +232,18 @@ class Vault:
         return freed pages to the system whenever an eviction frees more than
         `allocator_flush` (jemalloc otherwise keeps about a second's worth, some 50 MB
         during a bulk import), and let the write-ahead log grow to `checkpoint_threshold`
-        before DuckDB checkpoints by itself; then reset them.
-
-        DuckDB's settings are process-wide: queries running meanwhile get the same bounds,
-        which is why a bulk import holds them only for its own duration."""
+        before DuckDB checkpoints by itself; then reset them. Readers running meanwhile
+        do not get the memory and thread bounds (storage/bounds.py)."""
         chosen = {"memory_limit": memory_limit, "threads": threads,
                   "allocator_bulk_deallocation_flush_threshold": allocator_flush,
                   "checkpoint_threshold": checkpoint_threshold}
-        with self._lock:
-            for name, value in chosen.items():
-                if value:
-                    self._root.execute(f"SET {name} = ?", [value])
-        try:
+        with self._bounds.bounded({k: str(v) for k, v in chosen.items() if v}):
             yield
-        finally:
-            with self._lock:  # nothing else sets them: back to DuckDB's defaults
-                for name, value in chosen.items():
-                    if value:
-                        self._root.execute(f"RESET {name}")
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Mark a block of reads (a medical-team run): no import bound applies to it.
+        SQLAlchemy connections are marked by themselves, on checkout."""
+        return self._bounds.reading()
 
     def checkpoint(self) -> bool:
         """Write the write-ahead log into the database file now, if no other write is
@@ -265,6 +295,7 @@ class Vault:
             self._root.execute("USE memory")
             self._root.execute("DETACH vault")
             self._root.close()
+        self._owner_lock.release()
 
     def __enter__(self) -> Vault:
         return self
@@ -349,6 +380,15 @@ class Vault:
         from storage.repos.audit import AuditRepository
 
         return AuditRepository(self)
+
+
+def _take(home: Path) -> VaultLock:
+    """Lock `home` to this process and clear what a previous owner left behind."""
+    lock = VaultLock(home)
+    lock.acquire()
+    for name in (SPILL_DIR, UPLOADS_DIR):
+        shutil.rmtree(home / name, ignore_errors=True)
+    return lock
 
 
 def exists(home: Path) -> bool:

@@ -57,7 +57,7 @@ def summary_html(status: dict[str, Any]) -> str:
     """The import's result for a person: counts, dates, and every warning and error."""
     summary = status.get("summary") or {}
     parts = []
-    ok = status.get("status") == "completed"
+    ok = status.get("status") in ("completed", "completed_with_errors")
     parts.append(f"<h3>{'Import finished' if ok else 'Import failed'}</h3>")
     parts.append(f"<p><b>{summary.get('total_records', 0):,}</b> new records")
     dates = summary.get("date_range") or {}

@@ -62,7 +62,7 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
     app.state.ctx = ctx
     app.state.limiter = RateLimiter(ctx.settings)
     app.state.hub = Hub(ctx)
-    app.state.uploads = Uploads()
+    app.state.uploads = Uploads(ctx.vault.uploads_dir)
     errors.install(app)
     docs.install(app)
     for module in (auth, queries, conversations, health_data, visualizations, medical_team,

@@ -1,6 +1,8 @@
 """One plain ASGI middleware for what every response shares (cheaper than Starlette's
 BaseHTTPMiddleware): a request id, the local-only Host/Origin guard, the X-API-Version,
-X-RateLimit-* and deprecation headers, and the 500 answer to unexpected exceptions.
+X-RateLimit-* and deprecation headers, and the answer to unexpected exceptions: 503
+SERVICE_UNAVAILABLE with Retry-After when DuckDB ran out of memory (a moment's
+overload: the same request will work shortly), else 500.
 
 A loopback server must refuse requests whose Host or Origin names another site: a web
 page could otherwise reach it through DNS rebinding. Routes that rate-limit leave their
@@ -22,10 +24,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.envelopes import API_VERSION, new_request_id
 from app.api.errors import ApiError, rendered
 from app.api.ratelimit import RateLimiter
+from storage.errors import out_of_memory
 
 log = logging.getLogger(__name__)
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+RETRY_AFTER = 2  # seconds, after an out-of-memory answer
 
 
 def _hostname(value: str) -> str:
@@ -87,6 +91,15 @@ class PlatformMiddleware:
         except Exception as exc:
             if started:
                 raise
+            if out_of_memory(exc):
+                log.warning("out of memory on %s %s (request %s)", scope["method"],
+                            scope["path"], rid)
+                err = ApiError(503, "SERVICE_UNAVAILABLE", "the vault is busy right now; "
+                               "try again in a moment", {"retry_after": RETRY_AFTER})
+                status, body = rendered(scope["path"], rid, err)
+                await _send_json(send_with_headers, status, body,
+                                 [(b"retry-after", str(RETRY_AFTER).encode())])
+                return
             log.error("unhandled error on %s %s (request %s)", scope["method"], scope["path"],
                       rid, exc_info=exc)
             err = ApiError(500, "INTERNAL_ERROR", "internal error", {"request_id": rid})

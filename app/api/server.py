@@ -2,14 +2,22 @@
 
 `ApiServer(ctx).start()` returns once the socket listens, with `.port` set (pass port 0
 for an ephemeral one); `.stop()` asks uvicorn to finish and waits for it.
-`serve_forever()` runs in the calling thread, where uvicorn handles Ctrl-C itself.
+`bind()` then `serve_forever()` run in the calling thread (the CLI): the socket is bound
+first so the port it got (port 0 picks one) can be printed before serving, and a
+SIGINT or SIGTERM stops the server gracefully and is returned as the signal number
+instead of being raised again from inside uvicorn, so the exit status never depends
+on when the signal lands.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import signal
+import socket
 import threading
 import time
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -28,6 +36,29 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, keeping the signal that stopped it rather than re-raising it."""
+
+    stopped_by: int | None = None
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def on_signal(sig: int, _frame: object) -> None:
+            self.stopped_by = self.stopped_by or sig
+            self.handle_exit(sig, None)
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 class ApiServer:
     def __init__(self, ctx: AppContext, host: str | None = None, port: int | None = None,
                  *, log_level: str = "warning") -> None:
@@ -37,8 +68,9 @@ class ApiServer:
         config = uvicorn.Config(self.app, host=self.host, port=self.port,
                                 ws="websockets-sansio", log_level=log_level,
                                 lifespan="on", access_log=False)
-        self._server = uvicorn.Server(config)
+        self._server = _Server(config)
         self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
 
     @property
     def url(self) -> str:
@@ -75,6 +107,28 @@ class ApiServer:
                 self._thread.join(timeout)
             self._thread = None
 
-    def serve_forever(self) -> None:
-        """Block serving until interrupted (Ctrl-C / SIGTERM)."""
-        self._server.run()
+    def bind(self) -> None:
+        """Bind and listen now; `.port` is then the port it got. Clients that connect
+        before uvicorn has started wait in the backlog rather than being refused."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
+        sock.listen(self._server.config.backlog)  # connections wait until uvicorn serves
+        self.port = int(sock.getsockname()[1])
+        self._socket = sock
+
+    def serve_forever(self) -> int | None:
+        """Block serving (on the bound socket) until SIGINT or SIGTERM; the signal's number."""
+        if self._socket is None:
+            self.bind()
+        assert self._socket is not None
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            self._socket.close()
+        return self._server.stopped_by

@@ -12,7 +12,7 @@ from typing import Any
 
 from app.context import AppContext
 from app.settings import Settings
-from storage.errors import StorageError, VaultKeyError
+from storage.errors import StorageError, VaultInUse, VaultKeyError
 
 Handler = Callable[[argparse.Namespace, AppContext], int]
 
@@ -63,7 +63,8 @@ def print_json(data: Any) -> None:
 def run_handler(args: argparse.Namespace) -> int:
     """Run a command; storage errors become one line on stderr, never a traceback.
 
-    Exit status 2 means the key was wrong or missing (the vault was not touched).
+    Exit status 2 means the vault was not touched: the key was wrong or missing, or
+    another live process has the vault open.
     """
     handler: Handler = args.handler
     ctx: AppContext | None = None
@@ -74,7 +75,7 @@ def run_handler(args: argparse.Namespace) -> int:
         else:
             ctx = AppContext(settings_for(args))
         return handler(args, ctx)
-    except VaultKeyError as exc:
+    except (VaultKeyError, VaultInUse) as exc:
         print(f"healthinsight: {exc}", file=sys.stderr)
         return 2
     except StorageError as exc:

@@ -27,7 +27,15 @@ def serve(args: argparse.Namespace, ctx: AppContext) -> int:
         print(f"healthinsight: WARNING: binding to {server.host} makes the API reachable "
               "from other machines; anyone there with a token can read your records",
               file=sys.stderr)
+    try:
+        server.bind()
+    except OSError as exc:
+        print(f"healthinsight: cannot listen on {server.host}:{server.port}: {exc.strerror}",
+              file=sys.stderr)
+        return 1
     print(f"HealthInsight API on {server.url} (docs at {server.url}/docs); Ctrl-C stops it",
           flush=True)
-    server.serve_forever()
-    return 0
+    stopped_by = server.serve_forever()
+    # the shell's codes for a command a signal stopped (130 after Ctrl-C), after a clean
+    # shutdown
+    return 128 + stopped_by if stopped_by else 0

@@ -6,13 +6,22 @@ is the spec's ``GET /health-data/import/:id`` data plus progress, warnings and e
 {import_id, status, files_received, progress {records, bytes, total_bytes}, summary
 {total_records, records_by_type, date_range {start, end}, import_duration_seconds,
 warnings, errors [{file, position, reason}]}, files}.
+
+A finished job says honestly how it went: ``completed`` (every file imported),
+``completed_with_errors`` (some files imported; each failed one is in ``files`` with
+its reason and in ``summary.errors``) or ``failed`` (nothing imported). Once it is
+done, ``progress.records`` is the summary's ``total_records`` (what was added, after
+de-duplication), not the count of records read on the way. Uploaded files given with
+``delete_after`` are deleted when the job ends, however it ends.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
+import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +33,9 @@ from storage.ingest.detect import Unit, plan
 from storage.ingest.pipeline import Limits, import_unit
 from storage.repos.imports import RECORD_TYPES
 from storage.vault import Vault
+
+log = logging.getLogger(__name__)
+INTERNAL = "internal error: this file could not be imported; the vault is unchanged for it"
 
 
 @dataclass
@@ -46,6 +58,13 @@ class _Job:
     @property
     def total_bytes(self) -> int:
         return sum(u.size for u in self.units)
+
+
+def _outcome(files: list[dict[str, Any]]) -> str:
+    done = sum(f["status"] == "completed" for f in files)
+    if done and done == len(files):
+        return "completed"
+    return "completed_with_errors" if done else "failed"
 
 
 class ImportService:
@@ -118,12 +137,14 @@ class ImportService:
         try:
             with self._vault.limit_resources(**self._resources):
                 self._import(job)
-        except Exception as exc:  # the vault failed outside any one file: a job that says
-            # so (never the message, which may quote records) rather than one left hanging
-            job.errors.append({"file": "", "position": "",
-                               "reason": f"internal error ({type(exc).__name__})"})
+        except Exception:  # the vault failed outside any one file: a job that says so
+            # (never the message, which may quote records) rather than one left hanging
+            job.errors.append({"file": "", "position": "", "reason": INTERNAL})
             job.status = "failed"
             raise
+        finally:
+            for path in job.delete_after:
+                path.unlink(missing_ok=True)
 
     def _import(self, job: _Job) -> None:
         done_bytes = 0
@@ -137,28 +158,28 @@ class ImportService:
                                      owner_id=job.owner_id, limits=self._limits,
                                      on_progress=progress)
             except IngestError as exc:
-                entry.update(status="failed", error=str(exc))
+                entry.update(status="failed", error=f"{exc.position}: {exc.reason}")
                 job.errors.append({"file": exc.file, "position": exc.position,
                                    "reason": exc.reason})
             except Exception as exc:  # a bug, not bad input: report it (never its message,
                 # which may quote records) and keep going
-                entry.update(status="failed", error=f"internal error: {type(exc).__name__}")
-                job.errors.append({"file": unit.label, "position": "",
-                                   "reason": f"internal error ({type(exc).__name__})"})
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                log.error("import of a file failed: %s at %s:%s", type(exc).__name__,
+                          where.filename, where.lineno)
+                entry.update(status="failed", error=INTERNAL)
+                job.errors.append({"file": unit.label, "position": "", "reason": INTERNAL})
             else:
                 entry["status"] = "completed"
                 job.warnings += [f"{unit.label}: {w}" for w in result.warnings]
             done_bytes += unit.size
             job.bytes = done_bytes
         self._vault.checkpoint()  # within the import's memory bound, not at close
-        status = "completed" if any(e["status"] == "completed" for e in job.files) else "failed"
         job.summary = self._summary(job, final=True)
-        self._vault.imports.finish(import_id=job.import_id, status=status, files=job.files,
+        job.records, job.bytes = job.summary["total_records"], job.total_bytes
+        self._vault.imports.finish(import_id=job.import_id, status=_outcome(job.files),
+                                   files=job.files,
                                    summary={**job.summary, "progress": self._progress(job)})
-        job.status = status
-        for path in job.delete_after:
-            if path.is_file():
-                path.unlink()
+        job.status = _outcome(job.files)
 
     def _progress(self, job: _Job) -> dict[str, int]:
         return {"records": job.records, "bytes": job.bytes, "total_bytes": job.total_bytes}

@@ -124,9 +124,11 @@ class QueryService(ConversationViews):
         try:
             engine = self._engine(offline)
             self.runs.set_engine(query_id, engine.name)
-            result = answer(vault=self.vault, patient_id=patient_id, text=question, engine=engine,
-                            emit=emit, pool=self._team, cancel=cancel,
-                            timeout=self.settings.specialist_timeout_seconds, prepared=prepared)
+            with self.vault.reading():  # never under an import's memory bound
+                result = answer(vault=self.vault, patient_id=patient_id, text=question,
+                                engine=engine, emit=emit, pool=self._team, cancel=cancel,
+                                timeout=self.settings.specialist_timeout_seconds,
+                                prepared=prepared)
             self._store(query_id, owner_id, result)
             emit("query_complete", {"status": "completed",
                                     "summary": result.synthesis.summary[:300],

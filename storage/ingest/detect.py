@@ -78,8 +78,8 @@ def _json_kind(text: bytes) -> str | None:
     first = text.split(b"\n", 1)[0]
     try:
         obj = json.loads(first)
-    except (ValueError, UnicodeDecodeError):
-        obj = None
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting; the parser
+        obj = None  # reports it with its position when the file is read
     if isinstance(obj, dict) and ("resourceType" in obj or "eventId" in obj):
         return "fhir_ndjson" if b"\n{" in text or obj.get("resourceType") != "Bundle" \
             else "fhir_json"

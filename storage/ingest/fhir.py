@@ -10,28 +10,21 @@ before anything that refers to them; references may be ``urn:uuid:...`` full URL
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from storage.errors import IngestError
+from storage.ingest import jsontext
 from storage.ingest.fhir_resources import ResourceMapper, WrongType, _dict, _list, _str
 from storage.ingest.writer import Writer
 
 
 def load_json(path: Path, data: bytes | None = None, label: str | None = None) -> Any:
-    """Parse JSON, turning a syntax error into an IngestError with line, column and byte."""
+    """Parse JSON; bad or hostile text is an IngestError with line, column and byte."""
     raw = path.read_bytes() if data is None else data
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise IngestError(label or path.name, f"line {exc.lineno} column {exc.colno} "
-                          f"(byte {exc.pos})", f"not valid JSON: {exc.msg}") from None
-    except UnicodeDecodeError as exc:
-        raise IngestError(label or path.name, f"byte {exc.start}",
-                          "not UTF-8 text (binary data?)") from None
+    return jsontext.parse(raw, file=label or path.name)
 
 
 class FhirReader:
@@ -188,12 +181,7 @@ def _lines(path: Path, *, only: re.Pattern[bytes] | None = None,
                 w.bytes_done += len(line)
             if not line.strip() or (only is not None and not only.search(line)):
                 continue
-            try:
-                res = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                column = getattr(exc, "colno", getattr(exc, "start", 0))
-                raise IngestError(path.name, f"line {line_no} column {column}",
-                                  f"not valid JSON: {exc}") from None
+            res = jsontext.parse(line, file=path.name, line=line_no)
             if not _is_log_line(res):
                 yield line_no, res
 

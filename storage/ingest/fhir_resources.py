@@ -32,11 +32,24 @@ class WrongType(ValueError):
     """A field holds the wrong JSON type; the caller adds file and position."""
 
 
+def json_type(value: Any) -> str:
+    """What JSON calls the value's type (messages name JSON's types, not Python's)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
 def _dict(value: Any, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise WrongType(f"{what} should be an object, not {type(value).__name__}")
+        raise WrongType(f"{what} should be an object, not {json_type(value)}")
     return value
 
 
@@ -44,21 +57,21 @@ def _list(value: Any, what: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise WrongType(f"{what} should be an array, not {type(value).__name__}")
+        raise WrongType(f"{what} should be an array, not {json_type(value)}")
     return value
 
 
 def _str(value: Any, what: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    raise WrongType(f"{what} should be a string, not {type(value).__name__}")
+    raise WrongType(f"{what} should be a string, not {json_type(value)}")
 
 
 def _num(value: Any, what: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise WrongType(f"{what} should be a number, not {type(value).__name__}")
+        raise WrongType(f"{what} should be a number, not {json_type(value)}")
     return float(value)
 
 

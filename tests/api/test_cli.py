@@ -61,21 +61,19 @@ def test_serve_answers_on_loopback_until_interrupted(vault_home: Path) -> None:
     proc = subprocess.Popen([str(EXE), "serve", "--port", "0"], env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        assert proc.stderr is not None
-        port = None
-        for line in proc.stderr:
-            match = re.search(r"running on http://127\.0\.0\.1:(\d+)", line)
-            if match:
-                port = int(match.group(1))
-                break
-        assert port, "the server did not report its port"
+        assert proc.stdout is not None
+        match = re.search(r"API on http://127\.0\.0\.1:(\d+) ", proc.stdout.readline())
+        assert match, "the server did not print its port"
+        port = int(match.group(1))
+        assert port != 0
         reply = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=30)
         assert reply.status_code == 200
         assert reply.json()["info"]["title"] == "HealthInsight API"
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT)  # the port answered: the signal handlers are set
         _, rest = proc.communicate(timeout=30)
     assert proc.returncode == 130  # the shell's code for Ctrl-C, after a clean shutdown
+    assert "Finished server process" in rest  # uvicorn shut down, not a KeyboardInterrupt
     assert "Traceback" not in rest
 
 
