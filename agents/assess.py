@@ -1,21 +1,32 @@
-"""The CMO's assessment by rules: how complex a question is and which specialists it needs.
+"""The CMO's assessment by rules: how complex a question is and which specialists it needs,
+decided from what each level and each specialty means.
 
-Complexity: `simple` (one value: 1 specialist), `standard` (a trend of 1-3 related
-metrics: up to 3), `complex` (several systems, medication effects, correlations: up
-to 5), `comprehensive` (a full assessment: all eight).
-Selection, in priority order (the cap keeps the first ones): the owner of each asked
-metric's body system; HbA1c or diabetes always brings endocrinology; lipids and blood
-pressure bring cardiology; medications bring pharmacy; correlations bring data
-analysis; lab results and abnormal values bring laboratory medicine; diet and weight
-bring nutrition; prevention, screening and risk bring preventive medicine; lab trends
-add laboratory medicine; nothing specific goes to the general practitioner.
+Complexity (and how many specialists it allows):
+- `simple` (1): one fact about one thing: a value (latest, current, on a date), its
+  extreme, when it was last measured, or whether something is on record.
+- `standard` (up to 3): one topic examined: a measure or a related group over time, how
+  a condition or body system is doing, a count beyond a threshold, a list review
+  (medications, abnormal results, screenings), or a risk within one domain.
+- `complex` (up to 5): relations: a medication's effect on a measure, two measures
+  moving together, or three or more body systems at once.
+- `comprehensive` (all eight): the whole person.
+
+Specialists: the owner of each body system named (cardiology: heart, vessels, blood
+pressure, lipids, vital signs; endocrinology: glucose, HbA1c, thyroid; laboratory
+medicine: kidneys, liver, blood count, electrolytes, infection tests and other lab
+values; nutrition: weight, BMI; preventive medicine: activity), then the cross-cutting
+roles: pharmacy for medications, data analysis for relations and patterns, laboratory
+medicine for abnormal or dangerous values and lab reviews, nutrition for diet,
+preventive medicine for screening, vaccination and risk, and laboratory medicine for lab
+values examined beyond one fact; nothing specific goes to
+general practice. The cap keeps the first ones.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agents.codes import BLOOD_PRESSURE, GLUCOSE, HBA1C, LIPIDS, metric
+from agents.codes import metric
 from agents.question import Question
 from agents.team.roster import IDS
 
@@ -24,12 +35,17 @@ CAPS = {"simple": 1, "standard": 3, "complex": 5, "comprehensive": len(IDS)}
 
 SYSTEM_OWNER = {
     "lipids": "cardiology", "blood_pressure": "cardiology", "vitals": "cardiology",
-    "glycemic": "endocrinology", "thyroid": "endocrinology", "kidney": "laboratory",
-    "liver": "laboratory", "blood_count": "laboratory", "electrolytes": "laboratory",
+    "cardiac": "cardiology", "glycemic": "endocrinology", "thyroid": "endocrinology",
+    "kidney": "laboratory", "liver": "laboratory", "blood_count": "laboratory",
+    "electrolytes": "laboratory", "infection": "laboratory", "other_lab": "laboratory",
     "body": "nutrition", "activity": "preventive_medicine", "symptoms": "general_practice",
     "other": "general_practice",
 }
-LAB_SYSTEMS = {"lipids", "glycemic", "kidney", "liver", "blood_count", "electrolytes", "thyroid"}
+LAB_SYSTEMS = {"lipids", "glycemic", "kidney", "liver", "blood_count", "electrolytes", "thyroid",
+               "infection", "other_lab"}
+# Body systems one specialty looks after count once when judging "several systems".
+_ORGAN = {"lipids": "heart", "blood_pressure": "heart", "vitals": "heart", "cardiac": "heart"}
+_EXAMINING = {"trend", "count", "abnormal", "critical", "evaluate", "medication_list"}
 
 
 @dataclass(frozen=True)
@@ -44,16 +60,30 @@ class Assessment:
                 "source": self.source, "reasons": list(self.reasons)}
 
 
+def _systems(q: Question) -> list[str]:
+    systems = list(q.systems)
+    for item in q.items:
+        for code in item[:1]:
+            system = metric(code).system
+            if system not in systems and system != "other":
+                systems.append(system)
+    return systems
+
+
 def complexity_of(q: Question) -> str:
-    systems = {metric(item[0]).system for item in q.items}
-    if "comprehensive" in q.intents:
+    systems = _systems(q)
+    organs = {_ORGAN.get(s, s) for s in systems}
+    if "comprehensive" in q.intents and (not q.items or len(organs) >= 3 or not q.topics):
         return "comprehensive"
-    if {"correlation", "medication_effect"} & q.intents or len(systems) >= 3 or len(q.items) >= 4:
+    if {"correlation", "medication_effect"} & q.intents or len(organs) >= 3:
         return "complex"
-    if q.mentions_medication and q.items:
-        return "complex"
-    single = len(q.items) == 1 and (len(q.items[0]) == 1 or q.items[0] == BLOOD_PRESSURE)
-    if single and not ({"trend", "abnormal"} & q.intents) and not q.mentions_prevention:
+    single = len(q.items) <= 1 and len(organs) <= 1 and (q.items or q.topics)
+    one_fact = {"lookup", "extreme_low", "extreme_high", "presence"} & q.intents
+    if single and one_fact and not (_EXAMINING & q.intents) and not (
+            q.mentions_prevention or q.mentions_nutrition):
+        return "simple"
+    if single and one_fact and q.intents & _EXAMINING <= {"evaluate"} and (
+            "presence" in q.intents or {"extreme_low", "extreme_high"} & q.intents):
         return "simple"
     return "standard"
 
@@ -67,24 +97,21 @@ def assess_rules(q: Question) -> Assessment:
     def add(specialist: str, reason: str) -> None:
         chosen.setdefault(specialist, reason)
 
-    for item in q.items:
-        add(SYSTEM_OWNER[metric(item[0]).system], f"{metric(item[0]).name} is in its domain")
-    codes = set(q.codes)
-    if codes & {HBA1C, GLUCOSE} or "diabet" in q.text.lower():
-        add("endocrinology", "HbA1c, glucose or diabetes")
-    if codes & {*LIPIDS, *BLOOD_PRESSURE}:
-        add("cardiology", "lipids or blood pressure")
-    if "medication_effect" in q.intents or q.mentions_medication:
+    for system in _systems(q):
+        add(SYSTEM_OWNER.get(system, "general_practice"), f"{system.replace('_', ' ')} is in "
+            "its domain")
+    if "medication_effect" in q.intents or q.mentions_medication or (
+            "medication_list" in q.intents):
         add("pharmacy", "medications or their effects")
     if "correlation" in q.intents:
-        add("data_analysis", "a correlation between metrics")
-    if "abnormal" in q.intents or q.mentions_labs:
-        add("laboratory", "lab results or values outside reference ranges")
+        add("data_analysis", "a relation between measures")
+    if {"abnormal", "critical"} & q.intents or (q.mentions_labs and not q.items):
+        add("laboratory", "lab results or values outside their ranges")
     if q.mentions_nutrition:
-        add("nutrition", "diet, weight or BMI")
+        add("nutrition", "diet")
     if q.mentions_prevention:
         add("preventive_medicine", "prevention, screening or risk")
-    if complexity != "simple" and any(metric(c).system in LAB_SYSTEMS for c in codes):
+    if complexity != "simple" and any(s in LAB_SYSTEMS for s in _systems(q)):
         add("laboratory", "lab values over time")
     if not chosen:
         add("general_practice", "no specific domain: a general overview")

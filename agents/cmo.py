@@ -12,6 +12,7 @@ import threading
 
 from agents.assess import ASSESSMENT_SCHEMA, Assessment, assess_rules, from_model
 from agents.llm.base import LLMEngine, OnToken
+from agents.note import Note
 from agents.question import Question
 from agents.synthesis import Synthesis, synthesize
 from agents.team.roster import CMO_NAME, ROSTER, prompt
@@ -43,15 +44,15 @@ class ChiefMedicalOfficer:
         return from_model(answer) or rules
 
     def synthesize(self, q: Question, results: list[SpecialistResult], *, urgent_notice: str | None,
-                   cancel: threading.Event | None = None,
-                   on_token: OnToken | None = None) -> Synthesis:
+                   cancel: threading.Event | None = None, on_token: OnToken | None = None,
+                   nearest: tuple[str, ...] = (), note: Note | None = None) -> Synthesis:
         done = [r for r in results if r.status == "completed"]
         failed = [r.name for r in results if r.status != "completed"]
         findings = [f for r in done for f in r.findings]
         confidence = (sum(r.confidence for r in done) / len(done)) * (0.9 ** len(failed)) \
             if done else 0.2
         result = synthesize(q, findings, confidence=round(confidence, 2), failed=failed,
-                            urgent_notice=urgent_notice)
+                            urgent_notice=urgent_notice, nearest=nearest, note=note)
         if not self.engine.is_model or not findings:
             return result
         template = result.summary.removeprefix(f"{urgent_notice} " if urgent_notice else "")

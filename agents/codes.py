@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agents import vocabulary
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -80,8 +82,15 @@ BLOOD_PRESSURE = (SYSTOLIC, DIASTOLIC)
 
 
 def metric(code: str) -> Metric:
-    """The catalogue entry, or a plain one named after the code for codes we do not list."""
-    return BY_CODE.get(code) or Metric(code, code, "m_" + code.replace("-", "_"), "other", ())
+    """The catalogue entry; else the lay-word table's measure (its name and body system);
+    else a plain one named after the code."""
+    if code in BY_CODE:
+        return BY_CODE[code]
+    hit = vocabulary.measure_of(code)
+    key = "m_" + code.replace("-", "_")
+    if hit is not None:
+        return Metric(code, hit[1].name, key, hit[0].system, ())
+    return Metric(code, code, key, "other", ())
 
 
 def codes_for(system: str) -> tuple[str, ...]:

@@ -54,6 +54,11 @@ UNIT_LABELS = {"mm[Hg]": "mmHg", "mL/min/{1.73_m2}": "mL/min/1.73m2", "{score}":
                "10*3/uL": "thousand/uL", "10*6/uL": "million/uL", "/min": "per minute"}
 
 
+def plural(n: int, word: str) -> str:
+    """"1 result", "3 results"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def fmt(value: float | None, unit: str | None = None) -> str:
     """175.0 -> "175", 5.621 -> "5.62"; with its unit, as a reader writes it."""
     if value is None:

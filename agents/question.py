@@ -1,5 +1,7 @@
-"""What a question asks, read by rules: which metrics, which intent, which window, and
-whether a medication or a correlation is involved. The CMO's assessment and every
+"""What a question asks, read by rules against the person's own records: which measures
+(by the catalogue's aliases, the lay-word table and fuzzy matching of the person's own
+test names), what is asked of them (a value, a trend, an extreme, a count, a relation),
+which time, and whether a medication is involved. The CMO's assessment and every
 specialist start from this; a follow-up inherits what it leaves out from the previous
 question of its conversation ("and my LDL?" keeps the trend intent and the window).
 """
@@ -7,160 +9,175 @@ question of its conversation ("and my LDL?" keeps the trend intent and the windo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from agents.codes import BLOOD_PRESSURE, GLUCOSE, HBA1C, LIPIDS, METRICS, codes_for
+from rapidfuzz import fuzz
+
+from agents import scope, timeframe, vocabulary
+from agents.codes import BLOOD_PRESSURE, METRICS
+from agents.holdings import Holdings, question_terms
+from agents.intents import intents_of
 from agents.tools.base import ALL_TIME, Window
 
-# Words naming a group of metrics; one group counts as one asked item.
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("lipid panel", LIPIDS), ("lipids", LIPIDS), ("lipid", LIPIDS),
-    ("cholesterol panel", LIPIDS), ("cholesterol levels", LIPIDS),
-    ("blood pressure", BLOOD_PRESSURE), ("hypertension", BLOOD_PRESSURE),
-    ("diabetes", (HBA1C, GLUCOSE)), ("diabetic", (HBA1C, GLUCOSE)),
-    ("blood sugar control", (HBA1C, GLUCOSE)), ("glycemic", (HBA1C, GLUCOSE)),
-    ("kidney", codes_for("kidney")), ("renal", codes_for("kidney")),
-    ("liver", codes_for("liver")), ("blood count", codes_for("blood_count")),
-    ("cbc", codes_for("blood_count")), ("anemia", codes_for("blood_count")),
-    ("electrolytes", codes_for("electrolytes")), ("metabolic panel", codes_for("electrolytes")),
-    ("vital signs", ("8867-4", *BLOOD_PRESSURE)), ("vitals", ("8867-4", *BLOOD_PRESSURE)),
-    ("cardiovascular", (*LIPIDS, *BLOOD_PRESSURE)), ("heart health", (*LIPIDS, *BLOOD_PRESSURE)),
-    ("heart disease", (*LIPIDS, *BLOOD_PRESSURE)), ("heart", (*LIPIDS, *BLOOD_PRESSURE)),
-)
-
-INTENT_WORDS: dict[str, tuple[str, ...]] = {
-    "comprehensive": ("overall health", "full assessment", "comprehensive", "complete picture",
-                      "everything", "all my results", "health summary", "full health",
-                      "whole picture", "annual review", "complete review", "full review",
-                      "complete assessment", "general health", "head to toe", "full checkup"),
-    "correlation": ("correlat", "relationship between", "related to", "relate to", "linked",
-                    "connection between", "associated with", "affect my", "affects my",
-                    "impact of my", "go together", "track with"),
-    "medication_effect": ("since starting", "since i started", "after starting", "since taking",
-                          "after i started", "effect", "working", "help", "before and after",
-                          "since going on", "improve", "lower", "reduc", "changed", "since i began",
-                          "on my medication", "since beginning"),
-    "abnormal": ("abnormal", "out of range", "flagged", "outside the normal", "outside normal",
-                 "too high", "too low", "worrying", "concerning", "red flags in my"),
-    "trend": ("trend", "over time", "over the last", "over the past", "history", "changed",
-              "changing", "improv", "wors", "progress", "going up", "going down", "compare",
-              "years", "since 20", "since 19", "pattern", "how has", "evolv", "decline"),
-    "latest": ("latest", "last ", "most recent", "current", "what is my", "what's my",
-               "what was my", "recent", "now", "today"),
-}
-
-MEDICATION_WORDS = ("medication", "medicine", "drug", "pill", "prescription", "statin",
-                    "metformin", "insulin", "lisinopril", "amlodipine", "metoprolol",
-                    "hydrochlorothiazide", "losartan", "atorvastatin", "simvastatin",
-                    "rosuvastatin", "levothyroxine", "aspirin", "warfarin", "dose")
-PREVENTION_WORDS = ("prevent", "screening", "risk", "vaccin", "check-up", "checkup", "due for")
+MEDICATION_WORDS = ("medication", "medicine", "drug", "pill", "prescription", "prescribed",
+                    "statin", "tablet", "dose", "meds", "taking")
+PREVENTION_WORDS = ("prevent", "screening", "screenings", "risk", "vaccin", "immuniz",
+                    "check-up", "checkup", "due for", "missing")
 LAB_WORDS = (" lab ", " labs ", "lab result", "lab test", "blood work", "bloodwork",
-             "blood test", "test results")
-NUTRITION_WORDS = ("diet", "food", "eat", "nutrition", "weight", "bmi", "obes")
+             "blood test", "test results", "readings", "results")
+NUTRITION = re.compile(r"\b(diet\w*|foods?|eat|eating|nutrition\w*|calories?)\b")
+GENERIC_DRUGS = ("statin", "metformin", "insulin", "lisinopril", "amlodipine", "metoprolol",
+                 "hydrochlorothiazide", "losartan", "levothyroxine", "atorvastatin",
+                 "simvastatin", "rosuvastatin", "warfarin", "aspirin")
+_DRUG_FILLER = ("oral", "tablet", "release", "extended", "injection", "solution",
+                "hydrochloride", "capsule", "delayed", "product", "prefilled")
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|same for|and what about)\b", re.I)
+_THRESHOLD = re.compile(r"\b(above|over|greater than|higher than|more than|at least|exceed\w*|"
+                        r"below|under|less than|lower than)\s+(\d+(?:\.\d+)?)")
 
 
 @dataclass(frozen=True)
 class Question:
     text: str
-    items: tuple[tuple[str, ...], ...] = ()  # asked metrics, one tuple of codes per item
+    items: tuple[tuple[str, ...], ...] = ()  # asked measures, one tuple of codes per item
     intents: frozenset[str] = frozenset()
+    topics: tuple[str, ...] = ()  # lay-word topics named (resources/lay_terms.json)
+    missing: tuple[str, ...] = ()  # measures asked for that the records do not hold
     medication: str | None = None  # a medication named in the question
     mentions_medication: bool = False
     mentions_prevention: bool = False
     mentions_nutrition: bool = False
     mentions_labs: bool = False
     window: Window = ALL_TIME
+    relative: bool = False  # the window counts back from today
+    period: str | None = None  # how the answer names the window
+    threshold: tuple[str, float] | None = None  # (">" or "<", value)
+    out_of_scope: str | None = None  # why the app cannot answer it
     follow_up: bool = False
+    systems: tuple[str, ...] = field(default=())
 
     @property
     def codes(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for item in self.items:
-            for code in item:
-                seen.setdefault(code, None)
-        return tuple(seen)
+        return tuple(dict.fromkeys(c for item in self.items for c in item))
 
     def to_context(self) -> dict[str, object]:
         """What a follow-up needs from this question (stored with the query)."""
         return {"items": [list(i) for i in self.items], "intents": sorted(self.intents),
-                "medication": self.medication,
+                "medication": self.medication, "topics": list(self.topics),
                 "since": self.window.since.isoformat() if self.window.since else None,
                 "until": self.window.until.isoformat() if self.window.until else None}
 
 
 def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = None,
-          previous: dict[str, object] | None = None) -> Question:
-    lowered = " " + re.sub(r"[^a-z0-9%./' -]+", " ", text.lower()) + " "
-    items = _items(lowered)
-    intents = {k for k, words in INTENT_WORDS.items() if any(w in lowered for w in words)}
+          previous: dict[str, object] | None = None, holdings: Holdings | None = None
+          ) -> Question:
+    lowered = " " + re.sub(r"[^a-z0-9%./'<>-]+", " ", text.lower().replace("’", "'")) + " "
+    items, topics, systems, missing = _measures(lowered, holdings)
     medication = _medication(lowered, medications)
     mentions_medication = medication is not None or any(w in lowered for w in MEDICATION_WORDS)
-    if not mentions_medication:  # "improved" alone is a trend, not a medication effect
-        intents.discard("medication_effect")
+    when = timeframe.read(lowered, today or date.today())
     q = Question(
-        text=text, items=items, intents=frozenset(intents), medication=medication,
+        text=text, items=items, topics=topics, missing=missing, medication=medication,
+        intents=intents_of(lowered, has_items=bool(items), medication=mentions_medication),
         mentions_medication=mentions_medication,
         mentions_prevention=any(w in lowered for w in PREVENTION_WORDS),
-        mentions_nutrition=any(w in lowered for w in NUTRITION_WORDS),
+        mentions_nutrition=bool(NUTRITION.search(lowered)),
         mentions_labs=any(w in lowered for w in LAB_WORDS),
-        window=_window(lowered, today or date.today()),
+        window=when.window, relative=when.relative, period=when.label,
+        threshold=_threshold(lowered), out_of_scope=scope.out_of_scope(lowered),
         follow_up=bool(_FOLLOW_UP.match(text)) or (len(text.split()) <= 4 and previous is not None),
+        systems=systems,
     )
     return _inherit(q, previous) if previous and q.follow_up else q
 
 
-def _items(lowered: str) -> tuple[tuple[str, ...], ...]:
-    found: list[tuple[int, tuple[str, ...]]] = []
+def _measures(lowered: str, holdings: Holdings | None
+              ) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...], tuple[str, ...],
+                         tuple[str, ...]]:
+    """Asked items in question order: catalogue aliases (one measure each), lay-word topics
+    (all their measures), then, for words neither knows, the person's own test names."""
+    found: list[tuple[int, tuple[str, ...], str]] = []
     text = lowered
-    names = [(g, codes) for g, codes in GROUPS]
-    names += [(alias, (m.code,)) for m in METRICS for alias in m.aliases if alias != "bp"]
-    names += [(" bp ", BLOOD_PRESSURE)]
-    for alias, codes in sorted(names, key=lambda x: -len(x[0])):
-        pattern = re.escape(alias) if alias.startswith(" ") else rf"\b{re.escape(alias)}\b"
+    names = [(alias, (m.code,), m.system) for m in METRICS for alias in m.aliases
+             if alias not in ("bp", "blood pressure", "hypertension", "thyroid",
+                              "kidney function", "liver enzymes", "walking")]
+    for alias, codes, system in sorted(names, key=lambda x: -len(x[0])):
+        pattern = rf"(?<![a-z0-9]){re.escape(alias)}(?![a-z0-9])"
         for m in re.finditer(pattern, text):
-            found.append((m.start(), codes))
+            found.append((m.start(), codes, system))
         text = re.sub(pattern, lambda m: " " * len(m.group(0)), text)
+    topics: list[str] = []
+    missing: list[str] = []
+    for start, _end, topic in vocabulary.find(text):
+        if topic.id not in topics:
+            topics.append(topic.id)
+        text = text[:start] + " " * (_end - start) + text[_end:]
+        codes: list[str] = []
+        for measure in topic.measures:
+            code = holdings.resolve(measure.codes) if holdings else None
+            if code:
+                codes.append(code)
+            elif holdings is None:
+                codes.append(measure.codes[0])
+        if holdings is not None and not codes:
+            missing.extend(m.name for m in (topic.measures[:1] if topic.coded
+                                            else topic.measures))
+        found.append((start, tuple(codes), topic.system))
+    if holdings is not None and not found:
+        for code in holdings.match(question_terms(text)):
+            found.append((len(lowered), (code,), "other"))
+    if holdings is not None:
+        found = [(s, tuple(holdings.resolve(_aliases(c)) or c for c in codes), sy)
+                 for s, codes, sy in found]
     ordered: list[tuple[str, ...]] = []
-    for _, codes in sorted(found, key=lambda x: x[0]):
-        if codes not in ordered:
+    systems: list[str] = []
+    for _, codes, system in sorted(found, key=lambda x: x[0]):
+        if codes and codes not in ordered:
             ordered.append(codes)
-    return tuple(ordered)
+        if system not in systems:
+            systems.append(system)
+    if BLOOD_PRESSURE[0] in {c for i in ordered for c in i} and re.search(
+            r"\b(bp|blood pressure|hypertension)\b", lowered):
+        ordered = [BLOOD_PRESSURE if i in ((BLOOD_PRESSURE[0],), (BLOOD_PRESSURE[1],)) else i
+                   for i in ordered]
+    return tuple(dict.fromkeys(ordered)), tuple(topics), tuple(systems), tuple(missing)
+
+
+def _aliases(code: str) -> tuple[str, ...]:
+    hit = vocabulary.measure_of(code)
+    return hit[1].codes if hit else (code,)
 
 
 def _medication(lowered: str, medications: tuple[str, ...]) -> str | None:
+    """A medication of the person's named in the question (spelling slips forgiven, as in
+    Synthea's own "Simvistatin"), else a common drug or class name."""
+    asked = re.findall(r"[a-z]{6,}", lowered)
     for name in medications:
         for word in re.findall(r"[a-z]{5,}", name.lower()):
-            if word in lowered and word not in ("oral", "tablet", "release", "extended",
-                                                "injection", "solution", "hydrochloride"):
+            if word in _DRUG_FILLER:
+                continue
+            if re.search(rf"\b{word}\b", lowered) or any(
+                    fuzz.ratio(word, a) >= 85 for a in asked if len(word) >= 6):
                 return word
-    for word in ("statin", "metformin", "insulin", "lisinopril", "amlodipine", "metoprolol",
-                 "hydrochlorothiazide", "losartan", "levothyroxine"):
-        if word in lowered:
+    for word in GENERIC_DRUGS:
+        if re.search(rf"\b{word}\b", lowered):
             return word
     return None
 
 
-def _window(lowered: str, today: date) -> Window:
-    if m := re.search(r"(?:last|past)\s+(\d+)\s+(year|month|week)", lowered):
-        n, unit = int(m.group(1)), m.group(2)
-        days = n * {"year": 365, "month": 30, "week": 7}[unit]
-        return Window(since=date.fromordinal(today.toordinal() - days))
-    if m := re.search(r"(?:last|past)\s+(year|month|week)", lowered):
-        days = {"year": 365, "month": 30, "week": 7}[m.group(1)]
-        return Window(since=date.fromordinal(today.toordinal() - days))
-    if m := re.search(r"since\s+((?:19|20)\d\d)", lowered):
-        return Window(since=date(int(m.group(1)), 1, 1))
-    if m := re.search(r"\bin\s+((?:19|20)\d\d)\b", lowered):
-        year = int(m.group(1))
-        return Window(since=date(year, 1, 1), until=date(year, 12, 31))
-    return ALL_TIME
+def _threshold(lowered: str) -> tuple[str, float] | None:
+    if m := _THRESHOLD.search(lowered):
+        op = "<" if m.group(1) in ("below", "under", "less than", "lower than") else ">"
+        return op, float(m.group(2))
+    return None
 
 
 def _inherit(q: Question, previous: dict[str, object]) -> Question:
     items = q.items or tuple(tuple(i) for i in previous.get("items") or ())  # type: ignore[attr-defined]
     intents = q.intents or frozenset(previous.get("intents") or ())  # type: ignore[arg-type]
+    if q.intents <= {"lookup"} and previous.get("intents"):
+        intents = frozenset(previous.get("intents") or ())  # type: ignore[arg-type]
     window = q.window
     if window == ALL_TIME and (previous.get("since") or previous.get("until")):
         since, until = previous.get("since"), previous.get("until")
@@ -168,5 +185,6 @@ def _inherit(q: Question, previous: dict[str, object]) -> Question:
                         until=date.fromisoformat(str(until)) if until else None)
     medication = q.medication or (previous.get("medication") if not q.items else None)
     return replace(q, items=items, intents=intents, window=window,
+                   topics=q.topics or tuple(previous.get("topics") or ()),  # type: ignore[arg-type]
                    medication=medication,  # type: ignore[arg-type]
                    mentions_medication=q.mentions_medication or medication is not None)

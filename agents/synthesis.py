@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.codes import BLOOD_PRESSURE, metric
-from agents.findings import Finding, fmt, key_finding
+from agents.direct import direct_answer
+from agents.findings import Finding, fmt, key_finding, plural
+from agents.note import Note, ranked_concerns
 from agents.question import Question
+from agents.team.templates import listing
 
 DISCLAIMER = ("This summary comes from your own records and is not medical advice; talk to "
               "your clinician before changing any treatment.")
@@ -47,12 +50,17 @@ def unique_trends(findings: list[Finding]) -> dict[str, Finding]:
     return out
 
 
-def answer_sentence(q: Question, findings: list[Finding]) -> str:
+def answer_sentence(q: Question, findings: list[Finding], nearest: tuple[str, ...] = (),
+                    note: Note | None = None) -> str:
+    direct = direct_answer(q, findings, nearest)
+    if direct:
+        return direct
     trends = unique_trends(findings)
     by_kind = {f.kind: f for f in reversed(findings)}  # first of each kind wins
     screenings = [f for f in findings if f.kind == "screening"]
     if "comprehensive" in q.intents:
-        return _overview(trends, by_kind.get("coverage"), screenings)
+        return (note.opening + " " if note else "") + _overview(
+            trends, by_kind.get("coverage"), screenings)
     if "medication_effect" in q.intents and "before_after" in by_kind:
         d = by_kind["before_after"].data
         pct = d["change_percentage"]
@@ -65,7 +73,7 @@ def answer_sentence(q: Question, findings: list[Finding]) -> str:
     if q.items:
         return _about_item(q, q.items[0], trends, by_kind.get("bp_control"))
     if "medications" in by_kind:
-        return "Your records list " + by_kind["medications"].text.split(": ", 1)[1]
+        return by_kind["medications"].text
     if "abnormal" in by_kind:
         return by_kind["abnormal"].text
     return _overview(trends, by_kind.get("coverage"), screenings)
@@ -73,25 +81,37 @@ def answer_sentence(q: Question, findings: list[Finding]) -> str:
 
 def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
                 bp: Finding | None) -> str:
-    scope = " for that period" if q.window.since or q.window.until else ""
+    scope = f" for {q.period}" if q.period else ""
     if item == BLOOD_PRESSURE or (item[0] in BLOOD_PRESSURE and bp is not None):
         if bp is None or not bp.has_data:
             return f"I found no blood pressure readings in your records{scope}."
         d = bp.data
         return (f"Your most recent blood pressure was {fmt(d['latest_systolic'])}/"
                 f"{fmt(d['latest_diastolic'])} mmHg on {d['latest_date']}, and "
-                f"{fmt(d['controlled_percentage'])}% of your {d['n']} readings were below "
+                f"{fmt(d['controlled_percentage'])}% of your {plural(d['n'], 'reading')} "
+                f"were below "
                 f"{d['target'][0]}/{d['target'][1]} mmHg.")
     f = trends.get(item[0])
     if f is None:
         return f"I found no {metric(item[0]).name} results in your records{scope}."
     d = f.data
+    if d.get("last_value") is None:  # nothing usable: say what is held back
+        held = d.get("unverified") or ()
+        if not held:
+            return f.text
+        last = max(held, key=lambda r: str(r["date"]))
+        return (f"Your latest {d['metric']} on record, {fmt(last['value'], last['unit'])} on "
+                f"{str(last['date'])[:10]}, is not a credible value (ask whether it was a lab "
+                f"or entry error, or an interfering condition), so there is no usable "
+                f"{d['metric']} result{scope}.")
     value = fmt(d["last_value"], d["unit"])
     trended = d["direction"] != "insufficient_data" and d["change_percentage"] is not None
+    period = f" ({q.period})" if q.period else ""
     if d["n"] >= 2 and trended and ("trend" in q.intents or len(item) > 1):
-        return (f"Your {d['metric']} has been {d['direction']}: {value} on {d['last_date']}, "
-                f"{d['change_percentage']:+.1f}% since {fmt(d['first_value'], d['unit'])} on "
-                f"{d['first_date']} ({d['n']} results).")
+        return (f"Your {d['metric']} has been {d['direction']}{period}: {value} on "
+                f"{d['last_date']}, {d['change_percentage']:+.1f}% since "
+                f"{fmt(d['first_value'], d['unit'])} on {d['first_date']} "
+                f"({plural(d['n'], 'result')}).")
     return f"Your most recent {d['metric']} was {value} on {d['last_date']}."
 
 
@@ -107,25 +127,36 @@ def _overview(trends: dict[str, Finding], coverage: Finding | None,
         return (coverage.text if coverage else "I found no measurements in your records to "
                 "answer this.")
     flagged = [f for f in trends.values() if f.concern]
-    return (f"Across {len(trends)} measures reviewed, {len(trends) - len(flagged)} look "
-            f"steady or favourable and {len(flagged)} deserve attention"
-            + (f" ({', '.join(str(f.data['metric']) for f in flagged[:4])})." if flagged else "."))
+    steady = len(trends) - len(flagged)
+    names = listing([str(f.data["metric"]) for f in flagged], limit=5)
+    return (f"Across {len(trends)} measures reviewed, {steady} "
+            f"{'looks' if steady == 1 else 'look'} steady or favourable and {len(flagged)} "
+            f"{'deserves' if len(flagged) == 1 else 'deserve'} attention"
+            + (f": {names}." if flagged else "."))
 
 
 def synthesize(q: Question, findings: list[Finding], *, confidence: float,
-               failed: list[str], urgent_notice: str | None) -> Synthesis:
-    answer = answer_sentence(q, findings)
+               failed: list[str], urgent_notice: str | None, nearest: tuple[str, ...] = (),
+               note: Note | None = None) -> Synthesis:
+    answer = answer_sentence(q, findings, nearest, note)
+    if note and note.window_label:
+        answer = f"{note.window_label} {answer}"
     trends = unique_trends(findings)
     asked = [c for item in q.items for c in item]
     ordered = sorted(trends.values(),
                      key=lambda f: asked.index(f.code) if f.code in asked else len(asked))
-    others = [f.text for f in ordered[1:3] if f.text not in answer]
+    others = [] if q.out_of_scope or (q.missing and not q.items) else [
+        f.text for f in ordered[1:3] if f.text not in answer]
     summary = " ".join([answer, *others])
     if urgent_notice:
         summary = f"{urgent_notice} {summary}"
-    concerns = list(dict.fromkeys(f.concern for f in findings if f.concern))
+    concerns = ranked_concerns(findings)
     concerns += [f"{name} could not finish; this answer leaves that part out." for name in failed]
-    recs = list(dict.fromkeys(f.recommendation for f in findings if f.recommendation))[:5]
+    recs = list(dict.fromkeys(f.recommendation for f in findings if f.recommendation
+                              and not (note and note.historical and "due" in f.recommendation)))
+    recs = recs[:5]
+    if note:
+        concerns += [g for g in note.care_gaps if g not in concerns]
     if not recs:
         recs = ["Keep tracking these values at your regular check-ups."]
     if urgent_notice:

@@ -15,11 +15,43 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.codes import metric
+from agents.findings import fmt
 from agents.tools.medications import BeforeAfter
-from agents.tools.observations import OutOfRange, Series
+from agents.tools.observations import OutOfRange
 
 COLORS = ("#FF6B6B", "#4ECDC4", "#45B7D1", "#F7B731", "#5F27CD", "#10AC84", "#EE5253")
 FEATURES = ["zoom", "pan", "hover", "export"]
+
+
+@dataclass(frozen=True)
+class Point:
+    id: int
+    date: str  # ISO instant, UTC
+    value: float
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A reading drawn on top of its line: `critical` or `verify` (not credible)."""
+
+    date: str
+    value: float
+    kind: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: a measure in one unit (its reference range from the latest reading)."""
+
+    code: str
+    name: str
+    unit: str | None
+    reference_low: float | None
+    reference_high: float | None
+    points: tuple[Point, ...]
+    bucket_days: int = 0  # 0: every value; else each point is the mean of this many days
+    values: int = 0  # how many readings the points stand for
+    marks: tuple[Mark, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,9 +79,36 @@ def _merge_by_date(series: list[Series]) -> list[dict[str, Any]]:
 
 
 def _line(s: Series, color: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "scatter", "mode": "lines+markers", "name": metric(s.code).name,
+    return {"type": "scatter", "mode": "lines+markers", "name": s.name,
             "x": [p.date for p in s.points], "y": [p.value for p in s.points],
             "line": {"color": color}, **extra}
+
+
+MARK_STYLE = {"critical": ("Critical", "#C0392B", "x"), "verify": ("To verify", "#7F8C8D",
+                                                                   "circle-open")}
+
+
+def _marks(s: Series, **extra: Any) -> list[dict[str, Any]]:
+    """Critical and held-for-verification readings as their own marker traces."""
+    out = []
+    for kind, (label, color, symbol) in MARK_STYLE.items():
+        marks = [m for m in s.marks if m.kind == kind]
+        if marks:
+            out.append({"type": "scatter", "mode": "markers", "name": f"{s.name}: {label}",
+                        "x": [m.date for m in marks], "y": [m.value for m in marks],
+                        "marker": {"color": color, "symbol": symbol, "size": 11}, **extra})
+    return out
+
+
+def _band(s: Series, color: str, yref: str) -> list[dict[str, Any]]:
+    """The reference range of a series as a band on its own axis."""
+    if s.reference_low is None and s.reference_high is None:
+        return []
+    top = s.reference_high if s.reference_high is not None else max(
+        (p.value for p in s.points), default=0)
+    return [{"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": yref,
+             "y0": s.reference_low if s.reference_low is not None else 0, "y1": top,
+             "fillcolor": color, "opacity": 0.1, "line": {"width": 0}, "layer": "below"}]
 
 
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
@@ -57,23 +116,26 @@ def _layout(title: str, **extra: Any) -> dict[str, Any]:
             "xaxis": {"title": {"text": "Date"}, "type": "date"}, **extra}
 
 
+def _drawn(s: Series) -> int:
+    """Readings drawn: the line's points plus those held for verification (drawn only as
+    marks); a critical mark sits on a point already counted."""
+    return len(s.points) + sum(m.kind == "verify" for m in s.marks)
+
+
+def _unit(unit: str | None) -> str:
+    return fmt(0, unit).removeprefix("0").strip()
+
+
 def time_series(s: Series) -> Chart:
     m = metric(s.code)
-    shapes = []
-    if s.reference_low is not None or s.reference_high is not None:
-        shapes.append({"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
-                       "y0": s.reference_low if s.reference_low is not None else 0,
-                       "y1": s.reference_high if s.reference_high is not None
-                       else max((p.value for p in s.points), default=0),
-                       "fillcolor": "rgba(16,172,132,0.12)", "line": {"width": 0},
-                       "layer": "below"})
-    figure = {"data": [_line(s, COLORS[0])],
-              "layout": _layout(m.name, shapes=shapes,
-                                yaxis={"title": {"text": f"{m.name} ({s.unit or ''})"}})}
+    figure = {"data": [_line(s, COLORS[0]), *_marks(s)],
+              "layout": _layout(s.name, shapes=_band(s, "#10AC84", "y"),
+                                yaxis={"title": {"text": f"{s.name} ({_unit(s.unit)})"}})}
     ref = {m.key: {"low": s.reference_low, "high": s.reference_high}}
     return Chart("time_series", figure,
                  _component("LineChart", _merge_by_date([s]), [m.key], referenceRanges=ref,
-                            units={m.key: s.unit}, **_buckets([s])), len(s.points))
+                            units={m.key: _unit(s.unit)}, **_buckets([s])),
+                 _drawn(s))
 
 
 def _buckets(series: list[Series]) -> dict[str, Any]:
@@ -87,23 +149,29 @@ def multi_metric(series: list[Series]) -> Chart:
     """Metrics sharing a unit share a panel; panels stack on one time axis."""
     units = list(dict.fromkeys(s.unit for s in series))
     step = 1 / len(units)
-    layout = _layout(" / ".join(metric(s.code).name for s in series), grid=None)
-    data = []
+    layout = _layout(" / ".join(s.name for s in series), grid=None)
+    data: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
     for i, s in enumerate(series):
         panel = units.index(s.unit)
         axis = "y" if panel == 0 else f"y{panel + 1}"
         data.append(_line(s, COLORS[i % len(COLORS)], yaxis=axis))
+        data.extend(_marks(s, yaxis=axis))
+        shapes.extend(_band(s, COLORS[i % len(COLORS)], axis))
     for panel, unit in enumerate(units):
         name = "yaxis" if panel == 0 else f"yaxis{panel + 1}"
-        layout[name] = {"title": {"text": unit or ""}, "anchor": "x",
+        layout[name] = {"title": {"text": _unit(unit)}, "anchor": "x",
                         "domain": [1 - (panel + 1) * step + 0.04, 1 - panel * step]}
     layout.pop("grid")
+    layout["shapes"] = shapes
     keys = [metric(s.code).key for s in series]
+    ref = {metric(s.code).key: {"low": s.reference_low, "high": s.reference_high}
+           for s in series}
     return Chart("multi_metric", {"data": data, "layout": layout},
-                 _component("LineChart", _merge_by_date(series), keys,
-                            units={metric(s.code).key: s.unit for s in series},
+                 _component("LineChart", _merge_by_date(series), keys, referenceRanges=ref,
+                            units={metric(s.code).key: _unit(s.unit) for s in series},
                             **_buckets(series)),
-                 sum(len(s.points) for s in series))
+                 sum(_drawn(s) for s in series))
 
 
 def before_after(s: Series, ba: BeforeAfter) -> Chart:
@@ -123,6 +191,9 @@ def before_after(s: Series, ba: BeforeAfter) -> Chart:
                              "x": [x0, x1], "y": [mean, mean],
                              "line": {"dash": "dot", "color": "#F7B731"}})
     layout = dict(chart.figure["layout"], shapes=shapes,
+                  annotations=[{"x": start, "y": 1, "xref": "x", "yref": "paper",
+                                "text": f"{ba.medication} started", "showarrow": False,
+                                "yanchor": "bottom"}] if start else [],
                   title={"text": f"{ba.metric} before and after {ba.medication}"})
     component = chart.component
     component["props"]["config"].update(
@@ -155,10 +226,10 @@ def blood_pressure(systolic: Series, diastolic: Series, target: tuple[int, int] 
                    ) -> Chart:
     chart = multi_metric([systolic, diastolic])
     layout = dict(chart.figure["layout"], title={"text": "Blood pressure"})
-    layout["shapes"] = [
+    layout["shapes"] = [*layout.get("shapes", []), *[
         {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": v, "y1": v,
          "line": {"dash": "dash", "color": c}}
-        for v, c in ((target[0], COLORS[0]), (target[1], COLORS[1]))]
+        for v, c in ((target[0], COLORS[0]), (target[1], COLORS[1]))]]
     component = chart.component
     component["props"]["config"]["targets"] = {"systolic": target[0], "diastolic": target[1]}
     return Chart("blood_pressure", {"data": chart.figure["data"], "layout": layout},

@@ -46,6 +46,7 @@ from storage.lock import VaultLock
 
 if TYPE_CHECKING:
     from storage.repos.audit import AuditRepository
+    from storage.repos.catalogue import CatalogueRepository
     from storage.repos.clinical import ClinicalRepository
     from storage.repos.conversations import ConversationRepository
     from storage.repos.imports import ImportRepository
@@ -367,6 +368,12 @@ class Vault:
         from storage.repos.users import UserRepository
 
         return UserRepository(self)
+
+    @cached_property
+    def catalogue(self) -> CatalogueRepository:
+        from storage.repos.catalogue import CatalogueRepository
+
+        return CatalogueRepository(self)
 
     @cached_property
     def audit(self) -> AuditRepository:

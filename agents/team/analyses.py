@@ -6,11 +6,13 @@ metrics the question names within its domain, else at its domain's core metrics.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from agents import tools
+from agents import tools, vocabulary
 from agents.codes import BLOOD_PRESSURE, GLUCOSE, HBA1C, LIPIDS, metric
 from agents.findings import Finding, trend_finding
+from agents.team import answers
 from agents.team import templates as more
 from agents.team.job import Job
 
@@ -36,13 +38,25 @@ def trends(job: Job, codes: tuple[str, ...], *, keep_empty: bool = True) -> list
                                       window=job.question.window))
         if f.has_data or keep_empty:
             out.append(f)
-    return out
+    return out + answers.extreme_findings(job, codes)
+
+
+def topic_conditions(job: Job, systems: tuple[str, ...]) -> list[Finding]:
+    """The recorded conditions of the question's topics within `systems`."""
+    words = tuple(w for tid in job.question.topics
+                  if (t := vocabulary.by_id().get(tid)) and t.system in systems
+                  for w in t.conditions)
+    if not words:
+        return []
+    return more.condition_findings(tools.conditions(job.vault, patient_id=job.patient_id),
+                                   words, topic=True)
 
 
 def cardiology(job: Job) -> list[Finding]:
     codes = asked(job, ("lipids", "blood_pressure", "vitals")) or (*LIPIDS, *BLOOD_PRESSURE)
     explicit = bool(asked(job, ("lipids", "blood_pressure", "vitals")))
-    found = trends(job, codes, keep_empty=explicit)
+    found = topic_conditions(job, ("cardiac", "lipids", "blood_pressure"))
+    found += trends(job, codes, keep_empty=explicit)
     if any(c in BLOOD_PRESSURE for c in codes):
         job.step("Checking blood pressure control", 0.8)
         found.append(more.bp_finding(tools.bp_control(
@@ -52,7 +66,17 @@ def cardiology(job: Job) -> list[Finding]:
 
 def laboratory(job: Job) -> list[Finding]:
     codes = asked(job, LAB_SYSTEMS)
-    found = trends(job, codes)
+    found = answers.coded_findings(job)
+    if "kidney" in job.question.topics:
+        job.step("Staging kidney function (KDIGO)", 0.2)
+        kidney = answers.kidney_finding(job)
+        found += [kidney] if kidney else []
+    found += topic_conditions(job, ("kidney", "liver", "infection", "other_lab", "blood_count"))
+    found += trends(job, tuple(c for c in codes if not vocabulary.measure_of(c)
+                               or not vocabulary.measure_of(c)[0].coded))  # type: ignore[index]
+    if "critical" in job.question.intents:
+        job.step("Looking for dangerous values", 0.6)
+        found.append(answers.critical_finding(job))
     job.step("Reviewing results outside reference ranges", 0.7)
     found.append(more.abnormal_finding(tools.out_of_range(
         job.vault, patient_id=job.patient_id, codes=codes, window=job.question.window)))
@@ -99,16 +123,25 @@ def preventive_medicine(job: Job) -> list[Finding]:
 
 def pharmacy(job: Job) -> list[Finding]:
     job.step("Building the medication timeline", 0.2)
+    q = job.question
     timeline = tools.medication_timeline(job.vault, patient_id=job.patient_id)
-    found = [more.timeline_finding(timeline, job.question.medication)]
-    courses = ([c for c in [timeline.find(job.question.medication)] if c]
-               if job.question.medication else [c for c in timeline.courses if c.active][:3])
+    stopped = bool(re.search(r"stopp|used to|past|previous|former|ever|history|all",
+                             q.text.lower()))
+    found = [more.timeline_finding(timeline, q.medication, stopped=stopped)]
+    if q.medication:
+        course = timeline.find(q.medication)
+        courses = [course] if course else []
+    else:
+        courses = [c for c in timeline.courses if c.active][:3] if q.items or (
+            "medication_effect" in q.intents) else []
     for course in courses:
-        targets = job.question.codes or _targets(course.name)
+        targets = q.codes or _targets(course.name)
         for code in targets[:2]:
             job.step(f"Comparing {metric(code).name} before and after {course.name}", 0.6)
+            if course.start:
+                found.append(answers.baseline_finding(job, code, course.name, course.start))
             ba = tools.before_after(job.vault, patient_id=job.patient_id, code=code,
-                                    medication=job.question.medication or course.name)
+                                    medication=q.medication or course.name)
             if ba.before_n or ba.after_n:
                 found.append(more.before_after_finding(ba))
     return found

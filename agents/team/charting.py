@@ -1,16 +1,53 @@
-"""Which chart answers a question best, drawn from the same queries as the findings."""
+"""Which chart answers a question best, drawn from the query manager's series (one per
+measure and unit, so two units never share an axis).
+
+A cholesterol question draws the lipid panel the person has; a long daily series is
+drawn as means over equal day-buckets; critical and held-for-verification readings
+are marked on top of their line; `data_points` counts exactly what is drawn.
+"""
 
 from __future__ import annotations
 
+import math
+
 from agents import tools, viz
-from agents.codes import BLOOD_PRESSURE, DIASTOLIC, SYSTOLIC
+from agents.codes import BLOOD_PRESSURE, DIASTOLIC, LIPIDS, SYSTOLIC
 from agents.findings import Finding
 from agents.question import Question
 from agents.tools.medications import BeforeAfter
-from agents.tools.observations import Series, chart_series
+from agents.viz import Point, Series
 from storage.vault import Vault
 
 MAX_LINES = 4
+MAX_POINTS = 400
+
+
+def chart_series(vault: Vault, patient_id: str, code: str, q: Question) -> Series:
+    s = vault.measurements.primary(patient_id=patient_id, measure=code, since=q.window.since,
+                                   until=q.window.until)
+    if s is None:
+        return Series(code, code, None, None, None, ())
+    usable = s.usable
+    last = usable[-1] if usable else None
+    marks = tuple(viz.Mark(r.at, r.value, "verify" if r.quality == "verify" else "critical")
+                  for r in s.readings if r.quality == "verify" or r.flag == "critical")
+    points = tuple(Point(r.id, r.at, r.value) for r in usable)
+    days = 0
+    if len(points) > MAX_POINTS:
+        span = (usable[-1].epoch - usable[0].epoch) / 86400
+        days = max(1, math.ceil(span / MAX_POINTS))
+        buckets: dict[int, list[float]] = {}
+        first_id: dict[int, tuple[int, str]] = {}
+        for r in usable:
+            b = int((r.epoch - usable[0].epoch) // (days * 86400))
+            buckets.setdefault(b, []).append(r.value)
+            first_id.setdefault(b, (r.id, r.at))
+        points = tuple(Point(first_id[b][0], first_id[b][1], round(sum(v) / len(v), 4))
+                       for b, v in sorted(buckets.items()))
+    return Series(code=code, name=s.name, unit=s.unit,
+                  reference_low=last.reference_low if last else None,
+                  reference_high=last.reference_high if last else None, points=points,
+                  bucket_days=days, values=len(usable), marks=marks)
 
 
 def choose_chart(vault: Vault, patient_id: str, q: Question,
@@ -20,21 +57,24 @@ def choose_chart(vault: Vault, patient_id: str, q: Question,
         first.setdefault(f.kind, f)
 
     def series(code: str) -> Series:
-        return chart_series(vault, patient_id=patient_id, code=code, window=q.window)
+        return chart_series(vault, patient_id, code, q)
 
     if "medication_effect" in q.intents and "before_after" in first:
         d = first["before_after"].data
         return viz.before_after(series(str(d["code"])), BeforeAfter(**d, row_ids=()))
-    if ("comprehensive" in q.intents or "abnormal" in q.intents) and (
+    if ("comprehensive" in q.intents or {"abnormal", "critical"} & q.intents) and (
             first.get("abnormal") and first["abnormal"].data.get("total_abnormal")):
         return viz.abnormal_results(tools.out_of_range(vault, patient_id=patient_id,
                                                        window=q.window))
     codes = list(q.codes)
+    if codes == [LIPIDS[0]] and "total" not in q.text.lower():
+        codes = list(LIPIDS)  # "cholesterol" means the panel
     if set(BLOOD_PRESSURE) <= set(codes) and not [c for c in codes if c not in BLOOD_PRESSURE]:
         s, d = series(SYSTOLIC), series(DIASTOLIC)
         return viz.blood_pressure(s, d) if s.points else None
     with_data = [f.code for f in findings if f.kind == "trend" and f.code]
-    wanted = [c for c in codes if c in with_data] or list(dict.fromkeys(with_data))
+    wanted = [c for c in codes if c in with_data or c in LIPIDS] or list(
+        dict.fromkeys(with_data))
     drawn = [s for s in (series(c) for c in wanted[:MAX_LINES]) if s.points]
     if not drawn:
         return None

@@ -7,7 +7,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from agents.holdings import Holdings
 from agents.question import Question
+from storage.repos.catalogue import PatientFacts
 from storage.vault import Vault
 
 
@@ -23,6 +25,8 @@ class Job:
     cancel: threading.Event = field(default_factory=threading.Event)
     on_step: Callable[[str, float], None] | None = None
     deadline: float | None = None  # time.monotonic() by which the specialist must answer
+    holdings: Holdings = field(default_factory=Holdings)  # what the records hold
+    facts: PatientFacts | None = None
 
     def step(self, task: str, progress: float) -> None:
         if self.cancel.is_set():

@@ -15,21 +15,27 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from agents import tools
-from agents.assess import Assessment
+from agents.assess import Assessment, assess_rules
 from agents.cmo import ChiefMedicalOfficer
+from agents.findings import Finding
+from agents.holdings import Holdings
 from agents.llm.base import LLMEngine
+from agents.note import Note, build
 from agents.question import Question, parse
 from agents.synthesis import Synthesis
 from agents.team.charting import choose_chart
 from agents.team.job import Job
 from agents.team.roster import BY_ID
 from agents.team.specialist import SpecialistResult, run_specialist
+from agents.tools.base import Window
 from agents.triage import Triage, combine, critical_triage
 from agents.viz import Chart
+from storage.repos.catalogue import PatientFacts
 from storage.vault import Vault
 
 Emit = Callable[[str, dict[str, Any]], None]
@@ -50,10 +56,49 @@ class TeamAnswer:
     engine: str
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A question read against the person's records and assessed: done once per query
+    (the 202's complexity is the stored one)."""
+
+    question: Question
+    assessment: Assessment
+    holdings: Holdings
+    facts: PatientFacts | None
+
+
+def prepare(vault: Vault, patient_id: str, text: str, *,
+            previous: dict[str, Any] | None = None, today: date | None = None) -> Prepared:
+    holdings = Holdings(vault.catalogue.codes(patient_id=patient_id))
+    facts = vault.catalogue.patient(patient_id=patient_id)
+    q = parse(text, medications=medication_names(vault, patient_id), previous=previous,
+              holdings=holdings, today=today)
+    return Prepared(q, assess_rules(q), holdings, facts)
+
+
+def fit_window(q: Question, holdings: Holdings, facts: PatientFacts | None
+               ) -> tuple[Question, str | None]:
+    """A window counted back from today that holds nothing of the asked measures moves to
+    end where the records end, and the answer says so."""
+    since = q.window.since
+    if not q.relative or since is None:
+        return q, None
+    codes = q.codes or tuple(e.code for e in holdings.entries)
+    last = holdings.last_date(codes) or (facts.records_end.isoformat()
+                                         if facts and facts.records_end else None)
+    if last is None or last >= since.isoformat():
+        return q, None
+    end = date.fromisoformat(last)
+    start = date.fromordinal(end.toordinal() - (date.today() - since).days)
+    label = (f"Your records hold nothing from {q.period}; they end on {end}, so this answer "
+             f"uses the same span of your latest data, {start} to {end}.")
+    return replace(q, window=Window(start, end), period=f"{start} to {end}"), label
+
+
 def answer(*, vault: Vault, patient_id: str, text: str, engine: LLMEngine, emit: Emit,
            pool: Executor, cancel: threading.Event, timeout: float,
-           previous: dict[str, Any] | None = None, assessment: Assessment | None = None,
-           medications: tuple[str, ...] | None = None) -> TeamAnswer:
+           previous: dict[str, Any] | None = None, prepared: Prepared | None = None
+           ) -> TeamAnswer:
     def status(phase: str, progress: float, **extra: Any) -> None:
         if cancel.is_set():
             raise RunCancelled()
@@ -63,25 +108,37 @@ def answer(*, vault: Vault, patient_id: str, text: str, engine: LLMEngine, emit:
     cmo = ChiefMedicalOfficer(engine)
     status("triage", 0.02)
     tri = combine(cmo.triage(text), critical_triage(vault, patient_id))
-    if medications is None:
-        medications = medication_names(vault, patient_id)
-    q = parse(text, medications=medications, previous=previous)
+    prepared = prepared or prepare(vault, patient_id, text, previous=previous)
+    assessment = prepared.assessment
+    q, moved = fit_window(prepared.question, prepared.holdings, prepared.facts)
     status("assessment", 0.05)
-    assessment = assessment or cmo.assess(q, cancel)
     status("specialist_analysis", 0.1, complexity=assessment.complexity,
            specialists=list(assessment.specialists))
-    results = _run_team(vault, patient_id, q, assessment, engine, emit, pool, cancel, timeout)
+    results = _run_team(vault, patient_id, q, assessment, engine, emit, pool, cancel, timeout,
+                        prepared)
     if cancel.is_set():
         raise RunCancelled()
     emit("cmo_synthesis", {"phase": "synthesizing", "name": cmo.name,
                            "specialists_complete": sum(r.status == "completed" for r in results),
                            "specialists_total": len(results)})
-    synthesis = cmo.synthesize(q, results, urgent_notice=tri.notice, cancel=cancel)
+    findings = [f for r in results if r.status == "completed" for f in r.findings]
+    nearest = tuple(n for m in q.missing[:1] for n in prepared.holdings.nearest(m))
+    note = _note(vault, patient_id, q, prepared, findings, moved)
+    synthesis = cmo.synthesize(q, results, urgent_notice=tri.notice, cancel=cancel,
+                               nearest=nearest, note=note)
     if cancel.is_set():
         raise RunCancelled()
-    findings = [f for r in results if r.status == "completed" for f in r.findings]
     chart = choose_chart(vault, patient_id, q, findings)
     return TeamAnswer(q, tri, assessment, results, synthesis, chart, engine.name)
+
+
+def _note(vault: Vault, patient_id: str, q: Question, prepared: Prepared,
+          findings: list[Finding], moved: str | None) -> Note:
+    latest = {str(f.code): (float(f.data["last_value"]), str(f.data["last_date"]))
+              for f in findings if f.kind == "trend" and f.code and f.data.get("n")}
+    return build(q, prepared.facts, tools.conditions(vault, patient_id=patient_id),
+                 tools.medication_timeline(vault, patient_id=patient_id), prepared.holdings,
+                 latest, date.today(), moved)
 
 
 def medication_names(vault: Vault, patient_id: str) -> tuple[str, ...]:
@@ -91,7 +148,7 @@ def medication_names(vault: Vault, patient_id: str) -> tuple[str, ...]:
 
 def _run_team(vault: Vault, patient_id: str, q: Question, assessment: Assessment,
               engine: LLMEngine, emit: Emit, pool: Executor, cancel: threading.Event,
-              timeout: float) -> list[SpecialistResult]:
+              timeout: float, prepared: Prepared) -> list[SpecialistResult]:
     total = len(assessment.specialists)
     stops = {sid: threading.Event() for sid in assessment.specialists}
     deadline = time.monotonic() + timeout
@@ -108,7 +165,7 @@ def _run_team(vault: Vault, patient_id: str, q: Question, assessment: Assessment
 
         step("Starting analysis", 0.0)
         job = Job(vault, patient_id, q, cancel=stops[sid], on_step=step,
-                  deadline=prose_deadline)
+                  deadline=prose_deadline, holdings=prepared.holdings, facts=prepared.facts)
         return run_specialist(spec, job, engine)
 
     futures: dict[Future[SpecialistResult], str] = {

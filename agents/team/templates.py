@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from agents.findings import Finding, fmt
 from agents.tools.analytics import BloodPressureControl, Correlation, TimeInRange
 from agents.tools.coverage import ConditionList, Coverage
-from agents.tools.medications import BeforeAfter, MedicationTimeline
+from agents.tools.medications import BeforeAfter, MedicationCourse, MedicationTimeline
 from agents.tools.observations import OutOfRange
 
 
@@ -74,16 +75,49 @@ def tir_finding(tir: TimeInRange) -> Finding:
     return Finding("time_in_range", text, _data(tir), tir.row_ids, "2339-0", concern)
 
 
-def condition_findings(res: ConditionList, words: tuple[str, ...] = ()) -> list[Finding]:
+def condition_findings(res: ConditionList, words: tuple[str, ...] = (), *,
+                       topic: bool = False) -> list[Finding]:
+    """The recorded conditions (those matching `words`, when given); with `topic`, also a
+    finding saying none is recorded, so "do I have X?" gets a plain no."""
     chosen = [c for c in res.conditions
               if not words or any(w in str(c["display"]).lower() for w in words)]
     if not chosen:
-        return []
+        return [Finding("conditions", "No matching condition is recorded.",
+                        {"conditions": [], "words": list(words)}, (), evidence=0)] if topic else []
     active = [c for c in chosen if c["active"]]
-    names = ", ".join(f"{c['display']} (since {c['onset']})" for c in active[:6])
-    text = (f"Recorded conditions: {len(chosen)}, of which {len(active)} active"
-            + (f": {names}." if names else "."))
-    return [Finding("conditions", text, {"conditions": list(chosen)}, (), evidence=len(chosen))]
+    ended = [c for c in chosen if not c["active"]]
+    parts = []
+    if active:
+        parts.append(f"active: {listing([_since(c) for c in active])}")
+    if ended:
+        parts.append(f"ended: {listing([_ended(c) for c in ended])}")
+    text = f"Recorded conditions ({len(chosen)}): " + "; ".join(parts) + "."
+    return [Finding("conditions", text, {"conditions": list(chosen), "active": len(active)}, (),
+                    evidence=len(chosen))]
+
+
+def plain_condition(display: object) -> str:
+    """A condition name without its SNOMED semantic tag ("Hypertension (disorder)")."""
+    return re.sub(r"\s*\((disorder|finding|situation|morphologic abnormality|event)\)$", "",
+                  str(display))
+
+
+def _since(c: dict[str, object]) -> str:
+    return plain_condition(c["display"]) + (f" since {c['onset']}" if c.get("onset") else "")
+
+
+def _ended(c: dict[str, object]) -> str:
+    span = f" ({c['onset']} to {c['abatement']})" if c.get("onset") and c.get("abatement") else ""
+    return plain_condition(c["display"]) + span
+
+
+def listing(names: list[str], limit: int = 0) -> str:
+    """"A, B and C"; with `limit`, "A, B and 3 more" so the count always matches."""
+    if limit and len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def correlation_finding(c: Correlation) -> Finding:
@@ -98,18 +132,43 @@ def correlation_finding(c: Correlation) -> Finding:
     return Finding("correlation", text, _data(c), c.row_ids, c.code_a)
 
 
-def timeline_finding(t: MedicationTimeline, focus: str | None) -> Finding:
-    courses = [c for c in t.courses if not focus or focus in c.name.lower()] or list(t.courses)
-    if not courses:
+def timeline_finding(t: MedicationTimeline, focus: str | None, *,
+                     stopped: bool = False) -> Finding:
+    """Every active medication with its start and, when recorded, its reason; stopped
+    ones too when asked (`stopped`) or when the question names one."""
+    if not t.courses:
         return Finding("medications", "No medications are recorded.", _data(t), (), evidence=0)
+    if focus:
+        courses = [c for c in t.courses if focus in c.name.lower()]
+        if not courses:
+            return Finding("medications", f"Your records show no medication named {focus}.",
+                           {"courses": [], "focus": focus}, (), evidence=0)
+    else:
+        courses = [c for c in t.courses if c.active or stopped]
+    active = [c for c in courses if c.active]
+    ended = [c for c in courses if not c.active]
     parts = []
-    for c in courses[:6]:
-        state = "active" if c.active else f"stopped {c.stop}" if c.stop else "not active"
-        doses = f", {len(c.dose_changes)} dose changes" if c.dose_changes else ""
-        parts.append(f"{c.name} (from {c.start}, {state}{doses})")
-    text = f"Medications: {len(t.courses)} recorded; " + "; ".join(parts) + "."
+    if active:
+        parts.append(f"{len(active)} active: " + "; ".join(_course(c) for c in active))
+    elif not focus:
+        parts.append("none active")
+    if ended:
+        parts.append(f"{len(ended)} stopped: " + "; ".join(_course(c) for c in ended))
+    hidden = sum(not c.active for c in t.courses) if not (stopped or focus) else 0
+    tail = f" ({hidden} stopped, not listed)" if hidden else ""
+    text = "Medications, " + "; ".join(parts) + tail + "."
     rows = tuple(i for c in courses for i in c.row_ids)
-    return Finding("medications", text, {"courses": [vars(c) for c in courses]}, rows)
+    return Finding("medications", text, {"courses": [vars(c) for c in courses],
+                                         "active": len(active), "stopped": len(ended)}, rows)
+
+
+def _course(c: MedicationCourse) -> str:
+    if c.active:
+        when = f"since {c.start}" if c.start else "start not recorded"
+    else:
+        when = f"{c.start or 'an unrecorded date'} to {c.stop or 'an unrecorded date'}"
+    reason = f", for {plain_condition(c.reason)}" if c.reason else ""
+    return f"{c.name} ({when}{reason})"
 
 
 def before_after_finding(ba: BeforeAfter) -> Finding:

@@ -12,21 +12,20 @@ import logging
 import secrets
 import threading
 import traceback
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from agents.assess import Assessment, assess_rules
 from agents.events import EventBus
 from agents.llm import LLMEngine, select_engine
-from agents.question import parse
-from agents.team.roster import CMO_NAME, ROSTER
-from agents.team.run import RunCancelled, TeamAnswer, answer, medication_names
+from agents.team.roster import ROSTER
+from agents.team.run import Prepared, RunCancelled, TeamAnswer, answer, prepare
 from agents.tools import patients_of
 from app.services import query_views as views
 from app.services.budget import QueryBudget
 from app.services.conversations import ConversationViews, title_of
 from app.services.errors import NotFound, ValidationFailed
+from app.services.runs import RunCoordinator
 from app.settings import Settings
 from storage.vault import Vault
 
@@ -51,11 +50,7 @@ class QueryService(ConversationViews):
         self.budget = QueryBudget(self.repo, settings.rate_queries)
         self._runs = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query")
         self._team = ThreadPoolExecutor(max_workers=8, thread_name_prefix="specialist")
-        self._lock = threading.Lock()
-        self._futures: dict[str, Future[None]] = {}
-        self._cancels: dict[str, threading.Event] = {}
-        self._owners: dict[str, str | None] = {}
-        self._live: dict[str, dict[str, Any]] = {}
+        self.runs = RunCoordinator(self._runs)
 
     # --- asking ----------------------------------------------------------
 
@@ -78,8 +73,8 @@ class QueryService(ConversationViews):
                                      if conversation_id else (None, None))
         patient = self._patient(owner_id, patient_id or (conversation or {}).get("patient_id")
                                 or earlier_patient)
-        meds = medication_names(self.vault, patient)
-        rules = assess_rules(parse(question, medications=meds, previous=previous))
+        prepared = prepare(self.vault, patient, question, previous=previous)
+        complexity = prepared.assessment.complexity
         new_title = None
         if conversation is None:
             conversation_id, new_title = _new_id("conv"), title_of(question)
@@ -88,21 +83,14 @@ class QueryService(ConversationViews):
         with self.budget.spending(owner_id):  # accepted: it counts from here
             self.repo.add_query(query_id=query_id, owner_id=owner_id,
                                 conversation_id=conversation_id, patient_id=patient,
-                                query=question, complexity=rules.complexity, urgent=False,
+                                query=question, complexity=complexity, urgent=False,
                                 engine=None, new_conversation_title=new_title)
-        cancel = threading.Event()
-        with self._lock:
-            self._cancels[query_id] = cancel
-            self._owners[query_id] = owner_id
-            self._live[query_id] = {"medical_team": {
-                "cmo": {"name": CMO_NAME, "status": "assessing", "confidence": None},
-                "specialists": []}}
-            self._futures[query_id] = self._runs.submit(
-                self._run, query_id, question, patient, offline, cancel, previous, rules, meds)
+        self.runs.start(query_id, owner_id, lambda cancel: self._run(
+            query_id, owner_id, question, patient, offline, cancel, prepared))
         guess = (SECONDS_OFFLINE if offline or self.settings.llm_engine == "offline"
-                 else SECONDS_MODEL)[rules.complexity]
+                 else SECONDS_MODEL)[complexity]
         return {"query_id": query_id, "conversation_id": conversation_id, "status": "processing",
-                "complexity": rules.complexity,
+                "complexity": complexity,
                 "estimated_completion": views.iso(datetime.now(UTC) + timedelta(seconds=guess))}
 
     def ask(self, question: str, **kwargs: Any) -> dict[str, Any]:
@@ -110,61 +98,42 @@ class QueryService(ConversationViews):
         submitted = self.submit(question, **kwargs)
         return self.wait(submitted["query_id"], timeout=24 * 3600)
 
-    def wait(self, query_id: str, timeout: float) -> dict[str, Any]:
-        with self._lock:
-            future = self._futures.get(query_id)
-            owner = self._owners.get(query_id)
-        if query_id not in self._owners:
-            raise NotFound(f"query {query_id} was not submitted here")
-        if future is not None:
-            done = threading.Event()
-            future.add_done_callback(lambda _: done.set())
-            done.wait(timeout)
-        found = self.get(query_id, owner_id=owner)
-        assert found is not None
+    def wait(self, query_id: str, timeout: float, *, owner_id: str | None = None
+             ) -> dict[str, Any]:
+        """The query once it has ended (or after `timeout`), running or stored."""
+        owner = self.runs.wait(query_id, timeout)
+        found = self.get(query_id, owner_id=owner_id if owner is False else owner)  # type: ignore[arg-type]
+        if found is None:
+            raise NotFound(f"query {query_id} not found")
         return found
 
     def cancel(self, query_id: str) -> bool:
         """Ask a running query to stop; False when it is not running."""
-        with self._lock:
-            event = self._cancels.get(query_id)
-            future = self._futures.get(query_id)
-        if event is None or future is None or future.done():
-            return False
-        event.set()
-        return True
+        return self.runs.cancel(query_id)
 
     def get(self, query_id: str, *, owner_id: str | None) -> dict[str, Any] | None:
         row = self.repo.get_query(query_id=query_id, owner_id=owner_id)
         if row is None:
             return None
-        with self._lock:
-            live = self._live.get(query_id)
-            live = {"medical_team": _copy_team(live), "engine": live.get("engine")} if live \
-                else None
-        return views.query_view(row, live)
+        return views.query_view(row, self.runs.live(query_id))
 
     # --- the background run ----------------------------------------------
 
-    def _run(self, query_id: str, question: str, patient_id: str, offline: bool,
-             cancel: threading.Event, previous: dict[str, Any] | None, rules: Assessment,
-             meds: tuple[str, ...]) -> None:
+    def _run(self, query_id: str, owner_id: str | None, question: str, patient_id: str,
+             offline: bool, cancel: threading.Event, prepared: Prepared) -> None:
         def emit(kind: str, data: dict[str, Any]) -> None:
-            self._track(query_id, kind, data)
+            self.runs.track(query_id, kind, data)
             self.bus.publish({"type": kind, "query_id": query_id, "data": data})
 
         try:
             engine = self._engine(offline)
-            with self._lock:
-                self._live[query_id]["engine"] = engine.name
+            self.runs.set_engine(query_id, engine.name)
             with self.vault.reading():  # never under an import's memory bound
                 result = answer(vault=self.vault, patient_id=patient_id, text=question,
                                 engine=engine, emit=emit, pool=self._team, cancel=cancel,
                                 timeout=self.settings.specialist_timeout_seconds,
-                                previous=previous,
-                                assessment=None if engine.is_model else rules,
-                                medications=meds)
-            self._store(query_id, result)
+                                prepared=prepared)
+            self._store(query_id, owner_id, result)
             emit("query_complete", {"status": "completed",
                                     "summary": result.synthesis.summary[:300],
                                     "has_visualization": result.chart is not None,
@@ -178,17 +147,13 @@ class QueryService(ConversationViews):
             log.error("query failed: %s at %s:%s", type(exc).__name__,
                       where.filename, where.lineno)
             self._finish(query_id, "failed", FAILED_MESSAGE, emit)
-        finally:
-            with self._lock:
-                self._live.pop(query_id, None)
-                self._cancels.pop(query_id, None)
 
     def _engine(self, offline: bool) -> LLMEngine:
         s = self.settings
         return select_engine(mode=s.llm_engine, host=s.ollama_host, model=s.ollama_model,
                              timeout=s.ollama_timeout_seconds, offline=offline)
 
-    def _store(self, query_id: str, result: TeamAnswer) -> None:
+    def _store(self, query_id: str, owner_id: str | None, result: TeamAnswer) -> None:
         viz = chart = None
         if result.chart is not None:
             viz_id = _new_id("viz")
@@ -203,7 +168,7 @@ class QueryService(ConversationViews):
                   "triage": {"urgent": result.triage.urgent,
                              "categories": list(result.triage.categories)}}
         self.repo.complete_query(
-            query_id=query_id, owner_id=self._owners.get(query_id),
+            query_id=query_id, owner_id=owner_id,
             results=[r.to_record() for r in result.results], visualization=chart,
             status="completed", complexity=result.assessment.complexity,
             urgent=result.triage.urgent, engine=result.engine, result=stored,
@@ -214,26 +179,6 @@ class QueryService(ConversationViews):
                                completed_at=datetime.now(UTC))
         emit("query_complete", {"status": status, "summary": error, "has_visualization": False,
                                 "redirect_url": f"/queries/{query_id}"})
-
-    def _track(self, query_id: str, kind: str, data: dict[str, Any]) -> None:
-        """Keep a live medical_team for get() while the query runs."""
-        with self._lock:
-            live = self._live.get(query_id)
-            if live is None:
-                return
-            team = live["medical_team"]
-            if kind == "query_status" and "specialists" in data:
-                team["cmo"]["status"] = "coordinating"
-                team["specialists"] = [
-                    {"type": s.id, "name": s.name, "status": "pending", "confidence": None,
-                     "findings": None} for s in ROSTER if s.id in data["specialists"]]
-            elif kind in ("specialist_update", "specialist_complete"):
-                for entry in team["specialists"]:
-                    if entry["type"] == data["specialist"]:
-                        entry["status"] = data.get("status", "analyzing")
-                        entry["confidence"] = data.get("confidence", entry["confidence"])
-            elif kind == "cmo_synthesis":
-                team["cmo"]["status"] = "synthesizing"
 
     # --- patients and conversation context -------------------------------
 
@@ -270,14 +215,6 @@ class QueryService(ConversationViews):
         return [s.to_spec() for s in ROSTER]
 
     def close(self) -> None:
-        with self._lock:
-            events = list(self._cancels.values())
-        for event in events:
-            event.set()
+        self.runs.cancel_all()
         self._runs.shutdown(wait=True, cancel_futures=True)
         self._team.shutdown(wait=True, cancel_futures=True)
-
-
-def _copy_team(live: dict[str, Any]) -> dict[str, Any]:
-    team = live["medical_team"]
-    return {"cmo": dict(team["cmo"]), "specialists": [dict(s) for s in team["specialists"]]}

@@ -40,6 +40,7 @@ def test_cholesterol_trend_answer_matches_the_raw_bundle(service_factory, team_v
     pid, points = pick(team_vault, "2093-3")
     result = service.ask("What's my cholesterol trend?", patient_id=pid)
     assert result["status"] == "completed" and result["engine"] == "offline"
+    assert service.runs.running() == 0  # the run coordinator let go of the finished query
     assert result["complexity"] == "standard"
     first = result["synthesis"]["key_findings"][0]
     assert first["code"] == "2093-3" and first["metric"] == "Total Cholesterol"
@@ -47,12 +48,17 @@ def test_cholesterol_trend_answer_matches_the_raw_bundle(service_factory, team_v
     summary = result["synthesis"]["summary"]
     assert summary.startswith("Your Total Cholesterol has been")  # the answer comes first
     assert want_date(points) in summary.split(". ")[0]
-    assert result["visualization"]["type"] == "time_series"
-    assert result["visualization"]["data_points"] == len(points)
+    # "cholesterol" charts the lipid panel the person has, every reading drawn once
+    raw = next(load(b) for b in BUNDLES if patient_id(team_vault, load(b).resource_id) == pid)
+    panel = [raw.series(c) for c in ("2093-3", "18262-6", "2085-9", "2571-8")]
+    assert result["visualization"]["type"] == "multi_metric"
+    assert result["visualization"]["data_points"] == sum(len(p) for p in panel)
     viz = service.get_visualization(result["visualization"]["component_id"], owner_id=None)
     go.Figure(viz["figure"])  # valid Plotly
     assert viz["component"]["type"] == "LineChart"
-    assert len(viz["component"]["props"]["data"]) == len({p[0].date() for p in points})
+    assert viz["component"]["props"]["config"]["yAxis"] == ["total_cholesterol", "ldl", "hdl",
+                                                            "triglycerides"]
+    assert len(viz["component"]["props"]["data"]) == len({t.date() for p in panel for t, _ in p})
 
 
 def want_date(points: list) -> str:

@@ -8,6 +8,8 @@ import pytest
 
 from agents import tools, viz
 from agents.guard import unsupported
+from agents.question import parse
+from agents.team.charting import chart_series
 from storage.vault import Vault
 from tests.agents.raw_fhir import load
 from tests.agents.test_tools_synthea import BUNDLES, patient_id
@@ -20,6 +22,10 @@ def patient(shared_vault: Vault) -> str:
         if raw.series("18262-6") and any("statin" in n.lower() for n, _ in raw.medications):
             return patient_id(shared_vault, raw.resource_id)
     raise AssertionError("no statin patient")
+
+
+def line(vault: Vault, patient: str, code: str) -> viz.Series:
+    return chart_series(vault, patient, code, parse("all of it"))
 
 
 def check(chart: viz.Chart, kind: str) -> None:
@@ -35,10 +41,13 @@ def check(chart: viz.Chart, kind: str) -> None:
 
 
 def test_time_series_has_the_reference_band(shared_vault: Vault, patient: str) -> None:
-    s = tools.series(shared_vault, patient_id=patient, code="18262-6")
+    s = line(shared_vault, patient, "18262-6")
+    raw = [p for b in BUNDLES if patient_id(shared_vault, load(b).resource_id) == patient
+           for p in load(b).series("18262-6")]
     chart = viz.time_series(s)
     check(chart, "time_series")
-    assert chart.data_points == len(s.points)
+    drawn = sum(len(t["x"]) for t in chart.figure["data"])
+    assert chart.data_points == drawn == len(raw)  # every reading drawn once
     if s.reference_high is not None:
         band = chart.figure["layout"]["shapes"][0]
         assert band["type"] == "rect" and band["y1"] == s.reference_high
@@ -46,19 +55,24 @@ def test_time_series_has_the_reference_band(shared_vault: Vault, patient: str) -
 
 def test_multi_metric_blood_pressure_before_after_abnormal(shared_vault: Vault,
                                                            patient: str) -> None:
-    lipids = [tools.series(shared_vault, patient_id=patient, code=c)
-              for c in ("2093-3", "18262-6", "2085-9")]
-    chart = viz.multi_metric([*lipids, tools.series(shared_vault, patient_id=patient,
-                                                    code="29463-7")])
+    lipids = [line(shared_vault, patient, c) for c in ("2093-3", "18262-6", "2085-9")]
+    weight = line(shared_vault, patient, "29463-7")
+    chart = viz.multi_metric([*lipids, weight])
     check(chart, "multi_metric")
     assert {"yaxis", "yaxis2"} <= set(chart.figure["layout"])  # mg/dL and kg panels
+    axes = {t["name"]: t["yaxis"] for t in chart.figure["data"]}
+    assert len({axes[s.name] for s in lipids}) == 1 and axes[lipids[0].name] != axes[
+        "Body weight"]  # one y-axis per unit
+    bands = [b for b in chart.figure["layout"]["shapes"] if b["type"] == "rect"]
+    assert len(bands) == sum(s.reference_low is not None or s.reference_high is not None
+                             for s in [*lipids, weight])  # a band per series with a range
     assert chart.component["props"]["config"]["yAxis"] == [
         "total_cholesterol", "ldl", "hdl", "weight"]
-    bp = viz.blood_pressure(tools.series(shared_vault, patient_id=patient, code="8480-6"),
-                            tools.series(shared_vault, patient_id=patient, code="8462-4"))
+    bp = viz.blood_pressure(line(shared_vault, patient, "8480-6"),
+                            line(shared_vault, patient, "8462-4"))
     check(bp, "blood_pressure")
     ba = tools.before_after(shared_vault, patient_id=patient, code="18262-6", medication="statin")
-    chart = viz.before_after(tools.series(shared_vault, patient_id=patient, code="18262-6"), ba)
+    chart = viz.before_after(line(shared_vault, patient, "18262-6"), ba)
     check(chart, "before_after")
     assert chart.component["props"]["config"]["medicationStart"] == ba.medication_start
     abnormal = tools.out_of_range(shared_vault, patient_id=patient)

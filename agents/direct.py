@@ -1,0 +1,64 @@
+"""The answer's first sentence when the question is one the findings answer directly:
+out of scope, nothing on record, a coded result, the kidneys, a condition asked
+about, an extreme or a count, dangerous values, a medication's baseline, the list of
+medications. None when the general templates should answer."""
+
+from __future__ import annotations
+
+from agents.findings import Finding
+from agents.question import Question
+
+
+def _first(findings: list[Finding], kind: str) -> Finding | None:
+    return next((f for f in findings if f.kind == kind), None)
+
+
+def not_found(q: Question, nearest: tuple[str, ...]) -> str:
+    names = list(dict.fromkeys(q.missing))
+    what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    period = f" for {q.period}" if q.period else ""
+    text = f"Your records have no {what} results{period}."
+    if nearest:
+        text += " The closest things they hold are " + ", ".join(nearest) + "."
+    return text
+
+
+def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...] = ()
+                  ) -> str | None:
+    if q.out_of_scope:
+        return q.out_of_scope
+    coded = _first(findings, "coded_result")
+    if coded:
+        return f"Your most recent {coded.text}"
+    if q.missing and not q.items:
+        conditions = _first(findings, "conditions")
+        if conditions and conditions.support:
+            return f"{not_found(q, ())} {conditions.text}"
+        if conditions is not None and "presence" in q.intents:
+            return f"Your records list no such condition. {not_found(q, ())}"
+        return not_found(q, nearest)
+    kidney = _first(findings, "kidney")
+    if kidney:
+        return kidney.text.replace("Kidneys: your", "Your", 1)
+    if "presence" in q.intents:
+        conditions = _first(findings, "conditions")
+        if conditions is not None:
+            if not conditions.support:
+                return "Your records list no such condition."
+            return f"Yes: your records show it. {conditions.text}"
+    critical = _first(findings, "critical")
+    if critical is not None:
+        if critical.data.get("count"):
+            return critical.text
+        return (f"No reading reached a dangerous (critical) level: {critical.text[0].lower()}"
+                f"{critical.text[1:]}")
+    extremes = [f for f in findings if f.kind == "extreme"]
+    if extremes:
+        return " ".join(dict.fromkeys(f.text for f in extremes))
+    baseline = _first(findings, "baseline")
+    if baseline and "medication_effect" in q.intents:
+        return baseline.text
+    meds = _first(findings, "medications")
+    if meds and (("medication_list" in q.intents) or (q.medication and not meds.support)):
+        return meds.text
+    return None

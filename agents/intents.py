@@ -1,0 +1,77 @@
+"""What is asked of the measures a question names, by the kind of request rather than
+by example sentences:
+
+- `comprehensive`: the whole person (overall, everything, a summary of my health/records).
+- `correlation`: whether two things move together (related, linked, affect, track with).
+- `medication_effect`: what a medication did to a measure (since starting, did X lower Y).
+- `trend`: a change over time (history, over the years, getting better, since 2015).
+- `extreme_low` / `extreme_high`: the lowest or highest value ever or in a period.
+- `count`: how often or how many times (usually beyond a threshold).
+- `critical`: dangerous values (dangerously high, critical, alarming).
+- `abnormal`: values outside their ranges.
+- `presence`: whether something is on record at all (do I have, did my test come back).
+- `evaluate`: how something is doing (how are my kidneys, is my sugar under control).
+- `medication_list`: which medications (what am I taking, list my drugs).
+- `lookup`: one value (what is my, latest, current, when did I last).
+"""
+
+from __future__ import annotations
+
+import re
+
+_PATTERNS: dict[str, str] = {
+    "comprehensive": r"overall|whole (health|picture|body|me)|entire (record|health|history)"
+                     r"|everything|all (of )?my (records?|data|health|results|history|information)"
+                     r"|(complete|full|total|general|big) (picture|review|assessment|check ?up|"
+                     r"summary|overview|health|physical|evaluation|rundown)"
+                     r"|health (summary|overview|review|report|picture|check)"
+                     r"|summar\w* (of )?my (health|records?|medical|history)|summar\w* everything"
+                     r"|head[- ]to[- ]toe|doctor'?s note|annual review|how healthy am i"
+                     r"|my health (in general|overall)|(summary|overview) of my",
+    "correlation": r"correlat|relat(ed|ionship|e) (to|between|with)|linked|connect\w* (to|with|"
+                   r"between)|associat\w* with|affect\w*|impact\w* (on|of)|go together"
+                   r"|track\w* with|move\w* (together|with)|depend\w* on|because of|cause\w*",
+    "medication_effect": r"(since|after|once|when) (i )?(start|began|begin|went on|got on|switch"
+                         r"|have been on|been on|taking|going on)|before and after|effect|working"
+                         r"|work\b|doing its job|help\w*|lower\w*|reduc\w*|bring\w* .*down"
+                         r"|brought .*down|improv\w*|chang\w*|did \w+ (do|change)",
+    "trend": r"trend|over time|over the (years|months|past|last)|history|histor|chang|improv"
+             r"|wors|better|progress|going (up|down)|compare|comparison|side by side|since"
+             r"|pattern|how ha(s|ve)|evolv|declin|rising|falling|plot|chart|graph"
+             r"|from (19|20)\d\d|(last|past) \w+ (years|months|decade)|decade|lately"
+             r"|over the years|through the years|year by year",
+    "extreme_low": r"\b(lowest|minimum|min|smallest|least)\b",
+    "extreme_high": r"\b(highest|maximum|max|peak|largest|worst|top)\b",
+    "count": r"how (often|many times|frequently)|how many (of my )?(readings|results|times|days)"
+             r"|number of times|count",
+    "critical": r"danger\w*|critical\w*|alarming|life[- ]threatening|emergency level|too high"
+                r"|too low|scary|severe\w*",
+    "abnormal": r"abnormal|out of (the )?(normal )?range|flagged|outside (the )?(normal|reference)"
+                r"|too high|too low|worrying|concerning|red flags|not normal|off\b|danger\w*"
+                r"|critical",
+    "presence": r"^ ?(do|did|have|has|am|was|is there|are there) (i|my|any|there)\b.*\b(have|had"
+                r"|positive|negative|come back|test|diagnos\w*|record\w*|ever)\b|\bdo i have\b"
+                r"|\bam i (diabetic|anemic|obese|hypertensive)\b|\bcome back\b",
+    "evaluate": r"how (is|are|'s) my|how('s| is| are) my .* doing|doing|under control|control"
+                r"|healthy|okay|ok\b|fine|good|bad|review|status|am i at risk|risk|look\w*",
+    "medication_list": r"(what|which|list|show|all)( \w+)? (medications?|medicines?|drugs|pills|"
+                       r"meds|prescriptions?)|what am i (taking|on)|(drugs|medications?|meds|"
+                       r"pills) (am i|i'?m|i am) (taking|on|prescribed)|prescribed",
+    "lookup": r"^ ?(what|what's|whats|tell me|give me|show me|when|which|how much do i weigh"
+              r"|how tall)|latest|most recent|current|last\b|right now|today|\bnow\b|ever",
+}
+_COMPILED = {k: re.compile(v) for k, v in _PATTERNS.items()}
+
+
+def intents_of(lowered: str, *, has_items: bool, medication: bool) -> frozenset[str]:
+    found = {name for name, pattern in _COMPILED.items() if pattern.search(lowered)}
+    if not medication:
+        found.discard("medication_effect")  # "improved" alone is a trend
+    elif "medication_effect" in found and not (has_items or re.search(
+            r"work|help|effect|doing its job", lowered)):
+        found.discard("medication_effect")
+    if "medication_effect" in found:
+        found.discard("correlation")  # "since starting X, did Y change" is not a correlation
+    if "medication_list" in found and has_items:
+        found.discard("medication_list")
+    return frozenset(found)

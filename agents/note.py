@@ -1,0 +1,142 @@
+"""What makes a summary read like a clinician's note: it opens with age, sex and active
+conditions; concerns are ranked by severity (critical, out of range now, unfavourable
+trends, past issues); care gaps are questions for the clinician from
+resources/care_gaps.json; and a record of a person who died, or one that ended long
+ago, gets no "may be due" advice and says where it ends.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from agents.findings import Finding, fmt
+from agents.holdings import Holdings
+from agents.question import Question
+from agents.team.templates import listing, plain_condition
+from agents.tools.coverage import ConditionList
+from agents.tools.medications import MedicationTimeline
+from storage.repos.catalogue import PatientFacts
+
+HISTORICAL_DAYS = 2 * 365  # a record that ended this long ago describes the past
+SEX = {"male": "man", "m": "man", "female": "woman", "f": "woman"}
+
+
+@dataclass(frozen=True)
+class Note:
+    opening: str  # "A 67-year-old man with ..."
+    historical: bool  # deceased, or the record ended long ago: no "due" advice
+    window_label: str | None = None  # where a relative window was moved to, said first
+    care_gaps: tuple[str, ...] = ()
+
+
+def _age(born: date | None, on: date) -> int | None:
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+@cache
+def _rules() -> list[dict[str, Any]]:
+    path = Path(__file__).resolve().parents[1] / "resources" / "care_gaps.json"
+    return json.loads(path.read_text(encoding="utf-8"))["rules"]  # type: ignore[no-any-return]
+
+
+def build(q: Question, facts: PatientFacts | None, conditions: ConditionList,
+          timeline: MedicationTimeline, holdings: Holdings, latest: dict[str, tuple[float, str]],
+          today: date, window_label: str | None = None) -> Note:
+    end = facts.records_end if facts else None
+    died = facts.died if facts else None
+    on = died or today
+    age = _age(facts.birth_date if facts else None, on)
+    who = SEX.get(str(facts.sex or "").lower(), "person") if facts else "person"
+    active = [plain_condition(c["display"]) for c in conditions.conditions if c["active"]]
+    article = "An" if age is not None and str(age)[0] == "8" or age in (11, 18) else "A"
+    opening = f"{article} {age}-year-old {who}" if age is not None else f"A {who}"
+    opening += (f" with {len(active)} active conditions on record: {listing(active, 8)}."
+                if len(active) > 1 else f" with {active[0]} on record." if active
+                else " with no active conditions on record.")
+    historical = bool(died) or bool(end and (today - end).days > HISTORICAL_DAYS)
+    if died:
+        opening += f" The record ends with a death recorded on {died}."
+    elif historical and end:
+        opening += f" The records end on {end}, so this describes the past."
+    wanted = "comprehensive" in q.intents or q.mentions_prevention
+    gaps = () if died or not wanted else _gaps(age, conditions, timeline, holdings, latest,
+                                              today, timed=not historical)
+    return Note(opening, historical, window_label, gaps)
+
+
+def _gaps(age: int | None, conditions: ConditionList, timeline: MedicationTimeline,
+          holdings: Holdings, latest: dict[str, tuple[float, str]], today: date, *,
+          timed: bool) -> tuple[str, ...]:
+    """The care-gap questions whose conditions hold; with `timed` off (a record that
+    ended long ago) only those that do not depend on how long ago something was."""
+    names = " | ".join(str(c["display"]).lower() for c in conditions.conditions if c["active"])
+    meds = " | ".join(c.name.lower() for c in timeline.courses if c.active)
+    out = []
+    for rule in _rules():
+        w = rule["when"]
+        if not timed and ("older_than_days" in w or "latest_at_least" in w):
+            continue
+        if "conditions" in w and not any(x in names for x in w["conditions"]):
+            continue
+        if "no_condition" in w and any(x in names for x in w["no_condition"]):
+            continue
+        if "no_medication" in w and any(x in meds for x in w["no_medication"]):
+            continue
+        if "age" in w and (age is None or not w["age"][0] <= age <= w["age"][1]):
+            continue
+        finding = ""
+        if "any_of" in w:
+            kidney = "kidney" in names or "renal" in names
+            hits = [x for x in w["any_of"] if (x == "ckd" and kidney) or x in names]
+            if not hits:
+                continue
+            finding = "albuminuria" if "albuminuria" in hits else "chronic kidney disease"
+        values: dict[str, object] = {"age": age, "finding": finding}
+        if "measure" in w:
+            code = w["measure"]
+            last = latest.get(code)
+            if last is None and not holdings.has(code):
+                if "older_than_days" not in w:
+                    continue
+                values["when"] = "never on record"
+            elif last is not None:
+                value, day = last
+                if "latest_at_least" in w and value < w["latest_at_least"]:
+                    continue
+                if "older_than_days" in w:
+                    if (today - date.fromisoformat(day)).days <= w["older_than_days"]:
+                        continue
+                values |= {"value": fmt(value, "mm[Hg]" if code == "8480-6" else None),
+                           "date": day, "when": f"on {day}"}
+            else:
+                continue
+        out.append(rule["question"].format(**values))
+    return tuple(out)
+
+
+# Severity order of a concern (lower first): critical, out of range now, unfavourable
+# trend, other, past issue.
+def _rank(f: Finding) -> int:
+    text = f.concern or ""
+    if f.kind == "critical":
+        return 0
+    if "is above the reference range" in text or "is below the reference range" in text \
+            or f.kind in ("kidney", "bp_control"):
+        return 1
+    if "less favourable direction" in text:
+        return 2
+    if "Most recent out-of-range" in text:
+        return 4
+    return 3
+
+
+def ranked_concerns(findings: list[Finding]) -> list[str]:
+    ordered = sorted((f for f in findings if f.concern), key=_rank)
+    return list(dict.fromkeys(str(f.concern) for f in ordered))

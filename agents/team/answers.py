@@ -1,0 +1,195 @@
+"""Findings that answer the question as asked: a kidney picture with its KDIGO stage,
+coded results (Detected, Negative ...) with their dates, extremes and counts beyond a
+threshold, dangerous (critical) readings, and a medication's baseline and after.
+
+Every number comes from a tool query or the person's catalogue; each finding's `text`
+states it in one sentence the CMO can lead with.
+"""
+
+from __future__ import annotations
+
+from agents import clinical, vocabulary
+from agents.codes import metric
+from agents.findings import Finding, fmt, plural
+from agents.team.job import Job
+from storage.repos.measurement_types import Reading, Series
+
+
+def _primary(job: Job, measure: str, *, windowed: bool = True) -> Series | None:
+    """The measure's series in its canonical unit (else its largest), from the query
+    manager, so readings in units that do not convert are never mixed in."""
+    w = job.question.window
+    return job.vault.measurements.primary(
+        patient_id=job.patient_id, measure=measure, since=w.since if windowed else None,
+        until=w.until if windowed else None)
+
+
+def _day(iso: str) -> str:
+    return iso[:10]
+
+
+def kidney_finding(job: Job) -> Finding | None:
+    """Latest eGFR with its G category and latest urine albumin/creatinine with its A."""
+    parts, data, rows = [], {}, []
+    s = _primary(job, "egfr")
+    if s is not None and s.usable:
+        first, last = s.usable[0], s.usable[-1]
+        since = (f", from {fmt(first.value, s.unit)} on {first.day}"
+                 if len(s.usable) > 1 else "")
+        if s.canonical:
+            g = clinical.gfr_stage(last.value)
+            parts.append(f"your latest eGFR was {fmt(last.value, s.unit)} on {last.day} "
+                         f"(KDIGO {g.stage}, {g.label}){since}")
+            data["gfr_stage"] = g.stage
+        else:  # a GFR not normalized to body surface cannot be staged
+            parts.append(f"your latest {s.name} was {fmt(last.value, s.unit)} on {last.day} "
+                         f"(not in mL/min/1.73m2, so not staged){since}")
+        data |= {"egfr": last.value, "egfr_date": last.day, "egfr_unit": s.unit,
+                 "n": len(s.usable)}
+        rows += [r.id for r in s.readings]
+    s = _primary(job, "urine_albumin_creatinine")
+    if s is not None and s.usable:
+        last = s.usable[-1]
+        a = clinical.albuminuria_stage(last.value)
+        parts.append(f"urine albumin/creatinine {fmt(last.value, s.unit)} on {last.day} "
+                     f"(KDIGO {a.stage}, {a.label})")
+        data |= {"acr": last.value, "acr_date": last.day, "albuminuria_stage": a.stage}
+        rows += [r.id for r in s.readings]
+    if not parts:
+        return None
+    text = "Kidneys: " + "; ".join(parts) + "."
+    concern = None
+    stages = [str(data[k]) for k in ("gfr_stage", "albuminuria_stage") if k in data]
+    if data.get("gfr_stage") in ("G3a", "G3b", "G4", "G5") or data.get(
+            "albuminuria_stage") in ("A2", "A3"):
+        concern = (f"Kidney function is reduced (KDIGO {' '.join(stages)}); ask how often it "
+                   "should be checked and what protects it.")
+    return Finding("kidney", text, data, tuple(rows), "33914-3", concern)
+
+
+def coded_findings(job: Job) -> list[Finding]:
+    """The person's coded results for each coded topic the question names."""
+    out = []
+    for tid in job.question.topics:
+        topic = vocabulary.by_id().get(tid)
+        if topic is None or not topic.coded:
+            continue
+        results = job.vault.catalogue.coded_results(patient_id=job.patient_id,
+                                                    codes=topic.codes)
+        if not results:
+            continue
+        latest = results[0]
+        more = f" ({len(results)} results on record)" if len(results) > 1 else ""
+        text = (f"{latest.display}: {latest.text.rstrip('.')} on {latest.date}{more}.")
+        out.append(Finding("coded_result", text,
+                           {"display": latest.display, "value": latest.text,
+                            "date": str(latest.date), "n": len(results), "topic": tid,
+                            "results": [{"display": r.display, "value": r.text,
+                                         "date": str(r.date)} for r in results[:20]]},
+                           tuple(r.row_id for r in results), latest.code))
+    return out
+
+
+def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
+    """Lowest/highest with their dates, and the count beyond the named threshold."""
+    q = job.question
+    want_low, want_high = "extreme_low" in q.intents, "extreme_high" in q.intents
+    if not (want_low or want_high or "count" in q.intents or q.threshold):
+        return []
+    out = []
+    m = job.vault.measurements
+    w = q.window
+    for code in dict.fromkeys(codes):
+        ex = m.extremes(patient_id=job.patient_id, measure=code, since=w.since, until=w.until)
+        if ex is None or ex.lowest is None or ex.highest is None:
+            continue
+        name, unit = ex.series.name, ex.series.unit
+        lo, hi = ex.lowest, ex.highest
+        parts = []
+        if want_low or not (want_high or q.threshold):
+            parts.append(f"lowest {fmt(lo.value, unit)} on {lo.day}")
+        if want_high or not (want_low or q.threshold):
+            parts.append(f"highest {fmt(hi.value, unit)} on {hi.day}")
+        data: dict[str, object] = {"metric": name, "code": code, "unit": unit, "n": ex.n,
+                                   "min": lo.value, "min_date": lo.day, "max": hi.value,
+                                   "max_date": hi.day}
+        rows = [r.id for r in ex.series.readings]
+        if q.threshold:
+            op, limit = q.threshold
+            c = m.counts(patient_id=job.patient_id, measure=code, since=w.since, until=w.until,
+                         above=limit if op == ">" else None, below=limit if op == "<" else None)
+            beyond, word = (c.above, "above") if op == ">" else (c.below, "below")
+            times = "time" if beyond == 1 else "times"
+            parts.insert(0, f"{beyond} {times} {word} {fmt(limit, unit)} out of "
+                         f"{plural(c.n, 'reading')}")
+            data |= {"threshold": limit, "direction": word, "count": beyond}
+        if ex.unverified:
+            parts.append(f"{plural(len(ex.unverified), 'reading')} held for verification "
+                         "left out")
+        text = f"{name}: " + ", ".join(parts) + (f" ({q.period})" if q.period else "") + "."
+        out.append(Finding("extreme", text, data, tuple(rows), code))
+    return out
+
+
+def critical_finding(job: Job) -> Finding:
+    """Readings beyond a critical limit, as the query manager flags them."""
+    m = job.vault.measurements
+    readings = m.critical(patient_id=job.patient_id, since=job.question.window.since)
+    if not readings:
+        return Finding("critical", "No reading on record reached a critical limit.",
+                       {"count": 0}, (), evidence=0)
+    by_measure: dict[str, list[Reading]] = {}
+    for r in readings:
+        by_measure.setdefault(r.measure, []).append(r)
+    parts = []
+    for key, rows in sorted(by_measure.items(), key=lambda kv: -len(kv[1])):
+        measure = m.measure(key)
+        hi = max(rows, key=lambda r: r.value)
+        lo = min(rows, key=lambda r: r.value)
+        worst = hi if measure.critical_above is not None or (
+            measure.critical_at_or_above is not None and hi.value >= measure.critical_at_or_above
+        ) else lo
+        parts.append(f"{plural(len(rows), measure.name + ' reading')} beyond the critical limit "
+                     f"({measure.critical_text()} {_label(worst.unit)}), the most extreme "
+                     f"{fmt(worst.value, worst.unit)} on {worst.day}")
+    text = "Dangerous values: " + "; ".join(parts) + "."
+    return Finding("critical", text, {"count": len(readings), "measures": sorted(by_measure)},
+                   tuple(r.id for r in readings), None,
+                   "Readings beyond a critical limit are on record: were they followed up?",
+                   "Ask your clinician whether these dangerous readings were followed up.")
+
+
+def _label(unit: str | None) -> str:
+    return fmt(0, unit).removeprefix("0").strip()
+
+
+def baseline_finding(job: Job, code: str, medication: str, start: str) -> Finding:
+    """Last reading on or before the start day against the latest one after it."""
+    s = _primary(job, code, windowed=False)
+    usable = s.usable if s else ()
+    before = [r for r in usable if r.day <= start]
+    after = [r for r in usable if r.day > start]
+    name, unit = (s.name, s.unit) if s else (metric(code).name, None)
+    data: dict[str, object] = {"metric": name, "code": code, "unit": unit,
+                               "medication": medication, "medication_start": start,
+                               "before_n": len(before), "after_n": len(after)}
+    if not before:
+        text = (f"There are no {name} readings before you started {medication} on {start}"
+                + (f"; since then the latest is {fmt(after[-1].value, unit)} on "
+                   f"{after[-1].day}." if after else "."))
+        return Finding("baseline", text, data, tuple(r.id for r in after), code)
+    base = before[-1]
+    data |= {"baseline": base.value, "baseline_date": base.day}
+    if not after:
+        text = (f"Your last {name} before {medication} (started {start}) was "
+                f"{fmt(base.value, unit)} on {base.day}; there are no readings since.")
+        return Finding("baseline", text, data, (base.id,), code)
+    last = after[-1]
+    change = (last.value - base.value) / abs(base.value) * 100 if base.value else None
+    data |= {"after": last.value, "after_date": last.day,
+             "change_percentage": round(change, 1) if change is not None else None}
+    way = "" if change is None else f" ({change:+.1f}%)"
+    text = (f"Your {name} was {fmt(base.value, unit)} on {base.day}, the last reading "
+            f"before you started {medication} on {start}, and {fmt(last.value, unit)} on "
+            f"{last.day}{way}, the latest of {plural(len(after), 'reading')} since.")
+    return Finding("baseline", text, data, (base.id, *(r.id for r in after)), code)

@@ -1,0 +1,87 @@
+"""The time a question asks about: explicit ranges exactly ("from 2016 to 2021", "in
+2019", "since March 2020", "before 2018"), relative windows counted back from today
+("over the last 3 years", "this year", "lately").
+
+A dozen month names and number words are a smaller, clearer thing than a general
+date parser for these phrases, and no phrase here is ambiguous between locales.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from agents.tools.base import ALL_TIME, Window
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+           "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+           "twenty": 20, "a": 1, "a couple of": 2, "a few": 3, "several": 3}
+DAYS = {"day": 1, "week": 7, "month": 30, "year": 365, "decade": 3652}
+_YEAR = r"((?:19|20)\d\d)"
+_MONTH = r"(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_WHEN = rf"(?:{_MONTH}\s+)?{_YEAR}"
+_COUNT = r"(\d+|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r")"
+
+
+@dataclass(frozen=True)
+class Timeframe:
+    window: Window = ALL_TIME
+    relative: bool = False  # counted back from today (may be moved to the records' end)
+    label: str | None = None  # how the answer names the period
+
+
+def _start(month: str | None, year: str) -> date:
+    return date(int(year), MONTHS[month] if month else 1, 1)
+
+
+def _end(month: str | None, year: str) -> date:
+    y = int(year)
+    if not month:
+        return date(y, 12, 31)
+    m = MONTHS[month]
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _days_back(today: date, days: int) -> date:
+    return date.fromordinal(today.toordinal() - days)
+
+
+def read(lowered: str, today: date) -> Timeframe:
+    if m := re.search(rf"(?:from|between)\s+{_WHEN}\s+(?:to|and|until|till|through|-)\s+"
+                      rf"{_WHEN}", lowered) or re.search(rf"\b{_YEAR}\s*(?:-|to)\s*{_YEAR}\b",
+                                                         lowered):
+        g = m.groups()
+        if len(g) == 2:
+            g = (None, g[0], None, g[1])
+        since, until = _start(g[0], g[1]), _end(g[2], g[3])
+        return Timeframe(Window(since, until), False, f"from {since} to {until}")
+    if m := re.search(rf"\bsince\s+{_WHEN}", lowered):
+        since = _start(m.group(1), m.group(2))
+        return Timeframe(Window(since=since), False, f"since {since}")
+    if m := re.search(rf"\b(?:before|prior to)\s+{_WHEN}", lowered):
+        until = date.fromordinal(_start(m.group(1), m.group(2)).toordinal() - 1)
+        return Timeframe(Window(until=until), False, f"up to {until}")
+    if m := re.search(rf"\bafter\s+{_WHEN}", lowered):
+        since = date.fromordinal(_end(m.group(1), m.group(2)).toordinal() + 1)
+        return Timeframe(Window(since=since), False, f"since {since}")
+    if m := re.search(rf"\b(?:in|during|for)\s+{_WHEN}", lowered):
+        since, until = _start(m.group(1), m.group(2)), _end(m.group(1), m.group(2))
+        return Timeframe(Window(since, until), False, f"from {since} to {until}")
+    if m := re.search(rf"\b(?:last|past|previous|recent)\s+{_COUNT}\s+(day|week|month|year|"
+                      r"decade)s?\b", lowered):
+        n = int(m.group(1)) if m.group(1).isdigit() else NUMBERS[m.group(1)]
+        since = _days_back(today, n * DAYS[m.group(2)])
+        return Timeframe(Window(since=since), True, f"the last {n} {m.group(2)}"
+                         + ("s" if n != 1 else ""))
+    if m := re.search(r"\b(?:last|past)\s+(day|week|month|year|decade)\b", lowered):
+        since = _days_back(today, DAYS[m.group(1)])
+        return Timeframe(Window(since=since), True, f"the last {m.group(1)}")
+    if re.search(r"\bthis year\b", lowered):
+        return Timeframe(Window(since=date(today.year, 1, 1)), True, "this year")
+    if re.search(r"\b(lately|recently|these days)\b", lowered):
+        return Timeframe(Window(since=_days_back(today, 90)), True, "the last 3 months")
+    return Timeframe()

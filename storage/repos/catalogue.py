@@ -1,0 +1,99 @@
+"""What one person's records hold, for understanding a question before any analysis:
+every (code, unit) with its display names and counts, the coded (text) results of
+chosen codes, and the patient's demographic facts.
+
+Read-only and small by construction: one row per code and unit, so a 15-year Apple
+export costs a few dozen rows, not a million. The team matches question words against
+these displays, so an answer is built from what this person actually has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.vault import Vault
+
+# LOINC 69453-9 "Cause of death [US Standard Certificate of Death]": a record that holds
+# one is of a person who died (FHIR Patient.deceased[x] is not kept by the import).
+CAUSE_OF_DEATH = "69453-9"
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    code: str
+    unit: str | None
+    displays: tuple[str, ...]
+    category: str | None
+    n: int
+    numeric: int  # readings with a number
+    first: date | None
+    last: date | None
+
+
+@dataclass(frozen=True)
+class CodedResult:
+    code: str
+    display: str
+    text: str
+    date: date | None
+    row_id: int
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    id: str
+    name: str | None
+    birth_date: date | None
+    sex: str | None
+    died: date | None  # from a cause-of-death record, when there is one
+    records_end: date | None  # the latest dated observation, medication or condition
+
+
+def _day(epoch: float | None) -> date | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).date()
+
+
+class CatalogueRepository:
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def codes(self, *, patient_id: str) -> tuple[CodeEntry, ...]:
+        rows = self._vault.cursor().execute(
+            "SELECT code, unit, list(DISTINCT display) FILTER (display IS NOT NULL), "
+            "any_value(category), count(*), count(value), min(epoch(effective)), "
+            "max(epoch(effective)) FROM observations WHERE patient_id = $p AND code IS NOT NULL "
+            "GROUP BY code, unit ORDER BY count(*) DESC, code", {"p": patient_id}).fetchall()
+        return tuple(CodeEntry(str(r[0]), r[1], tuple(sorted(r[2] or ())), r[3], int(r[4]),
+                               int(r[5]), _day(r[6]), _day(r[7])) for r in rows)
+
+    def coded_results(self, *, patient_id: str, codes: tuple[str, ...]) -> tuple[CodedResult, ...]:
+        """Text results (`Detected`, `Negative`, ...) of `codes`, newest first."""
+        if not codes:
+            return ()
+        rows = self._vault.cursor().execute(
+            "SELECT code, coalesce(display, code), value_text, epoch(effective), id "
+            "FROM observations WHERE patient_id = $p AND list_contains($codes, code) "
+            "AND value_text IS NOT NULL ORDER BY effective DESC NULLS LAST, id DESC",
+            {"p": patient_id, "codes": list(codes)}).fetchall()
+        return tuple(CodedResult(r[0], r[1], r[2], _day(r[3]), int(r[4])) for r in rows)
+
+    def patient(self, *, patient_id: str) -> PatientFacts | None:
+        cur = self._vault.cursor()
+        row = cur.execute("SELECT id, name, birth_date, sex FROM patients WHERE id = $p",
+                          {"p": patient_id}).fetchone()
+        if row is None:
+            return None
+        died = cur.execute(
+            "SELECT max(epoch(effective)) FROM observations WHERE patient_id = $p AND code = $c",
+            {"p": patient_id, "c": CAUSE_OF_DEATH}).fetchone()
+        end = cur.execute(
+            "SELECT greatest("
+            " (SELECT max(epoch(effective)) FROM observations WHERE patient_id = $p),"
+            " (SELECT max(epoch(coalesce(stop, start))) FROM medications WHERE patient_id = $p),"
+            " (SELECT max(epoch(coalesce(abatement, onset))) FROM conditions "
+            "WHERE patient_id = $p))", {"p": patient_id}).fetchone()
+        return PatientFacts(row[0], row[1], row[2], row[3],
+                            _day(died[0]) if died else None, _day(end[0]) if end else None)

@@ -1,0 +1,249 @@
+"""The answers evaluation: questions over the Synthea bundles, C-CDA examples and an Apple
+export, each with expected facts (values, dates, counts, not-found, can't-help) read from
+the raw files here with json/lxml, never through the app's code. It prints its score.
+
+Vaults are built once per session (the Synthea template of conftest, one for C-CDA and
+Apple); each question runs the whole offline team.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from agents.llm import select_engine
+from agents.team.run import answer
+from app.services.imports import ImportService
+from app.settings import Settings
+from storage.vault import Vault
+from tests.agents.test_tools_synthea import BUNDLES, patient_id
+from tests.conftest import make_vault
+
+CCDA = ("Results_Result_COVID_Positive", "Medications_No_Medications",
+        "Results_Results_of_Basic_Metabolic_Panel_and_Troponin")
+EGFR_UNIT = "mL/min/{1.73_m2}"
+
+
+@dataclass(frozen=True)
+class Case:
+    patient: str  # the vault's patient id
+    question: str
+    facts: tuple[str, ...]  # each must appear in the answer's summary (case-insensitive)
+    absent: tuple[str, ...] = ()  # none may appear
+
+
+def num(value: float) -> str:
+    """A number as a reader writes it: 175.0 -> "175", 5.621 -> "5.62"; a fact check
+    accepts a written number within 0.006 of it (the last digit's rounding)."""
+    return f"~{value}"
+
+
+def _present(fact: str, text: str) -> bool:
+    if fact.startswith("~"):
+        want = float(fact[1:])
+        return any(abs(float(n) - want) <= 0.006 for n in re.findall(r"\d+(?:\.\d+)?", text))
+    return fact.lower() in text.lower()
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _raw(path: Path) -> dict:
+    """Numeric readings per code (with units), conditions, active medications, from JSON."""
+    bundle = json.loads(path.read_text())
+    out: dict = {"obs": {}, "conditions": [], "active_meds": set(), "id": None,
+                 "medication_starts": []}
+    for entry in bundle["entry"]:
+        res = entry["resource"]
+        kind = res["resourceType"]
+        if kind == "Patient":
+            out["id"] = res["id"]
+        elif kind == "Observation" and "effectiveDateTime" in res:
+            when = _when(res["effectiveDateTime"])
+            for part in [res, *res.get("component", [])]:
+                q = part.get("valueQuantity")
+                if q and "value" in q:
+                    code = part["code"]["coding"][0]["code"]
+                    out["obs"].setdefault(code, []).append((when, float(q["value"]),
+                                                            q.get("code") or q.get("unit")))
+        elif kind == "Condition":
+            out["conditions"].append(res["code"]["coding"][0]["display"].lower())
+        elif kind == "MedicationRequest":
+            concept = res.get("medicationCodeableConcept", {})
+            name = concept.get("text") or concept["coding"][0]["display"]
+            if res.get("status") == "active":
+                out["active_meds"].add(name)
+            if "authoredOn" in res:
+                out["medication_starts"].append((name, _when(res["authoredOn"])))
+    for series in out["obs"].values():
+        series.sort(key=lambda r: r[0])
+    return out
+
+
+def _gfr_stage(v: float) -> str:  # KDIGO 2012 Table 5, written out here independently
+    return ("G1" if v >= 90 else "G2" if v >= 60 else "G3a" if v >= 45 else "G3b" if v >= 30
+            else "G4" if v >= 15 else "G5")
+
+
+def synthea_cases(vault: Vault) -> list[Case]:
+    cases: list[Case] = []
+    for bundle in BUNDLES:
+        raw = _raw(bundle)
+        pid = patient_id(vault, raw["id"])
+        obs = raw["obs"]
+        for code, question in (("4548-4", "What is my latest A1c?"),
+                               ("29463-7", "How much do I weigh now?"),
+                               ("18262-6", "What was my most recent LDL?")):
+            if obs.get(code):
+                t, v, _ = obs[code][-1]
+                cases.append(Case(pid, question, (num(v), t.date().isoformat())))
+        if obs.get("8480-6"):
+            t, v, _ = max(obs["8480-6"], key=lambda r: (r[1], r[0]))
+            first = min(r[0] for r in obs["8480-6"] if r[1] == v)
+            cases.append(Case(pid, "What was my highest systolic blood pressure?",
+                              (num(v), first.date().isoformat())))
+        if obs.get("2339-0"):
+            n = sum(1 for r in obs["2339-0"] if r[1] > 100)
+            cases.append(Case(pid, "How many times was my glucose above 100?",
+                              (f"{n} time", "above 100", f"out of {len(obs['2339-0'])}")))
+            lo = min(obs["2339-0"], key=lambda r: (r[1], r[0]))
+            cases.append(Case(pid, "What was my lowest blood sugar?", (num(lo[1]),
+                                                                       lo[0].date().isoformat())))
+        cases.append(Case(pid, "What is my vitamin D level?", ("records have no vitamin d",)))
+        cases.append(Case(pid, "Can you tell me how much insulin I should take?",
+                          ("can't help",), ("Your most recent",)))
+        egfr = [r for r in obs.get("33914-3", []) if r[2] == EGFR_UNIT]
+        if egfr:
+            t, v, _ = egfr[-1]
+            cases.append(Case(pid, "How are my kidneys doing?",
+                              (num(v), t.date().isoformat(), _gfr_stage(v))))
+        hf = any("heart failure" in c for c in raw["conditions"])
+        cases.append(Case(pid, "Do I have heart failure?",
+                          ("heart failure",) if hf else ("no such condition",)))
+        meds = sorted(raw["active_meds"])
+        cases.append(Case(pid, "What medications am I taking?",
+                          (f"{len(meds)} active", *meds) if meds else ("none active",)))
+        if obs.get("8480-6"):
+            last = obs["8480-6"][-1][0].date().isoformat()
+            cases.append(Case(pid, "How was my blood pressure over the last 3 years?",
+                              (f"they end on {last}",) if last < "2023-12-01" else ()))
+        statin = sorted(t for n, t in raw["medication_starts"] if "statin" in n.lower())
+        if statin and obs.get("18262-6"):
+            start = statin[0].date().isoformat()
+            before = [r for r in obs["18262-6"] if r[0].date().isoformat() <= start]
+            cases.append(Case(pid, "Did my LDL go down after I started my statin?",
+                              (num(before[-1][1]), before[-1][0].date().isoformat())
+                              if before else ("no ldl cholesterol readings before",)))
+        elif not statin:
+            cases.append(Case(pid, "Has atorvastatin lowered my cholesterol?",
+                              ("no medication named atorvastatin",)))
+        if obs.get("39156-5"):
+            window = [r for r in obs["39156-5"] if 2016 <= r[0].year <= 2019]
+            if window:
+                t, v, _ = window[-1]
+                cases.append(Case(pid, "What was my BMI from 2016 to 2019?",
+                                  (num(v), t.date().isoformat())))
+    return cases
+
+
+def _ccda_value(path: Path) -> tuple[str, str]:
+    """The first coded (CD) result value and its observation's date. A regular expression,
+    because the example omits its xsi namespace declaration (an XML parser refuses it)."""
+    text = path.read_text()
+    obs = re.search(r"<observation classCode=\"OBS\" moodCode=\"EVN\">(.*?)</observation>",
+                    text[text.index('xsi:type="CD"') - 3000:], re.S)
+    assert obs is not None
+    body = obs.group(1)
+    value = re.search(r'xsi:type="CD"[^>]*displayName="([^"]+)"', body)
+    when = re.search(r'<effectiveTime value="(\d{8})', body)
+    assert value and when
+    day = when.group(1)
+    return value.group(1), f"{day[:4]}-{day[4:6]}-{day[6:8]}"
+
+
+@dataclass(frozen=True)
+class Imported:
+    """One vault per file (the C-CDA examples all describe the same person, so one vault
+    would merge them into one patient); file prefix -> (vault, its patient)."""
+
+    patients: dict[str, tuple[Vault, str]]
+
+
+@pytest.fixture(scope="session")
+def other_vault(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Iterator[Imported]:
+    files = {p: next((testdata / "ccda").glob(f"{p}*.xml")) for p in CCDA}
+    files["apple"] = testdata / "apple_health" / "apple_health_parser_export.xml"
+    patients = {}
+    for prefix, path in files.items():
+        home = tmp_path_factory.mktemp("eval") / "vault"
+        vault = make_vault(home)
+        service = ImportService(vault, Settings(home=home))
+        result = service.run([path])
+        service.close()
+        assert result["status"] == "completed", result["summary"]
+        rows = vault.cursor().execute("SELECT id FROM patients").fetchall()
+        assert len(rows) == 1
+        patients[prefix] = (vault, str(rows[0][0]))
+    yield Imported(patients)
+    for vault, _ in patients.values():
+        vault.close()
+
+
+def other_cases(imported: Imported, testdata: Path) -> list[tuple[Vault, Case]]:
+    def pid_of(prefix: str) -> str:
+        return imported.patients[prefix][1]
+
+    covid = next((testdata / "ccda").glob(f"{CCDA[0]}*.xml"))
+    value, day = _ccda_value(covid)
+    cases = [Case(pid_of(CCDA[0]), "Did my COVID test come back positive?", (value, day)),
+             Case(pid_of(CCDA[1]), "What medications am I taking?",
+                  ("no medications are recorded",)),
+             Case(pid_of(CCDA[1]), "What is my PSA?", ("records have no psa",))]
+    tree = etree.parse(str(testdata / "apple_health" / "apple_health_parser_export.xml"))
+    rates = [float(v) for v in tree.xpath(
+        "//Record[@type='HKQuantityTypeIdentifierHeartRate']/@value")]
+    cases.append(Case(pid_of("apple"), "What was my highest heart rate?", (num(max(rates)),)))
+    vault_of = {pid: vault for vault, pid in imported.patients.values()}
+    return [(vault_of[c.patient], c) for c in cases]
+
+
+def run_case(vault: Vault, case: Case, pool: ThreadPoolExecutor) -> tuple[bool, str]:
+    result = answer(vault=vault, patient_id=case.patient, text=case.question,
+                    engine=select_engine(mode="offline", host="http://127.0.0.1:9", model="x",
+                                         timeout=1, offline=True),
+                    emit=lambda *_: None, pool=pool, cancel=threading.Event(), timeout=30)
+    summary = result.synthesis.summary
+    low = summary.lower()
+    worded = not re.search(r"\b1 (results|readings|times)\b|\{\w+\}|n/a|insufficient_data"
+                           r"|mm\[Hg\]", summary)
+    ok = worded and all(_present(f, summary) for f in case.facts) and not any(
+        a.lower() in low for a in case.absent)
+    return ok, summary
+
+
+def test_answers_evaluation(shared_vault: Vault, other_vault: Imported, testdata: Path) -> None:
+    cases = [(shared_vault, c) for c in synthea_cases(shared_vault)]
+    cases += other_cases(other_vault, testdata)
+    assert len(cases) >= 80
+    failures = []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for vault, case in cases:
+            ok, summary = run_case(vault, case, pool)
+            if not ok:
+                failures.append((case.question, case.facts, summary[:300]))
+    score = 1 - len(failures) / len(cases)
+    print(f"\nanswers evaluation: {len(cases) - len(failures)} of {len(cases)} "
+          f"({score:.1%})")
+    for f in failures:
+        print("  MISS", f)
+    assert score >= 0.85, failures[:10]

@@ -1,0 +1,85 @@
+"""Reading a question: time as asked, lay words to measures the person holds, what is
+missing, out-of-scope requests, KDIGO categories."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from agents.clinical import albuminuria_stage, gfr_stage
+from agents.holdings import Holdings
+from agents.question import parse
+from storage.repos.catalogue import CodeEntry
+
+TODAY = date(2026, 12, 1)
+
+
+def held(*codes: tuple[str, str]) -> Holdings:
+    return Holdings(tuple(CodeEntry(c, None, (d,), "laboratory", 3, 3, date(2015, 1, 1),
+                                    date(2021, 5, 2)) for c, d in codes))
+
+
+@pytest.mark.parametrize(("text", "since", "until", "relative"), [
+    ("How was my blood pressure from 2016 to 2021?", date(2016, 1, 1), date(2021, 12, 31), False),
+    ("my weight between March 2018 and June 2019", date(2018, 3, 1), date(2019, 6, 30), False),
+    ("What was my glucose in 2019?", date(2019, 1, 1), date(2019, 12, 31), False),
+    ("LDL since March 2020", date(2020, 3, 1), None, False),
+    ("my A1c before 2018", None, date(2017, 12, 31), False),
+    ("blood pressure over the last 3 years", date(2023, 12, 2), None, True),
+])
+def test_time_as_asked(text: str, since: date | None, until: date | None,
+                       relative: bool) -> None:
+    q = parse(text, today=TODAY)
+    assert (q.window.since, q.window.until, q.relative) == (since, until, relative)
+
+
+def test_lay_words_resolve_to_the_codes_the_person_has() -> None:
+    h = held(("62238-1", "eGFR CKD-EPI"), ("2160-0", "Creatinine [Mass/volume] in Serum"))
+    q = parse("How are my kidneys doing?", holdings=h, today=TODAY)
+    assert q.topics == ("kidney",) and set(q.codes) == {"62238-1", "2160-0"}
+    assert q.missing == ()  # the topic is answered from what is held
+
+
+def test_a_measure_not_on_record_is_missing() -> None:
+    q = parse("What is my vitamin D level?", holdings=held(("2093-3", "Cholesterol")),
+              today=TODAY)
+    assert q.items == () and q.missing == ("Vitamin D (25-hydroxy)",)
+
+
+def test_a_typo_still_finds_the_persons_test() -> None:
+    q = parse("What is my ferritn?", holdings=held(("2276-4", "Ferritin [Mass/volume]")),
+              today=TODAY)
+    assert q.codes == ("2276-4",)
+
+
+@pytest.mark.parametrize("text", [
+    "How much insulin should I take tonight?", "Can I double my metformin dose?",
+    "I have a rash on my arm, what could it be?", "What's wrong with me?",
+])
+def test_out_of_scope(text: str) -> None:
+    assert "can't help" in (parse(text).out_of_scope or "")
+
+
+@pytest.mark.parametrize("text", ["What is my latest HbA1c?", "Did metformin lower my A1c?",
+                                  "How often was my glucose above 180?"])
+def test_in_scope(text: str) -> None:
+    assert parse(text).out_of_scope is None
+
+
+def test_thresholds_and_extremes() -> None:
+    q = parse("How many times was my systolic above 180?")
+    assert q.threshold == (">", 180.0) and "count" in q.intents
+    assert "extreme_low" in parse("What was my lowest blood sugar?").intents
+
+
+@pytest.mark.parametrize(("egfr", "stage"), [(95, "G1"), (90, "G1"), (89.9, "G2"), (60, "G2"),
+                                             (45, "G3a"), (37.2, "G3b"), (29, "G4"),
+                                             (14.9, "G5")])
+def test_kdigo_gfr_categories(egfr: float, stage: str) -> None:
+    assert gfr_stage(egfr).stage == stage  # KDIGO 2012 Table 5 boundaries
+
+
+def test_kdigo_albuminuria_categories() -> None:
+    assert [albuminuria_stage(v).stage for v in (10, 30, 299, 300, 900)] == [
+        "A1", "A2", "A2", "A3", "A3"]
