@@ -40,6 +40,7 @@ StaffPageOut = ClinicEnvelope[r.StaffPage]
 AuditPageOut = ClinicEnvelope[r.AuditPage]
 SecurityPageOut = ClinicEnvelope[r.SecurityPage]
 PasswordChangedOut = ClinicEnvelope[r.PasswordChanged]
+SignedOutOut = ClinicEnvelope[r.SignedOut]
 
 __all__ = [
     "BulkProviders", "CaregiverCreate", "OrganizationCreate", "PasswordChange",

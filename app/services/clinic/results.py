@@ -312,3 +312,8 @@ class SecurityPage(Result):
 class PasswordChanged(Result):
     user_id: str
     must_change_password: bool
+
+
+class SignedOut(Result):
+    user_id: str
+    signed_out_at: datetime
