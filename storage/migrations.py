@@ -70,7 +70,20 @@ def _v3(vault: Vault) -> None:
     cur.execute("COMMIT")
 
 
-STEPS: list[Callable[[Vault], None]] = [_v1, _v2, _v3]
+def _scheduling(vault: Vault) -> None:
+    """Scheduling's tables and appointment columns (issue 14): tables created if missing,
+    columns added if missing, so it is a no-op where it ran and at any position."""
+    tables = schema.SCHEDULING_TABLES
+    schema.metadata.create_all(vault.engine, tables=list(tables), checkfirst=True)
+    cur = vault.cursor()
+    for table in tables:
+        for column in table.columns:
+            kind = column.type.compile(dialect=vault.engine.dialect)
+            cur.execute(f'ALTER TABLE "{table.name}" ADD COLUMN IF NOT EXISTS '
+                        f'"{column.name}" {kind}')
+
+
+STEPS: list[Callable[[Vault], None]] = [_v1, _v2, _v3, _scheduling]
 SCHEMA_VERSION = len(STEPS)
 
 
