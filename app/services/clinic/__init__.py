@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from app.services.clinic.access import AccessService
     from app.services.clinic.audit import AuditService
     from app.services.clinic.organizations import OrganizationService
+    from app.services.clinic.scheduling.closures import ClosureService
+    from app.services.clinic.scheduling.service import SchedulingService
     from app.services.imports import ImportService
     from storage.vault import Vault
 
@@ -81,3 +83,15 @@ class ClinicServices:
         from app.services.clinic.audit import AuditService
 
         return AuditService(self._vault)
+
+    @cached_property
+    def scheduling(self) -> SchedulingService:
+        from app.services.clinic.scheduling.service import SchedulingService
+
+        return SchedulingService(self._vault, self.access)
+
+    @cached_property
+    def closures(self) -> ClosureService:
+        from app.services.clinic.scheduling.closures import ClosureService
+
+        return ClosureService(self._vault)
