@@ -251,3 +251,34 @@ def test_twenty_concurrent_bookings_of_one_slot(api: Api, clock: ManualClock) ->
     with ThreadPoolExecutor(max_workers=20) as pool:
         codes = sorted(pool.map(attempt, range(20)))
     assert codes == [201] + [409] * 19
+
+
+def test_a_freed_slot_matches_the_waitlist_and_tells_the_desk(api: Api,
+                                                              clock: ManualClock) -> None:
+    clinic = make_clinic(api, patients=3)
+    admin = clinic.org.admin
+    other_day = admin.post(clinic.url("/waitlist"), json={
+        "patientId": clinic.patients[2], "windowStart": "2027-01-18T00:00:00Z",
+        "windowEnd": "2027-01-19T00:00:00Z"})
+    wants_monday = admin.post(clinic.url("/waitlist"), json={
+        "patientId": clinic.patients[1], "providerId": clinic.providers[0],
+        "windowStart": zulu(2027, 1, 11, 16, 0), "windowEnd": zulu(2027, 1, 11, 20, 0)})
+    assert other_day.status_code == wants_monday.status_code == 201, wants_monday.text
+    events: list[dict[str, object]] = []
+    unsubscribe = api.ctx.bus.subscribe(events.append)
+    try:
+        apt = clinic.book(0, 0, TEN).json()["data"]["appointment"]
+        assert admin.delete(clinic.url(f"/appointments/{apt['id']}")).status_code == 200
+    finally:
+        unsubscribe()
+    listed = admin.get(clinic.url("/waitlist"), params={"matches": 1}).json()["data"]
+    entries = listed["entries"]
+    wanted = wants_monday.json()["data"]["entry"]["id"]
+    assert [e["id"] for e in entries] == [wanted, other_day.json()["data"]["entry"]["id"]]
+    assert entries[0]["matchedSlot"]["scheduledAt"] == TEN
+    assert entries[1]["matchedAt"] is None
+    freed = [e for e in events if e["type"] == "slot_freed"]
+    assert len(freed) == 1 and freed[0]["data"]["waitlistEntryIds"] == [wanted]  # type: ignore[index]
+    assert admin.delete(clinic.url(f"/waitlist/{wanted}")).status_code == 204
+    left = admin.get(clinic.url("/waitlist")).json()["data"]["entries"]
+    assert [e["id"] for e in left] == [other_day.json()["data"]["entry"]["id"]]

@@ -20,6 +20,7 @@ from app.services.clinic.scheduling.inputs import (
     Booking,
     ClosureInput,
     SlotRequest,
+    WaitlistInput,
 )
 
 router = APIRouter(prefix="/api/v1/organizations/{organizationId}",
@@ -113,3 +114,25 @@ def list_closures(request: Request, ctx: Ctx, access: Viewer, startDate: date | 
 @router.delete("/closures/{closureId}", status_code=204)
 def remove_closure(closureId: str, ctx: Ctx, access: Manager) -> None:  # noqa: N803
     ctx.clinic.closures.remove(access, closureId)
+
+
+@router.post("/waitlist", status_code=201, response_model=s.WaitlistOut)
+def add_to_waitlist(body: WaitlistInput, request: Request, ctx: Ctx,
+                    access: Booker) -> JSONResponse:
+    return ok(request, {"entry": ctx.clinic.waitlist.add(access, body).wire()},
+              status_code=201)
+
+
+@router.get("/waitlist", response_model=s.WaitlistPageOut)
+def list_waitlist(request: Request, ctx: Ctx, access: Viewer,
+                  matches: Annotated[int, Query(ge=0, le=1)] = 0, providerId: IdQuery = None,  # noqa: N803
+                  page: Page = 1, limit: Limit = 20) -> JSONResponse:
+    """Waiting entries; with matches=1 those a freed slot suits come first."""
+    found = ctx.clinic.waitlist.list(access, matches=bool(matches), provider_id=providerId,
+                                     page=page, limit=limit)
+    return ok(request, found.wire())
+
+
+@router.delete("/waitlist/{entryId}", status_code=204)
+def remove_from_waitlist(entryId: str, ctx: Ctx, access: Booker) -> None:  # noqa: N803
+    ctx.clinic.waitlist.remove(access, entryId)

@@ -23,9 +23,15 @@ class ClosureList(Result):
     closures: list[r.Closure]
 
 
+class WaitlistData(Result):
+    entry: r.WaitlistEntry
+
+
 AvailabilityOut = ClinicEnvelope[r.DayAvailability]
 AppointmentOut = ClinicEnvelope[AppointmentData]
 AppointmentPageOut = ClinicEnvelope[r.AppointmentPage]
 HoldOut = ClinicEnvelope[HoldData]
 ClosureOut = ClinicEnvelope[ClosureData]
 ClosureListOut = ClinicEnvelope[ClosureList]
+WaitlistOut = ClinicEnvelope[WaitlistData]
+WaitlistPageOut = ClinicEnvelope[r.WaitlistPage]

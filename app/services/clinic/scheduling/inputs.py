@@ -78,3 +78,14 @@ class ClosureInput(Input):
     end: AwareDatetime | None = None
     provider_id: Id | None = None
     reason: Text | None = None
+
+
+class WaitlistInput(Input):
+    """A patient waiting for a slot of one provider (or any) inside a window."""
+
+    patient_id: Id
+    provider_id: Id | None = None
+    appointment_type: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    notes: LongText | None = None

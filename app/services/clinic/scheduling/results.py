@@ -123,3 +123,33 @@ class Closure(_Instants):
     def of(cls, row: dict[str, Any]) -> Closure:
         return cls(id=row["id"], provider_id=row["provider_id"], date=row["day"],
                    start=utc(row["starts_at"]), end=utc(row["ends_at"]), reason=row["reason"])
+
+
+class WaitlistEntry(_Instants):
+    id: str
+    patient_id: str
+    provider_id: str | None
+    appointment_type: str | None
+    window_start: datetime
+    window_end: datetime
+    notes: str | None
+    matched_at: datetime | None
+    matched_slot: dict[str, Any] | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> WaitlistEntry:
+        return cls(id=row["id"], patient_id=row["patient_id"], provider_id=row["provider_id"],
+                   appointment_type=row["appointment_type"],
+                   window_start=utc(row["window_start"]), window_end=utc(row["window_end"]),
+                   notes=row["notes"], matched_at=utc(row["matched_at"]),
+                   matched_slot=row["matched_slot"], created_at=utc(row["created_at"]))
+
+
+class WaitlistPage(Result):
+    entries: list[WaitlistEntry]
+    pagination: Pagination
+
+    def wire(self) -> dict:  # type: ignore[type-arg]
+        return {"entries": [e.wire() for e in self.entries],
+                "pagination": self.pagination.wire()}

@@ -9,7 +9,7 @@ audit row of each read and change is written on the same connection.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.services.clinic.access import Access, AccessService, audit
 from app.services.clinic.results import Pagination
@@ -30,6 +30,9 @@ from app.services.clinic.scheduling.results import (
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from storage.vault import Vault
 
+if TYPE_CHECKING:
+    from agents.events import EventBus
+
 NEXT: dict[str, frozenset[str]] = {
     "scheduled": frozenset({"confirmed", "cancelled", "no_show"}),
     "confirmed": frozenset({"checked_in", "cancelled", "no_show"}),
@@ -39,9 +42,11 @@ MOVABLE = ("scheduled", "confirmed")
 
 
 class SchedulingService:
-    def __init__(self, vault: Vault, access: AccessService, clock: Clock | None = None) -> None:
+    def __init__(self, vault: Vault, access: AccessService, clock: Clock | None = None,
+                 bus: EventBus | None = None) -> None:
         self._vault = vault
         self._access = access
+        self._bus = bus
         self.clock: Clock = clock or SystemClock()
 
     # --- finding ---------------------------------------------------------
@@ -182,10 +187,14 @@ class SchedulingService:
                                                       by=None, reason=body.cancel_reason))
             store.appointments.update(conn, organization_id=oid,
                                       appointment_id=appointment_id, **changes)
+            freed = None
+            if "scheduled_at" in changes or changes.get("status") == "cancelled":
+                freed = self._freed(conn, access, row, now)
             audit(conn, self._vault, access, "appointment.update", resource_type="appointment",
                   resource_id=appointment_id, details={"fields": sorted(changes)})
             row = store.appointments.get(conn, organization_id=oid,
                                          appointment_id=appointment_id) or row
+        self._publish(freed)
         return Appointment.of(row)
 
     def cancel(self, access: Access, appointment_id: str, *, cancelled_by: str | None = None,
@@ -203,7 +212,9 @@ class SchedulingService:
                                       appointment_id=appointment_id, **changes)
             audit(conn, self._vault, access, "appointment.cancel", resource_type="appointment",
                   resource_id=appointment_id, details={"late": changes["late_cancel"]})
+            freed = self._freed(conn, access, row, now)
             row = {**row, **changes}
+        self._publish(freed)
         return Appointment.of(row)
 
     # --- reading -----------------------------------------------------------
@@ -237,6 +248,28 @@ class SchedulingService:
                                pagination=Pagination.of(page=page, limit=limit, total=total))
 
     # --- helpers -------------------------------------------------------------
+
+    def _freed(self, conn: Any, access: Access, row: dict[str, Any],
+               now: datetime) -> dict[str, Any]:
+        """Mark the waitlist entries the freed slot suits; the event to publish."""
+        start = row["scheduled_at"].astimezone(UTC)
+        slot = {"providerId": row["provider_id"],
+                "scheduledAt": start.isoformat().replace("+00:00", "Z"),
+                "duration": row["duration_minutes"],
+                "appointmentType": row["appointment_type"]}
+        waitlist = self._vault.scheduling.waitlist
+        suited = [r["id"] for r in waitlist.suited(
+            conn, organization_id=access.organization_id, provider_id=row["provider_id"],
+            start=start, appointment_type=row["appointment_type"])]
+        waitlist.mark_matched(conn, organization_id=access.organization_id,
+                              entry_ids=suited, slot=slot, at=now)
+        return {"type": "slot_freed", "organization_id": access.organization_id,
+                "data": {**slot, "waitlistEntryIds": suited}}
+
+    def _publish(self, event: dict[str, Any] | None) -> None:
+        """After the commit: the desk hears of a freed slot (and who may want it)."""
+        if event is not None and self._bus is not None:
+            self._bus.publish(event)
 
     @staticmethod
     def _check_transition(old: str, new: str) -> None:
