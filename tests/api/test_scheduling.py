@@ -282,3 +282,24 @@ def test_a_freed_slot_matches_the_waitlist_and_tells_the_desk(api: Api,
     assert admin.delete(clinic.url(f"/waitlist/{wanted}")).status_code == 204
     left = admin.get(clinic.url("/waitlist")).json()["data"]["entries"]
     assert [e["id"] for e in left] == [other_day.json()["data"]["entry"]["id"]]
+
+
+def test_reminders_fall_due_and_go_to_the_outbox(api: Api, clock: ManualClock) -> None:
+    clinic = make_clinic(api)
+    admin = clinic.org.admin
+    apt = clinic.book(0, 0, TEN, reminders={"email": True, "sms": True, "timeBefore": 60}
+                      ).json()["data"]["appointment"]
+    assert admin.get(clinic.url("/reminders"), params={"due": 1}).json()["data"][
+        "reminders"] == []
+    clock.current = datetime(2027, 1, 11, 17, 0, tzinfo=UTC)  # 09:00 PST, an hour before
+    due = admin.get(clinic.url("/reminders"), params={"due": 1}).json()["data"]["reminders"]
+    assert sorted(r["channel"] for r in due) == ["email", "sms"]
+    assert {r["dueAt"] for r in due} == {NINE}
+    sent = admin.post(clinic.url("/reminders/send")).json()["data"]["reminders"]
+    assert {(r["status"], r["delivery"]) for r in sent} == {("sent", "outbox")}
+    outbox = api.ctx.vault.home / "outbox" / clinic.org.id
+    files = sorted(p.name for p in outbox.iterdir())
+    assert files == sorted(f"{r['id']}.json" for r in sent)
+    assert all(apt["id"] in (outbox / name).read_text() for name in files)
+    assert admin.get(clinic.url("/reminders"), params={"due": 1}).json()["data"][
+        "reminders"] == []

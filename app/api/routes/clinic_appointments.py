@@ -136,3 +136,19 @@ def list_waitlist(request: Request, ctx: Ctx, access: Viewer,
 @router.delete("/waitlist/{entryId}", status_code=204)
 def remove_from_waitlist(entryId: str, ctx: Ctx, access: Booker) -> None:  # noqa: N803
     ctx.clinic.waitlist.remove(access, entryId)
+
+
+@router.get("/reminders", response_model=s.ReminderPageOut)
+def list_reminders(request: Request, ctx: Ctx, access: Viewer,
+                   due: Annotated[int, Query(ge=0, le=1)] = 0, page: Page = 1,
+                   limit: Limit = 20) -> JSONResponse:
+    """Stored reminders; with due=1 only pending ones whose time has come."""
+    return ok(request, ctx.clinic.reminders.list(access, due=bool(due), page=page,
+                                                 limit=limit).wire())
+
+
+@router.post("/reminders/send", response_model=s.ReminderListOut)
+def send_reminders(request: Request, ctx: Ctx, access: Booker) -> JSONResponse:
+    """Send the due ones: SMTP when configured, else the organization's outbox folder."""
+    sent = ctx.clinic.reminders.send_due(access)
+    return ok(request, {"reminders": [r.wire() for r in sent]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.api.schemas.common import ClinicEnvelope
 from app.services.clinic.models import Result
 from app.services.clinic.scheduling import results as r
+from app.services.clinic.scheduling.reminders import Reminder, ReminderPage
 
 
 class AppointmentData(Result):
@@ -27,6 +28,10 @@ class WaitlistData(Result):
     entry: r.WaitlistEntry
 
 
+class ReminderList(Result):
+    reminders: list[Reminder]
+
+
 AvailabilityOut = ClinicEnvelope[r.DayAvailability]
 AppointmentOut = ClinicEnvelope[AppointmentData]
 AppointmentPageOut = ClinicEnvelope[r.AppointmentPage]
@@ -35,3 +40,5 @@ ClosureOut = ClinicEnvelope[ClosureData]
 ClosureListOut = ClinicEnvelope[ClosureList]
 WaitlistOut = ClinicEnvelope[WaitlistData]
 WaitlistPageOut = ClinicEnvelope[r.WaitlistPage]
+ReminderPageOut = ClinicEnvelope[ReminderPage]
+ReminderListOut = ClinicEnvelope[ReminderList]

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from app.services.clinic.people import CaregiverService, StaffService
     from app.services.clinic.providers import ProviderService
     from app.services.clinic.scheduling.closures import ClosureService
+    from app.services.clinic.scheduling.reminders import ReminderService
     from app.services.clinic.scheduling.service import SchedulingService
     from app.services.clinic.scheduling.waitlist import WaitlistService
     from app.services.imports import ImportService
@@ -132,3 +133,9 @@ class ClinicServices:
         from app.services.clinic.scheduling.waitlist import WaitlistService
 
         return WaitlistService(self._vault, self.access)
+
+    @cached_property
+    def reminders(self) -> ReminderService:
+        from app.services.clinic.scheduling.reminders import ReminderService
+
+        return ReminderService(self._vault, lambda: self.scheduling.clock)
