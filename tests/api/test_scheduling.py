@@ -7,7 +7,7 @@ Every test ends with an overlap check over the whole appointments table.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -25,6 +25,15 @@ TEN_30 = zulu(2027, 1, 11, 18, 30)
 ELEVEN = zulu(2027, 1, 11, 19, 0)
 ELEVEN_30 = zulu(2027, 1, 11, 19, 30)
 MORNING = [NINE, NINE_30, TEN, TEN_30, ELEVEN, ELEVEN_30]
+
+
+@pytest.fixture(scope="module")
+def api(start_api: Callable[..., Api]) -> Iterator[Api]:
+    """A server of this module's own: its clinic patients are persons of the vault, and
+    the session server's insight tests expect the owner's records alone there."""
+    server = start_api()
+    yield server
+    server.close()
 
 
 @pytest.fixture
