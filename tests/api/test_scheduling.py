@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -312,3 +312,30 @@ def test_reminders_fall_due_and_go_to_the_outbox(api: Api, clock: ManualClock) -
     assert all(apt["id"] in (outbox / name).read_text() for name in files)
     assert admin.get(clinic.url("/reminders"), params={"due": 1}).json()["data"][
         "reminders"] == []
+
+
+@pytest.mark.parametrize(("timezone", "day", "weekday", "first_utc", "labels"), [
+    # spring forward: 02:00-03:00 does not exist (LA 2027-03-14, Berlin 2027-03-28)
+    ("America/Los_Angeles", "2027-03-14", "sunday", zulu(2027, 3, 14, 8, 0),
+     ["00:00", "00:30", "01:00", "01:30", "03:00", "03:30"]),
+    ("Europe/Berlin", "2027-03-28", "sunday", zulu(2027, 3, 27, 23, 0),
+     ["00:00", "00:30", "01:00", "01:30", "03:00", "03:30"]),
+    # fall back: Berlin's 02:00-03:00 happens twice (2027-10-31)
+    ("Europe/Berlin", "2027-10-31", "sunday", zulu(2027, 10, 30, 22, 0),
+     ["00:00", "00:30", "01:00", "01:30", "02:00", "02:30", "02:00", "02:30", "03:00",
+      "03:30"]),
+])
+def test_clock_change_days_on_the_server(api: Api, clock: ManualClock, timezone: str,
+                                         day: str, weekday: str, first_utc: str,
+                                         labels: list[str]) -> None:
+    clinic = make_clinic(api, timezone=timezone, businessHours=ALL_WEEK,
+                         hours={weekday: [{"start": "00:00", "end": "04:00"}]})
+    slots = clinic.slots(0, day)["availableSlots"]
+    assert [s["startTime"] for s in slots] == labels
+    first = datetime.fromisoformat(first_utc)
+    expected = [(first + timedelta(minutes=30 * i)).isoformat().replace("+00:00", "Z")
+                for i in range(len(labels))]
+    assert [s["startsAt"] for s in slots] == expected  # contiguous real half hours
+    last = clinic.book(0, 0, expected[-1])
+    assert last.status_code == 201, last.text
+    assert last.json()["data"]["appointment"]["scheduledAt"] == expected[-1]
