@@ -25,6 +25,7 @@ EVENT_TYPES = (
     "specialist_complete",
     "cmo_synthesis",
     "query_complete",
+    "slot_freed",  # scheduling: a cancelled or moved appointment freed a slot (waitlist)
 )
 
 

@@ -66,7 +66,7 @@ class AppContext:
     def clinic(self) -> ClinicServices:
         from app.services.clinic import ClinicServices
 
-        return ClinicServices(self.vault, self.auth, self.imports)
+        return ClinicServices(self.vault, self.auth, self.imports, self.bus)
 
     def close(self) -> None:
         if "imports" in self.__dict__:

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from storage.repos.imports import ImportRepository
     from storage.repos.measurements import MeasurementRepository
     from storage.repos.records import RecordRepository
+    from storage.repos.scheduling import SchedulingStore
     from storage.repos.settings import SettingsRepository
     from storage.repos.users import UserRepository
 
@@ -397,6 +398,12 @@ class Vault:
         from storage.repos.clinic import ClinicStore
 
         return ClinicStore(self)
+
+    @cached_property
+    def scheduling(self) -> SchedulingStore:
+        from storage.repos.scheduling import SchedulingStore
+
+        return SchedulingStore()
 
 
 def _take(home: Path) -> VaultLock:

@@ -52,6 +52,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from agents.events import EventBus
     from app.services.auth import AuthService
     from app.services.clinic.access import AccessService
     from app.services.clinic.audit import AuditService
@@ -59,13 +60,19 @@ if TYPE_CHECKING:
     from app.services.clinic.patients import PatientService
     from app.services.clinic.people import CaregiverService, StaffService
     from app.services.clinic.providers import ProviderService
+    from app.services.clinic.scheduling.closures import ClosureService
+    from app.services.clinic.scheduling.reminders import ReminderService
+    from app.services.clinic.scheduling.service import SchedulingService
+    from app.services.clinic.scheduling.waitlist import WaitlistService
     from app.services.imports import ImportService
     from storage.vault import Vault
 
 
 class ClinicServices:
-    def __init__(self, vault: Vault, auth: AuthService, imports: ImportService) -> None:
+    def __init__(self, vault: Vault, auth: AuthService, imports: ImportService,
+                 bus: EventBus | None = None) -> None:
         self._vault = vault
+        self._bus = bus
         self._auth = auth
         self._imports = imports
 
@@ -110,3 +117,27 @@ class ClinicServices:
         from app.services.clinic.people import StaffService
 
         return StaffService(self._vault, self._auth)
+
+    @cached_property
+    def scheduling(self) -> SchedulingService:
+        from app.services.clinic.scheduling.service import SchedulingService
+
+        return SchedulingService(self._vault, self.access, bus=self._bus)
+
+    @cached_property
+    def closures(self) -> ClosureService:
+        from app.services.clinic.scheduling.closures import ClosureService
+
+        return ClosureService(self._vault)
+
+    @cached_property
+    def waitlist(self) -> WaitlistService:
+        from app.services.clinic.scheduling.waitlist import WaitlistService
+
+        return WaitlistService(self._vault, self.access)
+
+    @cached_property
+    def reminders(self) -> ReminderService:
+        from app.services.clinic.scheduling.reminders import ReminderService
+
+        return ReminderService(self._vault, lambda: self.scheduling.clock)

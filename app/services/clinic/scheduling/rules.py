@@ -1,70 +1,53 @@
-"""The organization's scheduling rules: settings key ``scheduling``, camelCase as the API
-takes them (``PUT /organizations/{id}/settings``), validated here once for everyone.
+"""The organization's scheduling rules as scheduling uses them.
 
-Buffers are provider time before and after an appointment (preparation, notes,
-cleaning); an appointment type may set its own, else the organization's apply. Two
-appointments conflict when their spans *with* buffers overlap, for the provider and
-for the patient alike.
+The settings key ``scheduling`` is validated once, by clinic's `SchedulingSettings`
+(app/services/clinic/settings.py) when `PUT /organizations/{id}/settings` stores it;
+this is the frozen view over it with the defaults filled in. Buffers are provider time
+before and after an appointment (preparation, notes, cleaning); an appointment type
+may set its own, else the organization's apply. Two appointments conflict when their
+spans *with* buffers overlap, for the provider and for the patient alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic.alias_generators import to_camel
-
-from app.services.errors import ValidationFailed
-
-SETTINGS_KEY = "scheduling"
+from app.services.clinic.settings import scheduling_of
 
 
-class _Camel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True,
-                              extra="forbid", frozen=True)
+@dataclass(frozen=True)
+class AppointmentType:
+    name: str
+    duration_minutes: int
+    buffer_before_minutes: int | None = None
+    buffer_after_minutes: int | None = None
 
 
-class AppointmentType(_Camel):
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
-    duration_minutes: int = Field(ge=5, le=480)
-    buffer_before_minutes: int | None = Field(default=None, ge=0, le=240)
-    buffer_after_minutes: int | None = Field(default=None, ge=0, le=240)
+# When an organization configured no types: the document's "consultation" and two more.
+DEFAULT_TYPES = (AppointmentType("consultation", 30), AppointmentType("follow_up", 15),
+                 AppointmentType("annual_physical", 60))
 
 
-DEFAULT_TYPES = (
-    AppointmentType(name="consultation", duration_minutes=30),
-    AppointmentType(name="follow_up", duration_minutes=15),
-    AppointmentType(name="annual_physical", duration_minutes=60),
-)
-
-
-class SchedulingRules(_Camel):
-    """Every rule with its default; an organization that set nothing gets these."""
-
-    slot_interval_minutes: int = Field(default=30, ge=5, le=240)
-    buffer_before_minutes: int = Field(default=0, ge=0, le=240)
-    buffer_after_minutes: int = Field(default=0, ge=0, le=240)
-    hold_minutes: int = Field(default=5, ge=1, le=120)
-    late_cancel_hours: int = Field(default=24, ge=0, le=24 * 14)
-    default_appointment_type: str = "consultation"
+@dataclass(frozen=True)
+class SchedulingRules:
+    slot_interval_minutes: int = 30
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    hold_minutes: int = 5
+    late_cancel_hours: int = 24
     appointment_types: tuple[AppointmentType, ...] = DEFAULT_TYPES
 
-    @model_validator(mode="after")
-    def _types_consistent(self) -> SchedulingRules:
-        names = [t.name for t in self.appointment_types]
-        if len(set(names)) != len(names):
-            raise ValueError("appointmentTypes: each name once")
-        if self.default_appointment_type not in names:
-            raise ValueError("defaultAppointmentType must be one of appointmentTypes")
-        if 24 * 60 % self.slot_interval_minutes:
-            raise ValueError("slotIntervalMinutes must divide a day (1440 minutes)")
-        return self
+    @property
+    def default_type(self) -> AppointmentType:
+        return self.appointment_types[0]
 
     def appointment_type(self, name: str | None) -> AppointmentType | None:
-        wanted = name or self.default_appointment_type
-        return next((t for t in self.appointment_types if t.name == wanted), None)
+        """The named type (the first configured one when `name` is None)."""
+        if name is None:
+            return self.default_type
+        return next((t for t in self.appointment_types if t.name == name), None)
 
     def buffers(self, type_name: str | None) -> tuple[timedelta, timedelta]:
         """(before, after) for an appointment of this type."""
@@ -82,19 +65,12 @@ class SchedulingRules(_Camel):
     def late_cancel(self) -> timedelta:
         return timedelta(hours=self.late_cancel_hours)
 
-    def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
 
-
-def parse_rules(raw: Mapping[str, Any] | None) -> SchedulingRules:
-    """The rules stored under ``scheduling`` (None: all defaults). Bad input raises
-    ValidationFailed naming each field as ``scheduling.<camelName>``."""
-    try:
-        return SchedulingRules.model_validate(dict(raw or {}))
-    except ValidationError as exc:
-        details = []
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error.get("loc", ()))
-            details.append({"field": f"{SETTINGS_KEY}.{where}" if where else SETTINGS_KEY,
-                            "message": str(error.get("msg", "invalid"))})
-        raise ValidationFailed("invalid scheduling rules", details) from None
+def rules_of(settings: dict[str, Any]) -> SchedulingRules:
+    """The rules in an organization's stored settings (defaults where none were set)."""
+    saved = scheduling_of(settings or {})
+    types = tuple(AppointmentType(t.name, t.duration_minutes, t.buffer_before_minutes,
+                                  t.buffer_after_minutes) for t in saved.appointment_types)
+    return SchedulingRules(saved.slot_interval_minutes, saved.buffer_before_minutes,
+                           saved.buffer_after_minutes, saved.hold_minutes,
+                           saved.late_cancel_hours, types or DEFAULT_TYPES)
