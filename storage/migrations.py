@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from storage import schema
 
@@ -70,7 +70,25 @@ def _v3(vault: Vault) -> None:
     cur.execute("COMMIT")
 
 
-STEPS: list[Callable[[Vault], None]] = [_v1, _v2, _v3]
+def _clinic(vault: Vault) -> None:
+    """The clinic's tables and columns (issue 13): created if missing, columns added if
+    missing, indexes created if missing, so it is a no-op wherever it already ran and
+    does not depend on its position among the steps."""
+    tables = schema.CLINIC_TABLES
+    schema.metadata.create_all(vault.engine, tables=list(tables), checkfirst=True)
+    cur = vault.cursor()
+    dialect = vault.engine.dialect
+    for table in tables:
+        for column in table.columns:
+            kind = column.type.compile(dialect=dialect)
+            cur.execute(f'ALTER TABLE "{table.name}" ADD COLUMN IF NOT EXISTS '
+                        f'"{column.name}" {kind}')
+        for index in table.indexes:  # duckdb-engine cannot reflect indexes: IF NOT EXISTS
+            with vault.engine.begin() as conn:
+                conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+STEPS: list[Callable[[Vault], None]] = [_v1, _v2, _v3, _clinic]
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -24,12 +24,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     Double,
+    Index,
     Integer,
     MetaData,
     Sequence,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -281,10 +283,13 @@ organizations = Table(
     Column("name", String, nullable=False),
     Column("slug", String, nullable=False, unique=True),
     Column("type", String),
-    Column("details", JSON),  # address, contactInfo, businessHours, timezone ...
+    Column("details", JSON),  # size, address, contactInfo, subscriptionTier
     Column("is_active", Boolean, nullable=False, default=True),
     _created(),
     Column("updated_at", TS),
+    Column("timezone", String),  # IANA name; every local time of the clinic is in it
+    Column("business_hours", JSON),  # {monday: {open, close} | {closed: true}, ...}
+    Column("settings", JSON),  # mrnPrefix, faq, scheduling, fees, reminders (see clinic)
 )
 
 users = Table(
@@ -299,6 +304,7 @@ users = Table(
     Column("locked_until", TS),
     Column("is_active", Boolean, nullable=False, default=True),
     _created(),
+    Column("must_change_password", Boolean),  # a temporary password was issued
 )
 
 memberships = Table(
@@ -308,6 +314,7 @@ memberships = Table(
     Column("organization_id", String, primary_key=True),
     Column("role", String, nullable=False),
     _created(),
+    Column("is_active", Boolean),  # NULL counts as active (rows from before clinic v4)
 )
 
 api_tokens = Table(
@@ -333,9 +340,16 @@ providers = Table(
     Column("email", String),
     Column("role", String),
     Column("specialties", JSON),
-    Column("details", JSON),
+    Column("details", JSON),  # education, certifications
     Column("is_active", Boolean, nullable=False, default=True),
     _created(),
+    Column("department", String),
+    Column("license_number", String),
+    Column("license_state", String),
+    Column("license_expiry", Date),
+    Column("employment_type", String),
+    Column("phone", String),
+    Column("updated_at", TS),
 )
 
 availability = Table(
@@ -347,6 +361,7 @@ availability = Table(
     Column("start_time", String, nullable=False),  # HH:MM in the organization's timezone
     Column("end_time", String, nullable=False),
     Column("slot_minutes", Integer, nullable=False, default=30),
+    Column("organization_id", String),
 )
 
 staff = Table(
@@ -360,6 +375,13 @@ staff = Table(
     Column("role", String),
     Column("details", JSON),
     _created(),
+    Column("department", String),
+    Column("employment_type", String),
+    Column("phone", String),
+    Column("permissions", JSON),  # granted beyond the role's
+    Column("work_schedule", JSON),  # {monday: {start, end}, ...}
+    Column("is_active", Boolean),
+    Column("updated_at", TS),
 )
 
 caregivers = Table(
@@ -371,8 +393,14 @@ caregivers = Table(
     Column("user_id", String),
     Column("name", String, nullable=False),
     Column("relationship", String),
-    Column("permissions", JSON),
+    Column("permissions", JSON),  # {canScheduleAppointments, canReceiveMedicalInfo, ...}
     _created(),
+    Column("email", String),
+    Column("authorization_level", String),
+    Column("authorized_by", String),
+    Column("authorization_document", String),
+    Column("effective_date", Date),
+    Column("expiration_date", Date),  # NULL: until revoked
 )
 
 appointments = Table(
@@ -403,6 +431,14 @@ audit_events = Table(
     Column("resource_type", String),
     Column("resource_id", String),
     Column("details", JSON),
+    # The hash chain (see storage/repos/audit.py): one chain per organization ("" is the
+    # platform's), `seq` its position, `row_hash` over the canonical row and `prev_hash`.
+    Column("chain", String),
+    Column("seq", BigInteger),
+    Column("outcome", String),  # success | denied | failure
+    Column("request_id", String),
+    Column("prev_hash", String),
+    Column("row_hash", String),
 )
 
 security_events = Table(
@@ -413,6 +449,7 @@ security_events = Table(
     Column("kind", String, nullable=False),  # login_failed | account_locked | token_reuse ...
     Column("user_id", String),
     Column("details", JSON),
+    Column("organization_id", String),
 )
 
 settings = Table(
@@ -432,6 +469,43 @@ faq_entries = Table(
     Column("category", String),
     _created(),
 )
+
+# --- the clinic's own tables (issue 13) ------------------------------------
+# Declared with portable Core types only, so a clinic with several desks can keep them in
+# PostgreSQL; uniqueness that matters (MRN, one counter per name) is a constraint.
+
+clinic_patients = Table(
+    "clinic_patients",
+    metadata,
+    Column("id", String, primary_key=True),  # = patients.id: the vault person
+    Column("organization_id", String, nullable=False),
+    Column("mrn", String, nullable=False),
+    Column("user_id", String),  # portal access
+    Column("name", String, nullable=False),
+    Column("email", String),
+    Column("date_of_birth", Date),
+    Column("gender", String),
+    Column("phone", String),
+    Column("details", JSON),  # address, emergencyContact, insuranceInfo, medicalHistory ...
+    Column("is_active", Boolean, nullable=False, default=True),
+    _created(),
+    Column("updated_at", TS),
+    UniqueConstraint("organization_id", "mrn", name="uq_clinic_patients_mrn"),
+)
+
+org_sequences = Table(
+    "org_sequences",
+    metadata,
+    Column("organization_id", String, primary_key=True),
+    Column("name", String, primary_key=True),  # mrn | confirmation | ...
+    Column("value", BigInteger, nullable=False),
+)
+
+audit_chain_index = Index("uq_audit_chain_seq", audit_events.c.chain, audit_events.c.seq,
+                          unique=True)
+
+CLINIC_TABLES = (organizations, memberships, providers, availability, staff, caregivers,
+                 clinic_patients, org_sequences, audit_events, security_events)
 
 # Tables holding imported health records, in the order `vault status` reports them.
 RECORD_TABLES = (

@@ -23,6 +23,7 @@ from app.api.ratelimit import RateLimiter
 from app.api.routes import (
     auth,
     clinic_auth,
+    clinic_organizations,
     conversations,
     health_data,
     medical_team,
@@ -66,7 +67,7 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
     errors.install(app)
     docs.install(app)
     for module in (auth, queries, conversations, health_data, visualizations, medical_team,
-                   clinic_auth):
+                   clinic_auth, clinic_organizations):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.add_middleware(PlatformMiddleware, limiter=app.state.limiter, local_only=local_only)
