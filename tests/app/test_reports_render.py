@@ -22,8 +22,8 @@ VISITS = [Visit(f"a{n}", f"pt{n % 3}", f"GH-2026-00000{n % 3}", "p1" if n % 2 el
                 datetime(2026, 12, 1 + n % 3, 17, 0, tzinfo=UTC), DAYS[n % 3], "09:00", 30,
                 status, "consultation", f"CONF-2026-{n:03d}")
           for n, status in enumerate(STATUSES)]
-PROVIDERS = [ProviderTime("p1", "Dr. John Smith", "Cardiology", {d: 480 for d in DAYS}),
-             ProviderTime("p2", "Dr. Sarah Jones", "Cardiology", {d: 240 for d in DAYS})]
+PROVIDERS = [ProviderTime("p1", "Dr. John Smith", "Cardiology", dict.fromkeys(DAYS, 480)),
+             ProviderTime("p2", "Dr. Sarah Jones", "Cardiology", dict.fromkeys(DAYS, 240))]
 PATIENTS = {f"pt{n}": PatientFacts(f"pt{n}", f"GH-2026-00000{n}", "female" if n else "male",
                                    date(1950 + 20 * n, 6, 1), n != 1,
                                    date(2026, 12, 1) if n else date(2025, 1, 5))
