@@ -22,6 +22,7 @@ from app.api.middleware import PlatformMiddleware
 from app.api.ratelimit import RateLimiter
 from app.api.routes import (
     auth,
+    clinic_assist,
     clinic_auth,
     clinic_organizations,
     conversations,
@@ -69,6 +70,7 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
     for module in (auth, queries, conversations, health_data, visualizations, medical_team,
                    clinic_auth, clinic_organizations):
         app.include_router(module.router)
+    app.include_router(clinic_assist.router)
     app.include_router(ws.router)
     app.add_middleware(PlatformMiddleware, limiter=app.state.limiter, local_only=local_only)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

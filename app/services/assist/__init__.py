@@ -1,1 +1,25 @@
-"""The front desk's assistant: FAQ answers, the scheduling chat, analytics and reports."""
+"""The front desk's assistant: FAQ answers, the scheduling chat, analytics and reports.
+
+`ctx.assist` is an `AssistServices`; each service takes an `Access` resolved by the
+route's permission (app/api/permits.py) and reads the clinic and scheduling services.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.services.assist.faq_service import FaqService
+    from app.services.clinic import ClinicServices
+
+
+class AssistServices:
+    def __init__(self, clinic: ClinicServices) -> None:
+        self._clinic = clinic
+
+    @cached_property
+    def faq(self) -> FaqService:
+        from app.services.assist.faq_service import FaqService
+
+        return FaqService(self._clinic)
