@@ -23,8 +23,11 @@ from app.api.ratelimit import RateLimiter
 from app.api.routes import (
     auth,
     clinic_assist,
+    clinic_audit,
     clinic_auth,
     clinic_organizations,
+    clinic_patients,
+    clinic_people,
     conversations,
     health_data,
     medical_team,
@@ -68,7 +71,8 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
     errors.install(app)
     docs.install(app)
     for module in (auth, queries, conversations, health_data, visualizations, medical_team,
-                   clinic_auth, clinic_organizations):
+                   clinic_auth, clinic_organizations, clinic_people, clinic_patients,
+                   clinic_audit):
         app.include_router(module.router)
     app.include_router(clinic_assist.router)
     app.include_router(ws.router)

@@ -54,6 +54,9 @@ if TYPE_CHECKING:
     from app.services.clinic.access import AccessService
     from app.services.clinic.audit import AuditService
     from app.services.clinic.organizations import OrganizationService
+    from app.services.clinic.patients import PatientService
+    from app.services.clinic.people import CaregiverService, StaffService
+    from app.services.clinic.providers import ProviderService
     from app.services.imports import ImportService
     from storage.vault import Vault
 
@@ -81,3 +84,27 @@ class ClinicServices:
         from app.services.clinic.audit import AuditService
 
         return AuditService(self._vault)
+
+    @cached_property
+    def providers(self) -> ProviderService:
+        from app.services.clinic.providers import ProviderService
+
+        return ProviderService(self._vault, self._auth)
+
+    @cached_property
+    def patients(self) -> PatientService:
+        from app.services.clinic.patients import PatientService
+
+        return PatientService(self._vault, self._auth, self.access, self._imports)
+
+    @cached_property
+    def caregivers(self) -> CaregiverService:
+        from app.services.clinic.people import CaregiverService
+
+        return CaregiverService(self._vault, self._auth, self.access)
+
+    @cached_property
+    def staff(self) -> StaffService:
+        from app.services.clinic.people import StaffService
+
+        return StaffService(self._vault, self._auth)

@@ -27,10 +27,10 @@ class PatientRepository:
             organization_id=organization_id, identifier_system=(
                 f"urn:healthinsight:mrn:{organization_id}"), identifier=mrn,
             created_at=stamp))
-        row = {"id": patient_id, "organization_id": organization_id, "mrn": mrn,
-               "name": name, "date_of_birth": date_of_birth, "gender": gender,
+        row = {**dict.fromkeys(COLUMNS), "id": patient_id, "organization_id": organization_id,
+               "mrn": mrn, "name": name, "date_of_birth": date_of_birth, "gender": gender,
                "is_active": True, "created_at": stamp, "updated_at": stamp,
-               **{k: values.get(k) for k in COLUMNS if k in values}}
+               **{k: v for k, v in values.items() if k in COLUMNS}}
         conn.execute(sa.insert(clinic_patients).values(**row))
         return row
 

@@ -49,8 +49,8 @@ class StaffRepository:
     def add(self, conn: sa.Connection, *, organization_id: str,
             **values: Any) -> dict[str, Any]:
         row = {"id": new_id("stf"), "organization_id": organization_id, "created_at": now(),
-               "updated_at": now(), "is_active": True,
-               **{k: values.get(k) for k in STAFF_COLUMNS if k in values}}
+               "updated_at": now(), **dict.fromkeys(STAFF_COLUMNS), "is_active": True,
+               **{k: v for k, v in values.items() if k in STAFF_COLUMNS}}
         conn.execute(sa.insert(staff).values(**row))
         return row
 

@@ -19,8 +19,8 @@ class ProviderRepository:
     def add(self, conn: sa.Connection, *, organization_id: str,
             **values: Any) -> dict[str, Any]:
         row = {"id": new_id("prv"), "organization_id": organization_id, "created_at": now(),
-               "updated_at": now(), "is_active": True,
-               **{k: values.get(k) for k in COLUMNS if k in values}}
+               "updated_at": now(), **dict.fromkeys(COLUMNS), "is_active": True,
+               **{k: v for k, v in values.items() if k in COLUMNS}}
         conn.execute(sa.insert(providers).values(**row))
         return row
 
