@@ -70,11 +70,9 @@ def _v3(vault: Vault) -> None:
     cur.execute("COMMIT")
 
 
-def _clinic(vault: Vault) -> None:
-    """The clinic's tables and columns (issue 13): created if missing, columns added if
-    missing, indexes created if missing, so it is a no-op wherever it already ran and
-    does not depend on its position among the steps."""
-    tables = schema.CLINIC_TABLES
+def _ensure(vault: Vault, tables: tuple[sa.Table, ...]) -> None:
+    """Tables created if missing, columns added if missing, indexes created if missing:
+    a no-op wherever it already ran, whatever its position among the steps."""
     schema.metadata.create_all(vault.engine, tables=list(tables), checkfirst=True)
     cur = vault.cursor()
     dialect = vault.engine.dialect
@@ -88,7 +86,17 @@ def _clinic(vault: Vault) -> None:
                 conn.execute(CreateIndex(index, if_not_exists=True))
 
 
-STEPS: list[Callable[[Vault], None]] = [_v1, _v2, _v3, _clinic]
+def _clinic(vault: Vault) -> None:
+    """The clinic's tables and columns (issue 13)."""
+    _ensure(vault, schema.CLINIC_TABLES)
+
+
+def _scheduling(vault: Vault) -> None:
+    """Scheduling's tables and appointment columns (issue 14)."""
+    _ensure(vault, schema.SCHEDULING_TABLES)
+
+
+STEPS: list[Callable[[Vault], None]] = [_v1, _v2, _v3, _clinic, _scheduling]
 SCHEMA_VERSION = len(STEPS)
 
 

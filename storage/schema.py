@@ -418,6 +418,22 @@ appointments = Table(
     Column("notes", Text),
     _created(),
     Column("updated_at", TS),
+    # scheduling (issue 14): see the scheduling tables at the end of this module
+    Column("ends_at", TS),
+    Column("block_start", TS),  # scheduled_at - buffer before: what no other booking may
+    Column("block_end", TS),  # overlap, for the provider or for the patient
+    Column("buffer_before_minutes", Integer),
+    Column("buffer_after_minutes", Integer),
+    Column("confirmation_number", String),
+    Column("priority", String),
+    Column("location", JSON),
+    Column("reminders", JSON),  # {email, sms, timeBefore} as booked
+    Column("hold_id", String),
+    Column("created_by", String),
+    Column("cancelled_at", TS),
+    Column("cancelled_by", String),  # patient | clinic
+    Column("cancel_reason", Text),
+    Column("late_cancel", Boolean),
 )
 
 audit_events = Table(
@@ -517,3 +533,77 @@ RECORD_TABLES = (
     immunizations,
     allergies,
 )
+
+# --- scheduling (issue 14) -------------------------------------------------
+# Rules and bookings only, never pre-made slots. Portable Core types (no DuckDB-only
+# SQL); every row carries organization_id and every query is scoped by it. No double
+# booking comes from the vault's one writer deciding inside one transaction (see
+# storage/repos/scheduling.py), not from a constraint: overlap is not an equality.
+
+appointment_holds = Table(
+    "appointment_holds",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("patient_id", String, nullable=False),
+    Column("provider_id", String, nullable=False),
+    Column("scheduled_at", TS, nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("appointment_type", String),
+    Column("block_start", TS, nullable=False),
+    Column("block_end", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("released_at", TS),  # confirmed into an appointment, or let go
+    Column("created_by", String),
+    _created(),
+)
+
+closures = Table(
+    "closures",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("provider_id", String),  # NULL: the whole clinic
+    Column("day", Date),  # set when the closure is a whole local day
+    Column("starts_at", TS, nullable=False),
+    Column("ends_at", TS, nullable=False),
+    Column("reason", Text),
+    Column("created_by", String),
+    _created(),
+)
+
+waitlist = Table(
+    "waitlist",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("patient_id", String, nullable=False),
+    Column("provider_id", String),  # NULL: any provider
+    Column("appointment_type", String),
+    Column("window_start", TS, nullable=False),  # acceptable start times
+    Column("window_end", TS, nullable=False),
+    Column("notes", Text),
+    Column("status", String, nullable=False),  # waiting | removed
+    Column("matched_at", TS),  # when a freed slot last matched it
+    Column("matched_slot", JSON),  # {providerId, scheduledAt, duration}
+    Column("created_by", String),
+    _created(),
+)
+
+reminders = Table(
+    "reminders",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("appointment_id", String, nullable=False),
+    Column("channel", String, nullable=False),  # email | sms
+    Column("minutes_before", Integer, nullable=False),
+    Column("due_at", TS, nullable=False),
+    Column("status", String, nullable=False),  # pending | sent | cancelled
+    Column("sent_at", TS),
+    Column("delivery", String),  # smtp | outbox
+    Column("delivery_ref", String),  # the outbox file name or the SMTP message id
+    _created(),
+)
+
+SCHEDULING_TABLES = (appointments, appointment_holds, closures, waitlist, reminders)

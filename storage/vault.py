@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from storage.repos.conversations import ConversationRepository
     from storage.repos.imports import ImportRepository
     from storage.repos.records import RecordRepository
+    from storage.repos.scheduling import SchedulingStore
     from storage.repos.settings import SettingsRepository
     from storage.repos.users import UserRepository
 
@@ -343,6 +344,13 @@ class Vault:
         from storage.repos.clinic import ClinicStore
 
         return ClinicStore(self)
+
+
+    @cached_property
+    def scheduling(self) -> SchedulingStore:
+        from storage.repos.scheduling import SchedulingStore
+
+        return SchedulingStore()
 
 
 def exists(home: Path) -> bool:
