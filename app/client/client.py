@@ -22,8 +22,8 @@ from typing import Any
 from app.api.schemas.medical_team import Specialist
 from app.client import clinic_ops, insight, ops
 from app.client.clinic import Clinic, Organizations
-from app.services.clinic.results import PasswordChanged
 from app.client.transport import AsyncDriver, SyncDriver
+from app.services.clinic.results import PasswordChanged
 
 DEFAULT_URL = "http://127.0.0.1:8765"
 
