@@ -22,6 +22,7 @@ from app.api.middleware import PlatformMiddleware
 from app.api.ratelimit import RateLimiter
 from app.api.routes import (
     auth,
+    clinic_appointments,
     clinic_assist,
     clinic_audit,
     clinic_auth,
@@ -72,7 +73,7 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
     docs.install(app)
     for module in (auth, queries, conversations, health_data, visualizations, medical_team,
                    clinic_auth, clinic_organizations, clinic_people, clinic_patients,
-                   clinic_audit):
+                   clinic_audit, clinic_appointments):
         app.include_router(module.router)
     app.include_router(clinic_assist.router)
     app.include_router(ws.router)

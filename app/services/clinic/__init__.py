@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     from app.services.clinic.patients import PatientService
     from app.services.clinic.people import CaregiverService, StaffService
     from app.services.clinic.providers import ProviderService
+    from app.services.clinic.scheduling.closures import ClosureService
+    from app.services.clinic.scheduling.service import SchedulingService
     from app.services.imports import ImportService
     from storage.vault import Vault
 
@@ -108,3 +110,15 @@ class ClinicServices:
         from app.services.clinic.people import StaffService
 
         return StaffService(self._vault, self._auth)
+
+    @cached_property
+    def scheduling(self) -> SchedulingService:
+        from app.services.clinic.scheduling.service import SchedulingService
+
+        return SchedulingService(self._vault, self.access)
+
+    @cached_property
+    def closures(self) -> ClosureService:
+        from app.services.clinic.scheduling.closures import ClosureService
+
+        return ClosureService(self._vault)
