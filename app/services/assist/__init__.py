@@ -10,16 +10,25 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from app.services.assist.chat import ChatService
     from app.services.assist.faq_service import FaqService
     from app.services.clinic import ClinicServices
+    from app.settings import Settings
 
 
 class AssistServices:
-    def __init__(self, clinic: ClinicServices) -> None:
+    def __init__(self, clinic: ClinicServices, settings: Settings) -> None:
         self._clinic = clinic
+        self._settings = settings
 
     @cached_property
     def faq(self) -> FaqService:
         from app.services.assist.faq_service import FaqService
 
         return FaqService(self._clinic)
+
+    @cached_property
+    def chat(self) -> ChatService:
+        from app.services.assist.chat import ChatService
+
+        return ChatService(self._clinic, self.faq, self._settings)
