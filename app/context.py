@@ -73,7 +73,7 @@ class AppContext:
     def assist(self) -> AssistServices:
         from app.services.assist import AssistServices
 
-        return AssistServices(self.clinic, self.settings)
+        return AssistServices(self.vault, self.clinic, self.settings)
 
     def close(self) -> None:
         if "imports" in self.__dict__:

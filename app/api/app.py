@@ -26,6 +26,7 @@ from app.api.routes import (
     clinic_assist,
     clinic_audit,
     clinic_auth,
+    clinic_insights,
     clinic_organizations,
     clinic_patients,
     clinic_people,
@@ -76,6 +77,7 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
                    clinic_audit, clinic_appointments):
         app.include_router(module.router)
     app.include_router(clinic_assist.router)
+    app.include_router(clinic_insights.router)
     app.include_router(ws.router)
     app.add_middleware(PlatformMiddleware, limiter=app.state.limiter, local_only=local_only)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

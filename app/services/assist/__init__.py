@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.services.assist.chat import ChatService
     from app.services.assist.faq_service import FaqService
+    from app.services.assist.insights import InsightService
     from app.services.clinic import ClinicServices
     from app.settings import Settings
+    from storage.vault import Vault
 
 
 class AssistServices:
-    def __init__(self, clinic: ClinicServices, settings: Settings) -> None:
+    def __init__(self, vault: Vault, clinic: ClinicServices, settings: Settings) -> None:
+        self._vault = vault
         self._clinic = clinic
         self._settings = settings
 
@@ -32,3 +35,9 @@ class AssistServices:
         from app.services.assist.chat import ChatService
 
         return ChatService(self._clinic, self.faq, self._settings)
+
+    @cached_property
+    def insights(self) -> InsightService:
+        from app.services.assist.insights import InsightService
+
+        return InsightService(self._vault, self._clinic)
