@@ -15,6 +15,7 @@ from storage.vault import Vault
 
 if TYPE_CHECKING:
     from agents.events import EventBus
+    from app.services.assist import AssistServices
     from app.services.auth import AuthService
     from app.services.clinic import ClinicServices
     from app.services.imports import ImportService
@@ -67,6 +68,12 @@ class AppContext:
         from app.services.clinic import ClinicServices
 
         return ClinicServices(self.vault, self.auth, self.imports, self.bus)
+
+    @cached_property
+    def assist(self) -> AssistServices:
+        from app.services.assist import AssistServices
+
+        return AssistServices(self.vault, self.clinic, self.settings)
 
     def close(self) -> None:
         if "imports" in self.__dict__:

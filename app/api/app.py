@@ -24,8 +24,10 @@ from app.api.ratelimit import RateLimiter
 from app.api.routes import (
     auth,
     clinic_appointments,
+    clinic_assist,
     clinic_audit,
     clinic_auth,
+    clinic_insights,
     clinic_organizations,
     clinic_patients,
     clinic_people,
@@ -76,6 +78,8 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
                    clinic_auth, clinic_organizations, clinic_people, clinic_patients,
                    clinic_audit, clinic_appointments):
         app.include_router(module.router)
+    app.include_router(clinic_assist.router)
+    app.include_router(clinic_insights.router)
     app.include_router(ws.router)
     app.add_middleware(RequestGuard, authenticate=lambda token: ctx.auth.authenticate(token),
                        upload_limit=ctx.settings.max_import_bytes)

@@ -20,8 +20,10 @@ from types import TracebackType
 from typing import Any
 
 from app.api.schemas.medical_team import Specialist
-from app.client import insight, ops
+from app.client import clinic_ops, insight, ops
+from app.client.clinic import Clinic, Organizations
 from app.client.transport import AsyncDriver, SyncDriver
+from app.services.clinic.results import PasswordChanged
 
 DEFAULT_URL = "http://127.0.0.1:8765"
 
@@ -38,6 +40,19 @@ class HealthInsightClient:
         self.conversations = insight.Conversations(self._driver)
         self.health_data = insight.HealthData(self._driver)
         self.visualizations = insight.Visualizations(self._driver)
+        self.organizations = Organizations(self._driver.run)
+
+    def clinic(self, organization_id: str) -> Clinic:
+        """The clinic API of one organization (patients, providers, appointments, ...)."""
+        return Clinic(self._driver.run, organization_id)
+
+    def change_password(self, current: str, new: str) -> PasswordChanged:
+        """Replace a temporary password (the server refuses other calls until then)."""
+        changed = self._driver.run(clinic_ops.change_password(current, new))
+        if self._driver.password == current:
+            self._driver.password = new
+            self._driver.access_token = self._driver.refresh_token = None
+        return changed
 
     @property
     def token(self) -> str:
@@ -69,6 +84,11 @@ class AsyncHealthInsightClient:
         self.conversations = insight.AsyncConversations(self._driver)
         self.health_data = insight.AsyncHealthData(self._driver)
         self.visualizations = insight.AsyncVisualizations(self._driver)
+        self.organizations = Organizations(self._driver.run)
+
+    def clinic(self, organization_id: str) -> Clinic:
+        """As the sync client's; every method returns an awaitable."""
+        return Clinic(self._driver.run, organization_id)
 
     async def token(self) -> str:
         return await self._driver.ensure_token()

@@ -1,0 +1,139 @@
+"""`client.organizations` and `client.clinic(org_id)`: the clinic API's resources.
+
+One set of classes serves both clients: each method returns what the client's driver
+makes of an operation, the model itself (sync) or an awaitable of it (async), hence
+the `Ran[...]` return types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias, TypeVar
+
+from app.api.schemas.common import Open
+from app.client import clinic_ops as c
+from app.client.ops import Op
+from app.services.assist.results import FaqReply
+from app.services.clinic import results as r
+
+T = TypeVar("T")
+Ran: TypeAlias = T | Awaitable[T]
+Run = Callable[[Op[Any]], Any]
+
+
+class Organizations:
+    def __init__(self, run: Run) -> None:
+        self._run = run
+
+    def create(self, **fields: Any) -> Ran[r.OrganizationCreated]:
+        """name, slug, timezone (required), type, size, address, contact_info, ..."""
+        return self._run(c.create_organization(fields))
+
+
+class _Part:
+    def __init__(self, run: Run, paths: c.ClinicPaths) -> None:
+        self._run = run
+        self._p = paths
+
+
+class Patients(_Part):
+    def create(self, **fields: Any) -> Ran[r.PatientRegistered]:
+        return self._run(self._p.create_patient(fields))
+
+    def get(self, patient_id: str) -> Ran[r.Patient]:
+        return self._run(self._p.get(r.Patient, f"/patients/{patient_id}"))
+
+    def list(self, *, search: str | None = None, page: int = 1,
+             limit: int = 20) -> Ran[r.PatientPage]:
+        return self._run(self._p.get(r.PatientPage, "/patients", search=search, page=page,
+                                     limit=limit))
+
+    def update(self, patient_id: str, **fields: Any) -> Ran[r.Patient]:
+        return self._run(self._p.update_patient(patient_id, fields))
+
+
+class Providers(_Part):
+    def create(self, **fields: Any) -> Ran[r.ProviderRegistered]:
+        return self._run(self._p.create_provider(fields))
+
+    def get(self, provider_id: str) -> Ran[r.Provider]:
+        return self._run(self._p.get(r.Provider, f"/providers/{provider_id}"))
+
+    def list(self, *, search: str | None = None, page: int = 1,
+             limit: int = 20) -> Ran[r.ProviderPage]:
+        return self._run(self._p.get(r.ProviderPage, "/providers", search=search, page=page,
+                                     limit=limit))
+
+    def update(self, provider_id: str, **fields: Any) -> Ran[r.Provider]:
+        return self._run(self._p.update_provider(provider_id, fields))
+
+    def availability(self, provider_id: str, *, date: str, duration: int = 30) -> Ran[Open]:
+        """Free and booked slots of one local day (`date` is YYYY-MM-DD)."""
+        return self._run(self._p.get(Open, f"/providers/{provider_id}/availability",
+                                     date=date, duration=duration))
+
+
+class Appointments(_Part):
+    def create(self, **fields: Any) -> Ran[Open]:
+        """patientId, providerId, scheduledAt, duration, appointmentType, ... or holdId."""
+        return self._run(self._p.send(Open, "POST", "/appointments", fields))
+
+    def hold(self, **fields: Any) -> Ran[Open]:
+        return self._run(self._p.send(Open, "POST", "/appointments/holds", fields))
+
+    def get(self, appointment_id: str) -> Ran[Open]:
+        return self._run(self._p.get(Open, f"/appointments/{appointment_id}"))
+
+    def list(self, **filters: Any) -> Ran[Open]:
+        """patientId, providerId, date, status, page, limit."""
+        return self._run(self._p.get(Open, "/appointments", **filters))
+
+    def update(self, appointment_id: str, **fields: Any) -> Ran[Open]:
+        return self._run(self._p.send(Open, "PUT", f"/appointments/{appointment_id}", fields))
+
+    def cancel(self, appointment_id: str) -> Ran[Open]:
+        return self._run(self._p.send(Open, "DELETE", f"/appointments/{appointment_id}"))
+
+
+class Reports(_Part):
+    def create(self, *, type: str, start: str, end: str, format: str = "pdf",  # noqa: A002
+               filters: dict[str, Any] | None = None, email: str | None = None) -> Ran[Open]:
+        payload: dict[str, Any] = {"type": type, "period": {"start": start, "end": end},
+                                   "format": format, "filters": filters or {}}
+        if email:
+            payload["email"] = email
+        return self._run(self._p.send(Open, "POST", "/reports", payload))
+
+    def download(self, download_url: str) -> Ran[bytes]:
+        return self._run(self._p.download(download_url))
+
+
+class Clinic:
+    """Everything under /api/v1/organizations/{org_id}."""
+
+    def __init__(self, run: Run, organization_id: str) -> None:
+        self._run = run
+        self._p = c.ClinicPaths(organization_id)
+        self.id = organization_id
+        self.patients = Patients(run, self._p)
+        self.providers = Providers(run, self._p)
+        self.appointments = Appointments(run, self._p)
+        self.reports = Reports(run, self._p)
+
+    def get(self) -> Ran[r.Organization]:
+        return self._run(self._p.organization())
+
+    def update_settings(self, **fields: Any) -> Ran[r.Organization]:
+        return self._run(self._p.update_settings(fields))
+
+    def chat(self, message: str, *, context: dict[str, Any] | None = None,
+             conversation_id: str | None = None) -> Ran[Open]:
+        return self._run(self._p.chat(message, context, conversation_id))
+
+    def faq(self, question: str, *, category: str | None = None) -> Ran[FaqReply]:
+        return self._run(self._p.faq(question, category))
+
+    def analytics(self, *, period: str = "month", start_date: str | None = None,
+                  end_date: str | None = None) -> Ran[Open]:
+        return self._run(self._p.get(Open, "/analytics", period=period,
+                                     startDate=start_date, endDate=end_date))

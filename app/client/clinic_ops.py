@@ -1,0 +1,112 @@
+"""The clinic API's operations (/api/v1), sans-IO like ops.py.
+
+Bodies are validated with the clinic services' own input models and sent in the
+document's camelCase; answers are read into their own result models (snake_case
+attributes aliased to the camelCase names). Scheduling, reports and the assistant
+answers without a shared model yet come back as `Open` objects (attributes as sent).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from app.api.schemas.common import Open
+from app.client.ops import Op, Request, _params
+from app.services.assist.results import FaqReply
+from app.services.clinic import results as r
+from app.services.clinic.inputs import (
+    OrganizationCreate,
+    PatientCreate,
+    PatientUpdate,
+    ProviderCreate,
+    ProviderUpdate,
+)
+
+M = TypeVar("M", bound=BaseModel)
+API = "/api/v1"
+
+
+def body(model: type[BaseModel], fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` (snake_case or camelCase) checked by `model`, in the document's spelling."""
+    return model.model_validate(fields).model_dump(by_alias=True, exclude_none=True,
+                                                   mode="json")
+
+
+def call(result: type[M], method: str, path: str, *, json: Any = None,
+         params: dict[str, Any] | None = None, org: str | None = None) -> Op[M]:
+    headers = {"X-Organization-Context": org} if org else {}
+    data = yield Request(method, API + path, json=json, params=params, headers=headers)
+    return result.model_validate(data)
+
+
+def change_password(current: str, new: str) -> Op[r.PasswordChanged]:
+    return call(r.PasswordChanged, "POST", "/auth/change-password",
+                json={"currentPassword": current, "newPassword": new})
+
+
+def create_organization(fields: dict[str, Any]) -> Op[r.OrganizationCreated]:
+    return call(r.OrganizationCreated, "POST", "/organizations",
+                json=body(OrganizationCreate, fields))
+
+
+class ClinicPaths:
+    """Paths under one organization."""
+
+    def __init__(self, organization_id: str) -> None:
+        self.org = organization_id
+        self.base = f"/organizations/{organization_id}"
+
+    def get(self, result: type[M], tail: str, **params: Any) -> Op[M]:
+        return call(result, "GET", self.base + tail, params=_params(**params) or None,
+                    org=self.org)
+
+    def send(self, result: type[M], method: str, tail: str, json: Any = None) -> Op[M]:
+        return call(result, method, self.base + tail, json=json, org=self.org)
+
+    # organization
+    def organization(self) -> Op[r.Organization]:
+        return self.get(r.Organization, "")
+
+    def update_settings(self, fields: dict[str, Any]) -> Op[r.Organization]:
+        from app.services.clinic.settings import SettingsUpdate
+
+        return self.send(r.Organization, "PUT", "/settings", body(SettingsUpdate, fields))
+
+    # patients
+    def create_patient(self, fields: dict[str, Any]) -> Op[r.PatientRegistered]:
+        return self.send(r.PatientRegistered, "POST", "/patients", body(PatientCreate, fields))
+
+    def update_patient(self, patient_id: str, fields: dict[str, Any]) -> Op[r.Patient]:
+        return self.send(r.Patient, "PUT", f"/patients/{patient_id}",
+                         body(PatientUpdate, fields))
+
+    # providers
+    def create_provider(self, fields: dict[str, Any]) -> Op[r.ProviderRegistered]:
+        return self.send(r.ProviderRegistered, "POST", "/providers",
+                         body(ProviderCreate, fields))
+
+    def update_provider(self, provider_id: str, fields: dict[str, Any]) -> Op[r.Provider]:
+        return self.send(r.Provider, "PUT", f"/providers/{provider_id}",
+                         body(ProviderUpdate, fields))
+
+    # the assistant
+    def chat(self, message: str, context: dict[str, Any] | None,
+             conversation_id: str | None) -> Op[Open]:
+        payload: dict[str, Any] = {"message": message}
+        if context:
+            payload["context"] = context
+        if conversation_id:
+            payload["conversationId"] = conversation_id
+        return self.send(Open, "POST", "/chat", payload)
+
+    def faq(self, question: str, category: str | None) -> Op[FaqReply]:
+        return self.send(FaqReply, "POST", "/faq",
+                         {"question": question, **({"category": category} if category else {})})
+
+    def download(self, url: str) -> Op[bytes]:
+        path = url.split(API, 1)[1] if API in url else url
+        data = yield Request("GET", API + path, raw=True, headers={"X-Organization-Context":
+                                                                   self.org})
+        return bytes(data)

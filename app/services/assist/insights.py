@@ -1,0 +1,105 @@
+"""GET /analytics and the reports: facts loaded once per request, then the pure math.
+
+Reports are kept in memory for download (a bounded number per server, like the chat's
+state): a report is regenerated from the store at will, and keeping patient rows out
+of plain files leaves the vault the only place they rest. Email goes through SMTP when
+the organization configured it (settings `reminders.smtpHost`), else a message with
+the report attached is saved in the organization's outbox folder in the vault.
+"""
+
+from __future__ import annotations
+
+import secrets
+import smtplib
+import threading
+from collections import OrderedDict
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
+
+from app.services.assist.analytics import analytics
+from app.services.assist.facts import Period
+from app.services.assist.loading import load
+from app.services.assist.periods import period_of
+from app.services.assist.results import ReportCreated
+from app.services.clinic.settings import fees_of, reminders_of
+from app.services.errors import NotFound
+from app.services.reports.build import build
+from app.services.reports.render import MEDIA_TYPES, render
+
+if TYPE_CHECKING:
+    from app.services.clinic import ClinicServices
+    from app.services.clinic.access import Access
+    from storage.vault import Vault
+
+KEEP = 200
+
+
+class InsightService:
+    def __init__(self, vault: Vault, clinic: ClinicServices) -> None:
+        self._vault = vault
+        self._clinic = clinic
+        self._reports: OrderedDict[str, tuple[str, str, bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def analytics(self, access: Access, *, period: str, start: date | None,
+                  end: date | None) -> dict[str, Any]:
+        span = period_of(period, access.today(), start, end)
+        _, visits, providers, patients = load(self._vault, access.organization_id, span)
+        fees = fees_of(self._clinic.organizations.get(access).settings)
+        table = None if fees is None else {**fees.appointment_types, **(
+            {"default": fees.default} if fees.default is not None else {})}
+        return analytics(span, visits, providers, patients, table)
+
+    def create_report(self, access: Access, *, kind: str, start: date, end: date, fmt: str,
+                      department: str | None, provider_id: str | None,
+                      email: str | None) -> ReportCreated:
+        span = period_of("custom", access.today(), start, end)
+        org = self._clinic.organizations.get(access)
+        _, visits, providers, patients = load(self._vault, access.organization_id, span)
+        report = build(kind, organization=org.name, period=span, visits=visits,
+                       providers=providers, patients=patients, department=department,
+                       provider_id=provider_id)
+        data = render(report, fmt)
+        report_id = "rpt_" + secrets.token_hex(8)
+        name = f"{kind}_{start.isoformat()}_{end.isoformat()}.{fmt}"
+        with self._lock:
+            self._reports[report_id] = (access.organization_id, name, data, MEDIA_TYPES[fmt])
+            while len(self._reports) > KEEP:
+                self._reports.popitem(last=False)
+        delivery = self._deliver(access, org.settings, email, name, data, fmt, span) \
+            if email else None
+        return ReportCreated(
+            report_id=report_id, status="completed", type=kind, format=fmt,
+            download_url=f"/api/v1/organizations/{access.organization_id}/reports/"
+                         f"{report_id}/download", delivery=delivery,
+            created_at=datetime.now(UTC))
+
+    def download(self, access: Access, report_id: str) -> tuple[str, bytes, str]:
+        with self._lock:
+            found = self._reports.get(report_id)
+        if found is None or found[0] != access.organization_id:
+            raise NotFound(f"no report {report_id}")
+        return found[1], found[2], found[3]
+
+    def _deliver(self, access: Access, settings: dict[str, Any], to: str, name: str,
+                 data: bytes, fmt: str, span: Period) -> dict[str, Any]:
+        smtp = reminders_of(settings)
+        message = EmailMessage()
+        message["Subject"] = f"Report {name}"
+        message["From"] = smtp.from_address or "healthinsight@localhost"
+        message["To"] = to
+        message.set_content(f"The report for {span.start} to {span.end} is attached.")
+        maintype, subtype = MEDIA_TYPES[fmt].split(";")[0].split("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        if smtp.smtp_host:
+            with smtplib.SMTP(smtp.smtp_host, smtp.smtp_port or 25, timeout=30) as server:
+                server.send_message(message)
+            return {"method": "smtp", "to": to}
+        folder = self._vault.home / "outbox" / access.organization_id
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.eml"
+        path.write_bytes(bytes(message))
+        return {"method": "outbox", "to": to, "file": path.name,
+                "message": "no SMTP server is configured; saved in the organization's "
+                           "outbox folder in the vault"}

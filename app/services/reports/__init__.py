@@ -1,0 +1,2 @@
+"""Clinic reports: frozen report data (model), built from records (build), rendered as
+PDF, CSV or JSON (render)."""

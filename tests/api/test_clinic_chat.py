@@ -1,0 +1,104 @@
+"""The scheduling assistant on a real server: the three-turn booking with real slots
+from the scheduler (nothing booked before "yes"), then a reschedule and a cancel by
+chat, each confirmed first."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tests.api.clinic import Org, make_org, patient_body, provider_body
+from tests.api.conftest import Api
+
+ZONE = ZoneInfo("America/Los_Angeles")
+WEEK = {day: [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
+        for day in ("monday", "tuesday", "wednesday", "thursday", "friday")}
+
+
+def _say(org: Org, message: str, conversation: str | None = None,
+         **context: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"message": message, "context": context}
+    if conversation:
+        body["conversationId"] = conversation
+    reply = org.admin.post(org.url("/chat"), json=body)
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json()["data"])
+
+
+def _appointments(org: Org, patient_id: str) -> list[dict[str, Any]]:
+    reply = org.admin.get(org.url("/appointments"), params={"patientId": patient_id})
+    assert reply.status_code == 200, reply.text
+    return list(reply.json()["data"]["appointments"])
+
+
+def test_book_reschedule_and_cancel_by_chat(api: Api) -> None:
+    org = make_org(api, timezone="America/Los_Angeles")
+    registered = org.admin.post(org.url("/providers"), json=provider_body(
+        1, name="Dr. John Smith", availability=WEEK))
+    assert registered.status_code == 201, registered.text
+    providers = org.admin.get(org.url("/providers")).json()["data"]["providers"]
+    provider_id = next(p["id"] for p in providers if p["name"] == "Dr. John Smith")
+    patient = org.admin.post(org.url("/patients"), json=patient_body(1)).json()["data"]
+    patient_id = patient["patient"]["id"]
+
+    first = _say(org, "I need an appointment with Dr. Smith next Tuesday afternoon",
+                 patientId=patient_id)
+    assert first["intent"] == "appointment_booking"
+    action = first["availableActions"][0]
+    assert action["type"] == "book_appointment" and action["providerId"] == provider_id
+    day = date.fromisoformat(action["date"])
+    today = datetime.now(ZONE).date()
+    assert day.weekday() == 1 and today < day <= today + timedelta(days=7)
+    real = org.admin.get(org.url(f"/providers/{provider_id}/availability"),
+                         params={"date": day.isoformat()}).json()["data"]
+    expected = [s["startTime"] for s in real["availableSlots"] if s["startTime"] >= "12:00"]
+    assert action["availableSlots"] == expected and "14:30" in expected
+    conversation = first["conversationId"]
+
+    second = _say(org, "the 2:30 one", conversation)
+    hold = second["availableActions"][0]
+    assert hold["type"] == "confirm_booking" and hold["holdId"]
+    assert "14:30" in second["response"] and "yes" in second["response"].lower()
+    assert _appointments(org, patient_id) == []  # nothing booked before the yes
+
+    third = _say(org, "yes", conversation)
+    booked = third["availableActions"][0]
+    assert booked["type"] == "appointment_booked"
+    assert booked["confirmationNumber"] in third["response"]
+    [appointment] = _appointments(org, patient_id)
+    assert appointment["confirmationNumber"] == booked["confirmationNumber"]
+    local = datetime.fromisoformat(appointment["scheduledAt"].replace("Z", "+00:00"))
+    assert local.astimezone(ZONE).date() == day
+    assert local.astimezone(ZONE).strftime("%H:%M") == "14:30"
+
+    wednesday = day + timedelta(days=1)
+    move = _say(org, f"I need to reschedule to {wednesday:%B} {wednesday.day} at 10am",
+                conversation)
+    assert move["intent"] == "reschedule"
+    assert move["availableActions"][0]["type"] == "confirm_reschedule"
+    still = _appointments(org, patient_id)[0]["scheduledAt"]
+    assert still == appointment["scheduledAt"]  # not moved before the yes
+    moved = _say(org, "yes", conversation)
+    assert moved["availableActions"][0]["type"] == "appointment_rescheduled"
+    [after] = _appointments(org, patient_id)
+    at = datetime.fromisoformat(after["scheduledAt"].replace("Z", "+00:00")).astimezone(ZONE)
+    assert (at.date(), at.strftime("%H:%M")) == (wednesday, "10:00")
+
+    cancel = _say(org, "Please cancel my appointment", conversation)
+    assert cancel["intent"] == "cancel"
+    assert cancel["availableActions"][0]["appointmentId"] == after["id"]
+    assert _appointments(org, patient_id)[0]["status"] == "scheduled"
+    done = _say(org, "yes", conversation)
+    assert done["availableActions"][0]["type"] == "appointment_cancelled"
+    assert _appointments(org, patient_id)[0]["status"] == "cancelled"
+
+
+def test_chat_answers_clinic_questions_and_needs_a_patient_to_book(api: Api) -> None:
+    org = make_org(api, contactInfo={"phone": "+1-555-0199"})
+    org.admin.put(org.url("/settings"), json={"faq": [
+        {"question": "What are your visiting hours?", "answer": "10:00 to 20:00."}]})
+    info = _say(org, "What are your visiting hours?")
+    assert info["intent"] == "clinic_information" and info["response"] == "10:00 to 20:00."
+    ask = _say(org, "I need an appointment tomorrow")
+    assert ask["availableActions"] == [] and "patient" in ask["response"].lower()
