@@ -12,12 +12,10 @@ from typing import Any
 from app.context import AppContext
 from app.services import preferences
 from ui.events import BusBridge
-from ui.importing import ImportSummaryDialog, start_import
 from ui.ops import Op
 from ui.qt import (
     QAction,
     QCloseEvent,
-    QFileDialog,
     QKeySequence,
     QLabel,
     QMainWindow,
@@ -27,10 +25,9 @@ from ui.qt import (
     QTabWidget,
 )
 from ui.views.ask import AskView
+from ui.views.imports import ImportView
 from ui.views.records import RecordsView
 from ui.views.sidebar import Sidebar
-
-IMPORT_FILTER = ("Health records (*.json *.ndjson *.xml *.zip *.csv);;All files (*)")
 
 
 class MainWindow(QMainWindow):
@@ -47,9 +44,11 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(ctx)
         self.ask = AskView(ctx)
         self.records = RecordsView(ctx)
+        self.importer = ImportView(ctx)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.ask, "Ask the team")
         self.tabs.addTab(self.records, "Records")
+        self.tabs.addTab(self.importer, "Import")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.sidebar)
         splitter.addWidget(self.tabs)
@@ -63,6 +62,7 @@ class MainWindow(QMainWindow):
         self.ask.conversation_changed.connect(
             lambda cid: self.sidebar.refresh_conversations(select=cid))
         self.ask.answered.connect(self._answered)
+        self.importer.imported.connect(self._imported)
         self.bridge = BusBridge(ctx.bus, self)
         self.bridge.event.connect(self.ask.on_event)
 
@@ -144,27 +144,21 @@ class MainWindow(QMainWindow):
     # --- import -----------------------------------------------------------
 
     def choose_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Import health records", "",
-                                                IMPORT_FILTER)
-        if files:
-            self.import_paths([Path(f) for f in files])
+        self.tabs.setCurrentWidget(self.importer)
+        self.importer.choose_files()
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import a folder of health records")
-        if folder:
-            self.import_paths([Path(folder)])
+        self.tabs.setCurrentWidget(self.importer)
+        self.importer.choose_folder()
 
     def import_paths(self, paths: list[Path]) -> None:
-        start_import(self._ctx, paths, parent=self, on_progress=self.activity.setText,
-                     on_done=self._imported)
+        self.tabs.setCurrentWidget(self.importer)
+        self.importer.import_paths(paths)
 
     def _imported(self, status: dict[str, Any]) -> None:
         self.last_import = status
-        self.activity.setText("")
         self.sidebar.refresh_patients()
         self.records.refresh()
-        self.import_summary = ImportSummaryDialog(status, self)
-        self.import_summary.open()
 
     def open_settings(self) -> None:
         from ui.dialogs.settings import SettingsDialog
