@@ -26,6 +26,7 @@ from ui.qt import (
 )
 from ui.views.ask import AskView
 from ui.views.imports import ImportView
+from ui.views.overview import OverviewView
 from ui.views.records import RecordsView
 from ui.views.sidebar import Sidebar
 
@@ -36,16 +37,19 @@ class MainWindow(QMainWindow):
         self._ctx = ctx
         self.api: Any = None
         self._closed = False
+        self._tab_chosen = False
         self.last_import: dict[str, Any] | None = None
         self.setWindowTitle("HealthInsight")
         self.resize(1280, 820)
         self.setMinimumSize(900, 600)
 
         self.sidebar = Sidebar(ctx)
+        self.overview = OverviewView(ctx)
         self.ask = AskView(ctx)
         self.records = RecordsView(ctx)
         self.importer = ImportView(ctx)
         self.tabs = QTabWidget()
+        self.tabs.addTab(self.overview, "Overview")
         self.tabs.addTab(self.ask, "Ask the team")
         self.tabs.addTab(self.records, "Records")
         self.tabs.addTab(self.importer, "Import")
@@ -63,6 +67,10 @@ class MainWindow(QMainWindow):
             lambda cid: self.sidebar.refresh_conversations(select=cid))
         self.ask.answered.connect(self._answered)
         self.importer.imported.connect(self._imported)
+        self.overview.question_chosen.connect(self.ask_question)
+        self.overview.import_requested.connect(
+            lambda: self.tabs.setCurrentWidget(self.importer))
+        self.sidebar.patients_loaded.connect(self._patients_loaded)
         self.bridge = BusBridge(ctx.bus, self)
         self.bridge.event.connect(self.ask.on_event)
 
@@ -84,8 +92,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         view_menu = self.menuBar().addMenu("&View")
-        self._action(view_menu, "&Ask the team", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
-        self._action(view_menu, "&Records", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
+        for i in range(self.tabs.count()):
+            self._action(view_menu, "&" + self.tabs.tabText(i), f"Ctrl+{i + 1}",
+                         lambda index=i: self.tabs.setCurrentIndex(index))
         self._action(view_menu, "&New conversation", "Ctrl+N", self.ask.new_conversation)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About HealthInsight", None, self._about)
@@ -136,6 +145,17 @@ class MainWindow(QMainWindow):
             self.ask.new_conversation()  # a conversation is about one person's records
         self.ask.patient_id = patient_id
         self.records.set_patient(patient_id)
+        self.overview.set_patient(patient_id)
+
+    def _patients_loaded(self, count: int) -> None:
+        """The first time patients are known: the Overview once records exist, else Import."""
+        if not self._tab_chosen:
+            self._tab_chosen = True
+            self.tabs.setCurrentWidget(self.overview if count else self.importer)
+
+    def ask_question(self, text: str) -> None:
+        self.tabs.setCurrentWidget(self.ask)
+        self.ask.ask_example(text)
 
     def _conversation_opened(self, conversation: dict[str, Any]) -> None:
         self.tabs.setCurrentWidget(self.ask)
@@ -159,6 +179,7 @@ class MainWindow(QMainWindow):
         self.last_import = status
         self.sidebar.refresh_patients()
         self.records.refresh()
+        self.overview.refresh()
 
     def open_settings(self) -> None:
         from ui.dialogs.settings import SettingsDialog

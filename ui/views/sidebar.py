@@ -33,6 +33,7 @@ class Sidebar(QFrame):
     patient_changed = Signal(object)  # a patient id, or None when the vault has none
     conversation_opened = Signal(dict)  # the stored conversation, with its queries
     new_conversation = Signal()
+    patients_loaded = Signal(int)  # how many patients the vault has (after each refresh)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +92,7 @@ class Sidebar(QFrame):
         self.patients.blockSignals(False)
         if self.patient_id != current:
             self.patient_changed.emit(self.patient_id)
+        self.patients_loaded.emit(len(patients))
 
     def _patient_picked(self, _index: int) -> None:
         self.patient_changed.emit(self.patient_id)
