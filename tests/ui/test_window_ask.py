@@ -34,6 +34,7 @@ def _open(qtbot, ctx) -> MainWindow:
     window.show()
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    window.tabs.setCurrentWidget(window.ask)  # the person opens the Ask tab
     return window
 
 
