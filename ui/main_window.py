@@ -25,6 +25,7 @@ from ui.qt import (
     QTabWidget,
 )
 from ui.views.ask import AskView
+from ui.views.conversations import ConversationsView
 from ui.views.imports import ImportView
 from ui.views.overview import OverviewView
 from ui.views.records import RecordsView
@@ -48,11 +49,13 @@ class MainWindow(QMainWindow):
         self.ask = AskView(ctx)
         self.records = RecordsView(ctx)
         self.importer = ImportView(ctx)
+        self.conversations = ConversationsView(ctx)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.overview, "Overview")
         self.tabs.addTab(self.ask, "Ask the team")
         self.tabs.addTab(self.records, "Records")
         self.tabs.addTab(self.importer, "Import")
+        self.tabs.addTab(self.conversations, "Conversations")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.sidebar)
         splitter.addWidget(self.tabs)
@@ -63,8 +66,11 @@ class MainWindow(QMainWindow):
         self.sidebar.patient_changed.connect(self._patient_changed)
         self.sidebar.conversation_opened.connect(self._conversation_opened)
         self.sidebar.new_conversation.connect(self.ask.new_conversation)
-        self.ask.conversation_changed.connect(
-            lambda cid: self.sidebar.refresh_conversations(select=cid))
+        self.ask.conversation_changed.connect(self._conversation_changed)
+        self.conversations.opened.connect(self._conversation_opened)
+        self.conversations.changed.connect(self.sidebar.refresh_conversations)
+        self.conversations.deleted.connect(
+            lambda cid: cid == self.ask.conversation_id and self.ask.new_conversation())
         self.ask.answered.connect(self._answered)
         self.importer.imported.connect(self._imported)
         self.overview.question_chosen.connect(self.ask_question)
@@ -77,6 +83,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self.sidebar.refresh()
+        self.conversations.refresh()
         self.refresh_engine()
         if start_api:
             self._start_api()
@@ -156,6 +163,10 @@ class MainWindow(QMainWindow):
     def ask_question(self, text: str) -> None:
         self.tabs.setCurrentWidget(self.ask)
         self.ask.ask_example(text)
+
+    def _conversation_changed(self, conversation_id: str) -> None:
+        self.sidebar.refresh_conversations(select=conversation_id)
+        self.conversations.refresh()
 
     def _conversation_opened(self, conversation: dict[str, Any]) -> None:
         self.tabs.setCurrentWidget(self.ask)
