@@ -34,6 +34,47 @@ def _like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+SORTABLE = ("effective", "category", "code", "display", "value", "unit", "source")
+_OVERRIDE = "r.patient_id IS NOT NULL AND r.unit IS NOT DISTINCT FROM o.unit"
+_PLAIN = [c for c in RECORD_COLUMNS if c not in ("effective", "effective_end", "reference_low",
+                                                 "reference_high", "reference_source", "flag")]
+_SELECT = f"""
+    SELECT {', '.join('o.' + c for c in _PLAIN)}, epoch_us(o.effective),
+           epoch_us(o.effective_end), o.utc_offset,
+           CASE WHEN {_OVERRIDE} THEN r.low ELSE o.reference_low END,
+           CASE WHEN {_OVERRIDE} THEN r.high ELSE o.reference_high END,
+           CASE WHEN {_OVERRIDE} THEN 'user' ELSE o.reference_source END,
+           CASE WHEN {_OVERRIDE} THEN
+               {flag_sql("o.value", "r.low", "r.high", "NULL", "NULL", "o.comparator")}
+           ELSE o.flag END
+    FROM observations o JOIN patients p ON p.id = o.patient_id
+    LEFT JOIN reference_overrides r ON r.patient_id = o.patient_id AND r.code = o.code"""
+
+
+def _filters(owner_id: str | None, patient_id: str | None, code: str | None,
+             category: str | None, search: str | None) -> tuple[list[str], dict[str, Any]]:
+    where = ["p.owner_id IS NOT DISTINCT FROM $owner"]
+    params: dict[str, Any] = {"owner": owner_id}
+    for column, value in (("patient_id", patient_id), ("code", code), ("category", category)):
+        if value is not None:
+            where.append(f"o.{column} = ${column}")
+            params[column] = value
+    if search is not None:
+        where.append("(o.code = $search OR o.display ILIKE $search_like ESCAPE '\\')")
+        params["search"] = search
+        params["search_like"] = f"%{_like_literal(search)}%"
+    return where, params
+
+
+def _record(row: tuple[Any, ...]) -> dict[str, Any]:
+    rec = dict(zip(_PLAIN, row[:len(_PLAIN)], strict=True))
+    eff, end, offset, low, high, source, flag_value = row[len(_PLAIN):]
+    rec.update(effective=_iso(eff, offset), effective_end=_iso(end, offset),
+               reference_low=low, reference_high=high, reference_source=source,
+               flag=flag_value)
+    return rec
+
+
 class RecordRepository:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
@@ -68,48 +109,43 @@ class RecordRepository:
         overrides applied; other owners' rows never. `code` and `category` match exactly;
         `search` matches the code exactly or the display name as a case-insensitive
         substring (its `%`, `_` and `\\` are literal)."""
-        where = ["p.owner_id IS NOT DISTINCT FROM $owner"]
-        params: dict[str, Any] = {"owner": owner_id}
-        for column, value in (("patient_id", patient_id), ("code", code),
-                              ("category", category)):
-            if value is not None:
-                where.append(f"o.{column} = ${column}")
-                params[column] = value
-        if search is not None:
-            where.append("(o.code = $search OR o.display ILIKE $search_like ESCAPE '\\')")
-            params["search"] = search
-            params["search_like"] = f"%{_like_literal(search)}%"
+        where, params = _filters(owner_id, patient_id, code, category, search)
         if since is not None:
             where.append("o.effective >= CAST($since AS TIMESTAMPTZ)")
             params["since"] = str(since) if len(str(since)) > 10 else f"{since}T00:00:00+00:00"
-        override = "r.patient_id IS NOT NULL AND r.unit IS NOT DISTINCT FROM o.unit"
-        flag = flag_sql("o.value", "r.low", "r.high", "NULL", "NULL", "o.comparator")
-        cols = [f"o.{c}" for c in RECORD_COLUMNS if c not in
-                ("effective", "effective_end", "reference_low", "reference_high",
-                 "reference_source", "flag")]
-        sql = f"""
-            SELECT {', '.join(cols)}, epoch_us(o.effective), epoch_us(o.effective_end),
-                   o.utc_offset,
-                   CASE WHEN {override} THEN r.low ELSE o.reference_low END,
-                   CASE WHEN {override} THEN r.high ELSE o.reference_high END,
-                   CASE WHEN {override} THEN 'user' ELSE o.reference_source END,
-                   CASE WHEN {override} THEN {flag} ELSE o.flag END
-            FROM observations o JOIN patients p ON p.id = o.patient_id
-            LEFT JOIN reference_overrides r ON r.patient_id = o.patient_id AND r.code = o.code
-            WHERE {' AND '.join(where)}
-            ORDER BY {"o.effective DESC NULLS LAST, o.id DESC" if newest_first
-                      else "o.effective NULLS FIRST, o.id"}
+        order = ("o.effective DESC NULLS LAST, o.id DESC" if newest_first
+                 else "o.effective NULLS FIRST, o.id")
+        sql = f"""{_SELECT} WHERE {' AND '.join(where)} ORDER BY {order}
             {f'LIMIT {int(limit)}' if limit else ''}"""
-        names = [c.split(".")[1] for c in cols]
-        out = []
-        for row in self._vault.cursor().execute(sql, params).fetchall():
-            rec = dict(zip(names, row[:len(names)], strict=True))
-            eff, end, offset, low, high, source, flag_value = row[len(names):]
-            rec.update(effective=_iso(eff, offset), effective_end=_iso(end, offset),
-                       reference_low=low, reference_high=high, reference_source=source,
-                       flag=flag_value)
-            out.append(rec)
-        return out
+        return [_record(row) for row in self._vault.cursor().execute(sql, params).fetchall()]
+
+    def record_order(self, *, owner_id: str | None, patient_id: str | None = None,
+                     category: str | None = None, search: str | None = None,
+                     sort: str = "effective", descending: bool = True) -> Any:
+        """The ids of the matching observations in display order, as a numpy array.
+
+        A table over a million records cannot hold the rows; it holds this (8 bytes a
+        row, no patient data) and reads a page with :meth:`records_by_ids` when it is
+        scrolled into view. Filtering and sorting happen here, in the query."""
+        if sort not in SORTABLE:
+            raise ValueError(f"cannot sort records by {sort!r}")
+        where, params = _filters(owner_id, patient_id, None, category, search)
+        way = "DESC" if descending else "ASC"
+        sql = (f"SELECT o.id FROM observations o JOIN patients p ON p.id = o.patient_id "
+               f"WHERE {' AND '.join(where)} "
+               f"ORDER BY o.{sort} {way} NULLS LAST, o.id {way}")
+        return self._vault.cursor().execute(sql, params).fetchnumpy()["id"]
+
+    def records_by_ids(self, *, ids: list[int], owner_id: str | None) -> list[dict[str, Any]]:
+        """The observations with these ids, in the order given (other owners' never)."""
+        if not ids:
+            return []
+        sql = (f"{_SELECT} JOIN (SELECT unnest($ids) AS id, generate_subscripts($ids, 1) AS pos)"
+               " k ON k.id = o.id WHERE p.owner_id IS NOT DISTINCT FROM $owner "
+               "AND o.id BETWEEN $lo AND $hi ORDER BY k.pos")
+        params = {"ids": [int(i) for i in ids], "owner": owner_id, "lo": int(min(ids)),
+                  "hi": int(max(ids))}
+        return [_record(row) for row in self._vault.cursor().execute(sql, params).fetchall()]
 
     def set_reference_override(self, *, patient_id: str, code: str, low: float | None,
                                 high: float | None, unit: str | None = None) -> None:
