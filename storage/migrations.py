@@ -59,7 +59,10 @@ def _v3(vault: Vault) -> None:
             cur.execute(f'ALTER TABLE "{table.name}" ALTER content_hash SET DATA TYPE UHUGEINT '
                         f"USING {_hash_number('content_hash')}")
     if keyed and keyed[0]:
-        names = [c.name for c in schema.observations.columns]
+        old = {n for (n,) in cur.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'vault' "
+            "AND table_name = 'observations'").fetchall()}  # later steps add the rest
+        names = [c.name for c in schema.observations.columns if c.name in old]
         values = [_hash_number(n) if n == "content_hash" and "observations" in text else n
                   for n in names]
         cur.execute("ALTER TABLE observations RENAME TO observations_v2")
@@ -70,7 +73,14 @@ def _v3(vault: Vault) -> None:
     cur.execute("COMMIT")
 
 
-STEPS: list[Callable[[Vault], None]] = [_v1, _v2, _v3]
+def _observation_time_basis(vault: Vault) -> None:
+    """Which time an observation's `effective` is (NULL: FHIR effective[x]; `issued`:
+    the report time, shown as "reported at"; `report`: its DiagnosticReport's)."""
+    vault.cursor().execute(
+        "ALTER TABLE observations ADD COLUMN IF NOT EXISTS time_basis VARCHAR")
+
+
+STEPS: list[Callable[[Vault], None]] = [_v1, _v2, _v3, _observation_time_basis]
 SCHEMA_VERSION = len(STEPS)
 
 

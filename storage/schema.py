@@ -102,6 +102,7 @@ observations = Table(
     Column("effective", TS),
     Column("effective_end", TS),
     Column("utc_offset", Integer),  # minutes east of UTC that `effective` was written in
+    Column("time_basis", String),  # NULL: effective[x]; issued ("reported at") | report
     Column("source", String),  # fhir | apple_health | ccda | synthea_csv | insight_json
     Column("source_name", String),  # device or app that produced it
     Column("healthkit_type", String),

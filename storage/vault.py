@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from storage.repos.audit import AuditRepository
     from storage.repos.conversations import ConversationRepository
     from storage.repos.imports import ImportRepository
+    from storage.repos.measurements import MeasurementRepository
     from storage.repos.records import RecordRepository
     from storage.repos.settings import SettingsRepository
     from storage.repos.users import UserRepository
@@ -302,6 +303,13 @@ class Vault:
         from storage.repos.records import RecordRepository
 
         return RecordRepository(self)
+
+    @cached_property
+    def measurements(self) -> MeasurementRepository:
+        """The query manager for observations (flags, quality, series by measure)."""
+        from storage.repos.measurements import MeasurementRepository
+
+        return MeasurementRepository(self)
 
     @cached_property
     def imports(self) -> ImportRepository:

@@ -55,7 +55,7 @@ def test_version_2_vault_is_migrated_and_reimport_adds_nothing(
         assert _shape(vault) == ({"VARCHAR"}, 1)
 
     with Vault.open(home, passphrase=PASSPHRASE) as vault:
-        assert vault.info().schema_version == migrations.SCHEMA_VERSION == 3
+        assert vault.info().schema_version == migrations.SCHEMA_VERSION >= 3
         assert _shape(vault) == ({"UHUGEINT"}, 0)
         assert fingerprint(vault) == before  # every row, hash and id as they were
         import_paths(vault, testdata / "fhir_r4_synthea", import_id="imp_again")

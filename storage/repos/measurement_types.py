@@ -1,0 +1,211 @@
+"""The query manager's frozen results (see measurements.py for the queries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from storage.repos.trend import TrendStats
+
+
+def utc_iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+class Reading(NamedTuple):
+    """One stored observation as the query manager judges it. A NamedTuple (immutable,
+    typed) because a series holds thousands and dataclass construction costs 5x more."""
+
+    id: int
+    code: str
+    measure: str
+    epoch: float  # seconds since 1970 (UTC)
+    value: float
+    unit: str | None
+    flag: str | None  # low | normal | high | critical | abnormal | indeterminate | None
+    quality: str  # ok | verify | conflict
+    reason: str | None  # implausible | sudden_change | same_instant_differs
+    reference_low: float | None
+    reference_high: float | None
+    reference_source: str | None  # record | table:<source> | user
+    source_name: str | None
+    time_basis: str  # effective | issued (shown as "reported at") | report
+    utc_offset: int | None  # minutes east of UTC the time was written in
+    display: str | None
+
+    @property
+    def at(self) -> str:
+        """The instant in UTC, ISO 8601 with Z."""
+        return utc_iso(self.epoch) or ""
+
+    @property
+    def day(self) -> str:
+        """The person's local calendar day (the offset the time was written in)."""
+        return datetime.fromtimestamp(self.epoch + (self.utc_offset or 0) * 60,
+                                      UTC).date().isoformat()
+
+
+@dataclass(frozen=True)
+class Series:
+    """Readings of one measure in one unit, oldest first (all qualities)."""
+
+    measure: str
+    name: str  # the measure's name; "eGFR (mL/min)" for a unit that is not canonical
+    unit: str | None
+    kind: str  # discrete | cumulative
+    canonical: bool  # in the measure's canonical unit
+    readings: tuple[Reading, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.code for r in self.readings))
+
+    @property
+    def usable(self) -> tuple[Reading, ...]:
+        """Readings that may enter trends, comparisons and correlations (not `verify`)."""
+        return tuple(r for r in self.readings if r.quality != "verify")
+
+    @property
+    def unverified(self) -> tuple[Reading, ...]:
+        return tuple(r for r in self.readings if r.quality == "verify")
+
+    def points(self) -> list[tuple[float, float]]:
+        """(epoch, value) per instant of the usable readings; a conflict counts once, as
+        the mean of its readings."""
+        out: list[tuple[float, float]] = []
+        group: list[float] = []
+        last: float | None = None
+        for r in self.usable:
+            if r.epoch != last and group:
+                out.append((last, sum(group) / len(group)))  # type: ignore[arg-type]
+                group = []
+            group.append(r.value)
+            last = r.epoch
+        if group:
+            out.append((last, sum(group) / len(group)))  # type: ignore[arg-type]
+        return out
+
+
+@dataclass(frozen=True)
+class Latest:
+    """The most recent usable instant. Several readings: they conflict, and none is
+    picked silently. `unverified`: later readings held for verification."""
+
+    series: Series
+    readings: tuple[Reading, ...]
+    unverified: tuple[Reading, ...] = ()
+
+    @property
+    def reading(self) -> Reading:
+        return self.readings[0]
+
+    @property
+    def conflict(self) -> bool:
+        return len({r.value for r in self.readings}) > 1
+
+
+@dataclass(frozen=True)
+class Extremes:
+    series: Series
+    n: int  # usable readings considered
+    lowest: Reading | None
+    highest: Reading | None
+    unverified: tuple[Reading, ...] = ()  # not considered, and named
+
+
+@dataclass(frozen=True)
+class DayTotal:
+    day: str  # the person's local day, ISO date
+    total: float
+    source: str | None  # the source the total is from
+    sources: int  # how many sources wrote that day
+
+
+@dataclass(frozen=True)
+class DailyTotals:
+    """A cumulative measure per local day: each day's total is the largest of its
+    sources' sums (watch and phone count the same steps; HealthKit de-duplicates by a
+    source priority the export does not carry, so adding them would double count)."""
+
+    measure: str
+    name: str
+    unit: str | None
+    days: tuple[DayTotal, ...]
+    excluded: tuple[Reading, ...] = ()  # `verify` samples left out of the totals
+
+    @property
+    def mean(self) -> float | None:
+        return sum(d.total for d in self.days) / len(self.days) if self.days else None
+
+    @property
+    def lowest(self) -> DayTotal | None:
+        return min(self.days, key=lambda d: d.total) if self.days else None
+
+    @property
+    def highest(self) -> DayTotal | None:
+        return max(self.days, key=lambda d: d.total) if self.days else None
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Readings beyond thresholds (canonical unit), and per flag and quality."""
+
+    measure: str
+    unit: str | None
+    n: int
+    below: int
+    above: int
+    below_threshold: float | None
+    above_threshold: float | None
+    by_flag: dict[str, int] = field(default_factory=dict)
+    by_quality: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TimeInRange:
+    measure: str
+    unit: str | None
+    n: int
+    low: float
+    high: float
+    below_percentage: float | None
+    in_range_percentage: float | None
+    above_percentage: float | None
+    mean: float | None
+    first: str | None
+    last: str | None
+    row_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Trend:
+    series: Series
+    stats: TrendStats
+    first: Reading | None  # first and last usable readings
+    last: Reading | None
+    other_series: tuple[str, ...] = ()  # names of this measure's series in other units
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """Readings outside their range or of doubtful quality, newest first (capped)."""
+
+    checked: int
+    by_measure: dict[str, dict[str, int]]  # measure -> {flag or quality: count}
+    readings: tuple[Reading, ...]
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    measure: str
+    name: str
+    unit: str | None
+    kind: str
+    category: str | None
+    n: int
+    first: str | None
+    last: str | None
+    codes: tuple[str, ...]
