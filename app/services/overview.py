@@ -1,33 +1,33 @@
 """The desktop Overview: the latest reading of each key measure, with a short history for
 a sparkline, and the most recent imports.
 
-Which measures, and the LOINC codes of each, come from resources/key_measures.json. A
-measure's readings are those of its codes in the latest reading's unit only: a code can
-carry readings of two different quantities (eGFR in mL/min/1.73m2 beside a few in
-mL/min), and a series never mixes them. Flags (and quality, where storage provides it)
-are the records' own, so the card says what the Records tab says.
+Which measures: resources/key_measures.json (keys of the measurements catalogue). Every
+number, flag and quality comes from storage's query manager (`vault.measurements`), so
+a card says what the Records tab, the CLI, the API and the team say: one series per
+measure and unit (the canonical unit first), `verify` readings shown but kept out of
+the sparkline, a `conflict` (two results at one instant) named rather than one picked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from storage.ingest.units import load_resource
+from storage.repos.measurement_types import Reading, Series, utc_iso
 from storage.vault import Vault
 
-SERIES = 24  # readings behind a sparkline: enough for a shape, cheap to read
+SERIES = 24  # points behind a sparkline: enough for a shape
 FLAG_RANK = {"critical": 4, "high": 3, "low": 3, "abnormal": 2, "indeterminate": 1,
              "normal": 0}
+QUALITY_RANK = {"verify": 2, "conflict": 1, "ok": 0}
 
 
 @dataclass(frozen=True)
-class Measure:
-    key: str
-    title: str
-    codes: tuple[str, ...]
-    paired: tuple[str, ...] = ()  # a second value shown after a slash (diastolic BP)
+class Card:
+    measure: str
+    title: str | None
+    paired: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,11 @@ class KeyMeasure:
     value: float
     paired_value: float | None
     unit: str
-    date: str  # ISO date and time of the reading
+    date: str  # ISO date and time of the reading (UTC)
     flag: str | None
-    quality: str | None  # "verify" or "conflict" when storage judges so; None otherwise
-    series: tuple[float, ...]  # oldest first, the latest last
+    quality: str  # ok | verify | conflict (storage's judgement)
+    others: tuple[float, ...]  # a conflict's other values at the same instant
+    series: tuple[float, ...]  # usable points, oldest first
 
     @property
     def text(self) -> str:
@@ -78,14 +79,20 @@ def format_value(value: float) -> str:
 
 
 @lru_cache(maxsize=1)
-def key_measures() -> tuple[Measure, ...]:
+def cards() -> tuple[Card, ...]:
     table = load_resource("key_measures.json")
-    return tuple(Measure(m["key"], m["title"], tuple(m["codes"]), tuple(m.get("paired", ())))
-                 for m in table["measures"])
+    return tuple(Card(c["measure"], c.get("title"), c.get("paired")) for c in table["cards"])
 
 
-def _numeric(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in records if isinstance(r.get("value"), int | float) and r.get("effective")]
+def _latest(series: Series) -> tuple[Reading, ...]:
+    """The readings at the series' last instant, `verify` ones included: a card shows
+    what was recorded last, and says when it is not credible."""
+    last = series.readings[-1].epoch
+    return tuple(r for r in series.readings if r.epoch == last)
+
+
+def _worst(values: list[str | None], rank: dict[str, int]) -> str | None:
+    return max((v for v in values if v), key=lambda v: rank.get(v, 1), default=None)
 
 
 class OverviewService:
@@ -94,8 +101,8 @@ class OverviewService:
 
     def overview(self, *, patient_id: str | None, owner_id: str | None = None,
                  imports: int = 5) -> Overview:
-        measures = tuple(m for m in (self._measure(spec, patient_id, owner_id)
-                                     for spec in key_measures()) if m is not None)
+        measures = () if patient_id is None else tuple(
+            m for m in (self._card(c, patient_id) for c in cards()) if m is not None)
         recent = tuple(
             RecentImport(str(row["id"]), str(row["status"]),
                          str(row["started_at"] or "")[:16].replace("T", " "),
@@ -104,38 +111,25 @@ class OverviewService:
             for row in self._vault.imports.list(owner_id=owner_id)[:imports])
         return Overview(patient_id, measures, recent)
 
-    def _readings(self, codes: tuple[str, ...], patient_id: str | None,
-                  owner_id: str | None) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        for code in codes:
-            rows += _numeric(self._vault.records.list_records(
-                owner_id=owner_id, patient_id=patient_id, code=code, limit=SERIES,
-                newest_first=True))
-        rows.sort(key=lambda r: str(r["effective"]), reverse=True)
-        return rows
-
-    def _measure(self, spec: Measure, patient_id: str | None,
-                 owner_id: str | None) -> KeyMeasure | None:
-        if patient_id is None:
+    def _card(self, card: Card, patient_id: str) -> KeyMeasure | None:
+        found = self._vault.measurements.primary(patient_id=patient_id, measure=card.measure)
+        if found is None or not found.readings:
             return None
-        rows = self._readings(spec.codes, patient_id, owner_id)
-        if not rows:
-            return None
-        latest = rows[0]
-        same = [r for r in rows if r.get("unit") == latest.get("unit")][:SERIES]
+        latest = _latest(found)
+        readings = list(latest)
         paired = None
-        flags = [latest.get("flag")]
-        qualities = [latest.get("quality")]
-        if spec.paired:
-            partner = next((r for r in self._readings(spec.paired, patient_id, owner_id)
-                            if r["effective"] == latest["effective"]), None)
-            if partner is not None:
-                paired = float(partner["value"])
-                flags.append(partner.get("flag"))
-                qualities.append(partner.get("quality"))
-        flag = max((f for f in flags if f), key=lambda f: FLAG_RANK.get(str(f), 1),
-                   default=None)
-        quality = next((str(q) for q in qualities if q and q != "ok"), None)
-        return KeyMeasure(spec.key, spec.title, str(latest["code"]), float(latest["value"]),
-                          paired, str(latest.get("unit") or ""), str(latest["effective"]),
-                          flag, quality, tuple(float(r["value"]) for r in reversed(same)))
+        if card.paired:
+            partner = self._vault.measurements.primary(patient_id=patient_id,
+                                                       measure=card.paired)
+            match = [r for r in (partner.readings if partner else ()) if r.epoch == latest[0].epoch]
+            if match:
+                paired = match[0].value
+                readings += match
+        first = latest[0]
+        others = tuple(dict.fromkeys(r.value for r in latest[1:] if r.value != first.value))
+        return KeyMeasure(
+            card.measure, card.title or found.name, first.code, first.value, paired,
+            found.unit or "", utc_iso(first.epoch) or "",
+            _worst([r.flag for r in readings], FLAG_RANK),
+            _worst([r.quality for r in readings], QUALITY_RANK) or "ok", others,
+            tuple(v for _, v in found.points()[-SERIES:]))

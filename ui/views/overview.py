@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.context import AppContext
-from app.services.overview import KeyMeasure, Overview, OverviewService
+from app.services.overview import KeyMeasure, Overview, OverviewService, format_value
 from ui.ops import Op
 from ui.qt import (
     QFrame,
@@ -40,6 +40,9 @@ def badge_text(measure: KeyMeasure) -> str:
     """What the card's badge says: critical first, then quality, then the flag."""
     if measure.flag == "critical":
         return "CRITICAL: contact your clinician"
+    if measure.quality == "conflict" and measure.others:
+        others = " and ".join(format_value(v) for v in measure.others)
+        return f"CONFLICT: {format_value(measure.value)} and {others} at the same time"
     if measure.quality in QUALITY_TEXT:
         return QUALITY_TEXT[measure.quality]
     return {"high": "High", "low": "Low", "abnormal": "Abnormal",
@@ -85,7 +88,7 @@ class MeasureCard(QFrame):
         self.measure = measure
         self.setObjectName("measureCard")
         state = ("critical" if measure.flag == "critical" else
-                 "verify" if measure.quality else
+                 "verify" if measure.quality != "ok" else
                  "abnormal" if measure.flag in ("high", "low", "abnormal") else "normal")
         self.setProperty("state", state)
         title = QLabel(measure.title)
