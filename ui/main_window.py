@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.overview.import_requested.connect(
             lambda: self.tabs.setCurrentWidget(self.importer))
         self.sidebar.patients_loaded.connect(self._patients_loaded)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.bridge = BusBridge(ctx.bus, self)
         self.bridge.event.connect(self.ask.on_event)
 
@@ -159,6 +160,9 @@ class MainWindow(QMainWindow):
         if not self._tab_chosen:
             self._tab_chosen = True
             self.tabs.setCurrentWidget(self.overview if count else self.importer)
+
+    def _tab_changed(self, _index: int) -> None:
+        self._tab_chosen = True  # the person (or a restored state) chose; keep it
 
     def ask_question(self, text: str) -> None:
         self.tabs.setCurrentWidget(self.ask)

@@ -16,7 +16,7 @@ def test_the_filter_finds_tests_by_part_of_their_name_and_hides_the_rest(qtbot, 
     records = window.records
     window.tabs.setCurrentWidget(records)
     everything = RecordsService(imported_ctx.vault).records(patient_id=window.sidebar.patient_id)
-    qtbot.waitUntil(lambda: records.table.rowCount() == len(everything), timeout=10000)
+    qtbot.waitUntil(lambda: records.model.rowCount() == len(everything), timeout=10000)
 
     def rows() -> list[tuple[str, str]]:
         return sorted(zip(records.column("code"), records.column("display"), strict=True))
@@ -28,7 +28,7 @@ def test_the_filter_finds_tests_by_part_of_their_name_and_hides_the_rest(qtbot, 
     def shows(text: str, expected: list[tuple[str, str]]) -> None:
         records.search.setText(text)
         qtbot.waitUntil(lambda: rows() == expected, timeout=5000)
-        assert records.count.text().startswith(f"{len(expected)} records")
+        assert records.count.text() == f"{len(expected):,} records"
 
     chol = named("chol")
     assert {code for code, _ in chol} == CHOLESTEROL_CODES  # total, HDL and LDL rows
@@ -49,4 +49,4 @@ def test_the_filter_finds_tests_by_part_of_their_name_and_hides_the_rest(qtbot, 
     shows("glucose", glucose)
     shows("_", [])
     records.search.clear()
-    qtbot.waitUntil(lambda: records.table.rowCount() == len(everything), timeout=5000)
+    qtbot.waitUntil(lambda: records.model.rowCount() == len(everything), timeout=5000)
