@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.services.records import RecordsService
 from ui.main_window import MainWindow
+from ui.qt import Qt
 
 CHOLESTEROL_CODES = {"2093-3", "2085-9", "18262-6"}  # total, HDL and LDL in the bundle
 
@@ -50,3 +51,41 @@ def test_the_filter_finds_tests_by_part_of_their_name_and_hides_the_rest(qtbot, 
     shows("_", [])
     records.search.clear()
     qtbot.waitUntil(lambda: records.model.rowCount() == len(everything), timeout=5000)
+
+
+def test_my_reference_range_changes_the_flags_of_that_test(qtbot, imported_ctx):
+    window = MainWindow(imported_ctx, start_api=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    records = window.records
+    window.tabs.setCurrentWidget(records)
+    records.search.setText("2093-3")
+    qtbot.waitUntil(lambda: set(records.column("code")) == {"2093-3"}, timeout=10000)
+    values = [float(v) for v in records.column("value")]
+    low_two = sorted(values)[:2]
+    limit = round(sum(low_two) / 2)  # a whole number between the two lowest readings
+    assert low_two[0] < limit < low_two[1]
+    assert not records.range_button.isEnabled()  # nothing selected yet
+    records.table.selectRow(0)
+    qtbot.mouseClick(records.range_button, Qt.MouseButton.LeftButton)
+    dialog = records.range_dialog
+    dialog.low.setText("50")
+    dialog.high.setText("10")
+    dialog.save()
+    qtbot.waitUntil(dialog.error.isVisible, timeout=5000)
+    assert "below the upper limit" in dialog.error.text()
+    dialog.low.setText("")
+    dialog.high.setText(f"{limit:g}")
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+
+    def flags() -> list[tuple[float, str]]:
+        if not records.all_loaded():
+            return []
+        return sorted(zip(map(float, records.column("value")), records.column("flag"),
+                          strict=True))
+
+    expected = sorted((v, "high" if v > limit else "normal") for v in values)
+    qtbot.waitUntil(lambda: flags() == expected, timeout=10000)
+    assert all(r.endswith("(yours)") for r in records.column("range"))
