@@ -56,12 +56,12 @@ from PySide6.QtGui import (  # noqa: E402
     QPainter,
     QPainterPath,
     QPalette,
+    QPdfWriter,
     QPen,
     QPixmap,
     QShortcut,
     QTextDocument,
 )
-from PySide6.QtPrintSupport import QPrinter  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QAbstractItemView,
     QApplication,
@@ -167,12 +167,12 @@ __all__ = [
     "QPainter",
     "QPainterPath",
     "QPalette",
+    "QPdfWriter",
     "QPen",
     "QPixmap",
     "QPlainTextEdit",
     "QPoint",
     "QPointF",
-    "QPrinter",
     "QProgressBar",
     "QPushButton",
     "QRectF",
