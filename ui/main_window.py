@@ -86,7 +86,8 @@ class MainWindow(QMainWindow):
         self.sidebar.refresh()
         self.conversations.refresh()
         self.refresh_engine()
-        if start_api:
+        self._api_wanted = start_api  # tests and screenshots run without the server
+        if start_api and ctx.settings.api_enabled:
             self._start_api()
 
     # --- chrome -----------------------------------------------------------
@@ -200,8 +201,26 @@ class MainWindow(QMainWindow):
         from ui.dialogs.settings import SettingsDialog
 
         self.settings_dialog = SettingsDialog(self._ctx, self)
-        self.settings_dialog.accepted.connect(self.refresh_engine)
+        self.settings_dialog.accepted.connect(self._settings_saved)
         self.settings_dialog.open()
+
+    def _settings_saved(self) -> None:
+        from ui import resources
+        from ui.qt import QApplication
+
+        settings = self._ctx.settings
+        self.refresh_engine()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            resources.set_appearance(app, settings.appearance)
+        running = self.api is not None
+        wanted = settings.api_enabled
+        if running and (not wanted or self.api.port != settings.api_port):
+            self.api.stop()
+            self.api = None
+            self.api_label.setText("API: off")
+        if wanted and self.api is None and self._api_wanted:
+            self._start_api()
 
     # --- the local API server -----------------------------------------------
 
