@@ -42,6 +42,9 @@ def run(ctx: AppContext) -> int:
     if not open_vault(ctx):
         return 1
     resources.set_appearance(app, ctx.settings.appearance)  # the saved choice, now readable
+    from ui import logfile
+
+    logfile.start(ctx.settings.home)
     collector = MainThreadCollector()
     window = MainWindow(ctx)
     window.show()

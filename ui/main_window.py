@@ -11,6 +11,7 @@ from typing import Any
 
 from app.context import AppContext
 from app.services import preferences
+from ui import window_state
 from ui.events import BusBridge
 from ui.ops import Op
 from ui.qt import (
@@ -38,7 +39,6 @@ class MainWindow(QMainWindow):
         self._ctx = ctx
         self.api: Any = None
         self._closed = False
-        self._tab_chosen = False
         self.last_import: dict[str, Any] | None = None
         self.setWindowTitle("HealthInsight")
         self.resize(1280, 820)
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._build_status_bar()
+        self._tab_chosen = window_state.restore(self, self.tabs, ctx.settings.home)
         self.sidebar.refresh()
         self.conversations.refresh()
         self.refresh_engine()
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
                          lambda index=i: self.tabs.setCurrentIndex(index))
         self._action(view_menu, "&New conversation", "Ctrl+N", self.ask.new_conversation)
         help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
         self._action(help_menu, "&About HealthInsight", None, self._about)
 
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Any) -> QAction:
@@ -140,6 +142,25 @@ class MainWindow(QMainWindow):
     def _answered(self, result: dict[str, Any]) -> None:
         if result.get("engine"):
             self._show_engine(str(result["engine"]), "the engine that wrote the last answer")
+
+    def shortcuts(self) -> list[tuple[str, str]]:
+        """(action, keys) for every menu action that has a shortcut, as Help lists them."""
+        out = []
+        for menu_action in self.menuBar().actions():
+            for action in menu_action.menu().actions():
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if keys:
+                    out.append((action.text().replace("&", ""), keys))
+        return out
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td>{name}</td><td>&nbsp;&nbsp;<b>{keys}</b></td></tr>"
+                       for name, keys in self.shortcuts())
+        rows += ("<tr><td>Ask the question typed</td><td>&nbsp;&nbsp;<b>Ctrl+Enter</b></td>"
+                 "</tr><tr><td>Stop the team</td><td>&nbsp;&nbsp;<b>Esc</b></td></tr>")
+        self.shortcuts_box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts",
+                                         f"<table>{rows}</table>", parent=self)
+        self.shortcuts_box.open()
 
     def _about(self) -> None:
         QMessageBox.about(self, "About HealthInsight",
@@ -255,6 +276,8 @@ class MainWindow(QMainWindow):
         self.api_label.setToolTip(f"The local API did not start: {exc}")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self._closed:
+            window_state.save(self, self.tabs, self._ctx.settings.home)
         self._closed = True
         self.bridge.close()
         if self.api is not None:

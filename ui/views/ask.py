@@ -111,6 +111,7 @@ class AskView(QWidget):
             "Ask about your records, e.g. What's my cholesterol trend over the last "
             "15 years?   (Ctrl+Enter to ask)")
         self.question.setFixedHeight(72)
+        self.question.setAccessibleName("Your question for the medical team")
         self.ask_button = QPushButton("Ask the team")
         self.ask_button.setObjectName("primary")
         self.ask_button.clicked.connect(self.ask)
