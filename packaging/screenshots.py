@@ -1,8 +1,9 @@
 """`make screenshots`: PNGs of the desktop app, drawn offscreen, in ./screenshots/.
 
 A throwaway demo vault (the invented patient of `healthinsight demo`) in a temporary
-folder, the offline engine, and the real window: a question answered with its chart,
-the records tab, an urgent answer, and the first-run and unlock dialogs.
+folder (invented data only), the offline engine, and the real window: import, overview,
+an answer with its chart, records, an urgent answer, conversations, the clinic desk when
+present, settings, the overview in dark appearance, and the first-run and unlock dialogs.
 """
 
 from __future__ import annotations
@@ -64,34 +65,60 @@ def ask(window: MainWindow, question: str) -> None:
     settle(1.0)
 
 
+def show_tab(window: MainWindow, widget: QWidget, ready: Callable[[], bool]) -> None:
+    window.tabs.setCurrentWidget(widget)
+    wait_until(ready)
+    settle()
+
+
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     app = QApplication(sys.argv[:1])
-    resources.apply(app)
+    resources.apply(app, "light")
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "vault"
         Vault.create(home, passphrase=PASSPHRASE, use_keyring=False).close()
         settings = Settings(home=home, passphrase=PASSPHRASE, llm_engine="offline")
         ctx = AppContext(settings)
         try:
-            ctx.imports.run([write_demo_bundle(Path(tmp))])
+            demo = write_demo_bundle(Path(tmp))
             window = MainWindow(ctx, start_api=False)
+            window.resize(1360, 860)
             window.show()
-            wait_until(lambda: window.sidebar.patient_id is not None)
+            wait_until(lambda: window.tabs.currentWidget() is window.importer)
+            window.import_paths([demo])
+            wait_until(lambda: window.last_import is not None)
             settle()
-            save(window, "welcome")
+            save(window, "import")
+            show_tab(window, window.overview, lambda: bool(window.overview.cards))
+            save(window, "overview")
+            window.tabs.setCurrentWidget(window.ask)
             ask(window, "What's my cholesterol trend over the last 15 years?")
             wait_until(lambda: bool(window.sidebar.conversation_ids()))
             settle()
-            save(window, "main-answer")
-            window.tabs.setCurrentWidget(window.records)
-            wait_until(lambda: window.records.table.rowCount() > 0)
-            settle()
+            save(window, "ask")
+            show_tab(window, window.records, lambda: window.records.model.rowCount() > 0
+                     and window.records.model.peek(0) is not None)
             save(window, "records")
             window.tabs.setCurrentWidget(window.ask)
             window.ask.new_conversation()
             ask(window, "I have crushing chest pain")
-            save(window, "urgent")
+            save(window, "ask-urgent")
+            show_tab(window, window.conversations,
+                     lambda: len(window.conversations.titles()) >= 2)
+            save(window, "conversations")
+            clinic = getattr(window, "clinic", None)
+            if clinic is not None:
+                show_tab(window, clinic, lambda: True)
+                save(window, "clinic")
+            window.open_settings()
+            settle()
+            save(window.settings_dialog, "settings")
+            window.settings_dialog.reject()
+            resources.set_appearance(app, "dark")
+            show_tab(window, window.overview, lambda: bool(window.overview.cards))
+            save(window, "overview-dark")
+            resources.set_appearance(app, "light")
             window.close()
 
             fresh = AppContext(Settings(home=Path(tmp) / "new"))

@@ -48,9 +48,11 @@ class KeyMeasure:
 
     @property
     def text(self) -> str:
-        """The value as a person reads it: 187.7, 5.88, 168/103."""
-        main = format_value(self.value)
-        return main if self.paired_value is None else f"{main}/{format_value(self.paired_value)}"
+        """The value as a person reads it: 187.7, 5.88, 168/103 (a pair, as blood pressure
+        is written, in whole numbers)."""
+        if self.paired_value is None:
+            return format_value(self.value)
+        return f"{self.value:.0f}/{self.paired_value:.0f}"
 
 
 @dataclass(frozen=True)
