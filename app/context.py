@@ -16,6 +16,7 @@ from storage.vault import Vault
 if TYPE_CHECKING:
     from agents.events import EventBus
     from app.services.auth import AuthService
+    from app.services.clinic import ClinicServices
     from app.services.imports import ImportService
     from app.services.queries import QueryService
 
@@ -60,6 +61,12 @@ class AppContext:
         from app.services.auth import AuthService
 
         return AuthService(self.vault, self.settings)
+
+    @cached_property
+    def clinic(self) -> ClinicServices:
+        from app.services.clinic import ClinicServices
+
+        return ClinicServices(self.vault, self.auth, self.imports)
 
     def close(self) -> None:
         if "imports" in self.__dict__:

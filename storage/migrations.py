@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from storage import schema
 
@@ -80,7 +80,36 @@ def _observation_time_basis(vault: Vault) -> None:
         "ALTER TABLE observations ADD COLUMN IF NOT EXISTS time_basis VARCHAR")
 
 
-STEPS: list[Callable[[Vault], None]] = [_v1, _v2, _v3, _observation_time_basis]
+
+def _ensure(vault: Vault, tables: tuple[sa.Table, ...]) -> None:
+    """Tables created if missing, columns added if missing, indexes created if missing:
+    a no-op wherever it already ran, whatever its position among the steps."""
+    schema.metadata.create_all(vault.engine, tables=list(tables), checkfirst=True)
+    cur = vault.cursor()
+    dialect = vault.engine.dialect
+    for table in tables:
+        for column in table.columns:
+            kind = column.type.compile(dialect=dialect)
+            cur.execute(f'ALTER TABLE "{table.name}" ADD COLUMN IF NOT EXISTS '
+                        f'"{column.name}" {kind}')
+        for index in table.indexes:  # duckdb-engine cannot reflect indexes: IF NOT EXISTS
+            with vault.engine.begin() as conn:
+                conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+def _clinic(vault: Vault) -> None:
+    """The clinic's tables and columns (issue 13)."""
+    _ensure(vault, schema.CLINIC_TABLES)
+
+
+def _scheduling(vault: Vault) -> None:
+    """Scheduling's tables and appointment columns (issue 14)."""
+    _ensure(vault, schema.SCHEDULING_TABLES)
+
+
+
+STEPS: list[Callable[[Vault], None]] = [_v1, _v2, _v3, _observation_time_basis, _clinic,
+                                        _scheduling]
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -24,12 +24,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     Double,
+    Index,
     Integer,
     MetaData,
     Sequence,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -282,10 +284,13 @@ organizations = Table(
     Column("name", String, nullable=False),
     Column("slug", String, nullable=False, unique=True),
     Column("type", String),
-    Column("details", JSON),  # address, contactInfo, businessHours, timezone ...
+    Column("details", JSON),  # size, address, contactInfo, subscriptionTier
     Column("is_active", Boolean, nullable=False, default=True),
     _created(),
     Column("updated_at", TS),
+    Column("timezone", String),  # IANA name; every local time of the clinic is in it
+    Column("business_hours", JSON),  # {monday: {open, close} | {closed: true}, ...}
+    Column("settings", JSON),  # mrnPrefix, faq, scheduling, fees, reminders (see clinic)
 )
 
 users = Table(
@@ -300,6 +305,7 @@ users = Table(
     Column("locked_until", TS),
     Column("is_active", Boolean, nullable=False, default=True),
     _created(),
+    Column("must_change_password", Boolean),  # a temporary password was issued
 )
 
 memberships = Table(
@@ -309,6 +315,7 @@ memberships = Table(
     Column("organization_id", String, primary_key=True),
     Column("role", String, nullable=False),
     _created(),
+    Column("is_active", Boolean),  # NULL counts as active (rows from before clinic v4)
 )
 
 api_tokens = Table(
@@ -334,9 +341,16 @@ providers = Table(
     Column("email", String),
     Column("role", String),
     Column("specialties", JSON),
-    Column("details", JSON),
+    Column("details", JSON),  # education, certifications
     Column("is_active", Boolean, nullable=False, default=True),
     _created(),
+    Column("department", String),
+    Column("license_number", String),
+    Column("license_state", String),
+    Column("license_expiry", Date),
+    Column("employment_type", String),
+    Column("phone", String),
+    Column("updated_at", TS),
 )
 
 availability = Table(
@@ -348,6 +362,7 @@ availability = Table(
     Column("start_time", String, nullable=False),  # HH:MM in the organization's timezone
     Column("end_time", String, nullable=False),
     Column("slot_minutes", Integer, nullable=False, default=30),
+    Column("organization_id", String),
 )
 
 staff = Table(
@@ -361,6 +376,13 @@ staff = Table(
     Column("role", String),
     Column("details", JSON),
     _created(),
+    Column("department", String),
+    Column("employment_type", String),
+    Column("phone", String),
+    Column("permissions", JSON),  # granted beyond the role's
+    Column("work_schedule", JSON),  # {monday: {start, end}, ...}
+    Column("is_active", Boolean),
+    Column("updated_at", TS),
 )
 
 caregivers = Table(
@@ -372,8 +394,14 @@ caregivers = Table(
     Column("user_id", String),
     Column("name", String, nullable=False),
     Column("relationship", String),
-    Column("permissions", JSON),
+    Column("permissions", JSON),  # {canScheduleAppointments, canReceiveMedicalInfo, ...}
     _created(),
+    Column("email", String),
+    Column("authorization_level", String),
+    Column("authorized_by", String),
+    Column("authorization_document", String),
+    Column("effective_date", Date),
+    Column("expiration_date", Date),  # NULL: until revoked
 )
 
 appointments = Table(
@@ -391,6 +419,22 @@ appointments = Table(
     Column("notes", Text),
     _created(),
     Column("updated_at", TS),
+    # scheduling (issue 14): see the scheduling tables at the end of this module
+    Column("ends_at", TS),
+    Column("block_start", TS),  # scheduled_at - buffer before: what no other booking may
+    Column("block_end", TS),  # overlap, for the provider or for the patient
+    Column("buffer_before_minutes", Integer),
+    Column("buffer_after_minutes", Integer),
+    Column("confirmation_number", String),
+    Column("priority", String),
+    Column("location", JSON),
+    Column("reminders", JSON),  # {email, sms, timeBefore} as booked
+    Column("hold_id", String),
+    Column("created_by", String),
+    Column("cancelled_at", TS),
+    Column("cancelled_by", String),  # patient | clinic
+    Column("cancel_reason", Text),
+    Column("late_cancel", Boolean),
 )
 
 audit_events = Table(
@@ -404,6 +448,14 @@ audit_events = Table(
     Column("resource_type", String),
     Column("resource_id", String),
     Column("details", JSON),
+    # The hash chain (see storage/repos/audit.py): one chain per organization ("" is the
+    # platform's), `seq` its position, `row_hash` over the canonical row and `prev_hash`.
+    Column("chain", String),
+    Column("seq", BigInteger),
+    Column("outcome", String),  # success | denied | failure
+    Column("request_id", String),
+    Column("prev_hash", String),
+    Column("row_hash", String),
 )
 
 security_events = Table(
@@ -414,6 +466,7 @@ security_events = Table(
     Column("kind", String, nullable=False),  # login_failed | account_locked | token_reuse ...
     Column("user_id", String),
     Column("details", JSON),
+    Column("organization_id", String),
 )
 
 settings = Table(
@@ -434,6 +487,43 @@ faq_entries = Table(
     _created(),
 )
 
+# --- the clinic's own tables (issue 13) ------------------------------------
+# Declared with portable Core types only, so a clinic with several desks can keep them in
+# PostgreSQL; uniqueness that matters (MRN, one counter per name) is a constraint.
+
+clinic_patients = Table(
+    "clinic_patients",
+    metadata,
+    Column("id", String, primary_key=True),  # = patients.id: the vault person
+    Column("organization_id", String, nullable=False),
+    Column("mrn", String, nullable=False),
+    Column("user_id", String),  # portal access
+    Column("name", String, nullable=False),
+    Column("email", String),
+    Column("date_of_birth", Date),
+    Column("gender", String),
+    Column("phone", String),
+    Column("details", JSON),  # address, emergencyContact, insuranceInfo, medicalHistory ...
+    Column("is_active", Boolean, nullable=False, default=True),
+    _created(),
+    Column("updated_at", TS),
+    UniqueConstraint("organization_id", "mrn", name="uq_clinic_patients_mrn"),
+)
+
+org_sequences = Table(
+    "org_sequences",
+    metadata,
+    Column("organization_id", String, primary_key=True),
+    Column("name", String, primary_key=True),  # mrn | confirmation | ...
+    Column("value", BigInteger, nullable=False),
+)
+
+audit_chain_index = Index("uq_audit_chain_seq", audit_events.c.chain, audit_events.c.seq,
+                          unique=True)
+
+CLINIC_TABLES = (organizations, memberships, providers, availability, staff, caregivers,
+                 clinic_patients, org_sequences, audit_events, security_events)
+
 # Tables holding imported health records, in the order `vault status` reports them.
 RECORD_TABLES = (
     patients,
@@ -444,3 +534,77 @@ RECORD_TABLES = (
     immunizations,
     allergies,
 )
+
+# --- scheduling (issue 14) -------------------------------------------------
+# Rules and bookings only, never pre-made slots. Portable Core types (no DuckDB-only
+# SQL); every row carries organization_id and every query is scoped by it. No double
+# booking comes from the vault's one writer deciding inside one transaction (see
+# storage/repos/scheduling.py), not from a constraint: overlap is not an equality.
+
+appointment_holds = Table(
+    "appointment_holds",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("patient_id", String, nullable=False),
+    Column("provider_id", String, nullable=False),
+    Column("scheduled_at", TS, nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("appointment_type", String),
+    Column("block_start", TS, nullable=False),
+    Column("block_end", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("released_at", TS),  # confirmed into an appointment, or let go
+    Column("created_by", String),
+    _created(),
+)
+
+closures = Table(
+    "closures",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("provider_id", String),  # NULL: the whole clinic
+    Column("day", Date),  # set when the closure is a whole local day
+    Column("starts_at", TS, nullable=False),
+    Column("ends_at", TS, nullable=False),
+    Column("reason", Text),
+    Column("created_by", String),
+    _created(),
+)
+
+waitlist = Table(
+    "waitlist",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("patient_id", String, nullable=False),
+    Column("provider_id", String),  # NULL: any provider
+    Column("appointment_type", String),
+    Column("window_start", TS, nullable=False),  # acceptable start times
+    Column("window_end", TS, nullable=False),
+    Column("notes", Text),
+    Column("status", String, nullable=False),  # waiting | removed
+    Column("matched_at", TS),  # when a freed slot last matched it
+    Column("matched_slot", JSON),  # {providerId, scheduledAt, duration}
+    Column("created_by", String),
+    _created(),
+)
+
+reminders = Table(
+    "reminders",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("appointment_id", String, nullable=False),
+    Column("channel", String, nullable=False),  # email | sms
+    Column("minutes_before", Integer, nullable=False),
+    Column("due_at", TS, nullable=False),
+    Column("status", String, nullable=False),  # pending | sent | cancelled
+    Column("sent_at", TS),
+    Column("delivery", String),  # smtp | outbox
+    Column("delivery_ref", String),  # the outbox file name or the SMTP message id
+    _created(),
+)
+
+SCHEDULING_TABLES = (appointments, appointment_holds, closures, waitlist, reminders)

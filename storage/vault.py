@@ -36,10 +36,12 @@ from storage.keys import SCRYPT_N, KeyringStore, PassphraseStore, new_key, usabl
 
 if TYPE_CHECKING:
     from storage.repos.audit import AuditRepository
+    from storage.repos.clinic import ClinicStore
     from storage.repos.conversations import ConversationRepository
     from storage.repos.imports import ImportRepository
     from storage.repos.measurements import MeasurementRepository
     from storage.repos.records import RecordRepository
+    from storage.repos.scheduling import SchedulingStore
     from storage.repos.settings import SettingsRepository
     from storage.repos.users import UserRepository
 
@@ -117,6 +119,7 @@ class Vault:
         # Weak, so a finished thread's cursor goes with its thread-local storage.
         self._cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
+        self._writer = threading.Lock()
         self.engine = sa.create_engine(
             "duckdb:///:memory:",
             creator=self._sqlalchemy_connection,
@@ -255,6 +258,15 @@ class Vault:
             raise
         cur.execute("COMMIT")
 
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """The vault's one writer for clinic data: a SQLAlchemy transaction that holds the
+        writer lock until it commits (or rolls back). Reads that decide a write (the next
+        medical record number, whether a slot is free) run inside it, so two requests
+        never decide on the same state; constraints back it up. Never nest it."""
+        with self._writer, self.engine.begin() as conn:
+            yield conn
+
     def close(self) -> None:
         self.engine.dispose()
         with self._lock:
@@ -334,6 +346,19 @@ class Vault:
         from storage.repos.audit import AuditRepository
 
         return AuditRepository(self)
+
+    @cached_property
+    def clinic(self) -> ClinicStore:
+        from storage.repos.clinic import ClinicStore
+
+        return ClinicStore(self)
+
+
+    @cached_property
+    def scheduling(self) -> SchedulingStore:
+        from storage.repos.scheduling import SchedulingStore
+
+        return SchedulingStore()
 
 
 def exists(home: Path) -> bool:

@@ -22,7 +22,12 @@ from app.api.middleware import PlatformMiddleware
 from app.api.ratelimit import RateLimiter
 from app.api.routes import (
     auth,
+    clinic_appointments,
+    clinic_audit,
     clinic_auth,
+    clinic_organizations,
+    clinic_patients,
+    clinic_people,
     conversations,
     health_data,
     medical_team,
@@ -66,7 +71,8 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
     errors.install(app)
     docs.install(app)
     for module in (auth, queries, conversations, health_data, visualizations, medical_team,
-                   clinic_auth):
+                   clinic_auth, clinic_organizations, clinic_people, clinic_patients,
+                   clinic_audit, clinic_appointments):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.add_middleware(PlatformMiddleware, limiter=app.state.limiter, local_only=local_only)

@@ -25,6 +25,7 @@ from app.services.auth import Principal
 from app.services.errors import PermissionDenied
 from app.services.tokens import AuthFailed
 
+CHANGE_PASSWORD_PATH = "/api/v1/auth/change-password"  # the one route open before it
 bearer = HTTPBearer(auto_error=False, description="An access token from /v1/auth/login, "
                     "/api/v1/auth/login or `healthinsight token`")
 
@@ -61,6 +62,9 @@ async def authenticated(
         principal = request.app.state.ctx.auth.authenticate(credentials.credentials)
     except AuthFailed as exc:
         raise auth_error(exc) from None
+    if principal.must_change_password and request.url.path != CHANGE_PASSWORD_PATH:
+        raise ApiError(403, "PASSWORD_CHANGE_REQUIRED", "this account has a temporary "
+                       f"password: change it first with POST {CHANGE_PASSWORD_PATH}")
     request.state.principal = principal
     return principal
 

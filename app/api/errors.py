@@ -69,7 +69,7 @@ def service_error(exc: ServiceError) -> ApiError:
     if isinstance(exc, AuthFailed):
         return auth_error(exc)
     if isinstance(exc, NotFound):
-        return ApiError(404, "NOT_FOUND", exc.message, exc.details)
+        return ApiError(404, exc.code, exc.message, exc.details)
     if isinstance(exc, ValidationFailed):
         return ApiError(400, "VALIDATION_ERROR", exc.message, exc.details)
     if isinstance(exc, PermissionDenied):

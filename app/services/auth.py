@@ -46,6 +46,7 @@ class Principal:
     token_kind: str  # access | personal
     organization_id: str | None = None
     role: str | None = None  # the role in organization_id, once checked (clinic API)
+    must_change_password: bool = False  # signed in with a temporary password
 
     @property
     def owner_key(self) -> str | None:
@@ -103,6 +104,23 @@ class AuthService:
             repo.add_membership(user_id=user["id"], organization_id=org["id"],
                                 role=role or "member")
         return user
+
+    def hash_password(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def change_password(self, user_id: str, current: str, new: str) -> None:
+        """Replace a password after checking the current one; clears must-change."""
+        user = self._vault.users.get(user_id=user_id)
+        if user is None or not self._verify(user["password_hash"] or self._dummy_hash, current):
+            raise AuthFailed("credentials", "the current password is not correct")
+        if len(new) < MIN_PASSWORD:
+            raise ValidationFailed(f"the password needs at least {MIN_PASSWORD} characters",
+                                   [{"field": "newPassword", "message": "too short"}])
+        if new == current:
+            raise ValidationFailed("the new password must differ from the current one",
+                                   [{"field": "newPassword", "message": "same as current"}])
+        self._vault.users.set_password(user_id=user_id, password_hash=self._hasher.hash(new))
+        self._cache.pop(f"usr:{user_id}", None)
 
     # --- login and tokens ------------------------------------------------
 
@@ -206,7 +224,8 @@ class AuthService:
             raise AuthFailed("invalid", "the token's user no longer exists")
         return Principal(user_id=user["id"], email=user["email"], name=user["name"],
                          is_owner=bool(user["is_owner"]), token_kind=kind,
-                         organization_id=claims.get("org"))
+                         organization_id=claims.get("org"),
+                         must_change_password=bool(user.get("must_change_password")))
 
     def in_organization(self, principal: Principal,
                         organization_id: str | None = None) -> Principal:

@@ -13,7 +13,11 @@ class ServiceError(Exception):
 
 
 class NotFound(ServiceError):
-    """Missing, or belongs to another owner (the two are indistinguishable on purpose)."""
+    """Missing, or belongs to another owner (the two are indistinguishable on purpose).
+
+    `code` is the API's error code; the clinic's subclasses name what was not found."""
+
+    code = "NOT_FOUND"
 
 
 class ValidationFailed(ServiceError):

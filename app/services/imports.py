@@ -43,6 +43,7 @@ class _Job:
     summary: dict[str, Any] | None = None
     future: Future[None] | None = None
     cancelled: bool = False  # asked to stop: the file being read is undone, later ones skipped
+    patient_id: str | None = None  # every record goes to this person (a clinic patient)
 
     @property
     def total_bytes(self) -> int:
@@ -69,11 +70,14 @@ class ImportService:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
 
     def start(self, paths: list[Path], *, owner_id: str | None = None,
-              delete_after: bool = False) -> str:
+              delete_after: bool = False, patient_id: str | None = None) -> str:
+        """Import in the background. With `patient_id`, every record of the files is
+        that person's (a clinic patient's), whoever the files name."""
         paths = [Path(p) for p in paths]
         units, warnings = plan(paths)
         job = _Job("imp_" + secrets.token_hex(8), owner_id, units, len(paths),
-                   paths if delete_after else [], warnings=list(warnings))
+                   paths if delete_after else [], warnings=list(warnings),
+                   patient_id=patient_id)
         job.files = [{"name": u.label, "format": u.format, "files": len(u.paths),
                       "size": u.size, "status": "pending", "error": None} for u in units]
         self._vault.imports.create(import_id=job.import_id, owner_id=owner_id, files=job.files,
@@ -83,9 +87,11 @@ class ImportService:
         job.future = self._pool.submit(self._run, job)
         return job.import_id
 
-    def run(self, paths: list[Path], *, owner_id: str | None = None) -> dict[str, Any]:
+    def run(self, paths: list[Path], *, owner_id: str | None = None,
+            patient_id: str | None = None) -> dict[str, Any]:
         """Import synchronously and return the finished job's dict."""
-        return self.wait(self.start(paths, owner_id=owner_id), timeout=None)
+        return self.wait(self.start(paths, owner_id=owner_id, patient_id=patient_id),
+                         timeout=None)
 
     def wait(self, import_id: str, timeout: float | None) -> dict[str, Any]:
         job = self._jobs.get(import_id)
@@ -157,7 +163,7 @@ class ImportService:
             try:
                 result = import_unit(self._vault, unit, import_id=job.import_id,
                                      owner_id=job.owner_id, limits=self._limits,
-                                     on_progress=progress)
+                                     on_progress=progress, patient_id=job.patient_id)
             except ImportCancelled:
                 entry["status"] = "cancelled"
                 job.records = base_records

@@ -74,8 +74,10 @@ def _parsers() -> dict[str, Callable[[Unit, Writer, Limits], None]]:
 
 def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | None,
                 limits: Limits | None = None,
-                on_progress: Callable[[int, int], None] | None = None) -> UnitResult:
-    """Import one unit; raises IngestError (vault unchanged) on bad input."""
+                on_progress: Callable[[int, int], None] | None = None,
+                patient_id: str | None = None) -> UnitResult:
+    """Import one unit; raises IngestError (vault unchanged) on bad input. With
+    `patient_id` every record is that existing person's (see Writer)."""
     limits = limits or Limits()
     token = "unit_" + secrets.token_hex(6)
     w: Writer | None = None
@@ -83,7 +85,8 @@ def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | Non
         with vault.transaction() as cur:
             w = Writer(cur, owner_id=owner_id, import_id=import_id,
                        source=SOURCES.get(unit.format or "", "unknown"), file_label=unit.label,
-                       on_progress=on_progress, unit=token, chunked=True)
+                       on_progress=on_progress, unit=token, chunked=True,
+                       patient_id=patient_id)
             try:
                 _parse(unit, w, limits)
                 w.write()

@@ -71,8 +71,12 @@ class Writer:
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,
                  source: str, file_label: str, on_progress: Progress | None = None,
-                 batch_size: int | None = None, unit: str = "", chunked: bool = False) -> None:
+                 batch_size: int | None = None, unit: str = "", chunked: bool = False,
+                 patient_id: str | None = None) -> None:
         self.cur = cur
+        # A clinic import names its patient: whoever a file declares is that person,
+        # and no patient row is created (records then belong to that clinic only).
+        self.target = patient_id
         self.owner_id = owner_id
         self.import_id = import_id
         self.unit = unit
@@ -125,6 +129,9 @@ class Writer:
                 identifiers: Iterable[tuple[str, str]] = (), given: str | None = None,
                 family: str | None = None, sex: str | None = None) -> str:
         """Declare a patient under `key`; returns the vault's patient id (matched or new)."""
+        if self.target is not None:
+            self._keys[key] = self.target
+            return self.target
         idents = [f"{s or ''}|{v}" for s, v in identifiers if v]
         birth = birth_date[:10] if birth_date else None
         name = name or " ".join(p for p in (given, family) if p) or "Unnamed patient"
@@ -154,6 +161,9 @@ class Writer:
         The owner's only patient, else the only one with that birth date, else the "Me"
         an earlier such file made (so forty C-CDA fragments make one person), else a new "Me".
         """
+        if self.target is not None:
+            self._keys[key] = self.target
+            return self.target
         pids = set(self._birth)
         if birth_date:
             same = {p for p, b in self._birth.items() if b == birth_date[:10]}

@@ -80,6 +80,12 @@ class UserRepository:
             conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
         return locked
 
+    def set_password(self, *, user_id: str, password_hash: str) -> None:
+        """A new password, chosen by the user: no longer a temporary one."""
+        with self._vault.engine.begin() as conn:
+            conn.execute(sa.update(users).where(users.c.id == user_id)
+                         .values(password_hash=password_hash, must_change_password=False))
+
     def record_login_success(self, *, user_id: str) -> None:
         with self._vault.engine.begin() as conn:
             conn.execute(sa.update(users).where(users.c.id == user_id)

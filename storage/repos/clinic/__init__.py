@@ -1,0 +1,53 @@
+"""The clinic's repositories behind one facade, `vault.clinic`.
+
+Every method takes the connection it runs on (`read()` for reads, `vault.write()` for
+changes, so a change and its audit row commit together) and, for clinic tables, the
+organization it is scoped to. Rows come back as dicts; the services in
+app/services/clinic turn them into frozen results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from storage.repos.clinic.members import MemberRepository
+from storage.repos.clinic.organizations import OrganizationRepository
+from storage.repos.clinic.patients import PatientRepository
+from storage.repos.clinic.people import CaregiverRepository, StaffRepository
+from storage.repos.clinic.providers import ProviderRepository
+from storage.repos.clinic.security import SecurityEventRepository
+
+if TYPE_CHECKING:
+    from storage.repos.audit import AuditRepository
+    from storage.vault import Vault
+
+
+class ClinicStore:
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+        self.organizations = OrganizationRepository()
+        self.members = MemberRepository()
+        self.providers = ProviderRepository()
+        self.patients = PatientRepository()
+        self.caregivers = CaregiverRepository()
+        self.staff = StaffRepository()
+        self.security = SecurityEventRepository()
+
+    @property
+    def audit(self) -> AuditRepository:
+        return self._vault.audit
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        with self._vault.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """`Vault.write()`: the one writer's transaction."""
+        with self._vault.write() as conn:
+            yield conn

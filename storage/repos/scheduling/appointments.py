@@ -1,0 +1,79 @@
+"""Appointments: the bookings themselves. A cancelled one stays, with who, why, and
+whether it was late; only active statuses take time on the calendar."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from storage.repos.clinic.base import as_dict, new_id, now, page_of, scoped
+from storage.schema import appointments
+
+# Statuses that keep their time taken (a completed or missed visit still happened then).
+ACTIVE = ("scheduled", "confirmed", "checked_in", "completed", "no_show")
+COLUMNS = ("patient_id", "provider_id", "scheduled_at", "ends_at", "duration_minutes",
+           "appointment_type", "status", "reason", "notes", "block_start", "block_end",
+           "buffer_before_minutes", "buffer_after_minutes", "confirmation_number",
+           "priority", "location", "reminders", "hold_id", "created_by", "cancelled_at",
+           "cancelled_by", "cancel_reason", "late_cancel")
+
+
+class AppointmentRepository:
+    def add(self, conn: sa.Connection, *, organization_id: str,
+            **values: Any) -> dict[str, Any]:
+        stamp = now()
+        row = {"id": new_id("apt"), "organization_id": organization_id, "created_at": stamp,
+               "updated_at": stamp, **{k: values.get(k) for k in COLUMNS}}
+        conn.execute(sa.insert(appointments).values(**row))
+        return row
+
+    def get(self, conn: sa.Connection, *, organization_id: str,
+            appointment_id: str) -> dict[str, Any] | None:
+        return as_dict(conn.execute(scoped(appointments, organization_id)
+                                    .where(appointments.c.id == appointment_id)).first())
+
+    def update(self, conn: sa.Connection, *, organization_id: str, appointment_id: str,
+               **values: Any) -> None:
+        changes = {k: v for k, v in values.items() if k in COLUMNS}
+        conn.execute(sa.update(appointments).where(
+            appointments.c.organization_id == organization_id,
+            appointments.c.id == appointment_id).values(**changes, updated_at=now()))
+
+    def list(self, conn: sa.Connection, *, organization_id: str, patient_ids: list[str] | None
+             = None, provider_id: str | None = None, start: datetime | None = None,
+             end: datetime | None = None, status: str | None = None, page: int = 1,
+             limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+        """One page, earliest first; `patient_ids` limits it to those patients."""
+        query = scoped(appointments, organization_id)
+        if patient_ids is not None:
+            query = query.where(appointments.c.patient_id.in_(patient_ids))
+        if provider_id is not None:
+            query = query.where(appointments.c.provider_id == provider_id)
+        if start is not None:
+            query = query.where(appointments.c.scheduled_at >= start)
+        if end is not None:
+            query = query.where(appointments.c.scheduled_at < end)
+        if status is not None:
+            query = query.where(appointments.c.status == status)
+        query = query.order_by(appointments.c.scheduled_at, appointments.c.id)
+        return page_of(conn, query, page=page, limit=limit)
+
+    def blocking(self, conn: sa.Connection, *, organization_id: str, start: datetime,
+                 end: datetime, provider_id: str | None = None, patient_id: str | None = None,
+                 exclude_id: str | None = None) -> list[dict[str, Any]]:
+        """Active appointments of the provider or of the patient (either, when both are
+        given) whose span with buffers overlaps [start, end)."""
+        who = []
+        if provider_id is not None:
+            who.append(appointments.c.provider_id == provider_id)
+        if patient_id is not None:
+            who.append(appointments.c.patient_id == patient_id)
+        query = (scoped(appointments, organization_id)
+                 .where(sa.or_(*who), appointments.c.status.in_(ACTIVE),
+                        appointments.c.block_start < end, appointments.c.block_end > start)
+                 .order_by(appointments.c.scheduled_at))
+        if exclude_id is not None:
+            query = query.where(appointments.c.id != exclude_id)
+        return [dict(r._mapping) for r in conn.execute(query)]

@@ -1,0 +1,253 @@
+"""Scheduling on a real loopback server: grids, buffers, holds, closures, reschedule and
+cancel, every status transition, patient overlap, DST, and one slot raced by twenty.
+
+Expected instants are written out from the zone's offset (PST = UTC-8 in January).
+Every test ends with an overlap check over the whole appointments table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from app.services.clinic.scheduling.clock import SystemClock
+from tests.api.conftest import Api
+from tests.api.scheduling import ALL_WEEK, MONDAY, ManualClock, make_clinic, overlaps, zulu
+
+NINE = zulu(2027, 1, 11, 17, 0)  # 09:00 PST
+NINE_30 = zulu(2027, 1, 11, 17, 30)
+TEN = zulu(2027, 1, 11, 18, 0)
+TEN_30 = zulu(2027, 1, 11, 18, 30)
+ELEVEN = zulu(2027, 1, 11, 19, 0)
+ELEVEN_30 = zulu(2027, 1, 11, 19, 30)
+MORNING = [NINE, NINE_30, TEN, TEN_30, ELEVEN, ELEVEN_30]
+
+
+@pytest.fixture
+def clock(api: Api) -> Iterator[ManualClock]:
+    """The scheduler's clock, a week before the Monday the tests book."""
+    manual = ManualClock(datetime(2027, 1, 4, 12, 0, tzinfo=UTC))
+    api.ctx.clinic.scheduling.clock = manual
+    yield manual
+    api.ctx.clinic.scheduling.clock = SystemClock()
+    assert overlaps(api) == 0
+
+
+def test_an_empty_day_and_60_minute_slots_on_a_30_minute_grid(api: Api,
+                                                               clock: ManualClock) -> None:
+    clinic = make_clinic(api)
+    day = clinic.slots(0)
+    assert [s["startTime"] for s in day["availableSlots"]] == \
+        ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
+    assert [s["startsAt"] for s in day["availableSlots"]] == MORNING
+    assert day["availableSlots"][0] | {"startsAt": None, "endsAt": None} == {
+        "startTime": "09:00", "endTime": "09:30", "duration": 30, "type": "consultation",
+        "startsAt": None, "endsAt": None}
+    assert day["bookedSlots"] == []
+    assert clinic.starts(0, duration=60) == MORNING[:5]  # 11:30 + 60 ends after 12:00
+    assert clinic.starts(0, "2027-01-12") == []  # no hours on Tuesday
+
+
+def test_booking_inside_availability_only_and_never_twice(api: Api, clock: ManualClock) -> None:
+    clinic = make_clinic(api, providers=2, patients=3)
+    first = clinic.book(0, 0, NINE, reason="Annual physical exam",
+                        reminders={"email": True, "sms": False, "timeBefore": 1440})
+    assert first.status_code == 201, first.text
+    booked = first.json()["data"]["appointment"]
+    assert (booked["scheduledAt"], booked["status"], booked["duration"]) == \
+        (NINE, "scheduled", 30)
+    assert booked["confirmationNumber"] == "CONF-2027-001"
+    taken = clinic.book(0, 1, NINE)
+    assert taken.status_code == 409
+    assert taken.json()["error"]["code"] == "DUPLICATE_ENTRY"
+    # the same patient with another provider at an overlapping time
+    elsewhere = clinic.book(1, 0, NINE, duration=30)
+    assert elsewhere.status_code == 409, elsewhere.text
+    for bad in (zulu(2027, 1, 11, 17, 10), zulu(2027, 1, 11, 21, 0), "2027-01-11T09:00:00"):
+        refused = clinic.book(0, 1, bad)
+        assert refused.status_code == 400, (bad, refused.text)
+        assert refused.json()["error"]["code"] == "VALIDATION_ERROR"
+        assert "scheduledAt" in [d["field"] for d in refused.json()["error"]["details"]]
+    second = clinic.book(0, 1, TEN)
+    assert second.json()["data"]["appointment"]["confirmationNumber"] == "CONF-2027-002"
+    day = clinic.slots(0)
+    assert NINE not in [s["startsAt"] for s in day["availableSlots"]]
+    assert [(b["startTime"], b["appointmentId"]) for b in day["bookedSlots"]] == [
+        ("09:00", booked["id"]), ("10:00", second.json()["data"]["appointment"]["id"])]
+    assert clinic.starts(1) == MORNING  # the other provider is untouched
+
+
+def test_buffers_keep_appointments_apart(api: Api, clock: ManualClock) -> None:
+    clinic = make_clinic(api)
+    reply = clinic.org.admin.put(clinic.url("/settings"), json={"scheduling": {
+        "bufferAfterMinutes": 30, "appointmentTypes": [
+            {"name": "consultation", "durationMinutes": 30},
+            {"name": "procedure", "durationMinutes": 60, "bufferBeforeMinutes": 30}]}})
+    assert reply.status_code == 200, reply.text
+    assert clinic.book(0, 0, TEN).status_code == 201  # blocks 10:00-11:00 with its buffer
+    assert clinic.starts(0) == [NINE, ELEVEN, ELEVEN_30]  # 09:30 + 30 after reaches 10:00
+    # a procedure needs 30 minutes before it and 60 of its own: 11:00 is too close
+    assert clinic.starts(0, appointmentType="procedure") == []
+    assert clinic.book(0, 1, NINE_30).status_code == 409
+
+
+def test_holds_take_the_slot_until_they_expire(api: Api, clock: ManualClock) -> None:
+    clinic = make_clinic(api, patients=3)
+    admin = clinic.org.admin
+    body = {"patientId": clinic.patients[0], "providerId": clinic.providers[0],
+            "scheduledAt": TEN, "duration": 30}
+    held = admin.post(clinic.url("/appointments/holds"), json=body)
+    assert held.status_code == 201, held.text
+    hold = held.json()["data"]["hold"]
+    assert hold["expiresAt"] == zulu(2027, 1, 4, 12, 5)  # holdMinutes defaults to 5
+    assert TEN not in clinic.starts(0)
+    assert clinic.book(0, 1, TEN).status_code == 409
+    confirmed = admin.post(clinic.url("/appointments"), json={"holdId": hold["id"]})
+    assert confirmed.status_code == 201, confirmed.text
+    assert confirmed.json()["data"]["appointment"]["scheduledAt"] == TEN
+    again = admin.post(clinic.url("/appointments"), json={"holdId": hold["id"]})
+    assert again.status_code == 409  # a hold confirms once
+    late = admin.post(clinic.url("/appointments/holds"), json={**body, "scheduledAt": ELEVEN,
+                                                               "patientId": clinic.patients[1]})
+    assert late.status_code == 201
+    clock.advance(minutes=5, seconds=1)
+    assert ELEVEN in clinic.starts(0)  # expired: offered again
+    expired = admin.post(clinic.url("/appointments"), json={"holdId":
+                                                            late.json()["data"]["hold"]["id"]})
+    assert expired.status_code == 409
+    assert clinic.book(0, 2, ELEVEN).status_code == 201
+
+
+def test_closures_for_the_clinic_and_for_one_provider(api: Api, clock: ManualClock) -> None:
+    clinic = make_clinic(api, providers=2)
+    admin = clinic.org.admin
+    holiday = admin.post(clinic.url("/closures"), json={"date": MONDAY, "reason": "Holiday"})
+    assert holiday.status_code == 201, holiday.text
+    assert holiday.json()["data"]["closure"]["start"] == zulu(2027, 1, 11, 8, 0)
+    assert clinic.starts(0) == [] and clinic.starts(1) == []
+    assert clinic.book(1, 0, NINE).status_code == 400
+    assert admin.delete(clinic.url(f"/closures/{holiday.json()['data']['closure']['id']}")
+                        ).status_code == 204
+    off = admin.post(clinic.url("/closures"), json={
+        "providerId": clinic.providers[0], "start": "2027-01-11T10:00:00-08:00",
+        "end": "2027-01-11T11:00:00-08:00", "reason": "Time off"})
+    assert off.status_code == 201, off.text
+    assert clinic.starts(0) == [NINE, NINE_30, ELEVEN, ELEVEN_30]
+    assert clinic.starts(1) == MORNING
+    listed = admin.get(clinic.url("/closures"), params={"startDate": MONDAY}).json()["data"]
+    assert [c["providerId"] for c in listed["closures"]] == [clinic.providers[0]]
+
+
+def test_reschedule_and_cancel_free_their_slots(api: Api, clock: ManualClock) -> None:
+    clinic = make_clinic(api)
+    admin = clinic.org.admin
+    apt = clinic.book(0, 0, NINE).json()["data"]["appointment"]
+    moved = admin.put(clinic.url(f"/appointments/{apt['id']}"), json={"scheduledAt": TEN})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["data"]["appointment"]["scheduledAt"] == TEN
+    assert clinic.starts(0) == [NINE, NINE_30, TEN_30, ELEVEN, ELEVEN_30]
+    assert admin.put(clinic.url(f"/appointments/{apt['id']}"),
+                     json={"scheduledAt": zulu(2027, 1, 11, 23, 0)}).status_code == 400
+    cancelled = admin.delete(clinic.url(f"/appointments/{apt['id']}"),
+                             params={"reason": "Feeling better", "cancelledBy": "patient"})
+    assert cancelled.status_code == 200, cancelled.text
+    record = admin.get(clinic.url(f"/appointments/{apt['id']}")).json()["data"]["appointment"]
+    assert (record["status"], record["cancelledBy"], record["cancelReason"], record["late"]) \
+        == ("cancelled", "patient", "Feeling better", False)
+    assert clinic.starts(0) == MORNING
+    clock.current = datetime(2027, 1, 11, 16, 0, tzinfo=UTC)  # 08:00 PST, two hours before
+    soon = clinic.book(0, 1, TEN).json()["data"]["appointment"]
+    late = admin.delete(clinic.url(f"/appointments/{soon['id']}")).json()["data"]["appointment"]
+    assert (late["late"], late["cancelledBy"]) == (True, "clinic")
+
+
+ALLOWED = {("scheduled", "confirmed"), ("confirmed", "checked_in"),
+           ("checked_in", "completed"), ("scheduled", "cancelled"), ("confirmed", "cancelled"),
+           ("scheduled", "no_show"), ("confirmed", "no_show")}
+PATH = {"scheduled": [], "confirmed": ["confirmed"], "checked_in": ["confirmed", "checked_in"],
+        "completed": ["confirmed", "checked_in", "completed"], "cancelled": ["cancelled"],
+        "no_show": ["no_show"]}
+
+
+def test_every_allowed_and_forbidden_status_transition(api: Api, clock: ManualClock) -> None:
+    clinic = make_clinic(api, hours={"monday": [{"start": "00:00", "end": "23:30"}]},
+                         businessHours=ALL_WEEK)
+    admin = clinic.org.admin
+    minute = iter(range(0, 23 * 60, 30))
+
+    def appointment_in(state: str) -> str:
+        at = datetime(2027, 1, 11, 8, 0, tzinfo=UTC).timestamp() + next(minute) * 60
+        start = datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
+        reply = clinic.book(0, 0, start)
+        assert reply.status_code == 201, reply.text
+        apt_id = str(reply.json()["data"]["appointment"]["id"])
+        for step in PATH[state]:
+            assert put(apt_id, step).status_code == 200
+        return apt_id
+
+    def put(apt_id: str, status: str) -> httpx.Response:
+        return admin.put(clinic.url(f"/appointments/{apt_id}"), json={"status": status})
+
+    for old in PATH:
+        stuck = appointment_in(old)
+        for new in PATH:
+            if new == old:
+                continue
+            if (old, new) in ALLOWED:
+                reply = put(appointment_in(old), new)
+                assert reply.status_code == 200, (old, new, reply.text)
+                assert reply.json()["data"]["appointment"]["status"] == new
+            else:
+                reply = put(stuck, new)
+                assert reply.status_code == 409, (old, new, reply.text)
+                message = reply.json()["error"]["message"]
+                assert old in message and new in message
+        got = admin.get(clinic.url(f"/appointments/{stuck}")).json()["data"]["appointment"]
+        assert got["status"] == old
+
+
+def test_listing_filters_and_pages(api: Api, clock: ManualClock) -> None:
+    clinic = make_clinic(api, providers=2)
+    for provider, patient, at in ((0, 0, NINE), (0, 1, TEN), (1, 1, ELEVEN)):
+        assert clinic.book(provider, patient, at).status_code == 201
+    admin = clinic.org.admin
+    page = admin.get(clinic.url("/appointments"), params={"limit": 2}).json()["data"]
+    assert [a["scheduledAt"] for a in page["appointments"]] == [NINE, TEN]
+    assert page["pagination"] == {"page": 1, "limit": 2, "total": 3, "pages": 2}
+    mine = admin.get(clinic.url("/appointments"), params={
+        "patientId": clinic.patients[1], "providerId": clinic.providers[1], "date": MONDAY,
+        "status": "scheduled"}).json()["data"]
+    assert [a["scheduledAt"] for a in mine["appointments"]] == [ELEVEN]
+
+
+def test_fall_back_day_books_the_second_one_thirty(api: Api, clock: ManualClock) -> None:
+    # America/Los_Angeles 2027-11-07: 01:00-02:00 happens twice (PDT, then PST).
+    clinic = make_clinic(api, hours={"sunday": [{"start": "00:00", "end": "03:00"}]},
+                         businessHours=ALL_WEEK)
+    day = clinic.slots(0, "2027-11-07")["availableSlots"]
+    assert [s["startTime"] for s in day] == ["00:00", "00:30", "01:00", "01:30", "01:00",
+                                             "01:30", "02:00", "02:30"]
+    second = zulu(2027, 11, 7, 9, 30)  # 01:30 PST
+    reply = clinic.book(0, 0, "2027-11-07T01:30:00-08:00")
+    assert reply.json()["data"]["appointment"]["scheduledAt"] == second
+    left = clinic.starts(0, "2027-11-07")
+    assert second not in left and zulu(2027, 11, 7, 8, 30) in left  # 01:30 PDT stays free
+
+
+def test_twenty_concurrent_bookings_of_one_slot(api: Api, clock: ManualClock) -> None:
+    clinic = make_clinic(api, patients=20)
+
+    def attempt(patient: int) -> int:
+        with httpx.Client(base_url=api.base, timeout=60,
+                          headers=dict(clinic.org.admin.headers)) as client:
+            return client.post(clinic.url("/appointments"), json={
+                "patientId": clinic.patients[patient], "providerId": clinic.providers[0],
+                "scheduledAt": TEN}).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = sorted(pool.map(attempt, range(20)))
+    assert codes == [201] + [409] * 19
