@@ -86,6 +86,8 @@ class MainWindow(QMainWindow):
         self._tab_chosen = window_state.restore(self, self.tabs, ctx.settings.home)
         self.sidebar.refresh()
         self.conversations.refresh()
+        self.clinic: Any = None  # the Clinic desk tab, once the vault has an organization
+        self._open_clinic()
         self.refresh_engine()
         self._api_wanted = start_api  # tests and screenshots run without the server
         if start_api and ctx.settings.api_enabled:
@@ -242,6 +244,28 @@ class MainWindow(QMainWindow):
             self.api_label.setText("API: off")
         if wanted and self.api is None and self._api_wanted:
             self._start_api()
+
+    def _open_clinic(self) -> None:
+        from app.services.clinic_desk import ClinicDesk
+
+        ctx = self._ctx
+        Op(lambda: ClinicDesk.open(ctx), parent=self).success(self._show_clinic) \
+            .failure(self._clinic_failed).run_in_background()
+
+    def _clinic_failed(self, exc: BaseException) -> None:
+        """The desk could not open: the window works without its tab; the log says why
+        (the exception's type only)."""
+        import logging
+
+        logging.getLogger(__name__).warning("clinic desk unavailable: %s", type(exc).__name__)
+
+    def _show_clinic(self, desk: Any) -> None:
+        if desk is None or self.clinic is not None:
+            return
+        from ui.views.clinic import ClinicView
+
+        self.clinic = ClinicView(desk)
+        self.tabs.addTab(self.clinic, "Clinic desk")
 
     # --- the local API server -----------------------------------------------
 
