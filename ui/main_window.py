@@ -246,10 +246,15 @@ class MainWindow(QMainWindow):
             self._start_api()
 
     def _open_clinic(self) -> None:
-        from app.services.clinic_desk import ClinicDesk
-
         ctx = self._ctx
-        Op(lambda: ClinicDesk.open(ctx), parent=self).success(self._show_clinic) \
+
+        def open_desk() -> Any:
+            # imported here, on the worker: the clinic's models take most of a second
+            from app.services.clinic_desk import ClinicDesk
+
+            return ClinicDesk.open(ctx)
+
+        Op(open_desk, parent=self).success(self._show_clinic) \
             .failure(self._clinic_failed).run_in_background()
 
     def _clinic_failed(self, exc: BaseException) -> None:
