@@ -7,9 +7,13 @@ and normalized records, with the same owner rule as everything else.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from app.services.errors import ValidationFailed
+from storage.ingest import units
+from storage.ingest.manual import add_reading
+from storage.repos import measures as catalogue
 from storage.vault import Vault
 
 
@@ -61,3 +65,27 @@ class RecordsService:
 
     def clear_reference_range(self, *, patient_id: str, code: str) -> None:
         self._vault.records.delete_reference_override(patient_id=patient_id, code=code)
+
+    def entry_choices(self) -> list[tuple[str, str, list[str]]]:
+        """(name, LOINC code, units) of the discrete measures a person can type in: the
+        measurements catalogue's, with their first LOINC code and its convertible units."""
+        out = []
+        for m in catalogue.all_measures():
+            code = next((c for c in m.codes if c[:1].isdigit()), None)
+            if m.kind == "discrete" and code and units.units_for(code):
+                out.append((m.name, code, units.units_for(code)))
+        return sorted(out)
+
+    def add_reading(self, *, patient_id: str, code: str, value: float, unit: str,
+                    when: datetime) -> str:
+        """A reading typed in by hand, normalized and flagged like an imported one."""
+        if not math.isfinite(value):
+            raise ValidationFailed("the value is not a number", {"field": "value"})
+        if when.tzinfo is None:
+            raise ValidationFailed("the time needs its time zone", {"field": "when"})
+        if when > datetime.now(UTC):
+            raise ValidationFailed("the reading's time is in the future", {"field": "when"})
+        if unit not in units.units_for(code):
+            raise ValidationFailed(f"{unit} is not a unit for this test", {"field": "unit"})
+        return add_reading(self._vault, patient_id=patient_id, owner_id=None, code=code,
+                           value=value, unit=unit, effective=when)

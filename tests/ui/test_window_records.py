@@ -89,3 +89,36 @@ def test_my_reference_range_changes_the_flags_of_that_test(qtbot, imported_ctx):
     expected = sorted((v, "high" if v > limit else "normal") for v in values)
     qtbot.waitUntil(lambda: flags() == expected, timeout=10000)
     assert all(r.endswith("(yours)") for r in records.column("range"))
+
+
+def test_a_reading_added_by_hand_is_converted_validated_and_listed(qtbot, imported_ctx):
+    window = MainWindow(imported_ctx, start_api=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    records = window.records
+    window.tabs.setCurrentWidget(records)
+    qtbot.waitUntil(records.add_button.isEnabled, timeout=5000)
+    qtbot.mouseClick(records.add_button, Qt.MouseButton.LeftButton)
+    dialog = records.add_dialog
+    dialog.choose("29463-7")
+    assert dialog.unit.itemText(0) == "kg" and dialog.unit.findText("[lb_av]") > 0
+    dialog.value.setText("heavy")
+    dialog.save()
+    assert "not a number" in dialog.error.text()
+    dialog.value.setText("180")
+    dialog.unit.setCurrentText("[lb_av]")
+    dialog.when.setDateTime(dialog.when.dateTime().addDays(2))  # the future: refused
+    dialog.save()
+    qtbot.waitUntil(lambda: "future" in dialog.error.text(), timeout=10000)
+    dialog.when.setDateTime(dialog.when.dateTime().addDays(-3))
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+    records.search.setText("29463-7")
+    kg = 180 * 0.45359237  # the international avoirdupois pound (NIST SP 811)
+    qtbot.waitUntil(lambda: records.all_loaded() and f"{kg:g}" in records.column("value"),
+                    timeout=10000)
+    row = records.column("value").index(f"{kg:g}")
+    assert records.column("unit")[row] == "kg"
+    assert records.column("original")[row] == "180 [lb_av]"
+    assert records.column("source")[row] == "manual"

@@ -50,6 +50,10 @@ class RecordsView(QWidget):
         self.range_button = QPushButton("My reference range…")
         self.range_button.setToolTip("Set your own reference range for the selected test")
         self.range_button.clicked.connect(self.edit_range)
+        self.add_button = QPushButton("Add a reading…")
+        self.add_button.setToolTip("Type in a reading from a device or a paper report")
+        self.add_button.clicked.connect(self.add_reading)
+        self.add_dialog: Any = None
         self.count = QLabel()
         self.count.setObjectName("hint")
         self.table = QTableView()
@@ -84,6 +88,7 @@ class RecordsView(QWidget):
         filters.addWidget(self.refresh_button)
         actions = QHBoxLayout()
         actions.addWidget(self.count, 1)
+        actions.addWidget(self.add_button)
         actions.addWidget(self.range_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -93,7 +98,17 @@ class RecordsView(QWidget):
 
     def set_patient(self, patient_id: str | None) -> None:
         self.patient_id = patient_id
+        self._enable()
         self.refresh()
+
+    def add_reading(self) -> None:
+        if self.patient_id is None:
+            return
+        from ui.dialogs.add_reading import AddReadingDialog
+
+        self.add_dialog = AddReadingDialog(self._ctx, self.patient_id, self)
+        self.add_dialog.accepted.connect(self.refresh)
+        self.add_dialog.open()
 
     def refresh(self) -> None:
         ctx, patient = self._ctx, self.patient_id
@@ -124,6 +139,7 @@ class RecordsView(QWidget):
 
     def _enable(self) -> None:
         self.range_button.setEnabled(self.selected() is not None)
+        self.add_button.setEnabled(self.patient_id is not None)
 
     def selected(self) -> dict[str, Any] | None:
         rows = self.table.selectionModel().selectedRows()
