@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -65,6 +66,32 @@ def ask(window: MainWindow, question: str) -> None:
     settle(1.0)
 
 
+def next_monday() -> date:
+    today = date.today()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def demo_clinic(ctx: AppContext) -> None:
+    """An invented clinic: the owner account, one organization, a provider, patients."""
+    from app.services.auth import Principal
+    from app.services.clinic.inputs import OrganizationCreate, ProviderCreate
+    from app.services.clinic_desk import ClinicDesk
+
+    ctx.auth.add_user("owner@demo.example", "screenshots only, demo")
+    owner = ctx.vault.users.owner()
+    principal = Principal(user_id=owner["id"], email=owner["email"], name=None,
+                          is_owner=True, token_kind="personal")
+    ctx.clinic.organizations.create(principal, OrganizationCreate(
+        name="Harbor Family Clinic", slug="harbor-family", timezone="America/Los_Angeles"))
+    desk = ClinicDesk.open(ctx)
+    assert desk is not None
+    hours = {"monday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]}
+    ctx.clinic.providers.register(desk.access("manage_providers"), ProviderCreate(
+        email="dr.ito@harbor.example", name="Dr. Aiko Ito", availability=hours))
+    for name, born in (("Rosa Diaz", date(1980, 4, 2)), ("Sam Okafor", date(1992, 9, 14))):
+        desk.register_patient(name=name, date_of_birth=born)
+
+
 def show_tab(window: MainWindow, widget: QWidget, ready: Callable[[], bool]) -> None:
     window.tabs.setCurrentWidget(widget)
     wait_until(ready)
@@ -82,6 +109,7 @@ def main() -> int:
         ctx = AppContext(settings)
         try:
             demo = write_demo_bundle(Path(tmp))
+            demo_clinic(ctx)
             window = MainWindow(ctx, start_api=False)
             window.resize(1360, 860)
             window.show()
@@ -107,10 +135,15 @@ def main() -> int:
             show_tab(window, window.conversations,
                      lambda: len(window.conversations.titles()) >= 2)
             save(window, "conversations")
-            clinic = getattr(window, "clinic", None)
-            if clinic is not None:
-                show_tab(window, clinic, lambda: True)
-                save(window, "clinic")
+            wait_until(lambda: window.clinic is not None)
+            show_tab(window, window.clinic, lambda: window.clinic.patient.count() > 0)
+            window.clinic.date.setDate(next_monday())
+            wait_until(lambda: len(window.clinic.slot_texts()) > 0)
+            window.clinic.slots.setCurrentRow(2)
+            window.clinic.book()
+            wait_until(lambda: window.clinic.appointments.rowCount() == 1)
+            settle()
+            save(window, "clinic")
             window.open_settings()
             settle()
             save(window.settings_dialog, "settings")

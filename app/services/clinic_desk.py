@@ -8,7 +8,7 @@ permission checks, tenant scoping and audit rows) as the /api/v1 routes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from app.context import AppContext
 from app.services.auth import Principal
@@ -46,42 +46,48 @@ class ClinicDesk:
                               name=owner.get("name"), is_owner=True, token_kind="personal")
         return cls(ctx, principal, organizations[0])
 
-    def _access(self, permission: str) -> Access:
+    def access(self, permission: str) -> Access:
+        """The owner's Access for `permission` in this organization (checked, audited)."""
         return self._clinic.access.resolve(self.principal, self.organization.id, permission)
 
     def providers(self, search: str | None = None) -> list[Provider]:
-        return self._clinic.providers.list(self._access("view_patient_info"), search=search,
+        return self._clinic.providers.list(self.access("view_patient_info"), search=search,
                                            limit=100).providers
 
     def patients(self, search: str | None = None) -> list[Patient]:
-        return self._clinic.patients.list(self._access("view_patient_info"), search=search,
+        return self._clinic.patients.list(self.access("view_patient_info"), search=search,
                                           limit=100).patients
 
     def register_patient(self, *, name: str, date_of_birth: date,
                          email: str | None = None) -> PatientRegistered:
         body = PatientCreate(name=name, date_of_birth=date_of_birth, email=email)
-        return self._clinic.patients.register(self._access("manage_patients"), body)
+        return self._clinic.patients.register(self.access("manage_patients"), body)
 
     def day(self, *, provider_id: str, day: date) -> DeskDay:
-        access = self._access("manage_appointments")
+        access = self.access("manage_appointments")
         free = self._clinic.scheduling.find_slots(access, provider_id=provider_id, day=day)
         booked = self._clinic.scheduling.list(access, provider_id=provider_id, day=day,
                                               limit=100).appointments
         return DeskDay(free, tuple(sorted(booked, key=lambda a: a.scheduled_at)))
 
+    def week(self, *, provider_id: str, start: date) -> tuple[DeskDay, ...]:
+        """Seven days from `start` (the desk shows the week of the chosen day)."""
+        return tuple(self.day(provider_id=provider_id, day=start + timedelta(days=i))
+                     for i in range(7))
+
     def book(self, *, provider_id: str, patient_id: str, starts_at: datetime) -> Appointment:
         return self._clinic.scheduling.book(
-            self._access("manage_appointments"),
+            self.access("manage_appointments"),
             Booking(provider_id=provider_id, patient_id=patient_id, scheduled_at=starts_at))
 
     def reschedule(self, appointment_id: str, starts_at: datetime) -> Appointment:
-        return self._clinic.scheduling.update(self._access("manage_appointments"),
+        return self._clinic.scheduling.update(self.access("manage_appointments"),
                                               appointment_id,
                                               AppointmentUpdate(scheduled_at=starts_at))
 
     def act(self, appointment_id: str, action: str) -> Appointment:
         """check_in, complete, no_show or confirm (the service refuses a wrong step)."""
-        access = self._access("manage_appointments")
+        access = self.access("manage_appointments")
         if action == "cancel":
             return self._clinic.scheduling.cancel(access, appointment_id,
                                                   cancelled_by="clinic")

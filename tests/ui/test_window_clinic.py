@@ -21,7 +21,7 @@ def _clinic(ctx) -> tuple[str, str]:
     ctx.clinic.organizations.create(principal, OrganizationCreate(
         name="Harbor Clinic", slug="harbor-clinic", timezone="America/Los_Angeles"))
     desk = ClinicDesk.open(ctx)
-    access = desk._access("manage_providers")
+    access = desk.access("manage_providers")
     provider = ctx.clinic.providers.register(access, ProviderCreate(
         email="dr.ito@harbor.example", name="Dr. Aiko Ito", availability=HOURS)).provider
     patient = desk.register_patient(name="Rosa Diaz", date_of_birth=date(1980, 4, 2)).patient
@@ -47,6 +47,9 @@ def test_booking_a_slot_removes_it_and_the_desk_runs_the_visit(qtbot, ctx):
     qtbot.mouseClick(view.book_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.slot_texts() == [expected[0], *expected[2:]], timeout=10000)
     assert view.message.text().startswith("Booked: CONF-")
+    monday_column = ["09:30 Rosa Diaz (Scheduled)", "09:00 free", "10:00 free", "10:30 free"]
+    qtbot.waitUntil(lambda: view.week_column(0) == monday_column, timeout=10000)
+    assert view.week_column(1) == []  # no hours on Tuesday
     assert view.appointments.rowCount() == 1
     assert [view.appointments.item(0, c).text() for c in range(3)] == \
         ["09:30", "Rosa Diaz", "Scheduled"]

@@ -1,12 +1,13 @@
-"""The Clinic desk tab (shown when the vault has an organization): one provider's day,
-the real free slots to book from, the day's appointments with their next steps (check
+"""The Clinic desk tab (shown when the vault has an organization): one provider's day and
+week, the real free slots to book from, the day's appointments with their next steps (check
 in, complete, no-show, cancel, reschedule to a chosen free slot), and patient search
 and registration. Everything through app/services/clinic_desk.py, in ops."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app.services.clinic_desk import ClinicDesk, DeskDay
 from ui.ops import Op
@@ -69,6 +70,11 @@ class ClinicView(QWidget):
         self.new_birth = QLineEdit()
         self.new_birth.setPlaceholderText("Date of birth, YYYY-MM-DD")
         self.register_button = QPushButton("Register patient")
+        self.week = QTableWidget(0, 7)
+        self.week.setAccessibleName("The provider's week")
+        self.week.verticalHeader().hide()
+        self.week.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.week.setMaximumHeight(220)
         self.message = QLabel()
         self.message.setObjectName("hint")
         self.message.setWordWrap(True)
@@ -110,6 +116,8 @@ class ClinicView(QWidget):
         layout.addWidget(QLabel(f"<b>{desk.organization.name}</b>"))
         layout.addLayout(top)
         layout.addLayout(body, 1)
+        layout.addWidget(_title("The week (free slots and appointments per day)"))
+        layout.addWidget(self.week)
         layout.addWidget(self.message)
         self.load()
 
@@ -148,6 +156,29 @@ class ClinicView(QWidget):
         desk, day = self.desk, self.date.date().toPython()
         Op(lambda: desk.day(provider_id=str(provider), day=day), parent=self) \
             .success(self._show_day).failure(self._failed).run_in_background()
+        monday = day - timedelta(days=day.weekday())
+        Op(lambda: desk.week(provider_id=str(provider), start=monday), parent=self) \
+            .success(self._show_week).failure(self._failed).run_in_background()
+
+    def _show_week(self, days: tuple[DeskDay, ...]) -> None:
+        """One column per day: its free slots' times, then its appointments."""
+        self.week.setHorizontalHeaderLabels(
+            [d.availability.date.strftime("%a %d") for d in days])
+        columns = []
+        for d in days:
+            tz = d.availability.timezone
+            booked = [f"{_local(a.scheduled_at, tz)} {self._names.get(a.patient_id, '')} "
+                      f"({STATUS_TEXT.get(a.status, a.status)})" for a in d.appointments]
+            free = [f"{s.start_time} free" for s in d.availability.available_slots]
+            columns.append(booked + free)
+        self.week.setRowCount(max((len(c) for c in columns), default=0))
+        for col, texts in enumerate(columns):
+            for row, text in enumerate(texts):
+                self.week.setItem(row, col, QTableWidgetItem(text))
+
+    def week_column(self, index: int) -> list[str]:
+        return [self.week.item(r, index).text() for r in range(self.week.rowCount())
+                if self.week.item(r, index) is not None]
 
     def _show_day(self, day: DeskDay) -> None:
         self.day = day
@@ -159,10 +190,7 @@ class ClinicView(QWidget):
         self.appointments.setRowCount(len(day.appointments))
         tz = day.availability.timezone
         for row, a in enumerate(day.appointments):
-            from zoneinfo import ZoneInfo
-
-            local = a.scheduled_at.astimezone(ZoneInfo(tz)).strftime("%H:%M")
-            cells = (local, self._names.get(a.patient_id, a.patient_id),
+            cells = (_local(a.scheduled_at, tz), self._names.get(a.patient_id, a.patient_id),
                      STATUS_TEXT.get(a.status, a.status), a.confirmation_number or "")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -233,6 +261,10 @@ class ClinicView(QWidget):
         from ui.errors import describe
 
         self.message.setText(describe(exc)[1])
+
+
+def _local(moment: datetime, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).strftime("%H:%M")
 
 
 def _title(text: str) -> QLabel:
