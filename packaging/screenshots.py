@@ -26,7 +26,7 @@ from ui import ops, resources  # noqa: E402
 from ui.dialogs.first_run import FirstRunDialog  # noqa: E402
 from ui.dialogs.unlock import UnlockDialog  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
-from ui.qt import QApplication, QWidget  # noqa: E402
+from ui.qt import QApplication, Qt, QWidget  # noqa: E402
 
 OUT = Path("screenshots")
 PASSPHRASE = "screenshots only"
@@ -113,11 +113,14 @@ def main() -> int:
             window = MainWindow(ctx, start_api=False)
             window.resize(1360, 860)
             window.show()
-            wait_until(lambda: window.tabs.currentWidget() is window.importer)
+            wait_until(lambda: window.sidebar.patients.count() > 0)
             window.import_paths([demo])
             wait_until(lambda: window.last_import is not None)
             settle()
             save(window, "import")
+            wait_until(lambda: window.sidebar.patients.count() == 3)
+            window.sidebar.patients.setCurrentIndex(
+                window.sidebar.patients.findText("Alex", Qt.MatchFlag.MatchStartsWith))
             show_tab(window, window.overview, lambda: bool(window.overview.cards))
             save(window, "overview")
             window.tabs.setCurrentWidget(window.ask)
@@ -141,7 +144,8 @@ def main() -> int:
             wait_until(lambda: len(window.clinic.slot_texts()) > 0)
             window.clinic.slots.setCurrentRow(2)
             window.clinic.book()
-            wait_until(lambda: window.clinic.appointments.rowCount() == 1)
+            wait_until(lambda: window.clinic.appointments.rowCount() == 1
+                       and any("Rosa" in t for t in window.clinic.week_column(0)))
             settle()
             save(window, "clinic")
             window.open_settings()
