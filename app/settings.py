@@ -38,6 +38,8 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8765
+    api_enabled: bool = True  # whether the desktop app starts the local API with its window
+    appearance: Literal["system", "light", "dark"] = "system"  # the desktop app's colours
     api_threads: int = 4  # worker threads for the API's blocking routes (DuckDB prefers few)
     access_token_minutes: int = 60
     refresh_token_days: int = 30

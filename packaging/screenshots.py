@@ -1,8 +1,9 @@
 """`make screenshots`: PNGs of the desktop app, drawn offscreen, in ./screenshots/.
 
 A throwaway demo vault (the invented patient of `healthinsight demo`) in a temporary
-folder, the offline engine, and the real window: a question answered with its chart,
-the records tab, an urgent answer, and the first-run and unlock dialogs.
+folder (invented data only), the offline engine, and the real window: import, overview,
+an answer with its chart, records, an urgent answer, conversations, the clinic desk when
+present, settings, the overview in dark appearance, and the first-run and unlock dialogs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,7 +26,7 @@ from ui import ops, resources  # noqa: E402
 from ui.dialogs.first_run import FirstRunDialog  # noqa: E402
 from ui.dialogs.unlock import UnlockDialog  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
-from ui.qt import QApplication, QWidget  # noqa: E402
+from ui.qt import QApplication, Qt, QWidget  # noqa: E402
 
 OUT = Path("screenshots")
 PASSPHRASE = "screenshots only"
@@ -64,34 +66,96 @@ def ask(window: MainWindow, question: str) -> None:
     settle(1.0)
 
 
+def next_monday() -> date:
+    today = date.today()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def demo_clinic(ctx: AppContext) -> None:
+    """An invented clinic: the owner account, one organization, a provider, patients."""
+    from app.services.auth import Principal
+    from app.services.clinic.inputs import OrganizationCreate, ProviderCreate
+    from app.services.clinic_desk import ClinicDesk
+
+    ctx.auth.add_user("owner@demo.example", "screenshots only, demo")
+    owner = ctx.vault.users.owner()
+    principal = Principal(user_id=owner["id"], email=owner["email"], name=None,
+                          is_owner=True, token_kind="personal")
+    ctx.clinic.organizations.create(principal, OrganizationCreate(
+        name="Harbor Family Clinic", slug="harbor-family", timezone="America/Los_Angeles"))
+    desk = ClinicDesk.open(ctx)
+    assert desk is not None
+    hours = {"monday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]}
+    ctx.clinic.providers.register(desk.access("manage_providers"), ProviderCreate(
+        email="dr.ito@harbor.example", name="Dr. Aiko Ito", availability=hours))
+    for name, born in (("Rosa Diaz", date(1980, 4, 2)), ("Sam Okafor", date(1992, 9, 14))):
+        desk.register_patient(name=name, date_of_birth=born)
+
+
+def show_tab(window: MainWindow, widget: QWidget, ready: Callable[[], bool]) -> None:
+    window.tabs.setCurrentWidget(widget)
+    wait_until(ready)
+    settle()
+
+
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     app = QApplication(sys.argv[:1])
-    resources.apply(app)
+    resources.apply(app, "light")
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "vault"
         Vault.create(home, passphrase=PASSPHRASE, use_keyring=False).close()
         settings = Settings(home=home, passphrase=PASSPHRASE, llm_engine="offline")
         ctx = AppContext(settings)
         try:
-            ctx.imports.run([write_demo_bundle(Path(tmp))])
+            demo = write_demo_bundle(Path(tmp))
+            demo_clinic(ctx)
             window = MainWindow(ctx, start_api=False)
+            window.resize(1360, 860)
             window.show()
-            wait_until(lambda: window.sidebar.patient_id is not None)
+            wait_until(lambda: window.sidebar.patients.count() > 0)
+            window.import_paths([demo])
+            wait_until(lambda: window.last_import is not None)
             settle()
-            save(window, "welcome")
+            save(window, "import")
+            wait_until(lambda: window.sidebar.patients.count() == 3)
+            window.sidebar.patients.setCurrentIndex(
+                window.sidebar.patients.findText("Alex", Qt.MatchFlag.MatchStartsWith))
+            show_tab(window, window.overview, lambda: bool(window.overview.cards))
+            save(window, "overview")
+            window.tabs.setCurrentWidget(window.ask)
             ask(window, "What's my cholesterol trend over the last 15 years?")
             wait_until(lambda: bool(window.sidebar.conversation_ids()))
             settle()
-            save(window, "main-answer")
-            window.tabs.setCurrentWidget(window.records)
-            wait_until(lambda: window.records.table.rowCount() > 0)
-            settle()
+            save(window, "ask")
+            show_tab(window, window.records, lambda: window.records.model.rowCount() > 0
+                     and window.records.model.peek(0) is not None)
             save(window, "records")
             window.tabs.setCurrentWidget(window.ask)
             window.ask.new_conversation()
             ask(window, "I have crushing chest pain")
-            save(window, "urgent")
+            save(window, "ask-urgent")
+            show_tab(window, window.conversations,
+                     lambda: len(window.conversations.titles()) >= 2)
+            save(window, "conversations")
+            wait_until(lambda: window.clinic is not None)
+            show_tab(window, window.clinic, lambda: window.clinic.patient.count() > 0)
+            window.clinic.date.setDate(next_monday())
+            wait_until(lambda: len(window.clinic.slot_texts()) > 0)
+            window.clinic.slots.setCurrentRow(2)
+            window.clinic.book()
+            wait_until(lambda: window.clinic.appointments.rowCount() == 1
+                       and any("Rosa" in t for t in window.clinic.week_column(0)))
+            settle()
+            save(window, "clinic")
+            window.open_settings()
+            settle()
+            save(window.settings_dialog, "settings")
+            window.settings_dialog.reject()
+            resources.set_appearance(app, "dark")
+            show_tab(window, window.overview, lambda: bool(window.overview.cards))
+            save(window, "overview-dark")
+            resources.set_appearance(app, "light")
             window.close()
 
             fresh = AppContext(Settings(home=Path(tmp) / "new"))

@@ -41,6 +41,10 @@ def run(ctx: AppContext) -> int:
     resources.apply(app)
     if not open_vault(ctx):
         return 1
+    resources.set_appearance(app, ctx.settings.appearance)  # the saved choice, now readable
+    from ui import logfile
+
+    logfile.start(ctx.settings.home)
     collector = MainThreadCollector()
     window = MainWindow(ctx)
     window.show()

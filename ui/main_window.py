@@ -11,13 +11,12 @@ from typing import Any
 
 from app.context import AppContext
 from app.services import preferences
+from ui import window_state
 from ui.events import BusBridge
-from ui.importing import ImportSummaryDialog, start_import
 from ui.ops import Op
 from ui.qt import (
     QAction,
     QCloseEvent,
-    QFileDialog,
     QKeySequence,
     QLabel,
     QMainWindow,
@@ -27,10 +26,11 @@ from ui.qt import (
     QTabWidget,
 )
 from ui.views.ask import AskView
+from ui.views.conversations import ConversationsView
+from ui.views.imports import ImportView
+from ui.views.overview import OverviewView
 from ui.views.records import RecordsView
 from ui.views.sidebar import Sidebar
-
-IMPORT_FILTER = ("Health records (*.json *.ndjson *.xml *.zip *.csv);;All files (*)")
 
 
 class MainWindow(QMainWindow):
@@ -45,11 +45,17 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(900, 600)
 
         self.sidebar = Sidebar(ctx)
+        self.overview = OverviewView(ctx)
         self.ask = AskView(ctx)
         self.records = RecordsView(ctx)
+        self.importer = ImportView(ctx)
+        self.conversations = ConversationsView(ctx)
         self.tabs = QTabWidget()
+        self.tabs.addTab(self.overview, "Overview")
         self.tabs.addTab(self.ask, "Ask the team")
         self.tabs.addTab(self.records, "Records")
+        self.tabs.addTab(self.importer, "Import")
+        self.tabs.addTab(self.conversations, "Conversations")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.sidebar)
         splitter.addWidget(self.tabs)
@@ -60,17 +66,31 @@ class MainWindow(QMainWindow):
         self.sidebar.patient_changed.connect(self._patient_changed)
         self.sidebar.conversation_opened.connect(self._conversation_opened)
         self.sidebar.new_conversation.connect(self.ask.new_conversation)
-        self.ask.conversation_changed.connect(
-            lambda cid: self.sidebar.refresh_conversations(select=cid))
+        self.ask.conversation_changed.connect(self._conversation_changed)
+        self.conversations.opened.connect(self._conversation_opened)
+        self.conversations.changed.connect(self.sidebar.refresh_conversations)
+        self.conversations.deleted.connect(
+            lambda cid: cid == self.ask.conversation_id and self.ask.new_conversation())
         self.ask.answered.connect(self._answered)
+        self.importer.imported.connect(self._imported)
+        self.overview.question_chosen.connect(self.ask_question)
+        self.overview.import_requested.connect(
+            lambda: self.tabs.setCurrentWidget(self.importer))
+        self.sidebar.patients_loaded.connect(self._patients_loaded)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.bridge = BusBridge(ctx.bus, self)
         self.bridge.event.connect(self.ask.on_event)
 
         self._build_menus()
         self._build_status_bar()
+        self._tab_chosen = window_state.restore(self, self.tabs, ctx.settings.home)
         self.sidebar.refresh()
+        self.conversations.refresh()
+        self.clinic: Any = None  # the Clinic desk tab, once the vault has an organization
+        self._open_clinic()
         self.refresh_engine()
-        if start_api:
+        self._api_wanted = start_api  # tests and screenshots run without the server
+        if start_api and ctx.settings.api_enabled:
             self._start_api()
 
     # --- chrome -----------------------------------------------------------
@@ -84,10 +104,12 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         view_menu = self.menuBar().addMenu("&View")
-        self._action(view_menu, "&Ask the team", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
-        self._action(view_menu, "&Records", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
+        for i in range(self.tabs.count()):
+            self._action(view_menu, "&" + self.tabs.tabText(i), f"Ctrl+{i + 1}",
+                         lambda index=i: self.tabs.setCurrentIndex(index))
         self._action(view_menu, "&New conversation", "Ctrl+N", self.ask.new_conversation)
         help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
         self._action(help_menu, "&About HealthInsight", None, self._about)
 
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Any) -> QAction:
@@ -123,6 +145,25 @@ class MainWindow(QMainWindow):
         if result.get("engine"):
             self._show_engine(str(result["engine"]), "the engine that wrote the last answer")
 
+    def shortcuts(self) -> list[tuple[str, str]]:
+        """(action, keys) for every menu action that has a shortcut, as Help lists them."""
+        out = []
+        for menu_action in self.menuBar().actions():
+            for action in menu_action.menu().actions():
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if keys:
+                    out.append((action.text().replace("&", ""), keys))
+        return out
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td>{name}</td><td>&nbsp;&nbsp;<b>{keys}</b></td></tr>"
+                       for name, keys in self.shortcuts())
+        rows += ("<tr><td>Ask the question typed</td><td>&nbsp;&nbsp;<b>Ctrl+Enter</b></td>"
+                 "</tr><tr><td>Stop the team</td><td>&nbsp;&nbsp;<b>Esc</b></td></tr>")
+        self.shortcuts_box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts",
+                                         f"<table>{rows}</table>", parent=self)
+        self.shortcuts_box.open()
+
     def _about(self) -> None:
         QMessageBox.about(self, "About HealthInsight",
                           "<h3>HealthInsight</h3><p>Your health records in an encrypted vault "
@@ -136,6 +177,24 @@ class MainWindow(QMainWindow):
             self.ask.new_conversation()  # a conversation is about one person's records
         self.ask.patient_id = patient_id
         self.records.set_patient(patient_id)
+        self.overview.set_patient(patient_id)
+
+    def _patients_loaded(self, count: int) -> None:
+        """The first time patients are known: the Overview once records exist, else Import."""
+        if not self._tab_chosen:
+            self._tab_chosen = True
+            self.tabs.setCurrentWidget(self.overview if count else self.importer)
+
+    def _tab_changed(self, _index: int) -> None:
+        self._tab_chosen = True  # the person (or a restored state) chose; keep it
+
+    def ask_question(self, text: str) -> None:
+        self.tabs.setCurrentWidget(self.ask)
+        self.ask.ask_example(text)
+
+    def _conversation_changed(self, conversation_id: str) -> None:
+        self.sidebar.refresh_conversations(select=conversation_id)
+        self.conversations.refresh()
 
     def _conversation_opened(self, conversation: dict[str, Any]) -> None:
         self.tabs.setCurrentWidget(self.ask)
@@ -144,34 +203,74 @@ class MainWindow(QMainWindow):
     # --- import -----------------------------------------------------------
 
     def choose_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Import health records", "",
-                                                IMPORT_FILTER)
-        if files:
-            self.import_paths([Path(f) for f in files])
+        self.tabs.setCurrentWidget(self.importer)
+        self.importer.choose_files()
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import a folder of health records")
-        if folder:
-            self.import_paths([Path(folder)])
+        self.tabs.setCurrentWidget(self.importer)
+        self.importer.choose_folder()
 
     def import_paths(self, paths: list[Path]) -> None:
-        start_import(self._ctx, paths, parent=self, on_progress=self.activity.setText,
-                     on_done=self._imported)
+        self.tabs.setCurrentWidget(self.importer)
+        self.importer.import_paths(paths)
 
     def _imported(self, status: dict[str, Any]) -> None:
         self.last_import = status
-        self.activity.setText("")
         self.sidebar.refresh_patients()
         self.records.refresh()
-        self.import_summary = ImportSummaryDialog(status, self)
-        self.import_summary.open()
+        self.overview.refresh()
 
     def open_settings(self) -> None:
         from ui.dialogs.settings import SettingsDialog
 
         self.settings_dialog = SettingsDialog(self._ctx, self)
-        self.settings_dialog.accepted.connect(self.refresh_engine)
+        self.settings_dialog.accepted.connect(self._settings_saved)
         self.settings_dialog.open()
+
+    def _settings_saved(self) -> None:
+        from ui import resources
+        from ui.qt import QApplication
+
+        settings = self._ctx.settings
+        self.refresh_engine()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            resources.set_appearance(app, settings.appearance)
+        running = self.api is not None
+        wanted = settings.api_enabled
+        if running and (not wanted or self.api.port != settings.api_port):
+            self.api.stop()
+            self.api = None
+            self.api_label.setText("API: off")
+        if wanted and self.api is None and self._api_wanted:
+            self._start_api()
+
+    def _open_clinic(self) -> None:
+        ctx = self._ctx
+
+        def open_desk() -> Any:
+            # imported here, on the worker: the clinic's models take most of a second
+            from app.services.clinic_desk import ClinicDesk
+
+            return ClinicDesk.open(ctx)
+
+        Op(open_desk, parent=self).success(self._show_clinic) \
+            .failure(self._clinic_failed).run_in_background()
+
+    def _clinic_failed(self, exc: BaseException) -> None:
+        """The desk could not open: the window works without its tab; the log says why
+        (the exception's type only)."""
+        import logging
+
+        logging.getLogger(__name__).warning("clinic desk unavailable: %s", type(exc).__name__)
+
+    def _show_clinic(self, desk: Any) -> None:
+        if desk is None or self.clinic is not None:
+            return
+        from ui.views.clinic import ClinicView
+
+        self.clinic = ClinicView(desk)
+        self.tabs.addTab(self.clinic, "Clinic desk")
 
     # --- the local API server -----------------------------------------------
 
@@ -206,6 +305,8 @@ class MainWindow(QMainWindow):
         self.api_label.setToolTip(f"The local API did not start: {exc}")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self._closed:
+            window_state.save(self, self.tabs, self._ctx.settings.home)
         self._closed = True
         self.bridge.close()
         if self.api is not None:

@@ -110,7 +110,7 @@ class _Task(QRunnable):
 
 
 class Op(Generic[T]):
-    def __init__(self, fn: Callable[[], T], *, parent: QWidget | None = None) -> None:
+    def __init__(self, fn: Callable[[], T], *, parent: QObject | None = None) -> None:
         self._fn = fn
         self._parent = parent
         self._on_success: Callable[[T], None] | None = None
@@ -157,4 +157,5 @@ class Op(Generic[T]):
             return
         from ui.errors import show_exception
 
-        show_exception(parent=self._parent, exception=exc)
+        parent = self._parent if isinstance(self._parent, QWidget) else None
+        show_exception(parent=parent, exception=exc)

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.services import query_views as views
 from app.services.budget import QueryBudget
-from app.services.errors import ValidationFailed
+from app.services.errors import NotFound, ValidationFailed
 from storage.repos.conversations import ConversationRepository
 
 
@@ -74,6 +74,32 @@ class ConversationViews:
             return None
         return views.conversation_view(row, self.repo.list_queries(
             conversation_id=conversation_id, owner_id=owner_id))
+
+    def search_conversations(self, text: str, *, owner_id: str | None,
+                             limit: int = 100) -> list[dict[str, Any]]:
+        """Conversations whose title or any question contains `text` (any case), newest
+        first; all of them (up to `limit`) for an empty text."""
+        rows, _ = self.repo.list_conversations(owner_id=owner_id, limit=limit,
+                                               search=text.strip() or None)
+        return [views.conversation_summary(r) for r in rows]
+
+    def rename_conversation(self, conversation_id: str, title: str, *,
+                            owner_id: str | None) -> None:
+        title = " ".join(title.split())
+        if not title:
+            raise ValidationFailed("the title is empty", {"field": "title"})
+        if len(title) > 200:
+            raise ValidationFailed("the title is longer than 200 characters",
+                                   {"field": "title"})
+        if not self.repo.rename_conversation(conversation_id=conversation_id,
+                                             owner_id=owner_id, title=title):
+            raise NotFound("this conversation is no longer in the vault")
+
+    def delete_conversation(self, conversation_id: str, *, owner_id: str | None) -> None:
+        """The conversation with every question, answer and chart in it."""
+        if not self.repo.delete_conversation(conversation_id=conversation_id,
+                                             owner_id=owner_id):
+            raise NotFound("this conversation is no longer in the vault")
 
     def get_visualization(self, viz_id: str, *, owner_id: str | None) -> dict[str, Any] | None:
         row = self.repo.get_visualization(viz_id=viz_id, owner_id=owner_id)

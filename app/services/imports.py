@@ -54,6 +54,7 @@ class _Job:
     started: float = field(default_factory=time.monotonic)
     summary: dict[str, Any] | None = None
     future: Future[None] | None = None
+    cancelled: bool = False  # asked to stop: the file being read is undone, later ones skipped
     patient_id: str | None = None  # every record goes to this person (a clinic patient)
 
     @property
@@ -66,6 +67,11 @@ def _outcome(files: list[dict[str, Any]]) -> str:
     if done and done == len(files):
         return "completed"
     return "completed_with_errors" if done else "failed"
+
+
+class ImportCancelled(Exception):
+    """Raised inside a unit's progress callback once its job was asked to stop; the
+    pipeline then undoes that unit as it undoes a failed one."""
 
 
 class ImportService:
@@ -134,6 +140,16 @@ class ImportService:
                 "progress": summary.pop("progress", {}), "summary": summary,
                 "files": row["files"] or []}
 
+    def cancel(self, import_id: str, *, owner_id: str | None) -> bool:
+        """Ask a running job to stop at its next chunk; what it committed of the file being
+        read is undone, files already finished stay. False when nothing is running."""
+        with self._lock:
+            job = self._jobs.get(import_id)
+        if job is None or job.owner_id != owner_id or job.status != "processing":
+            return False
+        job.cancelled = True
+        return True
+
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
@@ -157,12 +173,21 @@ class ImportService:
         for unit, entry in zip(job.units, job.files, strict=True):
             def progress(records: int, read: int, base: int = job.records,
                          start: int = done_bytes) -> None:
+                if job.cancelled:
+                    raise ImportCancelled
                 job.records, job.bytes = base + records, start + read
+            if job.cancelled:
+                entry["status"] = "cancelled"
+                continue
             entry["status"] = "processing"
+            base_records = job.records
             try:
                 result = import_unit(self._vault, unit, import_id=job.import_id,
                                      owner_id=job.owner_id, limits=self._limits,
                                      on_progress=progress, patient_id=job.patient_id)
+            except ImportCancelled:
+                entry["status"] = "cancelled"
+                job.records = base_records
             except IngestError as exc:
                 entry.update(status="failed", error=f"{exc.position}: {exc.reason}")
                 job.errors.append({"file": exc.file, "position": exc.position,
@@ -182,10 +207,10 @@ class ImportService:
         self._vault.checkpoint()  # within the import's memory bound, not at close
         job.summary = self._summary(job, final=True)
         job.records, job.bytes = job.summary["total_records"], job.total_bytes
-        self._vault.imports.finish(import_id=job.import_id, status=_outcome(job.files),
-                                   files=job.files,
+        status = "cancelled" if job.cancelled else _outcome(job.files)
+        self._vault.imports.finish(import_id=job.import_id, status=status, files=job.files,
                                    summary={**job.summary, "progress": self._progress(job)})
-        job.status = _outcome(job.files)
+        job.status = status
 
     def _progress(self, job: _Job) -> dict[str, int]:
         return {"records": job.records, "bytes": job.bytes, "total_bytes": job.total_bytes}

@@ -1,4 +1,5 @@
-"""The person's choices made in the desktop app (engine, Ollama host and model).
+"""The person's choices made in the desktop app: engine, Ollama host and model, the local
+API (on or off, its port) and the appearance (system, light, dark).
 
 They are kept inside the vault (`settings` table), so they travel with it and stay
 encrypted. Loading them never overrides what was set explicitly for this run
@@ -15,7 +16,8 @@ from app.services.errors import ValidationFailed
 from app.settings import Settings
 from storage.vault import Vault
 
-KEYS = ("llm_engine", "ollama_host", "ollama_model")
+KEYS = ("llm_engine", "ollama_host", "ollama_model", "api_enabled", "api_port", "appearance")
+APPEARANCES: tuple[str, ...] = get_args(Settings.model_fields["appearance"].annotation)
 ENGINES: tuple[str, ...] = get_args(Settings.model_fields["llm_engine"].annotation)
 PREFIX = "ui."
 
@@ -47,6 +49,16 @@ def save(vault: Vault, settings: Settings, **changes: Any) -> None:
     for key in ("ollama_host", "ollama_model"):
         if key in changes and not str(changes[key]).strip():
             raise ValidationFailed(f"{key.replace('_', ' ')} cannot be empty")
+    if "ollama_host" in changes and not str(changes["ollama_host"]).strip().startswith(
+            ("http://", "https://")):
+        raise ValidationFailed("the Ollama host must start with http:// or https://")
+    if "api_port" in changes and not (isinstance(changes["api_port"], int)
+                                      and 1024 <= changes["api_port"] <= 65535):
+        raise ValidationFailed("the API port must be a whole number from 1024 to 65535")
+    if "api_enabled" in changes and not isinstance(changes["api_enabled"], bool):
+        raise ValidationFailed("the API is either on or off")
+    if "appearance" in changes and changes["appearance"] not in APPEARANCES:
+        raise ValidationFailed(f"appearance must be one of {', '.join(APPEARANCES)}")
     for key, value in changes.items():
         value = value.strip() if isinstance(value, str) else value
         vault.settings.set(PREFIX + key, value)

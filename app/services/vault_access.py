@@ -61,3 +61,12 @@ def unlock_vault(ctx: AppContext, passphrase: str | None) -> None:
     except Exception:
         ctx.settings.passphrase = previous
         raise
+
+
+def change_passphrase(ctx: AppContext, *, current: str, new: str, repeat: str) -> None:
+    """Re-wrap the vault key with a new passphrase (the records are not rewritten); a wrong
+    current passphrase raises VaultKeyError and changes nothing."""
+    check_new_passphrase(new, repeat)
+    ctx.vault.change_passphrase(current, new)
+    if ctx.settings.passphrase is not None:
+        ctx.settings.passphrase = SecretStr(new)  # this run keeps working with the new one

@@ -69,6 +69,13 @@ def canonical_unit(code: str | None) -> str | None:
     return _tables()[2].get(code or "")
 
 
+def units_for(code: str) -> list[str]:
+    """The units a reading of `code` can be entered in, its canonical unit first."""
+    canon = canonical_unit(code)
+    others = sorted(u for c, u in _tables()[1] if c == code and u != canon)
+    return ([canon] if canon else []) + others
+
+
 def conversion(code: str | None, unit: str | None) -> Conversion | None:
     """How to bring `unit` to the code's canonical unit; None if they cannot be reconciled."""
     u = ucum(unit)

@@ -177,6 +177,10 @@ class Writer:
             return self._keys[key]
         return self.patient(key, name=DEFAULT_NAME, birth_date=birth_date, sex=sex)
 
+    def use_patient(self, key: str, patient_id: str) -> None:
+        """Rows under `key` go to an existing vault patient (a reading typed in by hand)."""
+        self._keys[key] = patient_id
+
     def patient_id(self, key: str) -> str | None:
         return self._keys.get(key)
 

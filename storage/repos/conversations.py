@@ -113,9 +113,11 @@ class ConversationRepository:
                                  _owner(conversations.c.owner_id, owner_id)))
 
     def list_conversations(self, *, owner_id: str | None, page: int = 1, limit: int = 20,
-                           sort_by: str = "date", order: str = "desc"
-                           ) -> tuple[list[dict[str, Any]], int]:
-        """One page of conversations with query_count and last_query, and the total."""
+                           sort_by: str = "date", order: str = "desc",
+                           search: str | None = None) -> tuple[list[dict[str, Any]], int]:
+        """One page of conversations with query_count and last_query, and the total;
+        with `search`, only those whose title or a question contains it (any case, its
+        `%` and `_` literal)."""
 
         def load() -> tuple[list[dict[str, Any]], int]:
             column = SORTS.get(sort_by, conversations.c.updated_at)
@@ -127,6 +129,14 @@ class ConversationRepository:
                                                         order_by=queries.c.started_at.desc())
                               .label("rn")).subquery())
             where = _owner(conversations.c.owner_id, owner_id)
+            if search:
+                pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%") \
+                    .replace("_", "\\_") + "%"
+                asked = sa.select(queries.c.id).where(
+                    queries.c.conversation_id == conversations.c.id,
+                    queries.c.query.ilike(pattern, escape="\\"))
+                where = sa.and_(where, sa.or_(conversations.c.title.ilike(pattern, escape="\\"),
+                                              asked.exists()))
             stmt = (sa.select(conversations, sa.func.coalesce(counts.c.query_count, 0)
                               .label("query_count"), last.c.query.label("last_query"))
                     .outerjoin(counts, counts.c.conversation_id == conversations.c.id)
@@ -139,7 +149,34 @@ class ConversationRepository:
                 rows = [dict(r) for r in conn.execute(stmt).mappings()]
                 return rows, int(conn.execute(total).scalar_one())
 
-        return self._cache.get(("conversations", owner_id, page, limit, sort_by, order), load)
+        return self._cache.get(("conversations", owner_id, page, limit, sort_by, order, search),
+                               load)
+
+    def rename_conversation(self, *, conversation_id: str, owner_id: str | None,
+                            title: str) -> bool:
+        """False when the owner has no such conversation."""
+        with self._write() as conn:
+            done = conn.execute(sa.update(conversations).where(
+                conversations.c.id == conversation_id,
+                _owner(conversations.c.owner_id, owner_id)).values(title=title))
+        return bool(done.rowcount)
+
+    def delete_conversation(self, *, conversation_id: str, owner_id: str | None) -> bool:
+        """The conversation, its queries, their specialist results and charts, in one
+        transaction; False when the owner has no such conversation."""
+        with self._write() as conn:
+            found = conn.execute(sa.select(conversations.c.id).where(
+                conversations.c.id == conversation_id,
+                _owner(conversations.c.owner_id, owner_id))).first()
+            if found is None:
+                return False
+            ids = sa.select(queries.c.id).where(queries.c.conversation_id == conversation_id)
+            conn.execute(sa.delete(specialist_results).where(
+                specialist_results.c.query_id.in_(ids)))
+            conn.execute(sa.delete(visualizations).where(visualizations.c.query_id.in_(ids)))
+            conn.execute(sa.delete(queries).where(queries.c.conversation_id == conversation_id))
+            conn.execute(sa.delete(conversations).where(conversations.c.id == conversation_id))
+        return True
 
     # --- queries ---------------------------------------------------------
 

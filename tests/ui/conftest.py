@@ -79,3 +79,30 @@ def collect_on_the_qt_thread() -> Iterator[None]:
 def _collect_after_each_test() -> Iterator[None]:
     yield
     gc.collect()
+
+
+MILLION = 1_000_000
+
+
+@pytest.fixture(scope="session")
+def million_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A vault with one patient and 1,000,000 records, built once per session."""
+    from tests.conftest import make_vault
+    from tests.ui.bulk import fill
+
+    home = tmp_path_factory.mktemp("ui-million") / "vault"
+    vault = make_vault(home)
+    try:
+        fill(vault, MILLION)
+    finally:
+        vault.close()
+    return home
+
+
+@pytest.fixture
+def million_ctx(million_template: Path, tmp_path: Path) -> Iterator[AppContext]:
+    home = copy_vault(million_template, tmp_path)
+    context = AppContext(offline_settings(home, passphrase=PASSPHRASE))
+    _ = context.vault
+    yield context
+    context.close()

@@ -12,7 +12,7 @@ import pytest
 from app.services import preferences
 from app.settings import Settings
 from ui.dialogs.settings import SettingsDialog
-from ui.qt import QDialog
+from ui.qt import QDialog, Qt
 
 
 @pytest.fixture
@@ -94,3 +94,81 @@ def test_the_dialog_lists_installed_models(qtbot, ctx, ollama_stand_in):
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.model.count() == 1, timeout=10000)
     assert dialog.model.itemText(0) == "tiny:1b"
+
+
+def test_api_and_appearance_choices_are_validated_saved_and_applied(qtbot, ctx):
+    from ui import resources
+    from ui.qt import QApplication
+
+    dialog = SettingsDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.api_enabled.setChecked(False)
+    dialog.api_port.setValue(9911)
+    dialog.appearance.setCurrentIndex(dialog.appearance.findData("dark"))
+    dialog.host.setText("127.0.0.1:11434")  # no scheme: refused
+    dialog.save()
+    qtbot.waitUntil(dialog.error.isVisible, timeout=10000)
+    assert "http://" in dialog.error.text()
+    dialog.host.setText("http://127.0.0.1:11434")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    assert (ctx.settings.api_enabled, ctx.settings.api_port, ctx.settings.appearance) == \
+        (False, 9911, "dark")
+    fresh = Settings(home=ctx.settings.home)
+    preferences.apply_saved(ctx.vault, fresh)
+    assert (fresh.api_enabled, fresh.api_port, fresh.appearance) == (False, 9911, "dark")
+
+    app = QApplication.instance()
+    resources.set_appearance(app, "dark")
+    assert app.palette().window().color().lightness() < 60  # dark surfaces
+    assert "#151b20" in app.styleSheet()
+    resources.set_appearance(app, "light")
+    assert app.palette().window().color().lightness() > 180
+    assert "#151b20" not in app.styleSheet()
+
+
+def test_tokens_are_created_shown_once_listed_and_revoked(qtbot, ctx):
+    ctx.auth.add_user("owner@example.org", "a long enough password")  # the first: the owner
+    dialog = SettingsDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.tokens
+    dialog.pages.setCurrentWidget(page)
+    qtbot.mouseClick(page.create_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.new_token.isVisible() and len(page.rows()) == 1,
+                    timeout=10000)
+    token = page.new_token.text()
+    assert ctx.auth.authenticate(token) is not None  # a working token
+    assert page.rows()[0][3] == "active"
+    page.table.selectRow(0)
+    qtbot.mouseClick(page.revoke_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.rows()[0][3].startswith("revoked"), timeout=10000)
+    with pytest.raises(Exception):  # noqa: B017 - AuthFailed, whatever its subclass
+        ctx.auth.authenticate(token)
+
+
+def test_the_passphrase_changes_only_with_the_current_one(qtbot, ctx):
+    from storage.vault import Vault
+    from tests.conftest import PASSPHRASE
+
+    dialog = SettingsDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.passphrase
+    dialog.pages.setCurrentWidget(page)
+    page.current.setText("not the passphrase")
+    page.new.setText("a brand new passphrase")
+    page.repeat.setText("a brand new passphrase")
+    qtbot.mouseClick(page.change_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(page.message.text()), timeout=20000)
+    assert page.message.objectName() == "errorText"
+    page.current.setText(PASSPHRASE)
+    page.new.setText("a brand new passphrase")
+    page.repeat.setText("a brand new passphrase")
+    page.message.setText("")
+    qtbot.mouseClick(page.change_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text().startswith("Passphrase changed"), timeout=20000)
+    home = ctx.settings.home
+    ctx.close()
+    Vault.open(home, passphrase="a brand new passphrase").close()  # the new one opens it

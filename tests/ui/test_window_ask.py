@@ -14,7 +14,7 @@ from agents.team.analyses import ANALYSES
 from tests.ui.conftest import BUNDLE
 from ui.main_window import MainWindow
 from ui.qt import HAS_WEBENGINE, QPushButton, Qt
-from ui.views.answer import finding_cells
+from ui.views.answer import AnswerView, finding_cells
 
 CHOLESTEROL = "2093-3"
 
@@ -34,6 +34,7 @@ def _open(qtbot, ctx) -> MainWindow:
     window.show()
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    window.tabs.setCurrentWidget(window.ask)  # the person opens the Ask tab
     return window
 
 
@@ -46,7 +47,7 @@ def _ask(qtbot, window: MainWindow, question: str) -> dict:
     return window.ask.answer.result
 
 
-def test_an_answer_shows_the_team_findings_and_chart(qtbot, imported_ctx, testdata):
+def test_an_answer_shows_the_team_findings_and_chart(qtbot, imported_ctx, testdata, tmp_path):
     ctx = imported_ctx
     seen: list[dict] = []
     unsubscribe = ctx.bus.subscribe(seen.append)
@@ -68,7 +69,7 @@ def test_an_answer_shows_the_team_findings_and_chart(qtbot, imported_ctx, testda
     row = next(r for r, f in zip(answer.finding_rows(), findings, strict=True)
                if f.get("code") == CHOLESTEROL)
     assert float(row[1]) == round(raw[-1][1], 1) or abs(float(row[1]) - raw[-1][1]) < 0.05
-    assert int(row[7]) == len(raw)
+    assert int(row[8]) == len(raw)
     assert answer.summary.isVisible() and answer.summary.text() == stored["synthesis"]["summary"]
     assert not answer.urgent_banner.isVisible()
 
@@ -85,6 +86,9 @@ def test_an_answer_shows_the_team_findings_and_chart(qtbot, imported_ctx, testda
     figure = ctx.queries.get_visualization(viz_id, owner_id=None)["figure"]
     assert answer.chart.isVisible()
     assert answer.chart.figure == figure
+    raw_values = sorted(round(v, 3) for _, v in raw)
+    assert any(sorted(round(float(y), 3) for y in trace.get("y") or []) == raw_values
+               for trace in figure["data"]), "a trace holds the file's cholesterol series"
     if HAS_WEBENGINE:
         qtbot.waitUntil(lambda: answer.chart.rendered_traces == len(figure["data"]),
                         timeout=30000)
@@ -92,6 +96,19 @@ def test_an_answer_shows_the_team_findings_and_chart(qtbot, imported_ctx, testda
     # The conversation is listed in the sidebar.
     qtbot.waitUntil(lambda: stored["conversation_id"] in window.sidebar.conversation_ids(),
                     timeout=10000)
+
+    # Exported as HTML (findings, and the chart with the series) and as PDF (with a picture).
+    assert not answer.no_data.isVisible()
+    assert answer.pdf_button.isVisible() and answer.html_button.isVisible()
+    window.ask.export_to("html", tmp_path / "answer.html")
+    qtbot.waitUntil(lambda: window.ask.exported is not None, timeout=30000)
+    page = (tmp_path / "answer.html").read_text()
+    assert row[1] in page and "What&#x27;s my cholesterol trend?" in page
+    assert "Plotly.newPlot" in page and f"{raw[-1][1]:.6f}"[:6] in page
+    window.ask.export_to("pdf", tmp_path / "answer.pdf")
+    qtbot.waitUntil(lambda: window.ask.exported is not None, timeout=30000)
+    pdf = (tmp_path / "answer.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and b"/Subtype /Image" in pdf
 
 
 def test_crushing_chest_pain_shows_the_urgent_banner(qtbot, imported_ctx):
@@ -218,3 +235,22 @@ def test_cancel_pressed_before_the_question_is_accepted_still_stops_it(qtbot, im
     assert view.query_id is None and view.status.text() == "Cancelling…"
     accept.set()
     _assert_cancelled(qtbot, imported_ctx, window)
+
+
+def test_not_in_your_records_and_verify_states_are_shown_plainly(qtbot):
+    """The view's reading of a finished answer: no finding with a value means nothing was
+    computed from the records; a finding whose quality is verify or conflict is named."""
+    view = AnswerView()
+    qtbot.addWidget(view)
+    view.show()
+    base = {"query_id": "q", "query": "What is my ferritin level?", "status": "completed"}
+    view.show_answer({**base, "synthesis": {"summary": "No ferritin results on record.",
+                                            "key_findings": []}}, None)
+    assert view.no_data.isVisible() and view.no_data.text().startswith("Not in your records")
+    assert not view.verify.isVisible()
+    finding = {"metric": "Hemoglobin A1c", "code": "4548-4", "current_value": 2.4,
+               "unit": "%", "flag": "low", "quality": "verify", "n": 3}
+    view.show_answer({**base, "synthesis": {"summary": "...", "key_findings": [finding]}}, None)
+    assert not view.no_data.isVisible()
+    assert view.verify.isVisible() and view.verify.text().startswith("Verify: Hemoglobin A1c")
+    assert view.finding_rows()[0][3] == "low · verify"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.services.records import RecordsService
 from ui.main_window import MainWindow
+from ui.qt import Qt
 
 CHOLESTEROL_CODES = {"2093-3", "2085-9", "18262-6"}  # total, HDL and LDL in the bundle
 
@@ -16,7 +17,7 @@ def test_the_filter_finds_tests_by_part_of_their_name_and_hides_the_rest(qtbot, 
     records = window.records
     window.tabs.setCurrentWidget(records)
     everything = RecordsService(imported_ctx.vault).records(patient_id=window.sidebar.patient_id)
-    qtbot.waitUntil(lambda: records.table.rowCount() == len(everything), timeout=10000)
+    qtbot.waitUntil(lambda: records.model.rowCount() == len(everything), timeout=10000)
 
     def rows() -> list[tuple[str, str]]:
         return sorted(zip(records.column("code"), records.column("display"), strict=True))
@@ -28,7 +29,7 @@ def test_the_filter_finds_tests_by_part_of_their_name_and_hides_the_rest(qtbot, 
     def shows(text: str, expected: list[tuple[str, str]]) -> None:
         records.search.setText(text)
         qtbot.waitUntil(lambda: rows() == expected, timeout=5000)
-        assert records.count.text().startswith(f"{len(expected)} records")
+        assert records.count.text() == f"{len(expected):,} records"
 
     chol = named("chol")
     assert {code for code, _ in chol} == CHOLESTEROL_CODES  # total, HDL and LDL rows
@@ -49,4 +50,75 @@ def test_the_filter_finds_tests_by_part_of_their_name_and_hides_the_rest(qtbot, 
     shows("glucose", glucose)
     shows("_", [])
     records.search.clear()
-    qtbot.waitUntil(lambda: records.table.rowCount() == len(everything), timeout=5000)
+    qtbot.waitUntil(lambda: records.model.rowCount() == len(everything), timeout=5000)
+
+
+def test_my_reference_range_changes_the_flags_of_that_test(qtbot, imported_ctx):
+    window = MainWindow(imported_ctx, start_api=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    records = window.records
+    window.tabs.setCurrentWidget(records)
+    records.search.setText("2093-3")
+    qtbot.waitUntil(lambda: set(records.column("code")) == {"2093-3"}, timeout=10000)
+    values = [float(v) for v in records.column("value")]
+    low_two = sorted(values)[:2]
+    limit = round(sum(low_two) / 2)  # a whole number between the two lowest readings
+    assert low_two[0] < limit < low_two[1]
+    assert not records.range_button.isEnabled()  # nothing selected yet
+    records.table.selectRow(0)
+    qtbot.mouseClick(records.range_button, Qt.MouseButton.LeftButton)
+    dialog = records.range_dialog
+    dialog.low.setText("50")
+    dialog.high.setText("10")
+    dialog.save()
+    qtbot.waitUntil(dialog.error.isVisible, timeout=5000)
+    assert "below the upper limit" in dialog.error.text()
+    dialog.low.setText("")
+    dialog.high.setText(f"{limit:g}")
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+
+    def flags() -> list[tuple[float, str]]:
+        if not records.all_loaded():
+            return []
+        return sorted(zip(map(float, records.column("value")), records.column("flag"),
+                          strict=True))
+
+    expected = sorted((v, "high" if v > limit else "normal") for v in values)
+    qtbot.waitUntil(lambda: flags() == expected, timeout=10000)
+    assert all(r.endswith("(yours)") for r in records.column("range"))
+
+
+def test_a_reading_added_by_hand_is_converted_validated_and_listed(qtbot, imported_ctx):
+    window = MainWindow(imported_ctx, start_api=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    records = window.records
+    window.tabs.setCurrentWidget(records)
+    qtbot.waitUntil(records.add_button.isEnabled, timeout=5000)
+    qtbot.mouseClick(records.add_button, Qt.MouseButton.LeftButton)
+    dialog = records.add_dialog
+    dialog.choose("29463-7")
+    assert dialog.unit.itemText(0) == "kg" and dialog.unit.findText("[lb_av]") > 0
+    dialog.value.setText("heavy")
+    dialog.save()
+    assert "not a number" in dialog.error.text()
+    dialog.value.setText("180")
+    dialog.unit.setCurrentText("[lb_av]")
+    dialog.when.setDateTime(dialog.when.dateTime().addDays(2))  # the future: refused
+    dialog.save()
+    qtbot.waitUntil(lambda: "future" in dialog.error.text(), timeout=10000)
+    dialog.when.setDateTime(dialog.when.dateTime().addDays(-3))
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+    records.search.setText("29463-7")
+    kg = 180 * 0.45359237  # the international avoirdupois pound (NIST SP 811)
+    qtbot.waitUntil(lambda: records.all_loaded() and f"{kg:g}" in records.column("value"),
+                    timeout=10000)
+    row = records.column("value").index(f"{kg:g}")
+    assert records.column("unit")[row] == "kg"
+    assert records.column("original")[row] == "180 [lb_av]"
+    assert records.column("source")[row] == "manual"

@@ -11,6 +11,7 @@ from typing import Any
 
 from ui.qt import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -21,6 +22,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.views.answer_states import NOT_IN_RECORDS, flag_cell, not_in_records, verify_text
 from ui.views.chart import ChartView
 
 URGENT_TEXT = ("This may be an emergency. If you have chest pain, trouble breathing, "
@@ -38,7 +40,8 @@ SUGGESTIONS = (
 CANCELLED_TEXT = ("Cancelled. The team stopped before answering, so nothing here is an "
                   "answer; ask again whenever you like.")
 
-FINDING_COLUMNS = ["Metric", "Latest", "Unit", "Trend", "Change", "First", "Last", "Readings"]
+FINDING_COLUMNS = ["Metric", "Latest", "Unit", "Flag", "Trend", "Change", "First", "Last",
+                   "Readings"]
 
 
 def _number(value: Any) -> str:
@@ -68,6 +71,7 @@ def finding_cells(finding: dict[str, Any]) -> list[str]:
         str(finding.get("metric") or finding.get("code") or ""),
         _number(finding.get("current_value")),
         str(finding.get("unit") or ""),
+        flag_cell(finding),
         str(finding.get("trend") or ""),
         _percent(finding.get("change_percentage")),
         str(finding.get("first_date") or "")[:10],
@@ -87,6 +91,7 @@ def _label(name: str, *, rich: bool = False) -> QLabel:
 
 class AnswerView(QWidget):
     suggestion_chosen = Signal(str)  # an example question was clicked
+    export_requested = Signal(str)  # "pdf" or "html"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +113,19 @@ class AnswerView(QWidget):
         self.urgent_banner = _label("urgentBanner")
         self.urgent_banner.setText(URGENT_TEXT)
         self.meta = _label("answerMeta")
+        self.no_data = _label("noDataBanner")
+        self.no_data.setText(NOT_IN_RECORDS)
+        self.verify = _label("verifyBanner")
+        self.export_bar = QWidget()
+        bar = QHBoxLayout(self.export_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.pdf_button = QPushButton("Save as PDF…")
+        self.html_button = QPushButton("Save as HTML…")
+        self.pdf_button.clicked.connect(lambda: self.export_requested.emit("pdf"))
+        self.html_button.clicked.connect(lambda: self.export_requested.emit("html"))
+        bar.addStretch(1)
+        bar.addWidget(self.pdf_button)
+        bar.addWidget(self.html_button)
         self.summary = _label("summary")
         self.findings_title = _label("sectionTitle")
         self.findings_title.setText("Key findings")
@@ -126,8 +144,9 @@ class AnswerView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        for widget in (self.title, self.suggestions, self.urgent_banner, self.meta,
-                       self.error, self.summary, self.findings_title, self.findings,
+        for widget in (self.title, self.suggestions, self.urgent_banner, self.export_bar,
+                       self.meta, self.no_data, self.verify, self.error, self.summary,
+                       self.findings_title, self.findings,
                        self.chart, self.recommendations, self.concerns, self.disclaimer):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -135,7 +154,8 @@ class AnswerView(QWidget):
 
     def clear(self) -> None:
         self.result = None
-        for widget in (self.urgent_banner, self.meta, self.error, self.summary,
+        for widget in (self.urgent_banner, self.export_bar, self.no_data, self.verify,
+                       self.meta, self.error, self.summary,
                        self.findings_title, self.findings, self.chart, self.recommendations,
                        self.concerns, self.disclaimer):
             widget.hide()
@@ -160,6 +180,10 @@ class AnswerView(QWidget):
         self.meta.setText(self._meta_line(result, synthesis))
         self.meta.show()
         failed = result.get("status") not in (None, "completed")
+        self.export_bar.setVisible(not failed)
+        self.no_data.setVisible(not_in_records(result))
+        self.verify.setText(verify_text(result))
+        self.verify.setVisible(bool(self.verify.text()))
         self.error.setVisible(failed)
         if result.get("status") == "cancelled":
             self.error.setText(CANCELLED_TEXT)
@@ -197,7 +221,7 @@ class AnswerView(QWidget):
         for row, finding in enumerate(findings):
             for col, text in enumerate(finding_cells(finding)):
                 item = QTableWidgetItem(text)
-                if col in (1, 4, 7):
+                if col in (1, 5, 8):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)
                 self.findings.setItem(row, col, item)

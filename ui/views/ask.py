@@ -11,12 +11,14 @@ and the view then says "Cancelled" instead of showing an answer.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from app.context import AppContext
 from ui import ops
 from ui.ops import Op
 from ui.qt import (
+    QFileDialog,
     QHBoxLayout,
     QKeySequence,
     QLabel,
@@ -92,6 +94,8 @@ class AskView(QWidget):
         self.progress.hide()
         self.answer = AnswerView()
         self.answer.suggestion_chosen.connect(self.ask_example)
+        self.answer.export_requested.connect(self.choose_export)
+        self.exported: Path | None = None  # the last file an export wrote
 
         page = QWidget()
         page.setObjectName("answerPage")
@@ -107,6 +111,7 @@ class AskView(QWidget):
             "Ask about your records, e.g. What's my cholesterol trend over the last "
             "15 years?   (Ctrl+Enter to ask)")
         self.question.setFixedHeight(72)
+        self.question.setAccessibleName("Your question for the medical team")
         self.ask_button = QPushButton("Ask the team")
         self.ask_button.setObjectName("primary")
         self.ask_button.clicked.connect(self.ask)
@@ -222,6 +227,53 @@ class AskView(QWidget):
         self._escape.setEnabled(busy)
         self.status.setText("The team is working on your question… (Esc to cancel)" if busy
                             else "")
+
+    # --- export -------------------------------------------------------------
+
+    def choose_export(self, kind: str) -> None:
+        result = self.answer.result
+        if result is None:
+            return
+        name = "".join(c if c.isalnum() else "-" for c in str(result.get("query") or "answer"))
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the answer", f"{name.strip('-')[:50] or 'answer'}.{kind}",
+            "PDF (*.pdf)" if kind == "pdf" else "Web page (*.html)")
+        if path:
+            self.export_to(kind, Path(path))
+
+    def export_to(self, kind: str, path: Path) -> None:
+        """Write the shown answer to `path` in an op; the status line says when done."""
+        from ui import export
+
+        result, figure = self.answer.result, self.answer.chart.figure
+        if result is None:
+            return
+        meta = self.answer.meta.text()
+        chart = self.answer.chart
+        image = chart.grab().toImage() if kind == "pdf" and chart.isVisible() else None
+        self.exported = None
+        self.status.setText(f"Saving {path.name}…")
+        (
+            Op((lambda: export.save_pdf(path, result, image, meta)) if kind == "pdf" else
+               (lambda: export.save_html(path, result, figure, meta)), parent=self)
+            .success(self._exported)
+            .failure(self._failed_export)
+            .run_in_background()
+        )
+
+    def _exported(self, path: Path) -> None:
+        self.exported = path
+        self.status.setText(f"Saved {path}")
+
+    def _failed_export(self, exc: BaseException) -> None:
+        from ui.errors import show_exception
+
+        self.status.setText("")
+        if isinstance(exc, OSError):
+            from app.services.errors import ServiceError
+
+            exc = ServiceError(f"the answer could not be saved there ({exc.strerror})")
+        show_exception(parent=self, exception=exc)
 
     # --- conversations ------------------------------------------------------
 

@@ -82,22 +82,25 @@ class ChartView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.uses_web = bool(web and QWebEngineView is not None)
-        if self.uses_web:
-            self.view = QWebEngineView(self)
-            _live_views.add(self.view)
-            # Qt 6's default profile is off the record (memory cache, nothing on disk);
-            # tests/ui/test_chart.py checks that it stays so.
-            self.view.loadFinished.connect(self._shell_loaded)
-            base = QUrl.fromLocalFile(str(plotly_folder()) + "/")
-            self.view.setHtml(_SHELL, base)
-            layout.addWidget(self.view)
-        else:
+        self.view: Any = None  # the web view, made with the first figure (Chromium's start
+        # costs about a second: the window opens without waiting for it)
+        if not self.uses_web:
             self.table = QTableWidget(0, 3, self)
             self.table.setHorizontalHeaderLabels(["Series", "Date", "Value"])
             self.table.horizontalHeader().setStretchLastSection(True)
             self.table.verticalHeader().hide()
             layout.addWidget(QLabel("Chart data (charts need QtWebEngine):"))
             layout.addWidget(self.table)
+
+    def _make_view(self) -> None:
+        self.view = QWebEngineView(self)
+        _live_views.add(self.view)
+        # Qt 6's default profile is off the record (memory cache, nothing on disk);
+        # tests/ui/test_chart.py checks that it stays so.
+        self.view.loadFinished.connect(self._shell_loaded)
+        base = QUrl.fromLocalFile(str(plotly_folder()) + "/")
+        self.view.setHtml(_SHELL, base)
+        self.layout().addWidget(self.view)
 
     def show_figure(self, figure: dict[str, Any] | None) -> None:
         self.figure = figure
@@ -107,7 +110,9 @@ class ChartView(QWidget):
             return
         self.setFixedHeight(preferred_height(figure))
         if self.uses_web:
-            if self._ready:
+            if self.view is None:
+                self._make_view()
+            elif self._ready:
                 self._render()
         else:
             self._fill_table(figure)

@@ -1,5 +1,7 @@
-"""The records tab: the normalized records of the chosen patient, filterable by code or
-test name and by category."""
+"""The Records tab: every normalized record of the chosen patient, newest first, filtered
+by code or test name and by category, sorted by a column header; all of it in the query
+(RecordsModel reads only the pages shown). "My reference range…" sets the person's own
+range for the selected test."""
 
 from __future__ import annotations
 
@@ -10,56 +12,18 @@ from app.services.records import RecordsService
 from ui.ops import Op
 from ui.qt import (
     QAbstractItemView,
-    QColor,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     Qt,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QTimer,
     QVBoxLayout,
     QWidget,
 )
-
-COLUMNS = [("effective", "Date"), ("category", "Category"), ("code", "Code"),
-           ("display", "Test"), ("value", "Value"), ("unit", "Unit"),
-           ("original", "As recorded"), ("range", "Reference"), ("flag", "Flag"),
-           ("quality", "Quality"), ("source", "Source")]
-FLAG_COLOURS = {"high": "#b3261e", "critical": "#b3261e", "low": "#1f5fa8",
-                "abnormal": "#b3261e"}
-LIMIT = 2000  # a screenful of history; filters narrow it further
-
-
-def cells(record: dict[str, Any]) -> dict[str, str]:
-    """One record as the table's text cells."""
-    value = record.get("value")
-    shown = f"{record.get('comparator') or ''}{value:g}" if isinstance(value, int | float) \
-        else str(record.get("value_text") or value or "")
-    low, high = record.get("reference_low"), record.get("reference_high")
-    if low is not None and high is not None:
-        ref = f"{low:g}–{high:g}"
-    elif low is not None or high is not None:
-        ref = f"≥ {low:g}" if low is not None else f"≤ {high:g}"
-    else:
-        ref = ""
-    original = " ".join(str(x) for x in (record.get("original_value"),
-                                         record.get("original_unit")) if x not in (None, ""))
-    return {
-        "effective": str(record.get("effective") or "")[:16].replace("T", " "),
-        "category": str(record.get("category") or ""),
-        "code": str(record.get("code") or ""),
-        "display": str(record.get("display") or ""),
-        "value": shown,
-        "unit": str(record.get("unit") or ""),
-        "original": original,
-        "range": ref,
-        "flag": str(record.get("flag") or ""),
-        "quality": "" if record.get("quality") in (None, "ok") else str(record["quality"]),
-        "source": str(record.get("source") or ""),
-    }
+from ui.views.records_model import KEYS, LOADING, RecordsModel
 
 
 class RecordsView(QWidget):
@@ -68,24 +32,47 @@ class RecordsView(QWidget):
         self._ctx = ctx
         self.patient_id: str | None = None
         self._asked = 0  # refreshes started; only the latest one's rows are shown
+        self._sort: tuple[str, bool] = ("effective", True)
+        self.range_dialog: Any = None
+        self.model = RecordsModel(lambda ids: RecordsService(ctx.vault).page(ids), self)
+        self.model.sort_requested.connect(self._sort_by)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Test name or LOINC code, e.g. cholesterol, heart or "
                                        "2093-3")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Filter records by test name or code")
         self.category = QComboBox()
+        self.category.setAccessibleName("Category")
         self.category.addItem("All categories", None)
         for name in ("laboratory", "vital-signs", "activity", "survey", "social-history"):
             self.category.addItem(name, name)
         self.refresh_button = QPushButton("Refresh")
+        self.range_button = QPushButton("My reference range…")
+        self.range_button.setToolTip("Set your own reference range for the selected test")
+        self.range_button.clicked.connect(self.edit_range)
+        self.add_button = QPushButton("Add a reading…")
+        self.add_button.setToolTip("Type in a reading from a device or a paper report")
+        self.add_button.clicked.connect(self.add_reading)
+        self.add_dialog: Any = None
         self.count = QLabel()
         self.count.setObjectName("hint")
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([title for _, title in COLUMNS])
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Records")
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
+        for key, width in (("effective", 150), ("category", 100), ("code", 90),
+                           ("display", 260), ("value", 80), ("unit", 80), ("original", 110),
+                           ("range", 110), ("flag", 70)):
+            self.table.setColumnWidth(KEYS.index(key), width)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
 
         # Typing waits a moment before asking the vault, so each key is not a query.
         self._debounce = QTimer(self, singleShot=True, interval=300)
@@ -99,54 +86,82 @@ class RecordsView(QWidget):
         filters.addWidget(self.search, 2)
         filters.addWidget(self.category, 1)
         filters.addWidget(self.refresh_button)
+        actions = QHBoxLayout()
+        actions.addWidget(self.count, 1)
+        actions.addWidget(self.add_button)
+        actions.addWidget(self.range_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.count)
+        layout.addLayout(actions)
+        self._enable()
 
     def set_patient(self, patient_id: str | None) -> None:
         self.patient_id = patient_id
+        self._enable()
         self.refresh()
+
+    def add_reading(self) -> None:
+        if self.patient_id is None:
+            return
+        from ui.dialogs.add_reading import AddReadingDialog
+
+        self.add_dialog = AddReadingDialog(self._ctx, self.patient_id, self)
+        self.add_dialog.accepted.connect(self.refresh)
+        self.add_dialog.open()
 
     def refresh(self) -> None:
         ctx, patient = self._ctx, self.patient_id
         search = self.search.text().strip() or None
         category = self.category.currentData(Qt.ItemDataRole.UserRole)
+        sort, descending = self._sort
         self._asked += 1
         asked = self._asked
         (
-            Op(lambda: RecordsService(ctx.vault).records(
-                owner_id=None, patient_id=patient, search=search, category=category,
-                limit=LIMIT), parent=self)
-            .success(lambda records: self._show_latest(asked, records))
+            Op(lambda: RecordsService(ctx.vault).order(
+                patient_id=patient, search=search, category=category, sort=sort,
+                descending=descending), parent=self)
+            .success(lambda ids: self._show_latest(asked, ids))
             .run_in_background()
         )
 
-    def _show_latest(self, asked: int, records: list[dict[str, Any]]) -> None:
-        """Typing quickly starts several reads; an older one finishing last is dropped."""
-        if asked == self._asked:
-            self._show(records)
+    def _sort_by(self, key: str, descending: bool) -> None:
+        self._sort = (key, descending)
+        self.refresh()
 
-    def _show(self, records: list[dict[str, Any]]) -> None:
-        self.table.setSortingEnabled(False)
-        self.table.setRowCount(len(records))
-        for row, record in enumerate(records):
-            text = cells(record)
-            for col, (key, _) in enumerate(COLUMNS):
-                item = QTableWidgetItem(text[key])
-                if key == "display":
-                    item.setToolTip(text[key])
-                if key == "flag" and text[key] in FLAG_COLOURS:
-                    item.setForeground(QColor(FLAG_COLOURS[text[key]]))
-                self.table.setItem(row, col, item)
-        self.table.resizeColumnsToContents()
-        test = [k for k, _ in COLUMNS].index("display")
-        self.table.setColumnWidth(test, min(self.table.columnWidth(test), 260))
-        self.table.setSortingEnabled(True)
-        more = " (the first ones; narrow the filter to see others)" if len(records) >= LIMIT \
-            else ""
-        self.count.setText(f"{len(records)} records{more}")
+    def _show_latest(self, asked: int, ids: Any) -> None:
+        """Typing quickly starts several reads; an older one finishing last is dropped."""
+        if asked != self._asked:
+            return
+        self.model.reset_ids(ids)
+        self.count.setText(f"{len(ids):,} records")
+        self._enable()
+
+    def _enable(self) -> None:
+        self.range_button.setEnabled(self.selected() is not None)
+        self.add_button.setEnabled(self.patient_id is not None)
+
+    def selected(self) -> dict[str, Any] | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.record(rows[0].row()) if rows else None
 
     def column(self, key: str) -> list[str]:
-        col = [k for k, _ in COLUMNS].index(key)
-        return [self.table.item(r, col).text() for r in range(self.table.rowCount())]
+        """A column's text as shown, for the rows read so far ("…" for the others)."""
+        out = []
+        for r in range(self.model.rowCount()):
+            found = self.model.peek(r)
+            out.append(found[1][key] if found else LOADING)
+        return out
+
+    def all_loaded(self) -> bool:
+        return LOADING not in self.column("code")
+
+    def edit_range(self) -> None:
+        record = self.selected()
+        if record is None or self.patient_id is None:
+            return
+        from ui.dialogs.reference_range import ReferenceRangeDialog
+
+        self.range_dialog = ReferenceRangeDialog(self._ctx, self.patient_id, record, self)
+        self.range_dialog.accepted.connect(self.refresh)
+        self.range_dialog.open()

@@ -33,6 +33,7 @@ class Sidebar(QFrame):
     patient_changed = Signal(object)  # a patient id, or None when the vault has none
     conversation_opened = Signal(dict)  # the stored conversation, with its queries
     new_conversation = Signal()
+    patients_loaded = Signal(int)  # how many patients the vault has (after each refresh)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,10 +41,12 @@ class Sidebar(QFrame):
         self.setObjectName("sidebar")
         self.setMinimumWidth(230)
         self.patients = QComboBox()
+        self.patients.setAccessibleName("Whose records")
         self.patients.currentIndexChanged.connect(self._patient_picked)
         self.new_button = QPushButton("New conversation")
         self.new_button.clicked.connect(self._new_clicked)
         self.conversations = QListWidget()
+        self.conversations.setAccessibleName("Conversations so far")
         self.conversations.setWordWrap(True)
         self.conversations.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.conversations.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -91,6 +94,7 @@ class Sidebar(QFrame):
         self.patients.blockSignals(False)
         if self.patient_id != current:
             self.patient_changed.emit(self.patient_id)
+        self.patients_loaded.emit(len(patients))
 
     def _patient_picked(self, _index: int) -> None:
         self.patient_changed.emit(self.patient_id)
