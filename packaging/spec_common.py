@@ -43,21 +43,26 @@ PRUNE_PREFIXES = (
     "PySide6/Qt/translations/",
     "PySide6/Qt/qml/",
     "PySide6/Qt/resources/qtwebengine_devtools_resources.pak",
+    # plotly's hook takes all package_data; the app needs plotly.min.js and the templates.
+    "plotly/package_data/datasets/",
+    "plotly/package_data/widgetbundle.js",
 )
+SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-*.png", "oauth2-redirect.*")
 KEEP_LOCALES = ("en-US.pak",)
 # Qt plugins for things the app does not do (sensors, positioning, QML debugging, KMS
 # or VNC displays, the QML virtual keyboard, PDF images); the display, image, icon,
-# theme, input-method, TLS and print plugins stay. Folders, then file stems.
+# portal-theme, input-method and TLS plugins stay (no printing; the GTK theme plugin would
+# drag in half of GTK's libraries). Folders, then file stems.
 PRUNE_PLUGIN_DIRS = {
     "egldeviceintegrations", "generic", "networkinformation", "position", "qmltooling",
     "sensors", "multimedia", "sqldrivers", "texttospeech", "webview", "geoservices",
     "canbus", "designer", "assetimporters", "geometryloaders", "renderers",
     "renderplugins", "sceneparsers", "scxmldatamodel", "vectorimageformats",
-    "wayland-graphics-integration-server",
+    "wayland-graphics-integration-server", "printsupport",
 }
 PRUNE_PLUGIN_STEMS = {
     "qeglfs", "qlinuxfb", "qminimalegl", "qvkkhrdisplay", "qvnc", "qtvirtualkeyboardplugin",
-    "qpdf", "dmabuf-server", "drm-egl-server", "shm-emulation-server", "vulkan-server",
+    "qpdf", "qgtk3", "dmabuf-server", "drm-egl-server", "shm-emulation-server", "vulkan-server",
 }
 QT_PLUGINS = "PySide6/Qt/plugins/"
 
@@ -67,7 +72,9 @@ def datas() -> list[tuple[str, str]]:
     # The signed httpfs extension, copied byte for byte as data (never as a binary, which
     # PyInstaller might strip or rewrite): DuckDB checks its signature when it loads.
     found += collect_data_files("duckdb_extension_httpfs")
-    found += collect_data_files("swagger_ui_bundle")  # /docs assets, served locally
+    # /docs assets, served locally: the files app/api/docs.py links, not the source maps.
+    found += collect_data_files("swagger_ui_bundle", includes=[
+        f"vendor/*/{name}" for name in SWAGGER_FILES])
     for dist in METADATA:
         found += copy_metadata(dist)
     return found
@@ -123,3 +130,18 @@ def drop_unneeded_qt_libs(binaries: list) -> list:
                 todo.append(qt_libs[name][1])
     return [entry for entry in binaries
             if not _is_qt_lib(entry[0]) or Path(entry[0]).name in needed]
+
+
+SIGNED_DATA_SUFFIX = ".duckdb_extension"
+
+
+def signed_as_data(binaries: list, datas: list) -> tuple[list, list]:
+    """Move the httpfs extension back from binaries to data.
+
+    PyInstaller reclassifies collected data files that are shared libraries as binaries,
+    and binaries get stripped: that would break the signature DuckDB checks. As data it
+    is copied byte for byte (packaging/build.py verifies it against the wheel's file).
+    """
+    signed = [entry for entry in binaries if entry[0].endswith(SIGNED_DATA_SUFFIX)]
+    kept = [entry for entry in binaries if not entry[0].endswith(SIGNED_DATA_SUFFIX)]
+    return kept, [*datas, *((dest, src, "DATA") for dest, src, _ in signed)]
