@@ -178,7 +178,24 @@ def start_times(folder: Path, runs: int = 3) -> list[float]:
     return [bundle_run.time_to_window(exe, home) for _ in range(runs)]
 
 
+def platform_assets(out: Path) -> None:
+    """For the macOS and Windows builds: LICENSES and the .icns/.ico icons in `out`."""
+    shutil.rmtree(out / "LICENSES", ignore_errors=True)
+    write_licences(out / "LICENSES", out / "no-system-libraries")
+    render_icons(out / "share")
+    from PySide6.QtGui import QImage
+
+    big = QImage(str(out / "share" / "icons" / "hicolor" / "512x512" / "apps" / f"{APP_ID}.png"))
+    for name, kind in ((f"{APP_ID}.icns", "ICNS"), (f"{APP_ID}.ico", "ICO")):
+        image = big.scaled(256, 256) if kind == "ICO" else big  # ICO holds at most 256 px
+        if not image.save(str(out / name), kind):
+            raise SystemExit(f"Qt cannot write {kind} here (imageformats plugin missing)")
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--assets"]:  # packaging/README.md: macOS and Windows
+        platform_assets(Path(sys.argv[2]))
+        return 0
     folder = assemble(pyinstaller())
     archive(folder)
     size = unpacked_bytes(folder)

@@ -40,7 +40,7 @@ class AboutDialog(QDialog):
         self.resize(760, 560)
         self.components = app_components() if components is None else components
         python = ".".join(map(str, sys.version_info[:3]))
-        intro = QLabel(
+        self.intro = intro = QLabel(
             f"<h3>HealthInsight {html.escape(__version__)}</h3>"
             "<p>Your health records in an encrypted vault on your own disk, answered by a "
             "team of local AI agents. Answers are information, not medical advice.</p>"
