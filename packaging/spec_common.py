@@ -37,8 +37,8 @@ EXCLUDES = [
 ]
 
 # Parts of the Qt tree that the app does not need at run time: Qt's own translations
-# (the UI is English), Chromium's UI strings for every language but en-US, DevTools and
-# the QML modules (the web view is a widget, not Quick). Matched against bundle paths.
+# (the UI is English) except Chromium's en-US strings (translations/qtwebengine_locales),
+# DevTools and the QML modules (the web view is a widget, not Quick). Matched against bundle paths.
 PRUNE_PREFIXES = (
     "PySide6/Qt/translations/",
     "PySide6/Qt/qml/",
@@ -72,6 +72,9 @@ def datas() -> list[tuple[str, str]]:
     # The signed httpfs extension, copied byte for byte as data (never as a binary, which
     # PyInstaller might strip or rewrite): DuckDB checks its signature when it loads.
     found += collect_data_files("duckdb_extension_httpfs")
+    # nanoarrow reads its version from this source file at import time.
+    found += collect_data_files("nanoarrow", include_py_files=True,
+                                includes=["_static_version.py"])
     # /docs assets, served locally: the files app/api/docs.py links, not the source maps.
     found += collect_data_files("swagger_ui_bundle", includes=[
         f"vendor/*/{name}" for name in SWAGGER_FILES])
@@ -90,10 +93,10 @@ def hiddenimports() -> list[str]:
 def keep(dest: str) -> bool:
     """False for a bundle path under a pruned Qt folder or plugin."""
     path = dest.replace("\\", "/")
+    if "/qtwebengine_locales/" in path or path.startswith("PySide6/Qt/resources/locales/"):
+        return path.rsplit("/", 1)[-1] in KEEP_LOCALES  # QtWebEngine wants its en-US.pak
     if any(path.startswith(prefix) for prefix in PRUNE_PREFIXES):
         return False
-    if path.startswith("PySide6/Qt/resources/qtwebengine_locales/"):
-        return path.rsplit("/", 1)[-1] in KEEP_LOCALES
     if path.startswith(QT_PLUGINS):
         folder, _, name = path[len(QT_PLUGINS):].partition("/")
         stem = name.split(".", 1)[0].removeprefix("lib")
