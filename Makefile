@@ -3,8 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PACKAGE_STAMP := $(VENV)/.installed-package
 
-.PHONY: run test lint bench screenshots setup sysdeps clean
+.PHONY: run test lint bench screenshots setup sysdeps clean package package-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -35,5 +36,18 @@ bench: setup
 screenshots: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/screenshots.py
 
+# The desktop build (packaging/README.md): dist/healthinsight-<version>-linux-x86_64.tar.gz,
+# with its unpacked size and launch-to-window time. Takes minutes; not part of `test`.
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,package]'
+	touch $(PACKAGE_STAMP)
+
+package: sysdeps $(PACKAGE_STAMP)
+	$(BIN)/python packaging/build.py
+
+# Smoke test of the built archive, unpacked and run with no Python environment.
+package-test: $(PACKAGE_STAMP)
+	$(BIN)/python packaging/smoke_test.py
+
 clean:
-	rm -rf $(VENV) .home
+	rm -rf $(VENV) .home build dist

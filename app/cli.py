@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from app import __version__
 from app.commands.common import run_handler
 
 # Modules that register subcommands, in the order `--help` lists them.
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--home", help="folder of the vault (default: HEALTHINSIGHT_HOME "
                         "or the platform's user data folder)")
+    parser.add_argument("--version", action="version", version=f"healthinsight {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("WAYLAND_DISPLAY"))
     qt_qpa_platform: str | None = Field(
         default=None, validation_alias=AliasChoices("QT_QPA_PLATFORM"))
+    # One line on stderr once the main window is shown (the desktop build's start-time
+    # measurement and smoke test wait for it).
+    report_startup: bool = False
 
 
 @lru_cache(maxsize=1)

@@ -27,7 +27,7 @@ def run(ctx: AppContext) -> int:
     if not has_display(ctx.settings):
         print(HEADLESS.format(port=ctx.settings.api_port), file=sys.stderr)
         return 1
-    from ui import ops, resources
+    from ui import offline, ops, resources
     from ui.collector import MainThreadCollector
     from ui.main_window import MainWindow
     from ui.qt import QApplication, QTimer
@@ -39,6 +39,7 @@ def run(ctx: AppContext) -> int:
     app.setApplicationDisplayName("HealthInsight")
     app.setDesktopFileName("healthinsight")
     resources.apply(app)
+    offline.keep_local()
     if not open_vault(ctx):
         return 1
     resources.set_appearance(app, ctx.settings.appearance)  # the saved choice, now readable
@@ -48,6 +49,9 @@ def run(ctx: AppContext) -> int:
     collector = MainThreadCollector()
     window = MainWindow(ctx)
     window.show()
+    if ctx.settings.report_startup:  # packaging's start-time check waits for this line
+        QTimer.singleShot(0, lambda: print("healthinsight: main window shown",
+                                           file=sys.stderr, flush=True))
     # Ctrl+C or a TERM closes the window the normal way (API stopped, vault closed).
     # Python only sees signals between bytecodes, so a timer wakes it while Qt waits.
     for sig in (signal.SIGINT, signal.SIGTERM):

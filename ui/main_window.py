@@ -20,7 +20,6 @@ from ui.qt import (
     QKeySequence,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     Qt,
     QTabWidget,
@@ -165,10 +164,10 @@ class MainWindow(QMainWindow):
         self.shortcuts_box.open()
 
     def _about(self) -> None:
-        QMessageBox.about(self, "About HealthInsight",
-                          "<h3>HealthInsight</h3><p>Your health records in an encrypted vault "
-                          "on your own disk, answered by a team of local AI agents.</p>"
-                          "<p>Answers are information, not medical advice.</p>")
+        from ui.about import AboutDialog
+
+        self.about_dialog = AboutDialog(self)
+        self.about_dialog.open()
 
     # --- records and conversations -----------------------------------------
 

@@ -13,6 +13,11 @@ import os
 # pages it shows are our own local HTML, never remote content.
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+# Chromium's own background traffic off (component updates, pings, DNS prefetch, crash
+# reports); ui/offline.py blocks whatever a page asks for beyond this machine.
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-background-networking "
+                      "--disable-component-update --disable-breakpad --no-pings "
+                      "--dns-prefetch-disable --disable-domain-reliability")
 
 from PySide6.QtCore import (  # noqa: E402
     QAbstractTableModel,
@@ -105,12 +110,18 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 try:  # QtWebEngine is a separate, large part of Qt; the app works without it.
-    from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+    from PySide6.QtWebEngineCore import (
+        QWebEnginePage,
+        QWebEngineProfile,
+        QWebEngineSettings,
+        QWebEngineUrlRequestInterceptor,
+    )
     from PySide6.QtWebEngineWidgets import QWebEngineView
 
     HAS_WEBENGINE = True
 except ImportError:  # pragma: no cover - depends on the installed wheels
     QWebEngineView = QWebEnginePage = QWebEngineProfile = None  # type: ignore[assignment,misc]
+    QWebEngineSettings = QWebEngineUrlRequestInterceptor = None  # type: ignore[assignment,misc]
     HAS_WEBENGINE = False
 
 # The web view shares OpenGL contexts with the widgets; Qt wants this set before the
@@ -201,6 +212,8 @@ __all__ = [
     "QVBoxLayout",
     "QWebEnginePage",
     "QWebEngineProfile",
+    "QWebEngineSettings",
+    "QWebEngineUrlRequestInterceptor",
     "QWebEngineView",
     "QWidget",
     "Signal",

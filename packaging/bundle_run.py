@@ -1,0 +1,67 @@
+"""Running a built bundle the way a person would: a bare environment, a throwaway vault.
+
+Shared by build.py (start-time measurement) and smoke_test.py (`make package-test`).
+The environment is `env -i PATH=/usr/bin:/bin` plus HOME and the vault's variables: no
+Python environment or virtualenv of the build machine is visible to the bundle.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+PASSPHRASE = "throwaway smoke-test passphrase"
+SHOWN = "healthinsight: main window shown"
+
+
+def bare_env(home: Path, **extra: str) -> dict[str, str]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home.parent),
+           "HEALTHINSIGHT_HOME": str(home), "HEALTHINSIGHT_PASSPHRASE": PASSPHRASE,
+           "HEALTHINSIGHT_API_PORT": "0"}
+    env.update(extra)
+    return env
+
+
+def run(exe: Path, home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([str(exe), *args], env=bare_env(home), capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def time_to_window(exe: Path, home: Path, *, timeout: float = 120,
+                   wrapper: tuple[str, ...] = ()) -> float:
+    """Seconds from launching the desktop app (offscreen) to its main window shown.
+
+    The app prints one line when the window is shown (HEALTHINSIGHT_REPORT_STARTUP);
+    it is then closed with SIGTERM, which closes the window the normal way.
+    """
+    env = bare_env(home, QT_QPA_PLATFORM="offscreen", HEALTHINSIGHT_REPORT_STARTUP="1",
+                   HEALTHINSIGHT_LLM_ENGINE="offline")
+    if os.geteuid() == 0:
+        env["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
+    start = time.monotonic()
+    proc = subprocess.Popen([*wrapper, str(exe)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    seen: list[str] = []
+    watchdog = threading.Timer(timeout, proc.kill)  # a silent hang ends the read loop
+    watchdog.start()
+    try:
+        for line in proc.stderr:
+            seen.append(line.rstrip())
+            if SHOWN in line:
+                return time.monotonic() - start
+        raise RuntimeError("the main window was not shown; the app said:\n"
+                           + "\n".join(seen[-30:]))
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
