@@ -20,6 +20,7 @@ from ui.qt import (
     QKeySequence,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     Qt,
     QTabWidget,
