@@ -76,12 +76,6 @@ class KeyFinding(Open):
         "are given. `ok` otherwise."))
 
 
-class SynthesisOut(Open):
-    """The CMO's synthesis (summary, recommendations ... as the spec shows)."""
-
-    key_findings: list[KeyFinding] = []
-
-
 class QueryResult(Open):
     query_id: str
     query: str
@@ -90,5 +84,9 @@ class QueryResult(Open):
     started_at: Timestamp = None
     completed_at: Timestamp = None
     medical_team: dict[str, Any] | None = None
-    synthesis: SynthesisOut | None = None
+    # A plain object for clients (the SDK compares it as a dict); its key findings are
+    # documented in the OpenAPI schema by KeyFinding.
+    synthesis: dict[str, Any] | None = Field(default=None, json_schema_extra={
+        "properties": {"key_findings": {"type": "array",
+                                        "items": KeyFinding.model_json_schema()}}})
     visualization: dict[str, Any] | None = None
