@@ -73,7 +73,8 @@ class QueryService(ConversationViews):
                                      if conversation_id else (None, None))
         patient = self._patient(owner_id, patient_id or (conversation or {}).get("patient_id")
                                 or earlier_patient)
-        prepared = prepare(self.vault, patient, question, previous=previous)
+        with self.vault.reading():  # the question is read against the records once, here
+            prepared = prepare(self.vault, patient, question, previous=previous)
         complexity = prepared.assessment.complexity
         new_title = None
         if conversation is None:

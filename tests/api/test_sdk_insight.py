@@ -102,6 +102,7 @@ async def test_async_client(api: Api, owner_query: dict[str, Any]) -> None:
         events = [event async for event in hi.queries.stream(owner_query["query_id"])]
         page = await hi.conversations.list(limit=100)
     assert {s.id for s in team} >= {"cardiology"}
-    assert result.synthesis == owner_query["synthesis"]
+    assert result.synthesis is not None
+    assert result.synthesis.model_dump() == owner_query["synthesis"]  # typed since meas's schema
     assert [e.type for e in events] == ["query_complete"]
     assert owner_query["conversation_id"] in [c.id for c in page.conversations]
