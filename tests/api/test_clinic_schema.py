@@ -14,7 +14,7 @@ from tests.api.clinic import Org, make_org
 from tests.api.conftest import Api
 from tests.api.test_schema import OPERATIONS
 
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 5
 CLINIC = [(m, p) for m, p in OPERATIONS if p.startswith("/api/v1/organizations/{")]
 
 
