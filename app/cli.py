@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "app.commands.serve",
     "app.commands.users",
     "app.commands.ask",
+    "app.commands.clinic",
 ]
 
 

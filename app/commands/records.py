@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                       "Health, C-CDA, Synthea CSV, insight JSON)", handler=import_)
     imp.add_argument("files", nargs="+", metavar="FILE", type=Path)
     imp.add_argument("--json", action="store_true", help="print the import status as JSON")
+    imp.add_argument("--org", metavar="SLUG", help="with --patient: the clinic organization")
+    imp.add_argument("--patient", metavar="MRN", help="import the files as this clinic "
+                     "patient's records (medical record number in --org)")
     pats = add_command(sub, "patients", help="list patients and their record counts",
                        handler=patients)
     pats.add_argument("--json", action="store_true", help="print JSON")
@@ -30,7 +33,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def import_(args: argparse.Namespace, ctx: AppContext) -> int:
-    result = ctx.imports.run(args.files)
+    if bool(args.org) != bool(args.patient):
+        print("healthinsight: --org and --patient go together", file=sys.stderr)
+        return 1
+    if args.patient:
+        from app.commands.clinic import clinic_import
+
+        result = clinic_import(ctx, args.files, slug=args.org, mrn=args.patient)
+        if result is None:
+            return 1
+    else:
+        result = ctx.imports.run(args.files)
     summary = result["summary"]
     if args.json:
         print_json(result)

@@ -17,8 +17,15 @@ NEW_PASSWORD = "a brand new password"
 class Org:
     id: str
     slug: str
-    admin: httpx.Client  # the admin, password already changed
+    base: str
+    token: str  # the admin's, password already changed
     admin_email: str
+
+    @property
+    def admin(self) -> httpx.Client:
+        """A new client signed in as the admin."""
+        return httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {self.token}"},
+                            timeout=60)
 
     def url(self, tail: str = "") -> str:
         return f"/api/v1/organizations/{self.id}{tail}"
@@ -51,8 +58,10 @@ def make_org(api: Api, *, slug: str | None = None, timezone: str = "America/Los_
             "adminUser": {"email": email, "name": "Ada Admin"}, **extra})
     assert reply.status_code == 201, reply.text
     data = reply.json()["data"]
-    admin = first_login(api, email, data["adminUser"]["temporaryPassword"], slug)
-    return Org(id=data["organization"]["id"], slug=slug, admin=admin, admin_email=email)
+    with first_login(api, email, data["adminUser"]["temporaryPassword"], slug) as admin:
+        token = admin.headers["Authorization"].removeprefix("Bearer ")
+    return Org(id=data["organization"]["id"], slug=slug, base=api.base, token=token,
+               admin_email=email)
 
 
 def provider_body(n: int = 0, **extra: Any) -> dict[str, Any]:

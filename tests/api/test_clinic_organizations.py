@@ -63,3 +63,44 @@ def test_settings_roles_and_departments(api: Api) -> None:
         assert "manage_organization" in by_name["admin"]
         assert by_name["patient"] >= {"view_appointments"}
         assert admin.get(org.url("/departments")).json()["data"] == {"departments": []}
+
+
+def test_authentication_and_organization_context(api: Api) -> None:
+    org, other = make_org(api), make_org(api)
+    with api.client() as anon:
+        missing = anon.get(org.url())
+        forged = anon.get(org.url(), headers={"Authorization": "Bearer not.a.token"})
+    assert missing.status_code == 401
+    assert missing.json()["error"]["code"] == "AUTHENTICATION_REQUIRED"
+    assert forged.status_code == 401 and forged.json()["error"]["code"] == "INVALID_CREDENTIALS"
+    for body in (missing.json(), forged.json()):
+        assert body["error"]["timestamp"] and body["error"]["requestId"].startswith("req_")
+    with org.admin as admin:
+        foreign = admin.get(org.url(), headers={"X-Organization-Context": other.id})
+        assert foreign.status_code == 403
+        assert foreign.json()["error"]["code"] == "INSUFFICIENT_PERMISSIONS"
+        assert admin.get(org.url(), headers={"X-Organization-Context": org.id}).status_code \
+            == 200
+    with api.client("owner") as owner:  # the platform admin owns both: it may switch
+        both = [owner.get(o.url(), headers={"X-Organization-Context": o.id}) for o in (org,
+                                                                                    other)]
+    assert [r.json()["data"]["slug"] for r in both] == [org.slug, other.slug]
+    with api.client() as anon:
+        wrong = anon.post("/api/v1/auth/login", json={
+            "email": org.admin_email, "password": "not the password",
+            "organizationSlug": org.slug})
+    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "INVALID_CREDENTIALS"
+    with org.admin as admin:
+        events = admin.get(org.url("/security/events")).json()["data"]["events"]
+    assert "login_failed" in [e["type"] for e in events]
+
+
+def test_login_and_logout_are_audited(api: Api) -> None:
+    org = make_org(api)
+    with org.admin as admin:
+        out = admin.post("/api/v1/auth/logout")
+        assert out.status_code == 200, out.text
+        trail = admin.get(org.url("/audit"), params={"limit": 100}).json()["data"]["events"]
+    sessions = [e["action"] for e in trail if e["resourceType"] == "session"]
+    # make_org logs in twice (temporary, then new password), then the logout
+    assert sessions == ["logout", "login", "login"]

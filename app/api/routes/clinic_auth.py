@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 from app.api.deps import Ctx, authenticated, spend
 from app.api.envelopes import ok, request_id
 from app.api.schemas.auth import ClinicLogin, ClinicLoginRequest
-from app.api.schemas.clinic import PasswordChange, PasswordChangedOut
+from app.api.schemas.clinic import PasswordChange, PasswordChangedOut, SignedOutOut
 from app.api.schemas.common import CLINIC_ERRORS, ClinicEnvelope
 from app.services.auth import Principal
 
@@ -38,3 +38,15 @@ def change_password(body: PasswordChange, request: Request, ctx: Ctx,
     spend(request, "auth", f"user:{user.user_id}")
     ctx.auth.change_password(user.user_id, body.current_password, body.new_password)
     return ok(request, {"userId": user.user_id, "mustChangePassword": False})
+
+
+@router.post("/logout", response_model=SignedOutOut)
+def clinic_logout(request: Request, ctx: Ctx,
+                  user: Annotated[Principal, Depends(authenticated)]) -> JSONResponse:
+    """Record the sign-out in the audit trail. The client drops its token; an access
+    token is a signed claim and stays valid until it expires (an hour)."""
+    spend(request, "auth", f"user:{user.user_id}")
+    when = ctx.clinic.audit.signed("logout", user_id=user.user_id,
+                                   organization_id=user.organization_id,
+                                   request_id=request_id(request))
+    return ok(request, {"userId": user.user_id, "signedOutAt": when})

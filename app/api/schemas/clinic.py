@@ -5,6 +5,7 @@ the document's envelope."""
 from __future__ import annotations
 
 from app.api.schemas.common import ClinicEnvelope
+from app.services.clinic import provider_results as pr
 from app.services.clinic import results as r
 from app.services.clinic.inputs import (
     BulkProviders,
@@ -25,10 +26,10 @@ OrganizationOut = ClinicEnvelope[r.Organization]
 StatsOut = ClinicEnvelope[r.OrganizationStats]
 RolesOut = ClinicEnvelope[r.Roles]
 DepartmentsOut = ClinicEnvelope[r.Departments]
-ProviderRegisteredOut = ClinicEnvelope[r.ProviderRegistered]
-ProviderOut = ClinicEnvelope[r.Provider]
-ProviderPageOut = ClinicEnvelope[r.ProviderPage]
-BulkOut = ClinicEnvelope[r.BulkResult]
+ProviderRegisteredOut = ClinicEnvelope[pr.ProviderRegistered]
+ProviderOut = ClinicEnvelope[pr.Provider]
+ProviderPageOut = ClinicEnvelope[pr.ProviderPage]
+BulkOut = ClinicEnvelope[pr.BulkResult]
 PatientRegisteredOut = ClinicEnvelope[r.PatientRegistered]
 PatientOut = ClinicEnvelope[r.Patient]
 PatientPageOut = ClinicEnvelope[r.PatientPage]
@@ -40,6 +41,7 @@ StaffPageOut = ClinicEnvelope[r.StaffPage]
 AuditPageOut = ClinicEnvelope[r.AuditPage]
 SecurityPageOut = ClinicEnvelope[r.SecurityPage]
 PasswordChangedOut = ClinicEnvelope[r.PasswordChanged]
+SignedOutOut = ClinicEnvelope[r.SignedOut]
 
 __all__ = [
     "BulkProviders", "CaregiverCreate", "OrganizationCreate", "PasswordChange",

@@ -24,9 +24,11 @@ Rules every service keeps, and how issue 14 (`sched`) and 15 (`assist`) add thei
 - Patient-scoped work checks `access.sees_patient(id)` / `access.books_for(id)` through
   `ctx.clinic.access.require_patient(access, id, booking=True)`: a patient acts for
   themself only, a caregiver only within an authorization in force today.
-- Writes go through `vault.write()` (the one writer; a SQLAlchemy transaction), and
-  the audit row is written on the same connection with `access.audit(conn, vault,
-  access, "appointment.create", resource_type=..., resource_id=...)`.
+- Writes go through `vault.write()` (the one writer; a SQLAlchemy transaction; never
+  nested), and the audit row is written on the same connection with
+  `app.services.clinic.access.audit(conn, vault, access, "appointment.create",
+  resource_type="appointment", resource_id=...)`; reads of patient data are audited
+  the same way (so they run in `vault.write()` too).
 - Per-organization numbers (`CONF-<YEAR>-<n>`) come from
   `vault.clinic.organizations.next_number(conn, organization_id=..., name="confirmation")`
   inside that transaction.

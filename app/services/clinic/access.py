@@ -90,10 +90,16 @@ class AccessService:
         user's own organizations (PermissionDenied otherwise)."""
         store = self._store
         with store.read() as conn:
-            if context and context != organization_id and store.members.get(
-                    conn, organization_id=context, user_id=principal.user_id) is None:
-                raise PermissionDenied("X-Organization-Context names an organization you "
-                                       "are not a member of")
+            foreign = context and context != organization_id and store.members.get(
+                conn, organization_id=context, user_id=principal.user_id) is None
+        if foreign:
+            with self._vault.write() as conn:
+                store.security.add(conn, kind="organization_context_refused",
+                                   organization_id=None, user_id=principal.user_id,
+                                   details={"request_id": request_id})
+            raise PermissionDenied("X-Organization-Context names an organization you "
+                                   "are not a member of")
+        with store.read() as conn:
             org = store.organizations.get(conn, organization_id=organization_id)
             member = org and store.members.get(conn, organization_id=organization_id,
                                                user_id=principal.user_id)

@@ -7,7 +7,7 @@ this service reads them, records sign-ins and sign-outs, and verifies the hash c
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from app.services.clinic.access import Access, audit
@@ -58,12 +58,14 @@ class AuditService:
                             pagination=Pagination.of(page=page, limit=limit, total=total))
 
     def signed(self, action: str, *, user_id: str, organization_id: str | None,
-               request_id: str | None) -> None:
-        """A login or logout, on the organization's chain (the platform's without one)."""
+               request_id: str | None) -> str:
+        """A login or logout, on the organization's chain (the platform's without one);
+        when it was recorded (ISO 8601, UTC)."""
         with self._vault.write() as conn:
             self._vault.audit.append(conn, action=action, user_id=user_id,
                                      organization_id=organization_id, resource_type="session",
                                      request_id=request_id)
+        return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
     def verify(self, *, slug: str | None = None) -> ChainCheck:
         """Walk the chain of the organization `slug` (every chain without one)."""

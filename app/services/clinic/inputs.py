@@ -85,8 +85,9 @@ class Certification(Input):
 
 
 class ProviderFields(Input):
-    name: Name | None = None
-    role: ProviderRole | None = None
+    # name, role and isActive may be left out of an update but never set to null
+    name: Name = None  # type: ignore[assignment]
+    role: ProviderRole = None  # type: ignore[assignment]
     specialties: Annotated[list[Short], Field(max_length=20)] | None = None
     license_number: Short | None = None
     license_state: Short | None = None
@@ -97,7 +98,7 @@ class ProviderFields(Input):
     education: Annotated[list[Education], Field(max_length=20)] | None = None
     certifications: Annotated[list[Certification], Field(max_length=50)] | None = None
     availability: WeeklyIntervals | None = None
-    is_active: bool | None = None
+    is_active: bool = None  # type: ignore[assignment]
 
 
 class ProviderCreate(ProviderFields):
@@ -149,7 +150,7 @@ Gender = Literal["male", "female", "other", "unknown"]
 
 class PatientFields(Input):
     email: Email | None = None
-    name: Name | None = None
+    name: Name = None  # type: ignore[assignment]  # never null
     date_of_birth: date | None = None
     gender: Gender | None = None
     phone: Phone | None = None
@@ -213,14 +214,14 @@ class WorkSchedule(Input):
 
 
 class StaffFields(Input):
-    name: Name | None = None
-    role: StaffRole | None = None
+    name: Name = None  # type: ignore[assignment]  # omitted or a name, never null
+    role: StaffRole = None  # type: ignore[assignment]
     department: Short | None = None
     employment_type: EmploymentType | None = None
     phone: Phone | None = None
     permissions: Annotated[list[Permission], Field(max_length=len(PERMISSIONS))] | None = None
     work_schedule: WorkSchedule | None = None
-    is_active: bool | None = None
+    is_active: bool = None  # type: ignore[assignment]
 
 
 class StaffCreate(StaffFields):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from app.services.clinic import hours as wall
 from app.services.clinic.access import Access, audit
 from app.services.clinic.credentials import NewLogin, email_free
+from app.services.clinic.errors import OrganizationNotFound
 from app.services.clinic.inputs import OrganizationCreate
 from app.services.clinic.permissions import ROLE_DESCRIPTIONS, ROLES
 from app.services.clinic.results import (
@@ -108,6 +109,13 @@ class OrganizationService:
         """Every organization (the vault owner's view, for `healthinsight org list`)."""
         with self._store.read() as conn:
             return [self._public(conn, row) for row in self._store.organizations.all(conn)]
+
+    def by_slug(self, slug: str) -> Organization:
+        with self._store.read() as conn:
+            row = self._store.organizations.by_slug(conn, slug=slug)
+            if row is None:
+                raise OrganizationNotFound(f"no organization with slug {slug}")
+            return self._public(conn, row)
 
     # --- reading --------------------------------------------------------
 

@@ -15,18 +15,16 @@ from app.services.clinic.access import Access, audit
 from app.services.clinic.credentials import NewLogin
 from app.services.clinic.errors import UserNotFound
 from app.services.clinic.inputs import ProviderCreate, ProviderFields, ProviderUpdate
-from app.services.clinic.results import (
+from app.services.clinic.provider_results import (
     BulkError,
     BulkResult,
     BulkRow,
     BulkSummary,
-    OrganizationUser,
-    Pagination,
     Provider,
     ProviderPage,
     ProviderRegistered,
-    UserRef,
 )
+from app.services.clinic.results import OrganizationUser, Pagination, UserRef
 from app.services.errors import Conflict, ServiceError, ValidationFailed
 
 if TYPE_CHECKING:

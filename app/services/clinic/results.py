@@ -115,70 +115,6 @@ class OrganizationUser(Result):
     registration_date: datetime | None = None
 
 
-class Provider(Result):
-    id: str
-    organization_id: str
-    user_id: str | None
-    email: str | None
-    name: str
-    role: str | None
-    specialties: list[str]
-    license_number: str | None
-    license_state: str | None
-    license_expiry: date | None
-    license_status: str  # active | expired | unknown
-    department: str | None
-    employment_type: str | None
-    phone: str | None
-    education: list[dict[str, Any]]
-    certifications: list[dict[str, Any]]
-    availability: dict[str, list[dict[str, str]]]
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime | None
-
-
-class ProviderRegistered(Result):
-    user: UserRef
-    organization_user: OrganizationUser
-    provider: Provider
-    credentials: Credentials
-
-
-class ProviderPage(Result):
-    providers: list[Provider]
-    pagination: Pagination
-
-
-class BulkSummary(Result):
-    total: int
-    successful: int
-    failed: int
-
-
-class BulkRow(Result):
-    index: int
-    email: str | None
-    status: str  # success | failed
-    user_id: str | None = None
-    provider_id: str | None = None
-    temporary_password: str | None = None
-
-
-class BulkError(Result):
-    index: int
-    email: str | None
-    code: str
-    field: str
-    message: str
-
-
-class BulkResult(Result):
-    summary: BulkSummary
-    results: list[BulkRow]
-    errors: list[BulkError]
-
-
 class PatientRef(Result):
     id: str
     email: str | None
@@ -312,3 +248,8 @@ class SecurityPage(Result):
 class PasswordChanged(Result):
     user_id: str
     must_change_password: bool
+
+
+class SignedOut(Result):
+    user_id: str
+    signed_out_at: datetime

@@ -83,6 +83,8 @@ class SettingsUpdate(Input):
     scheduling: SchedulingSettings | None = None
     fees: Fees | None = None
     reminders: Reminders | None = None
+    departments: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]],
+                           Field(max_length=200)] | None = None  # besides providers' and staff's
 
 
 def scheduling_of(settings: dict[str, Any]) -> SchedulingSettings:

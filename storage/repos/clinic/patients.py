@@ -1,5 +1,8 @@
 """Clinic patients: each one a person of the vault (`patients` row, same id) registered
-in one organization with a medical record number unique there."""
+in one organization with a medical record number unique there.
+
+The person's `owner_id` is `org:<organization id>`: no user's own health views (which
+select their owner_id, NULL for the vault owner) ever list a clinic's patients."""
 
 from __future__ import annotations
 
@@ -10,6 +13,12 @@ import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, like, now, page_of, scoped
 from storage.schema import clinic_patients, patients
+
+
+def owner_of(organization_id: str) -> str:
+    """The owner_id of an organization's patients in the vault's `patients` table."""
+    return f"org:{organization_id}"
+
 
 COLUMNS = ("user_id", "name", "email", "date_of_birth", "gender", "phone", "details",
            "is_active")
@@ -22,7 +31,8 @@ class PatientRepository:
         """The vault person and its registration in the organization, on one connection."""
         stamp = now()
         conn.execute(sa.insert(patients).values(
-            id=patient_id, owner_id=None, name=name, birth_date=date_of_birth, sex=gender,
+            id=patient_id, owner_id=owner_of(organization_id), name=name,
+            birth_date=date_of_birth, sex=gender,
             extra={"identifiers": [f"urn:healthinsight:mrn:{organization_id}|{mrn}"]},
             organization_id=organization_id, identifier_system=(
                 f"urn:healthinsight:mrn:{organization_id}"), identifier=mrn,
