@@ -84,7 +84,8 @@ def datas() -> list[tuple[str, str]]:
 
 
 def hiddenimports() -> list[str]:
-    names: list[str] = []
+    # DuckDB imports pytz from C++ when it returns TIMESTAMPTZ values: no import to follow.
+    names: list[str] = ["pytz"]
     for package in OUR_PACKAGES:
         names += collect_submodules(package)
     return names
