@@ -14,7 +14,8 @@ from app.context import AppContext
 from app.services.auth import Principal
 from app.services.clinic.access import Access
 from app.services.clinic.inputs import PatientCreate
-from app.services.clinic.results import Organization, Patient, PatientRegistered, Provider
+from app.services.clinic.provider_results import Provider
+from app.services.clinic.results import Organization, Patient, PatientRegistered
 from app.services.clinic.scheduling.inputs import AppointmentUpdate, Booking
 from app.services.clinic.scheduling.results import Appointment, DayAvailability
 

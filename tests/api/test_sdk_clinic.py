@@ -10,7 +10,8 @@ import uuid
 import pytest
 
 from app.client import AsyncHealthInsightClient, ClientError, HealthInsightClient
-from app.services.clinic.results import Patient, PatientRegistered, ProviderRegistered
+from app.services.clinic.provider_results import ProviderRegistered
+from app.services.clinic.results import Patient, PatientRegistered
 from tests.api.conftest import PASSWORD, USERS, Api
 
 NEW = "the admin's own password"
