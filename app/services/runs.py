@@ -52,6 +52,11 @@ class RunCoordinator:
         with self._lock:
             return len(self._runs)
 
+    def query_ids(self) -> list[str]:
+        """The queries running now (a shutdown or a restart waits for them)."""
+        with self._lock:
+            return list(self._runs)
+
     def cancel(self, query_id: str) -> bool:
         with self._lock:
             run = self._runs.get(query_id)
