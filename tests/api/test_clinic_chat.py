@@ -4,6 +4,7 @@ chat, each confirmed first."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +33,8 @@ def _appointments(org: Org, patient_id: str) -> list[dict[str, Any]]:
     return list(reply.json()["data"]["appointments"])
 
 
-def test_book_reschedule_and_cancel_by_chat(api: Api) -> None:
+def test_book_reschedule_and_cancel_by_chat(own_api: Callable[..., Api]) -> None:
+    api = own_api()  # its patients would join the shared vault's people
     org = make_org(api, timezone="America/Los_Angeles")
     registered = org.admin.post(org.url("/providers"), json=provider_body(
         1, name="Dr. John Smith", availability=WEEK))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 
 import pytest
 
@@ -17,7 +18,8 @@ from tests.api.conftest import PASSWORD, USERS, Api
 NEW = "the admin's own password"
 
 
-def test_organization_people_settings_and_faq(api: Api) -> None:
+def test_organization_people_settings_and_faq(own_api: Callable[..., Api]) -> None:
+    api = own_api()  # its patients would join the shared vault's people
     slug = f"sdk-{uuid.uuid4().hex[:8]}"
     with HealthInsightClient(api.base, email=USERS["owner"][0], password=PASSWORD) as owner:
         created = owner.organizations.create(
