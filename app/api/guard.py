@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,9 @@ from app.services.tokens import AuthFailed
 
 JSON_LIMIT = 1024 * 1024
 MULTIPART_OVERHEAD = 1024 * 1024
-UPLOAD_PATHS = ("/v1/health-data/import",)
+# The routes that take record files: the insight upload and a clinic patient's records.
+UPLOADS = re.compile(r"^/v1/health-data/import$"
+                     r"|^/api/v1/organizations/[^/]+/patients/[^/]+/records$")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -50,7 +53,7 @@ class RequestGuard:
         if refusal is not None:
             await _answer(send, scope, refusal)
             return
-        limit = self.upload_limit if scope["path"] in UPLOAD_PATHS else JSON_LIMIT
+        limit = self.upload_limit if UPLOADS.match(scope["path"]) else JSON_LIMIT
         try:
             declared = int(headers.get(b"content-length", b"0"))
         except ValueError:

@@ -14,6 +14,7 @@ from app.api.schemas.common import Open
 from app.client import clinic_ops as c
 from app.client.ops import Op
 from app.services.assist.results import FaqReply
+from app.services.clinic import provider_results as pr
 from app.services.clinic import results as r
 
 T = TypeVar("T")
@@ -53,18 +54,18 @@ class Patients(_Part):
 
 
 class Providers(_Part):
-    def create(self, **fields: Any) -> Ran[r.ProviderRegistered]:
+    def create(self, **fields: Any) -> Ran[pr.ProviderRegistered]:
         return self._run(self._p.create_provider(fields))
 
-    def get(self, provider_id: str) -> Ran[r.Provider]:
-        return self._run(self._p.get(r.Provider, f"/providers/{provider_id}"))
+    def get(self, provider_id: str) -> Ran[pr.Provider]:
+        return self._run(self._p.get(pr.Provider, f"/providers/{provider_id}"))
 
     def list(self, *, search: str | None = None, page: int = 1,
-             limit: int = 20) -> Ran[r.ProviderPage]:
-        return self._run(self._p.get(r.ProviderPage, "/providers", search=search, page=page,
+             limit: int = 20) -> Ran[pr.ProviderPage]:
+        return self._run(self._p.get(pr.ProviderPage, "/providers", search=search, page=page,
                                      limit=limit))
 
-    def update(self, provider_id: str, **fields: Any) -> Ran[r.Provider]:
+    def update(self, provider_id: str, **fields: Any) -> Ran[pr.Provider]:
         return self._run(self._p.update_provider(provider_id, fields))
 
     def availability(self, provider_id: str, *, date: str, duration: int = 30) -> Ran[Open]:

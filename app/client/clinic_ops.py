@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from app.api.schemas.common import Open
 from app.client.ops import Op, Request, _params
 from app.services.assist.results import FaqReply
+from app.services.clinic import provider_results as pr
 from app.services.clinic import results as r
 from app.services.clinic.inputs import (
     OrganizationCreate,
@@ -83,12 +84,12 @@ class ClinicPaths:
                          body(PatientUpdate, fields))
 
     # providers
-    def create_provider(self, fields: dict[str, Any]) -> Op[r.ProviderRegistered]:
-        return self.send(r.ProviderRegistered, "POST", "/providers",
+    def create_provider(self, fields: dict[str, Any]) -> Op[pr.ProviderRegistered]:
+        return self.send(pr.ProviderRegistered, "POST", "/providers",
                          body(ProviderCreate, fields))
 
-    def update_provider(self, provider_id: str, fields: dict[str, Any]) -> Op[r.Provider]:
-        return self.send(r.Provider, "PUT", f"/providers/{provider_id}",
+    def update_provider(self, provider_id: str, fields: dict[str, Any]) -> Op[pr.Provider]:
+        return self.send(pr.Provider, "PUT", f"/providers/{provider_id}",
                          body(ProviderUpdate, fields))
 
     # the assistant
