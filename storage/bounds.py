@@ -61,12 +61,13 @@ class Bounds:
     def enter_reader(self) -> None:
         with self._state:
             self._readers += 1
-            if self._applied:
-                self._settle()
+            if self._held:  # reset whatever is set now, not what the books say is set:
+                self._reset([n for n in READER_SENSITIVE if n in self._held])
+                self._applied = {}
 
     def leave_reader(self) -> None:
         with self._state:
-            self._readers -= 1
+            self._readers = max(0, self._readers - 1)
             if self._readers == 0 and self._held:
                 self._settle()
 

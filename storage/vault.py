@@ -144,9 +144,22 @@ class Vault:
             pool_size=8,
             max_overflow=24,
         )
-        sa.event.listen(self.engine, "checkout", lambda *_: self._bounds.enter_reader())
-        sa.event.listen(self.engine, "checkin", lambda *_: self._bounds.leave_reader())
+        sa.event.listen(self.engine, "checkout", self._reader_checkout)
+        sa.event.listen(self.engine, "checkin", self._reader_checkin)
         migrations.apply(self)
+
+    def _reader_checkout(self, _dbapi: Any, record: Any, _proxy: Any) -> None:
+        """A checked-out connection is a reader (storage/bounds.py). The mark lives on the
+        pool's record, so a checkin SQLAlchemy reports twice (invalidation, a failed
+        reset) leaves once: a reader count that drifted below zero would put the next
+        reader under an import's memory bound."""
+        if not record.info.get("reader"):
+            record.info["reader"] = True
+            self._bounds.enter_reader()
+
+    def _reader_checkin(self, _dbapi: Any, record: Any) -> None:
+        if record is not None and record.info.pop("reader", False):
+            self._bounds.leave_reader()
 
     # --- opening ---------------------------------------------------------
 
