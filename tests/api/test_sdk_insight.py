@@ -94,7 +94,7 @@ def test_429_waits_for_the_reset_and_tries_again(own_api: Callable[..., Api]) ->
 
 
 @pytest.mark.asyncio
-@pytest.mark.skip(reason="fails only after other tests share its server; see the closing note of session 4")
+@pytest.mark.skip(reason="fails in the whole suite only: see session 4 note")
 async def test_async_client(api: Api, owner_query: dict[str, Any]) -> None:
     async with AsyncHealthInsightClient(api.base, email=USERS["owner"][0],
                                         password=PASSWORD) as hi:

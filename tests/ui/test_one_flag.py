@@ -34,7 +34,7 @@ def _raw_latest_hba1c(testdata: Path) -> float:
     return float(readings[-1][1])
 
 
-@pytest.mark.skip(reason="fails only after other tests share its server; see the closing note of session 4")
+@pytest.mark.skip(reason="fails in the whole suite only: see session 4 note")
 def test_one_reading_has_one_flag_everywhere(qtbot, imported_ctx, testdata: Path) -> None:
     value = _raw_latest_hba1c(testdata)
     low, high = value + 0.5, value + 3.0  # the person's own range: below it is `low`
