@@ -13,7 +13,7 @@ from app.api.envelopes import ok
 from app.api.errors import ApiError
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
 from app.api.schemas.health_data import ImportStarted, ImportStatus
-from storage.errors import IngestError
+from app.services.imports import IngestError  # the service's rejection, as it raises it
 
 router = APIRouter(prefix="/v1/health-data", tags=["health data"], responses=INSIGHT_ERRORS)
 
