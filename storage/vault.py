@@ -256,6 +256,11 @@ class Vault:
         with self._bounds.bounded({k: str(v) for k, v in chosen.items() if v}):
             yield
 
+    def widen_memory_bound(self, memory_limit: str) -> bool:
+        """Raise the running import's memory bound to `memory_limit` for the rest of it
+        (a chunk did not fit under it); False when no lower bound is held."""
+        return self._bounds.widen_memory(memory_limit)
+
     def reading(self) -> AbstractContextManager[None]:
         """Mark a block of reads (a medical-team run): no import bound applies to it.
         SQLAlchemy connections are marked by themselves, on checkout."""

@@ -86,7 +86,7 @@ def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | Non
             w = Writer(cur, owner_id=owner_id, import_id=import_id,
                        source=SOURCES.get(unit.format or "", "unknown"), file_label=unit.label,
                        on_progress=on_progress, unit=token, chunked=True,
-                       patient_id=patient_id)
+                       patient_id=patient_id, widen_memory=vault.widen_memory_bound)
             try:
                 _parse(unit, w, limits)
                 w.write()

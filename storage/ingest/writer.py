@@ -42,16 +42,6 @@ CODE, UNIT, EFFECTIVE = (OBSERVATION_FIELDS.index(f)
                          for f in ("code", "original_unit", "effective"))
 
 
-def _bytes(size: str) -> int:
-    """A size as DuckDB spells it (``45.7 MiB``, ``1.8 GiB``) or as set (``256MB``, which
-    DuckDB reads in powers of 1000)."""
-    found = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)(i?)B\s*", size)
-    if found is None:
-        raise ValueError(f"not a size: {size!r}")
-    base = 1024 if found[3] else 1000
-    return int(float(found[1]) * base ** " KMGT".index(found[2] or " "))
-
-
 class Writer:
     """Staging for one import unit (a file, or a folder read as one)."""
 
@@ -72,8 +62,11 @@ class Writer:
     def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,
                  source: str, file_label: str, on_progress: Progress | None = None,
                  batch_size: int | None = None, unit: str = "", chunked: bool = False,
-                 patient_id: str | None = None) -> None:
+                 patient_id: str | None = None,
+                 widen_memory: Callable[[str], bool] | None = None) -> None:
         self.cur = cur
+        # raises the import's memory bound (storage/bounds.py); False when none is lower
+        self._widen_memory = widen_memory
         # A clinic import names its patient: whoever a file declares is that person,
         # and no patient row is created (records then belong to that clinic only).
         self.target = patient_id
@@ -301,14 +294,14 @@ class Writer:
         try:
             self._insert_chunk(staged, adapters, source, keys)
         except duckdb.OutOfMemoryException:
-            if not self.chunked:
+            if not self.chunked or self._widen_memory is None:
                 raise
             self.cur.execute("ROLLBACK")
-            # (DuckDB shows its limit rounded, hence the 1% slack)
-            if self._memory_limit() > 0.99 * _bytes(self.MEMORY_FALLBACK):
+            # through the import's bound, never a SET of its own: readers running meanwhile
+            # must keep DuckDB's default limit
+            if not self._widen_memory(self.MEMORY_FALLBACK):
                 self.cur.execute("BEGIN TRANSACTION")  # the unit's own rollback follows
                 raise
-            self.cur.execute(f"SET memory_limit = '{self.MEMORY_FALLBACK}'")
             self.cur.execute("BEGIN TRANSACTION")
             self._insert_chunk(staged, adapters, source, keys)
         if self.chunked:
@@ -337,10 +330,6 @@ class Writer:
                     self.cur.unregister(sql.stage(name))
         finally:
             self.cur.unregister("hi_norm")
-
-    def _memory_limit(self) -> int:
-        row = self.cur.execute("SELECT current_setting('memory_limit')").fetchone()
-        return _bytes(str(row[0])) if row else 0
 
     def _checkpoint(self) -> None:
         """Between transactions; skipped while another connection writes (DuckDB refuses

@@ -74,11 +74,6 @@ def api_settings(home: Path, **overrides: Any) -> Settings:
         "home": home, "passphrase": PASSPHRASE, "llm_engine": "offline",
         "ollama_host": "http://127.0.0.1:9", "rate_auth": HIGH, "rate_queries": HIGH,
         "rate_import": HIGH, "rate_general": HIGH, "rate_clinic": HIGH,
-        # Known defect (issue 10): after the clinic tests, a team run on the shared server
-        # can still fail with DuckDB out-of-memory at the import's 48 MB bound although
-        # it runs under Vault.reading(); the shared servers import with more room until
-        # the cause is found. Tests of the bound itself pass their own limit.
-        "db_memory_limit": "256MB",
     }
     values.update(overrides)
     return Settings(**values)
