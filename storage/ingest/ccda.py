@@ -226,9 +226,14 @@ def _patient(w: Writer, root: Any) -> None:
     family = (person.findtext("name/family") or "").strip() or None
     birth = person.find("birthTime")
     sex = person.find("administrativeGenderCode")
+    # sdtc:deceasedInd / sdtc:deceasedTime (HL7 C-CDA R2.1 extensions; namespaces stripped)
+    died, died_at = person.find("deceasedInd"), person.find("deceasedTime")
     w.patient(KEY, name=None, given=given, family=family,
               birth_date=_ts(birth.get("value")) if birth is not None else None,
               sex=sex.get("code") if sex is not None else None,
+              deceased={"true": True, "false": False}.get(
+                  (died.get("value") or "").lower()) if died is not None else None,
+              deceased_date=_ts(died_at.get("value")) if died_at is not None else None,
               identifiers=[(i.get("root") or "", i.get("extension") or "")
                            for i in role.findall("id") if i.get("extension")])
 
