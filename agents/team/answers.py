@@ -28,9 +28,20 @@ def _day(iso: str) -> str:
     return iso[:10]
 
 
+# What a kidney answer says of each kidney measure the records do not hold.
+KIDNEY_GAPS = {
+    "egfr": ("eGFR results", ", so the KDIGO GFR (G) stage cannot be given"),
+    "creatinine": ("serum creatinine results", ""),
+    "urine_albumin_creatinine": ("urine albumin/creatinine ratio (ACR) results",
+                                 ", so the KDIGO albuminuria (A) stage cannot be given"),
+}
+
+
 def kidney_finding(job: Job) -> Finding | None:
-    """Latest eGFR with its G category and latest urine albumin/creatinine with its A."""
-    parts, data, rows = [], {}, []
+    """Latest eGFR with its G category, creatinine, and urine albumin/creatinine with its A
+    category; the kidney measures the records do not hold are named, since a G stage
+    without an A stage (or the reverse) is half of the KDIGO picture."""
+    parts, data, rows, missing = [], {}, [], []
     s = _primary(job, "egfr")
     if s is not None and s.usable:
         first, last = s.usable[0], s.usable[-1]
@@ -47,6 +58,16 @@ def kidney_finding(job: Job) -> Finding | None:
         data |= {"egfr": last.value, "egfr_date": last.day, "egfr_unit": s.unit,
                  "n": len(s.usable)}
         rows += [r.id for r in s.readings]
+    else:
+        missing.append("egfr")
+    s = _primary(job, "creatinine")
+    if s is not None and s.usable:
+        last = s.usable[-1]
+        parts.append(f"creatinine {fmt(last.value, s.unit)} on {last.day}")
+        data |= {"creatinine": last.value, "creatinine_date": last.day}
+        rows += [r.id for r in s.readings]
+    else:
+        missing.append("creatinine")
     s = _primary(job, "urine_albumin_creatinine")
     if s is not None and s.usable:
         last = s.usable[-1]
@@ -55,9 +76,17 @@ def kidney_finding(job: Job) -> Finding | None:
                      f"(KDIGO {a.stage}, {a.label})")
         data |= {"acr": last.value, "acr_date": last.day, "albuminuria_stage": a.stage}
         rows += [r.id for r in s.readings]
+    else:
+        missing.append("urine_albumin_creatinine")
     if not parts:
         return None
     text = "Kidneys: " + "; ".join(parts) + "."
+    w = job.question.window
+    period = " in that period" if w.since or w.until else ""
+    for m in missing:
+        what, so = KIDNEY_GAPS[m]
+        text += f" Your records have no {what}{period}{so}."
+    data["missing"] = missing
     concern = None
     stages = [str(data[k]) for k in ("gfr_stage", "albuminuria_stage") if k in data]
     if data.get("gfr_stage") in ("G3a", "G3b", "G4", "G5") or data.get(
