@@ -143,10 +143,11 @@ def timeline_finding(t: MedicationTimeline, focus: str | None, *,
         if not courses:
             return Finding("medications", f"Your records show no medication named {focus}.",
                            {"courses": [], "focus": focus}, (), evidence=0)
-    else:
-        courses = [c for c in t.courses if c.active or stopped]
+    else:  # a drug recorded as not taken answers "what am I taking" too
+        courses = [c for c in t.courses if c.active or c.not_taken or stopped]
     active = [c for c in courses if c.active]
-    ended = [c for c in courses if not c.active]
+    ended = [c for c in courses if not c.active and not c.not_taken]
+    refused = [c for c in courses if c.not_taken]
     parts = []
     if active:
         parts.append(f"{len(active)} active: " + "; ".join(_course(c) for c in active))
@@ -154,7 +155,11 @@ def timeline_finding(t: MedicationTimeline, focus: str | None, *,
         parts.append("none active")
     if ended:
         parts.append(f"{len(ended)} stopped: " + "; ".join(_course(c) for c in ended))
-    hidden = sum(not c.active for c in t.courses) if not (stopped or focus) else 0
+    if refused:
+        parts.append("recorded as not taken: " + "; ".join(
+            c.name + (f" (as of {c.start})" if c.start else "") for c in refused))
+    hidden = (sum(not c.active and not c.not_taken for c in t.courses)
+              if not (stopped or focus) else 0)
     tail = f" ({hidden} stopped, not listed)" if hidden else ""
     text = "Medications, " + "; ".join(parts) + tail + "."
     rows = tuple(i for c in courses for i in c.row_ids)
