@@ -45,6 +45,22 @@ class ConditionGroup(NamedTuple):
     active: bool
 
 
+class VaccineGroup(NamedTuple):
+    display: str
+    doses: int
+    first: float | None  # epoch seconds
+    last: float | None
+
+
+class AllergyEntry(NamedTuple):
+    display: str
+    category: str | None
+    criticality: str | None
+    reaction: str | None
+    recorded: float | None
+    active: bool
+
+
 class PatientEntry(NamedTuple):
     id: str
     name: str
@@ -91,6 +107,24 @@ class ClinicalRepository:
             "GROUP BY display, code ORDER BY min(onset) NULLS LAST, display",
             {"p": patient_id}).fetchall()
         return tuple(ConditionGroup(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows)
+
+    def vaccinations(self, *, patient_id: str) -> tuple[VaccineGroup, ...]:
+        """Immunizations given, grouped by vaccine, latest first (a vaccine recorded as
+        not given, FHIR Immunization.status not-done or entered-in-error, is left out)."""
+        rows = self._vault.cursor().execute(
+            "SELECT display, count(*), min(epoch(occurred)), max(epoch(occurred)) "
+            "FROM immunizations WHERE patient_id = $p AND coalesce(status, 'completed') "
+            "NOT IN ('not-done', 'entered-in-error') GROUP BY display "
+            "ORDER BY max(occurred) DESC NULLS LAST, display", {"p": patient_id}).fetchall()
+        return tuple(VaccineGroup(r[0], int(r[1]), r[2], r[3]) for r in rows)
+
+    def allergies(self, *, patient_id: str) -> tuple[AllergyEntry, ...]:
+        rows = self._vault.cursor().execute(
+            "SELECT display, any_value(category), any_value(criticality), any_value(reaction), "
+            "min(epoch(recorded)), bool_or(coalesce(clinical_status, 'active') = 'active') "
+            "FROM allergies WHERE patient_id = $p GROUP BY display "
+            "ORDER BY min(recorded) NULLS LAST, display", {"p": patient_id}).fetchall()
+        return tuple(AllergyEntry(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows)
 
     def counts(self, *, patient_id: str) -> tuple[int, int]:
         """(medication records, condition records) of a patient."""
