@@ -39,7 +39,7 @@ SYSTEM_OWNER = {
     "kidney": "laboratory", "liver": "laboratory", "blood_count": "laboratory",
     "electrolytes": "laboratory", "infection": "laboratory", "other_lab": "laboratory",
     "body": "nutrition", "activity": "preventive_medicine", "symptoms": "general_practice",
-    "other": "general_practice",
+    "other": "general_practice", "prevention": "preventive_medicine", "allergy": "pharmacy",
 }
 LAB_SYSTEMS = {"lipids", "glycemic", "kidney", "liver", "blood_count", "electrolytes", "thyroid",
                "infection", "other_lab"}

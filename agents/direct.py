@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from agents.findings import Finding
 from agents.question import Question
+from agents.team.templates import condition_answer
+from agents.timeframe import during
 
 
 def _first(findings: list[Finding], kind: str) -> Finding | None:
@@ -16,7 +18,7 @@ def _first(findings: list[Finding], kind: str) -> Finding | None:
 def not_found(q: Question, nearest: tuple[str, ...]) -> str:
     names = list(dict.fromkeys(q.missing))
     what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-    period = f" for {q.period}" if q.period else ""
+    period = during(q.period)
     text = f"Your records have no {what} results{period}."
     if nearest:
         text += " The closest things they hold are " + ", ".join(nearest) + "."
@@ -27,9 +29,15 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
                   ) -> str | None:
     if q.out_of_scope:
         return q.out_of_scope
+    for kind in ("vaccinations", "allergies"):  # record lists asked for by name
+        listed = _first(findings, kind)
+        if listed is not None:
+            return listed.text
     coded = _first(findings, "coded_result")
     if coded:
-        return f"Your most recent {coded.text}"
+        conditions = _first(findings, "conditions")  # a diagnosis of the same topic too
+        said = f" {conditions.text}" if conditions is not None and conditions.support else ""
+        return f"Your most recent {coded.text}{said}"
     if q.missing and not q.items:
         conditions = _first(findings, "conditions")
         if conditions and conditions.support:
@@ -43,18 +51,17 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
     if "presence" in q.intents:
         conditions = _first(findings, "conditions")
         if conditions is not None:
-            if not conditions.support:
-                return "Your records list no such condition."
-            return f"Yes: your records show it. {conditions.text}"
+            return condition_answer(q.text, conditions)
     critical = _first(findings, "critical")
     if critical is not None:
         if critical.data.get("count"):
             return critical.text
         return (f"No reading reached a dangerous (critical) level: {critical.text[0].lower()}"
                 f"{critical.text[1:]}")
-    extremes = [f for f in findings if f.kind == "extreme"]
-    if extremes:
-        return " ".join(dict.fromkeys(f.text for f in extremes))
+    for kind in ("comparison", "statistic", "extreme"):  # what was asked of the measure
+        asked = [f for f in findings if f.kind == kind]
+        if asked:
+            return " ".join(dict.fromkeys(f.text for f in asked))
     baseline = _first(findings, "baseline")
     if baseline and "medication_effect" in q.intents:
         return baseline.text

@@ -77,7 +77,7 @@ def trend_finding(t: Trend) -> Finding:
             return Finding("no_data", text, t.to_dict() | {"row_ids": None}, (), t.code)
         return Finding("trend", f"{text} {unverified}", _data(t), (), t.code,
                        unverified, _VERIFY_ADVICE, evidence=len(t.unverified))
-    ref = _reference_note(t.last_value, t.reference_low, t.reference_high, unit)
+    ref = reference_note(t.last_value, t.reference_low, t.reference_high, unit)
     what = "daily total" if t.kind == "cumulative" else "latest"
     if t.n == 1:
         text = f"{t.metric}: {fmt(t.last_value, unit)} on {t.last_date} (one result){ref}."
@@ -164,7 +164,7 @@ def key_finding(f: Finding) -> dict[str, Any]:
             "quality": quality}
 
 
-def _reference_note(value: float | None, low: float | None, high: float | None,
+def reference_note(value: float | None, low: float | None, high: float | None,
                     unit: str | None) -> str:
     if value is None or (low is None and high is None):
         return ""

@@ -6,7 +6,9 @@ by example sentences:
 - `medication_effect`: what a medication did to a measure (since starting, did X lower Y).
 - `trend`: a change over time (history, over the years, getting better, since 2015).
 - `extreme_low` / `extreme_high`: the lowest or highest value ever or in a period.
-- `count`: how often or how many times (usually beyond a threshold).
+- `count`: how often or how many times (beyond a threshold, or how many results at all).
+- `average`: the mean over the period (average, mean, typical).
+- `first`: the earliest value in the period (first, earliest, at the start of 2015).
 - `critical`: dangerous values (dangerously high, critical, alarming).
 - `abnormal`: values outside their ranges.
 - `presence`: whether something is on record at all (do I have, did my test come back).
@@ -39,11 +41,13 @@ _PATTERNS: dict[str, str] = {
              r"|wors|better|progress|going (up|down)|compare|comparison|side by side|since"
              r"|pattern|how ha(s|ve)|evolv|declin|rising|falling|plot|chart|graph"
              r"|from (19|20)\d\d|(last|past) \w+ (years|months|decade)|decade|lately"
-             r"|over the years|through the years|year by year",
+             r"|over the years|through the years|year by year|(gone|go|went|come|came) (up|down)"
+             r"|increas|decreas|\brose\b|\brisen\b|\bdropp|\bdrop\b|\bfell\b|\bfallen\b",
     "extreme_low": r"\b(lowest|minimum|min|smallest|least)\b",
     "extreme_high": r"\b(highest|maximum|max|peak|largest|worst|top)\b",
-    "count": r"how (often|many times|frequently)|how many (of my )?(readings|results|times|days)"
-             r"|number of times|count",
+    "count": r"how (often|many|frequently)\b|number of (times|tests|results|readings)|count",
+    "average": r"\baverage|\bmean\b|\btypical(ly)?\b|\busual(ly)?\b",
+    "first": r"\b(first|earliest|initial)\b|\b(start|beginning) of\b|\bearly (19|20)\d\d",
     "critical": r"danger\w*|critical\w*|alarming|life[- ]threatening|emergency level|too high"
                 r"|too low|scary|severe\w*",
     "abnormal": r"abnormal|out of (the )?(normal )?range|flagged|outside (the )?(normal|reference)"

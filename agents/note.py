@@ -50,8 +50,9 @@ def build(q: Question, facts: PatientFacts | None, conditions: ConditionList,
           timeline: MedicationTimeline, holdings: Holdings, latest: dict[str, tuple[float, str]],
           today: date, window_label: str | None = None) -> Note:
     end = facts.records_end if facts else None
+    deceased = bool(facts and facts.deceased)
     died = facts.died if facts else None
-    on = died or today
+    on = died or (end if deceased and end else today)
     age = _age(facts.birth_date if facts else None, on)
     who = SEX.get(str(facts.sex or "").lower(), "person") if facts else "person"
     active = [plain_condition(c["display"]) for c in conditions.conditions if c["active"]]
@@ -60,13 +61,16 @@ def build(q: Question, facts: PatientFacts | None, conditions: ConditionList,
     opening += (f" with {len(active)} active conditions on record: {listing(active, 8)}."
                 if len(active) > 1 else f" with {active[0]} on record." if active
                 else " with no active conditions on record.")
-    historical = bool(died) or bool(end and (today - end).days > HISTORICAL_DAYS)
+    historical = deceased or bool(end and (today - end).days > HISTORICAL_DAYS)
     if died:
         opening += f" The record ends with a death recorded on {died}."
+    elif deceased:
+        opening += (" The record says this person has died"
+                    + (f"; its last entry is from {end}." if end else "."))
     elif historical and end:
         opening += f" The records end on {end}, so this describes the past."
     wanted = "comprehensive" in q.intents or q.mentions_prevention
-    gaps = () if died or not wanted else _gaps(age, conditions, timeline, holdings, latest,
+    gaps = () if deceased or not wanted else _gaps(age, conditions, timeline, holdings, latest,
                                               today, timed=not historical)
     return Note(opening, historical, window_label, gaps)
 

@@ -53,6 +53,7 @@ class Question:
     relative: bool = False  # the window counts back from today
     period: str | None = None  # how the answer names the window
     threshold: tuple[str, float] | None = None  # (">" or "<", value)
+    compare: tuple[timeframe.Period, timeframe.Period] | None = None  # two periods side by side
     out_of_scope: str | None = None  # why the app cannot answer it
     follow_up: bool = False
     systems: tuple[str, ...] = field(default=())
@@ -84,7 +85,7 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
         mentions_prevention=any(w in lowered for w in PREVENTION_WORDS),
         mentions_nutrition=bool(NUTRITION.search(lowered)),
         mentions_labs=any(w in lowered for w in LAB_WORDS),
-        window=when.window, relative=when.relative, period=when.label,
+        window=when.window, relative=when.relative, period=when.label, compare=when.compare,
         threshold=_threshold(lowered), out_of_scope=scope.out_of_scope(lowered),
         follow_up=bool(_FOLLOW_UP.match(text)) or (len(text.split()) <= 4 and previous is not None),
         systems=systems,

@@ -7,15 +7,17 @@ guard; a model only rewrites `summary` from the same facts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from agents.codes import BLOOD_PRESSURE, metric
 from agents.direct import direct_answer
-from agents.findings import Finding, fmt, key_finding, plural
+from agents.findings import Finding, fmt, key_finding, plural, reference_note
 from agents.note import Note, ranked_concerns
 from agents.question import Question
 from agents.team.templates import listing
+from agents.timeframe import during
 
 DISCLAIMER = ("This summary comes from your own records and is not medical advice; talk to "
               "your clinician before changing any treatment.")
@@ -81,15 +83,16 @@ def answer_sentence(q: Question, findings: list[Finding], nearest: tuple[str, ..
 
 def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
                 bp: Finding | None) -> str:
-    scope = f" for {q.period}" if q.period else ""
+    scope = during(q.period)
     if item == BLOOD_PRESSURE or (item[0] in BLOOD_PRESSURE and bp is not None):
         if bp is None or not bp.has_data:
             return f"I found no blood pressure readings in your records{scope}."
         d = bp.data
-        return (f"Your most recent blood pressure was {fmt(d['latest_systolic'])}/"
-                f"{fmt(d['latest_diastolic'])} mmHg on {d['latest_date']}, and "
-                f"{fmt(d['controlled_percentage'])}% of your {plural(d['n'], 'reading')} "
-                f"were below "
+        latest = "latest" if q.period else "most recent"
+        share = (f"{'it was' if d['controlled_percentage'] else 'it was not'}" if d["n"] == 1
+                 else f"{fmt(d['controlled_percentage'])}% of your {d['n']} readings were")
+        return (f"Your {latest} blood pressure{scope} was {fmt(d['latest_systolic'])}/"
+                f"{fmt(d['latest_diastolic'])} mmHg on {d['latest_date']}, and {share} below "
                 f"{d['target'][0]}/{d['target'][1]} mmHg.")
     f = trends.get(item[0])
     if f is None:
@@ -112,7 +115,19 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
                 f"{d['last_date']}, {d['change_percentage']:+.1f}% since "
                 f"{fmt(d['first_value'], d['unit'])} on {d['first_date']} "
                 f"({plural(d['n'], 'result')}).")
-    return f"Your most recent {d['metric']} was {value} on {d['last_date']}."
+    latest = "latest" if q.period else "most recent"
+    return (f"Your {latest} {d['metric']}{scope} was {value} on {d['last_date']}"
+            f"{_against_range(q, d)}.")
+
+
+def _against_range(q: Question, d: dict[str, object]) -> str:
+    """", above the reference range (upper limit 150 mg/dL)" when the question asks whether
+    a value is high, low, normal or how it is doing; "" otherwise."""
+    if not ({"evaluate", "abnormal", "critical"} & q.intents
+            or re.search(r"\b(high|low|normal|elevated|ok|okay|fine)\b", q.text.lower())):
+        return ""
+    return reference_note(d.get("last_value"), d.get("reference_low"),  # type: ignore[arg-type]
+                          d.get("reference_high"), d.get("unit"))  # type: ignore[arg-type]
 
 
 def _overview(trends: dict[str, Finding], coverage: Finding | None,
@@ -145,7 +160,8 @@ def synthesize(q: Question, findings: list[Finding], *, confidence: float,
     asked = [c for item in q.items for c in item]
     ordered = sorted(trends.values(),
                      key=lambda f: asked.index(f.code) if f.code in asked else len(asked))
-    others = [] if q.out_of_scope or (q.missing and not q.items) else [
+    others = [] if q.out_of_scope or (q.missing and not q.items) or (
+        "presence" in q.intents and not q.items) else [
         f.text for f in ordered[1:3] if f.text not in answer]
     summary = " ".join([answer, *others])
     if urgent_notice:

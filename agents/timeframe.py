@@ -28,10 +28,19 @@ _COUNT = r"(\d+|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r")"
 
 
 @dataclass(frozen=True)
+class Period:
+    """One side of a comparison: a window and how the answer names it."""
+
+    window: Window
+    label: str  # "2012", "March 2019", "now"
+
+
+@dataclass(frozen=True)
 class Timeframe:
     window: Window = ALL_TIME
     relative: bool = False  # counted back from today (may be moved to the records' end)
     label: str | None = None  # how the answer names the period
+    compare: tuple[Period, Period] | None = None  # "X in 2012 compared with 2020 / now"
 
 
 def _start(month: str | None, year: str) -> date:
@@ -50,7 +59,45 @@ def _days_back(today: date, days: int) -> date:
     return date.fromordinal(today.toordinal() - days)
 
 
+_COMPARE = re.compile(rf"{_WHEN}\b.*?\b(?:compared (?:to|with)|versus|vs\.?|against|than|with"
+                      rf"|to|and)\s+(?:in\s+|my\s+)?(now|today|currently|{_WHEN})")
+_COMPARE_WORDS = re.compile(r"compar|\bvs\b|versus|\bthan\b|\bagainst\b|differ")
+
+
+def _period(month: str | None, year: str) -> Period:
+    name = f"{month.capitalize()} {year}" if month else year
+    return Period(Window(_start(month, year), _end(month, year)), name)
+
+
+def _comparison(lowered: str) -> Timeframe | None:
+    """Two periods set side by side ("my LDL in 2012 compared with 2020", "my BMI in 2015
+    vs now"): each side's reading, not one window spanning both."""
+    if not _COMPARE_WORDS.search(lowered):
+        return None
+    m = _COMPARE.search(lowered)
+    if m is None:
+        return None
+    first = _period(m.group(1), m.group(2))
+    if m.group(3) in ("now", "today", "currently"):
+        second = Period(ALL_TIME, "now")
+    else:
+        second = _period(m.group(4), m.group(5))
+    return Timeframe(compare=(first, second))
+
+
+def during(label: str | None) -> str:
+    """A period's label as a phrase after a noun: " from 2019-03-01 to 2019-03-31",
+    " since 2020-03-01", " in the last 3 years", " this year"; "" without a period."""
+    if not label:
+        return ""
+    if label.startswith(("from ", "since ", "up to ", "this ")):
+        return f" {label}"
+    return f" in {label}"
+
+
 def read(lowered: str, today: date) -> Timeframe:
+    if compared := _comparison(lowered):
+        return compared
     if m := re.search(rf"(?:from|between)\s+{_WHEN}\s+(?:to|and|until|till|through|-)\s+"
                       rf"{_WHEN}", lowered) or re.search(rf"\b{_YEAR}\s*(?:-|to)\s*{_YEAR}\b",
                                                          lowered):
@@ -84,4 +131,7 @@ def read(lowered: str, today: date) -> Timeframe:
         return Timeframe(Window(since=date(today.year, 1, 1)), True, "this year")
     if re.search(r"\b(lately|recently|these days)\b", lowered):
         return Timeframe(Window(since=_days_back(today, 90)), True, "the last 3 months")
+    if m := re.search(rf"\b{_WHEN}\b", lowered):  # "at the start of 2015", "my 2019 A1c"
+        since, until = _start(m.group(1), m.group(2)), _end(m.group(1), m.group(2))
+        return Timeframe(Window(since, until), False, f"from {since} to {until}")
     return Timeframe()

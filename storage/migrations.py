@@ -106,8 +106,13 @@ def _scheduling(vault: Vault) -> None:
     _ensure(vault, schema.SCHEDULING_TABLES)
 
 
+def _patient_deceased(vault: Vault) -> None:
+    """Patient.deceased[x] as the import reads it (issue 12): `deceased`, `deceased_date`."""
+    _ensure(vault, (schema.patients,))
+
+
 STEPS: list[Callable[[Vault], None]] = [
-    _v1, _v2, _v3, _observation_time_basis, _clinic, _scheduling]
+    _v1, _v2, _v3, _observation_time_basis, _clinic, _scheduling, _patient_deceased]
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -72,6 +72,10 @@ patients = Table(
     Column("name", String, nullable=False),
     Column("birth_date", Date),
     Column("sex", String),
+    # FHIR Patient.deceased[x] (Synthea CSV DEATHDATE, C-CDA sdtc:deceasedInd/Time):
+    # true with or without the day; NULL when the record does not say.
+    Column("deceased", Boolean),
+    Column("deceased_date", Date),
     Column("extra", JSON),  # clinic fields: email, phone, address, insurance ...
     Column("organization_id", String),
     Column("import_id", String),  # the import that created it (NULL: created by hand)

@@ -16,6 +16,10 @@ from agents.team import answers
 from agents.team import templates as more
 from agents.team.job import Job
 
+# Word starts of the conditions endocrinology reviews (prediabetes too: asked "do I have
+# diabetes?" the answer names it, as not the same diagnosis).
+ENDOCRINE_CONDITIONS = ("diabet", "prediabet", "glyc", "hyperglyc", "hypoglyc", "thyroid",
+                        "hypothyroid", "hyperthyroid")
 LAB_SYSTEMS = ("lipids", "glycemic", "kidney", "liver", "blood_count", "electrolytes", "thyroid")
 # Which metric a medication is usually judged by (a statin by LDL, metformin by HbA1c ...).
 MEDICATION_TARGETS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
@@ -38,7 +42,8 @@ def trends(job: Job, codes: tuple[str, ...], *, keep_empty: bool = True) -> list
                                       window=job.question.window))
         if f.has_data or keep_empty:
             out.append(f)
-    return out + answers.extreme_findings(job, codes)
+    return (out + answers.extreme_findings(job, codes) + answers.statistic_findings(job, codes)
+            + answers.comparison_findings(job, codes))
 
 
 def topic_conditions(job: Job, systems: tuple[str, ...]) -> list[Finding]:
@@ -94,7 +99,8 @@ def endocrinology(job: Job) -> list[Finding]:
             found.append(more.tir_finding(tir))
     job.step("Reviewing diabetes-related conditions", 0.9)
     found.extend(more.condition_findings(
-        tools.conditions(job.vault, patient_id=job.patient_id), ("diabet", "glyc", "thyroid")))
+        tools.conditions(job.vault, patient_id=job.patient_id), ENDOCRINE_CONDITIONS,
+        topic="presence" in job.question.intents))
     return found
 
 
@@ -117,6 +123,12 @@ def preventive_medicine(job: Job) -> list[Finding]:
     job.step("Checking screening coverage", 0.3)
     cov = tools.coverage(job.vault, patient_id=job.patient_id)
     found = more.screening_findings(cov)
+    topics = job.question.topics
+    if "vaccines" in topics or re.search(r"vaccin|immuni[sz]", job.question.text.lower()):
+        job.step("Listing vaccinations", 0.5)
+        found.insert(0, answers.vaccination_finding(job))
+    found += answers.coded_findings(job)  # smoking status and other coded history
+    found += topic_conditions(job, ("prevention",))
     found.extend(trends(job, asked(job, ("activity", "body")), keep_empty=True))
     return found
 
@@ -128,6 +140,9 @@ def pharmacy(job: Job) -> list[Finding]:
     stopped = bool(re.search(r"stopp|used to|past|previous|former|ever|history|all",
                              q.text.lower()))
     found = [more.timeline_finding(timeline, q.medication, stopped=stopped)]
+    if "allergies" in q.topics:
+        job.step("Listing allergies", 0.3)
+        found.insert(0, answers.allergy_finding(job))
     if q.medication:
         course = timeline.find(q.medication)
         courses = [course] if course else []

@@ -8,29 +8,47 @@ states it in one sentence the CMO can lead with.
 
 from __future__ import annotations
 
-from agents import clinical, vocabulary
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from agents import clinical, tools, vocabulary
 from agents.codes import metric
 from agents.findings import Finding, fmt, plural
 from agents.team.job import Job
+from agents.tools.base import ALL_TIME, Window
 from storage.repos.measurement_types import Reading, Series
 
 
-def _primary(job: Job, measure: str, *, windowed: bool = True) -> Series | None:
+def _primary(job: Job, measure: str, *, windowed: bool = True,
+             window: Window | None = None) -> Series | None:
     """The measure's series in its canonical unit (else its largest), from the query
     manager, so readings in units that do not convert are never mixed in."""
-    w = job.question.window
+    w = window or (job.question.window if windowed else ALL_TIME)
     return job.vault.measurements.primary(
-        patient_id=job.patient_id, measure=measure, since=w.since if windowed else None,
-        until=w.until if windowed else None)
+        patient_id=job.patient_id, measure=measure, since=w.since, until=w.until)
 
 
 def _day(iso: str) -> str:
     return iso[:10]
 
 
+# What a kidney answer says of each kidney measure the records do not hold.
+KIDNEY_GAPS = {
+    "egfr": ("eGFR results", ", so the KDIGO GFR (G) stage cannot be given"),
+    "creatinine": ("serum creatinine results", ""),
+    "urine_albumin_creatinine": ("urine albumin/creatinine ratio (ACR) results",
+                                 ", so the KDIGO albuminuria (A) stage cannot be given"),
+}
+
+
 def kidney_finding(job: Job) -> Finding | None:
-    """Latest eGFR with its G category and latest urine albumin/creatinine with its A."""
-    parts, data, rows = [], {}, []
+    """Latest eGFR with its G category, creatinine, and urine albumin/creatinine with its A
+    category; the kidney measures the records do not hold are named, since a G stage
+    without an A stage (or the reverse) is half of the KDIGO picture."""
+    parts, data, rows, missing = [], {}, [], []
     s = _primary(job, "egfr")
     if s is not None and s.usable:
         first, last = s.usable[0], s.usable[-1]
@@ -47,6 +65,16 @@ def kidney_finding(job: Job) -> Finding | None:
         data |= {"egfr": last.value, "egfr_date": last.day, "egfr_unit": s.unit,
                  "n": len(s.usable)}
         rows += [r.id for r in s.readings]
+    else:
+        missing.append("egfr")
+    s = _primary(job, "creatinine")
+    if s is not None and s.usable:
+        last = s.usable[-1]
+        parts.append(f"creatinine {fmt(last.value, s.unit)} on {last.day}")
+        data |= {"creatinine": last.value, "creatinine_date": last.day}
+        rows += [r.id for r in s.readings]
+    else:
+        missing.append("creatinine")
     s = _primary(job, "urine_albumin_creatinine")
     if s is not None and s.usable:
         last = s.usable[-1]
@@ -55,9 +83,17 @@ def kidney_finding(job: Job) -> Finding | None:
                      f"(KDIGO {a.stage}, {a.label})")
         data |= {"acr": last.value, "acr_date": last.day, "albuminuria_stage": a.stage}
         rows += [r.id for r in s.readings]
+    else:
+        missing.append("urine_albumin_creatinine")
     if not parts:
         return None
     text = "Kidneys: " + "; ".join(parts) + "."
+    w = job.question.window
+    period = " in that period" if w.since or w.until else ""
+    for m in missing:
+        what, so = KIDNEY_GAPS[m]
+        text += f" Your records have no {what}{period}{so}."
+    data["missing"] = missing
     concern = None
     stages = [str(data[k]) for k in ("gfr_stage", "albuminuria_stage") if k in data]
     if data.get("gfr_stage") in ("G3a", "G3b", "G4", "G5") or data.get(
@@ -129,6 +165,131 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
         text = f"{name}: " + ", ".join(parts) + (f" ({q.period})" if q.period else "") + "."
         out.append(Finding("extreme", text, data, tuple(rows), code))
     return out
+
+
+def statistic_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
+    """What a question asks of a measure besides its latest value: the average, the first
+    value, or how many results (without a threshold: the extremes answer those), in the
+    question's period."""
+    q = job.question
+    want = {"average", "first"} & q.intents
+    if "count" in q.intents and not q.threshold:
+        want.add("count")
+    if not want or q.compare:
+        return []
+    out = []
+    where = f" ({q.period})" if q.period else ""
+    for code in dict.fromkeys(codes):
+        s = _primary(job, code)
+        if s is None or not s.usable or s.kind == "cumulative":
+            continue
+        usable, unit = s.usable, s.unit
+        parts, data = [], {"metric": s.name, "code": code, "unit": unit, "n": len(usable)}
+        if "count" in want:
+            span = (f", from {usable[0].day} to {usable[-1].day}" if len(usable) > 1
+                    else f", on {usable[0].day}")
+            parts.append(f"{plural(len(usable), 'result')} on record{where}{span}")
+        if "average" in want:
+            mean = sum(r.value for r in usable) / len(usable)
+            parts.append(f"average {fmt(mean, unit)} over {plural(len(usable), 'result')}"
+                         f"{where}")
+            data["mean"] = mean
+        if "first" in want:
+            parts.append(f"first {fmt(usable[0].value, unit)} on {usable[0].day}{where}")
+            data |= {"first": usable[0].value, "first_date": usable[0].day}
+        out.append(Finding("statistic", f"{s.name}: " + ", ".join(parts) + ".", data,
+                           tuple(r.id for r in usable), code))
+    return out
+
+
+def comparison_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
+    """Each measure's reading in each of two periods ("in 2012 compared with 2020", "in
+    2015 vs now"): the latest reading of each period, and the change between them."""
+    q = job.question
+    if q.compare is None:
+        return []
+    out = []
+    for code in dict.fromkeys(codes):
+        sides = []
+        for period in q.compare:
+            s = _primary(job, code, window=period.window)
+            sides.append((period, s.usable[-1] if s is not None and s.usable else None, s))
+        series = next((s for _, _, s in sides if s is not None), None)
+        if series is None:
+            continue
+        name, unit = series.name, series.unit
+        said = []
+        for period, reading, _ in sides:
+            where = "your latest" if period.label == "now" else f"the latest in {period.label}"
+            said.append(f"{fmt(reading.value, unit)} on {reading.day} ({where})" if reading
+                        else f"no reading in {period.label}")
+        (_, a, _), (_, b, _) = sides
+        change = ""
+        data: dict[str, object] = {"metric": name, "code": code, "unit": unit,
+                                   "periods": [p.label for p in q.compare]}
+        if a is not None and b is not None and a.value:
+            pct = (b.value - a.value) / abs(a.value) * 100
+            change = f", a change of {pct:+.1f}%"
+            data |= {"first": a.value, "second": b.value, "change_percentage": round(pct, 1)}
+        text = f"{name}: {said[0]}, against {said[1]}{change}."
+        rows = tuple(r.id for r in (a, b) if r is not None)
+        out.append(Finding("comparison", text, data, rows, code))
+    return out
+
+
+@cache
+def _vaccine_kinds() -> tuple[dict[str, Any], ...]:
+    path = Path(__file__).resolve().parents[2] / "resources" / "vaccine_terms.json"
+    return tuple(json.loads(path.read_text(encoding="utf-8"))["kinds"])
+
+
+def vaccination_finding(job: Job) -> Finding:
+    """The vaccinations on record; for a named vaccine ("my last flu shot"), its doses and
+    the latest date, or a plain "none on record"."""
+    given = tools.vaccinations(job.vault, patient_id=job.patient_id).vaccines
+    lowered = f" {job.question.text.lower()} "
+    kind = next((k for k in _vaccine_kinds() if any(
+        re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", lowered) for w in k["words"])),
+        None)
+    if kind is not None:
+        given = tuple(v for v in given if any(
+            r in f"{str(v['display']).lower()} " for r in kind["recorded"]))
+    what = f"{kind['name']} vaccination" if kind else "vaccination"
+    if not given:
+        return Finding("vaccinations", f"Your records show no {what}s.",
+                       {"vaccines": [], "kind": kind["name"] if kind else None}, (),
+                       evidence=0)
+    doses = sum(int(v["doses"]) for v in given)  # type: ignore[call-overload]
+    if kind is not None:
+        last = max(str(v["last_date"]) for v in given if v["last_date"])
+        text = (f"Your last {what} on record was on {last}; "
+                f"{plural(doses, 'dose')} in all, the first on "
+                f"{min(str(v['first_date']) for v in given if v['first_date'])}.")
+    else:
+        text = (f"Vaccinations on record ({plural(doses, 'dose')}): " + "; ".join(
+            f"{v['display']} ({plural(int(v['doses']), 'dose')}, last {v['last_date']})"  # type: ignore[call-overload]
+            for v in given) + ".")
+    return Finding("vaccinations", text, {"vaccines": list(given), "doses": doses,
+                                          "kind": kind["name"] if kind else None}, (),
+                   evidence=doses)
+
+
+def allergy_finding(job: Job) -> Finding:
+    """The allergies and intolerances on record, with reaction and criticality."""
+    found = tools.allergies(job.vault, patient_id=job.patient_id).allergies
+    if not found:
+        return Finding("allergies", "No allergies or intolerances are recorded.",
+                       {"allergies": []}, (), evidence=0)
+    parts = []
+    for a in found:
+        extra = [f"reaction: {a['reaction']}"] if a.get("reaction") else []
+        extra += [f"{a['criticality']} criticality"] if a.get("criticality") else []
+        extra += [f"since {a['recorded']}"] if a.get("recorded") else []
+        extra += [] if a["active"] else ["no longer active"]
+        parts.append(str(a["display"]) + (f" ({', '.join(extra)})" if extra else ""))
+    return Finding("allergies", f"Allergies and intolerances on record ({len(found)}): "
+                   + "; ".join(parts) + ".", {"allergies": list(found)}, (),
+                   evidence=len(found))
 
 
 def critical_finding(job: Job) -> Finding:

@@ -92,7 +92,7 @@ def fit_window(q: Question, holdings: Holdings, facts: PatientFacts | None
     start = date.fromordinal(end.toordinal() - (date.today() - since).days)
     label = (f"Your records hold nothing from {q.period}; they end on {end}, so this answer "
              f"uses the same span of your latest data, {start} to {end}.")
-    return replace(q, window=Window(start, end), period=f"{start} to {end}"), label
+    return replace(q, window=Window(start, end), period=f"from {start} to {end}"), label
 
 
 def answer(*, vault: Vault, patient_id: str, text: str, engine: LLMEngine, emit: Emit,

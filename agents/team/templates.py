@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 
+from rapidfuzz import fuzz
+
 from agents.findings import Finding, fmt
+from agents.holdings import question_terms
 from agents.tools.analytics import BloodPressureControl, Correlation, TimeInRange
 from agents.tools.coverage import ConditionList, Coverage
 from agents.tools.medications import BeforeAfter, MedicationCourse, MedicationTimeline
@@ -79,8 +83,8 @@ def condition_findings(res: ConditionList, words: tuple[str, ...] = (), *,
                        topic: bool = False) -> list[Finding]:
     """The recorded conditions (those matching `words`, when given); with `topic`, also a
     finding saying none is recorded, so "do I have X?" gets a plain no."""
-    chosen = [c for c in res.conditions
-              if not words or any(w in str(c["display"]).lower() for w in words)]
+    chosen = [c for c in res.conditions if not words or any(
+        re.search(rf"(?<![a-z]){re.escape(w)}", str(c["display"]).lower()) for w in words)]
     if not chosen:
         return [Finding("conditions", "No matching condition is recorded.",
                         {"conditions": [], "words": list(words)}, (), evidence=0)] if topic else []
@@ -92,8 +96,61 @@ def condition_findings(res: ConditionList, words: tuple[str, ...] = (), *,
     if ended:
         parts.append(f"ended: {listing([_ended(c) for c in ended])}")
     text = f"Recorded conditions ({len(chosen)}): " + "; ".join(parts) + "."
-    return [Finding("conditions", text, {"conditions": list(chosen), "active": len(active)}, (),
-                    evidence=len(chosen))]
+    return [Finding("conditions", text, {"conditions": list(chosen), "active": len(active),
+                                         "words": list(words)}, (), evidence=len(chosen))]
+
+
+# Words of a "do I have ...?" question that name no condition in particular.
+CONDITION_STOP = frozenset("""disease diseases disorder disorders condition conditions problem
+problems issue issues history chronic syndrome finding records record show shows diagnosed
+diagnosis diagnoses suffer suffering sick illness""".split())
+
+
+def _same_word(term: str, word: str) -> bool:
+    """"polyps"/"polyp", "anemic"/"anemia", "diabetic"/"diabetes": the same word for a
+    reader (near spelling, or a shared stem of most of the shorter word)."""
+    if fuzz.ratio(term, word) >= 88:
+        return True
+    stem = len(os.path.commonprefix([term, word]))
+    return stem >= 5 and stem >= 0.75 * min(len(term), len(word))
+
+
+def _names_condition(terms: list[str], display: str) -> bool:
+    words = re.findall(r"[a-z0-9]+", display.lower())
+    return any(fuzz.partial_ratio(t, display.lower()) >= 90 if " " in t
+               else any(_same_word(t, w) for w in words) for t in terms)
+
+
+def condition_answer(text: str, found: Finding) -> str:
+    """"Do I have X?" answered with the recorded conditions that are X: those whose name
+    the question uses; a "pre-" condition is said to be not X itself (prediabetes is not
+    diabetes); a lay word ("high blood pressure") stands for its topic's conditions."""
+    listed = list(found.data.get("conditions") or [])  # type: ignore[call-overload]
+    if not listed:
+        return "Your records list no such condition."
+    terms = [t for t in question_terms(" " + text.lower() + " ")
+             if t not in CONDITION_STOP and len(t) >= 3 and not any(
+                 w in CONDITION_STOP for w in t.split())]
+    named = [c for c in listed if _names_condition(terms, str(c["display"]))]
+    if named:
+        return "Yes: your records show " + _conditions_text(named) + "."
+    singles = [t for t in terms if " " not in t]
+    precursor = [(t, c) for c in listed for t in singles if any(
+        w.startswith("pre") and _same_word(t, w[3:])
+        for w in re.findall(r"[a-z]+", str(c["display"]).lower()))]
+    if precursor:
+        return (f"Your records do not show {precursor[0][0]} itself; they show "
+                f"{_conditions_text([c for _, c in precursor])}, which is not the same "
+                "diagnosis.")
+    if found.data.get("words"):  # the topic's conditions, asked in lay words
+        return "Yes: your records show " + _conditions_text(listed) + "."
+    return (f"Your records list no condition matching \"{' '.join(singles) or text}\".")
+
+
+def _conditions_text(chosen: list[dict[str, object]]) -> str:
+    active = [_since(c) for c in chosen if c["active"]]
+    ended = [_ended(c) + " (ended)" for c in chosen if not c["active"]]
+    return listing(active + ended)
 
 
 def plain_condition(display: object) -> str:
@@ -143,10 +200,11 @@ def timeline_finding(t: MedicationTimeline, focus: str | None, *,
         if not courses:
             return Finding("medications", f"Your records show no medication named {focus}.",
                            {"courses": [], "focus": focus}, (), evidence=0)
-    else:
-        courses = [c for c in t.courses if c.active or stopped]
+    else:  # a drug recorded as not taken answers "what am I taking" too
+        courses = [c for c in t.courses if c.active or c.not_taken or stopped]
     active = [c for c in courses if c.active]
-    ended = [c for c in courses if not c.active]
+    ended = [c for c in courses if not c.active and not c.not_taken]
+    refused = [c for c in courses if c.not_taken]
     parts = []
     if active:
         parts.append(f"{len(active)} active: " + "; ".join(_course(c) for c in active))
@@ -154,7 +212,11 @@ def timeline_finding(t: MedicationTimeline, focus: str | None, *,
         parts.append("none active")
     if ended:
         parts.append(f"{len(ended)} stopped: " + "; ".join(_course(c) for c in ended))
-    hidden = sum(not c.active for c in t.courses) if not (stopped or focus) else 0
+    if refused:
+        parts.append("recorded as not taken: " + "; ".join(
+            c.name + (f" (as of {c.start})" if c.start else "") for c in refused))
+    hidden = (sum(not c.active and not c.not_taken for c in t.courses)
+              if not (stopped or focus) else 0)
     tail = f" ({hidden} stopped, not listed)" if hidden else ""
     text = "Medications, " + "; ".join(parts) + tail + "."
     rows = tuple(i for c in courses for i in c.row_ids)

@@ -3,7 +3,7 @@ row ids they used (provenance). Numbers in answers come from here, never from a 
 
 from agents.tools.analytics import bp_control, correlation, glucose_time_in_range
 from agents.tools.base import ALL_TIME, Window
-from agents.tools.coverage import conditions, coverage, patients_of
+from agents.tools.coverage import allergies, conditions, coverage, patients_of, vaccinations
 from agents.tools.extremes import beyond, extremes, time_in_range
 from agents.tools.medications import before_after, medication_timeline
 from agents.tools.observations import latest, out_of_range, series, trend
@@ -11,6 +11,7 @@ from agents.tools.observations import latest, out_of_range, series, trend
 __all__ = [
     "ALL_TIME",
     "Window",
+    "allergies",
     "before_after",
     "beyond",
     "bp_control",
@@ -26,4 +27,5 @@ __all__ = [
     "series",
     "time_in_range",
     "trend",
+    "vaccinations",
 ]

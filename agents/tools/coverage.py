@@ -59,3 +59,26 @@ def patients_of(vault: Vault, *, owner_id: str | None) -> list[dict[str, object]
     """The owner's patients (id, name, birth_date), oldest first."""
     return [{"id": p.id, "name": p.name, "birth_date": p.birth_date}
             for p in vault.clinical.patients_of(owner_id=owner_id)]
+
+
+@dataclass(frozen=True)
+class Vaccinations(ToolResult):
+    vaccines: tuple[dict[str, object], ...]  # [{display, doses, first_date, last_date}], newest
+
+
+def vaccinations(vault: Vault, *, patient_id: str) -> Vaccinations:
+    return Vaccinations(vaccines=tuple(
+        {"display": v.display, "doses": v.doses, "first_date": day(v.first),
+         "last_date": day(v.last)} for v in vault.clinical.vaccinations(patient_id=patient_id)))
+
+
+@dataclass(frozen=True)
+class Allergies(ToolResult):
+    allergies: tuple[dict[str, object], ...]  # [{display, category, criticality, reaction, ...}]
+
+
+def allergies(vault: Vault, *, patient_id: str) -> Allergies:
+    return Allergies(allergies=tuple(
+        {"display": a.display, "category": a.category, "criticality": a.criticality,
+         "reaction": a.reaction, "recorded": day(a.recorded), "active": a.active}
+        for a in vault.clinical.allergies(patient_id=patient_id)))

@@ -29,6 +29,7 @@ class MedicationCourse:
     dose_changes: tuple[dict[str, object], ...]  # [{date, dosage, dose_value, dose_unit}]
     reason: str | None
     row_ids: tuple[str, ...]
+    not_taken: bool = False  # the records say it is not taken (never active)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def medication_timeline(vault: Vault, *, patient_id: str, name: str | None = Non
             name=g.name, start=day(g.first_start),
             stop=day(g.last_stop) if g.all_stopped and not g.active else None,
             active=g.active, records=g.records, dose_changes=_dose_changes(g.doses),
-            reason=g.reason, row_ids=g.ids)
+            reason=g.reason, row_ids=g.ids, not_taken=g.not_taken)
         for g in vault.clinical.medications(patient_id=patient_id, name=name)))
 
 

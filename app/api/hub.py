@@ -16,6 +16,7 @@ from typing import Any
 
 from app.context import AppContext
 from app.services.auth import Principal
+from app.services.query_views import QueryResult
 
 QUEUE_SIZE = 256
 FINISHED = ("completed", "failed", "cancelled")
@@ -97,12 +98,11 @@ class Hub:
                 self.drop(client)
 
 
-def completion_message(query: dict[str, Any]) -> dict[str, Any]:
+def completion_message(query: QueryResult) -> dict[str, Any]:
     """The query_complete a late subscriber gets for a query that has already finished."""
-    synthesis = query.get("synthesis") or {}
-    summary = synthesis.get("summary") if isinstance(synthesis, dict) else None
-    return {"type": "query_complete", "query_id": query["query_id"],
-            "data": {"status": query["status"],
-                     "summary": summary or query.get("error") or f"Query {query['status']}",
-                     "has_visualization": bool(query.get("visualization")),
-                     "redirect_url": f"/queries/{query['query_id']}"}}
+    summary = query.synthesis.summary if query.synthesis else None
+    return {"type": "query_complete", "query_id": query.query_id,
+            "data": {"status": query.status,
+                     "summary": summary or query.error or f"Query {query.status}",
+                     "has_visualization": query.visualization is not None,
+                     "redirect_url": f"/queries/{query.query_id}"}}

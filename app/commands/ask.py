@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
-from agents.findings import fmt
+from agents.findings import fmt, plural
 from app.commands.common import add_command, print_json
 from app.context import AppContext
 from app.services.errors import ServiceError
+from app.services.query_views import QueryResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,31 +40,32 @@ def ask(args: argparse.Namespace, ctx: AppContext) -> int:
               file=sys.stderr)
         return 1
     if args.json:
-        print_json(result)
+        print_json(result.model_dump(mode="json"))
     else:
         _print_answer(result)
-    return 0 if result["status"] == "completed" else 1
+    return 0 if result.status == "completed" else 1
 
 
-def _print_answer(result: dict[str, Any]) -> None:
-    synthesis = result.get("synthesis")
-    if not synthesis:
-        print(f"The question did not complete ({result['status']}): {result.get('error')}")
+def _print_answer(result: QueryResult) -> None:
+    synthesis = result.synthesis
+    if synthesis is None:
+        print(f"The question did not complete ({result.status}): {result.error}")
         return
-    print(synthesis["summary"])
-    for title, key in (("Key findings", "key_findings"), ("Recommendations", "recommendations"),
-                       ("Concerns", "concerns")):
-        items = synthesis.get(key) or []
+    print(synthesis.summary)
+    if synthesis.key_findings:
+        print("\nKey findings:")
+    for f in synthesis.key_findings:
+        change = "" if f.change_percentage is None else f", {f.change_percentage:+}%"
+        print(f"  - {f.metric}: {fmt(f.current_value, f.unit)} ({f.trend}{change}; "
+              f"{plural(f.n or 0, 'result')} {f.first_date} to {f.last_date})")
+    for title, items in (("Recommendations", synthesis.recommendations),
+                         ("Concerns", synthesis.concerns)):
         if items:
             print(f"\n{title}:")
         for item in items:
-            if isinstance(item, dict):
-                change = item.get("change_percentage")
-                item = (f"{item['metric']}: {fmt(item['current_value'], item.get('unit'))} "
-                        f"({item['trend']}" + (f", {change:+}%" if change is not None else "")
-                        + f"; {item['n']} results {item['first_date']} to {item['last_date']})")
             print(f"  - {item}")
-    team = ", ".join(f"{s['name']} ({s['status']})" for s in result["medical_team"]["specialists"])
-    print(f"\nTeam: {team}. Complexity: {result['complexity']}. Engine: {result['engine']}.")
-    print(f"Conversation: {result['conversation_id']} (--conversation to follow up)")
-    print(synthesis["disclaimer"])
+    team = ", ".join(f"{s.name} ({s.status})"
+                     for s in (result.medical_team.specialists if result.medical_team else []))
+    print(f"\nTeam: {team}. Complexity: {result.complexity}. Engine: {result.engine}.")
+    print(f"Conversation: {result.conversation_id} (--conversation to follow up)")
+    print(synthesis.disclaimer)

@@ -24,7 +24,7 @@ class ConversationViews:
 
     repo: ConversationRepository
     budget: QueryBudget
-    submit: Callable[..., dict[str, Any]]
+    submit: Callable[..., views.SubmittedQuery]
     _patient: Callable[[str | None, str | None], str]
 
     def list_conversations(self, *, owner_id: str | None, page: int = 1, limit: int = 20,
@@ -56,15 +56,14 @@ class ConversationViews:
             conversation_id=conversation_id, owner_id=owner_id,
             title=(title or "").strip() or (title_of(first_query) if first_query else
                                             "New conversation"))
-        created = {}
-        if first_query:
-            created = self.submit(first_query, owner_id=owner_id, conversation_id=conversation_id)
+        created = (self.submit(first_query, owner_id=owner_id, conversation_id=conversation_id)
+                   if first_query else None)
         row = self.repo.get_conversation(conversation_id=conversation_id, owner_id=owner_id)
         assert row is not None
         view = views.conversation_summary(row | {"query_count": 1 if created else 0,
                                                  "last_query": first_query})
-        if created:
-            view["first_query"] = created
+        if created is not None:
+            view["first_query"] = created.model_dump(mode="json")
         return view
 
     def get_conversation(self, conversation_id: str, *, owner_id: str | None

@@ -56,7 +56,7 @@ class QueryService(ConversationViews):
 
     def submit(self, question: str, *, owner_id: str | None = None,
                conversation_id: str | None = None, patient_id: str | None = None,
-               offline: bool = False) -> dict[str, Any]:
+               offline: bool = False) -> views.SubmittedQuery:
         question = (question or "").strip()
         if not question:
             raise ValidationFailed("the question is empty", {"field": "query"})
@@ -90,17 +90,18 @@ class QueryService(ConversationViews):
             query_id, owner_id, question, patient, offline, cancel, prepared))
         guess = (SECONDS_OFFLINE if offline or self.settings.llm_engine == "offline"
                  else SECONDS_MODEL)[complexity]
-        return {"query_id": query_id, "conversation_id": conversation_id, "status": "processing",
-                "complexity": complexity,
-                "estimated_completion": views.iso(datetime.now(UTC) + timedelta(seconds=guess))}
+        return views.SubmittedQuery(
+            query_id=query_id, conversation_id=conversation_id, status="processing",
+            complexity=complexity,
+            estimated_completion=views.iso(datetime.now(UTC) + timedelta(seconds=guess)))
 
-    def ask(self, question: str, **kwargs: Any) -> dict[str, Any]:
+    def ask(self, question: str, **kwargs: Any) -> views.QueryResult:
         """Submit and wait for the answer (the CLI's way)."""
         submitted = self.submit(question, **kwargs)
-        return self.wait(submitted["query_id"], timeout=24 * 3600)
+        return self.wait(submitted.query_id, timeout=24 * 3600)
 
     def wait(self, query_id: str, timeout: float, *, owner_id: str | None = None
-             ) -> dict[str, Any]:
+             ) -> views.QueryResult:
         """The query once it has ended (or after `timeout`), running or stored."""
         owner = self.runs.wait(query_id, timeout)
         found = self.get(query_id, owner_id=owner_id if owner is False else owner)  # type: ignore[arg-type]
@@ -112,7 +113,7 @@ class QueryService(ConversationViews):
         """Ask a running query to stop; False when it is not running."""
         return self.runs.cancel(query_id)
 
-    def get(self, query_id: str, *, owner_id: str | None) -> dict[str, Any] | None:
+    def get(self, query_id: str, *, owner_id: str | None) -> views.QueryResult | None:
         row = self.repo.get_query(query_id=query_id, owner_id=owner_id)
         if row is None:
             return None

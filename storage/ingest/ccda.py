@@ -173,11 +173,24 @@ def _substance(w: Writer, section: Any, table: str, pos: int) -> int:
         pos += 1
         material = sa.find("consumable/manufacturedProduct/manufacturedMaterial/code")
         system, code, name = _code(material)
+        negated = sa.get("negationInd") == "true"
+        if negated and (material is None or material.get("nullFlavor")
+                        or (code is None and name is None)):
+            # C-CDA R2.1 Medication/Immunization Activity with negationInd and no drug
+            # named (a nullFlavor code, e.g. translated to SNOMED 410942007 "Drug or
+            # medicament"): the statement "takes no medications" / "no vaccines", not an
+            # entry of its own.
+            w.warn(f"a negated {'vaccine' if table == 'immunizations' else 'medication'} "
+                   "entry with no drug named says there are none; nothing was added")
+            continue
         times = sa.findall("effectiveTime")
         start, stop = _time(times[0]) if times else (None, None)
         status = (sa.find("statusCode").get("code") if sa.find("statusCode") is not None
                   else None)
-        status = "not-taken" if sa.get("negationInd") == "true" else status
+        # negated with a drug named: "not taking X" / "X not given" (FHIR
+        # MedicationStatement.status not-taken, Immunization.status not-done)
+        if negated:
+            status = "not-done" if table == "immunizations" else "not-taken"
         if table == "immunizations":
             w.add(table, pos, patient=KEY, code_system=system, code=code,
                   display=name or "Unnamed vaccine", occurred=start, status=status)
@@ -226,9 +239,14 @@ def _patient(w: Writer, root: Any) -> None:
     family = (person.findtext("name/family") or "").strip() or None
     birth = person.find("birthTime")
     sex = person.find("administrativeGenderCode")
+    # sdtc:deceasedInd / sdtc:deceasedTime (HL7 C-CDA R2.1 extensions; namespaces stripped)
+    died, died_at = person.find("deceasedInd"), person.find("deceasedTime")
     w.patient(KEY, name=None, given=given, family=family,
               birth_date=_ts(birth.get("value")) if birth is not None else None,
               sex=sex.get("code") if sex is not None else None,
+              deceased={"true": True, "false": False}.get(
+                  (died.get("value") or "").lower()) if died is not None else None,
+              deceased_date=_ts(died_at.get("value")) if died_at is not None else None,
               identifiers=[(i.get("root") or "", i.get("extension") or "")
                            for i in role.findall("id") if i.get("extension")])
 

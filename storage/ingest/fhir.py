@@ -70,7 +70,9 @@ class FhirReader:
         family = _str(name.get("family"), "family")
         self.w.patient(key, name=_str(name.get("text"), "text"), given=given, family=family,
                        birth_date=_str(res.get("birthDate"), "birthDate"),
-                       sex=_str(res.get("gender"), "gender"), identifiers=idents)
+                       sex=_str(res.get("gender"), "gender"), identifiers=idents,
+                       deceased=_deceased(res.get("deceasedBoolean")),
+                       deceased_date=_str(res.get("deceasedDateTime"), "deceasedDateTime"))
         if full_url:
             self.urls[full_url] = key
         self.only_patient = key if self.only_patient is None else self.only_patient
@@ -189,3 +191,8 @@ def _lines(path: Path, *, only: re.Pattern[bytes] | None = None,
 def _is_log_line(obj: Any) -> bool:
     """Bulk-export logs (log.ndjson) sit beside the data; they are not resources."""
     return isinstance(obj, dict) and "resourceType" not in obj and "eventId" in obj
+
+
+def _deceased(value: Any) -> bool | None:
+    """Patient.deceasedBoolean; anything but a JSON boolean is not read as one."""
+    return value if isinstance(value, bool) else None

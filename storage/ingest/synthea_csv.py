@@ -46,7 +46,7 @@ def _patients(w: Writer, path: Path) -> None:
     for _, r in _rows(w, path, ("Id", "BIRTHDATE", "FIRST", "LAST")):
         w.patient(f"synthea|{r['Id']}", name=None, given=r["FIRST"] or None,
                   family=r["LAST"] or None, birth_date=r["BIRTHDATE"] or None,
-                  sex=r.get("GENDER") or None,
+                  sex=r.get("GENDER") or None, deceased_date=r.get("DEATHDATE") or None,
                   identifiers=[("synthea", r["Id"]), ("fhir", f"Patient/{r['Id']}")])
 
 

@@ -120,8 +120,12 @@ class Writer:
 
     def patient(self, key: str, *, name: str | None, birth_date: str | None = None,
                 identifiers: Iterable[tuple[str, str]] = (), given: str | None = None,
-                family: str | None = None, sex: str | None = None) -> str:
-        """Declare a patient under `key`; returns the vault's patient id (matched or new)."""
+                family: str | None = None, sex: str | None = None,
+                deceased: bool | None = None, deceased_date: str | None = None) -> str:
+        """Declare a patient under `key`; returns the vault's patient id (matched or new).
+
+        `deceased`/`deceased_date` are Patient.deceased[x]: a file that says the person
+        died marks the matched patient too (a later export knows more than an earlier)."""
         if self.target is not None:
             self._keys[key] = self.target
             return self.target
@@ -143,6 +147,12 @@ class Writer:
                  json.dumps({"identifiers": idents}), self.import_id, self.unit,
                  datetime.now(UTC)])
             self._new_patients = True
+        if deceased is not None or deceased_date:
+            self.wait()
+            self.cur.execute(
+                "UPDATE patients SET deceased = CASE WHEN ? THEN true ELSE coalesce(deceased, "
+                "false) END, deceased_date = coalesce(TRY_CAST(? AS DATE), deceased_date) "
+                "WHERE id = ?", [bool(deceased or deceased_date), _full_date(deceased_date), pid])
         self._index(pid, idents, name, birth)
         self._keys[key] = pid
         return pid
@@ -370,3 +380,12 @@ class Writer:
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+
+
+def _full_date(value: str | None) -> str | None:
+    """An ISO date or date-time of any precision as a day: "1967" -> "1967-01-01" (FHIR
+    and HL7 allow a year or a month alone)."""
+    if not value:
+        return None
+    day = value[:10]
+    return day + "-01-01" if len(day) == 4 else day + "-01" if len(day) == 7 else day

@@ -16,11 +16,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from storage.vault import Vault
 
-# LOINC 69453-9 "Cause of death [US Standard Certificate of Death]": a record that holds
-# one is of a person who died (FHIR Patient.deceased[x] is not kept by the import).
-CAUSE_OF_DEATH = "69453-9"
-
-
 @dataclass(frozen=True)
 class CodeEntry:
     code: str
@@ -48,7 +43,8 @@ class PatientFacts:
     name: str | None
     birth_date: date | None
     sex: str | None
-    died: date | None  # from a cause-of-death record, when there is one
+    deceased: bool  # Patient.deceased[x] as imported
+    died: date | None  # its date, when the record gives one
     records_end: date | None  # the latest dated observation, medication or condition
 
 
@@ -82,18 +78,16 @@ class CatalogueRepository:
 
     def patient(self, *, patient_id: str) -> PatientFacts | None:
         cur = self._vault.cursor()
-        row = cur.execute("SELECT id, name, birth_date, sex FROM patients WHERE id = $p",
-                          {"p": patient_id}).fetchone()
+        row = cur.execute("SELECT id, name, birth_date, sex, coalesce(deceased, false) "
+                          "OR deceased_date IS NOT NULL, deceased_date FROM patients "
+                          "WHERE id = $p", {"p": patient_id}).fetchone()
         if row is None:
             return None
-        died = cur.execute(
-            "SELECT max(epoch(effective)) FROM observations WHERE patient_id = $p AND code = $c",
-            {"p": patient_id, "c": CAUSE_OF_DEATH}).fetchone()
         end = cur.execute(
             "SELECT greatest("
             " (SELECT max(epoch(effective)) FROM observations WHERE patient_id = $p),"
             " (SELECT max(epoch(coalesce(stop, start))) FROM medications WHERE patient_id = $p),"
             " (SELECT max(epoch(coalesce(abatement, onset))) FROM conditions "
             "WHERE patient_id = $p))", {"p": patient_id}).fetchone()
-        return PatientFacts(row[0], row[1], row[2], row[3],
-                            _day(died[0]) if died else None, _day(end[0]) if end else None)
+        return PatientFacts(row[0], row[1], row[2], row[3], bool(row[4]), row[5],
+                            _day(end[0]) if end else None)

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from storage.vault import Vault
 
-_ENDED = "('stopped', 'completed', 'cancelled', 'entered-in-error')"
+# Statuses of a medication record no longer (or never) taken; `not-taken` is FHIR
+# MedicationStatement's, a C-CDA negationInd="true" with a drug named.
+_ENDED = "('stopped', 'completed', 'cancelled', 'entered-in-error', 'not-taken')"
 
 
 class DoseEntry(NamedTuple):
@@ -32,6 +34,7 @@ class MedicationGroup(NamedTuple):
     doses: tuple[DoseEntry, ...]  # by start
     reason: str | None
     ids: tuple[str, ...]
+    not_taken: bool = False  # every record says it is not taken (C-CDA negationInd)
 
 
 class ConditionGroup(NamedTuple):
@@ -39,6 +42,22 @@ class ConditionGroup(NamedTuple):
     code: str | None
     onset: float | None
     abatement: float | None
+    active: bool
+
+
+class VaccineGroup(NamedTuple):
+    display: str
+    doses: int
+    first: float | None  # epoch seconds
+    last: float | None
+
+
+class AllergyEntry(NamedTuple):
+    display: str
+    category: str | None
+    criticality: str | None
+    reaction: str | None
+    recorded: float | None
     active: bool
 
 
@@ -60,7 +79,8 @@ class ClinicalRepository:
             f"bool_or(stop IS NULL AND coalesce(status, 'active') NOT IN {_ENDED}), "
             "bool_and(stop IS NOT NULL), "
             "list((epoch(start), dosage, dose_value, dose_unit) ORDER BY start NULLS LAST, id), "
-            "any_value(reason), list(id ORDER BY start NULLS LAST, id) "
+            "any_value(reason), list(id ORDER BY start NULLS LAST, id), "
+            "bool_and(coalesce(status = 'not-taken', false)) "
             "FROM medications WHERE patient_id = $p "
             "AND ($name IS NULL OR lower(name) LIKE '%' || lower($name) || '%') "
             "GROUP BY name ORDER BY min(start) NULLS LAST, name",
@@ -69,7 +89,7 @@ class ClinicalRepository:
             name=r[0], first_start=r[1], last_stop=r[2], records=int(r[3]), active=bool(r[4]),
             all_stopped=bool(r[5]),
             doses=tuple(DoseEntry(*(d.values() if isinstance(d, dict) else d)) for d in r[6]),
-            reason=r[7], ids=tuple(str(i) for i in r[8])) for r in rows)
+            reason=r[7], ids=tuple(str(i) for i in r[8]), not_taken=bool(r[9])) for r in rows)
 
     def first_start(self, *, patient_id: str, name: str) -> tuple[str, float] | None:
         """(name, epoch) of the earliest record whose name contains `name`."""
@@ -87,6 +107,24 @@ class ClinicalRepository:
             "GROUP BY display, code ORDER BY min(onset) NULLS LAST, display",
             {"p": patient_id}).fetchall()
         return tuple(ConditionGroup(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows)
+
+    def vaccinations(self, *, patient_id: str) -> tuple[VaccineGroup, ...]:
+        """Immunizations given, grouped by vaccine, latest first (a vaccine recorded as
+        not given, FHIR Immunization.status not-done or entered-in-error, is left out)."""
+        rows = self._vault.cursor().execute(
+            "SELECT display, count(*), min(epoch(occurred)), max(epoch(occurred)) "
+            "FROM immunizations WHERE patient_id = $p AND coalesce(status, 'completed') "
+            "NOT IN ('not-done', 'entered-in-error') GROUP BY display "
+            "ORDER BY max(occurred) DESC NULLS LAST, display", {"p": patient_id}).fetchall()
+        return tuple(VaccineGroup(r[0], int(r[1]), r[2], r[3]) for r in rows)
+
+    def allergies(self, *, patient_id: str) -> tuple[AllergyEntry, ...]:
+        rows = self._vault.cursor().execute(
+            "SELECT display, any_value(category), any_value(criticality), any_value(reaction), "
+            "min(epoch(recorded)), bool_or(coalesce(clinical_status, 'active') = 'active') "
+            "FROM allergies WHERE patient_id = $p GROUP BY display "
+            "ORDER BY min(recorded) NULLS LAST, display", {"p": patient_id}).fetchall()
+        return tuple(AllergyEntry(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows)
 
     def counts(self, *, patient_id: str) -> tuple[int, int]:
         """(medication records, condition records) of a patient."""

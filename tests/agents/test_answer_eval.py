@@ -31,6 +31,7 @@ from tests.conftest import make_vault
 CCDA = ("Results_Result_COVID_Positive", "Medications_No_Medications",
         "Results_Results_of_Basic_Metabolic_Panel_and_Troponin")
 EGFR_UNIT = "mL/min/{1.73_m2}"
+ACR_CODES = ("14959-1", "9318-7", "32294-1")  # LOINC urine albumin/creatinine ratio terms
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def _raw(path: Path) -> dict:
         kind = res["resourceType"]
         if kind == "Patient":
             out["id"] = res["id"]
+            out["died"] = res.get("deceasedDateTime", "")[:10] or None
         elif kind == "Observation" and "effectiveDateTime" in res:
             when = _when(res["effectiveDateTime"])
             for part in [res, *res.get("component", [])]:
@@ -93,6 +95,10 @@ def _raw(path: Path) -> dict:
 def _gfr_stage(v: float) -> str:  # KDIGO 2012 Table 5, written out here independently
     return ("G1" if v >= 90 else "G2" if v >= 60 else "G3a" if v >= 45 else "G3b" if v >= 30
             else "G4" if v >= 15 else "G5")
+
+
+def _acr_stage(v: float) -> str:  # KDIGO 2012 Table 6 (mg/g), written out here independently
+    return "A1" if v < 30 else "A2" if v <= 300 else "A3"
 
 
 def synthea_cases(vault: Vault) -> list[Case]:
@@ -125,8 +131,15 @@ def synthea_cases(vault: Vault) -> list[Case]:
         egfr = [r for r in obs.get("33914-3", []) if r[2] == EGFR_UNIT]
         if egfr:
             t, v, _ = egfr[-1]
+            acr = [r for c in ACR_CODES for r in obs.get(c, [])]
+            gap = (_acr_stage(max(acr)[1]) if acr else
+                   "no urine albumin/creatinine ratio (ACR) results, so the KDIGO "
+                   "albuminuria (A) stage cannot be given")
             cases.append(Case(pid, "How are my kidneys doing?",
-                              (num(v), t.date().isoformat(), _gfr_stage(v))))
+                              (num(v), t.date().isoformat(), _gfr_stage(v), gap)))
+        if raw["died"]:  # Patient.deceasedDateTime: the summary says so, and gives no "due"
+            cases.append(Case(pid, "Give me a summary of my health",
+                              (f"death recorded on {raw['died']}",), ("may be due", "due for")))
         hf = any("heart failure" in c for c in raw["conditions"])
         cases.append(Case(pid, "Do I have heart failure?",
                           ("heart failure",) if hf else ("no such condition",)))

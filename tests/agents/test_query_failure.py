@@ -23,8 +23,8 @@ def test_a_failed_query_keeps_its_reason_out_of_answers_and_logs(
     pid, _ = pick(team_vault, "2093-3")
     with caplog.at_level(logging.DEBUG):
         result = service.ask("What's my cholesterol trend?", patient_id=pid)
-    assert result["status"] == "failed"
-    assert result["error"] == queries_module.FAILED_MESSAGE
+    assert result.status == "failed"
+    assert result.error == queries_module.FAILED_MESSAGE
     complete = [e for e in events if e["type"] == "query_complete"]
     assert complete and complete[-1]["data"]["status"] == "failed"
     assert SECRET not in repr(events) and SECRET not in repr(result)

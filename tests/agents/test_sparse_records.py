@@ -26,8 +26,8 @@ def test_comprehensive_answer_without_observations(vault: Vault, vault_home: Pat
         result = service.ask("Give me a comprehensive health summary", patient_id=pid)
     finally:
         service.close()
-    assert result["status"] == "completed" and result["complexity"] == "comprehensive"
-    text = repr(result["synthesis"]) + repr(result["medical_team"])
-    assert "None" not in result["synthesis"]["summary"]
+    assert result.status == "completed" and result.complexity == "comprehensive"
+    text = repr(result.synthesis) + repr(result.medical_team)
+    assert "None" not in result.synthesis.summary
     assert "from None" not in text
     assert f"{meds} medication records" in text

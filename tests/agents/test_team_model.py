@@ -36,18 +36,18 @@ def test_auto_mode_uses_the_model_and_keeps_grounded_prose(service_factory, team
         service, _ = service_factory(llm_engine="auto", ollama_host=server.host)
         pid, points = pick(team_vault, "2093-3")
         submitted = service.submit("What's my cholesterol trend?", patient_id=pid)
-        result = service.wait(submitted["query_id"], timeout=60)
-        assert result["engine"] == "ollama:llama3.1:8b"
+        result = service.wait(submitted.query_id, timeout=60)
+        assert result.engine == "ollama:llama3.1:8b"
         # Assessed once, by rules, at submit: the 202's complexity is the stored one.
-        assert result["medical_team"]["cmo"]["assessment"]["source"] == "rules"
-        assert result["complexity"] == submitted["complexity"] == "standard"
-        assert [s["type"] for s in result["medical_team"]["specialists"]] == ["cardiology",
+        assert result.medical_team.cmo.assessment["source"] == "rules"
+        assert result.complexity == submitted.complexity == "standard"
+        assert [s.type for s in result.medical_team.specialists] == ["cardiology",
                                                                               "laboratory"]
-        heart = result["medical_team"]["specialists"][0]
-        assert heart["findings"].startswith("In short: Total Cholesterol")
-        assert result["synthesis"]["engine"] == "ollama:llama3.1:8b"
-        assert result["synthesis"]["summary"].startswith("In short: ")
-        check_key_finding(result["synthesis"]["key_findings"][0], points)  # numbers: queries
+        heart = result.medical_team.specialists[0]
+        assert heart.findings.startswith("In short: Total Cholesterol")
+        assert result.synthesis.engine == "ollama:llama3.1:8b"
+        assert result.synthesis.summary.startswith("In short: ")
+        check_key_finding(result.synthesis.key_findings[0], points)  # numbers: queries
         assert not any(r.get("format") == ASSESSMENT_SCHEMA for r in server.requests)
     forget_probes()
 
@@ -58,15 +58,15 @@ def test_invented_numbers_and_bad_json_fall_back(service_factory, team_vault) ->
         service, _ = service_factory(llm_engine="ollama", ollama_host=server.host)
         pid, points = pick(team_vault, "2093-3")
         result = service.ask("What's my cholesterol trend?", patient_id=pid)
-        assert result["engine"] == "ollama:llama3.1:8b"
-        assert result["medical_team"]["cmo"]["assessment"]["source"] == "rules"
-        prose = [result["synthesis"]["summary"],
-                 *(s["findings"] for s in result["medical_team"]["specialists"])]
+        assert result.engine == "ollama:llama3.1:8b"
+        assert result.medical_team.cmo.assessment["source"] == "rules"
+        prose = [result.synthesis.summary,
+                 *(s.findings for s in result.medical_team.specialists)]
         assert not any("999" in text for text in prose)
-        assert "999" in result["synthesis"]["fallback_reason"]  # says why it was dropped
-        assert result["synthesis"]["engine"] == "offline"
-        assert result["synthesis"]["summary"].startswith("Your Total Cholesterol has been")
-        check_key_finding(result["synthesis"]["key_findings"][0], points)
+        assert "999" in result.synthesis.fallback_reason  # says why it was dropped
+        assert result.synthesis.engine == "offline"
+        assert result.synthesis.summary.startswith("Your Total Cholesterol has been")
+        check_key_finding(result.synthesis.key_findings[0], points)
     forget_probes()
 
 
@@ -75,7 +75,7 @@ def test_offline_flag_never_calls_the_model(service_factory, team_vault) -> None
         service, _ = service_factory(llm_engine="auto", ollama_host=server.host)
         pid, _ = pick(team_vault, "2093-3")
         result = service.ask("What's my cholesterol trend?", patient_id=pid, offline=True)
-        assert result["engine"] == "offline" and server.requests == []
+        assert result.engine == "offline" and server.requests == []
 
 
 def test_a_slow_model_costs_the_prose_not_the_answer(service_factory, team_vault) -> None:
@@ -92,7 +92,7 @@ def test_a_slow_model_costs_the_prose_not_the_answer(service_factory, team_vault
                                      specialist_timeout_seconds=2.0)
         pid, points = pick(team_vault, "2093-3")
         result = service.ask("What's my cholesterol trend?", patient_id=pid)
-        team = result["medical_team"]["specialists"]
-        assert all(s["status"] == "completed" and s["engine"] == "offline" for s in team)
-        check_key_finding(result["synthesis"]["key_findings"][0], points)
+        team = result.medical_team.specialists
+        assert all(s.status == "completed" and s.engine == "offline" for s in team)
+        check_key_finding(result.synthesis.key_findings[0], points)
     forget_probes()

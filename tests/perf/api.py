@@ -130,7 +130,7 @@ def our_server(home: Path) -> tuple[ApiServer, AppContext, str, str]:
     _, token = auth.personal_token()
     server = ApiServer(ctx, "127.0.0.1", 0)
     server.start()
-    return server, ctx, token, query["query_id"]
+    return server, ctx, token, query.query_id
 
 
 def main() -> None:

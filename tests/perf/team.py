@@ -152,7 +152,7 @@ def answer_latency(vault: Vault, home: Path, runs: int) -> dict[str, Any]:
                     service.ask(q, patient_id=PATIENT, offline=True)))
                 samples.append(wall)
                 cpu.append(used)
-                assert results[0]["status"] == "completed", results[0]["error"]
+                assert results[0].status == "completed", results[0].error
                 assert results[0]["complexity"] == complexity, (question, results[0])
             out[complexity] = percentiles(samples, cpu)
         return out

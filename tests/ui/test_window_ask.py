@@ -57,7 +57,8 @@ def test_an_answer_shows_the_team_findings_and_chart(qtbot, imported_ctx, testda
     finally:
         unsubscribe()
     answer = window.ask.answer
-    stored = ctx.queries.get(shown["query_id"], owner_id=None)
+    # the view shows the service's typed result as the API's JSON
+    stored = ctx.queries.get(shown["query_id"], owner_id=None).model_dump(mode="json")
     assert stored["status"] == "completed"
 
     # The findings table is exactly the service's key findings.
@@ -115,7 +116,7 @@ def test_crushing_chest_pain_shows_the_urgent_banner(qtbot, imported_ctx):
     window = _open(qtbot, imported_ctx)
     shown = _ask(qtbot, window, "I have crushing chest pain")
     stored = imported_ctx.queries.get(shown["query_id"], owner_id=None)
-    assert stored["urgent"] is True
+    assert stored.urgent is True
     assert window.ask.answer.urgent_banner.isVisible()
     assert window.ask.answer.urgent_banner.text().startswith("This may be an emergency")
 
@@ -170,7 +171,7 @@ def _assert_cancelled(qtbot, ctx, window: MainWindow) -> dict:
     view = window.ask
     qtbot.waitUntil(view.ask_button.isEnabled, timeout=10000)
     shown = view.answer.result
-    assert ctx.queries.get(shown["query_id"], owner_id=None)["status"] == "cancelled"
+    assert ctx.queries.get(shown["query_id"], owner_id=None).status == "cancelled"
     assert shown["status"] == "cancelled"
     assert view.status.text() == "Cancelled"
     assert not view.cancel_button.isEnabled()

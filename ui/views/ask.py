@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.context import AppContext
+from app.services.query_views import QueryResult, SubmittedQuery
 from ui import ops
 from ui.ops import Op
 from ui.qt import (
@@ -37,6 +38,8 @@ from ui.views.answer import AnswerView
 from ui.views.progress import ProgressPanel, progress_cancelled
 
 WAIT_STEP_SECONDS = 0.5
+# The answer view and the exports read the query as the API's JSON (the service's typed
+# result, dumped once here), the same text a stored conversation holds.
 Answer = tuple[dict[str, Any], dict[str, Any] | None]
 
 
@@ -47,12 +50,12 @@ def wait_for_answer(ctx: AppContext, query_id: str) -> Answer:
             result = ctx.queries.wait(query_id, WAIT_STEP_SECONDS)
         except TimeoutError:
             result = None
-        if result is not None and result.get("status") != "processing":
+        if result is not None and result.status != "processing":
             break
         if ops.stopping():
             ctx.queries.cancel(query_id)
             raise TimeoutError("the app is closing")
-    return result, figure_for(ctx, result)
+    return _answer(ctx, result)
 
 
 def load_answer(ctx: AppContext, query_id: str) -> Answer:
@@ -61,15 +64,17 @@ def load_answer(ctx: AppContext, query_id: str) -> Answer:
         from app.services.errors import NotFound
 
         raise NotFound("this answer is no longer in the vault")
-    return result, figure_for(ctx, result)
+    return _answer(ctx, result)
 
 
-def figure_for(ctx: AppContext, result: dict[str, Any]) -> dict[str, Any] | None:
-    viz = result.get("visualization") or {}
-    viz_id = viz.get("component_id") or viz.get("id")
-    if not viz_id:
+def _answer(ctx: AppContext, result: QueryResult) -> Answer:
+    return result.model_dump(mode="json"), figure_for(ctx, result)
+
+
+def figure_for(ctx: AppContext, result: QueryResult) -> dict[str, Any] | None:
+    if result.visualization is None:
         return None
-    found = ctx.queries.get_visualization(viz_id, owner_id=None)
+    found = ctx.queries.get_visualization(result.visualization.component_id, owner_id=None)
     return (found or {}).get("figure")
 
 
@@ -175,13 +180,13 @@ class AskView(QWidget):
         if not self._ctx.queries.cancel(query_id):
             self.status.setText("The team had already finished…")
 
-    def _submitted(self, submitted: dict[str, Any]) -> None:
-        self.query_id = str(submitted["query_id"])
+    def _submitted(self, submitted: SubmittedQuery) -> None:
+        self.query_id = submitted.query_id
         if self._cancel_asked:
             self._cancel_query(self.query_id)
         self.question.clear()
-        if submitted.get("conversation_id") != self.conversation_id:
-            self.conversation_id = submitted.get("conversation_id")
+        if submitted.conversation_id != self.conversation_id:
+            self.conversation_id = submitted.conversation_id
         if self.conversation_id:
             self.conversation_changed.emit(self.conversation_id)
         ctx, query_id = self._ctx, self.query_id

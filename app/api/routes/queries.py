@@ -38,10 +38,10 @@ def submit(body: QueryRequest, request: Request, ctx: Ctx, user: CurrentUser) ->
     finally:
         budget_rate(request, ctx.queries.budget.state(user.owner_key))
     ctx.vault.audit.record(action="query.submit", user_id=user.user_id,
-                           resource_type="query", resource_id=submitted["query_id"])
-    return ok(request, {**submitted,
-                        "websocket_channel": websocket_channel(request, submitted["query_id"])},
-              status_code=202)
+                           resource_type="query", resource_id=submitted.query_id)
+    return ok(request, QuerySubmitted(
+        **submitted.model_dump(), websocket_channel=websocket_channel(
+            request, submitted.query_id)).model_dump(mode="json"), status_code=202)
 
 
 @router.get("/{query_id}", response_model=Envelope[QueryResult])
@@ -51,4 +51,4 @@ def get_query(request: Request, ctx: Ctx, user: CurrentUser,
     query = ctx.queries.get(query_id, owner_id=user.owner_key)
     if query is None:
         raise ApiError(404, "NOT_FOUND", f"no query {query_id}")
-    return ok(request, query)
+    return ok(request, query.model_dump(mode="json"))

@@ -83,8 +83,8 @@ async def _subscribe(client: Client, hub: Hub, ctx: AppContext, query_id: str) -
         return
     client.subscriptions.add(query_id)
     client.offer({"type": "subscribed", "query_id": query_id,
-                  "data": {"status": query["status"]}})
-    if query["status"] in FINISHED:
+                  "data": {"status": query.status}})
+    if query.status in FINISHED:
         client.offer(completion_message(query))
 
 
