@@ -104,10 +104,17 @@ class AuthService:
         if repo.by_email(email=email) is not None:
             raise Conflict(f"a user with email {email} already exists",
                            [{"field": "email", "message": "already registered"}])
+        org = repo.organization_by_slug(slug=organization_slug) if organization_slug else None
+        if organization_slug:
+            store = self._vault.clinic
+            with store.read() as conn:
+                elsewhere = store.members.email_organizations(conn, email=email)
+            if elsewhere - {org["id"] if org else ""}:
+                raise Conflict(f"{email} is registered with another organization",
+                               [{"field": "email", "message": "already registered elsewhere"}])
         user = repo.add(email=email, password_hash=self._hasher.hash(password), name=name,
                         is_owner=repo.owner() is None)
         if organization_slug:
-            org = repo.organization_by_slug(slug=organization_slug)
             if org is None:
                 org = repo.add_organization(name=organization_slug, slug=organization_slug)
             repo.add_membership(user_id=user["id"], organization_id=org["id"],

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.services.clinic import hours as wall
 from app.services.clinic.access import Access, audit
-from app.services.clinic.credentials import NewLogin, email_free
+from app.services.clinic.credentials import NewLogin
 from app.services.clinic.errors import OrganizationNotFound
 from app.services.clinic.inputs import OrganizationCreate
 from app.services.clinic.permissions import ROLE_DESCRIPTIONS, ROLES
@@ -90,7 +90,6 @@ class OrganizationService:
                               role="organization_owner")
             admin = None
             if login is not None and body.admin_user is not None:
-                email_free(conn, store, body.admin_user.email, field="adminUser.email")
                 user = login.create(conn, store, organization_id=org["id"],
                                     email=body.admin_user.email, name=body.admin_user.name,
                                     role="admin", field="adminUser.email")

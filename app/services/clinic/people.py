@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.services.clinic import hours as wall
 from app.services.clinic.access import Access, AccessService, audit
-from app.services.clinic.credentials import NewLogin
+from app.services.clinic.credentials import NewLogin, email_of_this_organization
 from app.services.clinic.errors import UserNotFound
 from app.services.clinic.inputs import CaregiverCreate, StaffCreate, StaffFields, StaffUpdate
 from app.services.clinic.results import (
@@ -47,6 +47,8 @@ class CaregiverService:
         login = NewLogin(self._auth) if body.can_access_portal else None
         with store.write() as conn:
             self._patient(conn, access, patient_id)
+            email_of_this_organization(conn, store, body.caregiver_email,
+                                       organization_id=org_id, field="caregiverEmail")
             user = None
             if login is not None:
                 existing = store.members.user_by_email(conn, email=body.caregiver_email)

@@ -61,7 +61,7 @@ class PatientRepository:
 
     def email_taken(self, conn: sa.Connection, *, organization_id: str, email: str) -> bool:
         query = scoped(clinic_patients, organization_id).where(
-            clinic_patients.c.email == email.strip().lower())
+            sa.func.lower(clinic_patients.c.email) == email.strip().lower())
         return conn.execute(query).first() is not None
 
     def update(self, conn: sa.Connection, *, organization_id: str, patient_id: str,
