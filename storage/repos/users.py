@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from storage.repos.audit import start_chain
 from storage.schema import api_tokens, memberships, organizations, security_events, users
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class UserRepository:
                   "details": {}, "is_active": True, "created_at": now, "updated_at": now}
         with self._vault.engine.begin() as conn:
             conn.execute(sa.insert(organizations).values(**values))
+            start_chain(conn, self._vault, values["id"])
         return values
 
     def add_membership(self, *, user_id: str, organization_id: str, role: str) -> None:
