@@ -102,6 +102,7 @@ class ProviderService:
         store, org_id = self._store, access.organization_id
         with store.write() as conn:
             row = self._row(conn, access, provider_id)
+            provider_id = row["id"]
             if body.availability is not None:
                 self._set_availability(conn, access, provider_id, body)
             store.providers.update(conn, organization_id=org_id, provider_id=provider_id,
@@ -163,8 +164,11 @@ class ProviderService:
             intervals=wall.as_rows(intervals))
 
     def _row(self, conn: sa.Connection, access: Access, provider_id: str) -> dict[str, Any]:
-        row = self._store.providers.get(conn, organization_id=access.organization_id,
-                                        provider_id=provider_id)
+        """The provider by its own id or by its user's: the document's registration
+        answer calls the user's id the provider's ("user": {"id": "provider-uuid"})."""
+        providers, org_id = self._store.providers, access.organization_id
+        row = (providers.get(conn, organization_id=org_id, provider_id=provider_id)
+               or providers.by_user(conn, organization_id=org_id, user_id=provider_id))
         if row is None:
             raise UserNotFound(f"no provider {provider_id}")
         return row
