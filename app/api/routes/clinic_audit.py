@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 from app.api.deps import Ctx
 from app.api.envelopes import ok
 from app.api.permits import permit
+from app.api.routes.clinic_params import Filter, Limit, Page
 from app.api.schemas import clinic as s
 from app.api.schemas.common import CLINIC_ERRORS
 from app.services.clinic.access import Access
@@ -18,9 +19,6 @@ from app.services.clinic.access import Access
 router = APIRouter(prefix="/api/v1/organizations/{organizationId}", tags=["clinic audit"],
                    responses=CLINIC_ERRORS)
 
-Page = Annotated[int, Query(ge=1, le=100_000)]
-Limit = Annotated[int, Query(ge=1, le=100)]
-Filter = Annotated[str | None, Query(min_length=1, max_length=100)]
 # A date (the organization's whole local day) or an ISO 8601 date-time.
 Bound = Annotated[date | datetime | None, Query(union_mode="left_to_right")]
 

@@ -165,17 +165,13 @@ class OrganizationService:
         """Departments named by providers, staff, and the settings' `departments` list."""
         store, org_id = self._store, access.organization_id
         with store.read() as conn:
-            providers, _ = store.providers.list(conn, organization_id=org_id, limit=100_000)
-            staff, _ = store.staff.list(conn, organization_id=org_id, limit=100_000)
+            providers = store.providers.department_counts(conn, organization_id=org_id)
+            staff = store.staff.department_counts(conn, organization_id=org_id)
             row = store.organizations.get(conn, organization_id=org_id)
         named = set((row or {}).get("settings", {}).get("departments") or [])
-        named |= {p["department"] for p in providers if p["department"]}
-        named |= {s["department"] for s in staff if s["department"]}
         return Departments(departments=[
-            Department(name=name,
-                       providers=sum(1 for p in providers if p["department"] == name),
-                       staff=sum(1 for s in staff if s["department"] == name))
-            for name in sorted(named)])
+            Department(name=name, providers=providers.get(name, 0), staff=staff.get(name, 0))
+            for name in sorted(named | set(providers) | set(staff))])
 
     # --- settings -------------------------------------------------------
 

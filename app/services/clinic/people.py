@@ -159,7 +159,7 @@ class StaffService:
         with store.write() as conn:
             row = self._row(conn, access, staff_id)
             staff_id = row["id"]
-            store.staff.update(conn, organization_id=org_id, staff_id=staff_id, **columns)
+            store.staff.update(conn, organization_id=org_id, row_id=staff_id, **columns)
             if body.role is not None and row["user_id"]:
                 store.members.add(conn, organization_id=org_id, user_id=row["user_id"],
                                   role=body.role)
@@ -176,10 +176,9 @@ class StaffService:
                          pagination=Pagination.of(page=page, limit=limit, total=total))
 
     def _row(self, conn: sa.Connection, access: Access, staff_id: str) -> dict[str, Any]:
-        """The staff member by their own id or their user's (as for providers)."""
-        staff, org_id = self._store.staff, access.organization_id
-        row = (staff.get(conn, organization_id=org_id, staff_id=staff_id)
-               or staff.by_user(conn, organization_id=org_id, user_id=staff_id))
+        """By the staff member's id or their user's (as for providers)."""
+        row = self._store.staff.find(conn, organization_id=access.organization_id,
+                                     key=staff_id)
         if row is None:
             raise UserNotFound(f"no staff member {staff_id}")
         return row

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.repos.clinic.base import as_dict, as_dicts, new_id, now
+from storage.repos.clinic.base import as_dict, as_dicts, count, new_id, now
 from storage.schema import caregivers, clinic_patients, memberships, providers, staff, users
 
 # The clinic tables whose rows name a person by email (users join through memberships).
@@ -77,5 +77,4 @@ class MemberRepository:
         return as_dicts(conn.execute(query))
 
     def count(self, conn: sa.Connection, *, organization_id: str) -> int:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(memberships).where(
-            memberships.c.organization_id == organization_id)).scalar_one())
+        return count(conn, memberships, organization_id)
