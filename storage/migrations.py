@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from storage import schema
+from storage.repos.audit import seal_unsealed_chains
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -111,8 +112,16 @@ def _patient_deceased(vault: Vault) -> None:
     _ensure(vault, (schema.patients,))
 
 
+def _audit_heads(vault: Vault) -> None:
+    """Sealed audit-chain heads (issue 13); chains written before them are sealed as
+    they stand now."""
+    _ensure(vault, (schema.audit_heads,))
+    seal_unsealed_chains(vault)
+
+
 STEPS: list[Callable[[Vault], None]] = [
-    _v1, _v2, _v3, _observation_time_basis, _clinic, _scheduling, _patient_deceased]
+    _v1, _v2, _v3, _observation_time_basis, _clinic, _scheduling, _patient_deceased,
+    _audit_heads]
 SCHEMA_VERSION = len(STEPS)
 
 

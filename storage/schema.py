@@ -462,6 +462,20 @@ audit_events = Table(
     Column("row_hash", String),
 )
 
+# The end of each audit chain, kept apart from its rows and sealed with the vault's key:
+# deleting the newest rows leaves the chain shorter than its head says.
+audit_heads = Table(
+    "audit_heads",
+    metadata,
+    Column("chain", String, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("row_hash", String, nullable=False),
+    # the position appended when the head was found missing (rows but no head)
+    Column("broken_at", BigInteger),
+    Column("seal", String, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
 security_events = Table(
     "security_events",
     metadata,

@@ -21,6 +21,7 @@ vault whose owner was killed in the middle of a spill.
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 import shutil
@@ -126,8 +127,11 @@ class Vault:
     """The facade: connection, cursors, SQLAlchemy engine and one repository per area."""
 
     def __init__(self, home: Path, root: duckdb.DuckDBPyConnection, meta: dict[str, Any],
-                 lock: VaultLock):
+                 lock: VaultLock, key: bytes):
         self.home = home
+        # Seals (MACs) are keyed by the vault's key, which no table holds: a row edited
+        # with SQL alone cannot be given a valid seal (storage/repos/audit.py).
+        self._seal_key = hmac.digest(key, b"healthinsight/seal/v1", "sha256")
         self.meta = meta
         self._root = root
         self._owner_lock = lock
@@ -201,7 +205,7 @@ class Vault:
                 (home / name).unlink(missing_ok=True)
             lock.release(remove=True)
             raise
-        return cls(home, root, meta, lock)
+        return cls(home, root, meta, lock, key)
 
     @classmethod
     def open(cls, home: Path, *, passphrase: str | None = None) -> Vault:
@@ -210,7 +214,7 @@ class Vault:
         key = unlock_key(home, meta, passphrase)
         lock = _take(home)
         try:
-            vault = cls(home, _connect(home / DB_FILE, key), meta, lock)
+            vault = cls(home, _connect(home / DB_FILE, key), meta, lock, key)
         except BaseException:
             lock.release()
             raise
@@ -316,6 +320,10 @@ class Vault:
         never decide on the same state; constraints back it up. Never nest it."""
         with self._writer, self.engine.begin() as conn:
             yield conn
+
+    def seal(self, message: str) -> str:
+        """HMAC-SHA256 of `message` under a key derived from the vault's key (hex)."""
+        return hmac.new(self._seal_key, message.encode(), "sha256").hexdigest()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -81,7 +81,9 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
     app.include_router(clinic_assist.router)
     app.include_router(clinic_insights.router)
     app.include_router(ws.router)
-    app.add_middleware(RequestGuard, authenticate=lambda token: ctx.auth.authenticate(token),
+    # lazily: the app is made (for its schema) before any vault is open
+    app.add_middleware(RequestGuard,
+                       authenticate=lambda token, **where: ctx.auth.authenticate(token, **where),
                        upload_limit=ctx.settings.max_import_bytes)
     app.add_middleware(PlatformMiddleware, limiter=app.state.limiter, local_only=local_only)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
+from app.api.envelopes import request_id
 from app.api.errors import ApiError, auth_error
 from app.api.ratelimit import RateLimiter, RateState
 from app.context import AppContext
@@ -67,7 +68,9 @@ async def authenticated(
         raise ApiError(401, "AUTH_REQUIRED", "authentication required: send "
                        "'Authorization: Bearer <token>'")
     try:
-        principal = request.app.state.ctx.auth.authenticate(credentials.credentials)
+        principal = request.app.state.ctx.auth.authenticate(
+            credentials.credentials, organization_id=request.path_params.get("organizationId"),
+            request_id=request_id(request))
     except AuthFailed as exc:
         raise auth_error(exc) from None
     if principal.must_change_password and request.url.path != CHANGE_PASSWORD_PATH:

@@ -31,6 +31,8 @@ MULTIPART_OVERHEAD = 1024 * 1024
 UPLOADS = re.compile(r"^/v1/health-data/import$"
                      r"|^/api/v1/organizations/[^/]+/patients/[^/]+/records$")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# The organization a clinic path names: a refused token is that organization's event.
+ORGANIZATION_PATH = re.compile(r"^/api/v1/organizations/([^/]+)")
 
 
 class BodyTooLarge(Exception):
@@ -49,7 +51,8 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        refusal = self._refusal(scope["path"], headers)
+        refusal = self._refusal(scope["path"], headers,
+                                scope.get("state", {}).get("request_id"))
         if refusal is not None:
             await _answer(send, scope, refusal)
             return
@@ -85,7 +88,8 @@ class RequestGuard:
             if not answered:
                 raise
 
-    def _refusal(self, path: str, headers: dict[bytes, bytes]) -> ApiError | None:
+    def _refusal(self, path: str, headers: dict[bytes, bytes],
+                 rid: str | None) -> ApiError | None:
         if headers.get(b"origin") == b"null":
             return ApiError(403, "PERMISSION_DENIED", "requests that change something are not "
                             "accepted from an opaque origin (Origin: null)")
@@ -95,8 +99,10 @@ class RequestGuard:
         if scheme.lower() != "bearer" or not token.strip():
             return ApiError(401, "AUTH_REQUIRED", "authentication required: send "
                             "'Authorization: Bearer <token>'")
+        named = ORGANIZATION_PATH.match(path)
         try:
-            self.authenticate(token.strip())
+            self.authenticate(token.strip(), organization_id=named and named.group(1),
+                              request_id=rid)
         except AuthFailed as exc:
             return auth_error(exc)
         return None

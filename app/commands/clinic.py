@@ -95,9 +95,11 @@ def verify_(args: argparse.Namespace, ctx: AppContext) -> int:
         print(f"healthinsight: {exc.message}", file=sys.stderr)
         return 1
     if not check.ok:
-        print(f"healthinsight: audit row {check.bad_id} (chain {check.bad_chain or 'platform'},"
-              f" position {check.bad_seq}) does not verify: {check.reason}; "
-              f"{check.checked} rows before it verified", file=sys.stderr)
+        where = (f"audit row {check.bad_id} (chain {check.bad_chain or 'platform'}, position "
+                 f"{check.bad_seq})" if check.bad_id else
+                 f"audit chain {check.bad_chain or 'platform'}")
+        print(f"healthinsight: {where} does not verify: {check.reason}; "
+              f"{check.checked} rows verified", file=sys.stderr)
         return 1
     print(f"{check.checked} audit rows verified in {check.chains} chain(s).")
     return 0

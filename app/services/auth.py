@@ -6,8 +6,11 @@ use marks its row used and issues the next one in the same family; presenting a 
 one again means it leaked, so the whole family is revoked and a security event is
 written. The family is the session: access tokens carry it (`sid`) and are refused
 once it is revoked, so the session ends whole, not when its access tokens expire.
-Personal tokens (for scripts) never expire but are revocable rows. Repeated
-failed logins lock the account for settings.login_lock_minutes.
+Logging out revokes the family, so every access token of that login ends with it
+(a personal token's logout revokes that token). Personal tokens (for scripts) never
+expire but are revocable rows. Repeated failed logins lock the account for
+settings.login_lock_minutes. Every refused token is a security event, written at a
+bounded rate (app/services/auth_refusals.py).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.services.auth_refusals import EVENT_KIND, RefusalLog, Refused
 from app.services.errors import (
     Conflict,
     NotFound,
@@ -49,6 +53,8 @@ class Principal:
     organization_id: str | None = None
     role: str | None = None  # the role in organization_id, once checked (clinic API)
     must_change_password: bool = False  # signed in with a temporary password
+    session_id: str | None = None  # the login (refresh family) an access token belongs to
+    token_id: str | None = None  # a personal token's row
 
     @property
     def owner_key(self) -> str | None:
@@ -75,7 +81,8 @@ class AuthService:
         self._tokens = TokenSigner(vault.settings.get_or_create(
             SECRET_KEY, lambda: secrets.token_hex(32)))
         self._refresh_lock = threading.Lock()
-        self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._cache: dict[str, tuple[float, Any]] = {}
+        self._refusals = RefusalLog(self._write_refusal)
 
     @property
     def access_seconds(self) -> int:
@@ -97,10 +104,17 @@ class AuthService:
         if repo.by_email(email=email) is not None:
             raise Conflict(f"a user with email {email} already exists",
                            [{"field": "email", "message": "already registered"}])
+        org = repo.organization_by_slug(slug=organization_slug) if organization_slug else None
+        if organization_slug:
+            store = self._vault.clinic
+            with store.read() as conn:
+                elsewhere = store.members.email_organizations(conn, email=email)
+            if elsewhere - {org["id"] if org else ""}:
+                raise Conflict(f"{email} is registered with another organization",
+                               [{"field": "email", "message": "already registered elsewhere"}])
         user = repo.add(email=email, password_hash=self._hasher.hash(password), name=name,
                         is_owner=repo.owner() is None)
         if organization_slug:
-            org = repo.organization_by_slug(slug=organization_slug)
             if org is None:
                 org = repo.add_organization(name=organization_slug, slug=organization_slug)
             repo.add_membership(user_id=user["id"], organization_id=org["id"],
@@ -165,7 +179,11 @@ class AuthService:
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
         """Rotate: the presented token is spent and a new pair issued in its family."""
-        claims = self._tokens.decode(refresh_token, "refresh")
+        try:
+            claims = self._tokens.decode(refresh_token, "refresh")
+        except AuthFailed as exc:
+            self._refused(exc, channel="refresh")
+            raise
         repo = self._vault.users
         with self._refresh_lock:
             row = repo.get_token(token_id=str(claims.get("jti")))
@@ -208,31 +226,78 @@ class AuthService:
             raise NotFound(f"no live token {token_id}")
         self._cache.clear()
 
+    def logout(self, principal: Principal) -> None:
+        """End the token `principal` came with: its whole session (the refresh family,
+        so every access token of that login is refused from now on), or the personal
+        token itself."""
+        repo, ended = self._vault.users, time.monotonic() + CACHE_SECONDS
+        if principal.session_id is not None:
+            repo.revoke_family(family=principal.session_id)
+            self._cache[f"sid:{principal.session_id}"] = (ended, True)
+        elif principal.token_id is not None:
+            repo.revoke_token(token_id=principal.token_id)
+            self._cache[f"tok:{principal.token_id}"] = (ended, None)
+
     # --- checking tokens -------------------------------------------------
 
-    def authenticate(self, token: str) -> Principal:
-        """The principal an access or personal token speaks for, or AuthFailed."""
+    def authenticate(self, token: str, *, channel: str = "http",
+                     organization_id: str | None = None,
+                     request_id: str | None = None) -> Principal:
+        """The principal an access or personal token speaks for, or AuthFailed (recorded
+        as a security event of `organization_id`, the organization the request named)."""
+        try:
+            return self._principal(token)
+        except AuthFailed as exc:
+            self._refused(exc, channel=channel, organization_id=organization_id,
+                          request_id=request_id)
+            raise
+
+    def _principal(self, token: str) -> Principal:
         claims = self._tokens.claims(token)
-        kind = claims.get("typ")
+        kind, subject = claims.get("typ"), str(claims["sub"])
         if kind not in ("access", "personal"):
-            raise AuthFailed("invalid", "not an access token")
-        if kind == "personal":
-            row = self._cached(f"tok:{claims.get('jti')}",
-                               lambda: self._vault.users.get_token(token_id=str(claims["jti"])))
-            if row is None or row["revoked_at"] is not None or row["user_id"] != claims["sub"]:
-                raise AuthFailed("invalid", "this token has been revoked")
-        session = claims.get("sid")
-        if kind == "access" and session and self._cached(
-                f"sid:{session}", lambda: self._vault.users.family_revoked(family=str(session))):
-            raise AuthFailed("invalid", "this session has ended; log in again")
-        user = self._cached(f"usr:{claims['sub']}",
-                            lambda: self._vault.users.get(user_id=str(claims["sub"])))
+            raise AuthFailed("invalid", "not an access token", refusal="wrong_type",
+                             subject=subject)
+        token_id = str(claims.get("jti")) if kind == "personal" else None
+        if token_id is not None:
+            row = self._cached(f"tok:{token_id}",
+                               lambda: self._vault.users.get_token(token_id=token_id))
+            if row is None or row["revoked_at"] is not None or row["user_id"] != subject:
+                raise AuthFailed("invalid", "this token has been revoked", refusal="revoked",
+                                 subject=subject)
+        session = str(claims["sid"]) if kind == "access" and claims.get("sid") else None
+        if session is not None and self._cached(
+                f"sid:{session}", lambda: self._vault.users.family_revoked(family=session)):
+            raise AuthFailed("invalid", "this session has ended; log in again",
+                             refusal="session_ended", subject=subject)
+        user = self._cached(f"usr:{subject}", lambda: self._vault.users.get(user_id=subject))
         if user is None or not user["is_active"]:
-            raise AuthFailed("invalid", "the token's user no longer exists")
+            raise AuthFailed("invalid", "the token's user no longer exists",
+                             refusal="unknown_user")
         return Principal(user_id=user["id"], email=user["email"], name=user["name"],
                          is_owner=bool(user["is_owner"]), token_kind=kind,
                          organization_id=claims.get("org"),
-                         must_change_password=bool(user.get("must_change_password")))
+                         must_change_password=bool(user.get("must_change_password")),
+                         session_id=session, token_id=token_id)
+
+    def _refused(self, exc: AuthFailed, *, channel: str, organization_id: str | None = None,
+                 request_id: str | None = None) -> None:
+        """Count a refused token toward the security events (rate-bounded)."""
+        if exc.refusal is None:
+            return
+        if organization_id is not None and not self._cached(
+                f"org:{organization_id}",
+                lambda: self._vault.users.organization_exists(organization_id=organization_id)):
+            organization_id = None  # only organizations that exist are keys of the log
+        self._refusals.refused(Refused(refusal=exc.refusal, channel=channel,
+                                       organization_id=organization_id, user_id=exc.subject,
+                                       request_id=request_id))
+
+    def _write_refusal(self, event: Refused, count: int) -> None:
+        self._vault.users.record_security_event(
+            kind=EVENT_KIND, user_id=event.user_id, organization_id=event.organization_id,
+            details={"reason": event.refusal, "channel": event.channel, "count": count,
+                     "request_id": event.request_id})
 
     def in_organization(self, principal: Principal,
                         organization_id: str | None = None) -> Principal:

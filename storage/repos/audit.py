@@ -7,9 +7,15 @@ that previous hash. Editing a row breaks its own hash, deleting one leaves a gap
 `seq` and a `prev_hash` that no longer matches, inserting one breaks the next link.
 This repository has no update and no delete; appends run inside the vault's one writer
 (`Vault.write`) in the caller's transaction, so an event commits with the change it
-describes or not at all, and UNIQUE(chain, seq) refuses a fork. What a chain cannot
-show by itself is the loss of its newest rows: `verify` reports each chain's length so
-an operator can compare it with an earlier run.
+describes or not at all, and UNIQUE(chain, seq) refuses a fork.
+
+What rows alone cannot show is the loss of the newest ones, so each chain has a head
+in `audit_heads`, kept apart from the rows: the position and hash of its last row,
+sealed with an HMAC under a key derived from the vault's key (which no table holds).
+An append chains from the head, not from whatever row is last, so rows deleted at the
+tail leave a gap the next append cannot close. `verify` compares each chain's end with
+its sealed head, and wants a head for every chain and every organization. A head found
+missing when rows exist is rewritten with `broken_at`, which verify reports for good.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from storage.schema import audit_events
+from storage.schema import audit_events, audit_heads, organizations
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -47,7 +53,7 @@ class ChainCheck:
 
     @property
     def ok(self) -> bool:
-        return self.bad_id is None
+        return self.reason is None
 
 
 def _stamp(value: datetime) -> str:
@@ -64,6 +70,51 @@ def row_hash(row: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
 
 
+def _seal(vault: Vault, chain: str, seq: int, row_hash_: str, broken_at: int | None) -> str:
+    return vault.seal(f"audit-head\n{chain}\n{seq}\n{row_hash_}\n{broken_at or ''}")
+
+
+def _write_head(conn: sa.Connection, vault: Vault, *, chain: str, seq: int, row_hash_: str,
+                broken_at: int | None, exists: bool) -> None:
+    values = {"seq": seq, "row_hash": row_hash_, "broken_at": broken_at,
+              "seal": _seal(vault, chain, seq, row_hash_, broken_at),
+              "updated_at": datetime.now(UTC)}
+    if exists:
+        conn.execute(sa.update(audit_heads).where(audit_heads.c.chain == chain).values(**values))
+    else:
+        conn.execute(sa.insert(audit_heads).values(chain=chain, **values))
+
+
+def start_chain(conn: sa.Connection, vault: Vault, chain: str) -> None:
+    """A new organization's chain: a sealed head at position 0, before any row, so that
+    removing every row it will have is seen too."""
+    _write_head(conn, vault, chain=chain, seq=0, row_hash_=GENESIS, broken_at=None,
+                exists=False)
+
+
+def seal_unsealed_chains(vault: Vault) -> int:
+    """Give every chain without a head one at its current last row, and every
+    organization without a chain an empty one (the migration that brings heads to
+    vaults written before them); how many were sealed."""
+    last = (sa.select(audit_events.c.chain, sa.func.max(audit_events.c.seq).label("seq"))
+            .where(audit_events.c.chain.is_not(None)).group_by(audit_events.c.chain)
+            .subquery())
+    query = (sa.select(audit_events.c.chain, audit_events.c.seq, audit_events.c.row_hash)
+             .join(last, sa.and_(last.c.chain == audit_events.c.chain,
+                                 last.c.seq == audit_events.c.seq))
+             .where(audit_events.c.chain.not_in(sa.select(audit_heads.c.chain))))
+    with vault.write() as conn:
+        tails = conn.execute(query).all()
+        for tail in tails:
+            _write_head(conn, vault, chain=tail.chain, seq=int(tail.seq),
+                        row_hash_=str(tail.row_hash), broken_at=None, exists=False)
+        empty = conn.execute(sa.select(organizations.c.id).where(
+            organizations.c.id.not_in(sa.select(audit_heads.c.chain)))).scalars().all()
+        for organization_id in empty:
+            start_chain(conn, vault, str(organization_id))
+    return len(tails) + len(empty)
+
+
 class AuditRepository:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
@@ -74,11 +125,21 @@ class AuditRepository:
                request_id: str | None = None, details: dict[str, Any] | None = None) -> str:
         """Append one event to its organization's chain on `conn` (inside Vault.write)."""
         chain = organization_id or PLATFORM_CHAIN
-        last = conn.execute(
-            sa.select(audit_events.c.seq, audit_events.c.row_hash)
-            .where(audit_events.c.chain == chain)
-            .order_by(audit_events.c.seq.desc()).limit(1)).first()
-        seq, prev = (1, GENESIS) if last is None else (int(last.seq) + 1, str(last.row_hash))
+        head = conn.execute(sa.select(audit_heads.c.seq, audit_heads.c.row_hash,
+                                      audit_heads.c.broken_at)
+                            .where(audit_heads.c.chain == chain)).first()
+        broken_at = None if head is None else head.broken_at
+        if head is not None:
+            seq, prev = int(head.seq) + 1, str(head.row_hash)
+        else:
+            last = conn.execute(
+                sa.select(audit_events.c.seq, audit_events.c.row_hash)
+                .where(audit_events.c.chain == chain)
+                .order_by(audit_events.c.seq.desc()).limit(1)).first()
+            seq, prev = (1, GENESIS) if last is None else (int(last.seq) + 1,
+                                                           str(last.row_hash))
+            if last is not None:  # rows but no head: someone removed it
+                broken_at = seq
         values: dict[str, Any] = {
             "id": f"aud_{secrets.token_hex(8)}", "occurred_at": datetime.now(UTC),
             "user_id": user_id, "organization_id": organization_id, "action": action,
@@ -87,6 +148,8 @@ class AuditRepository:
             "prev_hash": prev}
         values["row_hash"] = row_hash(values, prev)
         conn.execute(sa.insert(audit_events).values(**values))
+        _write_head(conn, self._vault, chain=chain, seq=seq, row_hash_=values["row_hash"],
+                    broken_at=broken_at, exists=head is not None)
         return str(values["id"])
 
     def record(self, *, action: str, user_id: str | None = None,
@@ -125,29 +188,55 @@ class AuditRepository:
         return rows, total
 
     def verify(self, *, organization_id: str | None = None) -> ChainCheck:
-        """Walk one organization's chain (or every chain) and stop at the first bad row."""
+        """Walk one organization's chain (or every chain), stop at the first bad row, and
+        hold each chain's end against its sealed head."""
         query = sa.select(audit_events).where(audit_events.c.chain.is_not(None))
+        heads_query = sa.select(audit_heads)
+        orgs_query = sa.select(organizations.c.id)
         if organization_id is not None:
             query = query.where(audit_events.c.chain == organization_id)
+            heads_query = heads_query.where(audit_heads.c.chain == organization_id)
+            orgs_query = orgs_query.where(organizations.c.id == organization_id)
         query = query.order_by(audit_events.c.chain, audit_events.c.seq)
-        checked, chains = 0, 0
-        current: str | None = None
-        expected_seq, prev = 1, GENESIS
+        checked = 0
+        ends: dict[str, tuple[int, str]] = {}  # chain -> (seq, row_hash) of its last row
         with self._vault.engine.connect() as conn:
+            heads = {str(h.chain): h for h in conn.execute(heads_query)}
+            expected: set[str] = set(heads) | {str(r.id) for r in conn.execute(orgs_query)}
             for found in conn.execute(query):
                 row = dict(found._mapping)
-                if row["chain"] != current:
-                    current, expected_seq, prev, chains = row["chain"], 1, GENESIS, chains + 1
+                chain = str(row["chain"])
+                seq, prev = ends.get(chain, (0, GENESIS))
                 reason = None
-                if row["seq"] != expected_seq:
-                    reason = f"expected position {expected_seq}, found {row['seq']}"
+                if row["seq"] != seq + 1:
+                    reason = f"expected position {seq + 1}, found {row['seq']}"
                 elif row["prev_hash"] != prev:
                     reason = "its previous-row hash does not match the row before it"
                 elif row_hash(row, prev) != row["row_hash"]:
                     reason = "its content does not match its hash"
                 if reason is not None:
-                    return ChainCheck(checked=checked, chains=chains, bad_id=row["id"],
-                                      bad_chain=row["chain"], bad_seq=row["seq"], reason=reason)
+                    return ChainCheck(checked=checked, chains=len(ends), bad_id=row["id"],
+                                      bad_chain=chain, bad_seq=row["seq"], reason=reason)
                 checked += 1
-                expected_seq, prev = expected_seq + 1, str(row["row_hash"])
-        return ChainCheck(checked=checked, chains=chains)
+                ends[chain] = (int(row["seq"]), str(row["row_hash"]))
+        for chain in sorted(expected | set(ends)):
+            reason = self._head_reason(chain, heads.get(chain), ends.get(chain))
+            if reason is not None:  # no row to name: the chain as a whole
+                return ChainCheck(checked=checked, chains=len(ends), bad_chain=chain,
+                                  reason=reason)
+        return ChainCheck(checked=checked, chains=len(ends))
+
+    def _head_reason(self, chain: str, head: Any, end: tuple[int, str] | None) -> str | None:
+        """Why a chain's end and its head disagree (None when they agree)."""
+        if head is None:
+            return "the chain has no head: its end cannot be checked (the head was removed)"
+        broken = int(head.broken_at) if head.broken_at is not None else None
+        if head.seal != _seal(self._vault, chain, int(head.seq), str(head.row_hash), broken):
+            return "its head's seal does not verify: the head was edited"
+        if broken is not None:
+            return f"its head was missing when position {broken} was appended"
+        seq, last_hash = end or (0, GENESIS)
+        if seq != int(head.seq) or last_hash != head.row_hash:
+            return (f"the chain ends at position {seq} but its head records position "
+                    f"{head.seq}: its newest rows were removed")
+        return None

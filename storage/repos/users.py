@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from storage.repos.audit import start_chain
 from storage.schema import api_tokens, memberships, organizations, security_events, users
 
 if TYPE_CHECKING:
@@ -98,12 +99,18 @@ class UserRepository:
         with self._vault.engine.connect() as conn:
             return _row(conn.execute(query).first())
 
+    def organization_exists(self, *, organization_id: str) -> bool:
+        query = sa.select(organizations.c.id).where(organizations.c.id == organization_id)
+        with self._vault.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def add_organization(self, *, name: str, slug: str) -> dict[str, Any]:
         now = _now()
         values = {"id": _new_id("org"), "name": name, "slug": slug, "type": None,
                   "details": {}, "is_active": True, "created_at": now, "updated_at": now}
         with self._vault.engine.begin() as conn:
             conn.execute(sa.insert(organizations).values(**values))
+            start_chain(conn, self._vault, values["id"])
         return values
 
     def add_membership(self, *, user_id: str, organization_id: str, role: str) -> None:
@@ -180,12 +187,13 @@ class UserRepository:
     # --- security events -------------------------------------------------
 
     def record_security_event(self, *, kind: str, user_id: str | None = None,
+                              organization_id: str | None = None,
                               details: dict[str, Any] | None = None) -> str:
         event_id = _new_id("sec")
         with self._vault.engine.begin() as conn:
             conn.execute(sa.insert(security_events).values(
                 id=event_id, occurred_at=_now(), kind=kind, user_id=user_id,
-                details=details or {}))
+                organization_id=organization_id, details=details or {}))
         return event_id
 
     def security_events(self, *, user_id: str | None = None, kind: str | None = None,

@@ -79,3 +79,56 @@ def test_org_import_and_audit_verify(users_vault_template: Path, tmp_path: Path,
     tampered = _run(home, "audit", "verify", "--org", "north-clinic")
     assert tampered.returncode == 1
     assert row_id in tampered.stderr and "does not match its hash" in tampered.stderr
+
+
+def _verify(home: Path, slug: str) -> tuple[int, str]:
+    done = _run(home, "audit", "verify", "--org", slug)
+    return done.returncode, done.stderr
+
+
+def test_audit_verify_sees_the_newest_rows_deleted_in_the_vault(users_vault_template: Path,
+                                                                tmp_path: Path) -> None:
+    home = tmp_path / "vault"
+    shutil.copytree(users_vault_template, home)
+    created = _run(home, "org", "create", "south-clinic", "--name", "South Clinic",
+                   "--timezone", "Europe/Berlin", "--json")
+    assert created.returncode == 0, created.stderr
+    org_id = json.loads(created.stdout)["organization"]["id"]
+    for _ in range(3):
+        _register_patient(home, org_id)
+    assert _verify(home, "south-clinic") == (0, "")
+
+    def behind_the_apps_back(sql: str) -> None:
+        with Vault.open(home, passphrase=PASSPHRASE) as vault:
+            vault.cursor().execute(sql, [org_id])
+
+    # the two newest rows go: what is left is a perfect chain of two rows
+    behind_the_apps_back("DELETE FROM audit_events WHERE chain = ? AND seq > 2")
+    code, said = _verify(home, "south-clinic")
+    assert code == 1
+    assert "ends at position 2" in said and "records position 4" in said
+    # the next event the app writes does not paper over the gap
+    _register_patient(home, org_id)
+    code, said = _verify(home, "south-clinic")
+    assert code == 1 and "expected position 3, found 5" in said
+
+    # a second organization: its head removed with its newest row, then edited
+    west = _run(home, "org", "create", "west-clinic", "--name", "West Clinic",
+                "--timezone", "UTC", "--json")
+    west_id = json.loads(west.stdout)["organization"]["id"]
+    for _ in range(2):
+        _register_patient(home, west_id)
+    with Vault.open(home, passphrase=PASSPHRASE) as vault:
+        cur = vault.cursor()
+        cur.execute("DELETE FROM audit_events WHERE chain = ? AND seq = 3", [west_id])
+        cur.execute("DELETE FROM audit_heads WHERE chain = ?", [west_id])
+    code, said = _verify(home, "west-clinic")
+    assert code == 1 and "no head" in said
+    _register_patient(home, west_id)  # the app finds no head: it says so for good
+    code, said = _verify(home, "west-clinic")
+    assert code == 1 and "head was missing when position 3 was appended" in said
+    with Vault.open(home, passphrase=PASSPHRASE) as vault:  # a head forged to match
+        vault.cursor().execute("UPDATE audit_heads SET broken_at = NULL WHERE chain = ?",
+                               [west_id])
+    code, said = _verify(home, "west-clinic")
+    assert code == 1 and "seal does not verify" in said

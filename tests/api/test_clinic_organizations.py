@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.clinic import make_org
+from tests.api.clinic import NEW_PASSWORD, make_org
 from tests.api.conftest import Api
 
 
@@ -100,7 +100,13 @@ def test_login_and_logout_are_audited(api: Api) -> None:
     with org.admin as admin:
         out = admin.post("/api/v1/auth/logout")
         assert out.status_code == 200, out.text
-        trail = admin.get(org.url("/audit"), params={"limit": 100}).json()["data"]["events"]
+        refused = admin.get(org.url("/audit"))  # that session has ended
+        assert refused.status_code == 401
+        token = admin.post("/api/v1/auth/login", json={
+            "email": org.admin_email, "password": NEW_PASSWORD, "organizationSlug": org.slug}
+        ).json()["data"]["token"]
+        trail = admin.get(org.url("/audit"), params={"limit": 100},
+                          headers={"Authorization": f"Bearer {token}"}).json()["data"]["events"]
     sessions = [e["action"] for e in trail if e["resourceType"] == "session"]
-    # make_org logs in twice (temporary, then new password), then the logout
-    assert sessions == ["logout", "login", "login"]
+    # make_org logs in twice (temporary, then new password), the logout, a new login
+    assert sessions == ["login", "logout", "login", "login"]

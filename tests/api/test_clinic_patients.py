@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -15,7 +16,7 @@ from tests.api.conftest import Api
 
 def test_register_read_update_list_patients(api: Api) -> None:
     org = make_org(api, slug="general-hospital-p")
-    year = date.today().year
+    year = datetime.now(ZoneInfo("America/Los_Angeles")).year  # the clinic's year
     with org.admin as admin:
         body = patient_body(1, insuranceInfo={"provider": "Blue Cross", "policyNumber": "B-1"},
                             medicalHistory={"allergies": ["Penicillin"]})
@@ -69,8 +70,8 @@ def test_twenty_concurrent_registrations_get_twenty_sequential_numbers(api: Api)
 
 
 def test_caregiver_sees_the_patient_only_while_authorized(api: Api) -> None:
-    org = make_org(api)
-    today = date.today()
+    org = make_org(api)  # authorizations are dated in the clinic's zone, not the machine's
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
     with org.admin as admin:
         pid = admin.post(org.url("/patients"), json=patient_body(1)).json()["data"]["patient"]["id"]
         other = admin.post(org.url("/patients"), json=patient_body(2)).json()["data"]["patient"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 from app.api.deps import Ctx
 from app.api.envelopes import ok
 from app.api.permits import permit
+from app.api.routes.clinic_params import Filter, Limit, Page
 from app.api.schemas import clinic as s
 from app.api.schemas.common import CLINIC_ERRORS
 from app.services.clinic.access import Access
@@ -18,15 +19,14 @@ from app.services.clinic.access import Access
 router = APIRouter(prefix="/api/v1/organizations/{organizationId}", tags=["clinic audit"],
                    responses=CLINIC_ERRORS)
 
-Page = Annotated[int, Query(ge=1, le=100_000)]
-Limit = Annotated[int, Query(ge=1, le=100)]
-Filter = Annotated[str | None, Query(min_length=1, max_length=100)]
+# A date (the organization's whole local day) or an ISO 8601 date-time.
+Bound = Annotated[date | datetime | None, Query(union_mode="left_to_right")]
 
 
 @router.get("/audit", response_model=s.AuditPageOut)
 def audit_trail(request: Request, ctx: Ctx, access: Annotated[Access, permit("view_audit")],
                 userId: Filter = None, action: Filter = None,  # noqa: N803
-                startDate: datetime | None = None, endDate: datetime | None = None,  # noqa: N803
+                startDate: Bound = None, endDate: Bound = None,  # noqa: N803
                 page: Page = 1, limit: Limit = 20) -> JSONResponse:
     """Who read or changed what, newest first (reading it is audited too)."""
     found = ctx.clinic.audit.trail(access, user_id=userId, action=action, start=startDate,

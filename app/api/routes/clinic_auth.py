@@ -43,9 +43,10 @@ def change_password(body: PasswordChange, request: Request, ctx: Ctx,
 @router.post("/logout", response_model=SignedOutOut)
 def clinic_logout(request: Request, ctx: Ctx,
                   user: Annotated[Principal, Depends(authenticated)]) -> JSONResponse:
-    """Record the sign-out in the audit trail. The client drops its token; an access
-    token is a signed claim and stays valid until it expires (an hour)."""
+    """End this token's session (every access token of that login answers 401 from
+    now on) and record the sign-out in the audit trail."""
     spend(request, "auth", f"user:{user.user_id}")
+    ctx.auth.logout(user)
     when = ctx.clinic.audit.signed("logout", user_id=user.user_id,
                                    organization_id=user.organization_id,
                                    request_id=request_id(request))

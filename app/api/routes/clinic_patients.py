@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from starlette.responses import JSONResponse
 
 from app.api.deps import Ctx
 from app.api.envelopes import ok
 from app.api.errors import ApiError
 from app.api.permits import permit
+from app.api.routes.clinic_params import ItemId, Limit, Page, Search
 from app.api.schemas import clinic as s
 from app.api.schemas.common import CLINIC_ERRORS, ClinicEnvelope
 from app.api.schemas.health_data import ImportStarted
@@ -19,7 +20,6 @@ from app.services.clinic.access import Access
 router = APIRouter(prefix="/api/v1/organizations/{organizationId}/patients",
                    tags=["clinic patients"], responses=CLINIC_ERRORS)
 
-PatientId = Annotated[str, Path(min_length=1, max_length=100)]
 MAX_FILES = 100
 
 
@@ -33,28 +33,26 @@ def register_patient(body: s.PatientCreate, request: Request, ctx: Ctx,
 @router.get("", response_model=s.PatientPageOut)
 def list_patients(request: Request, ctx: Ctx,
                   access: Annotated[Access, permit("view_patient_info")],
-                  search: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-                  page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-                  limit: Annotated[int, Query(ge=1, le=100)] = 20) -> JSONResponse:
+                  search: Search = None, page: Page = 1, limit: Limit = 20) -> JSONResponse:
     found = ctx.clinic.patients.list(access, search=search, page=page, limit=limit)
     return ok(request, found.wire())
 
 
 @router.get("/{patientId}", response_model=s.PatientOut)
-def get_patient(patientId: PatientId, request: Request, ctx: Ctx,  # noqa: N803
+def get_patient(patientId: ItemId, request: Request, ctx: Ctx,  # noqa: N803
                 access: Annotated[Access, permit("view_patient_info")]) -> JSONResponse:
     return ok(request, ctx.clinic.patients.get(access, patientId).wire())
 
 
 @router.put("/{patientId}", response_model=s.PatientOut)
-def update_patient(patientId: PatientId, body: s.PatientUpdate, request: Request,  # noqa: N803
+def update_patient(patientId: ItemId, body: s.PatientUpdate, request: Request,  # noqa: N803
                    ctx: Ctx,
                    access: Annotated[Access, permit("manage_patients")]) -> JSONResponse:
     return ok(request, ctx.clinic.patients.update(access, patientId, body).wire())
 
 
 @router.post("/{patientId}/caregivers", status_code=201, response_model=s.CaregiverAddedOut)
-def add_caregiver(patientId: PatientId, body: s.CaregiverCreate, request: Request,  # noqa: N803
+def add_caregiver(patientId: ItemId, body: s.CaregiverCreate, request: Request,  # noqa: N803
                   ctx: Ctx,
                   access: Annotated[Access, permit("manage_patients")]) -> JSONResponse:
     """An authorized caregiver; outside its dates the authorization grants nothing."""
@@ -63,14 +61,14 @@ def add_caregiver(patientId: PatientId, body: s.CaregiverCreate, request: Reques
 
 
 @router.get("/{patientId}/caregivers", response_model=s.CaregiversOut)
-def list_caregivers(patientId: PatientId, request: Request, ctx: Ctx,  # noqa: N803
+def list_caregivers(patientId: ItemId, request: Request, ctx: Ctx,  # noqa: N803
                     access: Annotated[Access, permit("view_patient_info")]) -> JSONResponse:
     return ok(request, ctx.clinic.caregivers.list(access, patientId).wire())
 
 
 @router.post("/{patientId}/records", status_code=202,
              response_model=ClinicEnvelope[ImportStarted])
-def upload_records(patientId: PatientId, request: Request, ctx: Ctx,  # noqa: N803
+def upload_records(patientId: ItemId, request: Request, ctx: Ctx,  # noqa: N803
                    access: Annotated[Access, permit("manage_patients")],
                    file: list[UploadFile] = File(description="health record files")
                    ) -> JSONResponse:

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
 from app.api.deps import Ctx
 from app.api.envelopes import ok
 from app.api.permits import permit
+from app.api.routes.clinic_params import ItemId, Limit, Page, Search
 from app.api.schemas import clinic as s
 from app.api.schemas.common import CLINIC_ERRORS
 from app.services.clinic.access import Access
 
 router = APIRouter(prefix="/api/v1/organizations/{organizationId}", tags=["clinic people"],
                    responses=CLINIC_ERRORS)
-
-ItemId = Annotated[str, Path(min_length=1, max_length=100)]
-Page = Annotated[int, Query(ge=1, le=100_000)]
-Limit = Annotated[int, Query(ge=1, le=100)]
-Search = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
 @router.post("/providers", status_code=201, response_model=s.ProviderRegisteredOut)

@@ -63,7 +63,7 @@ async def _authenticate(websocket: WebSocket, ctx: AppContext) -> Principal | No
                       '{"type": "auth", "token": "..."}')
         return None
     try:
-        return ctx.auth.authenticate(str(token))
+        return ctx.auth.authenticate(str(token), channel="websocket")
     except AuthFailed as exc:
         await _refuse(websocket, "AUTH_EXPIRED" if exc.reason == "expired" else "AUTH_INVALID",
                       exc.message)

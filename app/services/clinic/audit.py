@@ -7,8 +7,9 @@ this service reads them, records sign-ins and sign-outs, and verifies the hash c
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from app.services.clinic.access import Access, audit
 from app.services.clinic.errors import OrganizationNotFound
@@ -25,16 +26,27 @@ if TYPE_CHECKING:
     from storage.vault import Vault
 
 
+def instant(value: date | datetime | None, zone: str, *, end: bool) -> datetime | None:
+    """A filter bound as an aware instant: a date is the organization's whole local day
+    (from its first moment, or through its last), a time without a zone is UTC."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    day = value + timedelta(days=1) if end else value
+    start = datetime.combine(day, time(), tzinfo=ZoneInfo(zone))
+    return start - timedelta(microseconds=1) if end else start
+
+
 class AuditService:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
 
     def trail(self, access: Access, *, user_id: str | None = None, action: str | None = None,
-              start: datetime | None = None, end: datetime | None = None, page: int = 1,
-              limit: int = 20) -> AuditPage:
+              start: date | datetime | None = None, end: date | datetime | None = None,
+              page: int = 1, limit: int = 20) -> AuditPage:
         rows, total = self._vault.audit.list(
             organization_id=access.organization_id, user_id=user_id, action=action,
-            start=start, end=end, page=page, limit=limit)
+            start=instant(start, access.timezone, end=False),
+            end=instant(end, access.timezone, end=True), page=page, limit=limit)
         events = [AuditEvent(id=r["id"], timestamp=r["occurred_at"], user_id=r["user_id"],
                              organization_id=r["organization_id"], action=r["action"],
                              resource_type=r["resource_type"], resource_id=r["resource_id"],

@@ -20,8 +20,22 @@ def temporary_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def email_free(conn: sa.Connection, store: ClinicStore, email: str, *, field: str) -> None:
-    """Conflict (409 DUPLICATE_ENTRY) when a user with this email exists already."""
+def email_of_this_organization(conn: sa.Connection, store: ClinicStore, email: str, *,
+                               organization_id: str, field: str) -> None:
+    """Conflict (409 DUPLICATE_ENTRY) when someone of another organization has this email
+    (any case): an email belongs to the people of one organization of the vault. The
+    answer does not say which organization."""
+    if store.members.email_organizations(conn, email=email) - {organization_id}:
+        raise Conflict(f"{email.strip().lower()} is registered with another organization",
+                       [{"field": field, "message": "already registered elsewhere"}])
+
+
+def email_free(conn: sa.Connection, store: ClinicStore, email: str, *, organization_id: str,
+               field: str) -> None:
+    """Conflict (409 DUPLICATE_ENTRY) when a login with this email exists already, or
+    the email is someone's in another organization."""
+    email_of_this_organization(conn, store, email, organization_id=organization_id,
+                               field=field)
     if store.members.user_by_email(conn, email=email) is not None:
         raise Conflict(f"a user with email {email.strip().lower()} already exists",
                        [{"field": field, "message": "already registered"}])
@@ -38,7 +52,7 @@ class NewLogin:
     def create(self, conn: sa.Connection, store: ClinicStore, *, organization_id: str,
                email: str, name: str | None, role: str, field: str = "email") -> dict[str, Any]:
         """The user and its membership with `role`, on the caller's transaction."""
-        email_free(conn, store, email, field=field)
+        email_free(conn, store, email, organization_id=organization_id, field=field)
         user = store.members.add_user(conn, email=email, name=name,
                                       password_hash=self.password_hash,
                                       must_change_password=True)

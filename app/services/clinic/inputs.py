@@ -84,21 +84,26 @@ class Certification(Input):
     year: Annotated[int, Field(ge=1900, le=2100)] | None = None
 
 
-class ProviderFields(Input):
-    # name, role and isActive may be left out of an update but never set to null
+class MemberFields(Input):
+    """What providers and staff both have. name, role and isActive may be left out of
+    an update but never set to null."""
+
     name: Name = None  # type: ignore[assignment]
+    department: Short | None = None
+    employment_type: EmploymentType | None = None
+    phone: Phone | None = None
+    is_active: bool = None  # type: ignore[assignment]
+
+
+class ProviderFields(MemberFields):
     role: ProviderRole = None  # type: ignore[assignment]
     specialties: Annotated[list[Short], Field(max_length=20)] | None = None
     license_number: Short | None = None
     license_state: Short | None = None
     license_expiry: date | None = None
-    department: Short | None = None
-    employment_type: EmploymentType | None = None
-    phone: Phone | None = None
     education: Annotated[list[Education], Field(max_length=20)] | None = None
     certifications: Annotated[list[Certification], Field(max_length=50)] | None = None
     availability: WeeklyIntervals | None = None
-    is_active: bool = None  # type: ignore[assignment]
 
 
 class ProviderCreate(ProviderFields):
@@ -213,15 +218,10 @@ class WorkSchedule(Input):
     sunday: WorkDay | None = None
 
 
-class StaffFields(Input):
-    name: Name = None  # type: ignore[assignment]  # omitted or a name, never null
+class StaffFields(MemberFields):
     role: StaffRole = None  # type: ignore[assignment]
-    department: Short | None = None
-    employment_type: EmploymentType | None = None
-    phone: Phone | None = None
     permissions: Annotated[list[Permission], Field(max_length=len(PERMISSIONS))] | None = None
     work_schedule: WorkSchedule | None = None
-    is_active: bool = None  # type: ignore[assignment]
 
 
 class StaffCreate(StaffFields):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.services.clinic import hours as wall
 from app.services.clinic.access import Access, audit
-from app.services.clinic.credentials import NewLogin, email_free
+from app.services.clinic.credentials import NewLogin
 from app.services.clinic.errors import OrganizationNotFound
 from app.services.clinic.inputs import OrganizationCreate
 from app.services.clinic.permissions import ROLE_DESCRIPTIONS, ROLES
@@ -90,7 +90,6 @@ class OrganizationService:
                               role="organization_owner")
             admin = None
             if login is not None and body.admin_user is not None:
-                email_free(conn, store, body.admin_user.email, field="adminUser.email")
                 user = login.create(conn, store, organization_id=org["id"],
                                     email=body.admin_user.email, name=body.admin_user.name,
                                     role="admin", field="adminUser.email")
@@ -166,17 +165,13 @@ class OrganizationService:
         """Departments named by providers, staff, and the settings' `departments` list."""
         store, org_id = self._store, access.organization_id
         with store.read() as conn:
-            providers, _ = store.providers.list(conn, organization_id=org_id, limit=100_000)
-            staff, _ = store.staff.list(conn, organization_id=org_id, limit=100_000)
+            providers = store.providers.department_counts(conn, organization_id=org_id)
+            staff = store.staff.department_counts(conn, organization_id=org_id)
             row = store.organizations.get(conn, organization_id=org_id)
         named = set((row or {}).get("settings", {}).get("departments") or [])
-        named |= {p["department"] for p in providers if p["department"]}
-        named |= {s["department"] for s in staff if s["department"]}
         return Departments(departments=[
-            Department(name=name,
-                       providers=sum(1 for p in providers if p["department"] == name),
-                       staff=sum(1 for s in staff if s["department"] == name))
-            for name in sorted(named)])
+            Department(name=name, providers=providers.get(name, 0), staff=staff.get(name, 0))
+            for name in sorted(named | set(providers) | set(staff))])
 
     # --- settings -------------------------------------------------------
 

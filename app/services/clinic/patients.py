@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from app.services.clinic.access import Access, AccessService, audit
-from app.services.clinic.credentials import NewLogin
+from app.services.clinic.credentials import NewLogin, email_of_this_organization
 from app.services.clinic.errors import UserNotFound
 from app.services.clinic.inputs import PatientCreate, PatientFields, PatientUpdate
 from app.services.clinic.organizations import default_prefix
@@ -63,10 +63,8 @@ class PatientService:
         store, org_id = self._store, access.organization_id
         login = NewLogin(self._auth) if body.portal_access else None
         with store.write() as conn:
-            if body.email and store.patients.email_taken(conn, organization_id=org_id,
-                                                         email=body.email):
-                raise Conflict(f"a patient with email {body.email} is already registered",
-                               [{"field": "email", "message": "already registered"}])
+            if body.email:
+                self._email_unused(conn, access, body.email)
             user = None
             if login is not None and body.email:
                 user = login.create(conn, store, organization_id=org_id, email=body.email,
@@ -103,7 +101,8 @@ class PatientService:
             sent = body.model_fields_set
             values = {name: getattr(body, name) for name in
                       ("name", "date_of_birth", "gender", "phone") if name in sent}
-            if "email" in sent and body.email:
+            if "email" in sent and body.email and body.email.lower() != row["email"]:
+                self._email_unused(conn, access, body.email)
                 values["email"] = body.email.lower()
             store.patients.update(conn, organization_id=org_id, patient_id=patient_id,
                                   **values, details=_details(body, row["details"] or {}))
@@ -150,6 +149,15 @@ class PatientService:
         number = store.organizations.next_number(conn, organization_id=access.organization_id,
                                                  name="mrn")
         return f"{prefix}-{access.today().year}-{number:06d}"
+
+    def _email_unused(self, conn: sa.Connection, access: Access, email: str) -> None:
+        """Conflict unless `email` is no other patient's here and no one's elsewhere."""
+        org_id = access.organization_id
+        email_of_this_organization(conn, self._store, email, organization_id=org_id,
+                                   field="email")
+        if self._store.patients.email_taken(conn, organization_id=org_id, email=email):
+            raise Conflict(f"a patient with email {email} is already registered",
+                           [{"field": "email", "message": "already registered"}])
 
     def _row(self, conn: sa.Connection, access: Access, patient_id: str) -> dict[str, Any]:
         row = self._store.patients.get(conn, organization_id=access.organization_id,

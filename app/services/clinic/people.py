@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.services.clinic import hours as wall
 from app.services.clinic.access import Access, AccessService, audit
-from app.services.clinic.credentials import NewLogin
+from app.services.clinic.credentials import NewLogin, email_of_this_organization
 from app.services.clinic.errors import UserNotFound
 from app.services.clinic.inputs import CaregiverCreate, StaffCreate, StaffFields, StaffUpdate
 from app.services.clinic.results import (
@@ -47,6 +47,8 @@ class CaregiverService:
         login = NewLogin(self._auth) if body.can_access_portal else None
         with store.write() as conn:
             self._patient(conn, access, patient_id)
+            email_of_this_organization(conn, store, body.caregiver_email,
+                                       organization_id=org_id, field="caregiverEmail")
             user = None
             if login is not None:
                 existing = store.members.user_by_email(conn, email=body.caregiver_email)
@@ -156,7 +158,8 @@ class StaffService:
         columns = _staff_columns(body)
         with store.write() as conn:
             row = self._row(conn, access, staff_id)
-            store.staff.update(conn, organization_id=org_id, staff_id=staff_id, **columns)
+            staff_id = row["id"]
+            store.staff.update(conn, organization_id=org_id, row_id=staff_id, **columns)
             if body.role is not None and row["user_id"]:
                 store.members.add(conn, organization_id=org_id, user_id=row["user_id"],
                                   role=body.role)
@@ -173,8 +176,9 @@ class StaffService:
                          pagination=Pagination.of(page=page, limit=limit, total=total))
 
     def _row(self, conn: sa.Connection, access: Access, staff_id: str) -> dict[str, Any]:
-        row = self._store.staff.get(conn, organization_id=access.organization_id,
-                                    staff_id=staff_id)
+        """By the staff member's id or their user's (as for providers)."""
+        row = self._store.staff.find(conn, organization_id=access.organization_id,
+                                     key=staff_id)
         if row is None:
             raise UserNotFound(f"no staff member {staff_id}")
         return row

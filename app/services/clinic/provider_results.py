@@ -6,15 +6,16 @@ from datetime import date, datetime
 from typing import Any
 
 from app.services.clinic.models import Result
-from app.services.clinic.results import Credentials, OrganizationUser, Pagination, UserRef
+from app.services.clinic.results import (
+    Credentials,
+    OrganizationUser,
+    Pagination,
+    Person,
+    UserRef,
+)
 
 
-class Provider(Result):
-    id: str
-    organization_id: str
-    user_id: str | None
-    email: str | None
-    name: str
+class Provider(Person):
     role: str | None
     specialties: list[str]
     license_number: str | None

@@ -102,9 +102,10 @@ class ProviderService:
         store, org_id = self._store, access.organization_id
         with store.write() as conn:
             row = self._row(conn, access, provider_id)
+            provider_id = row["id"]
             if body.availability is not None:
                 self._set_availability(conn, access, provider_id, body)
-            store.providers.update(conn, organization_id=org_id, provider_id=provider_id,
+            store.providers.update(conn, organization_id=org_id, row_id=provider_id,
                                    **_columns(body),
                                    details=_details(body, row["details"] or {}))
             if body.role is not None and row["user_id"]:
@@ -163,8 +164,10 @@ class ProviderService:
             intervals=wall.as_rows(intervals))
 
     def _row(self, conn: sa.Connection, access: Access, provider_id: str) -> dict[str, Any]:
-        row = self._store.providers.get(conn, organization_id=access.organization_id,
-                                        provider_id=provider_id)
+        """By the provider's id or its user's (which the document's answers call the
+        provider's)."""
+        row = self._store.providers.find(conn, organization_id=access.organization_id,
+                                         key=provider_id)
         if row is None:
             raise UserNotFound(f"no provider {provider_id}")
         return row

@@ -98,6 +98,16 @@ class Departments(Result):
     departments: list[Department]
 
 
+class Person(Result):
+    """What every person of an organization (provider, staff member, patient) has."""
+
+    id: str
+    organization_id: str
+    user_id: str | None  # their login, if they have one
+    email: str | None
+    name: str
+
+
 class UserRef(Result):
     id: str
     email: str
@@ -124,12 +134,7 @@ class PatientRef(Result):
     user_type: str = "patient"
 
 
-class Patient(Result):
-    id: str
-    organization_id: str
-    user_id: str | None
-    email: str | None
-    name: str
+class Patient(Person):
     medical_record_number: str
     date_of_birth: date | None
     gender: str | None
@@ -185,12 +190,7 @@ class Caregivers(Result):
     caregivers: list[Caregiver]
 
 
-class Staff(Result):
-    id: str
-    organization_id: str
-    user_id: str | None
-    email: str | None
-    name: str
+class Staff(Person):
     role: str | None
     department: str | None
     employment_type: str | None

@@ -13,14 +13,32 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.repos.clinic.base import as_dict, as_dicts, new_id, now
-from storage.schema import memberships, users
+from storage.repos.clinic.base import as_dict, as_dicts, count, new_id, now
+from storage.schema import caregivers, clinic_patients, memberships, providers, staff, users
+
+# The clinic tables whose rows name a person by email (users join through memberships).
+PEOPLE_TABLES = (clinic_patients, caregivers, providers, staff)
 
 
 class MemberRepository:
     def user_by_email(self, conn: sa.Connection, *, email: str) -> dict[str, Any] | None:
         return as_dict(conn.execute(
             sa.select(users).where(users.c.email == email.strip().lower())).first())
+
+    def email_organizations(self, conn: sa.Connection, *, email: str) -> set[str]:
+        """The organizations where `email` (any case) belongs to someone: a member's login,
+        a patient, a caregiver, a provider or a staff member.
+
+        The one query that reads across organizations, and it returns organization ids
+        only: an email belongs to one organization of the vault (issue 13), which no
+        organization-scoped query can check."""
+        wanted = email.strip().lower()
+        parts = [sa.select(memberships.c.organization_id)
+                 .join(users, users.c.id == memberships.c.user_id)
+                 .where(sa.func.lower(users.c.email) == wanted)]
+        parts += [sa.select(table.c.organization_id)
+                  .where(sa.func.lower(table.c.email) == wanted) for table in PEOPLE_TABLES]
+        return {str(r[0]) for r in conn.execute(sa.union(*parts))}
 
     def add_user(self, conn: sa.Connection, *, email: str, name: str | None,
                  password_hash: str, must_change_password: bool) -> dict[str, Any]:
@@ -59,5 +77,4 @@ class MemberRepository:
         return as_dicts(conn.execute(query))
 
     def count(self, conn: sa.Connection, *, organization_id: str) -> int:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(memberships).where(
-            memberships.c.organization_id == organization_id)).scalar_one())
+        return count(conn, memberships, organization_id)

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.repos.clinic.base import as_dict, like, now, page_of, scoped
+from storage.repos.clinic.base import count, now, one, page_of, scoped, search_in
 from storage.schema import clinic_patients, patients
 
 
@@ -46,22 +46,19 @@ class PatientRepository:
 
     def get(self, conn: sa.Connection, *, organization_id: str,
             patient_id: str) -> dict[str, Any] | None:
-        return as_dict(conn.execute(scoped(clinic_patients, organization_id)
-                                    .where(clinic_patients.c.id == patient_id)).first())
+        return one(conn, clinic_patients, organization_id, id=patient_id)
 
     def by_mrn(self, conn: sa.Connection, *, organization_id: str,
                mrn: str) -> dict[str, Any] | None:
-        return as_dict(conn.execute(scoped(clinic_patients, organization_id)
-                                    .where(clinic_patients.c.mrn == mrn)).first())
+        return one(conn, clinic_patients, organization_id, mrn=mrn)
 
     def by_user(self, conn: sa.Connection, *, organization_id: str,
                 user_id: str) -> dict[str, Any] | None:
-        return as_dict(conn.execute(scoped(clinic_patients, organization_id)
-                                    .where(clinic_patients.c.user_id == user_id)).first())
+        return one(conn, clinic_patients, organization_id, user_id=user_id)
 
     def email_taken(self, conn: sa.Connection, *, organization_id: str, email: str) -> bool:
         query = scoped(clinic_patients, organization_id).where(
-            clinic_patients.c.email == email.strip().lower())
+            sa.func.lower(clinic_patients.c.email) == email.strip().lower())
         return conn.execute(query).first() is not None
 
     def update(self, conn: sa.Connection, *, organization_id: str, patient_id: str,
@@ -83,21 +80,14 @@ class PatientRepository:
              limit: int = 20) -> tuple[list[dict[str, Any]], int]:
         """A page of patients; `only` narrows it to those ids (a patient's own, a
         caregiver's authorized ones)."""
-        query = scoped(clinic_patients, organization_id)
-        if search:
-            pattern = like(search)
-            query = query.where(sa.or_(
-                sa.func.lower(clinic_patients.c.name).like(pattern, escape="\\"),
-                sa.func.lower(clinic_patients.c.email).like(pattern, escape="\\"),
-                sa.func.lower(clinic_patients.c.mrn).like(pattern, escape="\\")))
+        query = search_in(scoped(clinic_patients, organization_id), clinic_patients, search,
+                          "name", "email", "mrn")
         if only is not None:
             query = query.where(clinic_patients.c.id.in_(sorted(only) or [""]))
         return page_of(conn, query.order_by(clinic_patients.c.mrn), page=page, limit=limit)
 
     def count(self, conn: sa.Connection, *, organization_id: str) -> int:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(clinic_patients)
-                                .where(clinic_patients.c.organization_id == organization_id))
-                   .scalar_one())
+        return count(conn, clinic_patients, organization_id)
 
     def mrns(self, conn: sa.Connection, *, organization_id: str) -> list[str]:
         query = (sa.select(clinic_patients.c.mrn)

@@ -7,7 +7,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.repos.clinic.base import as_dict, as_dicts, like, new_id, now, page_of, scoped
+from storage.repos.clinic.base import (
+    MemberRows,
+    as_dicts,
+    count,
+    new_id,
+    now,
+    one,
+    scoped,
+)
 from storage.schema import caregivers, staff
 
 CAREGIVER_COLUMNS = ("patient_id", "user_id", "name", "email", "relationship", "permissions",
@@ -41,52 +49,15 @@ class CaregiverRepository:
         return as_dicts(conn.execute(query))
 
     def count(self, conn: sa.Connection, *, organization_id: str) -> int:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(caregivers).where(
-            caregivers.c.organization_id == organization_id)).scalar_one())
+        return count(conn, caregivers, organization_id)
 
 
-class StaffRepository:
-    def add(self, conn: sa.Connection, *, organization_id: str,
-            **values: Any) -> dict[str, Any]:
-        row = {"id": new_id("stf"), "organization_id": organization_id, "created_at": now(),
-               "updated_at": now(), **dict.fromkeys(STAFF_COLUMNS), "is_active": True,
-               **{k: v for k, v in values.items() if k in STAFF_COLUMNS}}
-        conn.execute(sa.insert(staff).values(**row))
-        return row
+class StaffRepository(MemberRows):
+    table = staff
+    columns = STAFF_COLUMNS
+    prefix = "stf"
+    searched = ("name", "email")
 
     def get(self, conn: sa.Connection, *, organization_id: str,
             staff_id: str) -> dict[str, Any] | None:
-        return as_dict(conn.execute(
-            scoped(staff, organization_id).where(staff.c.id == staff_id)).first())
-
-    def by_user(self, conn: sa.Connection, *, organization_id: str,
-                user_id: str) -> dict[str, Any] | None:
-        return as_dict(conn.execute(
-            scoped(staff, organization_id).where(staff.c.user_id == user_id)).first())
-
-    def update(self, conn: sa.Connection, *, organization_id: str, staff_id: str,
-               **values: Any) -> None:
-        changes = {k: v for k, v in values.items() if k in STAFF_COLUMNS}
-        conn.execute(sa.update(staff).where(staff.c.organization_id == organization_id,
-                                            staff.c.id == staff_id)
-                     .values(**changes, updated_at=now()))
-
-    def list(self, conn: sa.Connection, *, organization_id: str, search: str | None = None,
-             page: int = 1, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
-        query = scoped(staff, organization_id)
-        if search:
-            pattern = like(search)
-            query = query.where(sa.or_(
-                sa.func.lower(staff.c.name).like(pattern, escape="\\"),
-                sa.func.lower(staff.c.email).like(pattern, escape="\\")))
-        return page_of(conn, query.order_by(staff.c.name, staff.c.id), page=page, limit=limit)
-
-    def count(self, conn: sa.Connection, *, organization_id: str) -> int:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(staff).where(
-            staff.c.organization_id == organization_id)).scalar_one())
-
-    def departments(self, conn: sa.Connection, *, organization_id: str) -> list[str]:
-        query = (sa.select(staff.c.department).distinct()
-                 .where(staff.c.organization_id == organization_id,
-                        staff.c.department.is_not(None)))
-        return sorted(str(r[0]) for r in conn.execute(query))
+        return one(conn, staff, organization_id, id=staff_id)

@@ -6,7 +6,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.repos.clinic.base import as_dict, like, new_id, now, page_of, scoped
+from storage.repos.clinic.base import (
+    MemberRows,
+    new_id,
+    one,
+)
 from storage.schema import availability, providers
 
 COLUMNS = ("user_id", "name", "email", "role", "specialties", "details", "department",
@@ -15,56 +19,15 @@ COLUMNS = ("user_id", "name", "email", "role", "specialties", "details", "depart
 Interval = tuple[int, str, str]  # (weekday 0 = Monday, "HH:MM", "HH:MM")
 
 
-class ProviderRepository:
-    def add(self, conn: sa.Connection, *, organization_id: str,
-            **values: Any) -> dict[str, Any]:
-        row = {"id": new_id("prv"), "organization_id": organization_id, "created_at": now(),
-               "updated_at": now(), **dict.fromkeys(COLUMNS), "is_active": True,
-               **{k: v for k, v in values.items() if k in COLUMNS}}
-        conn.execute(sa.insert(providers).values(**row))
-        return row
+class ProviderRepository(MemberRows):
+    table = providers
+    columns = COLUMNS
+    prefix = "prv"
+    searched = ("name", "email", "department")
 
     def get(self, conn: sa.Connection, *, organization_id: str,
             provider_id: str) -> dict[str, Any] | None:
-        return as_dict(conn.execute(
-            scoped(providers, organization_id).where(providers.c.id == provider_id)).first())
-
-    def by_user(self, conn: sa.Connection, *, organization_id: str,
-                user_id: str) -> dict[str, Any] | None:
-        return as_dict(conn.execute(
-            scoped(providers, organization_id).where(providers.c.user_id == user_id)).first())
-
-    def update(self, conn: sa.Connection, *, organization_id: str, provider_id: str,
-               **values: Any) -> None:
-        changes = {k: v for k, v in values.items() if k in COLUMNS}
-        conn.execute(sa.update(providers).where(
-            providers.c.organization_id == organization_id, providers.c.id == provider_id)
-            .values(**changes, updated_at=now()))
-
-    def list(self, conn: sa.Connection, *, organization_id: str, search: str | None = None,
-             department: str | None = None, page: int = 1,
-             limit: int = 20) -> tuple[list[dict[str, Any]], int]:
-        query = scoped(providers, organization_id)
-        if search:
-            pattern = like(search)
-            query = query.where(sa.or_(
-                sa.func.lower(providers.c.name).like(pattern, escape="\\"),
-                sa.func.lower(providers.c.email).like(pattern, escape="\\"),
-                sa.func.lower(providers.c.department).like(pattern, escape="\\")))
-        if department:
-            query = query.where(providers.c.department == department)
-        return page_of(conn, query.order_by(providers.c.name, providers.c.id),
-                       page=page, limit=limit)
-
-    def count(self, conn: sa.Connection, *, organization_id: str) -> int:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(providers).where(
-            providers.c.organization_id == organization_id)).scalar_one())
-
-    def departments(self, conn: sa.Connection, *, organization_id: str) -> list[str]:
-        query = (sa.select(providers.c.department).distinct()
-                 .where(providers.c.organization_id == organization_id,
-                        providers.c.department.is_not(None)))
-        return sorted(str(r[0]) for r in conn.execute(query))
+        return one(conn, providers, organization_id, id=provider_id)
 
     # --- weekly availability ----------------------------------------------
 
