@@ -70,8 +70,9 @@ def make_clinic(api: Api, *, providers: int = 1, patients: int = 2,
 
 
 def overlaps(api: Api) -> int:
-    """Pairs of active appointments, anywhere in the table, of one provider or one
-    patient whose spans with buffers overlap: written here in SQL, not by the app."""
+    """Pairs of appointments holding their time (not cancelled, not a no-show), anywhere
+    in the table, of one provider or one patient whose spans with buffers overlap:
+    written here in SQL, not by the app."""
     row = api.ctx.vault.cursor().execute("""
         SELECT count(*) FROM appointments a JOIN appointments b
           ON a.id < b.id AND a.organization_id = b.organization_id
@@ -82,7 +83,8 @@ def overlaps(api: Api) -> int:
          AND b.scheduled_at - to_minutes(coalesce(b.buffer_before_minutes, 0))
              < a.scheduled_at + to_minutes(a.duration_minutes
                                            + coalesce(a.buffer_after_minutes, 0))
-        WHERE a.status NOT IN ('cancelled') AND b.status NOT IN ('cancelled')
+        WHERE a.status NOT IN ('cancelled', 'no_show')
+          AND b.status NOT IN ('cancelled', 'no_show')
     """).fetchone()
     assert row is not None
     return int(row[0])

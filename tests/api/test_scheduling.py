@@ -174,6 +174,54 @@ def test_reschedule_and_cancel_free_their_slots(api: Api, clock: ManualClock) ->
     assert (late["late"], late["cancelledBy"]) == (True, "clinic")
 
 
+def test_a_no_show_gives_the_time_back_and_tells_the_waitlist(api: Api,
+                                                              clock: ManualClock) -> None:
+    clinic = make_clinic(api, patients=2)
+    admin = clinic.org.admin
+    waiting = admin.post(clinic.url("/waitlist"), json={
+        "patientId": clinic.patients[1], "windowStart": NINE, "windowEnd": ELEVEN})
+    assert waiting.status_code == 201, waiting.text
+    apt = clinic.book(0, 0, TEN).json()["data"]["appointment"]
+    events: list[dict[str, object]] = []
+    unsubscribe = api.ctx.bus.subscribe(events.append)
+    try:
+        missed = admin.put(clinic.url(f"/appointments/{apt['id']}"), json={"status": "no_show"})
+    finally:
+        unsubscribe()
+    assert missed.status_code == 200, missed.text
+    assert missed.json()["data"]["appointment"]["status"] == "no_show"
+    assert clinic.starts(0) == MORNING  # offered again
+    freed = [e["data"] for e in events if e["type"] == "slot_freed"]
+    assert freed == [{"providerId": clinic.providers[0], "scheduledAt": TEN, "duration": 30,
+                      "appointmentType": "consultation",
+                      "waitlistEntryIds": [waiting.json()["data"]["entry"]["id"]]}]
+    matched = admin.get(clinic.url("/waitlist"), params={"matches": 1}).json()["data"]
+    assert matched["entries"][0]["matchedSlot"]["scheduledAt"] == TEN
+    assert clinic.book(0, 1, TEN).status_code == 201
+
+
+def test_changed_hours_rules_and_closures_apply_at_once(api: Api, clock: ManualClock) -> None:
+    """Scheduling keeps the calendar's makings in memory: every change must show in the
+    very next answer."""
+    clinic = make_clinic(api)
+    admin = clinic.org.admin
+    assert clinic.starts(0) == MORNING
+    reply = admin.put(clinic.url(f"/providers/{clinic.providers[0]}"), json={
+        "availability": {"monday": [{"start": "10:00", "end": "11:00"}]}})
+    assert reply.status_code == 200, reply.text
+    assert clinic.starts(0) == [TEN, TEN_30]
+    assert clinic.book(0, 0, NINE).status_code == 400
+    reply = admin.put(clinic.url("/settings"), json={"scheduling": {"slotIntervalMinutes": 60}})
+    assert reply.status_code == 200, reply.text
+    assert clinic.starts(0) == [TEN]
+    closed = admin.post(clinic.url("/closures"), json={"date": MONDAY})
+    assert clinic.starts(0) == []
+    assert clinic.book(0, 0, TEN).status_code == 400
+    assert admin.delete(clinic.url(f"/closures/{closed.json()['data']['closure']['id']}")
+                        ).status_code == 204
+    assert clinic.book(0, 0, TEN).status_code == 201
+
+
 ALLOWED = {("scheduled", "confirmed"), ("confirmed", "checked_in"),
            ("checked_in", "completed"), ("scheduled", "cancelled"), ("confirmed", "cancelled"),
            ("scheduled", "no_show"), ("confirmed", "no_show")}

@@ -66,13 +66,14 @@ class OrganizationRepository:
         """
         key = sa.and_(org_sequences.c.organization_id == organization_id,
                       org_sequences.c.name == name)
-        current = conn.execute(sa.select(org_sequences.c.value).where(key)).scalar()
-        if current is None:
-            conn.execute(sa.insert(org_sequences).values(
-                organization_id=organization_id, name=name, value=1))
-            return 1
-        conn.execute(sa.update(org_sequences).where(key).values(value=int(current) + 1))
-        return int(current) + 1
+        moved = conn.execute(sa.update(org_sequences).where(key)
+                             .values(value=org_sequences.c.value + 1)
+                             .returning(org_sequences.c.value)).scalar()
+        if moved is not None:  # one statement for every number but the first
+            return int(moved)
+        conn.execute(sa.insert(org_sequences).values(
+            organization_id=organization_id, name=name, value=1))
+        return 1
 
     def appointment_figures(self, conn: sa.Connection, *, organization_id: str, start: datetime,
                             end: datetime) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Appointments: the bookings themselves. A cancelled one stays, with who, why, and
-whether it was late; only active statuses take time on the calendar."""
+whether it was late; only active statuses (`guard.ACTIVE`) take time on the calendar.
+A booking and a move are written under `guard.free`, in the statement itself."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, new_id, now, page_of, scoped
+from storage.repos.scheduling.guard import ACTIVE, Claim, free, insert_if_free
 from storage.schema import appointments
 
-# Statuses that keep their time taken (a completed or missed visit still happened then).
-ACTIVE = ("scheduled", "confirmed", "checked_in", "completed", "no_show")
 COLUMNS = ("patient_id", "provider_id", "scheduled_at", "ends_at", "duration_minutes",
            "appointment_type", "status", "reason", "notes", "block_start", "block_end",
            "buffer_before_minutes", "buffer_after_minutes", "confirmation_number",
@@ -21,13 +21,25 @@ COLUMNS = ("patient_id", "provider_id", "scheduled_at", "ends_at", "duration_min
 
 
 class AppointmentRepository:
-    def add(self, conn: sa.Connection, *, organization_id: str,
-            **values: Any) -> dict[str, Any]:
+    def add_if_free(self, conn: sa.Connection, claim: Claim,
+                    **values: Any) -> dict[str, Any] | None:
+        """The new appointment, written only when `claim` is free (else None)."""
         stamp = now()
-        row = {"id": new_id("apt"), "organization_id": organization_id, "created_at": stamp,
-               "updated_at": stamp, **{k: values.get(k) for k in COLUMNS}}
-        conn.execute(sa.insert(appointments).values(**row))
-        return row
+        row = {"id": new_id("apt"), "organization_id": claim.organization_id,
+               "created_at": stamp, "updated_at": stamp,
+               **{k: values.get(k) for k in COLUMNS}}
+        return row if insert_if_free(conn, appointments, row, claim) else None
+
+    def move_if_free(self, conn: sa.Connection, claim: Claim, *, appointment_id: str,
+                     **values: Any) -> dict[str, Any] | None:
+        """Change the appointment (a new time) only when `claim` is free: the columns
+        written, or None when the time was not free."""
+        changes = {**{k: v for k, v in values.items() if k in COLUMNS}, "updated_at": now()}
+        moved = conn.execute(sa.update(appointments).where(
+            appointments.c.organization_id == claim.organization_id,
+            appointments.c.id == appointment_id, free(claim))
+            .values(**changes).returning(appointments.c.id)).first()
+        return changes if moved is not None else None
 
     def get(self, conn: sa.Connection, *, organization_id: str,
             appointment_id: str) -> dict[str, Any] | None:
@@ -35,11 +47,13 @@ class AppointmentRepository:
                                     .where(appointments.c.id == appointment_id)).first())
 
     def update(self, conn: sa.Connection, *, organization_id: str, appointment_id: str,
-               **values: Any) -> None:
-        changes = {k: v for k, v in values.items() if k in COLUMNS}
+               **values: Any) -> dict[str, Any]:
+        """Change the appointment's columns; the columns written."""
+        changes = {**{k: v for k, v in values.items() if k in COLUMNS}, "updated_at": now()}
         conn.execute(sa.update(appointments).where(
             appointments.c.organization_id == organization_id,
-            appointments.c.id == appointment_id).values(**changes, updated_at=now()))
+            appointments.c.id == appointment_id).values(**changes))
+        return changes
 
     def list(self, conn: sa.Connection, *, organization_id: str, patient_ids: list[str] | None
              = None, provider_id: str | None = None, start: datetime | None = None,

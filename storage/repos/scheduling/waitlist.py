@@ -49,20 +49,17 @@ class WaitlistRepository:
             order = [matched, waitlist.c.matched_at.desc(), *order]
         return page_of(conn, query.order_by(*order), page=page, limit=limit)
 
-    def suited(self, conn: sa.Connection, *, organization_id: str, provider_id: str,
-               start: datetime, appointment_type: str | None) -> list[dict[str, Any]]:
-        """Waiting entries a slot of `provider_id` starting at `start` would suit."""
-        query = scoped(waitlist, organization_id).where(
-            waitlist.c.status == "waiting",
+    def match(self, conn: sa.Connection, *, organization_id: str, provider_id: str,
+              start: datetime, appointment_type: str | None, slot: dict[str, Any],
+              at: datetime) -> list[str]:
+        """Mark the waiting entries a freed slot of `provider_id` at `start` suits (one
+        statement); their ids, longest waiting first."""
+        rows = conn.execute(sa.update(waitlist).where(
+            waitlist.c.organization_id == organization_id, waitlist.c.status == "waiting",
             sa.or_(waitlist.c.provider_id.is_(None), waitlist.c.provider_id == provider_id),
             waitlist.c.window_start <= start, waitlist.c.window_end > start,
             sa.or_(waitlist.c.appointment_type.is_(None),
                    waitlist.c.appointment_type == appointment_type))
-        return [dict(r._mapping) for r in conn.execute(query.order_by(waitlist.c.created_at))]
-
-    def mark_matched(self, conn: sa.Connection, *, organization_id: str, entry_ids: list[str],
-                     slot: dict[str, Any], at: datetime) -> None:
-        if entry_ids:
-            conn.execute(sa.update(waitlist).where(
-                waitlist.c.organization_id == organization_id, waitlist.c.id.in_(entry_ids))
-                .values(matched_at=at, matched_slot=slot))
+            .values(matched_at=at, matched_slot=slot)
+            .returning(waitlist.c.id, waitlist.c.created_at)).all()
+        return [r.id for r in sorted(rows, key=lambda r: (r.created_at, r.id))]

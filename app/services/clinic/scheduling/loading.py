@@ -1,12 +1,19 @@
 """From the store to the engine: one organization's zone, hours and rules, and one
-provider's calendar around a local day, read on the caller's connection (inside
-`Vault.write()` when a booking is being decided)."""
+provider's calendar around a local day.
+
+`CalendarSource` keeps what a calendar is made of (organization, provider hours,
+closures) in memory while `vault.scheduling.changes` shows no write to those tables,
+so judging a booking reads nothing before the writer; the booking's own statement
+checks closures and bookings again (`storage.repos.scheduling.guard`), so a stale
+read can refuse a slot but never double-book one."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -17,10 +24,14 @@ from app.services.clinic.scheduling.engine import Calendar, WeeklyHours, calenda
 from app.services.clinic.scheduling.localtime import day_span
 from app.services.clinic.scheduling.rules import SchedulingRules, rules_of
 from app.services.clinic.scheduling.spans import Span
+from app.services.errors import NotFound
 from storage.vault import Vault
 
 # How far around a day bookings can reach into it: the longest duration plus buffers.
 REACH = timedelta(hours=16)
+# Cached entries at most (organizations, providers, provider-days of closures).
+ENTRIES = 4096
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,24 +64,86 @@ def provider_hours(conn: sa.Connection, vault: Vault, org: OrgClock,
     return weekly
 
 
-def calendar(conn: sa.Connection, vault: Vault, org: OrgClock, *, provider_id: str,
-             day: date, at: datetime, patient_id: str | None = None,
-             skip_appointment: str | None = None, skip_hold: str | None = None) -> Calendar:
-    """The provider's calendar around local `day`; with `patient_id`, the patient's
-    appointments and holds block too. `at` decides which holds are still alive."""
+def reach(day: date, org: OrgClock) -> Span:
+    """The stretch of time whose bookings and closures bear on local `day`."""
     whole = day_span(day, org.tz)
-    start, end = whole.start - REACH, whole.end + timedelta(days=1) + REACH
+    return Span(whole.start - REACH, whole.end + timedelta(days=1) + REACH)
+
+
+class CalendarSource:
+    """Organizations, provider hours and closures, cached (see the module's docstring)."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+        self._lock = threading.Lock()
+        self._generation = -1
+        self._entries: dict[tuple[str, ...], Any] = {}
+
+    def organization(self, organization_id: str) -> OrgClock:
+        return self._cached(("org", organization_id),
+                            lambda conn: organization(conn, self._vault, organization_id))
+
+    def provider_hours(self, org: OrgClock, provider_id: str) -> WeeklyHours:
+        """The provider's weekly hours; NotFound for no such provider."""
+        def load(conn: sa.Connection) -> WeeklyHours | None:
+            if self._vault.clinic.providers.get(conn, organization_id=org.organization_id,
+                                                provider_id=provider_id) is None:
+                return None
+            return provider_hours(conn, self._vault, org, provider_id)
+
+        hours = self._cached(("provider", org.organization_id, provider_id), load)
+        if hours is None:
+            raise NotFound(f"no provider {provider_id}")
+        return hours
+
+    def closures(self, org: OrgClock, provider_id: str, day: date) -> list[Span]:
+        """The clinic's and the provider's closures reaching into local `day`."""
+        around = reach(day, org)
+
+        def load(conn: sa.Connection) -> list[Span]:
+            return [Span(r["starts_at"], r["ends_at"]) for r in
+                    self._vault.scheduling.closures.covering(
+                        conn, organization_id=org.organization_id, start=around.start,
+                        end=around.end, provider_id=provider_id)]
+
+        return self._cached(("closures", org.organization_id, provider_id, day.isoformat()),
+                            load)
+
+    def calendar(self, org: OrgClock, *, provider_id: str, day: date,
+                 blocked: list[Span] | None = None) -> Calendar:
+        """The provider's calendar around local `day`; `blocked` is what is taken."""
+        return calendar_for(
+            day, org.tz, interval_minutes=org.rules.slot_interval_minutes,
+            provider=self.provider_hours(org, provider_id), business=org.business,
+            closures=self.closures(org, provider_id, day), blocked=blocked or [])
+
+    def _cached(self, key: tuple[str, ...], load: Callable[[sa.Connection], T]) -> T:
+        generation = self._vault.scheduling.changes.generation
+        with self._lock:
+            if generation != self._generation or len(self._entries) >= ENTRIES:
+                self._entries.clear()
+                self._generation = generation
+            if key in self._entries:
+                return self._entries[key]  # type: ignore[no-any-return]
+        with self._vault.clinic.read() as conn:
+            value = load(conn)
+        with self._lock:
+            if self._generation == generation == self._vault.scheduling.changes.generation:
+                self._entries[key] = value
+        return value
+
+
+def blocked(conn: sa.Connection, vault: Vault, org: OrgClock, *, provider_id: str,
+            day: date, at: datetime, patient_id: str | None = None,
+            skip_appointment: str | None = None, skip_hold: str | None = None) -> list[Span]:
+    """What is taken around local `day`: the provider's (and, with `patient_id`, the
+    patient's) appointments and the holds alive `at`, buffers included."""
+    around = reach(day, org)
     store, oid = vault.scheduling, org.organization_id
-    taken = store.appointments.blocking(conn, organization_id=oid, start=start, end=end,
-                                        provider_id=provider_id, patient_id=patient_id,
-                                        exclude_id=skip_appointment)
-    held = store.holds.blocking(conn, organization_id=oid, start=start, end=end, at=at,
-                                provider_id=provider_id, patient_id=patient_id,
-                                exclude_id=skip_hold)
-    closed = store.closures.covering(conn, organization_id=oid, start=start, end=end,
-                                     provider_id=provider_id)
-    return calendar_for(
-        day, org.tz, interval_minutes=org.rules.slot_interval_minutes,
-        provider=provider_hours(conn, vault, org, provider_id), business=org.business,
-        closures=[Span(r["starts_at"], r["ends_at"]) for r in closed],
-        blocked=[Span(r["block_start"], r["block_end"]) for r in [*taken, *held]])
+    taken = store.appointments.blocking(conn, organization_id=oid, start=around.start,
+                                        end=around.end, provider_id=provider_id,
+                                        patient_id=patient_id, exclude_id=skip_appointment)
+    held = store.holds.blocking(conn, organization_id=oid, start=around.start,
+                                end=around.end, at=at, provider_id=provider_id,
+                                patient_id=patient_id, exclude_id=skip_hold)
+    return [Span(r["block_start"], r["block_end"]) for r in [*taken, *held]]

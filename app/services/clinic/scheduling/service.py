@@ -1,23 +1,25 @@
 """SchedulingService: find slots, hold, book, reschedule, change status, cancel, read.
 
-Every decision runs inside `Vault.write()`, the vault's one writer: the overlap check
-and the insert (or the move) are one transaction no other writer interleaves with, so
-of twenty requests for one slot exactly one commits and nineteen get Conflict. The
-audit row of each read and change is written on the same connection.
+A booking is judged against the rules from the cached calendar first (`check_open`:
+grid, past, open time; no statement), then taken inside `Vault.write()`, the vault's one
+writer, by one statement that inserts (or moves) only when the time is free
+(`storage.repos.scheduling.guard`): of twenty requests for one slot exactly one commits
+and nineteen get Conflict. The confirmation number, the reminders and the audit row are
+written in the same transaction.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from app.services.clinic.access import Access, AccessService, audit
 from app.services.clinic.results import Pagination
-from app.services.clinic.scheduling.booking import decide, need_for
+from app.services.clinic.scheduling.booking import check_open, claim_of, need_for, refused
 from app.services.clinic.scheduling.clock import Clock, SystemClock
-from app.services.clinic.scheduling.engine import free_slots
+from app.services.clinic.scheduling.engine import Need, free_slots
 from app.services.clinic.scheduling.inputs import AppointmentUpdate, Booking, SlotRequest
-from app.services.clinic.scheduling.loading import calendar, organization
+from app.services.clinic.scheduling.loading import CalendarSource, OrgClock, blocked
 from app.services.clinic.scheduling.localtime import day_span, hhmm
 from app.services.clinic.scheduling.results import (
     Appointment,
@@ -28,6 +30,7 @@ from app.services.clinic.scheduling.results import (
     Hold,
 )
 from app.services.errors import Conflict, NotFound, ValidationFailed
+from storage.repos.scheduling.guard import Claim
 from storage.vault import Vault
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ NEXT: dict[str, frozenset[str]] = {
     "checked_in": frozenset({"completed"}),
 }
 MOVABLE = ("scheduled", "confirmed")
+FREEING = ("cancelled", "no_show")  # statuses that give the time back (and tell the desk)
 
 
 class SchedulingService:
@@ -48,6 +52,7 @@ class SchedulingService:
         self._access = access
         self._bus = bus
         self.clock: Clock = clock or SystemClock()
+        self.calendars = CalendarSource(vault)
 
     # --- finding ---------------------------------------------------------
 
@@ -56,26 +61,27 @@ class SchedulingService:
                    appointment_type: str | None = None) -> DayAvailability:
         """The provider's free starts on local `day` and what is booked that day."""
         now = self.clock.now()
+        org = self.calendars.organization(access.organization_id)
+        self.calendars.provider_hours(org, provider_id)
+        need = need_for(org, appointment_type, duration)
+        kind = org.rules.appointment_type(appointment_type)
+        whole = day_span(day, org.tz)
         with self._vault.clinic.read() as conn:
-            org = organization(conn, self._vault, access.organization_id)
-            self._provider(conn, access, provider_id)
-            need = need_for(org, appointment_type, duration)
-            kind = org.rules.appointment_type(appointment_type)
-            cal = calendar(conn, self._vault, org, provider_id=provider_id, day=day, at=now)
-            whole = day_span(day, org.tz)
+            taken = blocked(conn, self._vault, org, provider_id=provider_id, day=day, at=now)
             booked = self._vault.scheduling.appointments.blocking(
                 conn, organization_id=org.organization_id, provider_id=provider_id,
                 start=whole.start, end=whole.end)
+        cal = self.calendars.calendar(org, provider_id=provider_id, day=day, blocked=taken)
         minutes = int(need.duration.total_seconds() // 60)
         free = [FreeSlot(start_time=hhmm(s.start, org.tz), end_time=hhmm(s.end, org.tz),
                          duration=minutes, type=kind.name if kind else "", starts_at=s.start,
                          ends_at=s.end) for s in free_slots(cal, day, need, now)]
-        taken = [BookedSlot(start_time=hhmm(r["scheduled_at"], org.tz),
+        slots = [BookedSlot(start_time=hhmm(r["scheduled_at"], org.tz),
                             end_time=hhmm(r["ends_at"], org.tz), appointment_id=r["id"],
                             starts_at=r["scheduled_at"]) for r in booked
                  if whole.start <= r["scheduled_at"] < whole.end]
         return DayAvailability(provider_id=provider_id, date=day, timezone=org.tz.key,
-                               duration=minutes, available_slots=free, booked_slots=taken)
+                               duration=minutes, available_slots=free, booked_slots=slots)
 
     # --- holding and booking ---------------------------------------------
 
@@ -83,22 +89,16 @@ class SchedulingService:
         """Keep a slot for one patient for `holdMinutes`; it blocks everyone else."""
         self._access.require_patient(access, body.patient_id, booking=True)
         now = self.clock.now()
+        org, need, claim = self._judge(access, body, now)
         with self._vault.write() as conn:
-            org = organization(conn, self._vault, access.organization_id)
-            self._provider(conn, access, body.provider_id)
-            self._patient(conn, access, body.patient_id)
-            need = need_for(org, body.appointment_type, body.duration)
-            start = body.scheduled_at.astimezone(UTC)
-            decide(conn, self._vault, org, provider_id=body.provider_id,
-                   patient_id=body.patient_id, start=start, need=need, now=now)
-            span = need.blocking(start)
-            row = self._vault.scheduling.holds.add(
-                conn, organization_id=org.organization_id, patient_id=body.patient_id,
-                provider_id=body.provider_id, scheduled_at=start,
-                duration_minutes=int(need.duration.total_seconds() // 60),
+            row = self._vault.scheduling.holds.add_if_free(
+                conn, claim, patient_id=body.patient_id, provider_id=body.provider_id,
+                scheduled_at=claim.start, duration_minutes=_minutes(need.duration),
                 appointment_type=(body.appointment_type or org.rules.default_type.name),
-                block_start=span.start, block_end=span.end, expires_at=now + org.rules.hold,
-                created_by=access.user_id)
+                block_start=claim.block_start, block_end=claim.block_end,
+                expires_at=now + org.rules.hold, created_by=access.user_id)
+            if row is None:
+                raise refused(conn, self._vault, self.calendars, org, claim, need)
             audit(conn, self._vault, access, "appointment_hold.create",
                   resource_type="appointment_hold", resource_id=row["id"],
                   details={"patientId": body.patient_id})
@@ -106,47 +106,43 @@ class SchedulingService:
 
     def book(self, access: Access, body: Booking) -> Appointment:
         """A new appointment inside availability, or the confirmation of a live hold."""
-        slot = self._slot_of(body)
-        if not body.hold_id:  # a hold's patient is checked once the hold is read
-            self._access.require_patient(access, slot.patient_id, booking=True)
         now = self.clock.now()
         store = self._vault.scheduling
+        if not body.hold_id:  # a hold's slot is known once the hold is read
+            slot = self._slot_of(body)
+            self._access.require_patient(access, slot.patient_id, booking=True)
+            judged = self._judge(access, slot, now)
         with self._vault.write() as conn:
-            org = organization(conn, self._vault, access.organization_id)
             if body.hold_id:
                 slot = self._live_hold(conn, access, body, now)
-            self._provider(conn, access, slot.provider_id)
-            self._patient(conn, access, slot.patient_id)
-            kind = slot.appointment_type or org.rules.default_type.name
-            need = need_for(org, kind, slot.duration)
-            start = slot.scheduled_at.astimezone(UTC)
-            decide(conn, self._vault, org, provider_id=slot.provider_id,
-                   patient_id=slot.patient_id, start=start, need=need, now=now,
-                   skip_hold=body.hold_id)
-            if body.hold_id:
-                store.holds.release(conn, organization_id=org.organization_id,
+                judged = self._judge(access, slot, now, skip_hold=body.hold_id)
+                store.holds.release(conn, organization_id=access.organization_id,
                                     hold_id=body.hold_id, at=now)
+            org, need, claim = judged
             year = now.astimezone(org.tz).year
             number = self._vault.clinic.organizations.next_number(
                 conn, organization_id=org.organization_id, name=f"confirmation:{year}")
-            span = need.blocking(start)
             reminders = body.reminders.model_dump(by_alias=True) if body.reminders else None
-            row = store.appointments.add(
-                conn, organization_id=org.organization_id, patient_id=slot.patient_id,
-                provider_id=slot.provider_id, scheduled_at=start, ends_at=start + need.duration,
-                duration_minutes=int(need.duration.total_seconds() // 60),
-                appointment_type=kind, status="scheduled", reason=body.reason,
-                notes=body.notes, block_start=span.start, block_end=span.end,
-                buffer_before_minutes=int(need.before.total_seconds() // 60),
-                buffer_after_minutes=int(need.after.total_seconds() // 60),
+            row = store.appointments.add_if_free(
+                conn, claim, patient_id=slot.patient_id, provider_id=slot.provider_id,
+                scheduled_at=claim.start, ends_at=claim.end,
+                duration_minutes=_minutes(need.duration),
+                appointment_type=slot.appointment_type or org.rules.default_type.name,
+                status="scheduled", reason=body.reason, notes=body.notes,
+                block_start=claim.block_start, block_end=claim.block_end,
+                buffer_before_minutes=_minutes(need.before),
+                buffer_after_minutes=_minutes(need.after),
                 confirmation_number=f"CONF-{year}-{number:03d}", priority=body.priority,
                 location=body.location.model_dump(by_alias=True) if body.location else None,
                 reminders=reminders, hold_id=body.hold_id, created_by=access.user_id)
+            if row is None:  # the transaction rolls back: the number is given back
+                raise refused(conn, self._vault, self.calendars, org, claim, need)
             if body.reminders:
                 channels = [c for c in ("email", "sms") if getattr(body.reminders, c)]
                 store.reminders.add(conn, organization_id=org.organization_id,
                                     appointment_id=row["id"], channels=channels,
-                                    minutes_before=body.reminders.time_before, starts_at=start)
+                                    minutes_before=body.reminders.time_before,
+                                    starts_at=claim.start)
             audit(conn, self._vault, access, "appointment.create", resource_type="appointment",
                   resource_id=row["id"], details={"patientId": slot.patient_id})
         return Appointment.of(row)
@@ -158,44 +154,47 @@ class SchedulingService:
         along the allowed transitions, or change details."""
         now = self.clock.now()
         store = self._vault.scheduling
+        oid = access.organization_id
         with self._vault.write() as conn:
             row = self._appointment(conn, access, appointment_id, booking=True)
-            oid = access.organization_id
             changes: dict[str, Any] = body.details()
-            if body.scheduled_at is not None or body.duration is not None:
-                if row["status"] not in MOVABLE:
-                    raise Conflict(f"a {row['status']} appointment cannot be rescheduled "
-                                   f"(only scheduled or confirmed ones)")
-                org = organization(conn, self._vault, oid)
-                need = need_for(org, row["appointment_type"],
-                                body.duration or row["duration_minutes"])
-                start = (body.scheduled_at or row["scheduled_at"]).astimezone(UTC)
-                decide(conn, self._vault, org, provider_id=row["provider_id"],
-                       patient_id=row["patient_id"], start=start, need=need, now=now,
-                       skip_appointment=appointment_id)
-                span = need.blocking(start)
-                changes.update(scheduled_at=start, ends_at=start + need.duration,
-                               duration_minutes=int(need.duration.total_seconds() // 60),
-                               block_start=span.start, block_end=span.end)
-                store.reminders.move(conn, organization_id=oid, appointment_id=appointment_id,
-                                     starts_at=start)
             if body.status is not None and body.status != row["status"]:
                 self._check_transition(row["status"], body.status)
                 changes["status"] = body.status
                 if body.status == "cancelled":
                     changes.update(self._cancellation(conn, access, row, now,
                                                       by=None, reason=body.cancel_reason))
-            store.appointments.update(conn, organization_id=oid,
-                                      appointment_id=appointment_id, **changes)
+            if body.scheduled_at is not None or body.duration is not None:
+                if row["status"] not in MOVABLE:
+                    raise Conflict(f"a {row['status']} appointment cannot be rescheduled "
+                                   f"(only scheduled or confirmed ones)")
+                slot = SlotRequest(patient_id=row["patient_id"], provider_id=row["provider_id"],
+                                   scheduled_at=body.scheduled_at or row["scheduled_at"],
+                                   duration=body.duration or row["duration_minutes"],
+                                   appointment_type=row["appointment_type"])
+                org, need, claim = self._judge(access, slot, now,
+                                               skip_appointment=appointment_id)
+                written = store.appointments.move_if_free(
+                    conn, claim, appointment_id=appointment_id, **changes,
+                    scheduled_at=claim.start, ends_at=claim.end,
+                    duration_minutes=_minutes(need.duration), block_start=claim.block_start,
+                    block_end=claim.block_end)
+                if written is None:
+                    raise refused(conn, self._vault, self.calendars, org, claim, need)
+                if row["reminders"]:
+                    store.reminders.move(conn, organization_id=oid,
+                                         appointment_id=appointment_id, starts_at=claim.start)
+            else:
+                written = store.appointments.update(conn, organization_id=oid,
+                                                    appointment_id=appointment_id, **changes)
             freed = None
-            if "scheduled_at" in changes or changes.get("status") == "cancelled":
+            if "scheduled_at" in written or written.get("status") in FREEING:
                 freed = self._freed(conn, access, row, now)
             audit(conn, self._vault, access, "appointment.update", resource_type="appointment",
-                  resource_id=appointment_id, details={"fields": sorted(changes)})
-            row = store.appointments.get(conn, organization_id=oid,
-                                         appointment_id=appointment_id) or row
+                  resource_id=appointment_id,
+                  details={"fields": sorted(set(written) - {"updated_at"})})
         self._publish(freed)
-        return Appointment.of(row)
+        return Appointment.of({**row, **written})
 
     def cancel(self, access: Access, appointment_id: str, *, cancelled_by: str | None = None,
                reason: str | None = None) -> Appointment:
@@ -205,17 +204,15 @@ class SchedulingService:
         with self._vault.write() as conn:
             row = self._appointment(conn, access, appointment_id, booking=True)
             self._check_transition(row["status"], "cancelled")
-            changes = {"status": "cancelled",
-                       **self._cancellation(conn, access, row, now, by=cancelled_by,
-                                            reason=reason)}
-            store.appointments.update(conn, organization_id=access.organization_id,
-                                      appointment_id=appointment_id, **changes)
+            written = store.appointments.update(
+                conn, organization_id=access.organization_id, appointment_id=appointment_id,
+                status="cancelled", **self._cancellation(conn, access, row, now,
+                                                         by=cancelled_by, reason=reason))
             audit(conn, self._vault, access, "appointment.cancel", resource_type="appointment",
-                  resource_id=appointment_id, details={"late": changes["late_cancel"]})
+                  resource_id=appointment_id, details={"late": written["late_cancel"]})
             freed = self._freed(conn, access, row, now)
-            row = {**row, **changes}
         self._publish(freed)
-        return Appointment.of(row)
+        return Appointment.of({**row, **written})
 
     # --- reading -----------------------------------------------------------
 
@@ -235,8 +232,7 @@ class SchedulingService:
         with self._vault.write() as conn:
             start = end = None
             if day is not None:
-                org = organization(conn, self._vault, access.organization_id)
-                whole = day_span(day, org.tz)
+                whole = day_span(day, self.calendars.organization(access.organization_id).tz)
                 start, end = whole.start, whole.end
             rows, total = self._vault.scheduling.appointments.list(
                 conn, organization_id=access.organization_id, patient_ids=patient_ids,
@@ -257,12 +253,9 @@ class SchedulingService:
                 "scheduledAt": start.isoformat().replace("+00:00", "Z"),
                 "duration": row["duration_minutes"],
                 "appointmentType": row["appointment_type"]}
-        waitlist = self._vault.scheduling.waitlist
-        suited = [r["id"] for r in waitlist.suited(
+        suited = self._vault.scheduling.waitlist.match(
             conn, organization_id=access.organization_id, provider_id=row["provider_id"],
-            start=start, appointment_type=row["appointment_type"])]
-        waitlist.mark_matched(conn, organization_id=access.organization_id,
-                              entry_ids=suited, slot=slot, at=now)
+            start=start, appointment_type=row["appointment_type"], slot=slot, at=now)
         return {"type": "slot_freed", "organization_id": access.organization_id,
                 "data": {**slot, "waitlistEntryIds": suited}}
 
@@ -281,7 +274,7 @@ class SchedulingService:
                       by: str | None, reason: str | None) -> dict[str, Any]:
         self._vault.scheduling.reminders.cancel(conn, organization_id=access.organization_id,
                                                 appointment_id=row["id"])
-        org = organization(conn, self._vault, access.organization_id)
+        org = self.calendars.organization(access.organization_id)
         who = by or ("patient" if access.role in ("patient", "caregiver") else "clinic")
         late = row["scheduled_at"] - now < org.rules.late_cancel
         return {"cancelled_at": now, "cancelled_by": who, "cancel_reason": reason,
@@ -289,9 +282,6 @@ class SchedulingService:
 
     @staticmethod
     def _slot_of(body: Booking) -> SlotRequest:
-        if body.hold_id:
-            return SlotRequest(patient_id=body.patient_id or "-", provider_id="-",
-                               scheduled_at=datetime.now(UTC))
         missing = [f for f in ("patientId", "providerId", "scheduledAt")
                    if getattr(body, {"patientId": "patient_id", "providerId": "provider_id",
                                      "scheduledAt": "scheduled_at"}[f]) is None]
@@ -328,15 +318,22 @@ class SchedulingService:
             raise NotFound(f"no appointment {appointment_id}")
         return row
 
-    def _provider(self, conn: Any, access: Access, provider_id: str) -> None:
-        if self._vault.clinic.providers.get(conn, organization_id=access.organization_id,
-                                            provider_id=provider_id) is None:
-            raise NotFound(f"no provider {provider_id}")
+    def _judge(self, access: Access, slot: SlotRequest, now: datetime, *,
+               skip_appointment: str | None = None,
+               skip_hold: str | None = None) -> tuple[OrgClock, Need, Claim]:
+        """The slot checked against the rules (no statement: the cached calendar) and the
+        claim its write is guarded by."""
+        org = self.calendars.organization(access.organization_id)
+        self.calendars.provider_hours(org, slot.provider_id)  # NotFound first
+        need = need_for(org, slot.appointment_type, slot.duration)
+        start = slot.scheduled_at.astimezone(UTC)
+        check_open(self.calendars, org, provider_id=slot.provider_id, start=start, need=need,
+                   now=now)
+        return org, need, claim_of(org, provider_id=slot.provider_id,
+                                   patient_id=slot.patient_id, start=start, need=need,
+                                   now=now, skip_appointment=skip_appointment,
+                                   skip_hold=skip_hold)
 
-    def _patient(self, conn: Any, access: Access, patient_id: str) -> None:
-        if self._vault.clinic.patients.get(conn, organization_id=access.organization_id,
-                                           patient_id=patient_id) is None:
-            raise ValidationFailed("no such patient",
-                                   [{"field": "patientId", "message": "not found"}])
 
-
+def _minutes(span: timedelta) -> int:
+    return int(span.total_seconds() // 60)
