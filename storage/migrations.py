@@ -106,8 +106,13 @@ def _scheduling(vault: Vault) -> None:
     _ensure(vault, schema.SCHEDULING_TABLES)
 
 
+def _assist(vault: Vault) -> None:
+    """The assistant's conversations and the generated reports (issue 15)."""
+    _ensure(vault, schema.ASSIST_TABLES)
+
+
 STEPS: list[Callable[[Vault], None]] = [
-    _v1, _v2, _v3, _observation_time_basis, _clinic, _scheduling]
+    _v1, _v2, _v3, _observation_time_basis, _clinic, _scheduling, _assist]
 SCHEMA_VERSION = len(STEPS)
 
 

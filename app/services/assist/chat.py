@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from app.services.clinic import ClinicServices
     from app.services.clinic.access import Access
     from app.settings import Settings
+    from storage.vault import Vault
 
 BOOKING_WORDS = re.compile(r"\b(?:book|new appointment|another appointment)\b")
 HELP = ("I can book, reschedule or cancel appointments and answer questions about the "
@@ -41,11 +42,12 @@ class ChatContext(Input):
 
 
 class ChatService:
-    def __init__(self, clinic: ClinicServices, faq: FaqService, settings: Settings) -> None:
+    def __init__(self, vault: Vault, clinic: ClinicServices, faq: FaqService,
+                 settings: Settings) -> None:
         self._clinic = clinic
         self._faq = faq
         self._settings = settings
-        self._store = ChatStore()
+        self._store = ChatStore(vault)
 
     def reply(self, access: Access, *, message: str, context: ChatContext | None,
               conversation_id: str | None) -> ChatReply:
@@ -62,6 +64,7 @@ class ChatService:
         said = understand(message, engine=self._engine(), parser=parser, now=now)
         act = flow.Flow(self._clinic, access, state, parser, now)
         text, actions = self._route(act, state, said, message, context)
+        self._store.save(state)
         return ChatReply(response=text, intent=said.intent, confidence=said.confidence,
                          entities=said.entities.to_api(), available_actions=actions,
                          conversation_id=state.id, engine=said.engine)

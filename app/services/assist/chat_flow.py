@@ -63,8 +63,9 @@ class Flow:
             return (f"{self.names[state.provider_id]} has no open times in the next "
                     f"{LOOKAHEAD_DAYS} days from {_day(day)}.", [])
         state.day = first
-        state.offer = Offer(state.provider_id, self.names[state.provider_id], first,
-                            tuple(slots))
+        state.offer = Offer(provider_id=state.provider_id,
+                            provider_name=self.names[state.provider_id], day=first,
+                            slots=tuple(slots))
         if e.time is not None:
             return self.choose(e.time)
         labels = [label for label, _ in slots]
@@ -103,7 +104,7 @@ class Flow:
         label, at = picked[0]
         where = f"{label} on {_day(offer.day)} with {offer.provider_name}"
         if state.purpose == "reschedule":
-            state.pending = Pending("reschedule", f"moved to {where}",
+            state.pending = Pending(kind="reschedule", summary=f"moved to {where}",
                                     appointment_id=state.appointment_id, scheduled_at=at)
             return f"Shall I move your appointment to {where}? Please say yes to confirm.", [
                 ChatAction(type="confirm_reschedule", appointment_id=state.appointment_id,
@@ -115,7 +116,7 @@ class Flow:
         except (Conflict, ValidationFailed):
             state.offer = None
             return f"Sorry, {label} was just taken. Shall I look for another time?", []
-        state.pending = Pending("book", f"booked for {where}", hold_id=hold.id,
+        state.pending = Pending(kind="book", summary=f"booked for {where}", hold_id=hold.id,
                                 scheduled_at=at, expires_at=hold.expires_at,
                                 provider_id=offer.provider_id)
         until = hold.expires_at.astimezone(self.parser.zone)
@@ -174,7 +175,8 @@ class Flow:
             return target, []
         local = target.scheduled_at.astimezone(self.parser.zone)
         where = f"{local:%H:%M} on {_day(local.date())} with {self.names.get(target.provider_id)}"
-        self.state.pending = Pending("cancel", f"cancelled ({where})", appointment_id=target.id)
+        self.state.pending = Pending(kind="cancel", summary=f"cancelled ({where})",
+                                     appointment_id=target.id)
         return f"Shall I cancel your appointment at {where}? Please say yes to confirm.", [
             ChatAction(type="cancel_appointment", appointment_id=target.id,
                        provider_id=target.provider_id, scheduled_at=target.scheduled_at)]
