@@ -2,8 +2,8 @@
 
 Bodies are validated with the clinic services' own input models and sent in the
 document's camelCase; answers are read into their own result models (snake_case
-attributes aliased to the camelCase names). Scheduling, reports and the assistant
-answers without a shared model yet come back as `Open` objects (attributes as sent).
+attributes aliased to the camelCase names): the services' results and the API's
+response shapes (app/api/schemas), one definition shared with the server.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from app.api.schemas.common import Open
+from app.api.schemas import scheduling as s
 from app.client.ops import Op, Request, _params
-from app.services.assist.results import FaqReply
+from app.services.assist.results import ChatReply, FaqReply
 from app.services.clinic import provider_results as pr
 from app.services.clinic import results as r
 from app.services.clinic.inputs import (
@@ -24,6 +24,7 @@ from app.services.clinic.inputs import (
     ProviderCreate,
     ProviderUpdate,
 )
+from app.services.clinic.scheduling.inputs import AppointmentUpdate, Booking, SlotRequest
 
 M = TypeVar("M", bound=BaseModel)
 API = "/api/v1"
@@ -92,15 +93,33 @@ class ClinicPaths:
         return self.send(pr.Provider, "PUT", f"/providers/{provider_id}",
                          body(ProviderUpdate, fields))
 
+    # appointments
+    def book(self, fields: dict[str, Any]) -> Op[s.AppointmentData]:
+        return self.send(s.AppointmentData, "POST", "/appointments", body(Booking, fields))
+
+    def hold(self, fields: dict[str, Any]) -> Op[s.HoldData]:
+        return self.send(s.HoldData, "POST", "/appointments/holds", body(SlotRequest, fields))
+
+    def update_appointment(self, appointment_id: str,
+                           fields: dict[str, Any]) -> Op[s.AppointmentData]:
+        return self.send(s.AppointmentData, "PUT", f"/appointments/{appointment_id}",
+                         body(AppointmentUpdate, fields))
+
+    def cancel_appointment(self, appointment_id: str, reason: str | None,
+                           cancelled_by: str | None) -> Op[s.AppointmentData]:
+        return call(s.AppointmentData, "DELETE", f"{self.base}/appointments/{appointment_id}",
+                    params=_params(reason=reason, cancelledBy=cancelled_by) or None,
+                    org=self.org)
+
     # the assistant
     def chat(self, message: str, context: dict[str, Any] | None,
-             conversation_id: str | None) -> Op[Open]:
+             conversation_id: str | None) -> Op[ChatReply]:
         payload: dict[str, Any] = {"message": message}
         if context:
             payload["context"] = context
         if conversation_id:
             payload["conversationId"] = conversation_id
-        return self.send(Open, "POST", "/chat", payload)
+        return self.send(ChatReply, "POST", "/chat", payload)
 
     def faq(self, question: str, category: str | None) -> Op[FaqReply]:
         return self.send(FaqReply, "POST", "/faq",

@@ -33,7 +33,7 @@ PERIOD = Period("custom", date(2026, 12, 1), date(2026, 12, 3))
 
 def test_analytics_match_a_count_by_hand() -> None:
     got = analytics(PERIOD, VISITS, PROVIDERS, PATIENTS,
-                    {"consultation": 100.0})["metrics"]
+                    {"consultation": 100.0}).wire()["metrics"]
     appointments = got["appointments"]
     assert appointments["total"] == len(STATUSES)
     assert appointments["completed"] == STATUSES.count("completed")
@@ -46,7 +46,8 @@ def test_analytics_match_a_count_by_hand() -> None:
     assert got["providers"]["averageAppointmentsPerDay"] == round(len(kept) / 3, 1)
     # completed: a0 (pt0 insured), a1 (pt1 self-pay), a5 (pt2 insured)
     assert got["revenue"] == {"total": 300.0, "insurance": 200.0, "selfPay": 100.0}
-    assert "revenue" not in analytics(PERIOD, VISITS, PROVIDERS, PATIENTS, None)["metrics"]
+    assert "revenue" not in analytics(PERIOD, VISITS, PROVIDERS, PATIENTS,
+                                      None).wire()["metrics"]
 
 
 def _report(kind: str) -> object:

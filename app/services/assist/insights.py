@@ -20,7 +20,7 @@ from app.services.assist.analytics import analytics
 from app.services.assist.facts import Period
 from app.services.assist.loading import load
 from app.services.assist.periods import period_of
-from app.services.assist.results import ReportCreated
+from app.services.assist.results import Analytics, ReportCreated
 from app.services.clinic.access import audit
 from app.services.clinic.settings import fees_of, reminders_of
 from app.services.errors import NotFound
@@ -39,7 +39,7 @@ class InsightService:
         self._clinic = clinic
 
     def analytics(self, access: Access, *, period: str, start: date | None,
-                  end: date | None) -> dict[str, Any]:
+                  end: date | None) -> Analytics:
         span = period_of(period, access.today(), start, end)
         _, visits, providers, patients = load(self._vault, access.organization_id, span)
         fees = fees_of(self._clinic.organizations.get(access).settings)
