@@ -1,6 +1,7 @@
 """The scheduling assistant on a real server: the three-turn booking with real slots
 from the scheduler (nothing booked before "yes"), then a reschedule and a cancel by
-chat, each confirmed first."""
+chat, each confirmed first; a caregiver books by chat only for a patient an
+authorization in force lets them book for."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.api.clinic import Org, make_org, patient_body, provider_body
+from tests.api.clinic import Org, first_login, make_org, patient_body, provider_body
 from tests.api.conftest import Api
 
 ZONE = ZoneInfo("America/Los_Angeles")
@@ -104,3 +105,60 @@ def test_chat_answers_clinic_questions_and_needs_a_patient_to_book(api: Api) -> 
     assert info["intent"] == "clinic_information" and info["response"] == "10:00 to 20:00."
     ask = _say(org, "I need an appointment tomorrow")
     assert ask["availableActions"] == [] and "patient" in ask["response"].lower()
+
+
+def test_a_caregiver_books_by_chat_only_for_whom_they_may(own_api: Callable[..., Api]) -> None:
+    api = own_api()
+    org = make_org(api, timezone="America/Los_Angeles")
+    assert org.admin.post(org.url("/providers"), json=provider_body(
+        1, name="Dr. John Smith", availability=WEEK)).status_code == 201
+    cared, sees_only, stranger, lapsed = (
+        org.admin.post(org.url("/patients"), json=patient_body(n)).json()["data"]["patient"][
+            "id"] for n in range(4))
+    today = datetime.now(ZONE).date()
+    grant = {"caregiverName": "Jane Doe", "relationshipType": "spouse",
+             "authorizationLevel": "full", "canReceiveMedicalInfo": True,
+             "canAccessPortal": True, "effectiveDate": str(today - timedelta(days=30))}
+
+    def authorize(patient_id: str, email: str, **terms: Any) -> str | None:
+        """The new caregiver account's temporary password (None: the account exists)."""
+        made = org.admin.post(org.url(f"/patients/{patient_id}/caregivers"),
+                              json={**grant, "caregiverEmail": email, **terms})
+        assert made.status_code == 201, made.text
+        return (made.json()["data"].get("credentials") or {}).get("temporaryPassword")
+
+    def signed_in(email: str, temporary: str | None) -> Org:
+        assert temporary is not None
+        with first_login(api, email, temporary, org.slug) as client:
+            token = client.headers["Authorization"].removeprefix("Bearer ")
+        return Org(org.id, org.slug, org.base, token, email)
+
+    jane = signed_in("jane@care.example", authorize(cared, "jane@care.example",
+                                                    canScheduleAppointments=True))
+    assert authorize(sees_only, "jane@care.example", canScheduleAppointments=False) is None
+    june = signed_in("june@care.example", authorize(
+        lapsed, "june@care.example", canScheduleAppointments=True,
+        expirationDate=str(today - timedelta(days=1))))
+    ask = "I need an appointment with Dr. Smith next Tuesday afternoon"
+
+    first = _say(jane, ask, patientId=cared)
+    assert first["availableActions"][0]["type"] == "book_appointment"
+    with jane.admin as client:  # the same conversation, switched to someone else
+        switched = client.post(org.url("/chat"), json={
+            "message": "the 2:30 one", "conversationId": first["conversationId"],
+            "context": {"patientId": stranger}})
+    assert switched.status_code == 403, switched.text
+    held = _say(jane, "the 2:30 one", first["conversationId"])
+    assert held["availableActions"][0]["type"] == "confirm_booking"
+    done = _say(jane, "yes", first["conversationId"])
+    assert done["availableActions"][0]["type"] == "appointment_booked"
+    [booked] = _appointments(org, cared)
+    assert booked["confirmationNumber"] == done["availableActions"][0]["confirmationNumber"]
+
+    for who, patient_id in ((jane, sees_only), (jane, stranger), (june, lapsed)):
+        with who.admin as client:
+            refused = client.post(org.url("/chat"), json={"message": ask,
+                                                          "context": {"patientId": patient_id}})
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"]["code"] == "INSUFFICIENT_PERMISSIONS"
+        assert _appointments(org, patient_id) == []
