@@ -162,3 +162,52 @@ def test_a_caregiver_books_by_chat_only_for_whom_they_may(own_api: Callable[...,
         assert refused.status_code == 403, refused.text
         assert refused.json()["error"]["code"] == "INSUFFICIENT_PERMISSIONS"
         assert _appointments(org, patient_id) == []
+
+
+def test_the_documented_request_and_what_the_booking_keeps(
+        own_api: Callable[..., Api]) -> None:
+    api = own_api()
+    org = make_org(api, timezone="America/Los_Angeles")
+    assert org.admin.post(org.url("/providers"), json=provider_body(
+        1, name="Dr. John Smith", availability=WEEK)).status_code == 201
+    provider_id = org.admin.get(org.url("/providers")).json()["data"]["providers"][0]["id"]
+    patient_id = org.admin.post(org.url("/patients"), json=patient_body(1)).json()[
+        "data"]["patient"]["id"]
+    today = datetime.now(ZONE).date()
+    preferred = today + timedelta(days=(2 - today.weekday()) % 7 + 7)  # a Wednesday
+
+    # the document's example, word for word
+    first = _say(org, "I need to schedule an appointment with Dr. Smith", patientId=patient_id,
+                 preferredDate=preferred.isoformat(), urgency="routine")
+    assert first["intent"] == "appointment_booking" and 0 < first["confidence"] <= 1
+    [offer] = first["availableActions"]
+    assert set(offer) == {"type", "providerId", "date", "availableSlots"}
+    real = org.admin.get(org.url(f"/providers/{provider_id}/availability"),
+                         params={"date": preferred.isoformat()}).json()["data"]
+    assert offer == {"type": "book_appointment", "providerId": provider_id,
+                     "date": preferred.isoformat(),
+                     "availableSlots": [s["startTime"] for s in real["availableSlots"]]}
+
+    # a type, a reason and urgency said in the chat end up on the appointment
+    thursday = preferred + timedelta(days=1)
+    typed = _say(org, f"I'd like a follow-up for back pain with Dr. Smith on {thursday:%B} "
+                 f"{thursday.day}", patientId=patient_id, urgency="urgent")
+    assert typed["entities"]["appointmentType"] == "follow_up"
+    short = org.admin.get(org.url(f"/providers/{provider_id}/availability"), params={
+        "date": thursday.isoformat(), "appointmentType": "follow_up"}).json()["data"]
+    assert typed["availableActions"][0]["availableSlots"] == [
+        s["startTime"] for s in short["availableSlots"]]
+    _say(org, "the 9:00 one", typed["conversationId"])
+    _say(org, "yes", typed["conversationId"])
+    [booked] = _appointments(org, patient_id)
+    assert (booked["appointmentType"], booked["duration"], booked["reason"],
+            booked["priority"]) == ("follow_up", 15, "back pain", "urgent")
+
+    emergency = _say(org, "I need an appointment with Dr. Smith", patientId=patient_id,
+                     urgency="emergency")
+    assert emergency["response"].startswith("If this is a medical emergency")
+    soonest = next(day for day in (today + timedelta(days=n) for n in range(8))
+                   if org.admin.get(org.url(f"/providers/{provider_id}/availability"), params={
+                       "date": day.isoformat()}).json()["data"]["availableSlots"])
+    offered = date.fromisoformat(emergency["availableActions"][0]["date"])  # no day asked
+    assert today <= offered <= soonest  # open times only pass, so the chat saw no later day

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 LOOKAHEAD_DAYS = 14
 PARTS = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
 LIVE = ("scheduled", "confirmed")
+URGENT = ("urgent", "emergency")
 Answer = tuple[str, list[ChatAction]]
 
 
@@ -56,6 +57,8 @@ class Flow:
             names = ", ".join(self.names.values()) or "no providers yet"
             return f"Which provider would you like to see? We have {names}.", []
         day = e.date or preferred or state.day
+        if day is None and state.urgency in URGENT:
+            day = self.now.astimezone(self.parser.zone).date()  # the soonest open time
         if day is None:
             return f"What day would you like to see {self.names[state.provider_id]}?", []
         first, slots = self._slots(state.provider_id, day, e.part_of_day)
@@ -84,8 +87,9 @@ class Flow:
         low, high = PARTS.get(part or "", (0, 24))
         for offset in range(LOOKAHEAD_DAYS + 1):
             when = day + timedelta(days=offset)
-            found = self.clinic.scheduling.find_slots(self.access, provider_id=provider_id,
-                                                      day=when)
+            found = self.clinic.scheduling.find_slots(
+                self.access, provider_id=provider_id, day=when,
+                appointment_type=self.state.appointment_type)
             slots = [(s.start_time, s.starts_at) for s in found.available_slots
                      if low <= int(s.start_time[:2]) < high]
             if slots:
@@ -112,7 +116,7 @@ class Flow:
         try:
             hold = self.clinic.scheduling.hold(self.access, SlotRequest(
                 patient_id=str(state.patient_id), provider_id=offer.provider_id,
-                scheduled_at=at))
+                scheduled_at=at, appointment_type=state.appointment_type))
         except (Conflict, ValidationFailed):
             state.offer = None
             return f"Sorry, {label} was just taken. Shall I look for another time?", []
@@ -136,7 +140,9 @@ class Flow:
             return "All right, I have not changed anything. What else can I do?", []
         scheduling = self.clinic.scheduling
         if pending.kind == "book":
-            done = scheduling.book(self.access, Booking(hold_id=pending.hold_id))
+            done = scheduling.book(self.access, Booking(
+                hold_id=pending.hold_id, reason=state.reason,
+                priority=state.urgency or "routine"))
         elif pending.kind == "reschedule":
             done = scheduling.update(self.access, str(pending.appointment_id),
                                      AppointmentUpdate(scheduled_at=pending.scheduled_at))
@@ -144,6 +150,7 @@ class Flow:
             by = "patient" if self.access.role in ("patient", "caregiver") else "clinic"
             done = scheduling.cancel(self.access, str(pending.appointment_id), cancelled_by=by)
         state.purpose, state.appointment_id = "book", None
+        state.appointment_type = state.reason = None  # they were this appointment's
         number = f" Your confirmation number is {done.confirmation_number}." if (
             pending.kind != "cancel" and done.confirmation_number) else ""
         return f"Done: your appointment is {pending.summary}.{number}", [ChatAction(

@@ -52,6 +52,9 @@ class ChatState(BaseModel):
     day: date | None = None
     purpose: str = "book"  # book | reschedule: what a chosen slot is for
     appointment_id: str | None = None  # the appointment being rescheduled
+    appointment_type: str | None = None  # as said, by the organization's type name
+    reason: str | None = None  # as said, booked with the appointment
+    urgency: str | None = None  # routine | urgent | emergency, from the context
     offer: Offer | None = None
     pending: Pending | None = None
     turns: int = 0

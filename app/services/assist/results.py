@@ -59,6 +59,14 @@ class ChatReply(Result):
     conversation_id: str
     engine: str
 
+    def wire(self) -> dict:  # type: ignore[type-arg]
+        """Each action with only the fields it has, like the document's example
+        (`{type, providerId, availableSlots}` for an offer)."""
+        data = super().wire()
+        data["availableActions"] = [a.model_dump(by_alias=True, mode="json", exclude_none=True)
+                                    for a in self.available_actions]
+        return data
+
 
 class ReportCreated(Result):
     report_id: str
