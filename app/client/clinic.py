@@ -8,7 +8,9 @@ the `Ran[...]` return types.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
+
+from pydantic import BaseModel
 
 from app.api.schemas import scheduling as s
 from app.client import clinic_ops as c
@@ -38,36 +40,39 @@ class _Part:
         self._p = paths
 
 
-class Patients(_Part):
-    def create(self, **fields: Any) -> Ran[r.PatientRegistered]:
-        return self._run(self._p.create_patient(fields))
-
-    def get(self, patient_id: str) -> Ran[r.Patient]:
-        return self._run(self._p.get(r.Patient, f"/patients/{patient_id}"))
-
-    def list(self, *, search: str | None = None, page: int = 1,
-             limit: int = 20) -> Ran[r.PatientPage]:
-        return self._run(self._p.get(r.PatientPage, "/patients", search=search, page=page,
-                                     limit=limit))
-
-    def update(self, patient_id: str, **fields: Any) -> Ran[r.Patient]:
-        return self._run(self._p.update_patient(patient_id, fields))
+Created = TypeVar("Created", bound=BaseModel)
+Item = TypeVar("Item", bound=BaseModel)
+Page = TypeVar("Page", bound=BaseModel)
 
 
-class Providers(_Part):
-    def create(self, **fields: Any) -> Ran[pr.ProviderRegistered]:
-        return self._run(self._p.create_provider(fields))
+class _People(_Part, Generic[Created, Item, Page]):
+    """Register, read, search and update one kind of person (patients, providers)."""
 
-    def get(self, provider_id: str) -> Ran[pr.Provider]:
-        return self._run(self._p.get(pr.Provider, f"/providers/{provider_id}"))
+    kind: c.PeopleKind
+
+    def create(self, **fields: Any) -> Ran[Created]:
+        return self._run(self._p.send(self.kind.created, "POST", self.kind.tail,
+                                      c.body(self.kind.create_input, fields)))
+
+    def get(self, person_id: str) -> Ran[Item]:
+        return self._run(self._p.get(self.kind.item, f"{self.kind.tail}/{person_id}"))
 
     def list(self, *, search: str | None = None, page: int = 1,
-             limit: int = 20) -> Ran[pr.ProviderPage]:
-        return self._run(self._p.get(pr.ProviderPage, "/providers", search=search, page=page,
+             limit: int = 20) -> Ran[Page]:
+        return self._run(self._p.get(self.kind.page, self.kind.tail, search=search, page=page,
                                      limit=limit))
 
-    def update(self, provider_id: str, **fields: Any) -> Ran[pr.Provider]:
-        return self._run(self._p.update_provider(provider_id, fields))
+    def update(self, person_id: str, **fields: Any) -> Ran[Item]:
+        return self._run(self._p.send(self.kind.item, "PUT", f"{self.kind.tail}/{person_id}",
+                                      c.body(self.kind.update_input, fields)))
+
+
+class Patients(_People[r.PatientRegistered, r.Patient, r.PatientPage]):
+    kind = c.PATIENTS
+
+
+class Providers(_People[pr.ProviderRegistered, pr.Provider, pr.ProviderPage]):
+    kind = c.PROVIDERS
 
     def availability(self, provider_id: str, *, date: str,
                      duration: int | None = None) -> Ran[sr.DayAvailability]:

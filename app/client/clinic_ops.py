@@ -8,6 +8,7 @@ response shapes (app/api/schemas), one definition shared with the server.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -43,6 +44,24 @@ def call(result: type[M], method: str, path: str, *, json: Any = None,
     return result.model_validate(data)
 
 
+@dataclass(frozen=True)
+class PeopleKind:
+    """One kind of person under an organization: its path, inputs and results."""
+
+    tail: str
+    create_input: type[BaseModel]
+    update_input: type[BaseModel]
+    created: type[BaseModel]
+    item: type[BaseModel]
+    page: type[BaseModel]
+
+
+PATIENTS = PeopleKind("/patients", PatientCreate, PatientUpdate, r.PatientRegistered,
+                      r.Patient, r.PatientPage)
+PROVIDERS = PeopleKind("/providers", ProviderCreate, ProviderUpdate, pr.ProviderRegistered,
+                       pr.Provider, pr.ProviderPage)
+
+
 def change_password(current: str, new: str) -> Op[r.PasswordChanged]:
     return call(r.PasswordChanged, "POST", "/auth/change-password",
                 json={"currentPassword": current, "newPassword": new})
@@ -75,23 +94,6 @@ class ClinicPaths:
         from app.services.clinic.settings import SettingsUpdate
 
         return self.send(r.Organization, "PUT", "/settings", body(SettingsUpdate, fields))
-
-    # patients
-    def create_patient(self, fields: dict[str, Any]) -> Op[r.PatientRegistered]:
-        return self.send(r.PatientRegistered, "POST", "/patients", body(PatientCreate, fields))
-
-    def update_patient(self, patient_id: str, fields: dict[str, Any]) -> Op[r.Patient]:
-        return self.send(r.Patient, "PUT", f"/patients/{patient_id}",
-                         body(PatientUpdate, fields))
-
-    # providers
-    def create_provider(self, fields: dict[str, Any]) -> Op[pr.ProviderRegistered]:
-        return self.send(pr.ProviderRegistered, "POST", "/providers",
-                         body(ProviderCreate, fields))
-
-    def update_provider(self, provider_id: str, fields: dict[str, Any]) -> Op[pr.Provider]:
-        return self.send(pr.Provider, "PUT", f"/providers/{provider_id}",
-                         body(ProviderUpdate, fields))
 
     # appointments
     def book(self, fields: dict[str, Any]) -> Op[s.AppointmentData]:

@@ -15,12 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.api.clinic import Org, make_org, patient_body, provider_body
+from tests.api.clinic import make_org, patient_body, provider_body, say
 from tests.api.conftest import PASSWORD, USERS
 from tests.conftest import PASSPHRASE
 
@@ -64,16 +63,6 @@ def serving(home: Path) -> Iterator[Served]:
     assert proc.returncode == 128 + signal.SIGTERM
 
 
-def _say(org: Org, message: str, conversation: str | None = None,
-         **context: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"message": message, "context": context}
-    if conversation:
-        body["conversationId"] = conversation
-    reply = org.admin.post(org.url("/chat"), json=body)
-    assert reply.status_code == 200, reply.text
-    return dict(reply.json()["data"])
-
-
 def test_chat_and_report_survive_a_restart(users_vault_template: Path,
                                            tmp_path: Path) -> None:
     home = tmp_path / "vault"
@@ -86,10 +75,10 @@ def test_chat_and_report_survive_a_restart(users_vault_template: Path,
         assert made.status_code == 201, made.text
         patient_id = org.admin.post(org.url("/patients"), json=patient_body(1)).json()[
             "data"]["patient"]["id"]
-        first = _say(org, "I need an appointment with Dr. Smith next Tuesday afternoon",
+        first = say(org, "I need an appointment with Dr. Smith next Tuesday afternoon",
                      patientId=patient_id)
         conversation = first["conversationId"]
-        held = _say(org, "the 2:30 one", conversation)
+        held = say(org, "the 2:30 one", conversation)
         assert held["availableActions"][0]["type"] == "confirm_booking"
         day = first["availableActions"][0]["date"]
         report = org.admin.post(org.url("/reports"), json={
@@ -106,11 +95,11 @@ def test_chat_and_report_survive_a_restart(users_vault_template: Path,
         assert other.admin.get(
             other.url(f"/reports/{report['reportId']}/download")).status_code == 404
 
-        stranger = _say(other, "yes", conversation)  # another organization's conversation
+        stranger = say(other, "yes", conversation)  # another organization's conversation
         assert stranger["conversationId"] != conversation
         assert stranger["availableActions"] == []
 
-        done = _say(org, "yes", conversation)
+        done = say(org, "yes", conversation)
         booked = done["availableActions"][0]
         assert booked["type"] == "appointment_booked"
         assert booked["confirmationNumber"] in done["response"]

@@ -10,22 +10,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.api.clinic import Org, first_login, make_org, patient_body, provider_body
+from tests.api.clinic import Org, first_login, make_org, patient_body, provider_body, say
 from tests.api.conftest import Api
 
 ZONE = ZoneInfo("America/Los_Angeles")
 WEEK = {day: [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
         for day in ("monday", "tuesday", "wednesday", "thursday", "friday")}
-
-
-def _say(org: Org, message: str, conversation: str | None = None,
-         **context: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"message": message, "context": context}
-    if conversation:
-        body["conversationId"] = conversation
-    reply = org.admin.post(org.url("/chat"), json=body)
-    assert reply.status_code == 200, reply.text
-    return dict(reply.json()["data"])
 
 
 def _appointments(org: Org, patient_id: str) -> list[dict[str, Any]]:
@@ -45,7 +35,7 @@ def test_book_reschedule_and_cancel_by_chat(own_api: Callable[..., Api]) -> None
     patient = org.admin.post(org.url("/patients"), json=patient_body(1)).json()["data"]
     patient_id = patient["patient"]["id"]
 
-    first = _say(org, "I need an appointment with Dr. Smith next Tuesday afternoon",
+    first = say(org, "I need an appointment with Dr. Smith next Tuesday afternoon",
                  patientId=patient_id)
     assert first["intent"] == "appointment_booking"
     action = first["availableActions"][0]
@@ -59,13 +49,13 @@ def test_book_reschedule_and_cancel_by_chat(own_api: Callable[..., Api]) -> None
     assert action["availableSlots"] == expected and "14:30" in expected
     conversation = first["conversationId"]
 
-    second = _say(org, "the 2:30 one", conversation)
+    second = say(org, "the 2:30 one", conversation)
     hold = second["availableActions"][0]
     assert hold["type"] == "confirm_booking" and hold["holdId"]
     assert "14:30" in second["response"] and "yes" in second["response"].lower()
     assert _appointments(org, patient_id) == []  # nothing booked before the yes
 
-    third = _say(org, "yes", conversation)
+    third = say(org, "yes", conversation)
     booked = third["availableActions"][0]
     assert booked["type"] == "appointment_booked"
     assert booked["confirmationNumber"] in third["response"]
@@ -76,23 +66,23 @@ def test_book_reschedule_and_cancel_by_chat(own_api: Callable[..., Api]) -> None
     assert local.astimezone(ZONE).strftime("%H:%M") == "14:30"
 
     wednesday = day + timedelta(days=1)
-    move = _say(org, f"I need to reschedule to {wednesday:%B} {wednesday.day} at 10am",
+    move = say(org, f"I need to reschedule to {wednesday:%B} {wednesday.day} at 10am",
                 conversation)
     assert move["intent"] == "reschedule"
     assert move["availableActions"][0]["type"] == "confirm_reschedule"
     still = _appointments(org, patient_id)[0]["scheduledAt"]
     assert still == appointment["scheduledAt"]  # not moved before the yes
-    moved = _say(org, "yes", conversation)
+    moved = say(org, "yes", conversation)
     assert moved["availableActions"][0]["type"] == "appointment_rescheduled"
     [after] = _appointments(org, patient_id)
     at = datetime.fromisoformat(after["scheduledAt"].replace("Z", "+00:00")).astimezone(ZONE)
     assert (at.date(), at.strftime("%H:%M")) == (wednesday, "10:00")
 
-    cancel = _say(org, "Please cancel my appointment", conversation)
+    cancel = say(org, "Please cancel my appointment", conversation)
     assert cancel["intent"] == "cancel"
     assert cancel["availableActions"][0]["appointmentId"] == after["id"]
     assert _appointments(org, patient_id)[0]["status"] == "scheduled"
-    done = _say(org, "yes", conversation)
+    done = say(org, "yes", conversation)
     assert done["availableActions"][0]["type"] == "appointment_cancelled"
     assert _appointments(org, patient_id)[0]["status"] == "cancelled"
 
@@ -101,9 +91,9 @@ def test_chat_answers_clinic_questions_and_needs_a_patient_to_book(api: Api) -> 
     org = make_org(api, contactInfo={"phone": "+1-555-0199"})
     org.admin.put(org.url("/settings"), json={"faq": [
         {"question": "What are your visiting hours?", "answer": "10:00 to 20:00."}]})
-    info = _say(org, "What are your visiting hours?")
+    info = say(org, "What are your visiting hours?")
     assert info["intent"] == "clinic_information" and info["response"] == "10:00 to 20:00."
-    ask = _say(org, "I need an appointment tomorrow")
+    ask = say(org, "I need an appointment tomorrow")
     assert ask["availableActions"] == [] and "patient" in ask["response"].lower()
 
 
@@ -141,16 +131,16 @@ def test_a_caregiver_books_by_chat_only_for_whom_they_may(own_api: Callable[...,
         expirationDate=str(today - timedelta(days=1))))
     ask = "I need an appointment with Dr. Smith next Tuesday afternoon"
 
-    first = _say(jane, ask, patientId=cared)
+    first = say(jane, ask, patientId=cared)
     assert first["availableActions"][0]["type"] == "book_appointment"
     with jane.admin as client:  # the same conversation, switched to someone else
         switched = client.post(org.url("/chat"), json={
             "message": "the 2:30 one", "conversationId": first["conversationId"],
             "context": {"patientId": stranger}})
     assert switched.status_code == 403, switched.text
-    held = _say(jane, "the 2:30 one", first["conversationId"])
+    held = say(jane, "the 2:30 one", first["conversationId"])
     assert held["availableActions"][0]["type"] == "confirm_booking"
-    done = _say(jane, "yes", first["conversationId"])
+    done = say(jane, "yes", first["conversationId"])
     assert done["availableActions"][0]["type"] == "appointment_booked"
     [booked] = _appointments(org, cared)
     assert booked["confirmationNumber"] == done["availableActions"][0]["confirmationNumber"]
@@ -177,7 +167,7 @@ def test_the_documented_request_and_what_the_booking_keeps(
     preferred = today + timedelta(days=(2 - today.weekday()) % 7 + 7)  # a Wednesday
 
     # the document's example, word for word
-    first = _say(org, "I need to schedule an appointment with Dr. Smith", patientId=patient_id,
+    first = say(org, "I need to schedule an appointment with Dr. Smith", patientId=patient_id,
                  preferredDate=preferred.isoformat(), urgency="routine")
     assert first["intent"] == "appointment_booking" and 0 < first["confidence"] <= 1
     [offer] = first["availableActions"]
@@ -190,20 +180,20 @@ def test_the_documented_request_and_what_the_booking_keeps(
 
     # a type, a reason and urgency said in the chat end up on the appointment
     thursday = preferred + timedelta(days=1)
-    typed = _say(org, f"I'd like a follow-up for back pain with Dr. Smith on {thursday:%B} "
+    typed = say(org, f"I'd like a follow-up for back pain with Dr. Smith on {thursday:%B} "
                  f"{thursday.day}", patientId=patient_id, urgency="urgent")
     assert typed["entities"]["appointmentType"] == "follow_up"
     short = org.admin.get(org.url(f"/providers/{provider_id}/availability"), params={
         "date": thursday.isoformat(), "appointmentType": "follow_up"}).json()["data"]
     assert typed["availableActions"][0]["availableSlots"] == [
         s["startTime"] for s in short["availableSlots"]]
-    _say(org, "the 9:00 one", typed["conversationId"])
-    _say(org, "yes", typed["conversationId"])
+    say(org, "the 9:00 one", typed["conversationId"])
+    say(org, "yes", typed["conversationId"])
     [booked] = _appointments(org, patient_id)
     assert (booked["appointmentType"], booked["duration"], booked["reason"],
             booked["priority"]) == ("follow_up", 15, "back pain", "urgent")
 
-    emergency = _say(org, "I need an appointment with Dr. Smith", patientId=patient_id,
+    emergency = say(org, "I need an appointment with Dr. Smith", patientId=patient_id,
                      urgency="emergency")
     assert emergency["response"].startswith("If this is a medical emergency")
     soonest = next(day for day in (today + timedelta(days=n) for n in range(8))
