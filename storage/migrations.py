@@ -119,9 +119,14 @@ def _audit_heads(vault: Vault) -> None:
     seal_unsealed_chains(vault)
 
 
+def _assist(vault: Vault) -> None:
+    """The assistant's conversations and the generated reports (issue 15)."""
+    _ensure(vault, schema.ASSIST_TABLES)
+
+
 STEPS: list[Callable[[Vault], None]] = [
     _v1, _v2, _v3, _observation_time_basis, _clinic, _scheduling, _patient_deceased,
-    _audit_heads]
+    _audit_heads, _assist]
 SCHEMA_VERSION = len(STEPS)
 
 

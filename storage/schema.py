@@ -26,6 +26,7 @@ from sqlalchemy import (
     Double,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Sequence,
     String,
@@ -626,3 +627,36 @@ reminders = Table(
 )
 
 SCHEDULING_TABLES = (appointments, appointment_holds, closures, waitlist, reminders)
+
+# --- the assistant and reports (issue 15) ----------------------------------
+# A chat conversation's place between messages and a generated report's file, kept in the
+# encrypted vault (they name patients) and scoped by organization like every clinic row.
+
+chat_conversations = Table(
+    "chat_conversations",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("user_id", String, nullable=False),  # only its starter continues it
+    Column("state", JSON, nullable=False),  # see app/services/assist/chat_state.py
+    Column("turns", Integer, nullable=False),
+    _created(),
+    Column("updated_at", TS, nullable=False),
+)
+
+clinic_reports = Table(
+    "clinic_reports",
+    metadata,
+    _id(),
+    Column("organization_id", String, nullable=False),
+    Column("type", String, nullable=False),  # appointment_summary | provider_utilization ...
+    Column("format", String, nullable=False),  # pdf | csv | json
+    Column("file_name", String, nullable=False),
+    Column("media_type", String, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("delivery", JSON),  # {method: smtp|outbox, to, ...} when emailed
+    Column("created_by", String),
+    _created(),
+)
+
+ASSIST_TABLES = (chat_conversations, clinic_reports)

@@ -48,6 +48,7 @@ from storage.keys import SCRYPT_N, KeyringStore, PassphraseStore, new_key, usabl
 from storage.lock import VaultLock
 
 if TYPE_CHECKING:
+    from storage.repos.assist import AssistStore
     from storage.repos.audit import AuditRepository
     from storage.repos.catalogue import CatalogueRepository
     from storage.repos.clinic import ClinicStore
@@ -439,6 +440,13 @@ class Vault:
         from storage.repos.scheduling import SchedulingStore
 
         return SchedulingStore(self.engine)
+
+    @cached_property
+    def assist(self) -> AssistStore:
+        """The assistant's conversations and generated reports."""
+        from storage.repos.assist import AssistStore
+
+        return AssistStore()
 
 
 def _take(home: Path) -> VaultLock:

@@ -8,14 +8,17 @@ the `Ran[...]` return types.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
-from app.api.schemas.common import Open
+from pydantic import BaseModel
+
+from app.api.schemas import scheduling as s
 from app.client import clinic_ops as c
 from app.client.ops import Op
-from app.services.assist.results import FaqReply
+from app.services.assist.results import Analytics, ChatReply, FaqReply, ReportCreated
 from app.services.clinic import provider_results as pr
 from app.services.clinic import results as r
+from app.services.clinic.scheduling import results as sr
 
 T = TypeVar("T")
 Ran: TypeAlias = T | Awaitable[T]
@@ -37,73 +40,86 @@ class _Part:
         self._p = paths
 
 
-class Patients(_Part):
-    def create(self, **fields: Any) -> Ran[r.PatientRegistered]:
-        return self._run(self._p.create_patient(fields))
-
-    def get(self, patient_id: str) -> Ran[r.Patient]:
-        return self._run(self._p.get(r.Patient, f"/patients/{patient_id}"))
-
-    def list(self, *, search: str | None = None, page: int = 1,
-             limit: int = 20) -> Ran[r.PatientPage]:
-        return self._run(self._p.get(r.PatientPage, "/patients", search=search, page=page,
-                                     limit=limit))
-
-    def update(self, patient_id: str, **fields: Any) -> Ran[r.Patient]:
-        return self._run(self._p.update_patient(patient_id, fields))
+Created = TypeVar("Created", bound=BaseModel)
+Item = TypeVar("Item", bound=BaseModel)
+Page = TypeVar("Page", bound=BaseModel)
 
 
-class Providers(_Part):
-    def create(self, **fields: Any) -> Ran[pr.ProviderRegistered]:
-        return self._run(self._p.create_provider(fields))
+class _People(_Part, Generic[Created, Item, Page]):
+    """Register, read, search and update one kind of person (patients, providers)."""
 
-    def get(self, provider_id: str) -> Ran[pr.Provider]:
-        return self._run(self._p.get(pr.Provider, f"/providers/{provider_id}"))
+    kind: c.PeopleKind
+
+    def create(self, **fields: Any) -> Ran[Created]:
+        return self._run(self._p.send(self.kind.created, "POST", self.kind.tail,
+                                      c.body(self.kind.create_input, fields)))
+
+    def get(self, person_id: str) -> Ran[Item]:
+        return self._run(self._p.get(self.kind.item, f"{self.kind.tail}/{person_id}"))
 
     def list(self, *, search: str | None = None, page: int = 1,
-             limit: int = 20) -> Ran[pr.ProviderPage]:
-        return self._run(self._p.get(pr.ProviderPage, "/providers", search=search, page=page,
+             limit: int = 20) -> Ran[Page]:
+        return self._run(self._p.get(self.kind.page, self.kind.tail, search=search, page=page,
                                      limit=limit))
 
-    def update(self, provider_id: str, **fields: Any) -> Ran[pr.Provider]:
-        return self._run(self._p.update_provider(provider_id, fields))
+    def update(self, person_id: str, **fields: Any) -> Ran[Item]:
+        return self._run(self._p.send(self.kind.item, "PUT", f"{self.kind.tail}/{person_id}",
+                                      c.body(self.kind.update_input, fields)))
 
-    def availability(self, provider_id: str, *, date: str, duration: int = 30) -> Ran[Open]:
-        """Free and booked slots of one local day (`date` is YYYY-MM-DD)."""
-        return self._run(self._p.get(Open, f"/providers/{provider_id}/availability",
+
+class Patients(_People[r.PatientRegistered, r.Patient, r.PatientPage]):
+    kind = c.PATIENTS
+
+
+class Providers(_People[pr.ProviderRegistered, pr.Provider, pr.ProviderPage]):
+    kind = c.PROVIDERS
+
+    def availability(self, provider_id: str, *, date: str,
+                     duration: int | None = None) -> Ran[sr.DayAvailability]:
+        """Free and booked slots of one local day (`date` is YYYY-MM-DD; `duration`
+        defaults to the appointment type's or the clinic's)."""
+        return self._run(self._p.get(sr.DayAvailability,
+                                     f"/providers/{provider_id}/availability",
                                      date=date, duration=duration))
 
 
 class Appointments(_Part):
-    def create(self, **fields: Any) -> Ran[Open]:
-        """patientId, providerId, scheduledAt, duration, appointmentType, ... or holdId."""
-        return self._run(self._p.send(Open, "POST", "/appointments", fields))
+    def create(self, **fields: Any) -> Ran[s.AppointmentData]:
+        """patient_id, provider_id, scheduled_at, duration, appointment_type, ... or hold_id."""
+        return self._run(self._p.book(fields))
 
-    def hold(self, **fields: Any) -> Ran[Open]:
-        return self._run(self._p.send(Open, "POST", "/appointments/holds", fields))
+    def hold(self, **fields: Any) -> Ran[s.HoldData]:
+        """patient_id, provider_id, scheduled_at, duration, appointment_type."""
+        return self._run(self._p.hold(fields))
 
-    def get(self, appointment_id: str) -> Ran[Open]:
-        return self._run(self._p.get(Open, f"/appointments/{appointment_id}"))
+    def get(self, appointment_id: str) -> Ran[s.AppointmentData]:
+        return self._run(self._p.get(s.AppointmentData, f"/appointments/{appointment_id}"))
 
-    def list(self, **filters: Any) -> Ran[Open]:
-        """patientId, providerId, date, status, page, limit."""
-        return self._run(self._p.get(Open, "/appointments", **filters))
+    def list(self, *, patient_id: str | None = None, provider_id: str | None = None,
+             date: str | None = None, status: str | None = None, page: int = 1,
+             limit: int = 20) -> Ran[sr.AppointmentPage]:
+        return self._run(self._p.get(sr.AppointmentPage, "/appointments",
+                                     patientId=patient_id, providerId=provider_id, date=date,
+                                     status=status, page=page, limit=limit))
 
-    def update(self, appointment_id: str, **fields: Any) -> Ran[Open]:
-        return self._run(self._p.send(Open, "PUT", f"/appointments/{appointment_id}", fields))
+    def update(self, appointment_id: str, **fields: Any) -> Ran[s.AppointmentData]:
+        """scheduled_at (reschedule), status, or details such as notes and reason."""
+        return self._run(self._p.update_appointment(appointment_id, fields))
 
-    def cancel(self, appointment_id: str) -> Ran[Open]:
-        return self._run(self._p.send(Open, "DELETE", f"/appointments/{appointment_id}"))
+    def cancel(self, appointment_id: str, *, reason: str | None = None,
+               cancelled_by: str | None = None) -> Ran[s.AppointmentData]:
+        return self._run(self._p.cancel_appointment(appointment_id, reason, cancelled_by))
 
 
 class Reports(_Part):
     def create(self, *, type: str, start: str, end: str, format: str = "pdf",  # noqa: A002
-               filters: dict[str, Any] | None = None, email: str | None = None) -> Ran[Open]:
+               filters: dict[str, Any] | None = None,
+               email: str | None = None) -> Ran[ReportCreated]:
         payload: dict[str, Any] = {"type": type, "period": {"start": start, "end": end},
                                    "format": format, "filters": filters or {}}
         if email:
             payload["email"] = email
-        return self._run(self._p.send(Open, "POST", "/reports", payload))
+        return self._run(self._p.send(ReportCreated, "POST", "/reports", payload))
 
     def download(self, download_url: str) -> Ran[bytes]:
         return self._run(self._p.download(download_url))
@@ -128,13 +144,14 @@ class Clinic:
         return self._run(self._p.update_settings(fields))
 
     def chat(self, message: str, *, context: dict[str, Any] | None = None,
-             conversation_id: str | None = None) -> Ran[Open]:
+             conversation_id: str | None = None) -> Ran[ChatReply]:
         return self._run(self._p.chat(message, context, conversation_id))
 
     def faq(self, question: str, *, category: str | None = None) -> Ran[FaqReply]:
         return self._run(self._p.faq(question, category))
 
     def analytics(self, *, period: str = "month", start_date: str | None = None,
-                  end_date: str | None = None) -> Ran[Open]:
-        return self._run(self._p.get(Open, "/analytics", period=period,
+                  end_date: str | None = None) -> Ran[Analytics]:
+        """`revenue` is None unless the organization configured fees."""
+        return self._run(self._p.get(Analytics, "/analytics", period=period,
                                      startDate=start_date, endDate=end_date))

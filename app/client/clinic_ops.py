@@ -2,19 +2,20 @@
 
 Bodies are validated with the clinic services' own input models and sent in the
 document's camelCase; answers are read into their own result models (snake_case
-attributes aliased to the camelCase names). Scheduling, reports and the assistant
-answers without a shared model yet come back as `Open` objects (attributes as sent).
+attributes aliased to the camelCase names): the services' results and the API's
+response shapes (app/api/schemas), one definition shared with the server.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from app.api.schemas.common import Open
+from app.api.schemas import scheduling as s
 from app.client.ops import Op, Request, _params
-from app.services.assist.results import FaqReply
+from app.services.assist.results import ChatReply, FaqReply
 from app.services.clinic import provider_results as pr
 from app.services.clinic import results as r
 from app.services.clinic.inputs import (
@@ -24,6 +25,7 @@ from app.services.clinic.inputs import (
     ProviderCreate,
     ProviderUpdate,
 )
+from app.services.clinic.scheduling.inputs import AppointmentUpdate, Booking, SlotRequest
 
 M = TypeVar("M", bound=BaseModel)
 API = "/api/v1"
@@ -40,6 +42,24 @@ def call(result: type[M], method: str, path: str, *, json: Any = None,
     headers = {"X-Organization-Context": org} if org else {}
     data = yield Request(method, API + path, json=json, params=params, headers=headers)
     return result.model_validate(data)
+
+
+@dataclass(frozen=True)
+class PeopleKind:
+    """One kind of person under an organization: its path, inputs and results."""
+
+    tail: str
+    create_input: type[BaseModel]
+    update_input: type[BaseModel]
+    created: type[BaseModel]
+    item: type[BaseModel]
+    page: type[BaseModel]
+
+
+PATIENTS = PeopleKind("/patients", PatientCreate, PatientUpdate, r.PatientRegistered,
+                      r.Patient, r.PatientPage)
+PROVIDERS = PeopleKind("/providers", ProviderCreate, ProviderUpdate, pr.ProviderRegistered,
+                       pr.Provider, pr.ProviderPage)
 
 
 def change_password(current: str, new: str) -> Op[r.PasswordChanged]:
@@ -75,32 +95,33 @@ class ClinicPaths:
 
         return self.send(r.Organization, "PUT", "/settings", body(SettingsUpdate, fields))
 
-    # patients
-    def create_patient(self, fields: dict[str, Any]) -> Op[r.PatientRegistered]:
-        return self.send(r.PatientRegistered, "POST", "/patients", body(PatientCreate, fields))
+    # appointments
+    def book(self, fields: dict[str, Any]) -> Op[s.AppointmentData]:
+        return self.send(s.AppointmentData, "POST", "/appointments", body(Booking, fields))
 
-    def update_patient(self, patient_id: str, fields: dict[str, Any]) -> Op[r.Patient]:
-        return self.send(r.Patient, "PUT", f"/patients/{patient_id}",
-                         body(PatientUpdate, fields))
+    def hold(self, fields: dict[str, Any]) -> Op[s.HoldData]:
+        return self.send(s.HoldData, "POST", "/appointments/holds", body(SlotRequest, fields))
 
-    # providers
-    def create_provider(self, fields: dict[str, Any]) -> Op[pr.ProviderRegistered]:
-        return self.send(pr.ProviderRegistered, "POST", "/providers",
-                         body(ProviderCreate, fields))
+    def update_appointment(self, appointment_id: str,
+                           fields: dict[str, Any]) -> Op[s.AppointmentData]:
+        return self.send(s.AppointmentData, "PUT", f"/appointments/{appointment_id}",
+                         body(AppointmentUpdate, fields))
 
-    def update_provider(self, provider_id: str, fields: dict[str, Any]) -> Op[pr.Provider]:
-        return self.send(pr.Provider, "PUT", f"/providers/{provider_id}",
-                         body(ProviderUpdate, fields))
+    def cancel_appointment(self, appointment_id: str, reason: str | None,
+                           cancelled_by: str | None) -> Op[s.AppointmentData]:
+        return call(s.AppointmentData, "DELETE", f"{self.base}/appointments/{appointment_id}",
+                    params=_params(reason=reason, cancelledBy=cancelled_by) or None,
+                    org=self.org)
 
     # the assistant
     def chat(self, message: str, context: dict[str, Any] | None,
-             conversation_id: str | None) -> Op[Open]:
+             conversation_id: str | None) -> Op[ChatReply]:
         payload: dict[str, Any] = {"message": message}
         if context:
             payload["context"] = context
         if conversation_id:
             payload["conversationId"] = conversation_id
-        return self.send(Open, "POST", "/chat", payload)
+        return self.send(ChatReply, "POST", "/chat", payload)
 
     def faq(self, question: str, category: str | None) -> Op[FaqReply]:
         return self.send(FaqReply, "POST", "/faq",

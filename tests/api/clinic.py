@@ -74,3 +74,15 @@ def provider_body(n: int = 0, **extra: Any) -> dict[str, Any]:
 def patient_body(n: int = 0, **extra: Any) -> dict[str, Any]:
     return {"name": f"Pat Number {n}", "dateOfBirth": "1985-06-15", "gender": "female",
             "email": f"pat{n}.{uuid.uuid4().hex[:6]}@mail.example", **extra}
+
+
+def say(org: Org, message: str, conversation: str | None = None,
+        **context: Any) -> dict[str, Any]:
+    """One turn with the organization's assistant as its admin; the reply's data."""
+    body: dict[str, Any] = {"message": message, "context": context}
+    if conversation:
+        body["conversationId"] = conversation
+    with org.admin as admin:
+        reply = admin.post(org.url("/chat"), json=body)
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json()["data"])

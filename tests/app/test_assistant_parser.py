@@ -75,7 +75,7 @@ def test_reason_type_and_yes_no(parser: Parser) -> None:
     got = parser.understand("I'd like a follow-up appointment for back pain next Monday",
                             now=NOW)
     assert got.entities.reason == "back pain"
-    assert got.entities.appointment_type == "follow-up"
+    assert got.entities.appointment_type == "follow_up"  # the scheduler's default type
     assert parser.understand("yes please", now=NOW).affirmation is True
     assert parser.understand("no, not that one", now=NOW).affirmation is False
     assert parser.understand("the 2:30 one", now=NOW).affirmation is None

@@ -33,7 +33,7 @@ PERIOD = Period("custom", date(2026, 12, 1), date(2026, 12, 3))
 
 def test_analytics_match_a_count_by_hand() -> None:
     got = analytics(PERIOD, VISITS, PROVIDERS, PATIENTS,
-                    {"consultation": 100.0})["metrics"]
+                    {"consultation": 100.0}).wire()["metrics"]
     appointments = got["appointments"]
     assert appointments["total"] == len(STATUSES)
     assert appointments["completed"] == STATUSES.count("completed")
@@ -46,7 +46,8 @@ def test_analytics_match_a_count_by_hand() -> None:
     assert got["providers"]["averageAppointmentsPerDay"] == round(len(kept) / 3, 1)
     # completed: a0 (pt0 insured), a1 (pt1 self-pay), a5 (pt2 insured)
     assert got["revenue"] == {"total": 300.0, "insurance": 200.0, "selfPay": 100.0}
-    assert "revenue" not in analytics(PERIOD, VISITS, PROVIDERS, PATIENTS, None)["metrics"]
+    assert "revenue" not in analytics(PERIOD, VISITS, PROVIDERS, PATIENTS,
+                                      None).wire()["metrics"]
 
 
 def _report(kind: str) -> object:
@@ -81,3 +82,17 @@ def test_csv_has_one_row_per_record_and_json_the_same_data() -> None:
     kept = [v for v in VISITS if v.provider_id == "p1" and v.status != "cancelled"]
     assert int(smith["bookedMinutes"]) == 30 * len(kept)
     assert float(smith["utilizationRate"]) == round(100 * 30 * len(kept) / 1440, 1)
+
+
+def test_filters_narrow_to_a_provider_or_a_department() -> None:
+    def count(kind: str, **filters: str) -> int:
+        report = build(kind, organization="General Hospital", period=PERIOD, visits=VISITS,
+                       providers=PROVIDERS, patients=PATIENTS, **filters)
+        return len(report.rows)
+
+    assert count("appointment_summary", provider_id="p1") == sum(
+        v.provider_id == "p1" for v in VISITS)
+    assert count("provider_utilization", provider_id="p2") == 1
+    assert count("appointment_summary", department="cardiology") == len(VISITS)  # any case
+    assert count("appointment_summary", department="Oncology") == 0
+    assert count("provider_utilization", department="Oncology") == 0

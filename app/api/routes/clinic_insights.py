@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse, Response
 from app.api.deps import Ctx
 from app.api.envelopes import ok
 from app.api.permits import permit
-from app.api.schemas.common import CLINIC_ERRORS, ClinicEnvelope, Open
-from app.services.assist.results import ReportCreated
+from app.api.schemas.common import CLINIC_ERRORS, ClinicEnvelope
+from app.services.assist.results import Analytics, ReportCreated
 from app.services.clinic.access import Access
 from app.services.clinic.models import Email, Id, Input
 
@@ -39,7 +39,7 @@ class ReportRequest(Input):
     email: Email | None = None
 
 
-@router.get("/analytics", response_model=ClinicEnvelope[Open])
+@router.get("/analytics", response_model=ClinicEnvelope[Analytics])
 def get_analytics(request: Request, ctx: Ctx,
                   access: Annotated[Access, permit("view_reports")],
                   period: Literal["day", "week", "month", "year", "custom"] = "month",
@@ -48,7 +48,7 @@ def get_analytics(request: Request, ctx: Ctx,
     """Appointments by status, patients new and returning, provider utilization, and
     revenue when fees are configured."""
     return ok(request, ctx.assist.insights.analytics(access, period=period, start=startDate,
-                                                     end=endDate))
+                                                     end=endDate).wire())
 
 
 @router.post("/reports", status_code=201, response_model=ClinicEnvelope[ReportCreated])

@@ -34,7 +34,7 @@ class AssistServices:
     def chat(self) -> ChatService:
         from app.services.assist.chat import ChatService
 
-        return ChatService(self._clinic, self.faq, self._settings)
+        return ChatService(self._vault, self._clinic, self.faq, self._settings)
 
     @cached_property
     def insights(self) -> InsightService:

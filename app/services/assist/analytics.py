@@ -16,12 +16,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from app.services.assist.facts import PatientFacts, Period, ProviderTime, Visit
+from app.services.assist.results import (
+    Analytics,
+    AppointmentCounts,
+    Metrics,
+    PatientCounts,
+    ProviderUse,
+    Revenue,
+)
 
-STATUSES = {"scheduled": "scheduled", "confirmed": "confirmed", "checked_in": "checkedIn",
-            "completed": "completed", "cancelled": "cancelled", "no_show": "noShow"}
+STATUSES = ("scheduled", "confirmed", "checked_in", "completed", "cancelled", "no_show")
 
 
 def _rate(part: float, whole: float) -> float:
@@ -30,12 +36,12 @@ def _rate(part: float, whole: float) -> float:
 
 def analytics(period: Period, visits: Sequence[Visit], providers: Sequence[ProviderTime],
               patients: Mapping[str, PatientFacts],
-              fees: Mapping[str, float] | None) -> dict[str, Any]:
+              fees: Mapping[str, float] | None) -> Analytics:
     inside = [v for v in visits if period.holds(v.day)]
     by_status = Counter(v.status for v in inside)
-    appointments: dict[str, Any] = {"total": len(inside)}
-    appointments.update({key: by_status.get(status, 0) for status, key in STATUSES.items()})
-    appointments["completionRate"] = _rate(by_status.get("completed", 0), len(inside))
+    appointments = AppointmentCounts(
+        total=len(inside), **{status: by_status.get(status, 0) for status in STATUSES},
+        completion_rate=_rate(by_status.get("completed", 0), len(inside)))
 
     kept = [v for v in inside if v.status != "cancelled"]
     seen = {v.patient_id for v in kept}
@@ -45,24 +51,21 @@ def analytics(period: Period, visits: Sequence[Visit], providers: Sequence[Provi
                  if minutes > 0 and period.holds(day)}
     available = sum(m for p in providers for d, m in p.open_minutes.items() if period.holds(d))
     booked = sum(v.duration for v in kept)
-    metrics: dict[str, Any] = {
-        "appointments": appointments,
-        "patients": {"new": new, "returning": len(seen) - new, "total": len(seen)},
-        "providers": {
-            "utilizationRate": _rate(booked, available),
-            "bookedMinutes": booked, "availableMinutes": available,
-            "averageAppointmentsPerDay": round(len(kept) / len(open_days), 1)
-            if open_days else 0.0,
-        },
-    }
-    if fees:
-        metrics["revenue"] = revenue(inside, patients, fees)
-    return {"period": period.name, "startDate": period.start.isoformat(),
-            "endDate": period.end.isoformat(), "metrics": metrics}
+    metrics = Metrics(
+        appointments=appointments,
+        patients=PatientCounts(new=new, returning=len(seen) - new, total=len(seen)),
+        providers=ProviderUse(
+            utilization_rate=_rate(booked, available), booked_minutes=booked,
+            available_minutes=available,
+            average_appointments_per_day=round(len(kept) / len(open_days), 1)
+            if open_days else 0.0),
+        revenue=revenue(inside, patients, fees) if fees else None)
+    return Analytics(period=period.name, start_date=period.start, end_date=period.end,
+                     metrics=metrics)
 
 
 def revenue(visits: Sequence[Visit], patients: Mapping[str, PatientFacts],
-            fees: Mapping[str, float]) -> dict[str, float]:
+            fees: Mapping[str, float]) -> Revenue:
     insurance = self_pay = 0.0
     for visit in visits:
         fee = fees.get(visit.appointment_type or "", fees.get("default"))
@@ -73,5 +76,5 @@ def revenue(visits: Sequence[Visit], patients: Mapping[str, PatientFacts],
             insurance += fee
         else:
             self_pay += fee
-    return {"total": round(insurance + self_pay, 2), "insurance": round(insurance, 2),
-            "selfPay": round(self_pay, 2)}
+    return Revenue(total=round(insurance + self_pay, 2), insurance=round(insurance, 2),
+                   self_pay=round(self_pay, 2))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from agents.llm import LLMEngine, select_engine
 from app.services.assist import chat_flow as flow
@@ -22,14 +22,18 @@ from app.services.assist.parser import Parser
 from app.services.assist.results import ChatAction, ChatReply
 from app.services.assist.understanding import ProviderRef, Understanding
 from app.services.clinic.models import Id, Input
+from app.services.clinic.scheduling.rules import rules_of
 
 if TYPE_CHECKING:
     from app.services.assist.faq_service import FaqService
     from app.services.clinic import ClinicServices
     from app.services.clinic.access import Access
     from app.settings import Settings
+    from storage.vault import Vault
 
 BOOKING_WORDS = re.compile(r"\b(?:book|new appointment|another appointment)\b")
+EMERGENCY = "If this is a medical emergency, call your local emergency number now."
+REASON_LENGTH = 500  # what a booking's reason holds
 HELP = ("I can book, reschedule or cancel appointments and answer questions about the "
         "clinic. For example: \"I need an appointment with Dr. Smith next Tuesday afternoon\".")
 
@@ -37,15 +41,16 @@ HELP = ("I can book, reschedule or cancel appointments and answer questions abou
 class ChatContext(Input):
     patient_id: Id | None = None
     preferred_date: date | None = None
-    urgency: str | None = None
+    urgency: Literal["routine", "urgent", "emergency"] | None = None  # booked as priority
 
 
 class ChatService:
-    def __init__(self, clinic: ClinicServices, faq: FaqService, settings: Settings) -> None:
+    def __init__(self, vault: Vault, clinic: ClinicServices, faq: FaqService,
+                 settings: Settings) -> None:
         self._clinic = clinic
         self._faq = faq
         self._settings = settings
-        self._store = ChatStore()
+        self._store = ChatStore(vault)
 
     def reply(self, access: Access, *, message: str, context: ChatContext | None,
               conversation_id: str | None) -> ChatReply:
@@ -60,8 +65,14 @@ class ChatService:
         now = self._clinic.scheduling.clock.now()
         parser = self._parser(access)
         said = understand(message, engine=self._engine(), parser=parser, now=now)
+        state.appointment_type = said.entities.appointment_type or state.appointment_type
+        state.reason = (said.entities.reason or state.reason or "")[:REASON_LENGTH] or None
+        state.urgency = context.urgency or state.urgency
         act = flow.Flow(self._clinic, access, state, parser, now)
         text, actions = self._route(act, state, said, message, context)
+        if context.urgency == "emergency":
+            text = f"{EMERGENCY} {text}"
+        self._store.save(state)
         return ChatReply(response=text, intent=said.intent, confidence=said.confidence,
                          entities=said.entities.to_api(), available_actions=actions,
                          conversation_id=state.id, engine=said.engine)
@@ -93,7 +104,9 @@ class ChatService:
     def _parser(self, access: Access) -> Parser:
         page = self._clinic.providers.list(access, page=1, limit=100)
         providers = [ProviderRef(p.id, p.name) for p in page.providers]
-        return Parser(providers=providers, timezone=access.timezone)
+        types = rules_of(self._clinic.organizations.get(access).settings).appointment_types
+        return Parser(providers=providers, timezone=access.timezone,
+                      appointment_types=[t.name for t in types])
 
     def _engine(self) -> LLMEngine:
         s = self._settings

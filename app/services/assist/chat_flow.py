@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 LOOKAHEAD_DAYS = 14
 PARTS = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
 LIVE = ("scheduled", "confirmed")
+URGENT = ("urgent", "emergency")
 Answer = tuple[str, list[ChatAction]]
 
 
@@ -56,6 +57,8 @@ class Flow:
             names = ", ".join(self.names.values()) or "no providers yet"
             return f"Which provider would you like to see? We have {names}.", []
         day = e.date or preferred or state.day
+        if day is None and state.urgency in URGENT:
+            day = self.now.astimezone(self.parser.zone).date()  # the soonest open time
         if day is None:
             return f"What day would you like to see {self.names[state.provider_id]}?", []
         first, slots = self._slots(state.provider_id, day, e.part_of_day)
@@ -63,8 +66,9 @@ class Flow:
             return (f"{self.names[state.provider_id]} has no open times in the next "
                     f"{LOOKAHEAD_DAYS} days from {_day(day)}.", [])
         state.day = first
-        state.offer = Offer(state.provider_id, self.names[state.provider_id], first,
-                            tuple(slots))
+        state.offer = Offer(provider_id=state.provider_id,
+                            provider_name=self.names[state.provider_id], day=first,
+                            slots=tuple(slots))
         if e.time is not None:
             return self.choose(e.time)
         labels = [label for label, _ in slots]
@@ -83,8 +87,9 @@ class Flow:
         low, high = PARTS.get(part or "", (0, 24))
         for offset in range(LOOKAHEAD_DAYS + 1):
             when = day + timedelta(days=offset)
-            found = self.clinic.scheduling.find_slots(self.access, provider_id=provider_id,
-                                                      day=when)
+            found = self.clinic.scheduling.find_slots(
+                self.access, provider_id=provider_id, day=when,
+                appointment_type=self.state.appointment_type)
             slots = [(s.start_time, s.starts_at) for s in found.available_slots
                      if low <= int(s.start_time[:2]) < high]
             if slots:
@@ -103,7 +108,7 @@ class Flow:
         label, at = picked[0]
         where = f"{label} on {_day(offer.day)} with {offer.provider_name}"
         if state.purpose == "reschedule":
-            state.pending = Pending("reschedule", f"moved to {where}",
+            state.pending = Pending(kind="reschedule", summary=f"moved to {where}",
                                     appointment_id=state.appointment_id, scheduled_at=at)
             return f"Shall I move your appointment to {where}? Please say yes to confirm.", [
                 ChatAction(type="confirm_reschedule", appointment_id=state.appointment_id,
@@ -111,11 +116,11 @@ class Flow:
         try:
             hold = self.clinic.scheduling.hold(self.access, SlotRequest(
                 patient_id=str(state.patient_id), provider_id=offer.provider_id,
-                scheduled_at=at))
+                scheduled_at=at, appointment_type=state.appointment_type))
         except (Conflict, ValidationFailed):
             state.offer = None
             return f"Sorry, {label} was just taken. Shall I look for another time?", []
-        state.pending = Pending("book", f"booked for {where}", hold_id=hold.id,
+        state.pending = Pending(kind="book", summary=f"booked for {where}", hold_id=hold.id,
                                 scheduled_at=at, expires_at=hold.expires_at,
                                 provider_id=offer.provider_id)
         until = hold.expires_at.astimezone(self.parser.zone)
@@ -135,7 +140,9 @@ class Flow:
             return "All right, I have not changed anything. What else can I do?", []
         scheduling = self.clinic.scheduling
         if pending.kind == "book":
-            done = scheduling.book(self.access, Booking(hold_id=pending.hold_id))
+            done = scheduling.book(self.access, Booking(
+                hold_id=pending.hold_id, reason=state.reason,
+                priority=state.urgency or "routine"))
         elif pending.kind == "reschedule":
             done = scheduling.update(self.access, str(pending.appointment_id),
                                      AppointmentUpdate(scheduled_at=pending.scheduled_at))
@@ -143,6 +150,7 @@ class Flow:
             by = "patient" if self.access.role in ("patient", "caregiver") else "clinic"
             done = scheduling.cancel(self.access, str(pending.appointment_id), cancelled_by=by)
         state.purpose, state.appointment_id = "book", None
+        state.appointment_type = state.reason = None  # they were this appointment's
         number = f" Your confirmation number is {done.confirmation_number}." if (
             pending.kind != "cancel" and done.confirmation_number) else ""
         return f"Done: your appointment is {pending.summary}.{number}", [ChatAction(
@@ -174,7 +182,8 @@ class Flow:
             return target, []
         local = target.scheduled_at.astimezone(self.parser.zone)
         where = f"{local:%H:%M} on {_day(local.date())} with {self.names.get(target.provider_id)}"
-        self.state.pending = Pending("cancel", f"cancelled ({where})", appointment_id=target.id)
+        self.state.pending = Pending(kind="cancel", summary=f"cancelled ({where})",
+                                     appointment_id=target.id)
         return f"Shall I cancel your appointment at {where}? Please say yes to confirm.", [
             ChatAction(type="cancel_appointment", appointment_id=target.id,
                        provider_id=target.provider_id, scheduled_at=target.scheduled_at)]

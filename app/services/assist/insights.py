@@ -1,8 +1,9 @@
 """GET /analytics and the reports: facts loaded once per request, then the pure math.
 
-Reports are kept in memory for download (a bounded number per server, like the chat's
-state): a report is regenerated from the store at will, and keeping patient rows out
-of plain files leaves the vault the only place they rest. Email goes through SMTP when
+A generated report is stored in the vault (encrypted, scoped to its organization) for
+its download, so it survives a restart and its patient rows rest nowhere else in
+plain form (the outbox copy below excepted, which is the asked-for delivery). Creating
+and downloading one are audited. Email goes through SMTP when
 the organization configured it (settings `reminders.smtpHost`), else a message with
 the report attached is saved in the organization's outbox folder in the vault.
 """
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 import secrets
 import smtplib
-import threading
-from collections import OrderedDict
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,8 @@ from app.services.assist.analytics import analytics
 from app.services.assist.facts import Period
 from app.services.assist.loading import load
 from app.services.assist.periods import period_of
-from app.services.assist.results import ReportCreated
+from app.services.assist.results import Analytics, ReportCreated
+from app.services.clinic.access import audit
 from app.services.clinic.settings import fees_of, reminders_of
 from app.services.errors import NotFound
 from app.services.reports.build import build
@@ -32,18 +32,14 @@ if TYPE_CHECKING:
     from app.services.clinic.access import Access
     from storage.vault import Vault
 
-KEEP = 200
-
 
 class InsightService:
     def __init__(self, vault: Vault, clinic: ClinicServices) -> None:
         self._vault = vault
         self._clinic = clinic
-        self._reports: OrderedDict[str, tuple[str, str, bytes, str]] = OrderedDict()
-        self._lock = threading.Lock()
 
     def analytics(self, access: Access, *, period: str, start: date | None,
-                  end: date | None) -> dict[str, Any]:
+                  end: date | None) -> Analytics:
         span = period_of(period, access.today(), start, end)
         _, visits, providers, patients = load(self._vault, access.organization_id, span)
         fees = fees_of(self._clinic.organizations.get(access).settings)
@@ -63,12 +59,16 @@ class InsightService:
         data = render(report, fmt)
         report_id = "rpt_" + secrets.token_hex(8)
         name = f"{kind}_{start.isoformat()}_{end.isoformat()}.{fmt}"
-        with self._lock:
-            self._reports[report_id] = (access.organization_id, name, data, MEDIA_TYPES[fmt])
-            while len(self._reports) > KEEP:
-                self._reports.popitem(last=False)
         delivery = self._deliver(access, org.settings, email, name, data, fmt, span) \
             if email else None
+        with self._vault.write() as conn:
+            self._vault.assist.reports.add(
+                conn, organization_id=access.organization_id, report_id=report_id, type=kind,
+                format=fmt, file_name=name, media_type=MEDIA_TYPES[fmt], content=data,
+                delivery=delivery, created_by=access.user_id)
+            audit(conn, self._vault, access, "report.create", resource_type="report",
+                  resource_id=report_id, details={"type": kind, "format": fmt,
+                                                  "emailed": bool(email)})
         return ReportCreated(
             report_id=report_id, status="completed", type=kind, format=fmt,
             download_url=f"/api/v1/organizations/{access.organization_id}/reports/"
@@ -76,11 +76,14 @@ class InsightService:
             created_at=datetime.now(UTC))
 
     def download(self, access: Access, report_id: str) -> tuple[str, bytes, str]:
-        with self._lock:
-            found = self._reports.get(report_id)
-        if found is None or found[0] != access.organization_id:
-            raise NotFound(f"no report {report_id}")
-        return found[1], found[2], found[3]
+        with self._vault.write() as conn:
+            found = self._vault.assist.reports.get(conn, organization_id=access.organization_id,
+                                                   report_id=report_id)
+            if found is None:
+                raise NotFound(f"no report {report_id}")
+            audit(conn, self._vault, access, "report.download", resource_type="report",
+                  resource_id=report_id)
+        return str(found["file_name"]), bytes(found["content"]), str(found["media_type"])
 
     def _deliver(self, access: Access, settings: dict[str, Any], to: str, name: str,
                  data: bytes, fmt: str, span: Period) -> dict[str, Any]:

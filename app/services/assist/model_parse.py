@@ -70,8 +70,8 @@ def _normalise(raw: dict[str, Any], parser: Parser, name: str) -> Understanding 
         return None
     provider, candidates = (parser.provider("dr " + str(raw["provider"]).lower())
                             if raw.get("provider") else (None, ()))
-    kind = raw.get("appointment_type")
-    kind = str(kind).lower() if kind and str(kind).lower() in parser.types else None
+    kind = parser.appointment_type(str(raw["appointment_type"])) \
+        if raw.get("appointment_type") else None
     affirmation = raw.get("affirmation")
     entities = Entities(provider=provider, provider_candidates=candidates, date=when,
                         time=clock, part_of_day=part, reason=raw.get("reason") or None,

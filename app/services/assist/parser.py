@@ -23,6 +23,7 @@ from app.services.assist.understanding import (
     ProviderRef,
     Understanding,
 )
+from app.services.clinic.scheduling.rules import DEFAULT_TYPES
 
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cancel", re.compile(r"\bcancel|\bcall off\b|can'?t make it|\bwon'?t make it")),
@@ -47,17 +48,25 @@ REASON = re.compile(r"\b(?:for|because of|because|about|regarding|reason is)\s+(
                     r"([a-z][a-z \-']{2,60}?)(?=$|[.,;!?]| with | on | next | this | at "
                     r"| tomorrow| today| in the )")
 HONORIFIC = re.compile(r"\b(?:dr|doctor|nurse|np|pa)\.?\s+([a-z][a-z'\-]+)")
+DEFAULT_TYPE_NAMES = tuple(t.name for t in DEFAULT_TYPES)
 NAME_MATCH = 88
 TITLED_MATCH = 75
-DEFAULT_TYPES = ("consultation", "follow-up", "checkup", "physical", "new patient", "urgent")
+
+def _type_pattern(name: str) -> re.Pattern[str]:
+    """An appointment type's name as said: "follow_up" is "follow-up" or "follow up"."""
+    words = [w for w in re.split(r"[\s_\-]+", name.lower()) if w]
+    return re.compile(r"\b" + r"[\s_\-]?".join(map(re.escape, words)) + r"\b")
 
 
 class Parser:
     def __init__(self, *, providers: Sequence[ProviderRef], timezone: str,
-                 appointment_types: Sequence[str] = DEFAULT_TYPES) -> None:
+                 appointment_types: Sequence[str] = DEFAULT_TYPE_NAMES) -> None:
+        """`appointment_types`: the organization's type names, as the scheduler knows
+        them (a named type is booked under exactly that name)."""
         self.providers = list(providers)
         self.zone = ZoneInfo(timezone)
-        self.types = [t.lower() for t in appointment_types] or list(DEFAULT_TYPES)
+        self.types = list(appointment_types) or list(DEFAULT_TYPE_NAMES)
+        self._type_patterns = [(_type_pattern(t), t) for t in self.types]
 
     def understand(self, message: str, *, now: datetime) -> Understanding:
         text = " ".join(message.lower().split())
@@ -81,7 +90,7 @@ class Parser:
         return Entities(provider=provider, provider_candidates=candidates,
                         date=self._date(rest, now), time=clock,
                         part_of_day=part.group(1) if part else None,
-                        reason=self._reason(rest), appointment_type=self._type(rest))
+                        reason=self._reason(rest), appointment_type=self.appointment_type(rest))
 
     def provider(self, text: str) -> tuple[ProviderRef | None, tuple[ProviderRef, ...]]:
         """The provider a name in `text` means, or the several it could mean. Each of a
@@ -123,8 +132,11 @@ class Parser:
         reason = match.group(1).strip()
         return None if DATE_WORDS.search(reason) or PART.search(reason) else reason
 
-    def _type(self, text: str) -> str | None:
-        return next((t for t in self.types if re.search(rf"\b{re.escape(t)}", text)), None)
+    def appointment_type(self, text: str) -> str | None:
+        """The organization's appointment type `text` names, by its configured name."""
+        lowered = text.lower()
+        return next((name for pattern, name in self._type_patterns if pattern.search(lowered)),
+                    None)
 
 
 def _clock(text: str) -> tuple[ClockTime | None, str]:

@@ -21,7 +21,7 @@ def period_of(name: str, today: date, start: date | None, end: date | None) -> P
         if end < start or (end - start).days >= MAX_DAYS:
             raise ValidationFailed("endDate must be on or after startDate and within two years",
                                    [{"field": "endDate", "message": "out of range"}])
-        return Period(name, start, end)
+        return Period("custom", start, end)  # the dates decide, whatever `period` said
     if name == "day":
         return Period(name, today, today)
     if name == "week":

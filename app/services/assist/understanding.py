@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.services.assist.results import ChatEntities, ProviderName
+
 INTENTS = ("appointment_booking", "check_availability", "reschedule", "cancel",
            "clinic_information", "general")
 PARTS_OF_DAY = ("morning", "afternoon", "evening")
@@ -58,13 +60,13 @@ class Entities:
     reason: str | None = None
     appointment_type: str | None = None
 
-    def to_api(self) -> dict[str, object]:
-        """The chat response's `entities` (the clinic document's camelCase)."""
-        return {"provider": ({"id": self.provider.id, "name": self.provider.name}
-                             if self.provider else None),
-                "date": self.date.isoformat() if self.date else None,
-                "time": self.time.label() if self.time else self.part_of_day,
-                "reason": self.reason, "appointmentType": self.appointment_type}
+    def to_api(self) -> ChatEntities:
+        """The chat response's `entities`."""
+        return ChatEntities(
+            provider=ProviderName(id=self.provider.id, name=self.provider.name)
+            if self.provider else None,
+            date=self.date, time=self.time.label() if self.time else self.part_of_day,
+            reason=self.reason, appointment_type=self.appointment_type)
 
 
 @dataclass(frozen=True)

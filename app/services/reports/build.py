@@ -3,7 +3,8 @@
 appointment_summary: one row per appointment in the period (chart: count by status).
 provider_utilization: one row per provider (booked / open minutes; chart: rate).
 patient_demographics: one row per patient seen in the period (chart: by age band).
-Filters narrow to a department or a provider before anything is counted.
+Filters narrow to a department (in any letter case) or a provider before anything is
+counted.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ AGE_BANDS = ((0, 17, "0-17"), (18, 34, "18-34"), (35, 49, "35-49"), (50, 64, "50
 def build(kind: str, *, organization: str, period: Period, visits: Sequence[Visit],
           providers: Sequence[ProviderTime], patients: Mapping[str, PatientFacts],
           department: str | None = None, provider_id: str | None = None) -> Report:
-    visits = [v for v in visits if period.holds(v.day)
-              and (department is None or v.department == department)
-              and (provider_id is None or v.provider_id == provider_id)]
-    providers = [p for p in providers if (department is None or p.department == department)
-                 and (provider_id is None or p.provider_id == provider_id)]
+    def chosen(dept: str | None, pid: str) -> bool:
+        return ((department is None or (dept or "").casefold() == department.casefold())
+                and (provider_id is None or pid == provider_id))
+
+    visits = [v for v in visits if period.holds(v.day) and chosen(v.department, v.provider_id)]
+    providers = [p for p in providers if chosen(p.department, p.provider_id)]
     builder = {"appointment_summary": _appointments, "provider_utilization": _utilization,
                "patient_demographics": _demographics}[kind]
     return builder(organization, period, visits, providers, patients)
