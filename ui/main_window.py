@@ -270,6 +270,7 @@ class MainWindow(QMainWindow):
         from ui.views.clinic import ClinicView
 
         self.clinic = ClinicView(desk)
+        self.bridge.event.connect(self.clinic.on_event)
         self.tabs.addTab(self.clinic, "Clinic desk")
 
     # --- the local API server -----------------------------------------------
