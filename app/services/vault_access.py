@@ -46,9 +46,12 @@ def check_new_passphrase(first: str, second: str) -> None:
 
 
 def create_vault(ctx: AppContext, *, passphrase: str | None, use_keyring: bool) -> None:
-    """A new vault at ctx.settings.home, then opened through the context."""
+    """A new vault at ctx.settings.home, then opened through the context, with its owner
+    account (the person at this computer; `AuthService.owner_account`), so tokens and
+    the clinic work without the command line."""
     Vault.create(ctx.settings.home, passphrase=passphrase, use_keyring=use_keyring).close()
     unlock_vault(ctx, None if use_keyring else passphrase)
+    ctx.auth.owner_account()
 
 
 def unlock_vault(ctx: AppContext, passphrase: str | None) -> None:
