@@ -13,8 +13,9 @@ from pydantic import SecretStr
 
 from app.context import AppContext
 from app.settings import Settings
-from storage.errors import StorageError, VaultKeyError
+from storage.errors import StorageError, VaultInUse, VaultKeyError
 from storage.keys import usable_keyring
+from storage.lock import VaultLock
 from storage.vault import Vault, read_meta
 
 VaultState = Literal["missing", "locked", "ready"]
@@ -31,6 +32,18 @@ def vault_state(settings: Settings) -> VaultState:
     if meta.get("key_storage") == "passphrase" and settings.passphrase is None:
         return "locked"
     return "ready"
+
+
+def in_use(settings: Settings) -> VaultInUse | None:
+    """Whether another live process holds the vault (its error, naming the pid), asked
+    before the passphrase so nobody types it for a vault that cannot open."""
+    lock = VaultLock(settings.home)
+    try:
+        lock.acquire()
+    except VaultInUse as exc:
+        return exc
+    lock.release()
+    return None
 
 
 def keyring_available() -> bool:
