@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.context import AppContext
-from app.services.assist.chat import ChatContext
 from app.services.assist.results import ChatReply
 from app.services.auth import Principal
 from app.services.clinic.access import Access
@@ -137,7 +136,11 @@ class ClinicDesk:
 
     def chat(self, message: str, *, conversation_id: str | None,
              patient_id: str | None) -> ChatReply:
-        """One turn with the scheduling assistant, for the patient chosen at the desk."""
+        """One turn with the scheduling assistant, for the patient chosen at the desk.
+        (Its parser brings dateparser and the engines, seconds of imports: loaded with
+        the first message, not with the desk.)"""
+        from app.services.assist.chat import ChatContext
+
         return self._ctx.assist.chat.reply(
             self.access("use_assistant"), message=message,
             context=ChatContext(patient_id=patient_id), conversation_id=conversation_id)
