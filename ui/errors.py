@@ -9,6 +9,7 @@ happened, never its message or locals, which may hold patient data.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 
 from app.services.errors import (
@@ -23,6 +24,7 @@ from storage.errors import (
     EncryptionUnavailable,
     IngestError,
     StorageError,
+    VaultInUse,
     VaultKeyError,
     VaultNotFound,
 )
@@ -34,6 +36,7 @@ GENERIC = ("Something went wrong inside HealthInsight. Your records are safe and
            "unchanged; please try again.")
 
 _TITLES: list[tuple[type[BaseException], str]] = [
+    (VaultInUse, "Your vault is already open"),
     (VaultKeyError, "Cannot unlock the vault"),
     (VaultNotFound, "No vault here"),
     (EncryptionUnavailable, "Encryption is not available"),
@@ -48,8 +51,21 @@ _TITLES: list[tuple[type[BaseException], str]] = [
 ]
 
 
+def in_use_message(exception: VaultInUse) -> str:
+    """What is wrong, why, and what to do, for a vault another program holds."""
+    pid = re.search(r"process (\d+)", str(exception))
+    who = f"another program (process {pid.group(1)})" if pid else "another program"
+    return (f"Your vault is open in {who}: most likely another HealthInsight window, or "
+            "`healthinsight serve` or an import running in a terminal. A vault is used by "
+            "one program at a time, so that nothing in it is written twice. Switch to that "
+            "window or close that program, then start HealthInsight again. Your records "
+            "are safe and unchanged.")
+
+
 def describe(exception: BaseException) -> tuple[str, str]:
     """(title, message) for a person; a generic message for anything unexpected."""
+    if isinstance(exception, VaultInUse):
+        return _TITLES[0][1], in_use_message(exception)
     for kind, title in _TITLES:
         if isinstance(exception, kind):
             message = getattr(exception, "message", None) or str(exception) or title

@@ -24,6 +24,7 @@ from ui.qt import (
     QSplitter,
     Qt,
     QTabWidget,
+    QTimer,
 )
 from ui.views.ask import AskView
 from ui.views.conversations import ConversationsView
@@ -84,13 +85,20 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._tab_chosen = window_state.restore(self, self.tabs, ctx.settings.home)
+        self.clinic: Any = None  # the Clinic desk tab, once the vault has an organization
+        self._api_wanted = start_api  # tests and screenshots run without the server
+        # The window paints first; then its contents load (their ops import the team and
+        # the clinic on workers, which would hold the GIL while the first frame is drawn).
+        QTimer.singleShot(0, self._load)
+
+    def _load(self) -> None:
+        if self._closed:
+            return
         self.sidebar.refresh()
         self.conversations.refresh()
-        self.clinic: Any = None  # the Clinic desk tab, once the vault has an organization
         self._open_clinic()
         self.refresh_engine()
-        self._api_wanted = start_api  # tests and screenshots run without the server
-        if start_api and ctx.settings.api_enabled:
+        if self._api_wanted and self._ctx.settings.api_enabled:
             self._start_api()
 
     # --- chrome -----------------------------------------------------------
@@ -270,6 +278,7 @@ class MainWindow(QMainWindow):
         from ui.views.clinic import ClinicView
 
         self.clinic = ClinicView(desk)
+        self.bridge.event.connect(self.clinic.on_event)
         self.tabs.addTab(self.clinic, "Clinic desk")
 
     # --- the local API server -----------------------------------------------

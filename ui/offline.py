@@ -13,13 +13,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ui.qt import (
-    HAS_WEBENGINE,
-    QUrl,
-    QWebEngineProfile,
-    QWebEngineSettings,
-    QWebEngineUrlRequestInterceptor,
-)
+from ui.qt import HAS_WEBENGINE, QUrl, web_engine
 
 LOCAL_SCHEMES = frozenset({"file", "data", "blob", "qrc", "about"})
 LOOPBACK_NAMES = frozenset({"localhost"})
@@ -41,11 +35,11 @@ def is_local(url: QUrl) -> bool:
         return False
 
 
-if HAS_WEBENGINE:
-    class LocalOnly(QWebEngineUrlRequestInterceptor):
-        """Blocks non-local requests and counts them (the URLs may hold patient data:
-        they are not kept or logged)."""
+def _interceptor() -> Any:
+    """An interceptor that blocks non-local requests and counts them (the URLs may hold
+    patient data: they are not kept or logged)."""
 
+    class LocalOnly(web_engine().QWebEngineUrlRequestInterceptor):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             self.blocked = 0
@@ -55,22 +49,26 @@ if HAS_WEBENGINE:
                 info.block(True)
                 self.blocked += 1
 
+    return LocalOnly()
+
 
 _installed: Any = None
 
 
 def keep_local() -> Any:
-    """Install the interceptor and the settings on the default profile (once)."""
+    """Install the interceptor and the settings on the default profile (once); the chart
+    calls it before it makes the first web view, so no page ever loads without it."""
     global _installed
     if not HAS_WEBENGINE:
         return None
     if _installed is None:
-        profile = QWebEngineProfile.defaultProfile()
-        _installed = LocalOnly()  # the profile does not own it: kept alive here
+        engine = web_engine()
+        profile = engine.QWebEngineProfile.defaultProfile()
+        _installed = _interceptor()  # the profile does not own it: kept alive here
         profile.setUrlRequestInterceptor(_installed)
         profile.setSpellCheckEnabled(False)
         settings = profile.settings()
-        attr = QWebEngineSettings.WebAttribute
+        attr = engine.QWebEngineSettings.WebAttribute
         settings.setAttribute(attr.LocalContentCanAccessRemoteUrls, False)
         settings.setAttribute(attr.DnsPrefetchEnabled, False)
         settings.setAttribute(attr.HyperlinkAuditingEnabled, False)

@@ -7,7 +7,10 @@ falls back to a table when it is not).
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
+from types import SimpleNamespace
 
 # QtWebEngine's Chromium refuses to start its sandbox as root (containers, CI); the
 # pages it shows are our own local HTML, never remote content.
@@ -109,7 +112,15 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-try:  # QtWebEngine is a separate, large part of Qt; the app works without it.
+# QtWebEngine is a separate, large part of Qt (about 0.3 s to import): the window opens
+# without it, and `web_engine()` brings it with the first chart. The app works without it.
+HAS_WEBENGINE = importlib.util.find_spec("PySide6.QtWebEngineWidgets") is not None
+
+
+@functools.cache
+def web_engine() -> SimpleNamespace:
+    """QtWebEngine's classes, imported on first use (AA_ShareOpenGLContexts, set below
+    at import, lets it start after the QApplication)."""
     from PySide6.QtWebEngineCore import (
         QWebEnginePage,
         QWebEngineProfile,
@@ -118,11 +129,11 @@ try:  # QtWebEngine is a separate, large part of Qt; the app works without it.
     )
     from PySide6.QtWebEngineWidgets import QWebEngineView
 
-    HAS_WEBENGINE = True
-except ImportError:  # pragma: no cover - depends on the installed wheels
-    QWebEngineView = QWebEnginePage = QWebEngineProfile = None  # type: ignore[assignment,misc]
-    QWebEngineSettings = QWebEngineUrlRequestInterceptor = None  # type: ignore[assignment,misc]
-    HAS_WEBENGINE = False
+    return SimpleNamespace(QWebEnginePage=QWebEnginePage, QWebEngineProfile=QWebEngineProfile,
+                           QWebEngineSettings=QWebEngineSettings,
+                           QWebEngineUrlRequestInterceptor=QWebEngineUrlRequestInterceptor,
+                           QWebEngineView=QWebEngineView)
+
 
 # The web view shares OpenGL contexts with the widgets; Qt wants this set before the
 # QApplication is created (importing this module early is how that happens).
@@ -210,12 +221,8 @@ __all__ = [
     "QTimer",
     "QUrl",
     "QVBoxLayout",
-    "QWebEnginePage",
-    "QWebEngineProfile",
-    "QWebEngineSettings",
-    "QWebEngineUrlRequestInterceptor",
-    "QWebEngineView",
     "QWidget",
     "Signal",
     "Slot",
+    "web_engine",
 ]

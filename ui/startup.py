@@ -11,7 +11,7 @@ from typing import Any
 
 from app.context import AppContext
 from app.services import preferences
-from app.services.vault_access import unlock_vault, vault_state
+from app.services.vault_access import in_use, unlock_vault, vault_state
 from storage.errors import VaultKeyError
 from ui.dialogs.first_run import FirstRunDialog
 from ui.dialogs.unlock import UnlockDialog
@@ -37,6 +37,10 @@ def run_and_wait(fn: Callable[[], Any]) -> tuple[Any, BaseException | None]:
 def open_vault(ctx: AppContext, parent: QWidget | None = None) -> bool:
     """Make sure ctx.vault is open, asking the person as needed. False if they gave up."""
     state = vault_state(ctx.settings)
+    busy = None if state == "missing" else in_use(ctx.settings)
+    if busy is not None:
+        show_exception(parent=parent, exception=busy).exec()
+        return False
     if state == "missing":
         if FirstRunDialog(ctx, parent).exec() != QDialog.DialogCode.Accepted:
             return False

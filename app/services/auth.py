@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from storage.vault import Vault
 
 MIN_PASSWORD = 8
+# The owner account of a vault that only the desktop has used: no password, so nobody
+# can log in as it; `user add` later gives it a real email and password.
+IMPLICIT_OWNER = "owner@this-computer.local"
 
 
 @dataclass(frozen=True)
@@ -112,14 +115,32 @@ class AuthService:
             if elsewhere - {org["id"] if org else ""}:
                 raise Conflict(f"{email} is registered with another organization",
                                [{"field": "email", "message": "already registered elsewhere"}])
-        user = repo.add(email=email, password_hash=self._hasher.hash(password), name=name,
-                        is_owner=repo.owner() is None)
+        owner = repo.owner()
+        if owner is not None and not owner["password_hash"]:
+            # the implicit owner (the desktop made it): the first real user becomes it,
+            # keeping its tokens and organizations
+            user = repo.claim(user_id=owner["id"], email=email,
+                              password_hash=self._hasher.hash(password), name=name)
+        else:
+            user = repo.add(email=email, password_hash=self._hasher.hash(password), name=name,
+                            is_owner=owner is None)
         if organization_slug:
             if org is None:
                 org = repo.add_organization(name=organization_slug, slug=organization_slug)
             repo.add_membership(user_id=user["id"], organization_id=org["id"],
                                 role=role or "member")
         return user
+
+    def owner_account(self) -> dict[str, Any]:
+        """The vault's owner, made now (passwordless, `IMPLICIT_OWNER`) on a vault nobody
+        ran `user add` on: a person who only uses the desktop still owns personal tokens
+        and organizations without ever seeing an account."""
+        repo = self._vault.users
+        owner = repo.owner()
+        if owner is None:
+            owner = repo.add(email=IMPLICIT_OWNER, password_hash=None, name="Vault owner",
+                             is_owner=True)
+        return owner
 
     def hash_password(self, password: str) -> str:
         return self._hasher.hash(password)

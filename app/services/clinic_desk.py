@@ -2,7 +2,8 @@
 
 The person at the desk is the vault's owner, who created the organization and is its
 organization_owner; every call goes through the same services (and so the same
-permission checks, tenant scoping and audit rows) as the /api/v1 routes.
+permission checks, tenant scoping and audit rows) as the /api/v1 routes, the
+assistant's chat included (`ctx.assist.chat`, as POST /organizations/{id}/chat).
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.context import AppContext
+from app.services.assist.results import ChatReply
 from app.services.auth import Principal
 from app.services.clinic.access import Access
 from app.services.clinic.inputs import PatientCreate
 from app.services.clinic.provider_results import Provider
 from app.services.clinic.results import Organization, Patient, PatientRegistered
-from app.services.clinic.scheduling.inputs import AppointmentUpdate, Booking
-from app.services.clinic.scheduling.results import Appointment, DayAvailability
+from app.services.clinic.scheduling.inputs import AppointmentUpdate, Booking, WaitlistInput
+from app.services.clinic.scheduling.results import Appointment, DayAvailability, WaitlistEntry
+from app.services.errors import Conflict
 
 ACTIONS = {"check_in": "checked_in", "complete": "completed", "no_show": "no_show",
            "confirm": "confirmed"}
@@ -32,6 +35,7 @@ class DeskDay:
 class ClinicDesk:
     def __init__(self, ctx: AppContext, principal: Principal, organization: Organization):
         self._clinic = ctx.clinic
+        self._ctx = ctx
         self.principal = principal
         self.organization = organization
 
@@ -94,3 +98,49 @@ class ClinicDesk:
                                                   cancelled_by="clinic")
         return self._clinic.scheduling.update(access, appointment_id,
                                               AppointmentUpdate(status=ACTIONS[action]))
+
+    # --- the waitlist --------------------------------------------------------
+
+    def waitlist(self) -> list[WaitlistEntry]:
+        """Who waits, those a freed slot suits first (the desk offers them that slot)."""
+        return self._clinic.waitlist.list(self.access("manage_appointments"), matches=True,
+                                          limit=100).entries
+
+    def add_to_waitlist(self, *, patient_id: str, provider_id: str | None,
+                        window_start: datetime, window_end: datetime,
+                        notes: str | None = None) -> WaitlistEntry:
+        body = WaitlistInput(patient_id=patient_id, provider_id=provider_id,
+                             window_start=window_start, window_end=window_end, notes=notes)
+        return self._clinic.waitlist.add(self.access("manage_appointments"), body)
+
+    def remove_from_waitlist(self, entry_id: str) -> None:
+        self._clinic.waitlist.remove(self.access("manage_appointments"), entry_id)
+
+    def book_freed_slot(self, entry: WaitlistEntry) -> Appointment:
+        """The patient took the freed slot offered: book it for them, then they stop
+        waiting. The scheduler decides as for any booking, so a slot taken meanwhile
+        is a Conflict and the entry stays."""
+        slot = entry.matched_slot
+        if not slot:
+            raise Conflict("no slot has freed up for this waitlist entry yet")
+        starts = datetime.fromisoformat(str(slot["scheduledAt"]).replace("Z", "+00:00"))
+        booked = self._clinic.scheduling.book(
+            self.access("manage_appointments"),
+            Booking(provider_id=str(slot["providerId"]), patient_id=entry.patient_id,
+                    scheduled_at=starts, duration=slot.get("duration"),
+                    appointment_type=slot.get("appointmentType")))
+        self.remove_from_waitlist(entry.id)
+        return booked
+
+    # --- the assistant ---------------------------------------------------------
+
+    def chat(self, message: str, *, conversation_id: str | None,
+             patient_id: str | None) -> ChatReply:
+        """One turn with the scheduling assistant, for the patient chosen at the desk.
+        (Its parser brings dateparser and the engines, seconds of imports: loaded with
+        the first message, not with the desk.)"""
+        from app.services.assist.chat import ChatContext
+
+        return self._ctx.assist.chat.reply(
+            self.access("use_assistant"), message=message,
+            context=ChatContext(patient_id=patient_id), conversation_id=conversation_id)

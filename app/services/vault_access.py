@@ -13,8 +13,9 @@ from pydantic import SecretStr
 
 from app.context import AppContext
 from app.settings import Settings
-from storage.errors import StorageError, VaultKeyError
+from storage.errors import StorageError, VaultInUse, VaultKeyError
 from storage.keys import usable_keyring
+from storage.lock import VaultLock
 from storage.vault import Vault, read_meta
 
 VaultState = Literal["missing", "locked", "ready"]
@@ -33,6 +34,18 @@ def vault_state(settings: Settings) -> VaultState:
     return "ready"
 
 
+def in_use(settings: Settings) -> VaultInUse | None:
+    """Whether another live process holds the vault (its error, naming the pid), asked
+    before the passphrase so nobody types it for a vault that cannot open."""
+    lock = VaultLock(settings.home)
+    try:
+        lock.acquire()
+    except VaultInUse as exc:
+        return exc
+    lock.release()
+    return None
+
+
 def keyring_available() -> bool:
     return usable_keyring() is not None
 
@@ -46,9 +59,12 @@ def check_new_passphrase(first: str, second: str) -> None:
 
 
 def create_vault(ctx: AppContext, *, passphrase: str | None, use_keyring: bool) -> None:
-    """A new vault at ctx.settings.home, then opened through the context."""
+    """A new vault at ctx.settings.home, then opened through the context, with its owner
+    account (the person at this computer; `AuthService.owner_account`), so tokens and
+    the clinic work without the command line."""
     Vault.create(ctx.settings.home, passphrase=passphrase, use_keyring=use_keyring).close()
     unlock_vault(ctx, None if use_keyring else passphrase)
+    ctx.auth.owner_account()
 
 
 def unlock_vault(ctx: AppContext, passphrase: str | None) -> None:

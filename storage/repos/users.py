@@ -38,7 +38,7 @@ class UserRepository:
 
     # --- users -----------------------------------------------------------
 
-    def add(self, *, email: str, password_hash: str, name: str | None = None,
+    def add(self, *, email: str, password_hash: str | None, name: str | None = None,
             is_owner: bool = False) -> dict[str, Any]:
         values = {
             "id": _new_id("usr"), "email": email.strip().lower(), "name": name,
@@ -80,6 +80,16 @@ class UserRepository:
                 values["locked_until"] = locked_until
             conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
         return locked
+
+    def claim(self, *, user_id: str, email: str, password_hash: str,
+              name: str | None) -> dict[str, Any]:
+        """Give a passwordless account its email, password and name (the same id)."""
+        with self._vault.engine.begin() as conn:
+            conn.execute(sa.update(users).where(users.c.id == user_id).values(
+                email=email.strip().lower(), password_hash=password_hash, name=name))
+        claimed = self.get(user_id=user_id)
+        assert claimed is not None
+        return claimed
 
     def set_password(self, *, user_id: str, password_hash: str) -> None:
         """A new password, chosen by the user: no longer a temporary one."""

@@ -4,8 +4,8 @@
 
 - `startup_seconds`: process start to the main window shown, in a child process that
   does what `healthinsight gui` does on an existing vault (imports, QApplication,
-  stylesheet, unlocking with the product's scrypt cost, the window, first paint).
-  Target < 2 s.
+  stylesheet, unlocking with the product's scrypt cost, the window, first paint), with
+  its modules byte-compiled as installed (one uncounted run first). Target < 2 s.
 - `import_stall_ms`: the longest event-loop stall while the window imports a generated
   Apple Health export of N records (default 1,000,000, tests/perf/ingest.py's
   generator): a 10 ms timer notes how late each tick runs. Target < 100 ms.
@@ -63,18 +63,23 @@ def startup(work: Path) -> float:
 
     home = work / "startup"
     Vault.create(home, passphrase=PASSPHRASE, use_keyring=False).close()
+    # As installed (a wheel or the bundle), the app's modules are byte-compiled; a
+    # checkout run with PYTHONDONTWRITEBYTECODE would compile them on every start. The
+    # child keeps its bytecode in the work folder, and a first run (not counted) writes it.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(PYTHONPATH=str(ROOT), PYTHONPYCACHEPREFIX=str(work / "pycache"))
     runs = []
-    for _ in range(3):
+    for _ in range(4):
         t = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-c", STARTUP, str(home), PASSPHRASE],
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+                                env=env)
         assert proc.stdout is not None
         line = proc.stdout.readline()
         runs.append(time.perf_counter() - t)
         proc.wait()
         assert line.strip() == b"shown", line
-    return min(runs)
+    return min(runs[1:])
 
 
 def _finish(ctx) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from app import __version__
 from app.services.components import Component
 from ui.about import AboutDialog
 from ui.offline import is_local, keep_local
-from ui.qt import QUrl, QWebEngineProfile
+from ui.qt import QUrl, web_engine
 
 
 def test_about_lists_components_and_shows_the_selected_licence(qtbot, tmp_path: Path) -> None:
@@ -41,5 +41,5 @@ def test_web_view_requests_stay_on_this_machine(qtbot) -> None:
         assert not is_local(QUrl(url)), url
     interceptor = keep_local()
     assert interceptor is keep_local()  # installed once
-    settings = QWebEngineProfile.defaultProfile().settings()
+    settings = web_engine().QWebEngineProfile.defaultProfile().settings()
     assert not settings.testAttribute(settings.WebAttribute.LocalContentCanAccessRemoteUrls)

@@ -128,24 +128,72 @@ def test_api_and_appearance_choices_are_validated_saved_and_applied(qtbot, ctx):
     assert "#151b20" not in app.styleSheet()
 
 
-def test_tokens_are_created_shown_once_listed_and_revoked(qtbot, ctx):
-    ctx.auth.add_user("owner@example.org", "a long enough password")  # the first: the owner
+def _create_token(qtbot, ctx):
+    """Settings › Tokens › Create token, as a person would: (the dialog, the new token)."""
     dialog = SettingsDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.show()
     page = dialog.tokens
     dialog.pages.setCurrentWidget(page)
+    before = len(page.rows())
     qtbot.mouseClick(page.create_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.new_token.isVisible() and len(page.rows()) == 1,
+    qtbot.waitUntil(lambda: page.new_token.isVisible() and len(page.rows()) == before + 1,
                     timeout=10000)
-    token = page.new_token.text()
-    assert ctx.auth.authenticate(token) is not None  # a working token
+    return dialog, page.new_token.text()
+
+
+def test_tokens_are_created_shown_once_listed_and_revoked(qtbot, ctx):
+    # a vault the command line made, on which nobody ran `user add`
+    assert ctx.vault.users.count() == 0
+    dialog, token = _create_token(qtbot, ctx)
+    page = dialog.tokens
+    assert ctx.auth.authenticate(token).is_owner  # a working token of the vault's owner
     assert page.rows()[0][3] == "active"
     page.table.selectRow(0)
     qtbot.mouseClick(page.revoke_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.rows()[0][3].startswith("revoked"), timeout=10000)
     with pytest.raises(Exception):  # noqa: B017 - AuthFailed, whatever its subclass
         ctx.auth.authenticate(token)
+
+
+def test_a_desktop_only_person_owns_the_vault_and_user_add_claims_it(qtbot, tmp_path):
+    """First run makes the owner account with no password (nobody can log in as it);
+    a token made in Settings speaks for it; a later `user add` gives it an email and
+    password, and the token still works for the same owner."""
+    from app.context import AppContext
+    from app.services.tokens import AuthFailed
+    from tests.ui.conftest import offline_settings
+    from ui.dialogs.first_run import FirstRunDialog
+
+    ctx = AppContext(offline_settings(tmp_path / "fresh"))
+    try:
+        first_run = FirstRunDialog(ctx)
+        qtbot.addWidget(first_run)
+        first_run.show()
+        first_run.passphrase.setText("a long enough phrase")
+        first_run.repeat.setText("a long enough phrase")
+        first_run.create_button.click()
+        qtbot.waitUntil(lambda: first_run.result() == QDialog.DialogCode.Accepted,
+                        timeout=20000)
+        owner = ctx.vault.users.owner()
+        assert owner is not None and owner["password_hash"] is None
+        with pytest.raises(AuthFailed):
+            ctx.auth.login(owner["email"], "")
+
+        _, token = _create_token(qtbot, ctx)
+        principal = ctx.auth.authenticate(token)
+        assert (principal.user_id, principal.is_owner) == (owner["id"], True)
+
+        claimed = ctx.auth.add_user("me@example.org", "a long enough password", name="Me")
+        assert (claimed["id"], claimed["is_owner"]) == (owner["id"], True)
+        assert ctx.vault.users.count() == 1
+        assert ctx.auth.login("me@example.org", "a long enough password")["user"]["id"] \
+            == owner["id"]
+        assert ctx.auth.authenticate(token).user_id == owner["id"]
+        second = ctx.auth.add_user("you@example.org", "another long password")
+        assert not second["is_owner"]  # only the first claims the owner account
+    finally:
+        ctx.close()
 
 
 def test_the_passphrase_changes_only_with_the_current_one(qtbot, ctx):

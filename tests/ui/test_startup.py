@@ -107,3 +107,34 @@ def test_no_vault_yet_asks_to_create_one(qtbot, tmp_path: Path):
         assert ctx.vault.info().key_storage == "passphrase"
     finally:
         ctx.close()
+
+
+def test_a_vault_open_elsewhere_is_said_plainly_and_nothing_is_asked(qtbot, vault_home):
+    """Another live process holds the vault (here this one, through a second open): one
+    box says what, why and what to do, naming that process; no passphrase is asked."""
+    import os
+
+    from storage.vault import Vault
+
+    holder = Vault.open(vault_home, passphrase=PASSPHRASE)
+    try:
+        for passphrase in (None, PASSPHRASE):  # locked, and ready to open
+            ctx = AppContext(offline_settings(vault_home, passphrase=passphrase))
+            seen = _when_modal(qtbot, lambda box: box.done(0))
+            try:
+                assert not open_vault(ctx)
+            finally:
+                ctx.close()
+            [box] = seen
+            assert box.windowTitle() == "Your vault is already open"
+            text = box.text()
+            assert f"process {os.getpid()}" in text
+            assert "close that program, then start HealthInsight again" in text
+            assert "Traceback" not in text and "duckdb" not in text.lower()
+    finally:
+        holder.close()
+    ctx = AppContext(offline_settings(vault_home, passphrase=PASSPHRASE))
+    try:
+        assert open_vault(ctx)  # once the other program has closed it, it opens
+    finally:
+        ctx.close()

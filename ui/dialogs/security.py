@@ -81,8 +81,12 @@ class TokensPage(QWidget):
                 for r in range(self.table.rowCount())]
 
     def create(self) -> None:
+        """A token of the vault's owner: the person at this computer, whose account is
+        made now if the command line never made one."""
         ctx = self._ctx
-        Op(lambda: ctx.auth.personal_token(), parent=self).success(self._created) \
+        Op(lambda: ctx.auth.personal_token(user_id=ctx.auth.owner_account()["id"]),
+           parent=self) \
+            .success(self._created) \
             .failure(self._fail).run_in_background()
 
     def _created(self, made: tuple[str, str]) -> None:

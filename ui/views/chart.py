@@ -17,6 +17,7 @@ from typing import Any
 
 import shiboken6
 
+from ui import offline
 from ui.qt import (
     HAS_WEBENGINE,
     QLabel,
@@ -24,8 +25,8 @@ from ui.qt import (
     QTableWidgetItem,
     QUrl,
     QVBoxLayout,
-    QWebEngineView,
     QWidget,
+    web_engine,
 )
 
 _SHELL = """<!doctype html><html><head><meta charset="utf-8">
@@ -81,7 +82,7 @@ class ChartView(QWidget):
         self.setMinimumHeight(320)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.uses_web = bool(web and QWebEngineView is not None)
+        self.uses_web = bool(web and HAS_WEBENGINE)
         self.view: Any = None  # the web view, made with the first figure (Chromium's start
         # costs about a second: the window opens without waiting for it)
         if not self.uses_web:
@@ -93,7 +94,8 @@ class ChartView(QWidget):
             layout.addWidget(self.table)
 
     def _make_view(self) -> None:
-        self.view = QWebEngineView(self)
+        offline.keep_local()  # before the first page: nothing it asks for leaves the machine
+        self.view = web_engine().QWebEngineView(self)
         _live_views.add(self.view)
         # Qt 6's default profile is off the record (memory cache, nothing on disk);
         # tests/ui/test_chart.py checks that it stays so.
