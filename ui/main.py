@@ -27,7 +27,7 @@ def run(ctx: AppContext) -> int:
     if not has_display(ctx.settings):
         print(HEADLESS.format(port=ctx.settings.api_port), file=sys.stderr)
         return 1
-    from ui import offline, ops, resources
+    from ui import ops, resources
     from ui.collector import MainThreadCollector
     from ui.main_window import MainWindow
     from ui.qt import QApplication, QTimer
@@ -39,7 +39,6 @@ def run(ctx: AppContext) -> int:
     app.setApplicationDisplayName("HealthInsight")
     app.setDesktopFileName("healthinsight")
     resources.apply(app)
-    offline.keep_local()
     if not open_vault(ctx):
         return 1
     resources.set_appearance(app, ctx.settings.appearance)  # the saved choice, now readable

@@ -24,6 +24,7 @@ from ui.qt import (
     QSplitter,
     Qt,
     QTabWidget,
+    QTimer,
 )
 from ui.views.ask import AskView
 from ui.views.conversations import ConversationsView
@@ -91,7 +92,8 @@ class MainWindow(QMainWindow):
         self.refresh_engine()
         self._api_wanted = start_api  # tests and screenshots run without the server
         if start_api and ctx.settings.api_enabled:
-            self._start_api()
+            # Once the event loop runs, so the window is drawn before the server's start.
+            QTimer.singleShot(0, self, self._start_api)
 
     # --- chrome -----------------------------------------------------------
 
@@ -275,13 +277,15 @@ class MainWindow(QMainWindow):
     # --- the local API server -----------------------------------------------
 
     def _start_api(self) -> None:
-        try:
-            from app.api.server import ApiServer
-        except ImportError:  # the API package is optional for the window
+        if self._closed:
             return
         ctx = self._ctx
 
         def start() -> Any:
+            # Imported here, on the worker: building the FastAPI app is most of a start's
+            # CPU (its routes' pydantic schemas), and the window need not wait for it.
+            from app.api.server import ApiServer
+
             server = ApiServer(ctx, ctx.settings.api_host, ctx.settings.api_port)
             server.start()
             return server

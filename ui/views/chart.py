@@ -17,6 +17,7 @@ from typing import Any
 
 import shiboken6
 
+from ui import offline
 from ui.qt import (
     HAS_WEBENGINE,
     QLabel,
@@ -93,6 +94,9 @@ class ChartView(QWidget):
             layout.addWidget(self.table)
 
     def _make_view(self) -> None:
+        # The local-only interceptor goes on the profile before its first page; done
+        # here rather than at launch, because touching the profile starts Chromium.
+        offline.keep_local()
         self.view = QWebEngineView(self)
         _live_views.add(self.view)
         # Qt 6's default profile is off the record (memory cache, nothing on disk);
