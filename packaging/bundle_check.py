@@ -11,6 +11,8 @@ out shows up here as a failure rather than on a user's machine:
 - the clinic FAQ's ranking (bm25s and PyStemmer);
 - a clinic PDF report (reportlab) and an answer's HTML export (plotly.io);
 - the local API serving /docs with its bundled swagger-ui files;
+- the About dialog: the version and the components listed from the bundle's LICENSES;
+- Qt's ICU with the cut data (collation, case mapping, zone names);
 - the chart: a figure drawn by plotly.js in QtWebEngine, offscreen, with the
   local-only request interceptor on.
 
@@ -115,6 +117,30 @@ def check_api(ctx) -> str:
     return f"/docs, its swagger-ui ({len(script.content)} bytes) and /openapi.json served"
 
 
+def check_about() -> str:
+    """The About dialog: the version, and the components read from the bundle's LICENSES."""
+    from app import __version__
+    from app.services.components import bundle_licences
+    from ui.about import AboutDialog
+    from ui.qt import QApplication
+
+    app = QApplication.instance() or QApplication(["healthinsight"])
+    folder = bundle_licences()
+    dialog = AboutDialog()
+    names = {c.name.lower() for c in dialog.components}
+    texts = [c for c in dialog.components if c.files and all(f.is_file() for f in c.files)]
+    shown = f"HealthInsight {__version__}" in dialog.intro.text() \
+        and dialog.table.rowCount() == len(dialog.components)
+    dialog.close()
+    del app
+    if folder is None or not (folder / "components.json").is_file():
+        raise RuntimeError(f"no LICENSES folder beside the program ({folder})")
+    if not shown or not {"pyside6", "duckdb", "numpy", "python"} <= names or len(texts) < 50:
+        raise RuntimeError(f"{len(names)} components, {len(texts)} with licence files")
+    return (f"shows version {__version__}, {len(names)} components from {folder.name}/, "
+            f"{len(texts)} with their licence files")
+
+
 def check_icu() -> str:
     """Qt's ICU with the trimmed data (packaging/icu_data.py): collation, case, zones."""
     from PySide6.QtCore import QCollator, QLocale, QTimeZone
@@ -166,6 +192,7 @@ def main() -> int:
         ("clinic FAQ ranking (bm25s)", check_faq),
         ("PDF report and HTML export", lambda: check_reports(work)),
         ("local API with /docs", lambda: check_api(ctx)),
+        ("About dialog and LICENSES", check_about),
         ("Qt's ICU", check_icu),
         ("chart in QtWebEngine", check_chart),
     ]

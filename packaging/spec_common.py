@@ -29,6 +29,10 @@ EXCLUDES = [
     "numba", "pytest", "_pytest", "pytestqt", "hypothesis", "schemathesis", "keyrings.alt",
     "PyInstaller", "setuptools", "pip", "pydoc", "pdb", "doctest", "unittest", "lib2to3",
     "readline", "curses", "sqlite3", "numpy.f2py", "numpy.distutils", "numpy.testing",
+    # numpy's parts that only load when asked for (random numbers, FFT, polynomials,
+    # masked arrays, its test extension), and uvicorn's reloader (watchfiles)
+    "numpy.random", "numpy.fft", "numpy.polynomial", "numpy.ma",
+    "numpy._core._multiarray_tests", "watchfiles",
     # httpx's command line (rich, pygments, markdown-it), websockets' routers (werkzeug),
     # uvicorn's optional YAML config, plotly's express and figure factories (narwhals
     # stays: plotly's validators import it).

@@ -105,8 +105,8 @@ def _packaging_module(name: str):
 def test_no_required_distribution_is_excluded_from_the_bundle() -> None:
     """What the app requires (followed through its dependencies) must not be in the
     spec's EXCLUDES: numpy once was, and the Records table and clinic FAQ failed only in
-    the bundle. The one exception is named: PyYAML, which uvicorn[standard] requires for
-    YAML log configurations the app never passes."""
+    the bundle. The exceptions are named, both required by uvicorn[standard] for what
+    the app never asks of it: PyYAML (YAML log configurations) and watchfiles (--reload)."""
     common = _packaging_module("spec_common")
     requirements = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "dependencies"]
@@ -115,7 +115,7 @@ def test_no_required_distribution_is_excluded_from_the_bundle() -> None:
     excluded = {name for name in common.EXCLUDES if "." not in name}  # whole packages
     clashes = {top for top in excluded for dist in providers.get(top, [])
                if canonicalize_name(dist) in required}
-    assert clashes == {"yaml"}
+    assert clashes == {"yaml", "watchfiles"}
 
 
 def test_pruned_paths_keep_what_the_app_loads() -> None:
