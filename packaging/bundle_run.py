@@ -7,6 +7,7 @@ Python environment or virtualenv of the build machine is visible to the bundle.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -26,8 +27,9 @@ def bare_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run(exe: Path, home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([str(exe), *args], env=bare_env(home), capture_output=True,
+def run(exe: Path, home: Path, *args: str, timeout: float = 300,
+        **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(exe), *args], env=bare_env(home, **extra), capture_output=True,
                           text=True, timeout=timeout, check=False)
 
 
@@ -43,8 +45,10 @@ def time_to_window(exe: Path, home: Path, *, timeout: float = 120,
     if os.geteuid() == 0:
         env["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
     start = time.monotonic()
+    # A session of its own, so the app is signalled as a group: a wrapper (strace) that
+    # is signalled alone detaches and leaves the app running.
     proc = subprocess.Popen([*wrapper, str(exe)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     assert proc.stderr is not None
     seen: list[str] = []
     watchdog = threading.Timer(timeout, proc.kill)  # a silent hang ends the read loop
@@ -58,10 +62,21 @@ def time_to_window(exe: Path, home: Path, *, timeout: float = 120,
                            + "\n".join(seen[-30:]))
     finally:
         watchdog.cancel()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_group(proc)
+
+
+def stop_group(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM to the process group, then wait until every member is gone (SIGKILL late)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc.poll()
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()

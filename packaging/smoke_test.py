@@ -4,8 +4,10 @@ Unpacks dist/healthinsight-<version>-linux-x86_64.tar.gz into a folder under bui
 then with `env -i PATH=/usr/bin:/bin` (plus HOME and a throwaway vault's variables)
 runs `--version`, `vault init`, `import` of a Synthea bundle from ../shared/testdata,
 `ask --offline --json` (the answer must name the latest total cholesterol of that file,
-computed here from the raw JSON: LOINC 2093-3, latest effectiveDateTime), and starts
-the desktop app offscreen until its main window is shown. Under strace (when present)
+computed here from the raw JSON: LOINC 2093-3, latest effectiveDateTime), runs the
+checks of packaging/bundle_check.py inside the bundle (every module imports, the records
+table, the clinic FAQ, reports, the API's /docs, a chart drawn in QtWebEngine), and
+starts the desktop app offscreen until its main window is shown. Under strace (when present)
 it also checks that every socket the bundle connects is on loopback or a local socket.
 Prints "N passed, N failed" and exits non-zero on any failure.
 """
@@ -17,7 +19,7 @@ import re
 import shutil
 import sys
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -58,10 +60,10 @@ def names_value(text: str, value: float) -> bool:
     return False
 
 
-def connects_off_loopback(trace: Path) -> list[str]:
-    """connect() calls to an INET address that is not loopback, from an strace log."""
+def connects_off_loopback(trace: Iterable[str]) -> list[str]:
+    """connect() calls to an INET address that is not loopback, from strace's lines."""
     bad = []
-    for line in trace.read_text(errors="replace").splitlines():
+    for line in trace:
         if "connect(" not in line or "AF_UNIX" in line or "AF_NETLINK" in line:
             continue
         inet = re.search(r'inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)"', line)
@@ -112,6 +114,22 @@ def main() -> int:
         ok = names_value(summary, value) and date in summary
         return ok, f"expected {value:.2f} on {date}; answer: {summary or out.stderr}"
 
+    def inside() -> None:
+        """packaging/bundle_check.py in the bundle: one result per line it prints."""
+        out = bundle_run.run(exe, home, timeout=600, HEALTHINSIGHT_BUNDLE_CHECK="1",
+                             HEALTHINSIGHT_BUNDLE_CHECK_DIR=str(WORK),
+                             QT_QPA_PLATFORM="offscreen")
+        lines = [line for line in out.stdout.splitlines() if line.startswith(("PASS ", "FAIL "))]
+        for line in lines:
+            verdict, _, rest = line.partition(" ")
+            name, _, detail = rest.partition(": ")
+            results.append((f"in the bundle: {name}", verdict == "PASS", detail))
+            print(line, flush=True)
+        if not lines or out.returncode not in (0, 1):
+            results.append(("in the bundle: the checks ran", False,
+                            f"exit {out.returncode}: {out.stderr.strip()[-2000:]}"))
+            print(f"FAIL the bundle checks did not run: {out.stderr.strip()[-2000:]}")
+
     def gui() -> tuple[bool, str]:
         strace = shutil.which("strace")
         trace = WORK / "gui.strace"
@@ -120,7 +138,7 @@ def main() -> int:
         seconds = bundle_run.time_to_window(exe, home, wrapper=wrapper, timeout=180)
         if not strace:
             return True, f"main window shown after {seconds:.2f} s (no strace: sockets unchecked)"
-        bad = connects_off_loopback(trace)
+        bad = connects_off_loopback(trace.read_text(errors="replace").splitlines())
         return not bad, (f"main window shown after {seconds:.2f} s under strace; "
                          f"connections off loopback: {bad[:5] or 'none'}")
 
@@ -128,6 +146,7 @@ def main() -> int:
     check("vault init", init)
     check("import a Synthea bundle", import_bundle)
     check("ask --offline --json names the latest total cholesterol", ask)
+    inside()
     check("desktop app shows its main window offscreen", gui)
     failed = sum(1 for _, ok, _ in results if not ok)
     print(f"{len(results) - failed} passed, {failed} failed")

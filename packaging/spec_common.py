@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyInstaller.utils.hooks import collect_data_files, collect_submodules, copy_metadata
-
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "packaging" / "entry.py")
+PATHEX = [str(ROOT), str(ROOT / "packaging")]  # our packages; bundle_check beside entry.py
 NAME = "healthinsight"
 
 # Our packages: every submodule, because app/cli.py imports its command modules by name.
@@ -23,17 +22,35 @@ OUR_PACKAGES = ("app", "agents", "storage", "ui")
 METADATA = ("duckdb_engine", "keyring", "duckdb", "fastapi", "pydantic", "uvicorn", "ollama")
 
 # Installed in the build venv (tests, other tools, optional imports) but not used by the
-# app: left out so they cannot be pulled in by an optional import.
+# app: left out so they cannot be pulled in by an optional import. numpy stays: DuckDB's
+# fetchnumpy (the Records table) and bm25s (the clinic FAQ) import it.
 EXCLUDES = [
-    "tkinter", "_tkinter", "numpy", "pandas", "pyarrow", "IPython", "matplotlib", "PIL",
-    "pytest", "_pytest", "pytestqt", "hypothesis", "schemathesis", "keyrings.alt",
-    "PyInstaller", "setuptools", "pip", "pydoc", "unittest", "lib2to3",
-    # Qt modules the app never imports (the PySide6 hooks only follow real imports; these
-    # guard against an optional import reaching for them).
+    "tkinter", "_tkinter", "pandas", "pyarrow", "IPython", "matplotlib", "scipy",
+    "numba", "pytest", "_pytest", "pytestqt", "hypothesis", "schemathesis", "keyrings.alt",
+    "PyInstaller", "setuptools", "pip", "pydoc", "pdb", "doctest", "unittest", "lib2to3",
+    "readline", "curses", "sqlite3", "numpy.f2py", "numpy.distutils", "numpy.testing",
+    # numpy's parts that only load when asked for (random numbers, FFT, polynomials,
+    # masked arrays, its test extension), and uvicorn's reloader (watchfiles)
+    "numpy.random", "numpy.fft", "numpy.polynomial", "numpy.ma",
+    "numpy._core._multiarray_tests", "watchfiles",
+    # httpx's command line (rich, pygments, markdown-it), websockets' routers (werkzeug),
+    # uvicorn's optional YAML config, plotly's express and figure factories (narwhals
+    # stays: plotly's validators import it).
+    "rich", "pygments", "markdown_it", "werkzeug", "yaml", "plotly.express",
+    "plotly.figure_factory", "lxml.objectify", "lxml.html", "lxml.isoschematron",
+    # Pillow stays (reportlab imports it), without the codecs and font engine the
+    # reports never use, and their libraries (AVIF, WebP, LittleCMS, FreeType).
+    "PIL._avif", "PIL._webp", "PIL._imagingcms", "PIL._imagingft", "PIL._imagingtk",
+    "PIL.ImageQt", "PIL.ImageTk",
+    # Qt modules the app never imports. QtWebEngineWidgets' hook names QtOpenGL, QtQml and
+    # QtQuick; the app imports only Core, Gui, Widgets, Network, PrintSupport, WebChannel
+    # and the two WebEngine modules (the C++ libraries QtWebEngine links stay).
     "PySide6.Qt3DCore", "PySide6.QtCharts", "PySide6.QtDataVisualization",
     "PySide6.QtGraphs", "PySide6.QtMultimedia", "PySide6.QtQuick3D", "PySide6.QtPdf",
     "PySide6.QtLocation", "PySide6.QtBluetooth", "PySide6.QtSql", "PySide6.QtTest",
-    "PySide6.QtDesigner", "PySide6.QtHelp", "PySide6.QtWebEngineQuick",
+    "PySide6.QtDesigner", "PySide6.QtHelp", "PySide6.QtWebEngineQuick", "PySide6.QtOpenGL",
+    "PySide6.QtOpenGLWidgets", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets",
+    "PySide6.QtDBus", "PySide6.QtSvg", "PySide6.QtSvgWidgets", "PySide6.QtPositioning",
 ]
 
 # Parts of the Qt tree that the app does not need at run time: Qt's own translations
@@ -63,11 +80,16 @@ PRUNE_PLUGIN_DIRS = {
 PRUNE_PLUGIN_STEMS = {
     "qeglfs", "qlinuxfb", "qminimalegl", "qvkkhrdisplay", "qvnc", "qtvirtualkeyboardplugin",
     "qpdf", "qgtk3", "dmabuf-server", "drm-egl-server", "shm-emulation-server", "vulkan-server",
+    # image formats the app never reads (its icons are SVG and PNG; Chromium decodes its own)
+    "qtiff", "qwebp", "qtga", "qwbmp", "qicns",
 }
 QT_PLUGINS = "PySide6/Qt/plugins/"
 
 
 def datas() -> list[tuple[str, str]]:
+    # PyInstaller is imported where it is used, so tests can read this module without it.
+    from PyInstaller.utils.hooks import collect_data_files, copy_metadata
+
     found: list[tuple[str, str]] = [(str(ROOT / "resources"), "resources")]
     # The signed httpfs extension, copied byte for byte as data (never as a binary, which
     # PyInstaller might strip or rewrite): DuckDB checks its signature when it loads.
@@ -84,8 +106,11 @@ def datas() -> list[tuple[str, str]]:
 
 
 def hiddenimports() -> list[str]:
+    from PyInstaller.utils.hooks import collect_submodules
+
     # DuckDB imports pytz from C++ when it returns TIMESTAMPTZ values: no import to follow.
-    names: list[str] = ["pytz"]
+    # bundle_check: what `make package-test` runs inside the bundle (entry.py).
+    names: list[str] = ["pytz", "bundle_check"]
     for package in OUR_PACKAGES:
         names += collect_submodules(package)
     return names
@@ -109,43 +134,96 @@ def prune(toc: list) -> list:  # a PyInstaller TOC: (dest, source, kind) entries
     return [entry for entry in toc if keep(entry[0])]
 
 
-def _is_qt_lib(dest: str) -> bool:
+# Shared libraries every Linux desktop provides, taken from the host as a pip install
+# takes them (the PySide6 wheels do not carry them either): the AppImage project's
+# exclude list. A bundled copy older than the host's breaks the host's GL drivers
+# (libstdc++) or font configuration (fontconfig, freetype).
+HOST_LIBS = frozenset({
+    "libasound.so.2", "libcom_err.so.2", "libdrm.so.2", "libEGL.so.1", "libexpat.so.1",
+    "libfontconfig.so.1", "libfreetype.so.6", "libfribidi.so.0", "libgbm.so.1",
+    "libgcc_s.so.1", "libgdk_pixbuf-2.0.so.0", "libgio-2.0.so.0", "libglapi.so.0",
+    "libGLdispatch.so.0", "libglib-2.0.so.0", "libGL.so.1", "libGLX.so.0", "libgmp.so.10",
+    "libgobject-2.0.so.0", "libgpg-error.so.0", "libharfbuzz.so.0", "libICE.so.6",
+    "libjack.so.0", "libOpenGL.so.0", "libp11-kit.so.0", "libpango-1.0.so.0",
+    "libpangocairo-1.0.so.0", "libpangoft2-1.0.so.0", "libSM.so.6", "libstdc++.so.6",
+    "libthai.so.0", "libusb-1.0.so.0", "libuuid.so.1", "libX11.so.6", "libxcb.so.1",
+    "libxcb-dri2.so.0", "libxcb-dri3.so.0", "libz.so.1",
+})
+# Loaded with dlopen, so no binary names them: NSS's PKCS#11 modules, which Chromium's
+# certificate code opens through libnss3.
+DLOPENED = frozenset({"libsoftokn3.so", "libfreeblpriv3.so", "libfreebl3.so",
+                      "libnssckbi.so", "libnssdbm3.so"})
+
+
+def _is_root(dest: str, kind: str) -> bool:
+    """A binary loaded by name at run time: Python extensions, Qt plugins, the web
+    engine's helper process, libpython (the bootloader opens it), dlopen'd modules and
+    the httpfs extension (DuckDB loads it from its path)."""
     path = dest.replace("\\", "/")
     name = path.rsplit("/", 1)[-1]
-    return (path.startswith("PySide6/Qt/lib/") or "Qt6" in name) and not name.endswith(".pyd") \
-        and ".abi3." not in name
+    return (kind == "EXTENSION" or path.startswith(QT_PLUGINS) or name in DLOPENED
+            or name.startswith(("QtWebEngineProcess", "libpython"))
+            or name.endswith(SIGNED_DATA_SUFFIX))
 
 
-def drop_unneeded_qt_libs(binaries: list) -> list:
-    """Keep only the Qt libraries that a kept binary links to, directly or not.
+def drop_unreachable_libs(binaries: list) -> list:
+    """Keep the shared libraries some root links to, directly or not, minus the host's.
 
     The QML hooks pull in every Qt library some QML plugin links (Quick3D, Charts,
-    Multimedia...); with those plugins pruned, nothing that stays needs them.
+    Multimedia...), and pruned plugins leave their system libraries behind (the GTK
+    theme's cairo and pango, the print plugin's CUPS and GnuTLS): nothing that stays
+    needs them.
     """
     from PyInstaller.depend.bindepend import get_imports
 
-    qt_libs = {Path(dest).name: (dest, src) for dest, src, _ in binaries if _is_qt_lib(dest)}
-    todo = [src for dest, src, _ in binaries if not _is_qt_lib(dest)]
+    libs = {Path(dest).name: src for dest, src, kind in binaries
+            if kind == "BINARY" and not _is_root(dest, kind)}
+    todo = [src for dest, src, kind in binaries if kind != "SYMLINK" and _is_root(dest, kind)]
     needed: set[str] = set()
     while todo:
         for name, _path in get_imports(todo.pop()):
-            if name in qt_libs and name not in needed:
+            if name in libs and name not in needed:
                 needed.add(name)
-                todo.append(qt_libs[name][1])
-    return [entry for entry in binaries
-            if not _is_qt_lib(entry[0]) or Path(entry[0]).name in needed]
+                todo.append(libs[name])
+    return [(dest, src, kind) for dest, src, kind in binaries
+            if kind == "EXTENSION" or _is_root(dest, kind)
+            or (Path(dest).name in needed and Path(dest).name not in HOST_LIBS)]
+
+
+def drop_dangling_links(datas: list, binaries: list) -> list:
+    """Drop SYMLINK entries of `datas` (dest, target relative to dest's folder) whose
+    target is not in the bundle: PyInstaller links top-level names to the libraries it
+    keeps in subfolders, including the ones pruned since."""
+    present = {dest.replace("\\", "/") for dest, _src, kind in (*binaries, *datas)
+               if kind != "SYMLINK"}
+
+    def target(dest: str, src: str) -> str:
+        folder = dest.replace("\\", "/").rpartition("/")[0]
+        return f"{folder}/{src}" if folder else src
+
+    return [entry for entry in datas
+            if entry[2] != "SYMLINK" or target(entry[0], entry[1]) in present]
 
 
 SIGNED_DATA_SUFFIX = ".duckdb_extension"
 
 
-def signed_as_data(binaries: list, datas: list) -> tuple[list, list]:
-    """Move the httpfs extension back from binaries to data.
+def _kept_whole(dest: str) -> bool:
+    path = dest.replace("\\", "/")
+    return path.endswith(SIGNED_DATA_SUFFIX) or path.split("/", 1)[0].endswith(".libs")
+
+
+def whole_as_data(binaries: list, datas: list) -> tuple[list, list]:
+    """Move the binaries that must keep every byte from binaries to data (never stripped).
 
     PyInstaller reclassifies collected data files that are shared libraries as binaries,
-    and binaries get stripped: that would break the signature DuckDB checks. As data it
-    is copied byte for byte (packaging/build.py verifies it against the wheel's file).
+    and binaries get stripped. That would break the signature DuckDB checks on the httpfs
+    extension (packaging/build.py verifies it against the wheel's file), and it breaks
+    the libraries auditwheel vendored into `<package>.libs/` (numpy's OpenBLAS, Pillow's
+    codecs): patchelf edited their program headers, and `strip` then leaves load
+    segments the loader refuses ("ELF load command address/offset not page-aligned").
+    As data they are copied byte for byte, to the same place.
     """
-    signed = [entry for entry in binaries if entry[0].endswith(SIGNED_DATA_SUFFIX)]
-    kept = [entry for entry in binaries if not entry[0].endswith(SIGNED_DATA_SUFFIX)]
-    return kept, [*datas, *((dest, src, "DATA") for dest, src, _ in signed)]
+    whole = [entry for entry in binaries if _kept_whole(entry[0])]
+    kept = [entry for entry in binaries if not _kept_whole(entry[0])]
+    return kept, [*datas, *((dest, src, "DATA") for dest, src, _ in whole)]

@@ -284,13 +284,15 @@ class MainWindow(QMainWindow):
     # --- the local API server -----------------------------------------------
 
     def _start_api(self) -> None:
-        try:
-            from app.api.server import ApiServer
-        except ImportError:  # the API package is optional for the window
+        if self._closed:
             return
         ctx = self._ctx
 
         def start() -> Any:
+            # Imported here, on the worker: building the FastAPI app is most of a start's
+            # CPU (its routes' pydantic schemas), and the window need not wait for it.
+            from app.api.server import ApiServer
+
             server = ApiServer(ctx, ctx.settings.api_host, ctx.settings.api_port)
             server.start()
             return server

@@ -4,12 +4,17 @@ runs the built bundle): the version, the spec's inputs, the desktop metadata."""
 from __future__ import annotations
 
 import configparser
+import importlib
 import re
 import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
+from importlib import metadata
 from pathlib import Path
+
+import pytest
+from packaging.utils import canonicalize_name
 
 from app import __version__
 from app.services.components import QT_FILES, app_components, components
@@ -85,3 +90,168 @@ def test_the_apps_components_have_licences_and_qt_its_notice() -> None:
     assert "MIT" in listed["duckdb"].licence
     assert "LGPL" in listed["pyside6"].text()
     assert "Permission is hereby granted" in listed["fastapi"].text()
+
+
+# --- the bundle's contents (packaging/spec_common.py, icu_data.py) -----------------------
+
+def _packaging_module(name: str):
+    sys.path.insert(0, str(PACKAGING))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(PACKAGING))
+
+
+def test_no_required_distribution_is_excluded_from_the_bundle() -> None:
+    """What the app requires (followed through its dependencies) must not be in the
+    spec's EXCLUDES: numpy once was, and the Records table and clinic FAQ failed only in
+    the bundle. The exceptions are named, both required by uvicorn[standard] for what
+    the app never asks of it: PyYAML (YAML log configurations) and watchfiles (--reload)."""
+    common = _packaging_module("spec_common")
+    requirements = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "dependencies"]
+    required = {canonicalize_name(c.name) for c in components(requirements)}
+    providers = metadata.packages_distributions()
+    excluded = {name for name in common.EXCLUDES if "." not in name}  # whole packages
+    clashes = {top for top in excluded for dist in providers.get(top, [])
+               if canonicalize_name(dist) in required}
+    assert clashes == {"yaml", "watchfiles"}
+
+
+def test_pruned_paths_keep_what_the_app_loads() -> None:
+    common = _packaging_module("spec_common")
+    plugins = "PySide6/Qt/plugins/"
+    for kept in ("platforms/libqxcb.so", "platforms/libqwayland.so",
+                 "platforms/libqoffscreen.so", "imageformats/libqsvg.so",
+                 "iconengines/libqsvgicon.so", "tls/libqopensslbackend.so"):
+        assert common.keep(plugins + kept), kept
+    for pruned in ("imageformats/libqtiff.so", "imageformats/libqwebp.so",
+                   "platformthemes/libqgtk3.so", "printsupport/libcupsprintersupport.so",
+                   "sqldrivers/libqsqlite.so"):
+        assert not common.keep(plugins + pruned), pruned
+    assert common.keep("PySide6/Qt/translations/qtwebengine_locales/en-US.pak")
+    assert not common.keep("PySide6/Qt/translations/qtwebengine_locales/de.pak")
+    assert not common.keep("PySide6/Qt/translations/qtbase_de.qm")
+
+
+def test_links_to_dropped_libraries_go_with_them() -> None:
+    common = _packaging_module("spec_common")
+    binaries = [("PySide6/Qt/lib/libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY")]
+    datas = [("libQt6Core.so.6", "PySide6/Qt/lib/libQt6Core.so.6", "SYMLINK"),
+             ("libQt63DCore.so.6", "PySide6/Qt/lib/libQt63DCore.so.6", "SYMLINK"),
+             ("PySide6/Qt/lib/libfoo.so", "libQt6Core.so.6", "SYMLINK"),
+             ("resources/units.json", "/x/units.json", "DATA")]
+    kept = common.drop_dangling_links(datas, binaries)
+    assert [dest for dest, _, _ in kept] == ["libQt6Core.so.6", "PySide6/Qt/lib/libfoo.so",
+                                             "resources/units.json"]
+
+
+def test_unreachable_and_host_libraries_are_dropped() -> None:
+    """On the real PySide6 files: QtCore's module keeps libQt6Core and ICU; a Qt library
+    nothing links to goes, and so does libstdc++ (the host's)."""
+    pytest.importorskip("PyInstaller")  # the package extra
+    import PySide6
+
+    common = _packaging_module("spec_common")
+    qt = Path(PySide6.__file__).parent
+    lib = qt / "Qt" / "lib"
+    stdcxx = next(p for p in (Path("/usr/lib/x86_64-linux-gnu/libstdc++.so.6"),
+                              Path("/lib/x86_64-linux-gnu/libstdc++.so.6")) if p.exists())
+    binaries = [("PySide6/QtCore.abi3.so", str(qt / "QtCore.abi3.so"), "EXTENSION"),
+                ("libstdc++.so.6", str(stdcxx), "BINARY")]
+    binaries += [(f"PySide6/Qt/lib/{p.name}", str(p), "BINARY")
+                 for p in sorted(lib.glob("libQt6Core.so.6")) + sorted(lib.glob("libicu*.so.*"))
+                 + sorted(lib.glob("libQt6Quick3D.so.6"))]
+    names = {Path(dest).name for dest, _, _ in common.drop_unreachable_libs(binaries)}
+    assert {"QtCore.abi3.so", "libQt6Core.so.6", "libicuuc.so.73", "libicudata.so.73"} <= names
+    assert "libQt6Quick3D.so.6" not in names and "libstdc++.so.6" not in names
+
+
+def test_icu_data_is_cut_to_english_and_the_root_and_still_reads() -> None:
+    import PySide6
+
+    icu = _packaging_module("icu_data")
+    library = Path(PySide6.__file__).parent / "Qt" / "lib" / icu.SONAME
+    whole = library.read_bytes()
+    offset, size = icu._symbol(whole, icu.SYMBOL)
+    everything = dict(icu.items(whole[offset:offset + size]))
+    trimmed = icu.trimmed(library)
+    kept = dict(icu.items(trimmed))
+    prefix = "icudt73l/"
+    for name in ("root.res", "en.res", "res_index.res", "pool.res", "zoneinfo64.res",
+                 "metaZones.res", "likelySubtags.res", "cnvalias.icu", "coll/ucadata.icu",
+                 "coll/root.res", "brkitr/line.brk", "zone/en.res", "zone/root.res"):
+        assert kept[prefix + name] == everything[prefix + name], name
+    for name in ("de.res", "zh_Hant.res", "coll/zh.res", "brkitr/cjdict.dict",
+                 "gb18030.cnv", "zone/de.res"):
+        assert prefix + name in everything and prefix + name not in kept, name
+    assert not any("/translit/" in name for name in kept)
+    assert list(kept) == sorted(kept)  # ICU finds items by binary search on the names
+    assert len(trimmed) < len(whole) / 5
+
+
+def test_the_menu_entry_installs_from_the_folder_and_is_removed_again(tmp_path: Path) -> None:
+    """install-desktop-entry.sh on a bundle's layout (no build needed: the script only
+    reads share/): the entry runs this folder's program; --remove leaves the rest alone."""
+    import shutil
+
+    folder = tmp_path / "opt" / f"healthinsight-{__version__}"
+    share = folder / "share"
+    (share / "applications").mkdir(parents=True)
+    (share / "metainfo").mkdir()
+    icon = share / "icons" / "hicolor" / "48x48" / "apps" / "healthinsight.png"
+    icon.parent.mkdir(parents=True)
+    icon.write_bytes(b"\x89PNG")
+    shutil.copy2(PACKAGING / "healthinsight.desktop", share / "applications")
+    shutil.copy2(PACKAGING / "healthinsight.metainfo.xml", share / "metainfo")
+    shutil.copy2(PACKAGING / "install-desktop-entry.sh", folder)
+    data = tmp_path / "data"
+    vault = data / "HealthInsight" / "vault.json"  # where the vault lives: never touched
+    vault.parent.mkdir(parents=True)
+    vault.write_text("{}")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(data)}
+
+    subprocess.run([str(folder / "install-desktop-entry.sh")], env=env, check=True,
+                   capture_output=True, timeout=60)
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str  # type: ignore[assignment,method-assign]
+    entry.read(data / "applications" / "healthinsight.desktop")
+    assert entry["Desktop Entry"]["Exec"] == f'"{folder}/healthinsight" gui'
+    assert (data / "icons" / "hicolor" / "48x48" / "apps" / "healthinsight.png").is_file()
+    assert (data / "metainfo" / "healthinsight.metainfo.xml").is_file()
+
+    subprocess.run([str(folder / "install-desktop-entry.sh"), "--remove"], env=env,
+                   check=True, capture_output=True, timeout=60)
+    left = sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file())
+    assert left == ["HealthInsight/vault.json"]
+
+
+def test_smoke_test_flags_connections_off_loopback() -> None:
+    smoke = _packaging_module("smoke_test")
+    trace = [
+        '12 connect(5, {sa_family=AF_INET, sin_port=htons(8000), '
+        'sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
+        '12 connect(6, {sa_family=AF_UNIX, sun_path="/run/dbus/system_bus_socket"}, 110) = -1',
+        '13 connect(7, {sa_family=AF_INET6, sin6_port=htons(443), '
+        'inet_pton(AF_INET6, "2606:4700::1111", &sin6_addr)}, 28) = -1',
+        '14 connect(8, {sa_family=AF_INET, sin_port=htons(53), '
+        'sin_addr=inet_addr("8.8.8.8")}, 16) = 0',
+    ]
+    bad = smoke.connects_off_loopback(trace)
+    assert [line.split()[0] for line in bad] == ["13", "14"]
+    assert smoke.names_value("Total cholesterol 168.1 mg/dL", 168.13)
+    assert not smoke.names_value("Total cholesterol 170 mg/dL", 168.13)
+
+
+def test_signed_and_vendored_libraries_are_copied_whole() -> None:
+    """The httpfs extension (signed) and auditwheel's `<package>.libs/` (patchelf-edited,
+    broken by strip) leave the binaries, which get stripped, for the data."""
+    common = _packaging_module("spec_common")
+    httpfs = "duckdb_extension_httpfs/extensions/v1.5.5/httpfs.duckdb_extension"
+    blas = "numpy.libs/libscipy_openblas64_-32a4b2a6.so"
+    core = "PySide6/Qt/lib/libQt6Core.so.6"
+    binaries = [(httpfs, "/x/h", "BINARY"), (blas, "/x/b", "BINARY"), (core, "/x/c", "BINARY")]
+    kept, datas = common.whole_as_data(binaries, [("resources/units.json", "/x/u", "DATA")])
+    assert kept == [(core, "/x/c", "BINARY")]
+    assert datas == [("resources/units.json", "/x/u", "DATA"), (httpfs, "/x/h", "DATA"),
+                     (blas, "/x/b", "DATA")]
