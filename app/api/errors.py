@@ -99,8 +99,12 @@ def render(request: Request, err: ApiError) -> JSONResponse:
 
 
 def _field(loc: tuple[Any, ...]) -> str:
+    """The name a client sent: a parameter's own name (pydantic adds the union member
+    that failed, e.g. ``startDate.date``), or the dotted path inside a body."""
     parts = [str(p) for p in loc]
-    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+    if parts and parts[0] in ("query", "path", "header", "cookie"):
+        return parts[1] if len(parts) > 1 else parts[0]
+    if parts and parts[0] == "body":
         parts = parts[1:]
     return ".".join(parts) or "body"
 
