@@ -39,7 +39,8 @@ def demo(args: argparse.Namespace, ctx: AppContext) -> int:
     try:
         if not exists(settings.home):
             Vault.create(settings.home, passphrase=passphrase).close()
-            with tempfile.TemporaryDirectory() as tmp:
+            # invented records, yet written beside the vault, never to the system temp
+            with tempfile.TemporaryDirectory(dir=settings.home) as tmp:
                 summary = demo_ctx.imports.run([write_demo_bundle(Path(tmp))])["summary"]
             print(f"Created a demo vault in {settings.home} with "
                   f"{summary['total_records']} records.")
