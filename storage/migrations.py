@@ -106,8 +106,18 @@ def _scheduling(vault: Vault) -> None:
     _ensure(vault, schema.SCHEDULING_TABLES)
 
 
+def _observation_judgements(vault: Vault) -> None:
+    """The query manager's stored judgement of each observation (measure, series value
+    and unit, flag, quality, applied range; storage/repos/readings_sql.py). Rows start
+    unjudged (NULL quality) and are judged on their first read, once."""
+    cur = vault.cursor()
+    for name in schema.JUDGEMENT_COLUMNS:
+        kind = schema.observations.c[name].type.compile(dialect=vault.engine.dialect)
+        cur.execute(f'ALTER TABLE observations ADD COLUMN IF NOT EXISTS "{name}" {kind}')
+
+
 STEPS: list[Callable[[Vault], None]] = [
-    _v1, _v2, _v3, _observation_time_basis, _clinic, _scheduling]
+    _v1, _v2, _v3, _observation_time_basis, _clinic, _scheduling, _observation_judgements]
 SCHEMA_VERSION = len(STEPS)
 
 

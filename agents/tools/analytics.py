@@ -37,9 +37,11 @@ class Correlation(ToolResult):
 def correlation(vault: Vault, *, patient_id: str, code_a: str, code_b: str,
                 window: Window = ALL_TIME, max_gap_days: int = 30) -> Correlation:
     mm = vault.measurements
-    a = mm.primary(patient_id=patient_id, measure=code_a, since=window.since, until=window.until)
-    b = mm.primary(patient_id=patient_id, measure=code_b, since=window.since, until=window.until)
-    pa, pb = (a.points() if a else []), (b.points() if b else [])
+    a = mm.instants(patient_id=patient_id, measure=code_a, since=window.since,
+                    until=window.until)
+    b = mm.instants(patient_id=patient_id, measure=code_b, since=window.since,
+                    until=window.until)
+    pa, pb = (a.points if a else ()), (b.points if b else ())
     times = [t for t, _ in pb]
     pairs: list[tuple[float, float]] = []
     for t, v in pa:
@@ -52,7 +54,7 @@ def correlation(vault: Vault, *, patient_id: str, code_a: str, code_b: str,
             pairs.append((v, pb[j][1]))
     n = len(pairs)
     r = num(_pearson(pairs), 3) if n >= 3 else None
-    ids = tuple(x.id for s in (a, b) if s for x in s.usable)
+    ids = tuple(i for s in (a, b) if s for i in s.row_ids)
     return Correlation(
         code_a=code_a, code_b=code_b, metric_a=metric(code_a).name, metric_b=metric(code_b).name,
         n_pairs=n, r=r, strength=_strength(r), max_gap_days=max_gap_days, row_ids=ids)
@@ -97,18 +99,20 @@ class BloodPressureControl(ToolResult):
 def bp_control(vault: Vault, *, patient_id: str, window: Window = ALL_TIME,
                target: tuple[int, int] = (130, 80)) -> BloodPressureControl:
     mm = vault.measurements
-    sys_s = mm.primary(patient_id=patient_id, measure=SYSTOLIC, since=window.since,
-                       until=window.until)
-    dia_s = mm.primary(patient_id=patient_id, measure=DIASTOLIC, since=window.since,
-                       until=window.until)
-    dia = dict(dia_s.points()) if dia_s else {}
-    pairs = [(t, sv, dia[t]) for t, sv in (sys_s.points() if sys_s else []) if t in dia]
+    sys_s = mm.instants(patient_id=patient_id, measure=SYSTOLIC, since=window.since,
+                        until=window.until)
+    dia_s = mm.instants(patient_id=patient_id, measure=DIASTOLIC, since=window.since,
+                        until=window.until)
+    dia = dict(dia_s.points) if dia_s else {}
+    pairs = [(t, sv, dia[t]) for t, sv in (sys_s.points if sys_s else ()) if t in dia]
     n = len(pairs)
     cats = {"normal": 0, "elevated": 0, "stage_1": 0, "stage_2": 0}
     for _, sv, dv in pairs:
         cats[_bp_category(sv, dv)] += 1
     times = {t for t, _, _ in pairs}
-    ids = tuple(r.id for s in (sys_s, dia_s) if s for r in s.usable if r.epoch in times)
+    ids = tuple(i for s in (sys_s, dia_s) if s
+                for (t, _), group in zip(s.points, s.ids, strict=True) if t in times
+                for i in group)
     return BloodPressureControl(
         n=n, mean_systolic=num(sum(p[1] for p in pairs) / n, 1) if n else None,
         mean_diastolic=num(sum(p[2] for p in pairs) / n, 1) if n else None,
