@@ -7,8 +7,9 @@ import re
 from datetime import date
 
 from agents.findings import Finding, fmt
-from agents.tools.analytics import BloodPressureControl, Correlation, TimeInRange
+from agents.tools.analytics import BloodPressureControl, Correlation
 from agents.tools.coverage import ConditionList, Coverage
+from agents.tools.extremes import TimeInRange
 from agents.tools.medications import BeforeAfter, MedicationCourse, MedicationTimeline
 from agents.tools.observations import OutOfRange
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from agents.codes import DIASTOLIC, GLUCOSE, SYSTOLIC, metric
 from agents.tools.base import ALL_TIME, ToolResult, Window, day, num
+from agents.tools.extremes import TimeInRange, time_in_range
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -132,30 +133,8 @@ def _bp_category(sv: float, dv: float) -> str:
     return "elevated" if sv >= 120 else "normal"
 
 
-@dataclass(frozen=True)
-class TimeInRange(ToolResult):
-    """Share of glucose readings below, inside and above [low, high] mg/dL (70-180 is the
-    consensus CGM range)."""
-
-    n: int
-    low: float
-    high: float
-    below_percentage: float | None
-    in_range_percentage: float | None
-    above_percentage: float | None
-    mean: float | None
-    first_date: str | None
-    last_date: str | None
-    row_ids: tuple[int, ...]
-
-
 def glucose_time_in_range(vault: Vault, *, patient_id: str, window: Window = ALL_TIME,
                           low: float = 70, high: float = 180) -> TimeInRange:
-    t = vault.measurements.time_in_range(patient_id=patient_id, measure=GLUCOSE, low=low,
-                                         high=high, since=window.since, until=window.until)
-    return TimeInRange(
-        n=t.n, low=low, high=high, below_percentage=num(t.below_percentage, 1),
-        in_range_percentage=num(t.in_range_percentage, 1),
-        above_percentage=num(t.above_percentage, 1), mean=num(t.mean, 1),
-        first_date=t.first[:10] if t.first else None, last_date=t.last[:10] if t.last else None,
-        row_ids=t.row_ids)
+    """Glucose time in range; 70-180 mg/dL is the consensus CGM range."""
+    return time_in_range(vault, patient_id=patient_id, code=GLUCOSE, low=low, high=high,
+                         window=window)

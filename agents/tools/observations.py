@@ -13,7 +13,6 @@ p < 0.05 and a fitted change of at least 5 % of the median for increasing/decrea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from agents.codes import metric
@@ -156,36 +155,6 @@ def series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIM
                   reference_high=num(last.reference_high, 4) if last else None,
                   points=tuple(Point(r.id, r.at, r.value) for r in usable), values=len(usable),
                   unverified=tuple(reading_dict(r) for r in s.unverified) if s else ())
-
-
-def chart_series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME,
-                 max_points: int = 400) -> Series:
-    """The series for a chart: every usable value when there are few, else means over
-    equal day-buckets so a 15-year daily series stays a readable (and small) figure."""
-    full = series(vault, patient_id=patient_id, code=code, window=window)
-    if len(full.points) <= max_points:
-        return full
-    t0 = _epoch(full.points[0].date)
-    days = max(1, -(-int(_epoch(full.points[-1].date) - t0) // 86400 // max_points))
-    width = days * 86400
-    buckets: dict[int, list[Point]] = {}
-    for p in full.points:
-        buckets.setdefault(int((_epoch(p.date) - t0) // width), []).append(p)
-    points = tuple(Point(min(x.id for x in b), _iso(t0 + k * width),
-                         round(sum(x.value for x in b) / len(b), 4))
-                   for k, b in sorted(buckets.items()))
-    return Series(code=full.code, metric=full.metric, unit=full.unit,
-                  reference_low=full.reference_low, reference_high=full.reference_high,
-                  points=points, bucket_days=days, values=len(full.points),
-                  unverified=full.unverified)
-
-
-def _epoch(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
 
 
 def trend(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME) -> Trend:
