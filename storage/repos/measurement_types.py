@@ -82,14 +82,9 @@ class Instants:
 
 
 @dataclass(frozen=True)
-class Series:
+class Series(SeriesInfo):
     """Readings of one measure in one unit, oldest first (all qualities)."""
 
-    measure: str
-    name: str  # the measure's name; "eGFR (mL/min)" for a unit that is not canonical
-    unit: str | None
-    kind: str  # discrete | cumulative
-    canonical: bool  # in the measure's canonical unit
     readings: tuple[Reading, ...]
 
     @cached_property

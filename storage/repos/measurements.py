@@ -150,6 +150,11 @@ class MeasurementRepository:
         cur.execute(judge_sql(scope, sudden_change=sudden),
                     {"p": patient_id, "codes": [c for m in ms.values() for c in m.codes]})
 
+    def wait_idle(self) -> None:
+        """Return once no judgement is being worked out or stored (the vault closes)."""
+        with self._judging:
+            pass
+
     def unjudge(self, *, patient_id: str | None = None,
                 codes: Iterable[str] | None = None) -> None:
         """Mark observations to be judged again (their person's own range changed, or
