@@ -237,19 +237,6 @@ class Flagged:
     readings: tuple[Reading, ...]
 
 
-@dataclass(frozen=True)
-class SeriesSummary:
-    measure: str
-    name: str
-    unit: str | None
-    kind: str
-    category: str | None
-    n: int
-    first: str | None
-    last: str | None
-    codes: tuple[str, ...]
-
-
 class CodeCount(NamedTuple):
     code: str
     category: str | None

@@ -1,7 +1,10 @@
 """The query manager for observations: ``vault.measurements``.
 
 Everything that reads measurements for analysis goes through here, so one reading has
-one flag and one quality everywhere (readings_sql.py says how they are decided).
+one flag and one quality everywhere (readings_sql.py says how they are decided). The
+judgement is stored on the observation; every read first judges what is pending in its
+scope (``judge``: new rows, or rows whose personal range changed), then selects stored
+columns, so a read touches only its measure's rows and computes nothing over the history.
 
 Interface (stable; keyword-only; `measure` is a measure key such as ``"egfr"`` or any
 of its codes such as ``"48642-3"``; `since`/`until` are dates or datetimes, inclusive,
@@ -11,6 +14,9 @@ None = unbounded; results are frozen, see measurement_types.py):
 - ``series(patient_id=, measure=, since=, until=) -> tuple[Series, ...]``: one per unit;
   the canonical unit first (else the largest), units that do not convert never mixed.
 - ``primary(...) -> Series | None``: the first of those.
+- ``instants(...) -> Instants | None``: the primary series' usable points, one per
+  instant (what trends, comparisons and correlations use), computed in the query.
+- ``judge(patient_ids=, codes=)`` / ``unjudge(...)``: store judgements / mark them stale.
 - ``latest(...) -> Latest | None``: latest usable instant (several readings = conflict).
 - ``extremes(...) -> Extremes``: lowest and highest usable readings with dates.
 - ``counts(..., below=None, above=None) -> Counts``: readings beyond thresholds.
@@ -20,7 +26,6 @@ None = unbounded; results are frozen, see measurement_types.py):
   (daily totals for cumulative measures).
 - ``flagged(patient_id=, measures=(), since=, until=, limit=200) -> Flagged``.
 - ``critical(patient_id=, since=) -> tuple[Reading, ...]``: critical, not `verify`.
-- ``overview(patient_id=) -> tuple[SeriesSummary, ...]``: every series of a patient.
 - ``code_counts(patient_id=) -> tuple[CodeCount, ...]``: stored observations per code.
 """
 
@@ -45,7 +50,6 @@ from storage.repos.measurement_types import (
     Reading,
     Series,
     SeriesInfo,
-    SeriesSummary,
     TimeInRange,
     Trend,
     utc_iso,
@@ -423,29 +427,3 @@ class MeasurementRepository:
             "WHERE patient_id = $p GROUP BY code ORDER BY count(*) DESC, code",
             {"p": patient_id}).fetchall()
         return tuple(CodeCount(str(r[0]), r[1], r[2], int(r[3]), r[4], r[5]) for r in rows)
-
-    def overview(self, *, patient_id: str) -> tuple[SeriesSummary, ...]:
-        """Every series (measure and unit) of a patient with numeric readings, most first."""
-        rows = self.cursor().execute(
-            "SELECT code, CASE WHEN value IS NOT NULL THEN unit ELSE original_unit END, "
-            "any_value(category), any_value(display), count(*), min(epoch(effective)), "
-            "max(epoch(effective)) FROM observations WHERE patient_id = $p AND (value IS NOT "
-            "NULL OR (value_text IS NULL AND TRY_CAST(original_value AS DOUBLE) IS NOT NULL)) "
-            "GROUP BY ALL", {"p": patient_id}).fetchall()
-        merged: dict[tuple[str, str | None], list[Any]] = {}
-        for code, unit, category, display, n, t0, t1 in rows:
-            m = catalogue.measure(code)
-            unit = unit or m.unit
-            e = merged.setdefault((m.key, unit), [m, category, display, 0, t0, t1, []])
-            e[3] += int(n)
-            e[4] = min(x for x in (e[4], t0) if x is not None) if t0 is not None else e[4]
-            e[5] = max(x for x in (e[5], t1) if x is not None) if t1 is not None else e[5]
-            e[6].append(code)
-        out = []
-        for (key, unit), (m, category, display, n, t0, t1, codes) in merged.items():
-            name = m.name if unit == m.unit or m.unit is None else f"{m.name} ({unit})"
-            out.append(SeriesSummary(
-                measure=key, name=display if m.key == m.name and display else name, unit=unit,
-                kind=m.kind, category=category, n=n, first=utc_iso(t0), last=utc_iso(t1),
-                codes=tuple(sorted(codes))))
-        return tuple(sorted(out, key=lambda s: (-s.n, s.measure)))
