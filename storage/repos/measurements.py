@@ -233,8 +233,8 @@ class MeasurementRepository:
         rows = sorted((r for r in rows if r[1]), key=lambda r: (r[0] != m.unit, -r[1], r[2], r[3]))
         return _Scope(m, [r[0] for r in rows], params)
 
-    def _primary_rows(self, scope: _Scope, where: str) -> tuple[SeriesInfo | None,
-                                                                 list[Reading]]:
+    def _primary_rows(self, scope: _Scope, where: str, **extra: Any
+                      ) -> tuple[SeriesInfo | None, list[Reading]]:
         """Readings of the primary series that `where` (SQL over ``s``, the series'
         readings) selects, oldest first."""
         m, found, params = scope
@@ -243,7 +243,7 @@ class MeasurementRepository:
         rows = self.cursor().execute(
             f"WITH s AS (SELECT * FROM observations WHERE {SCOPE} AND series_unit IS NOT "
             f"DISTINCT FROM $u) SELECT {READING_COLUMNS} FROM s WHERE {where} "
-            "ORDER BY effective, record_id, id", {**params, "u": found[0]}).fetchall()
+            "ORDER BY effective, record_id, id", {**params, **extra, "u": found[0]}).fetchall()
         return _info(m, found[0], True), [_reading(r) for r in rows]
 
     def instants(self, *, patient_id: str, measure: str, since: When = None,
@@ -363,10 +363,9 @@ class MeasurementRepository:
         found = self._instants(scope)
         if found is None:
             return None
-        _, rows = self._primary_rows(
-            scope, "quality = 'verify' OR effective = (SELECT min(effective) FROM s WHERE quality "
-            "<> 'verify') OR effective = (SELECT max(effective) FROM s WHERE quality <> "
-            "'verify')")
+        ends = [*found.ids[0], *found.ids[-1]] if found.ids else []
+        _, rows = self._primary_rows(scope, "quality = 'verify' OR list_contains($ends, id)",
+                                     ends=ends)
         usable = [r for r in rows if r.quality != "verify"]
         last = usable[-1] if usable else None
         if found.series.kind == "cumulative":
