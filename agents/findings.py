@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.tools.observations import Trend
+from storage.repos.measurement_types import TIME_BASIS_NOTES
 
 # Metrics where a rising value is the worrying direction (False: falling is worrying).
 HIGHER_IS_WORSE: dict[str, bool] = {
@@ -79,13 +80,16 @@ def trend_finding(t: Trend) -> Finding:
                        unverified, _VERIFY_ADVICE, evidence=len(t.unverified))
     ref = reference_note(t.last_value, t.reference_low, t.reference_high, unit)
     what = "daily total" if t.kind == "cumulative" else "latest"
+    note = TIME_BASIS_NOTES.get(t.last_time_basis)
+    when = f"{t.last_date} ({note}; the record gives no time it was taken)" if note \
+        else t.last_date
     if t.n == 1:
-        text = f"{t.metric}: {fmt(t.last_value, unit)} on {t.last_date} (one result){ref}."
+        text = f"{t.metric}: {fmt(t.last_value, unit)} on {when} (one result){ref}."
     else:
         change = f"{t.change_percentage:+.1f}%" if t.change_percentage is not None else "n/a"
         word = {"fluctuating": "fluctuating without a significant trend",
                 "stable": "stable"}.get(t.direction, t.direction)
-        text = (f"{t.metric}: {what} {fmt(t.last_value, unit)} on {t.last_date}, {word} "
+        text = (f"{t.metric}: {what} {fmt(t.last_value, unit)} on {when}, {word} "
                 f"(fitted change {change} over {t.n} "
                 f"{'days' if t.kind == 'cumulative' else 'results'} since {t.first_date}; "
                 f"previous {fmt(t.previous_value, unit)}, spread (IQR) {fmt(t.iqr, unit)})"

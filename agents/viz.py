@@ -17,17 +17,10 @@ from typing import Any
 from agents.codes import metric
 from agents.findings import fmt
 from agents.tools.medications import BeforeAfter
-from agents.tools.observations import OutOfRange
+from agents.tools.observations import OutOfRange, Point
 
 COLORS = ("#FF6B6B", "#4ECDC4", "#45B7D1", "#F7B731", "#5F27CD", "#10AC84", "#EE5253")
 FEATURES = ["zoom", "pan", "hover", "export"]
-
-
-@dataclass(frozen=True)
-class Point:
-    id: int
-    date: str  # ISO instant, UTC
-    value: float
 
 
 @dataclass(frozen=True)

@@ -124,9 +124,19 @@ def _assist(vault: Vault) -> None:
     _ensure(vault, schema.ASSIST_TABLES)
 
 
+def _observation_judgements(vault: Vault) -> None:
+    """The query manager's stored judgement of each observation (measure, series value
+    and unit, flag, quality, applied range; storage/repos/readings_sql.py). Rows start
+    unjudged (NULL quality) and are judged on their first read, once."""
+    cur = vault.cursor()
+    for name in schema.JUDGEMENT_COLUMNS:
+        kind = schema.observations.c[name].type.compile(dialect=vault.engine.dialect)
+        cur.execute(f'ALTER TABLE observations ADD COLUMN IF NOT EXISTS "{name}" {kind}')
+
+
 STEPS: list[Callable[[Vault], None]] = [
     _v1, _v2, _v3, _observation_time_basis, _clinic, _scheduling, _patient_deceased,
-    _audit_heads, _assist]
+    _audit_heads, _assist, _observation_judgements]
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -118,7 +118,20 @@ observations = Table(
     Column("import_unit", String),
     Column("record_id", String),  # id of the record inside its source file
     Column("content_hash", UHugeInteger, nullable=False),
+    # The query manager's judgement (storage/repos/readings_sql.py), stored so that reads
+    # do not work it out over the whole history again; `quality` NULL: not judged yet.
+    Column("measure", String),  # resources/measures.json key, else the code
+    Column("series_value", Double),  # the value its series uses (canonical, else original)
+    Column("series_unit", String),
+    Column("judged_flag", String),  # low | normal | high | critical | abnormal | indeterminate
+    Column("quality", String),  # ok | verify | conflict
+    Column("quality_reason", String),  # implausible | sudden_change | same_instant_differs
+    Column("applied_low", Double),  # the range the flag used: the person's own, else the
+    Column("applied_high", Double),  # record's or the table's
+    Column("applied_source", String),  # user | record | table:<source>
 )
+JUDGEMENT_COLUMNS = ("measure", "series_value", "series_unit", "judged_flag", "quality",
+                     "quality_reason", "applied_low", "applied_high", "applied_source")
 
 medications = Table(
     "medications",

@@ -336,6 +336,8 @@ class Vault:
         return hmac.new(self._seal_key, message.encode(), "sha256").hexdigest()
 
     def close(self) -> None:
+        if "measurements" in self.__dict__:  # a judgement being stored finishes first
+            self.measurements.wait_idle()
         self.engine.dispose()
         with self._lock:
             for cur in list(self._cursors):

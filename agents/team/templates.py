@@ -11,8 +11,9 @@ from rapidfuzz import fuzz
 
 from agents.findings import Finding, fmt
 from agents.holdings import question_terms
-from agents.tools.analytics import BloodPressureControl, Correlation, TimeInRange
+from agents.tools.analytics import BloodPressureControl, Correlation
 from agents.tools.coverage import ConditionList, Coverage
+from agents.tools.extremes import TimeInRange
 from agents.tools.medications import BeforeAfter, MedicationCourse, MedicationTimeline
 from agents.tools.observations import OutOfRange
 

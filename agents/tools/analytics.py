@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from agents.codes import DIASTOLIC, GLUCOSE, SYSTOLIC, metric
 from agents.tools.base import ALL_TIME, ToolResult, Window, day, num
+from agents.tools.extremes import TimeInRange, time_in_range
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -37,9 +38,11 @@ class Correlation(ToolResult):
 def correlation(vault: Vault, *, patient_id: str, code_a: str, code_b: str,
                 window: Window = ALL_TIME, max_gap_days: int = 30) -> Correlation:
     mm = vault.measurements
-    a = mm.primary(patient_id=patient_id, measure=code_a, since=window.since, until=window.until)
-    b = mm.primary(patient_id=patient_id, measure=code_b, since=window.since, until=window.until)
-    pa, pb = (a.points() if a else []), (b.points() if b else [])
+    a = mm.instants(patient_id=patient_id, measure=code_a, since=window.since,
+                    until=window.until)
+    b = mm.instants(patient_id=patient_id, measure=code_b, since=window.since,
+                    until=window.until)
+    pa, pb = (a.points if a else ()), (b.points if b else ())
     times = [t for t, _ in pb]
     pairs: list[tuple[float, float]] = []
     for t, v in pa:
@@ -52,7 +55,7 @@ def correlation(vault: Vault, *, patient_id: str, code_a: str, code_b: str,
             pairs.append((v, pb[j][1]))
     n = len(pairs)
     r = num(_pearson(pairs), 3) if n >= 3 else None
-    ids = tuple(x.id for s in (a, b) if s for x in s.usable)
+    ids = tuple(i for s in (a, b) if s for i in s.row_ids)
     return Correlation(
         code_a=code_a, code_b=code_b, metric_a=metric(code_a).name, metric_b=metric(code_b).name,
         n_pairs=n, r=r, strength=_strength(r), max_gap_days=max_gap_days, row_ids=ids)
@@ -97,18 +100,20 @@ class BloodPressureControl(ToolResult):
 def bp_control(vault: Vault, *, patient_id: str, window: Window = ALL_TIME,
                target: tuple[int, int] = (130, 80)) -> BloodPressureControl:
     mm = vault.measurements
-    sys_s = mm.primary(patient_id=patient_id, measure=SYSTOLIC, since=window.since,
-                       until=window.until)
-    dia_s = mm.primary(patient_id=patient_id, measure=DIASTOLIC, since=window.since,
-                       until=window.until)
-    dia = dict(dia_s.points()) if dia_s else {}
-    pairs = [(t, sv, dia[t]) for t, sv in (sys_s.points() if sys_s else []) if t in dia]
+    sys_s = mm.instants(patient_id=patient_id, measure=SYSTOLIC, since=window.since,
+                        until=window.until)
+    dia_s = mm.instants(patient_id=patient_id, measure=DIASTOLIC, since=window.since,
+                        until=window.until)
+    dia = dict(dia_s.points) if dia_s else {}
+    pairs = [(t, sv, dia[t]) for t, sv in (sys_s.points if sys_s else ()) if t in dia]
     n = len(pairs)
     cats = {"normal": 0, "elevated": 0, "stage_1": 0, "stage_2": 0}
     for _, sv, dv in pairs:
         cats[_bp_category(sv, dv)] += 1
     times = {t for t, _, _ in pairs}
-    ids = tuple(r.id for s in (sys_s, dia_s) if s for r in s.usable if r.epoch in times)
+    ids = tuple(i for s in (sys_s, dia_s) if s
+                for (t, _), group in zip(s.points, s.ids, strict=True) if t in times
+                for i in group)
     return BloodPressureControl(
         n=n, mean_systolic=num(sum(p[1] for p in pairs) / n, 1) if n else None,
         mean_diastolic=num(sum(p[2] for p in pairs) / n, 1) if n else None,
@@ -128,30 +133,8 @@ def _bp_category(sv: float, dv: float) -> str:
     return "elevated" if sv >= 120 else "normal"
 
 
-@dataclass(frozen=True)
-class TimeInRange(ToolResult):
-    """Share of glucose readings below, inside and above [low, high] mg/dL (70-180 is the
-    consensus CGM range)."""
-
-    n: int
-    low: float
-    high: float
-    below_percentage: float | None
-    in_range_percentage: float | None
-    above_percentage: float | None
-    mean: float | None
-    first_date: str | None
-    last_date: str | None
-    row_ids: tuple[int, ...]
-
-
 def glucose_time_in_range(vault: Vault, *, patient_id: str, window: Window = ALL_TIME,
                           low: float = 70, high: float = 180) -> TimeInRange:
-    t = vault.measurements.time_in_range(patient_id=patient_id, measure=GLUCOSE, low=low,
-                                         high=high, since=window.since, until=window.until)
-    return TimeInRange(
-        n=t.n, low=low, high=high, below_percentage=num(t.below_percentage, 1),
-        in_range_percentage=num(t.in_range_percentage, 1),
-        above_percentage=num(t.above_percentage, 1), mean=num(t.mean, 1),
-        first_date=t.first[:10] if t.first else None, last_date=t.last[:10] if t.last else None,
-        row_ids=t.row_ids)
+    """Glucose time in range; 70-180 mg/dL is the consensus CGM range."""
+    return time_in_range(vault, patient_id=patient_id, code=GLUCOSE, low=low, high=high,
+                         window=window)

@@ -81,7 +81,10 @@ def beyond(vault: Vault, *, patient_id: str, code: str, below: float | None = No
 
 
 @dataclass(frozen=True)
-class RangeShare(ToolResult):
+class TimeInRange(ToolResult):
+    """Share of a measure's usable readings below, inside and above [low, high] (its
+    canonical unit), their mean and dates."""
+
     code: str
     metric: str
     unit: str | None
@@ -91,14 +94,19 @@ class RangeShare(ToolResult):
     below_percentage: float | None
     in_range_percentage: float | None
     above_percentage: float | None
+    mean: float | None
+    first_date: str | None
+    last_date: str | None
     row_ids: tuple[int, ...] = ()
 
 
 def time_in_range(vault: Vault, *, patient_id: str, code: str, low: float, high: float,
-                  window: Window = ALL_TIME) -> RangeShare:
+                  window: Window = ALL_TIME) -> TimeInRange:
     t = vault.measurements.time_in_range(patient_id=patient_id, measure=code, low=low,
                                          high=high, since=window.since, until=window.until)
-    return RangeShare(code=code, metric=metric(code).name, unit=t.unit, n=t.n, low=low,
-                      high=high, below_percentage=num(t.below_percentage, 1),
-                      in_range_percentage=num(t.in_range_percentage, 1),
-                      above_percentage=num(t.above_percentage, 1), row_ids=t.row_ids)
+    return TimeInRange(code=code, metric=metric(code).name, unit=t.unit, n=t.n, low=low,
+                       high=high, below_percentage=num(t.below_percentage, 1),
+                       in_range_percentage=num(t.in_range_percentage, 1),
+                       above_percentage=num(t.above_percentage, 1), mean=num(t.mean, 1),
+                       first_date=t.first[:10] if t.first else None,
+                       last_date=t.last[:10] if t.last else None, row_ids=t.row_ids)

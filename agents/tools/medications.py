@@ -88,15 +88,15 @@ def before_after(vault: Vault, *, patient_id: str, code: str, medication: str,
     """Mean of a measure's usable readings (not `verify`; one value per instant) before vs
     after the medication's first start (optionally within `window_days` on each side)."""
     started = vault.clinical.first_start(patient_id=patient_id, name=medication)
-    s = vault.measurements.primary(patient_id=patient_id, measure=code)
+    s = vault.measurements.instants(patient_id=patient_id, measure=code)
     if started is None or s is None:
         return BeforeAfter(code=code, metric=metric(code).name, medication=medication,
                            medication_start=day(started[1]) if started else None,
-                           unit=s.unit if s else None, before_n=0, before_mean=None,
+                           unit=s.series.unit if s else None, before_n=0, before_mean=None,
                            before_last=None, after_n=0, after_mean=None, after_last=None,
                            change_percentage=None, row_ids=())
     name, t0 = started
-    near = [(t, v) for t, v in s.points()
+    near = [(t, v) for t, v in s.points
             if window_days is None or abs(t - t0) <= window_days * 86400]
     before = [v for t, v in near if t < t0]
     after = [v for t, v in near if t >= t0]
@@ -106,8 +106,9 @@ def before_after(vault: Vault, *, patient_id: str, code: str, medication: str,
     times = {t for t, _ in near}
     return BeforeAfter(
         code=code, metric=metric(code).name, medication=name, medication_start=day(t0),
-        unit=s.unit, before_n=len(before), before_mean=num(b_mean),
+        unit=s.series.unit, before_n=len(before), before_mean=num(b_mean),
         before_last=num(before[-1]) if before else None, after_n=len(after),
         after_mean=num(a_mean), after_last=num(after[-1]) if after else None,
         change_percentage=num(change, 1),
-        row_ids=tuple(r.id for r in s.usable if r.epoch in times))
+        row_ids=tuple(i for (t, _), group in zip(s.points, s.ids, strict=True)
+                      if t in times for i in group))

@@ -13,19 +13,17 @@ p < 0.05 and a fitted change of at least 5 % of the median for increasing/decrea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from agents.codes import metric
 from agents.tools.base import ALL_TIME, ToolResult, Window, day, num
-from storage.repos.measurement_types import Reading
-from storage.repos.measurement_types import Series as MeasureSeries
+from storage.repos.measurement_types import Reading, SeriesInfo
 
 if TYPE_CHECKING:
     from storage.vault import Vault
 
 
-def _name(code: str, s: MeasureSeries | None) -> str:
+def _name(code: str, s: SeriesInfo | None) -> str:
     return s.name if s is not None and not s.canonical else metric(code).name
 
 
@@ -110,6 +108,7 @@ class Trend(ToolResult):
     other_series: tuple[str, ...] = ()  # the measure in units that do not convert
     conflicts: int = 0  # instants whose readings disagree (their mean is used)
     last_values: tuple[float, ...] = ()  # every reading at the latest instant
+    last_time_basis: str = "effective"  # issued: the latest time is when it was reported
 
 
 def latest(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME
@@ -158,36 +157,6 @@ def series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIM
                   unverified=tuple(reading_dict(r) for r in s.unverified) if s else ())
 
 
-def chart_series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME,
-                 max_points: int = 400) -> Series:
-    """The series for a chart: every usable value when there are few, else means over
-    equal day-buckets so a 15-year daily series stays a readable (and small) figure."""
-    full = series(vault, patient_id=patient_id, code=code, window=window)
-    if len(full.points) <= max_points:
-        return full
-    t0 = _epoch(full.points[0].date)
-    days = max(1, -(-int(_epoch(full.points[-1].date) - t0) // 86400 // max_points))
-    width = days * 86400
-    buckets: dict[int, list[Point]] = {}
-    for p in full.points:
-        buckets.setdefault(int((_epoch(p.date) - t0) // width), []).append(p)
-    points = tuple(Point(min(x.id for x in b), _iso(t0 + k * width),
-                         round(sum(x.value for x in b) / len(b), 4))
-                   for k, b in sorted(buckets.items()))
-    return Series(code=full.code, metric=full.metric, unit=full.unit,
-                  reference_low=full.reference_low, reference_high=full.reference_high,
-                  points=points, bucket_days=days, values=len(full.points),
-                  unverified=full.unverified)
-
-
-def _epoch(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
-
-
 def trend(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME) -> Trend:
     t = vault.measurements.trend(patient_id=patient_id, measure=code, since=window.since,
                                  until=window.until)
@@ -205,11 +174,10 @@ def trend(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME
         first_date = totals.days[0].day if totals.days else None
         last_date = totals.days[-1].day if totals.days else None
     else:
-        values = [v for _, v in s.points()]
+        values = [v for _, v in t.instants.points]
         first_date = t.first.day if t.first else None
         last_date = t.last.day if t.last else None
-    last_instant = [r for r in s.usable if t.last and r.epoch == t.last.epoch]
-    conflicts = len({r.epoch for r in s.usable if r.quality == "conflict"})
+    last_instant = t.last_instant
     return Trend(
         code=code, metric=_name(code, s), unit=s.unit, n=st.n, direction=st.direction,
         slope_per_year=num(st.slope_per_year, 4), change_percentage=num(st.change_percentage, 1),
@@ -217,16 +185,18 @@ def trend(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME
         last_value=num(values[-1], 4) if values else None, last_date=last_date,
         mean=num(sum(values) / len(values), 2) if values else None,
         min=num(min(values), 4) if values else None, max=num(max(values), 4) if values else None,
-        last_flag=_worst(tuple(last_instant)) if s.kind == "discrete" else None,
+        last_flag=_worst(last_instant) if s.kind == "discrete" else None,
         reference_low=num(t.last.reference_low, 4) if t.last else None,
         reference_high=num(t.last.reference_high, 4) if t.last else None,
-        row_ids=tuple(r.id for r in s.usable), p_value=num(st.p_value, 4),
+        row_ids=t.instants.row_ids, p_value=num(st.p_value, 4),
         median=num(st.median, 4), iqr=num(st.iqr, 4), previous_value=num(st.previous_value, 4),
         change_from_previous=num(st.change_from_previous, 4),
         last_quality=("conflict" if len({r.value for r in last_instant}) > 1 else "ok")
         if last_instant else None, kind=s.kind,
-        unverified=tuple(reading_dict(r) for r in s.unverified), other_series=t.other_series,
-        conflicts=conflicts, last_values=tuple(r.value for r in last_instant))
+        unverified=tuple(reading_dict(r) for r in t.unverified),
+        other_series=t.instants.other_series, conflicts=t.instants.conflicts,
+        last_values=tuple(r.value for r in last_instant),
+        last_time_basis=t.last.time_basis if t.last and s.kind == "discrete" else "effective")
 
 
 @dataclass(frozen=True)

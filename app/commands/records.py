@@ -9,6 +9,7 @@ from typing import Any
 
 from app.commands.common import add_command, print_json
 from app.context import AppContext
+from storage.repos.measurement_types import TIME_BASIS_NOTES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -105,5 +106,7 @@ def _line(r: dict[str, Any]) -> str:
     flag = f"  [{r['flag']}]" if r["flag"] else ""
     if r.get("quality") not in (None, "ok"):
         flag += f"  [{r['quality']}]"
+    if r.get("time_basis") in TIME_BASIS_NOTES:
+        flag += f"  ({TIME_BASIS_NOTES[r['time_basis']]})"
     return (f"{(r['effective'] or '')[:19]:<19}  {r['code'] or '':<10} {r['display'] or '':<40.40} "
             f"{value} {r['unit'] or ''}{flag}")

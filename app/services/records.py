@@ -14,7 +14,10 @@ from app.services.errors import ValidationFailed
 from storage.ingest import units
 from storage.ingest.manual import add_reading
 from storage.repos import measures as catalogue
+from storage.repos.measurement_types import TIME_BASIS_NOTES
 from storage.vault import Vault
+
+__all__ = ["TIME_BASIS_NOTES", "RecordsService"]
 
 
 class RecordsService:

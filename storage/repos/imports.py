@@ -51,8 +51,12 @@ class ImportRepository:
         where = "import_id = $id" + (" AND import_unit = $unit" if unit is not None else "")
         params = {"id": import_id, **({"unit": unit} if unit is not None else {})}
         with self._vault.transaction() as cur:
+            touched = [p for (p,) in cur.execute(
+                f"SELECT DISTINCT patient_id FROM observations WHERE {where}", params).fetchall()]
             for table in RECORD_TABLES:
                 cur.execute(f'DELETE FROM "{table.name}" WHERE {where}', params)
+        for patient_id in touched:  # the readings left may change quality (conflicts, jumps)
+            self._vault.measurements.unjudge(patient_id=patient_id)
 
     def undo_interrupted(self) -> list[str]:
         """Undo imports a previous process left ``processing`` (it died mid-import) and mark

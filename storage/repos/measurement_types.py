@@ -9,6 +9,10 @@ from typing import NamedTuple
 
 from storage.repos.trend import TrendStats
 
+# What a reading's time is when it is not the observation's own (FHIR effective[x]),
+# as every listing and answer words it next to the time.
+TIME_BASIS_NOTES = {"issued": "reported at", "report": "report's time"}
+
 
 def utc_iso(epoch: float | None) -> str | None:
     if epoch is None:
@@ -50,14 +54,37 @@ class Reading(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Series:
-    """Readings of one measure in one unit, oldest first (all qualities)."""
+class SeriesInfo:
+    """Which series of a measure a result is about (the readings are not held)."""
 
     measure: str
     name: str  # the measure's name; "eGFR (mL/min)" for a unit that is not canonical
     unit: str | None
     kind: str  # discrete | cumulative
     canonical: bool  # in the measure's canonical unit
+
+
+@dataclass(frozen=True)
+class Instants:
+    """A series' usable readings (not `verify`) one point per instant, oldest first: what
+    trends, comparisons and correlations use. A conflict counts once, as the mean of its
+    readings; `ids` are each point's readings."""
+
+    series: SeriesInfo
+    points: tuple[tuple[float, float], ...]  # (epoch seconds, value)
+    ids: tuple[tuple[int, ...], ...]
+    conflicts: int  # points whose readings disagree (quality conflict)
+    other_series: tuple[str, ...] = ()  # names of the measure's series in other units
+
+    @property
+    def row_ids(self) -> tuple[int, ...]:
+        return tuple(i for group in self.ids for i in group)
+
+
+@dataclass(frozen=True)
+class Series(SeriesInfo):
+    """Readings of one measure in one unit, oldest first (all qualities)."""
+
     readings: tuple[Reading, ...]
 
     @cached_property
@@ -99,7 +126,7 @@ class Latest:
     """The most recent usable instant. Several readings: they conflict, and none is
     picked silently. `unverified`: later readings held for verification."""
 
-    series: Series
+    series: SeriesInfo
     readings: tuple[Reading, ...]
     unverified: tuple[Reading, ...] = ()
 
@@ -187,11 +214,18 @@ class TimeInRange:
 
 @dataclass(frozen=True)
 class Trend:
-    series: Series
+    """The trend of a series' points (daily totals for a cumulative measure)."""
+
+    instants: Instants
     stats: TrendStats
     first: Reading | None  # first and last usable readings
     last: Reading | None
-    other_series: tuple[str, ...] = ()  # names of this measure's series in other units
+    last_instant: tuple[Reading, ...]  # every usable reading at the last one's time
+    unverified: tuple[Reading, ...]  # held for verification: named, not in the trend
+
+    @property
+    def series(self) -> SeriesInfo:
+        return self.instants.series
 
 
 @dataclass(frozen=True)
@@ -201,19 +235,6 @@ class Flagged:
     checked: int
     by_measure: dict[str, dict[str, int]]  # measure -> {flag or quality: count}
     readings: tuple[Reading, ...]
-
-
-@dataclass(frozen=True)
-class SeriesSummary:
-    measure: str
-    name: str
-    unit: str | None
-    kind: str
-    category: str | None
-    n: int
-    first: str | None
-    last: str | None
-    codes: tuple[str, ...]
 
 
 class CodeCount(NamedTuple):

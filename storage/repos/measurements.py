@@ -1,7 +1,10 @@
 """The query manager for observations: ``vault.measurements``.
 
 Everything that reads measurements for analysis goes through here, so one reading has
-one flag and one quality everywhere (readings_sql.py says how they are decided).
+one flag and one quality everywhere (readings_sql.py says how they are decided). The
+judgement is stored on the observation; every read first judges what is pending in its
+scope (``judge``: new rows, or rows whose personal range changed), then selects stored
+columns, so a read touches only its measure's rows and computes nothing over the history.
 
 Interface (stable; keyword-only; `measure` is a measure key such as ``"egfr"`` or any
 of its codes such as ``"48642-3"``; `since`/`until` are dates or datetimes, inclusive,
@@ -11,6 +14,9 @@ None = unbounded; results are frozen, see measurement_types.py):
 - ``series(patient_id=, measure=, since=, until=) -> tuple[Series, ...]``: one per unit;
   the canonical unit first (else the largest), units that do not convert never mixed.
 - ``primary(...) -> Series | None``: the first of those.
+- ``instants(...) -> Instants | None``: the primary series' usable points, one per
+  instant (what trends, comparisons and correlations use), computed in the query.
+- ``judge(patient_ids=, codes=)`` / ``unjudge(...)``: store judgements / mark them stale.
 - ``latest(...) -> Latest | None``: latest usable instant (several readings = conflict).
 - ``extremes(...) -> Extremes``: lowest and highest usable readings with dates.
 - ``counts(..., below=None, above=None) -> Counts``: readings beyond thresholds.
@@ -20,15 +26,16 @@ None = unbounded; results are frozen, see measurement_types.py):
   (daily totals for cumulative measures).
 - ``flagged(patient_id=, measures=(), since=, until=, limit=200) -> Flagged``.
 - ``critical(patient_id=, since=) -> tuple[Reading, ...]``: critical, not `verify`.
-- ``overview(patient_id=) -> tuple[SeriesSummary, ...]``: every series of a patient.
 - ``code_counts(patient_id=) -> tuple[CodeCount, ...]``: stored observations per code.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from storage.repos import measures as catalogue
 from storage.repos.measurement_types import (
@@ -38,15 +45,16 @@ from storage.repos.measurement_types import (
     DayTotal,
     Extremes,
     Flagged,
+    Instants,
     Latest,
     Reading,
     Series,
-    SeriesSummary,
+    SeriesInfo,
     TimeInRange,
     Trend,
     utc_iso,
 )
-from storage.repos.readings_sql import install_catalogue, readings_cte
+from storage.repos.readings_sql import fingerprint, install_catalogue, judge_sql
 from storage.repos.trend import trend_stats
 
 if TYPE_CHECKING:
@@ -55,12 +63,16 @@ if TYPE_CHECKING:
     from storage.vault import Vault
 
 When = date | datetime | None
-READING_COLUMNS = ("id, code, measure, epoch(t), v, u, flag, quality, reason, ref_low, "
-                   "ref_high, ref_source, src, basis, off, display")
-IN_WINDOW = ("v IS NOT NULL AND t IS NOT NULL AND ($since IS NULL OR t >= $since) "
-             "AND ($until IS NULL OR t <= $until)")
-ABNORMAL = ("flag IN ('low', 'high', 'critical', 'abnormal', 'indeterminate') "
+READING_COLUMNS = ("id, code, measure, epoch(effective), series_value, series_unit, "
+                   "judged_flag, quality, quality_reason, applied_low, applied_high, "
+                   "applied_source, source_name, coalesce(time_basis, 'effective'), "
+                   "utc_offset, display")
+IN_WINDOW = ("series_value IS NOT NULL AND effective IS NOT NULL AND ($since IS NULL OR "
+             "effective >= $since) AND ($until IS NULL OR effective <= $until)")
+ABNORMAL = ("judged_flag IN ('low', 'high', 'critical', 'abnormal', 'indeterminate') "
             "OR quality <> 'ok'")
+SCOPE = f"patient_id = $p AND list_contains($codes, code) AND {IN_WINDOW}"
+FINGERPRINT_KEY = "readings_fingerprint"
 
 
 def _bound(value: When, end: bool) -> datetime | None:
@@ -73,10 +85,29 @@ def _reading(row: tuple[Any, ...]) -> Reading:
     return Reading._make(row)
 
 
+def _info(m: catalogue.Measure, unit: str | None, first: bool) -> SeriesInfo:
+    """The series of `m` in `unit`: named after the measure in its canonical unit (or,
+    for a measure without one, its first series), else "name (unit)"."""
+    plain = unit == m.unit or (m.unit is None and first)
+    return SeriesInfo(measure=m.key, name=m.name if plain else f"{m.name} ({unit or 'no unit'})",
+                      unit=unit, kind=m.kind, canonical=unit == m.unit)
+
+
+class _Scope(NamedTuple):
+    """A measure's readings of a patient in a window: its units in series order (the
+    canonical first, else the largest) and the parameters that select them (SCOPE)."""
+
+    measure: catalogue.Measure
+    units: list[str | None]
+    params: dict[str, Any]
+
+
 class MeasurementRepository:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
         self._ready: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+        self._judging = threading.Lock()
+        self._current = False  # the stored judgements' fingerprint was checked
 
     measure = staticmethod(catalogue.measure)
 
@@ -88,20 +119,87 @@ class MeasurementRepository:
             self._ready.add(cur)
         return cur
 
-    def _rows(self, scope: str, select: str, params: dict[str, Any], *,
-              sudden_change: bool = True) -> list[tuple[Any, ...]]:
-        sql = f"WITH {readings_cte(scope, sudden_change=sudden_change)} {select}"
-        return self.cursor().execute(sql, params).fetchall()
+    # --- stored judgements ---------------------------------------------------
+
+    def judge(self, *, patient_ids: Iterable[str] | None = None,
+              codes: Iterable[str] | None = None) -> int:
+        """Judge and store every observation not judged yet (of these patients and codes;
+        None: all), together with the rest of its patient's measure, whose quality a new
+        reading can change. Returns how many patients were judged. Cheap when nothing is
+        pending: one scan of the scope's ``quality`` column."""
+        with self._judging:
+            cur = self.cursor()
+            self._check_fingerprint(cur)
+            where, params = ["quality IS NULL"], {}
+            if patient_ids is not None:
+                where.append("list_contains($pids, patient_id)")
+                params["pids"] = list(patient_ids)
+            if codes is not None:
+                where.append("list_contains($codes, code)")
+                params["codes"] = list(codes)
+            pending = cur.execute(
+                "SELECT patient_id, list(DISTINCT code) FILTER (WHERE code IS NOT NULL), "
+                f"bool_or(code IS NULL) FROM observations WHERE {' AND '.join(where)} "
+                "GROUP BY patient_id", params).fetchall()
+            for patient_id, found, uncoded in pending:
+                self._judge_patient(cur, patient_id, found or [], bool(uncoded))
+            return len(pending)
+
+    def _judge_patient(self, cur: duckdb.DuckDBPyConnection, patient_id: str,
+                       codes: list[str], uncoded: bool) -> None:
+        ms = {catalogue.measure(c).key: catalogue.measure(c) for c in codes}
+        scope = "o.patient_id = $p AND (list_contains($codes, o.code)" + (
+            " OR o.code IS NULL)" if uncoded else ")")
+        sudden = uncoded or any(m.max_change_7d is not None for m in ms.values())
+        cur.execute(judge_sql(scope, sudden_change=sudden),
+                    {"p": patient_id, "codes": [c for m in ms.values() for c in m.codes]})
+
+    def wait_idle(self) -> None:
+        """Return once no judgement is being worked out or stored (the vault closes)."""
+        with self._judging:
+            pass
+
+    def unjudge(self, *, patient_id: str | None = None,
+                codes: Iterable[str] | None = None) -> None:
+        """Mark observations to be judged again (their person's own range changed, or
+        readings of their measure were deleted); the next read, or :meth:`judge`, does."""
+        where, params = ["quality IS NOT NULL"], {}
+        if patient_id is not None:
+            where.append("patient_id = $p")
+            params["p"] = patient_id
+        if codes is not None:
+            where.append("list_contains($codes, code)")
+            params["codes"] = list(codes)
+        self.cursor().execute(
+            f"UPDATE observations SET quality = NULL WHERE {' AND '.join(where)}", params)
+
+    def _check_fingerprint(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Once per open vault: judgements stored under other tables or SQL are redone."""
+        if self._current:
+            return
+        now = fingerprint()
+        if self._vault.settings.get(FINGERPRINT_KEY) != now:
+            cur.execute("UPDATE observations SET quality = NULL WHERE quality IS NOT NULL")
+            self._vault.settings.set(FINGERPRINT_KEY, now)
+        self._current = True
+
+    # --- reads ---------------------------------------------------------------
+
+    def _read(self, where: str, tail: str, params: dict[str, Any], *,
+              patient_id: str, codes: Iterable[str] | None = None) -> list[tuple[Any, ...]]:
+        """Judge what is pending in the scope, then select stored readings."""
+        self.judge(patient_ids=(patient_id,), codes=codes)
+        return self.cursor().execute(
+            f"SELECT {READING_COLUMNS} FROM observations WHERE patient_id = $p AND {where} "
+            f"AND {IN_WINDOW} {tail}", {"p": patient_id, **params}).fetchall()
 
     def _measure_rows(self, patient_id: str, measure: str, since: When, until: When
                       ) -> tuple[catalogue.Measure, list[tuple[Any, ...]]]:
         m = catalogue.measure(measure)
-        rows = self._rows(
-            "o.patient_id = $p AND list_contains($codes, o.code)",
-            f"SELECT {READING_COLUMNS} FROM readings WHERE {IN_WINDOW} "
-            "ORDER BY t, record_id, id",
-            {"p": patient_id, "codes": list(m.codes), "since": _bound(since, False),
-             "until": _bound(until, True)}, sudden_change=m.max_change_7d is not None)
+        rows = self._read("list_contains($codes, code)", "ORDER BY effective, record_id, id",
+                          {"codes": list(m.codes), "since": _bound(since, False),
+                           "until": _bound(until, True)}, patient_id=patient_id,
+                          codes=m.codes)
         return m, rows
 
     def series(self, *, patient_id: str, measure: str, since: When = None,
@@ -111,26 +209,89 @@ class MeasurementRepository:
         for row in rows:
             by_unit.setdefault(row[5], []).append(_reading(row))
         order = sorted(by_unit, key=lambda u: (u != m.unit, -len(by_unit[u])))
-        return tuple(
-            Series(measure=m.key, name=m.name if u == m.unit or m.unit is None and i == 0
-                   else f"{m.name} ({u or 'no unit'})", unit=u, kind=m.kind,
-                   canonical=u == m.unit, readings=tuple(by_unit[u]))
-            for i, u in enumerate(order))
+        return tuple(Series(**vars(_info(m, u, i == 0)), readings=tuple(by_unit[u]))
+                     for i, u in enumerate(order))
 
     def primary(self, *, patient_id: str, measure: str, since: When = None,
                 until: When = None) -> Series | None:
         found = self.series(patient_id=patient_id, measure=measure, since=since, until=until)
         return found[0] if found else None
 
+    def _units(self, patient_id: str, measure: str, since: When, until: When) -> _Scope:
+        """The measure's units (readings not judged yet are judged first)."""
+        m = catalogue.measure(measure)
+        params = {"p": patient_id, "codes": list(m.codes), "since": _bound(since, False),
+                  "until": _bound(until, True)}
+        sql = (f"SELECT series_unit, count(*) FILTER (WHERE {IN_WINDOW}), min(effective) "
+               f"FILTER (WHERE {IN_WINDOW}), min(id) FILTER (WHERE {IN_WINDOW}), "
+               "count(*) FILTER (WHERE quality IS NULL) FROM observations "
+               "WHERE patient_id = $p AND list_contains($codes, code) GROUP BY series_unit")
+        rows = self.cursor().execute(sql, params).fetchall()
+        if any(r[4] for r in rows):  # readings not judged yet (the pending check of judge)
+            self.judge(patient_ids=(patient_id,), codes=m.codes)
+            rows = self.cursor().execute(sql, params).fetchall()
+        rows = sorted((r for r in rows if r[1]), key=lambda r: (r[0] != m.unit, -r[1], r[2], r[3]))
+        return _Scope(m, [r[0] for r in rows], params)
+
+    def _primary_rows(self, scope: _Scope, where: str, **extra: Any
+                      ) -> tuple[SeriesInfo | None, list[Reading]]:
+        """Readings of the primary series that `where` (SQL over ``s``, the series'
+        readings) selects, oldest first."""
+        m, found, params = scope
+        if not found:
+            return None, []
+        rows = self.cursor().execute(
+            f"WITH s AS (SELECT * FROM observations WHERE {SCOPE} AND series_unit IS NOT "
+            f"DISTINCT FROM $u) SELECT {READING_COLUMNS} FROM s WHERE {where} "
+            "ORDER BY effective, record_id, id", {**params, **extra, "u": found[0]}).fetchall()
+        return _info(m, found[0], True), [_reading(r) for r in rows]
+
+    def instants(self, *, patient_id: str, measure: str, since: When = None,
+                 until: When = None) -> Instants | None:
+        """The primary series' usable readings, one point per instant, computed in the
+        query (a 15-year daily series is thousands of readings)."""
+        return self._instants(self._units(patient_id, measure, since, until))
+
+    def _instants(self, scope: _Scope) -> Instants | None:
+        m, found, params = scope
+        if not found:
+            return None
+        where = (f"{SCOPE} AND series_unit IS NOT DISTINCT FROM $u AND quality <> 'verify'")
+        args = {**params, "u": found[0]}
+        cur = self.cursor()
+        rows = cur.execute(
+            "SELECT epoch(effective), avg(series_value), min(id), count(*), "
+            f"bool_or(quality = 'conflict') FROM observations WHERE {where} "
+            "GROUP BY effective ORDER BY effective", args).fetchall()
+        ids = [(r[2],) for r in rows]
+        shared = [k for k, r in enumerate(rows) if r[3] > 1]
+        if shared:  # instants of several readings (conflicts, duplicates): all their ids
+            together: dict[float, list[int]] = {}
+            for t, i in cur.execute(
+                    f"SELECT epoch(effective), id FROM observations WHERE {where} AND "
+                    "effective IN (SELECT effective FROM observations WHERE "
+                    f"{where} GROUP BY effective HAVING count(*) > 1) "
+                    "ORDER BY effective, record_id, id", args).fetchall():
+                together.setdefault(t, []).append(i)
+            for k in shared:
+                ids[k] = tuple(together[rows[k][0]])
+        return Instants(series=_info(m, found[0], True),
+                        points=tuple((r[0], r[1]) for r in rows), ids=tuple(ids),
+                        conflicts=sum(1 for r in rows if r[4]),
+                        other_series=tuple(_info(m, u, False).name for u in found[1:]))
+
     def latest(self, *, patient_id: str, measure: str, since: When = None,
                until: When = None) -> Latest | None:
-        s = self.primary(patient_id=patient_id, measure=measure, since=since, until=until)
-        usable = s.usable if s else ()
-        if s is None or not usable:
+        info, rows = self._primary_rows(
+            self._units(patient_id, measure, since, until),
+            "effective >= (SELECT max(effective) FROM s WHERE quality <> 'verify')")
+        usable = [r for r in rows if r.quality != "verify"]
+        if info is None or not usable:
             return None
         at = usable[-1].epoch
-        return Latest(series=s, readings=tuple(r for r in usable if r.epoch == at),
-                      unverified=tuple(r for r in s.unverified if r.epoch > at))
+        return Latest(series=info, readings=tuple(r for r in usable if r.epoch == at),
+                      unverified=tuple(r for r in rows if r.quality == "verify"
+                                       and r.epoch > at))
 
     def extremes(self, *, patient_id: str, measure: str, since: When = None,
                  until: When = None) -> Extremes | None:
@@ -161,20 +322,23 @@ class MeasurementRepository:
 
     def time_in_range(self, *, patient_id: str, measure: str, low: float, high: float,
                       since: When = None, until: When = None) -> TimeInRange:
-        s = self.primary(patient_id=patient_id, measure=measure, since=since, until=until)
-        usable = s.usable if s else ()
-        n = len(usable)
+        m, found, params = self._units(patient_id, measure, since, until)
+        n, below, above, mean, first, last, ids = self.cursor().execute(
+            "SELECT count(*), count(*) FILTER (WHERE series_value < $low), "
+            "count(*) FILTER (WHERE series_value > $high), avg(series_value), "
+            "min(epoch(effective)), max(epoch(effective)), "
+            f"list(id ORDER BY effective, record_id, id) FROM observations WHERE {SCOPE} "
+            "AND series_unit IS NOT DISTINCT FROM $u AND quality <> 'verify'",
+            {**params, "u": found[0] if found else None, "low": low, "high": high}
+        ).fetchone() if found else (0, 0, 0, None, None, None, [])
 
         def pct(k: int) -> float | None:
             return k * 100 / n if n else None
-        below = sum(1 for r in usable if r.value < low)
-        above = sum(1 for r in usable if r.value > high)
         return TimeInRange(
-            measure=catalogue.measure_key(measure), unit=s.unit if s else None, n=n, low=low,
-            high=high, below_percentage=pct(below), in_range_percentage=pct(n - below - above),
-            above_percentage=pct(above), mean=sum(r.value for r in usable) / n if n else None,
-            first=usable[0].at if n else None, last=usable[-1].at if n else None,
-            row_ids=tuple(r.id for r in usable))
+            measure=m.key, unit=found[0] if found else None, n=n, low=low, high=high,
+            below_percentage=pct(below), in_range_percentage=pct(n - below - above),
+            above_percentage=pct(above), mean=mean, first=utc_iso(first), last=utc_iso(last),
+            row_ids=tuple(ids or ()))
 
     def daily_totals(self, *, patient_id: str, measure: str, since: When = None,
                      until: When = None) -> DailyTotals:
@@ -195,57 +359,63 @@ class MeasurementRepository:
 
     def trend(self, *, patient_id: str, measure: str, since: When = None,
               until: When = None) -> Trend | None:
-        found = self.series(patient_id=patient_id, measure=measure, since=since, until=until)
-        if not found:
+        scope = self._units(patient_id, measure, since, until)
+        found = self._instants(scope)
+        if found is None:
             return None
-        s = found[0]
-        usable = s.usable
-        if s.kind == "cumulative":
+        ends = [*found.ids[0], *found.ids[-1]] if found.ids else []
+        _, rows = self._primary_rows(scope, "quality = 'verify' OR list_contains($ends, id)",
+                                     ends=ends)
+        usable = [r for r in rows if r.quality != "verify"]
+        last = usable[-1] if usable else None
+        if found.series.kind == "cumulative":
             totals = self.daily_totals(patient_id=patient_id, measure=measure, since=since,
                                        until=until)
             points = [(datetime.fromisoformat(d.day).replace(tzinfo=UTC).timestamp(), d.total)
                       for d in totals.days]
         else:
-            points = s.points()
-        return Trend(series=s, stats=trend_stats(points),
-                     first=usable[0] if usable else None, last=usable[-1] if usable else None,
-                     other_series=tuple(o.name for o in found[1:]))
+            points = list(found.points)
+        return Trend(instants=found, stats=trend_stats(points),
+                     first=usable[0] if usable else None, last=last,
+                     last_instant=tuple(r for r in usable if last and r.epoch == last.epoch),
+                     unverified=tuple(r for r in rows if r.quality == "verify"))
 
     def flagged(self, *, patient_id: str, measures: tuple[str, ...] = (), since: When = None,
                 until: When = None, limit: int = 200) -> Flagged:
         codes = [c for key in measures for c in catalogue.measure(key).codes]
-        scope = "o.patient_id = $p" + (" AND list_contains($codes, o.code)" if codes else "")
+        self.judge(patient_ids=(patient_id,), codes=codes or None)
         params: dict[str, Any] = {"p": patient_id, "since": _bound(since, False),
                                   "until": _bound(until, True)}
         if codes:
             params["codes"] = codes
-        rows = self._rows(scope, (
+        where = ("patient_id = $p" + (" AND list_contains($codes, code)" if codes else "")
+                 + f" AND {IN_WINDOW}")
+        rows = self.cursor().execute(
             "SELECT measure, count(*) FILTER (WHERE quality <> 'verify'), "
-            "count(*) FILTER (WHERE flag = 'low'), count(*) FILTER (WHERE flag = 'high'), "
-            "count(*) FILTER (WHERE flag = 'critical'), "
-            "count(*) FILTER (WHERE flag = 'abnormal'), "
+            "count(*) FILTER (WHERE judged_flag = 'low'), "
+            "count(*) FILTER (WHERE judged_flag = 'high'), "
+            "count(*) FILTER (WHERE judged_flag = 'critical'), "
+            "count(*) FILTER (WHERE judged_flag = 'abnormal'), "
             "count(*) FILTER (WHERE quality = 'verify'), "
-            "count(*) FILTER (WHERE quality = 'conflict'), "
-            f"list(({READING_COLUMNS}) ORDER BY t DESC, id DESC) FILTER (WHERE {ABNORMAL})"
-            f"[1:{int(limit)}] FROM readings WHERE {IN_WINDOW} GROUP BY measure"), params)
+            "count(*) FILTER (WHERE quality = 'conflict') FROM observations "
+            f"WHERE {where} GROUP BY measure", params).fetchall()
         by_measure = {
             r[0]: {k: int(v) for k, v in zip(
                 ("low", "high", "critical", "abnormal", "verify", "conflict"), r[2:8],
                 strict=True) if v}
             for r in rows}
-        listed = [Reading._make(tuple(x.values()) if isinstance(x, dict) else x)
-                  for r in rows for x in (r[8] or ())]
-        listed.sort(key=lambda x: (-x.epoch, -x.id))
+        listed = self.cursor().execute(
+            f"SELECT {READING_COLUMNS} FROM observations WHERE {where} AND ({ABNORMAL}) "
+            f"ORDER BY effective DESC, id DESC LIMIT {int(limit)}", params).fetchall()
         return Flagged(checked=sum(int(r[1]) for r in rows),
                        by_measure={k: v for k, v in by_measure.items() if v},
-                       readings=tuple(listed[:limit]))
+                       readings=tuple(_reading(r) for r in listed))
 
     def critical(self, *, patient_id: str, since: When = None) -> tuple[Reading, ...]:
-        rows = self._rows(
-            "o.patient_id = $p",
-            f"SELECT {READING_COLUMNS} FROM readings WHERE {IN_WINDOW} AND flag = 'critical' "
-            "AND quality <> 'verify' ORDER BY t DESC, id DESC",
-            {"p": patient_id, "since": _bound(since, False), "until": None})
+        rows = self._read("judged_flag = 'critical' AND quality <> 'verify'",
+                          "ORDER BY effective DESC, id DESC",
+                          {"since": _bound(since, False), "until": None},
+                          patient_id=patient_id)
         return tuple(_reading(r) for r in rows)
 
     def code_counts(self, *, patient_id: str) -> tuple[CodeCount, ...]:
@@ -256,29 +426,3 @@ class MeasurementRepository:
             "WHERE patient_id = $p GROUP BY code ORDER BY count(*) DESC, code",
             {"p": patient_id}).fetchall()
         return tuple(CodeCount(str(r[0]), r[1], r[2], int(r[3]), r[4], r[5]) for r in rows)
-
-    def overview(self, *, patient_id: str) -> tuple[SeriesSummary, ...]:
-        """Every series (measure and unit) of a patient with numeric readings, most first."""
-        rows = self.cursor().execute(
-            "SELECT code, CASE WHEN value IS NOT NULL THEN unit ELSE original_unit END, "
-            "any_value(category), any_value(display), count(*), min(epoch(effective)), "
-            "max(epoch(effective)) FROM observations WHERE patient_id = $p AND (value IS NOT "
-            "NULL OR (value_text IS NULL AND TRY_CAST(original_value AS DOUBLE) IS NOT NULL)) "
-            "GROUP BY ALL", {"p": patient_id}).fetchall()
-        merged: dict[tuple[str, str | None], list[Any]] = {}
-        for code, unit, category, display, n, t0, t1 in rows:
-            m = catalogue.measure(code)
-            unit = unit or m.unit
-            e = merged.setdefault((m.key, unit), [m, category, display, 0, t0, t1, []])
-            e[3] += int(n)
-            e[4] = min(x for x in (e[4], t0) if x is not None) if t0 is not None else e[4]
-            e[5] = max(x for x in (e[5], t1) if x is not None) if t1 is not None else e[5]
-            e[6].append(code)
-        out = []
-        for (key, unit), (m, category, display, n, t0, t1, codes) in merged.items():
-            name = m.name if unit == m.unit or m.unit is None else f"{m.name} ({unit})"
-            out.append(SeriesSummary(
-                measure=key, name=display if m.key == m.name and display else name, unit=unit,
-                kind=m.kind, category=category, n=n, first=utc_iso(t0), last=utc_iso(t1),
-                codes=tuple(sorted(codes))))
-        return tuple(sorted(out, key=lambda s: (-s.n, s.measure)))

@@ -1,7 +1,11 @@
 """The one SQL that says what a stored observation means: its measure, series unit,
-flag and quality. The query manager (measurements.py) and the Records listing
-(records.py) both select from it, so one reading has one flag and one quality
-wherever it is shown.
+flag and quality. It runs once per change, not per read: :func:`judge_sql` stores its
+result in the observation's own columns (schema ``JUDGEMENT_COLUMNS``) when rows of a
+patient's measure are new (``quality`` NULL), when the person's own range of the
+measure changes, when an import is undone, and for every row when the tables or this
+SQL change (:func:`fingerprint`). The query manager (measurements.py), the Records
+listing and the Records tab (records.py) all read those columns, so one reading has
+one flag and one quality wherever it is shown.
 
 Per row (``readings`` CTE):
 
@@ -17,15 +21,17 @@ Per row (``readings`` CTE):
   instant differ by more than 0.5 % of the larger (beyond rounding); else ``ok``.
 - ``flag``: ``indeterminate`` for a value outside the plausible range (it cannot be
   judged); ``critical`` beyond the measure's critical limits (critical wins over any
-  range); else the person's own reference range (reference_overrides, same unit) when
-  one is set, else what the record said (its interpretation, or the flag the writer
-  computed from the record's or the table's range).
+  range); else the person's own reference range of the measure (reference_overrides,
+  set under any of the measure's codes, same unit) when one is set, else what the
+  record said (its interpretation, or the flag the writer computed from the record's
+  or the table's range).
 
 Plausible and critical limits apply only to readings in the measure's canonical unit.
 """
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -57,58 +63,55 @@ def _crit() -> str:
 @lru_cache(maxsize=16)
 def readings_cte(scope: str, *, sudden_change: bool = True) -> str:
     """``readings AS (...)`` over the observations that `scope` (a SQL condition on
-    ``o``, using the caller's parameters) selects; every column the callers need.
+    ``o``, using the caller's parameters) selects: the stored judgement's columns.
     `sudden_change=False` leaves out the 7-day rule, for scopes whose measures have no
     ``max_change_7d`` (it costs a window and a join)."""
     nearby = """nearby AS (
         SELECT id, median(v) OVER (PARTITION BY patient_id, measure, u ORDER BY t
                 RANGE BETWEEN INTERVAL 7 DAYS PRECEDING AND INTERVAL 7 DAYS FOLLOWING
                 EXCLUDE CURRENT ROW) AS near
-        FROM implaus WHERE chg IS NOT NULL AND NOT bad AND v IS NOT NULL AND t IS NOT NULL
-    ), jumped AS (
+        FROM base WHERE chg IS NOT NULL AND NOT bad AND v IS NOT NULL AND t IS NOT NULL
+    ), jumped AS MATERIALIZED (
         SELECT i.*, coalesce(abs(i.v - n.near) > i.chg * abs(n.near), false) AS jump
-        FROM implaus i LEFT JOIN nearby n USING (id)
-    )""" if sudden_change else "jumped AS (SELECT *, false AS jump FROM implaus)"
+        FROM base i LEFT JOIN nearby n USING (id)
+    )""" if sudden_change else "jumped AS (SELECT *, false AS jump FROM base)"
     own_flag = flag_sql("b.v", "b.olow", "b.ohigh", "NULL", "NULL", "b.cmp")
     rec_flag = flag_sql("b.v", "b.rlow", "b.rhigh", "NULL", "NULL", "b.cmp")
     return f"""
-    scoped AS MATERIALIZED (
-        SELECT o.id, o.patient_id, o.code, o.display, o.category, o.value, o.value_text,
-            o.original_value, o.unit, o.original_unit, o.effective, o.utc_offset,
-            o.comparator, o.source_name, o.record_id, o.time_basis, o.flag,
-            o.reference_low, o.reference_high, o.reference_source
-        FROM observations o WHERE {scope}),
-    base AS (
-        SELECT o.id, o.patient_id, o.code, o.display, o.category,
-            coalesce(mt.measure, o.code) AS measure,
+    own AS (
+        SELECT r.patient_id, coalesce(rm.measure, r.code) AS measure, r.low, r.high, r.unit
+        FROM reference_overrides r LEFT JOIN {CATALOGUE} rm ON rm.code = r.code
+        QUALIFY row_number() OVER (PARTITION BY r.patient_id, coalesce(rm.measure, r.code)
+                                   ORDER BY r.created_at DESC) = 1),
+    base AS MATERIALIZED (
+        SELECT o.id, o.patient_id, coalesce(mt.measure, o.code) AS measure,
             CASE WHEN o.value IS NOT NULL THEN o.value
                  WHEN o.value_text IS NULL THEN TRY_CAST(o.original_value AS DOUBLE) END AS v,
             CASE WHEN o.value IS NOT NULL THEN coalesce(o.unit, mt.munit)
                  WHEN o.value_text IS NULL THEN o.original_unit ELSE o.unit END AS u,
-            o.effective AS t, o.utc_offset AS off, o.comparator AS cmp,
-            o.source_name AS src, o.record_id, coalesce(o.time_basis, 'effective') AS basis,
-            o.flag AS stored_flag,
+            o.effective AS t, o.comparator AS cmp, o.flag AS stored_flag,
             r.patient_id IS NOT NULL AND r.unit IS NOT DISTINCT FROM o.unit AS own,
             r.low AS olow, r.high AS ohigh,
             o.reference_low AS rlow, o.reference_high AS rhigh, o.reference_source AS rsrc,
-            mt.munit, mt.plo, mt.phi, mt.chg, mt.cb, mt.cbe, mt.ca, mt.cae,
-            o.value IS NOT NULL AND coalesce(o.unit, mt.munit) = mt.munit AS canonical
-        FROM scoped o
+            mt.cb, mt.cbe, mt.ca, mt.cae, mt.chg,
+            o.value IS NOT NULL AND coalesce(o.unit, mt.munit) = mt.munit AS canonical,
+            coalesce(o.value IS NOT NULL AND coalesce(o.unit, mt.munit) = mt.munit
+                     AND (o.value < mt.plo OR o.value > mt.phi), false) AS bad
+        FROM observations o
         LEFT JOIN {CATALOGUE} mt ON mt.code = o.code
-        LEFT JOIN reference_overrides r ON r.patient_id = o.patient_id AND r.code = o.code
-    ), implaus AS MATERIALIZED (
-        SELECT b.*, coalesce(b.canonical AND (b.v < b.plo OR b.v > b.phi), false) AS bad
-        FROM base b
-    ), {nearby}, inst AS (
-        SELECT j.*,
-            max(CASE WHEN NOT bad AND NOT jump THEN v END) OVER w
-              - min(CASE WHEN NOT bad AND NOT jump THEN v END) OVER w AS spread,
-            max(CASE WHEN NOT bad AND NOT jump THEN abs(v) END) OVER w AS mag
-        FROM jumped j
-        WINDOW w AS (PARTITION BY patient_id, measure, u, t)
+        LEFT JOIN own r ON r.patient_id = o.patient_id
+            AND r.measure = coalesce(mt.measure, o.code)
+        WHERE {scope}
+    ), {nearby}, same AS (
+        SELECT patient_id, measure, u, t, max(v) - min(v) AS spread, max(abs(v)) AS mag
+        FROM jumped WHERE NOT bad AND NOT jump AND t IS NOT NULL AND v IS NOT NULL
+        GROUP BY ALL HAVING count(*) > 1
+    ), inst AS (
+        SELECT j.*, s.spread, s.mag FROM jumped j LEFT JOIN same s
+            ON s.patient_id = j.patient_id AND s.measure IS NOT DISTINCT FROM j.measure
+            AND s.u IS NOT DISTINCT FROM j.u AND s.t = j.t
     ), readings AS (
-        SELECT b.id, b.patient_id, b.code, b.display, b.category, b.measure, b.v, b.u, b.t,
-            b.off, b.cmp, b.src, b.record_id, b.basis, b.canonical,
+        SELECT b.id, b.measure, b.v, b.u,
             CASE WHEN b.own THEN b.olow ELSE b.rlow END AS ref_low,
             CASE WHEN b.own THEN b.ohigh ELSE b.rhigh END AS ref_high,
             CASE WHEN b.own THEN 'user' ELSE b.rsrc END AS ref_source,
@@ -117,10 +120,34 @@ def readings_cte(scope: str, *, sudden_change: bool = True) -> str:
                  WHEN b.own THEN {own_flag}
                  ELSE coalesce(b.stored_flag, {rec_flag}) END AS flag,
             CASE WHEN b.bad OR b.jump THEN 'verify'
-                 WHEN b.t IS NOT NULL AND b.spread > {CONFLICT_TOLERANCE} * b.mag
-                     THEN 'conflict' ELSE 'ok' END AS quality,
+                 WHEN b.spread > {CONFLICT_TOLERANCE} * b.mag THEN 'conflict'
+                 ELSE 'ok' END AS quality,
             CASE WHEN b.bad THEN 'implausible' WHEN b.jump THEN 'sudden_change'
-                 WHEN b.t IS NOT NULL AND b.spread > {CONFLICT_TOLERANCE} * b.mag
-                     THEN 'same_instant_differs' END AS reason
+                 WHEN b.spread > {CONFLICT_TOLERANCE} * b.mag THEN 'same_instant_differs'
+                 END AS reason
         FROM inst b
     )"""
+
+
+# The stored columns each judged row gets, from the `readings` columns of the same name.
+STORED = (("measure", "measure"), ("series_value", "v"), ("series_unit", "u"),
+          ("judged_flag", "flag"), ("quality", "quality"), ("quality_reason", "reason"),
+          ("applied_low", "ref_low"), ("applied_high", "ref_high"),
+          ("applied_source", "ref_source"))
+
+
+def judge_sql(scope: str, *, sudden_change: bool = True) -> str:
+    """The UPDATE that stores the judgement of every observation `scope` selects (the
+    scope must hold whole measures of a patient: neighbours and same-instant readings
+    decide quality)."""
+    sets = ", ".join(f"{col} = g.{src}" for col, src in STORED)
+    cte = readings_cte(scope, sudden_change=sudden_change)
+    return (f"UPDATE observations AS x SET {sets} FROM (WITH {cte} "
+            f"SELECT * FROM readings) g WHERE x.id = g.id")
+
+
+def fingerprint() -> str:
+    """What stored judgements depend on: the tables (resources/) and this SQL. A vault
+    whose stored fingerprint differs has every observation judged again."""
+    text = measure_values() + readings_cte("o.patient_id = $p")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -8,10 +8,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from storage.ingest import units
-from storage.ingest.normalize import flag_sql
 from storage.ingest.tables import TABLES
 from storage.repos.measures import measure
-from storage.repos.readings_sql import readings_cte
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -37,20 +35,16 @@ def _like_literal(text: str) -> str:
 
 
 SORTABLE = ("effective", "category", "code", "display", "value", "unit", "source")
-_OVERRIDE = "r.patient_id IS NOT NULL AND r.unit IS NOT DISTINCT FROM o.unit"
 _PLAIN = [c for c in RECORD_COLUMNS if c not in ("effective", "effective_end", "reference_low",
                                                  "reference_high", "reference_source", "flag")]
+# Flag, quality and the range the flag used are the query manager's stored judgement
+# (readings_sql.py): one flag for a reading in every listing, the team and the API.
 _SELECT = f"""
     SELECT {', '.join('o.' + c for c in _PLAIN)}, epoch_us(o.effective),
-           epoch_us(o.effective_end), o.utc_offset,
-           CASE WHEN {_OVERRIDE} THEN r.low ELSE o.reference_low END,
-           CASE WHEN {_OVERRIDE} THEN r.high ELSE o.reference_high END,
-           CASE WHEN {_OVERRIDE} THEN 'user' ELSE o.reference_source END,
-           CASE WHEN {_OVERRIDE} THEN
-               {flag_sql("o.value", "r.low", "r.high", "NULL", "NULL", "o.comparator")}
-           ELSE o.flag END
-    FROM observations o JOIN patients p ON p.id = o.patient_id
-    LEFT JOIN reference_overrides r ON r.patient_id = o.patient_id AND r.code = o.code"""
+           epoch_us(o.effective_end), o.utc_offset, o.applied_low, o.applied_high,
+           o.applied_source, o.judged_flag, o.quality, o.quality_reason,
+           coalesce(o.time_basis, 'effective')
+    FROM observations o JOIN patients p ON p.id = o.patient_id"""
 
 
 def _filters(owner_id: str | None, patient_id: str | None, code: str | None,
@@ -70,10 +64,10 @@ def _filters(owner_id: str | None, patient_id: str | None, code: str | None,
 
 def _record(row: tuple[Any, ...]) -> dict[str, Any]:
     rec = dict(zip(_PLAIN, row[:len(_PLAIN)], strict=True))
-    eff, end, offset, low, high, source, flag_value = row[len(_PLAIN):]
+    eff, end, offset, low, high, source, flag, quality, reason, basis = row[len(_PLAIN):]
     rec.update(effective=_iso(eff, offset), effective_end=_iso(end, offset),
-               reference_low=low, reference_high=high, reference_source=source,
-               flag=flag_value)
+               reference_low=low, reference_high=high, reference_source=source, flag=flag,
+               quality=quality, quality_reason=reason, time_basis=basis)
     return rec
 
 
@@ -116,39 +110,12 @@ class RecordRepository:
         if since is not None:
             where.append("o.effective >= CAST($since AS TIMESTAMPTZ)")
             params["since"] = str(since) if len(str(since)) > 10 else f"{since}T00:00:00+00:00"
-        # Flag and quality come from the query manager's SQL (readings_sql), scoped to the
-        # whole measure of these patients so neighbours and same-instant readings count.
-        scope = ["o.patient_id IN (SELECT id FROM patients WHERE owner_id IS NOT DISTINCT "
-                 "FROM $owner)"]
-        if patient_id is not None:
-            scope.append("o.patient_id = $patient_id")
-        if code is not None:
-            scope.append("list_contains($measure_codes, o.code)")
-            params["measure_codes"] = list(measure(code).codes)
-        cols = [f"o.{c}" for c in RECORD_COLUMNS if c not in
-                ("effective", "effective_end", "reference_low", "reference_high",
-                 "reference_source", "flag")]
-        sql = f"""
-            WITH {readings_cte(' AND '.join(scope))}
-            SELECT {', '.join(cols)}, epoch_us(o.effective), epoch_us(o.effective_end),
-                   o.utc_offset, g.ref_low, g.ref_high, g.ref_source, g.flag, g.quality,
-                   g.reason
-            FROM observations o JOIN patients p ON p.id = o.patient_id
-            JOIN readings g ON g.id = o.id
-            WHERE {' AND '.join(where)}
-            ORDER BY {"o.effective DESC NULLS LAST, o.id DESC" if newest_first
-                      else "o.effective NULLS FIRST, o.id"}
-            {f'LIMIT {int(limit)}' if limit else ''}"""
-        names = [c.split(".")[1] for c in cols]
-        out = []
-        for row in self._vault.measurements.cursor().execute(sql, params).fetchall():
-            rec = dict(zip(names, row[:len(names)], strict=True))
-            eff, end, offset, low, high, source, flag_value, quality, reason = row[len(names):]
-            rec.update(effective=_iso(eff, offset), effective_end=_iso(end, offset),
-                       reference_low=low, reference_high=high, reference_source=source,
-                       flag=flag_value, quality=quality, quality_reason=reason)
-            out.append(rec)
-        return out
+        self._vault.measurements.judge(patient_ids=None if patient_id is None else (patient_id,))
+        sql = (f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY "
+               + ("o.effective DESC NULLS LAST, o.id DESC" if newest_first
+                  else "o.effective NULLS FIRST, o.id")
+               + (f" LIMIT {int(limit)}" if limit else ""))
+        return [_record(row) for row in self._vault.cursor().execute(sql, params).fetchall()]
 
     def record_order(self, *, owner_id: str | None, patient_id: str | None = None,
                      category: str | None = None, search: str | None = None,
@@ -178,15 +145,21 @@ class RecordRepository:
             return []
         sql = (f"{_SELECT} WHERE p.owner_id IS NOT DISTINCT FROM $owner "
                f"AND o.id IN ({', '.join(map(str, numbers))}) AND o.id BETWEEN $lo AND $hi")
-        rows = self._vault.cursor().execute(
-            sql, {"owner": owner_id, "lo": min(numbers), "hi": max(numbers)}).fetchall()
+        params = {"owner": owner_id, "lo": min(numbers), "hi": max(numbers)}
+        rows = self._vault.cursor().execute(sql, params).fetchall()
+        unjudged = {row[1] for row in rows if row[-3] is None}
+        if unjudged:  # rows written since the last judgement: judge, then read them again
+            self._vault.measurements.judge(patient_ids=unjudged)
+            rows = self._vault.cursor().execute(sql, params).fetchall()
         place = {n: i for i, n in enumerate(numbers)}
         found = sorted(rows, key=lambda row: place[row[0]])
         return [_record(row) for row in found]
 
     def set_reference_override(self, *, patient_id: str, code: str, low: float | None,
                                 high: float | None, unit: str | None = None) -> None:
-        """A person's own range for a test; stored in the code's canonical unit if possible."""
+        """A person's own range for a measure (set through any of its codes; it applies to
+        all of them), stored in the canonical unit if possible; the measure's readings
+        are judged again at once."""
         conv = units.conversion(code, unit) if unit else None
         if conv is not None:
             low = conv.apply(low) if low is not None else None
@@ -194,13 +167,23 @@ class RecordRepository:
             unit = conv.canonical
         else:
             unit = units.ucum(unit) if unit else units.canonical_unit(code)
+        codes = list(measure(code).codes)
         with self._vault.transaction() as cur:
-            cur.execute("DELETE FROM reference_overrides WHERE patient_id = ? AND code = ?",
-                        [patient_id, code])
+            cur.execute("DELETE FROM reference_overrides WHERE patient_id = ? "
+                        "AND list_contains(?, code)", [patient_id, codes])
             cur.execute("INSERT INTO reference_overrides (patient_id, code, low, high, unit, "
                         "created_at) VALUES (?, ?, ?, ?, ?, ?)",
                         [patient_id, code, low, high, unit, datetime.now(UTC)])
+        self._rejudge(patient_id, codes)
 
     def delete_reference_override(self, *, patient_id: str, code: str) -> None:
+        codes = list(measure(code).codes)
         self._vault.cursor().execute(
-            "DELETE FROM reference_overrides WHERE patient_id = ? AND code = ?", [patient_id, code])
+            "DELETE FROM reference_overrides WHERE patient_id = ? AND list_contains(?, code)",
+            [patient_id, codes])
+        self._rejudge(patient_id, codes)
+
+    def _rejudge(self, patient_id: str, codes: list[str]) -> None:
+        mm = self._vault.measurements
+        mm.unjudge(patient_id=patient_id, codes=codes)
+        mm.judge(patient_ids=(patient_id,), codes=codes)

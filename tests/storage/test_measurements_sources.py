@@ -188,3 +188,45 @@ def test_weight_jumps_between_apps_are_verify(vault: Vault, tmp_path: Path) -> N
     assert held == {23.0: "sudden_change", 152.0: "sudden_change"}
     t = vault.measurements.trend(patient_id=_only_patient(vault), measure="body_weight")
     assert t.stats.direction == "stable"
+
+
+def test_reported_at_is_shown_where_the_time_is(vault: Vault, tmp_path: Path) -> None:
+    """A reading whose only time is `issued` says so next to its time: in the records
+    listing (and the Records tab's cell), and in the team's finding."""
+    from agents import tools
+    from agents.findings import trend_finding
+    from ui.views.records_model import cells
+
+    when = datetime(2024, 3, 5, 9, 30, tzinfo=UTC)
+    issued = when.isoformat().replace("+00:00", "Z")
+    import_paths(vault, _bundle(tmp_path, [_obs("o1", "4548-4", 6.1, "%", issued=issued)]))
+    pid = _only_patient(vault)
+    (row,) = vault.records.list_records(owner_id=None, patient_id=pid, code="4548-4")
+    assert row["time_basis"] == "issued" and row["effective"].startswith("2024-03-05T09:30")
+    assert cells(row)["effective"] == "2024-03-05 09:30 (reported at)"
+    finding = trend_finding(tools.trend(vault, patient_id=pid, code="4548-4"))
+    assert "on 2024-03-05 (reported at;" in finding.text
+
+
+def test_a_personal_range_applies_to_every_code_of_the_measure(vault: Vault,
+                                                              tmp_path: Path) -> None:
+    """Set under LOINC 4548-4, the person's own HbA1c range flags a reading stored under
+    the alias 17856-6 too, in the team's tool and the records listing; removing it
+    gives the record's own judgement back."""
+    from agents import tools
+
+    when = datetime(2024, 3, 5, 9, 30, tzinfo=UTC)
+    effective = when.isoformat().replace("+00:00", "Z")
+    import_paths(vault, _bundle(tmp_path, [_obs("o1", "17856-6", 6.1, "%",
+                                                effectiveDateTime=effective)]))
+    pid = _only_patient(vault)
+    before = tools.latest(vault, patient_id=pid, code="17856-6").flag
+    low, high = 6.5, 9.0  # the person's own: 6.1 is below it
+    vault.records.set_reference_override(patient_id=pid, code="4548-4", low=low, high=high,
+                                         unit="%")
+    latest = tools.latest(vault, patient_id=pid, code="17856-6")
+    assert (latest.flag, latest.reference_low, latest.reference_high) == ("low", low, high)
+    (row,) = vault.records.list_records(owner_id=None, patient_id=pid, code="17856-6")
+    assert (row["flag"], row["reference_source"]) == ("low", "user")
+    vault.records.delete_reference_override(patient_id=pid, code="17856-6")
+    assert tools.latest(vault, patient_id=pid, code="17856-6").flag == before

@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import httpx
-import pytest
 
 from agents import tools
 from app.api.server import ApiServer
@@ -34,7 +33,6 @@ def _raw_latest_hba1c(testdata: Path) -> float:
     return float(readings[-1][1])
 
 
-@pytest.mark.skip(reason="fails in the whole suite only: see session 4 note")
 def test_one_reading_has_one_flag_everywhere(qtbot, imported_ctx, testdata: Path) -> None:
     value = _raw_latest_hba1c(testdata)
     low, high = value + 0.5, value + 3.0  # the person's own range: below it is `low`

@@ -68,9 +68,9 @@ class RecordsView(QWidget):
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for key, width in (("effective", 150), ("category", 100), ("code", 90),
+        for key, width in (("effective", 180), ("category", 100), ("code", 90),
                            ("display", 260), ("value", 80), ("unit", 80), ("original", 110),
-                           ("range", 110), ("flag", 70)):
+                           ("range", 110), ("flag", 70), ("quality", 70)):
             self.table.setColumnWidth(KEYS.index(key), width)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
 

@@ -13,18 +13,22 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from app.services.records import TIME_BASIS_NOTES
 from ui.ops import Op
 from ui.qt import QAbstractTableModel, QColor, QModelIndex, QObject, Qt, Signal
 
 COLUMNS = [("effective", "Date"), ("category", "Category"), ("code", "Code"),
            ("display", "Test"), ("value", "Value"), ("unit", "Unit"),
            ("original", "As recorded"), ("range", "Reference"), ("flag", "Flag"),
-           ("source", "Source")]
+           ("quality", "Quality"), ("source", "Source")]
 KEYS = [key for key, _ in COLUMNS]
 # the columns whose header sorts in the query (the others are computed per row)
 SORT_KEYS = {"effective", "category", "code", "display", "value", "unit", "source"}
 FLAG_COLOURS = {"high": "#b3261e", "critical": "#b3261e", "low": "#1f5fa8",
-                "abnormal": "#b3261e"}
+                "abnormal": "#b3261e", "verify": "#8a5a00", "conflict": "#8a5a00"}
+QUALITY_TIPS = {"implausible": "not a credible value: ask whether it was a lab error",
+                "sudden_change": "differs sharply from readings within 7 days",
+                "same_instant_differs": "another reading at the same time differs"}
 PAGE = 200
 PREFETCH = 2  # pages read right after a reset, before the view asks
 KEEP_PAGES = 40
@@ -47,8 +51,11 @@ def cells(record: dict[str, Any]) -> dict[str, str]:
         ref += " (yours)"
     original = " ".join(str(x) for x in (record.get("original_value"),
                                          record.get("original_unit")) if x not in (None, ""))
+    when = str(record.get("effective") or "")[:16].replace("T", " ")
+    basis = TIME_BASIS_NOTES.get(str(record.get("time_basis")))
+    quality = record.get("quality")
     return {
-        "effective": str(record.get("effective") or "")[:16].replace("T", " "),
+        "effective": f"{when} ({basis})" if when and basis else when,
         "category": str(record.get("category") or ""),
         "code": str(record.get("code") or ""),
         "display": str(record.get("display") or ""),
@@ -57,6 +64,7 @@ def cells(record: dict[str, Any]) -> dict[str, str]:
         "original": original,
         "range": ref,
         "flag": str(record.get("flag") or ""),
+        "quality": "" if quality in (None, "ok") else str(quality),
         "source": str(record.get("source") or ""),
     }
 
@@ -98,9 +106,11 @@ class RecordsModel(QAbstractTableModel):
         if row is None:
             return LOADING if role == Qt.ItemDataRole.DisplayRole else None
         _, text = row
+        if role == Qt.ItemDataRole.ToolTipRole and key == "quality" and text[key]:
+            return QUALITY_TIPS.get(str(row[0].get("quality_reason")), text[key])
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return text[key]
-        if role == Qt.ItemDataRole.ForegroundRole and key == "flag" and \
+        if role == Qt.ItemDataRole.ForegroundRole and key in ("flag", "quality") and \
                 text[key] in FLAG_COLOURS:
             return QColor(FLAG_COLOURS[text[key]])
         return None
