@@ -111,11 +111,12 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Settings…", "Ctrl+,", self.open_settings)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.view_menu = self.menuBar().addMenu("&View")
         for i in range(self.tabs.count()):
             self._action(view_menu, "&" + self.tabs.tabText(i), f"Ctrl+{i + 1}",
                          lambda index=i: self.tabs.setCurrentIndex(index))
-        self._action(view_menu, "&New conversation", "Ctrl+N", self.ask.new_conversation)
+        self._new_conversation = self._action(view_menu, "&New conversation", "Ctrl+N",
+                                              self.ask.new_conversation)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
         self._action(help_menu, "&About HealthInsight", None, self._about)
@@ -227,6 +228,8 @@ class MainWindow(QMainWindow):
         self.sidebar.refresh_patients()
         self.records.refresh()
         self.overview.refresh()
+        if self.clinic is None:
+            self._open_clinic()  # an organization made meanwhile, or a first open that failed
 
     def open_settings(self) -> None:
         from ui.dialogs.settings import SettingsDialog
@@ -279,7 +282,11 @@ class MainWindow(QMainWindow):
 
         self.clinic = ClinicView(desk)
         self.bridge.event.connect(self.clinic.on_event)
-        self.tabs.addTab(self.clinic, "Clinic desk")
+        index = self.tabs.addTab(self.clinic, "Clinic desk")
+        action = self._action(self.view_menu, "&Clinic desk", f"Ctrl+{index + 1}",
+                              lambda: self.tabs.setCurrentWidget(self.clinic))
+        self.view_menu.removeAction(action)  # listed with the other tabs, before New
+        self.view_menu.insertAction(self._new_conversation, action)
 
     # --- the local API server -----------------------------------------------
 

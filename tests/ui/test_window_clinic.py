@@ -35,6 +35,7 @@ def test_booking_a_slot_removes_it_and_the_desk_runs_the_visit(qtbot, ctx):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.clinic is not None, timeout=10000)
+    assert dict(window.shortcuts())["Clinic desk"] == "Ctrl+6"  # listed in Help
     window.tabs.setCurrentWidget(window.clinic)
     view = window.clinic.schedule
     qtbot.waitUntil(lambda: view.provider.count() == 1 and view.patient.count() == 1,
