@@ -115,11 +115,10 @@ class Reports(_Part):
     def create(self, *, type: str, start: str, end: str, format: str = "pdf",  # noqa: A002
                filters: dict[str, Any] | None = None,
                email: str | None = None) -> Ran[ReportCreated]:
-        payload: dict[str, Any] = {"type": type, "period": {"start": start, "end": end},
-                                   "format": format, "filters": filters or {}}
-        if email:
-            payload["email"] = email
-        return self._run(self._p.send(ReportCreated, "POST", "/reports", payload))
+        """`filters`: department and/or provider (an id); `email` sends it as well."""
+        return self._run(self._p.report({"type": type, "period": {"start": start, "end": end},
+                                         "format": format, "filters": filters or {},
+                                         "email": email}))
 
     def download(self, download_url: str) -> Ran[bytes]:
         return self._run(self._p.download(download_url))
@@ -145,6 +144,8 @@ class Clinic:
 
     def chat(self, message: str, *, context: dict[str, Any] | None = None,
              conversation_id: str | None = None) -> Ran[ChatReply]:
+        """One turn; `context` takes patient_id, preferred_date, urgency (either spelling).
+        Pass the reply's conversation_id to go on."""
         return self._run(self._p.chat(message, context, conversation_id))
 
     def faq(self, question: str, *, category: str | None = None) -> Ran[FaqReply]:

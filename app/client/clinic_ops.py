@@ -15,7 +15,8 @@ from pydantic import BaseModel
 
 from app.api.schemas import scheduling as s
 from app.client.ops import Op, Request, _params
-from app.services.assist.results import ChatReply, FaqReply
+from app.services.assist.inputs import ChatMessage, FaqQuestion, ReportRequest
+from app.services.assist.results import ChatReply, FaqReply, ReportCreated
 from app.services.clinic import provider_results as pr
 from app.services.clinic import results as r
 from app.services.clinic.inputs import (
@@ -116,16 +117,15 @@ class ClinicPaths:
     # the assistant
     def chat(self, message: str, context: dict[str, Any] | None,
              conversation_id: str | None) -> Op[ChatReply]:
-        payload: dict[str, Any] = {"message": message}
-        if context:
-            payload["context"] = context
-        if conversation_id:
-            payload["conversationId"] = conversation_id
-        return self.send(ChatReply, "POST", "/chat", payload)
+        return self.send(ChatReply, "POST", "/chat", body(ChatMessage, {
+            "message": message, "context": context, "conversation_id": conversation_id}))
 
     def faq(self, question: str, category: str | None) -> Op[FaqReply]:
         return self.send(FaqReply, "POST", "/faq",
-                         {"question": question, **({"category": category} if category else {})})
+                         body(FaqQuestion, {"question": question, "category": category}))
+
+    def report(self, fields: dict[str, Any]) -> Op[ReportCreated]:
+        return self.send(ReportCreated, "POST", "/reports", body(ReportRequest, fields))
 
     def download(self, url: str) -> Op[bytes]:
         path = url.split(API, 1)[1] if API in url else url

@@ -79,6 +79,8 @@ def test_organization_people_settings_and_faq(own_api: Callable[..., Api]) -> No
         assert hit.source.question == "What are your visiting hours?"
         miss = clinic.faq("do you repair bicycles?")
         assert not miss.answered and "+49-30-1234" in miss.answer
+        with pytest.raises(ValidationError):  # checked before it is sent
+            clinic.chat("hello", context={"urgency": "whenever"})
         with pytest.raises(ClientError) as bad:
             clinic.patients.get("pat_missing")
         assert bad.value.status == 404
@@ -192,7 +194,7 @@ async def test_async_appointments_chat_and_analytics(own_api: Callable[..., Api]
         assert isinstance(booked.appointment, Appointment)
         assert booked.appointment.confirmation_number
         reply = await clinic.chat("Please cancel my appointment",
-                                  context={"patientId": patient_id})
+                                  context={"patient_id": patient_id})  # either spelling
         assert isinstance(reply, ChatReply) and reply.intent == "cancel"
         assert reply.available_actions[0].appointment_id == booked.appointment.id
         done = await clinic.chat("yes", conversation_id=reply.conversation_id)

@@ -5,38 +5,26 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from pydantic import Field
 from starlette.responses import JSONResponse
 
 from app.api.deps import Ctx
 from app.api.envelopes import ok
 from app.api.permits import permit
 from app.api.schemas.common import CLINIC_ERRORS, ClinicEnvelope
-from app.services.assist.chat import ChatContext
+from app.services.assist.inputs import ChatMessage, FaqQuestion
 from app.services.assist.results import ChatReply, FaqReply
 from app.services.clinic.access import Access
-from app.services.clinic.models import Input
 
 router = APIRouter(prefix="/api/v1/organizations/{organizationId}", tags=["clinic assistant"],
                    responses=CLINIC_ERRORS)
-
-
-class FaqQuestion(Input):
-    question: Annotated[str, Field(min_length=1, max_length=1000)]
-    category: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-
-
-class ChatMessage(Input):
-    message: Annotated[str, Field(min_length=1, max_length=2000)]
-    context: ChatContext | None = None
-    conversation_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
 
 @router.post("/chat", response_model=ClinicEnvelope[ChatReply])
 def chat(body: ChatMessage, request: Request, ctx: Ctx,
          access: Annotated[Access, permit("use_assistant")]) -> JSONResponse:
     """One turn with the scheduling assistant; send back `conversationId` to go on.
-    It books, moves or cancels only after the person confirms."""
+    It books, moves or cancels only after the person confirms. `context.urgency` is the
+    booking's priority; urgent or emergency requests need no day (the soonest open time)."""
     return ok(request, ctx.assist.chat.reply(access, message=body.message,
                                              context=body.context,
                                              conversation_id=body.conversation_id).wire())

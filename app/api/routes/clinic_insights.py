@@ -6,37 +6,18 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import Field
 from starlette.responses import JSONResponse, Response
 
 from app.api.deps import Ctx
 from app.api.envelopes import ok
 from app.api.permits import permit
 from app.api.schemas.common import CLINIC_ERRORS, ClinicEnvelope
+from app.services.assist.inputs import ReportRequest
 from app.services.assist.results import Analytics, ReportCreated
 from app.services.clinic.access import Access
-from app.services.clinic.models import Email, Id, Input
 
 router = APIRouter(prefix="/api/v1/organizations/{organizationId}", tags=["clinic reports"],
                    responses=CLINIC_ERRORS)
-
-
-class ReportPeriod(Input):
-    start: date
-    end: date
-
-
-class ReportFilters(Input):
-    department: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    provider: Id | None = None
-
-
-class ReportRequest(Input):
-    type: Literal["appointment_summary", "provider_utilization", "patient_demographics"]
-    period: ReportPeriod
-    filters: ReportFilters = ReportFilters()
-    format: Literal["pdf", "csv", "json"] = "pdf"
-    email: Email | None = None
 
 
 @router.get("/analytics", response_model=ClinicEnvelope[Analytics])

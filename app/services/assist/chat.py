@@ -11,17 +11,16 @@ yes. A caregiver books only for a patient an authorization in force allows.
 from __future__ import annotations
 
 import re
-from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from agents.llm import LLMEngine, select_engine
 from app.services.assist import chat_flow as flow
 from app.services.assist.chat_state import ChatState, ChatStore
+from app.services.assist.inputs import ChatContext
 from app.services.assist.model_parse import understand
 from app.services.assist.parser import Parser
 from app.services.assist.results import ChatAction, ChatReply
 from app.services.assist.understanding import ProviderRef, Understanding
-from app.services.clinic.models import Id, Input
 from app.services.clinic.scheduling.rules import rules_of
 
 if TYPE_CHECKING:
@@ -36,12 +35,6 @@ EMERGENCY = "If this is a medical emergency, call your local emergency number no
 REASON_LENGTH = 500  # what a booking's reason holds
 HELP = ("I can book, reschedule or cancel appointments and answer questions about the "
         "clinic. For example: \"I need an appointment with Dr. Smith next Tuesday afternoon\".")
-
-
-class ChatContext(Input):
-    patient_id: Id | None = None
-    preferred_date: date | None = None
-    urgency: Literal["routine", "urgent", "emergency"] | None = None  # booked as priority
 
 
 class ChatService:
