@@ -60,6 +60,9 @@ def test_an_empty_day_and_60_minute_slots_on_a_30_minute_grid(api: Api,
     assert day["bookedSlots"] == []
     assert clinic.starts(0, duration=60) == MORNING[:5]  # 11:30 + 60 ends after 12:00
     assert clinic.starts(0, "2027-01-12") == []  # no hours on Tuesday
+    unknown = clinic.org.admin.get(clinic.url("/providers/prv_missing/availability"),
+                                   params={"date": MONDAY})
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "USER_NOT_FOUND")
 
 
 def test_booking_inside_availability_only_and_never_twice(api: Api, clock: ManualClock) -> None:
