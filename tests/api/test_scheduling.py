@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
 
 from app.services.clinic.scheduling.clock import SystemClock
+from tests.api.clinic import first_login
 from tests.api.conftest import Api
 from tests.api.scheduling import ALL_WEEK, MONDAY, ManualClock, make_clinic, overlaps, zulu
 
@@ -59,6 +60,9 @@ def test_an_empty_day_and_60_minute_slots_on_a_30_minute_grid(api: Api,
     assert day["bookedSlots"] == []
     assert clinic.starts(0, duration=60) == MORNING[:5]  # 11:30 + 60 ends after 12:00
     assert clinic.starts(0, "2027-01-12") == []  # no hours on Tuesday
+    unknown = clinic.org.admin.get(clinic.url("/providers/prv_missing/availability"),
+                                   params={"date": MONDAY})
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "USER_NOT_FOUND")
 
 
 def test_booking_inside_availability_only_and_never_twice(api: Api, clock: ManualClock) -> None:
@@ -220,6 +224,45 @@ def test_changed_hours_rules_and_closures_apply_at_once(api: Api, clock: ManualC
     assert admin.delete(clinic.url(f"/closures/{closed.json()['data']['closure']['id']}")
                         ).status_code == 204
     assert clinic.book(0, 0, TEN).status_code == 201
+
+
+def test_caregivers_book_only_inside_an_authorization_in_force(api: Api,
+                                                               clock: ManualClock) -> None:
+    clinic = make_clinic(api, patients=2)
+    admin = clinic.org.admin
+    today = date.today()  # authorizations are dated by the real calendar
+    grant = {"caregiverName": "Care Giver", "relationshipType": "spouse",
+             "authorizationLevel": "full", "canReceiveMedicalInfo": True,
+             "canScheduleAppointments": True, "canAccessPortal": True}
+    made = {}
+    for who, start, end in (("live", -30, 30), ("expired", -400, -1)):
+        reply = admin.post(clinic.url(f"/patients/{clinic.patients[0]}/caregivers"), json={
+            **grant, "caregiverEmail": f"{who}.{clinic.org.slug}@care.example",
+            "effectiveDate": str(today + timedelta(days=start)),
+            "expirationDate": str(today + timedelta(days=end))})
+        assert reply.status_code == 201, reply.text
+        made[who] = first_login(api, f"{who}.{clinic.org.slug}@care.example",
+                                reply.json()["data"]["credentials"]["temporaryPassword"],
+                                clinic.org.slug)
+
+    def book(who: str, patient: int, at: str) -> httpx.Response:
+        return made[who].post(clinic.url("/appointments"), json={
+            "patientId": clinic.patients[patient], "providerId": clinic.providers[0],
+            "scheduledAt": at})
+
+    try:
+        mine = book("live", 0, NINE)
+        assert mine.status_code == 201, mine.text
+        assert mine.json()["data"]["appointment"]["patientId"] == clinic.patients[0]
+        for who, patient in (("live", 1), ("expired", 0)):
+            refused = book(who, patient, TEN)
+            assert refused.status_code == 403, (who, refused.text)
+            assert refused.json()["error"]["code"] == "INSUFFICIENT_PERMISSIONS"
+    finally:
+        for client in made.values():
+            client.close()
+    listed = admin.get(clinic.url("/appointments")).json()["data"]["appointments"]
+    assert [(a["patientId"], a["scheduledAt"]) for a in listed] == [(clinic.patients[0], NINE)]
 
 
 ALLOWED = {("scheduled", "confirmed"), ("confirmed", "checked_in"),

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, new_id, now, page_of, scoped
-from storage.repos.scheduling.guard import ACTIVE, Claim, free, insert_if_free
+from storage.repos.scheduling.guard import ACTIVE, Claim, free, insert_if_free, of_either
 from storage.schema import appointments
 
 COLUMNS = ("patient_id", "provider_id", "scheduled_at", "ends_at", "duration_minutes",
@@ -79,13 +79,9 @@ class AppointmentRepository:
                  exclude_id: str | None = None) -> list[dict[str, Any]]:
         """Active appointments of the provider or of the patient (either, when both are
         given) whose span with buffers overlaps [start, end)."""
-        who = []
-        if provider_id is not None:
-            who.append(appointments.c.provider_id == provider_id)
-        if patient_id is not None:
-            who.append(appointments.c.patient_id == patient_id)
         query = (scoped(appointments, organization_id)
-                 .where(sa.or_(*who), appointments.c.status.in_(ACTIVE),
+                 .where(of_either(appointments, provider_id, patient_id),
+                        appointments.c.status.in_(ACTIVE),
                         appointments.c.block_start < end, appointments.c.block_end > start)
                  .order_by(appointments.c.scheduled_at))
         if exclude_id is not None:

@@ -39,6 +39,13 @@ class Claim:
     skip_hold: str | None = None  # the hold being confirmed
 
 
+def of_either(table: sa.Table, provider_id: str | None,
+              patient_id: str | None) -> sa.ColumnElement[bool]:
+    """Rows of the provider or of the patient (either, when both are given)."""
+    return sa.or_(*[table.c[name] == value for name, value in (
+        ("provider_id", provider_id), ("patient_id", patient_id)) if value is not None])
+
+
 def free(claim: Claim) -> sa.ColumnElement[bool]:
     """True when `claim`'s time is free (see the module's docstring)."""
     booked = sa.select(appointments.c.id).where(

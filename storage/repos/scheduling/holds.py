@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, new_id, now, scoped
-from storage.repos.scheduling.guard import Claim, insert_if_free
+from storage.repos.scheduling.guard import Claim, insert_if_free, of_either
 from storage.schema import appointment_holds as holds
 
 COLUMNS = ("patient_id", "provider_id", "scheduled_at", "duration_minutes",
@@ -40,13 +40,9 @@ class HoldRepository:
                  patient_id: str | None = None,
                  exclude_id: str | None = None) -> list[dict[str, Any]]:
         """Holds alive at `at` of the provider or the patient overlapping [start, end)."""
-        who = []
-        if provider_id is not None:
-            who.append(holds.c.provider_id == provider_id)
-        if patient_id is not None:
-            who.append(holds.c.patient_id == patient_id)
         query = (scoped(holds, organization_id)
-                 .where(sa.or_(*who), holds.c.released_at.is_(None), holds.c.expires_at > at,
+                 .where(of_either(holds, provider_id, patient_id), holds.c.released_at.is_(None),
+                        holds.c.expires_at > at,
                         holds.c.block_start < end, holds.c.block_end > start))
         if exclude_id is not None:
             query = query.where(holds.c.id != exclude_id)

@@ -18,13 +18,12 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from app.services.clinic.errors import OrganizationNotFound
+from app.services.clinic.errors import OrganizationNotFound, UserNotFound
 from app.services.clinic.hours import DEFAULT_HOURS, WEEKDAYS, minutes, opening
 from app.services.clinic.scheduling.engine import Calendar, WeeklyHours, calendar_for
 from app.services.clinic.scheduling.localtime import day_span
 from app.services.clinic.scheduling.rules import SchedulingRules, rules_of
 from app.services.clinic.scheduling.spans import Span
-from app.services.errors import NotFound
 from storage.vault import Vault
 
 # How far around a day bookings can reach into it: the longest duration plus buffers.
@@ -84,7 +83,8 @@ class CalendarSource:
                             lambda conn: organization(conn, self._vault, organization_id))
 
     def provider_hours(self, org: OrgClock, provider_id: str) -> WeeklyHours:
-        """The provider's weekly hours; NotFound for no such provider."""
+        """The provider's weekly hours; USER_NOT_FOUND for no such provider (a provider
+        is one of the document's users)."""
         def load(conn: sa.Connection) -> WeeklyHours | None:
             if self._vault.clinic.providers.get(conn, organization_id=org.organization_id,
                                                 provider_id=provider_id) is None:
@@ -93,7 +93,7 @@ class CalendarSource:
 
         hours = self._cached(("provider", org.organization_id, provider_id), load)
         if hours is None:
-            raise NotFound(f"no provider {provider_id}")
+            raise UserNotFound(f"no provider {provider_id}")
         return hours
 
     def closures(self, org: OrgClock, provider_id: str, day: date) -> list[Span]:
