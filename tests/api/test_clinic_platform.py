@@ -33,7 +33,7 @@ def test_organization_context_and_role(own_api) -> None:
     _clinic_route(api)
     org = api.ctx.vault.users.organization_by_slug(slug="general-hospital")
     other_org = api.ctx.vault.users.add_organization(name="Elsewhere", slug="elsewhere")
-    with httpx.Client(base_url=api.base) as client:
+    with httpx.Client(base_url=api.base, timeout=60) as client:
         auth = {"Authorization": f"Bearer {_clinic_token(api)}"}
         mine = client.get("/api/v1/test-whoami", headers=auth)
         # an insight login has no organization: the only membership is used
@@ -61,7 +61,7 @@ def test_the_clinic_budget_is_per_organization(own_api) -> None:
     org = api.ctx.vault.users.organization_by_slug(slug="general-hospital")
     colleague = api.ctx.auth.add_user("nurse@clinic.example", PASSWORD,
                                       organization_slug="general-hospital", role="nurse")
-    with httpx.Client(base_url=api.base) as client:
+    with httpx.Client(base_url=api.base, timeout=60) as client:
         mine = {"Authorization": f"Bearer {_clinic_token(api)}"}
         theirs = {"Authorization": "Bearer " + api.ctx.auth.login(
             colleague["email"], PASSWORD, organization_slug="general-hospital")["access_token"]}
@@ -82,7 +82,7 @@ def test_a_locked_vault_is_service_unavailable(own_api) -> None:
 
     api.server.app.add_api_route("/v1/test-locked", locked, methods=["GET"])
     api.server.app.add_api_route("/api/v1/test-locked", locked, methods=["GET"])
-    with httpx.Client(base_url=api.base) as client:
+    with httpx.Client(base_url=api.base, timeout=60) as client:
         insight = client.get("/v1/test-locked")
         clinic = client.get("/api/v1/test-locked")
     assert insight.status_code == 503 and insight.json()["error"]["code"] == "SERVICE_UNAVAILABLE"

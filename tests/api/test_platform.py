@@ -136,7 +136,7 @@ def test_unexpected_errors_are_500_without_internals(own_api) -> None:
 
     api.server.app.add_api_route("/v1/test-explode", explode, methods=["GET"])
     api.server.app.add_api_route("/api/v1/test-explode", explode, methods=["GET"])
-    with httpx.Client(base_url=api.base) as client:
+    with httpx.Client(base_url=api.base, timeout=60) as client:
         reply = client.get("/v1/test-explode")
         clinic = client.get("/api/v1/test-explode")
     assert reply.status_code == 500
