@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     # DuckDB's memory, threads and allocator flushing for the vault while an import runs
     # (set by the import service; beyond the limit it spills to encrypted temporary
     # files): keeps a big import's RSS small; the previous values come back when it ends.
-    db_memory_limit: str = "48MB"
+    db_memory_limit: str = "32MB"
     db_threads: int = 1
     db_import_allocator_flush: str = "2MB"
 

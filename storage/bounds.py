@@ -14,7 +14,7 @@ the checkpoint threshold) stay the import's for its whole run.
 A bound is undone by setting the value the setting had when the vault opened, never
 by ``RESET``: DuckDB (1.5) resets ``memory_limit``'s configured value on ``RESET`` but
 leaves its buffer pool at the lower limit, so ``current_setting`` then reads 18.8 GiB
-while every query still fails past the import's 48 MB (``pragma_database_size()``
+while every query still fails past the import's bound (``pragma_database_size()``
 shows the limit the buffer pool enforces). DuckDB shows sizes rounded ("18.8 GiB" sets
 a little less than the default it stands for), so opening sets each boundable setting
 to the value it shows once; restoring that same text then gives the same limit again.

@@ -12,11 +12,12 @@ A numeric value whose unit cannot be reconciled with the code's canonical unit h
 canonical value (only the original is kept) and, with no range of its own, is flagged
 ``indeterminate``.
 
-Each statement skips content hashes already in the table (``h NOT IN (...)``, so that
-DuckDB builds its hash table on those: an anti-join would be built on the staged rows,
-whose count DuckDB cannot see in an Arrow stream and takes to be one) and keeps one row
-per hash within the unit (which of several identical readings survives, e.g. from
-which source app, is not specified: they are the same reading).
+Each statement skips content hashes already in the table (``h NOT IN (...)``) and keeps
+one row per hash within the unit (which of several identical readings survives, e.g.
+from which source app, is not specified: they are the same reading). For observations
+the hashes already in the table are looked up by the chunk's own (see
+:func:`_existing`), so the join holds a chunk's worth of hashes whatever the file's
+order; the other tables hold few rows per unit and are compared whole.
 """
 
 from __future__ import annotations
@@ -240,12 +241,21 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
 
 
 def _existing(window: tuple[int, int] | None) -> str:
+    """The vault's hashes that the chunk's rows (``v``) also have. The chunk's hashes are
+    the join's build side and the table is scanned past them, so the join holds a
+    chunk's worth of hashes: exports sorted by time and exports in random order (merged
+    exports, third-party tools, whose chunks span all of their years) alike. A hash
+    table of the vault's hashes in the window instead grew with the file when the
+    window was every year. The window still lets DuckDB skip row groups by their
+    effective times when the chunk spans little."""
+    mine = "content_hash IN (SELECT h FROM v)"
     if window is None:
-        return "SELECT content_hash FROM observations"
+        return f"SELECT content_hash FROM observations WHERE {mine}"
     low, high = window  # epoch microseconds (whole days: exact as doubles)
     return ("SELECT content_hash FROM observations WHERE effective BETWEEN "
-            f"to_timestamp({low} / 1e6) AND to_timestamp({high} / 1e6) UNION ALL "
-            "SELECT content_hash FROM observations WHERE effective IS NULL")
+            f"to_timestamp({low} / 1e6) AND to_timestamp({high} / 1e6) AND {mine} "
+            f"UNION ALL SELECT content_hash FROM observations WHERE effective IS NULL "
+            f"AND {mine}")
 
 
 def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str, unit: str) -> str:

@@ -47,10 +47,12 @@ class Writer:
 
     BATCH = 5_000  # rows per Arrow batch
     # Staged rows are written, and committed when chunked, once this many pile up; later
-    # chunks de-duplicate against earlier ones. The statement that writes a chunk needs
-    # about 30 MB of DuckDB memory plus ~500 bytes per row: 20,000 rows fit the import's
-    # 48 MB limit (app settings) beside the table's blocks.
-    WRITE_EVERY = 20_000
+    # chunks de-duplicate against earlier ones. DuckDB's memory for the statement that
+    # writes a chunk (its rows held uncommitted, the de-duplication, the table's blocks)
+    # grows with the chunk: 10,000 rows fit the import's 32 MB limit (app settings),
+    # which keeps a whole `healthinsight import` process under 200 MB of RSS (about
+    # 140 MB of it is the process before it reads a record: modules, the vault).
+    WRITE_EVERY = 10_000
     # A chunked unit checkpoints itself after as many chunks as fill one of DuckDB's row
     # groups (122,880 rows): each checkpoint then writes close to full row groups, which
     # later checkpoints leave alone. DuckDB's own checkpoints, every 16 MB of log, would

@@ -4,6 +4,7 @@ process is undone when the vault is next opened."""
 
 from __future__ import annotations
 
+import random
 import signal
 import subprocess
 import sys
@@ -181,3 +182,31 @@ def test_import_killed_mid_file_is_undone_on_next_open(vault_home: Path, tmp_pat
     assert patients == (1,)
     assert row is not None and row["status"] == "failed"
     assert "interrupted" in row["summary"]["errors"][-1]["reason"]
+
+
+def test_records_in_random_order_are_kept_once_across_chunks(
+        vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Merged exports list records in no time order, so a chunk spans every year: a
+    reading repeated by a second source many chunks later (and a whole second import of
+    the file) is still found, and each distinct reading is kept once."""
+    monkeypatch.setattr(Writer, "BATCH", 5)
+    monkeypatch.setattr(Writer, "WRITE_EVERY", 10)
+    rng = random.Random(3)
+    readings = [(f"20{10 + i % 14}-0{1 + i % 9}-1{i % 10} 0{i % 10}:00:00 +0000", 60 + i % 37)
+                for i in range(120)]
+    sent = [(t, v, src) for t, v in readings for src in ("Watch", "Phone")]
+    sent += rng.sample(sent, 30)  # and some exact repeats
+    rng.shuffle(sent)
+    export = tmp_path / "export.xml"
+    export.write_text("<HealthData>" + "".join(
+        f'<Record type="HKQuantityTypeIdentifierHeartRate" unit="count/min" value="{v}" '
+        f'sourceName="{src}" startDate="{t}" endDate="{t}"/>' for t, v, src in sent)
+        + "</HealthData>")
+    expected = sorted({(datetime.strptime(t, "%Y-%m-%d %H:%M:%S %z"), float(v))
+                       for t, v in readings})
+    import_paths(vault, export, import_id="imp_random")
+    import_paths(vault, export, import_id="imp_again")
+    kept = vault.cursor().execute(
+        "SELECT effective, value FROM observations WHERE import_id IN "
+        "('imp_random', 'imp_again') ORDER BY effective, value").fetchall()
+    assert sorted(kept) == expected
