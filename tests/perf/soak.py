@@ -2,9 +2,10 @@
 
     .venv/bin/python tests/perf/soak.py [--minutes 10] [--restart-seconds 120]
 
-Readers (conversation lists, import status), questions, imports of the Synthea bundles
-in ../shared/testdata and 20 WebSocket clients run against the server while it is
-SIGKILLed and restarted every two minutes (the clients reconnect). Afterwards the
+Readers (conversation lists, import status), questions (about the vault's real
+patients, whose ids the server lists when a question names none), imports of the
+Synthea bundles in ../shared/testdata and 20 WebSocket clients run against the server
+while it is SIGKILLed and restarted every two minutes (the clients reconnect). Afterwards the
 vault is opened and every import checked: a committed one (completed) holds exactly
 the rows its summary counts, and for a bundle's first import, as many conditions,
 encounters, immunizations, allergies and medication requests as the raw file has
@@ -21,10 +22,10 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -130,8 +131,16 @@ class Load:
     def asker(self) -> None:
         questions = ["What's my cholesterol trend?", "How is my blood pressure?",
                      "Summarize my recent labs", "Is my glucose normal?"]
+        patients: list[str] = []  # the vault's patients, as the server names them
         while not self.stop.wait(1.0):
-            self.request("POST", "/v1/queries", json={"query": random.choice(questions)})
+            body: dict[str, object] = {"query": random.choice(questions)}
+            if patients:
+                body["context"] = {"patient_id": random.choice(patients)}
+            reply = self.request("POST", "/v1/queries", json=body)
+            if reply is not None and reply.status_code == 400:
+                # "say which one": the answer lists the patients to choose from
+                error = reply.json()["error"]
+                patients = [str(p["id"]) for p in error.get("details", {}).get("patients", [])]
 
     def importer(self) -> None:
         n = 0
@@ -194,7 +203,8 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--restart-seconds", type=float, default=120)
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="hi-soak-")) / "vault"
+    # inside the project, not the system's temporary folder (nothing of a vault goes there)
+    home = ROOT / "tmp" / f"soak-{os.getpid()}" / "vault"
     vault = Vault.create(home, passphrase=PASSPHRASE, use_keyring=False, scrypt_n=2**12)
     AuthService(vault, Settings(home=home)).add_user(EMAIL, PASSWORD, name="Soak")
     vault.close()
@@ -240,6 +250,7 @@ def main() -> int:
         **check_imports(home, load.imports),
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
+    shutil.rmtree(home.parent, ignore_errors=True)
     print(json.dumps(report, indent=2))
     return 0
 
