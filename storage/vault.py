@@ -68,6 +68,21 @@ if TYPE_CHECKING:
 if importlib.util.find_spec("pandas") is None:
     sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
 
+
+class CachingDialect(duckdb_engine.Dialect):
+    """duckdb_engine's dialect with SQLAlchemy's compiled-statement cache on.
+
+    duckdb_engine sets `supports_statement_cache = False` (never verified upstream), so
+    every statement was compiled afresh: about a tenth of a clinic request's CPU. Its
+    compiler adds no SQL that depends on a statement's values (it only names types and
+    TRY_CAST), and the PostgreSQL compiler it inherits is cached everywhere else, so one
+    compiled form per statement shape is correct here too."""
+
+    supports_statement_cache = True
+
+
+sa.dialects.registry.register("duckdb.cached", __name__, "CachingDialect")
+
 DB_FILE = "vault.duckdb"
 META_FILE = "vault.json"
 SPILL_DIR = "tmp"  # DuckDB's temporary files
@@ -152,7 +167,7 @@ class Vault:
         self._bounds = Bounds(root, self._lock)
         self._writer = threading.Lock()
         self.engine = sa.create_engine(
-            "duckdb:///:memory:",
+            "duckdb+cached:///:memory:",
             creator=self._sqlalchemy_connection,
             poolclass=sa.pool.QueuePool,
             pool_size=8,

@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from app.api.permits import declared
 from app.services.clinic.permissions import PERSONAL_ROLES, ROLES
+from storage.schema import memberships
 from tests.api.clinic import Org, make_org, patient_body, provider_body
 from tests.api.conftest import PASSWORD, Api
 
@@ -106,3 +108,21 @@ def test_each_role_is_refused_exactly_what_it_lacks(api: Api, two_orgs, role: st
             else:
                 assert (reply.status_code, code) == (403, "INSUFFICIENT_PERMISSIONS"), (
                     role, method, path, reply.text)
+
+
+def test_a_deactivated_membership_is_refused_on_the_next_request(api: Api, two_orgs) -> None:
+    """Memberships are cached per (user, organization): a write to them must end it."""
+    a, _, _, _ = two_orgs
+    vault = api.ctx.vault
+    with _member(api, a, "admin") as member:
+        assert member.get(a.url("/providers")).status_code == 200
+        assert member.get(a.url("/providers")).status_code == 200  # now from the cache
+        with vault.write() as conn:
+            conn.execute(sa.update(memberships).where(
+                memberships.c.organization_id == a.id,
+                memberships.c.user_id == vault.clinic.members.user_by_email(
+                    conn, email=f"admin.member@{a.slug}.example")["id"]
+            ).values(is_active=False))
+        reply = member.get(a.url("/providers"))
+        assert reply.status_code == 404
+        assert reply.json()["error"]["code"] == "ORGANIZATION_NOT_FOUND"

@@ -69,10 +69,27 @@ def audit(conn: sa.Connection, vault: Vault, access: Access, action: str, *,
                        request_id=access.request_id, details=details)
 
 
+@dataclass(frozen=True)
+class _Known:
+    """A member's Access as loaded while the membership tables' watch was at
+    `generation`; a caregiver's scope is that of the local day `day`."""
+
+    access: Access
+    generation: int
+    day: date | None
+
+
+KNOWN_LIMIT = 10_000  # (user, organization) pairs kept before the cache starts over
+
+
 class AccessService:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
         self._store = vault.clinic
+        # Every clinic request resolves its member: kept per (user, organization) while
+        # no write to a membership table (vault.clinic.changes) can have superseded it,
+        # so a revoked membership is refused on the next request after its commit.
+        self._known: dict[tuple[str, str], _Known] = {}
 
     def resolve(self, principal: Principal, organization_id: str, permission: str, *,
                 request_id: str | None = None, context: str | None = None) -> Access:
@@ -89,9 +106,12 @@ class AccessService:
         `context` is the X-Organization-Context header: it may name only one of the
         user's own organizations (PermissionDenied otherwise)."""
         store = self._store
-        with store.read() as conn:
-            foreign = context and context != organization_id and store.members.get(
-                conn, organization_id=context, user_id=principal.user_id) is None
+        if context and context != organization_id:
+            with store.read() as conn:
+                foreign = store.members.get(conn, organization_id=context,
+                                            user_id=principal.user_id) is None
+        else:
+            foreign = False
         if foreign:
             with self._vault.write() as conn:
                 store.security.add(conn, kind="organization_context_refused",
@@ -99,6 +119,17 @@ class AccessService:
                                    details={"request_id": request_id})
             raise PermissionDenied("X-Organization-Context names an organization you "
                                    "are not a member of")
+        key = (principal.user_id, organization_id)
+        known = self._known.get(key)
+        if known is None or known.generation != store.changes.generation or (
+                known.day is not None and known.day != known.access.today()):
+            known = self._load(principal, organization_id)
+        return replace(known.access, permission=permission, request_id=request_id)
+
+    def _load(self, principal: Principal, organization_id: str) -> _Known:
+        """The member's Access read from the tables (the watch noted before reading)."""
+        store = self._store
+        generation = store.changes.generation
         with store.read() as conn:
             org = store.organizations.get(conn, organization_id=organization_id)
             member = org and store.members.get(conn, organization_id=organization_id,
@@ -111,9 +142,14 @@ class AccessService:
             extra = frozenset((staff or {}).get("permissions") or [])
             access = Access(user_id=principal.user_id, organization_id=organization_id,
                             role=role, permissions=granted(role, extra),
-                            permission=permission, timezone=org["timezone"] or "UTC",
-                            request_id=request_id)
-            return self._scope(conn, access)
+                            permission="", timezone=org["timezone"] or "UTC")
+            access = self._scope(conn, access)
+        known = _Known(access=access, generation=generation,
+                       day=access.today() if role == "caregiver" else None)
+        if len(self._known) >= KNOWN_LIMIT:
+            self._known.clear()
+        self._known[(principal.user_id, organization_id)] = known
+        return known
 
     def check(self, access: Access) -> None:
         """Refuse (audited) when the access's role does not grant its permission."""

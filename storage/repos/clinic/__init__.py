@@ -20,10 +20,17 @@ from storage.repos.clinic.patients import PatientRepository
 from storage.repos.clinic.people import CaregiverRepository, StaffRepository
 from storage.repos.clinic.providers import ProviderRepository
 from storage.repos.clinic.security import SecurityEventRepository
+from storage.repos.scheduling.watch import TableWatch
+from storage.schema import caregivers, clinic_patients, memberships, organizations, staff
 
 if TYPE_CHECKING:
     from storage.repos.audit import AuditRepository
     from storage.vault import Vault
+
+# What a member's Access is made of: the organization, the membership and its role, the
+# staff row's extra permissions, and the patient scope (own record, authorizations).
+MEMBER_TABLES = frozenset(t.name for t in (organizations, memberships, staff, clinic_patients,
+                                            caregivers))
 
 
 class ClinicStore:
@@ -36,6 +43,9 @@ class ClinicStore:
         self.caregivers = CaregiverRepository()
         self.staff = StaffRepository()
         self.security = SecurityEventRepository()
+        # Moves on every write that can change who is a member with which role and scope:
+        # the access service's cache of memberships is valid while it is unchanged.
+        self.changes = TableWatch(vault.engine, MEMBER_TABLES)
 
     @property
     def audit(self) -> AuditRepository:
