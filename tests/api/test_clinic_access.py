@@ -75,10 +75,11 @@ def test_organization_b_gets_404_for_everything_of_organization_a(api: Api, two_
     assert b_ids["organizationId"] == b.id
 
 
-def _member(api: Api, org: Org, role: str) -> httpx.Client:
-    """A member of `org` with `role` and a password of their own."""
+def _member(api: Api, org: Org, role: str, who: str = "member") -> httpx.Client:
+    """A member of `org` with `role` and a password of their own (`who` tells apart two
+    members of one role: the organizations are shared by the module's tests)."""
     vault = api.ctx.vault
-    email = f"{role}.member@{org.slug}.example"
+    email = f"{role}.{who}@{org.slug}.example"
     with vault.write() as conn:
         user = vault.clinic.members.add_user(conn, email=email, name=role,
                                              password_hash=api.ctx.auth.hash_password(PASSWORD),
@@ -114,14 +115,14 @@ def test_a_deactivated_membership_is_refused_on_the_next_request(api: Api, two_o
     """Memberships are cached per (user, organization): a write to them must end it."""
     a, _, _, _ = two_orgs
     vault = api.ctx.vault
-    with _member(api, a, "admin") as member:
+    with _member(api, a, "admin", "revoked") as member:
         assert member.get(a.url("/providers")).status_code == 200
         assert member.get(a.url("/providers")).status_code == 200  # now from the cache
         with vault.write() as conn:
             conn.execute(sa.update(memberships).where(
                 memberships.c.organization_id == a.id,
                 memberships.c.user_id == vault.clinic.members.user_by_email(
-                    conn, email=f"admin.member@{a.slug}.example")["id"]
+                    conn, email=f"admin.revoked@{a.slug}.example")["id"]
             ).values(is_active=False))
         reply = member.get(a.url("/providers"))
         assert reply.status_code == 404
