@@ -10,9 +10,16 @@ vault is opened and every import checked: a committed one (completed) holds exac
 the rows its summary counts, and for a bundle's first import, as many conditions,
 encounters, immunizations, allergies and medication requests as the raw file has
 distinct resources; an import cut short holds no rows at all. Prints JSON: requests,
-answers by status, 5xx, the server's RSS at the start and the end (the same point of
-the first and the last server's life), restarts that failed, and the import check.
-Targets: 0 5xx, RSS flat within 10%, 0 failed restarts, every import whole.
+answers by status, 5xx, the server's RSS at the start and the end, restarts that
+failed, and the import check. Targets: 0 5xx, RSS flat within 10%, 0 failed restarts,
+every import whole.
+
+Every 5xx is listed with its route (ids replaced by ``{id}``), the documented code it
+answered and the server's own log line for it (the logger's message and the exception's
+class, never its text: no patient data). RSS is sampled every few seconds with the age
+of the server that answered; "start" and "end" are the first and the last server's RSS
+at the same age (the last life's oldest sample), so a server that was just restarted is
+not compared with one that has warmed up for two minutes.
 """
 
 from __future__ import annotations
@@ -49,6 +56,16 @@ EXE = Path(sys.executable).with_name("healthinsight")
 PASSPHRASE, EMAIL, PASSWORD = "soak passphrase", "soak@example.org", "a long soak password"
 HIGH = "[1000000, 60]"
 WS_CLIENTS = 20
+RSS_EVERY = 5.0  # seconds between RSS samples
+ID = re.compile(r"/(?:[0-9a-f]{8}-[0-9a-f-]{27}|[a-z]+_[0-9A-Za-z]{6,}|\d+)(?=/|$)")
+# what the server logs for an answer it could not give (app/api/middleware.py, errors.py)
+SERVER_FAILURE = re.compile(r"(out of memory on|unhandled error on|vault unavailable)")
+EXCEPTION_CLASS = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt))\b")
+
+
+def route(path: str) -> str:
+    """`path` with its ids replaced, so a route names no record."""
+    return ID.sub("/{id}", path)
 
 
 class Server:
@@ -65,11 +82,17 @@ class Server:
         self.token = ""
         self.failed_restarts = 0
         self.ready = threading.Event()
+        self.logs = home.parent / "logs"  # each server's stderr, inside the project
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.lives = 0
+        self.started_at = 0.0
 
     def start(self) -> bool:
-        self.proc = subprocess.Popen([str(EXE), "serve", "--port", "0"], env=self.env,
-                                     text=True, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)
+        self.lives += 1
+        with (self.logs / f"server-{self.lives}.log").open("w") as stderr:
+            self.proc = subprocess.Popen([str(EXE), "serve", "--port", "0"], env=self.env,
+                                         text=True, stdout=subprocess.PIPE, stderr=stderr)
+        self.started_at = time.monotonic()
         assert self.proc.stdout is not None
         match = re.search(r"API on (http://[\d.:]+) ", self.proc.stdout.readline())
         try:
@@ -94,6 +117,22 @@ class Server:
         assert self.proc is not None
         return round(psutil.Process(self.proc.pid).memory_info().rss / 2**20, 1)
 
+    def failures(self) -> list[dict[str, object]]:
+        """The server's log lines for answers it could not give: which life, the line
+        (method, route, request id) and the class of the exception that followed."""
+        found: list[dict[str, object]] = []
+        for life in range(1, self.lives + 1):
+            lines = (self.logs / f"server-{life}.log").read_text(errors="replace").splitlines()
+            for n, line in enumerate(lines):
+                hit = SERVER_FAILURE.search(line)
+                if hit is None:
+                    continue
+                kinds = [m[1] for later in lines[n + 1:n + 200]
+                         if (m := EXCEPTION_CLASS.match(later))]
+                found.append({"life": life, "line": route(line[hit.start():])[:200],
+                              "exception": kinds[-1] if kinds else None})
+        return found
+
 
 class Load:
     def __init__(self, server: Server, bundles: list[Path]) -> None:
@@ -101,6 +140,7 @@ class Load:
         self.bundles = bundles
         self.stop = threading.Event()
         self.statuses: Counter[int] = Counter()
+        self.fivexx: list[dict[str, object]] = []  # each 5xx: route, code, server's age
         self.transport_errors = 0  # requests cut by a kill (expected)
         self.imports: list[tuple[str, Path]] = []
         self.lock = threading.Lock()
@@ -118,6 +158,16 @@ class Load:
             return None
         with self.lock:
             self.statuses[reply.status_code] += 1
+            if reply.status_code >= 500:
+                try:
+                    code = reply.json()["error"]["code"]
+                except (ValueError, KeyError, TypeError):
+                    code = None
+                self.fivexx.append({
+                    "route": f"{method} {route(path)}", "status": reply.status_code,
+                    "code": code, "request_id": reply.headers.get("x-request-id"),
+                    "life": self.server.lives,
+                    "server_age_s": round(time.monotonic() - self.server.started_at, 1)})
         return reply
 
     def reader(self) -> None:
@@ -198,6 +248,21 @@ def check_imports(home: Path, imports: list[tuple[str, Path]]) -> dict[str, obje
     return {"imports_by_status": dict(checked), "not_whole": broken}
 
 
+def rss_report(samples: list[tuple[int, float, float]]) -> dict[str, object]:
+    """RSS of the first and the last server at the same age (the last one's oldest
+    sample), and each life's curve (age -> MB, every fourth sample)."""
+    last = samples[-1][0]
+    age = samples[-1][1]
+    first_life = [(a, mb) for life, a, mb in samples if life == 1]
+    start = min(first_life, key=lambda s: abs(s[0] - age))
+    end = samples[-1][2]
+    curves = {str(life): [[a, mb] for lf, a, mb in samples if lf == life][::4]
+              for life in sorted({s[0] for s in samples})}
+    return {"at_age_s": [start[0], age], "start": start[1], "end": end,
+            "change_percent": round(100 * (end - start[1]) / start[1], 1),
+            "peak": max(mb for _, _, mb in samples), "lives": curves, "last_life": last}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10)
@@ -221,18 +286,24 @@ def main() -> int:
         worker.start()
     started = time.monotonic()
     end = started + args.minutes * 60
-    time.sleep(min(20.0, args.restart_seconds / 2))
-    rss_start, rss_end, restarts = server.rss_mb(), 0.0, 0
+    samples: list[tuple[int, float, float]] = []  # (life, age in s, RSS in MB)
+    restarts = 0
     next_kill = started + args.restart_seconds
+    next_sample = started
     while time.monotonic() < end:
         time.sleep(1)
-        if time.monotonic() >= next_kill and time.monotonic() < end - 30:
+        now = time.monotonic()
+        if now >= next_sample:
+            samples.append((server.lives, round(now - server.started_at, 1), server.rss_mb()))
+            next_sample = now + RSS_EVERY
+        if now >= next_kill and now < end - 30:
             server.kill()
             restarts += 1
             while not server.start() and server.failed_restarts < 5:
                 server.kill()
             next_kill = time.monotonic() + args.restart_seconds
-    rss_end = server.rss_mb()
+    samples.append((server.lives, round(time.monotonic() - server.started_at, 1),
+                    server.rss_mb()))
     load.stop.set()
     time.sleep(5)  # let imports in flight be stored or left for the check
     server.kill(signal.SIGTERM)
@@ -244,9 +315,9 @@ def main() -> int:
         "failed_restarts": server.failed_restarts,
         "requests": sum(load.statuses.values()),
         "by_status": {str(k): v for k, v in sorted(load.statuses.items())},
-        "5xx": fivexx, "cut_by_kill": load.transport_errors,
-        "rss_mb": {"start": rss_start, "end": rss_end,
-                   "change_percent": round(100 * (rss_end - rss_start) / rss_start, 1)},
+        "5xx": fivexx, "5xx_answers": load.fivexx, "server_failures": server.failures(),
+        "cut_by_kill": load.transport_errors,
+        "rss_mb": rss_report(samples),
         **check_imports(home, load.imports),
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
