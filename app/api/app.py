@@ -85,7 +85,8 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
     app.add_middleware(RequestGuard,
                        authenticate=lambda token, **where: ctx.auth.authenticate(token, **where),
                        upload_limit=ctx.settings.max_import_bytes)
-    app.add_middleware(PlatformMiddleware, limiter=app.state.limiter, local_only=local_only)
+    app.add_middleware(PlatformMiddleware, limiter=app.state.limiter, local_only=local_only,
+                       reading=lambda: ctx.vault.reading())
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -1,8 +1,14 @@
 """One plain ASGI middleware for what every response shares (cheaper than Starlette's
 BaseHTTPMiddleware): a request id, the local-only Host/Origin guard, the X-API-Version,
-X-RateLimit-* and deprecation headers, and the answer to unexpected exceptions: 503
-SERVICE_UNAVAILABLE with Retry-After when DuckDB ran out of memory (a moment's
-overload: the same request will work shortly), else 500.
+X-RateLimit-* and deprecation headers, the vault's reader mark, and the answer to
+unexpected exceptions: 503 SERVICE_UNAVAILABLE with Retry-After when DuckDB ran out of
+memory (a moment's overload: the same request will work shortly), else 500.
+
+Every HTTP request is a reader of the vault while it is answered (storage/bounds.py):
+an import's memory bound never applies to it, also where a route reads with a plain
+cursor (the patient check before a question, record listings) rather than a pooled
+connection, which marks itself. A WebSocket is not: it lives for hours, and the
+import would then never be bounded; what it reads goes through pooled connections.
 
 A loopback server must refuse requests whose Host or Origin names another site: a web
 page could otherwise reach it through DNS rebinding. Routes that rate-limit leave their
@@ -16,6 +22,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,10 +58,12 @@ def is_local_request(headers: dict[bytes, bytes]) -> bool:
 
 
 class PlatformMiddleware:
-    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, local_only: bool) -> None:
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, local_only: bool,
+                 reading: Callable[[], AbstractContextManager[None]]) -> None:
         self.app = app
         self.limiter = limiter
         self.local_only = local_only
+        self.reading = reading  # the vault's reader mark (Vault.reading)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -92,7 +102,8 @@ class PlatformMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            with self.reading():
+                await self.app(scope, receive, send_with_headers)
         except Exception as exc:
             if started:
                 raise
