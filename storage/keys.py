@@ -13,14 +13,17 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.backend
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from storage.errors import VaultKeyError
+
+if TYPE_CHECKING:  # keyring (with its backends) loads only when a keyring is used: a
+    # vault under a passphrase, e.g. every headless `import`, never needs it
+    import keyring.backend
 
 KEY_FILE = "vault.key"
 KEYRING_SERVICE = "HealthInsight"
@@ -40,6 +43,8 @@ def usable_keyring() -> keyring.backend.KeyringBackend | None:
     included, and falls through to them when the real one fails: we take its best
     real member directly instead.
     """
+    import keyring
+
     backend = keyring.get_keyring()
     candidates = getattr(backend, "backends", None) or [backend]
     for ring in sorted(candidates, key=lambda r: getattr(r, "priority", 0), reverse=True):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from agents.findings import fmt, plural
 from app.commands.common import add_command, print_json
 from app.context import AppContext
 from app.services.errors import ServiceError
-from app.services.query_views import QueryResult
+
+if TYPE_CHECKING:  # the medical team's modules load only when a question is asked
+    from app.services.query_views import QueryResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,6 +49,8 @@ def ask(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _print_answer(result: QueryResult) -> None:
+    from agents.findings import fmt, plural
+
     synthesis = result.synthesis
     if synthesis is None:
         print(f"The question did not complete ({result.status}): {result.error}")

@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.commands.common import add_command, print_json
 from app.context import AppContext
-from app.services.auth import Principal
-from app.services.clinic.errors import UserNotFound
-from app.services.clinic.inputs import AdminUser, OrganizationCreate
 from app.services.errors import ServiceError
+
+if TYPE_CHECKING:  # the clinic's modules load only for these commands (not for `import`)
+    from app.services.auth import Principal
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def owner_principal(ctx: AppContext) -> Principal | None:
+    from app.services.auth import Principal
+
     owner = ctx.vault.users.owner()
     if owner is None:
         return None
@@ -50,6 +52,8 @@ def owner_principal(ctx: AppContext) -> Principal | None:
 
 
 def create_org(args: argparse.Namespace, ctx: AppContext) -> int:
+    from app.services.clinic.inputs import AdminUser, OrganizationCreate
+
     owner = owner_principal(ctx)
     if owner is None:
         print("healthinsight: the vault has no owner yet: add one with `healthinsight user "
@@ -109,6 +113,8 @@ def clinic_import(ctx: AppContext, files: list[Path], *, slug: str,
                   mrn: str) -> dict[str, Any] | None:
     """Import `files` as the records of the patient `mrn` of organization `slug`, as the
     vault owner; None (after saying why) when either is unknown."""
+    from app.services.clinic.errors import UserNotFound
+
     owner = owner_principal(ctx)
     try:
         if owner is None:
