@@ -57,7 +57,7 @@ PASSPHRASE, EMAIL, PASSWORD = "soak passphrase", "soak@example.org", "a long soa
 HIGH = "[1000000, 60]"
 WS_CLIENTS = 20
 RSS_EVERY = 5.0  # seconds between RSS samples
-ID = re.compile(r"/(?:[0-9a-f]{8}-[0-9a-f-]{27}|[a-z]+_[0-9A-Za-z]{6,}|\d+)(?=/|$)")
+ID = re.compile(r"/(?:[0-9a-f]{8}-[0-9a-f-]{27}|[a-z]+_[0-9A-Za-z]{6,}|\d+)(?=[/\s)]|$)")
 # what the server logs for an answer it could not give (app/api/middleware.py, errors.py)
 SERVER_FAILURE = re.compile(r"(out of memory on|unhandled error on|vault unavailable)")
 EXCEPTION_CLASS = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt))\b")
@@ -230,6 +230,10 @@ def check_imports(home: Path, imports: list[tuple[str, Path]]) -> dict[str, obje
                                             "= ?", [import_id]).fetchone()[0])
                     for t in RECORD_TABLES if t.name != "patients"}
             status = row["status"] if row else "missing"
+            reasons = [e.get("reason", "") for e in ((row or {}).get("summary") or {})
+                       .get("errors", [])]
+            if status == "failed" and reasons and all(r.startswith("interrupted") for r in reasons):
+                status = "failed: interrupted by a kill"  # undone at the next open
             checked[status] += 1
             total = sum(rows.values())
             if status == "completed":
@@ -241,7 +245,7 @@ def check_imports(home: Path, imports: list[tuple[str, Path]]) -> dict[str, obje
                     if got != want:
                         broken.append({"import": import_id, "why": f"{got} != raw {want}"})
                 first_seen.add(bundle)
-            elif status == "failed" and total:
+            elif status.startswith("failed") and total:
                 broken.append({"import": import_id, "why": f"failed but kept {total} rows"})
     finally:
         vault.close()
