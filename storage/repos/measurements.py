@@ -2,9 +2,12 @@
 
 Everything that reads measurements for analysis goes through here, so one reading has
 one flag and one quality everywhere (readings_sql.py says how they are decided). The
-judgement is stored on the observation; every read first judges what is pending in its
-scope (``judge``: new rows, or rows whose personal range changed), then selects stored
-columns, so a read touches only its measure's rows and computes nothing over the history.
+judgement is stored on the observation by the import that writes it (``judge_written``,
+in each chunk's transaction: the new rows and the neighbours they change), and again
+when the person's own range of a measure changes or readings are deleted (``rejudge``).
+Reads select stored columns, so a read touches only its measure's rows and computes
+nothing over the history; a read still judges rows it finds without a judgement (a
+vault judged under other tables or SQL: see ``_check_fingerprint``), once.
 
 Interface (stable; keyword-only; `measure` is a measure key such as ``"egfr"`` or any
 of its codes such as ``"48642-3"``; `since`/`until` are dates or datetimes, inclusive,
@@ -16,7 +19,9 @@ None = unbounded; results are frozen, see measurement_types.py):
 - ``primary(...) -> Series | None``: the first of those.
 - ``instants(...) -> Instants | None``: the primary series' usable points, one per
   instant (what trends, comparisons and correlations use), computed in the query.
-- ``judge(patient_ids=, codes=)`` / ``unjudge(...)``: store judgements / mark them stale.
+- ``judge(patient_ids=, codes=)``: store judgements not stored yet (old vaults, stale
+  tables); ``rejudge(patient_id=, codes=)``: judge a patient's measures again now;
+  ``judge_written(cur, unit)``: what an import chunk wrote, in its transaction.
 - ``latest(...) -> Latest | None``: latest usable instant (several readings = conflict).
 - ``extremes(...) -> Extremes``: lowest and highest usable readings with dates.
 - ``counts(..., below=None, above=None) -> Counts``: readings beyond thresholds.
@@ -54,7 +59,7 @@ from storage.repos.measurement_types import (
     Trend,
     utc_iso,
 )
-from storage.repos.readings_sql import fingerprint, install_catalogue, judge_sql
+from storage.repos.readings_sql import CATALOGUE, fingerprint, install_catalogue, judge_sql
 from storage.repos.trend import trend_stats
 
 if TYPE_CHECKING:
@@ -73,6 +78,15 @@ ABNORMAL = ("judged_flag IN ('low', 'high', 'critical', 'abnormal', 'indetermina
             "OR quality <> 'ok'")
 SCOPE = f"patient_id = $p AND list_contains($codes, code) AND {IN_WINDOW}"
 FINGERPRINT_KEY = "readings_fingerprint"
+# Observations sharing a patient, measure (without a 7-day rule) and instant with a
+# reading an import has just written (judge_written's temp.main.judge_fresh): the new
+# readings and the ones whose conflict check they change. The time and patient bounds
+# let DuckDB skip row groups by their zone maps.
+FRESH_INSTANTS = (
+    "o.effective BETWEEN $lo AND $hi AND list_contains($pids, o.patient_id) AND mt.chg IS "
+    "NULL AND EXISTS (SELECT 1 FROM temp.main.judge_fresh f WHERE NOT f.whole AND "
+    "f.patient_id = o.patient_id AND f.t = o.effective AND f.measure IS NOT DISTINCT FROM "
+    "coalesce(mt.measure, o.code))")
 
 
 def _bound(value: When, end: bool) -> datetime | None:
@@ -145,6 +159,43 @@ class MeasurementRepository:
                 self._judge_patient(cur, patient_id, found or [], bool(uncoded))
             return len(pending)
 
+    def prepare(self) -> None:
+        """Ready this thread's cursor for :meth:`judge_written`, before the import's
+        transaction: the measure table installed (a temporary table made inside a
+        transaction that rolls back would vanish) and, once per open vault, judgements
+        stored under other tables or SQL marked stale (judged again lazily, on read)."""
+        with self._judging:
+            self._check_fingerprint(self.cursor())
+
+    def judge_written(self, cur: duckdb.DuckDBPyConnection, unit: str) -> None:
+        """Judge the observations import unit `unit` has just written (not judged yet),
+        inside the writer's chunk transaction, so no read has to. Only what the new rows
+        can change is judged again: readings at the same instants of the same patient's
+        measure (conflicts), and for measures with a 7-day change rule (body weight)
+        the patient's whole measure. Call :meth:`prepare` first, on the same thread's
+        cursor, outside the transaction."""
+        with self._judging:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE judge_fresh AS SELECT DISTINCT "
+                        "o.patient_id, coalesce(mt.measure, o.code) AS measure, o.effective AS t, "
+                        f"mt.chg IS NOT NULL AS whole FROM observations o LEFT JOIN {CATALOGUE} "
+                        "mt ON mt.code = o.code WHERE o.import_unit = $unit AND o.quality IS NULL",
+                        {"unit": unit})
+            lo, hi, pids, timeless = cur.execute(
+                "SELECT min(t), max(t), list(DISTINCT patient_id), count(*) FILTER (WHERE t IS "
+                "NULL) FROM temp.main.judge_fresh WHERE NOT whole").fetchone()
+            for patient_id, measures in cur.execute(
+                    "SELECT patient_id, list(DISTINCT measure) FROM temp.main.judge_fresh "
+                    "WHERE whole GROUP BY patient_id").fetchall():
+                codes = [c for key in measures for c in catalogue.measure(key).codes]
+                self._judge_patient(cur, patient_id, codes, False)
+            if lo is not None:
+                cur.execute(judge_sql(FRESH_INSTANTS, sudden_change=False),
+                            {"lo": lo, "hi": hi, "pids": pids})
+            if timeless:
+                cur.execute(judge_sql("o.import_unit = $unit AND o.quality IS NULL AND "
+                                      "o.effective IS NULL", sudden_change=False),
+                            {"unit": unit})
+
     def _judge_patient(self, cur: duckdb.DuckDBPyConnection, patient_id: str,
                        codes: list[str], uncoded: bool) -> None:
         ms = {catalogue.measure(c).key: catalogue.measure(c) for c in codes}
@@ -159,14 +210,16 @@ class MeasurementRepository:
         with self._judging:
             pass
 
-    def unjudge(self, *, patient_id: str | None = None,
-                codes: Iterable[str] | None = None) -> None:
-        """Mark observations to be judged again (their person's own range changed, or
-        readings of their measure were deleted); the next read, or :meth:`judge`, does."""
-        where, params = ["quality IS NOT NULL"], {}
-        if patient_id is not None:
-            where.append("patient_id = $p")
-            params["p"] = patient_id
+    def rejudge(self, *, patient_id: str, codes: Iterable[str] | None = None) -> None:
+        """Judge the patient's measures of these codes (None: all) again now: the person's
+        own range of the measure changed, or readings of it were deleted."""
+        codes = None if codes is None else list(codes)
+        self._unjudge(patient_id=patient_id, codes=codes)
+        self.judge(patient_ids=(patient_id,), codes=codes)
+
+    def _unjudge(self, *, patient_id: str, codes: list[str] | None) -> None:
+        """Mark observations to be judged again (by :meth:`judge`)."""
+        where, params = ["quality IS NOT NULL", "patient_id = $p"], {"p": patient_id}
         if codes is not None:
             where.append("list_contains($codes, code)")
             params["codes"] = list(codes)

@@ -1,11 +1,11 @@
 """The one SQL that says what a stored observation means: its measure, series unit,
 flag and quality. It runs once per change, not per read: :func:`judge_sql` stores its
-result in the observation's own columns (schema ``JUDGEMENT_COLUMNS``) when rows of a
-patient's measure are new (``quality`` NULL), when the person's own range of the
+result in the observation's own columns (schema ``JUDGEMENT_COLUMNS``) when an import
+writes rows (with the readings they change), when the person's own range of the
 measure changes, when an import is undone, and for every row when the tables or this
-SQL change (:func:`fingerprint`). The query manager (measurements.py), the Records
-listing and the Records tab (records.py) all read those columns, so one reading has
-one flag and one quality wherever it is shown.
+SQL change (:func:`fingerprint`; those rows are judged on their next read). The query
+manager (measurements.py), the Records listing and the Records tab (records.py) all
+read those columns, so one reading has one flag and one quality wherever it is shown.
 
 Per row (``readings`` CTE):
 
