@@ -39,7 +39,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from storage.repos import measures as catalogue
@@ -87,6 +87,14 @@ FRESH_INSTANTS = (
     "NULL AND EXISTS (SELECT 1 FROM temp.main.judge_fresh f WHERE NOT f.whole AND "
     "f.patient_id = o.patient_id AND f.t = o.effective AND f.measure IS NOT DISTINCT FROM "
     "coalesce(mt.measure, o.code))")
+# The measures with a 7-day change rule that the new readings belong to, 14 days either
+# side of their span ($wlo..$whi); stored again only within 7 days of it (TARGET_SPAN).
+FRESH_SPANS = (
+    "o.effective BETWEEN $wlo AND $whi AND list_contains($pids, o.patient_id) AND mt.chg IS "
+    "NOT NULL AND EXISTS (SELECT 1 FROM temp.main.judge_fresh f WHERE f.whole AND "
+    "f.patient_id = o.patient_id AND f.measure = mt.measure)")
+TARGET_SPAN = "x.effective BETWEEN $lo AND $hi"
+NEAR_DAYS = timedelta(days=7)
 
 
 def _bound(value: When, end: bool) -> datetime | None:
@@ -122,6 +130,7 @@ class MeasurementRepository:
         self._ready: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
         self._judging = threading.Lock()
         self._current = False  # the stored judgements' fingerprint was checked
+        self._marks: dict[str, int] = {}  # import unit -> the highest id judge_written saw
 
     measure = staticmethod(catalogue.measure)
 
@@ -171,30 +180,36 @@ class MeasurementRepository:
         """Judge the observations import unit `unit` has just written (not judged yet),
         inside the writer's chunk transaction, so no read has to. Only what the new rows
         can change is judged again: readings at the same instants of the same patient's
-        measure (conflicts), and for measures with a 7-day change rule (body weight)
-        the patient's whole measure. Call :meth:`prepare` first, on the same thread's
+        measure (conflicts) and, for measures with a 7-day change rule (body weight),
+        readings within 7 days of the chunk's time span (judged over 14 days, so that
+        their neighbours are all seen). Call :meth:`prepare` first, on the same thread's
         cursor, outside the transaction."""
         with self._judging:
+            mark = self._marks.get(unit, -1)  # ids only grow: earlier chunks' are older
             cur.execute(f"CREATE OR REPLACE TEMP TABLE judge_fresh AS SELECT DISTINCT "
                         "o.patient_id, coalesce(mt.measure, o.code) AS measure, o.effective AS t, "
                         f"mt.chg IS NOT NULL AS whole FROM observations o LEFT JOIN {CATALOGUE} "
-                        "mt ON mt.code = o.code WHERE o.import_unit = $unit AND o.quality IS NULL",
-                        {"unit": unit})
-            lo, hi, pids, timeless = cur.execute(
-                "SELECT min(t), max(t), list(DISTINCT patient_id), count(*) FILTER (WHERE t IS "
-                "NULL) FROM temp.main.judge_fresh WHERE NOT whole").fetchone()
-            for patient_id, measures in cur.execute(
-                    "SELECT patient_id, list(DISTINCT measure) FROM temp.main.judge_fresh "
-                    "WHERE whole GROUP BY patient_id").fetchall():
-                codes = [c for key in measures for c in catalogue.measure(key).codes]
-                self._judge_patient(cur, patient_id, codes, False)
-            if lo is not None:
-                cur.execute(judge_sql(FRESH_INSTANTS, sudden_change=False),
-                            {"lo": lo, "hi": hi, "pids": pids})
-            if timeless:
-                cur.execute(judge_sql("o.import_unit = $unit AND o.quality IS NULL AND "
-                                      "o.effective IS NULL", sudden_change=False),
-                            {"unit": unit})
+                        "mt ON mt.code = o.code WHERE o.id > $mark AND o.import_unit = $unit "
+                        "AND o.quality IS NULL", {"unit": unit, "mark": mark})
+            timeless = 0
+            for whole, lo, hi, pids, untimed in cur.execute(
+                    "SELECT whole, min(t), max(t), list(DISTINCT patient_id), count(*) FILTER "
+                    "(WHERE t IS NULL) FROM temp.main.judge_fresh GROUP BY whole").fetchall():
+                timeless += untimed
+                if lo is None:
+                    continue
+                args = {"lo": lo - NEAR_DAYS, "hi": hi + NEAR_DAYS, "pids": pids}
+                if whole:  # neighbours 7 days either side of the rows that may change
+                    cur.execute(judge_sql(FRESH_SPANS, target=TARGET_SPAN),
+                                {**args, "wlo": lo - 2 * NEAR_DAYS, "whi": hi + 2 * NEAR_DAYS})
+                else:
+                    cur.execute(judge_sql(FRESH_INSTANTS, sudden_change=False), args)
+            if timeless:  # a reading without a time has no neighbours
+                cur.execute(judge_sql("o.id > $mark AND o.import_unit = $unit AND o.quality IS "
+                                      "NULL AND o.effective IS NULL", sudden_change=False),
+                            {"unit": unit, "mark": mark})
+            self._marks = {unit: cur.execute("SELECT coalesce(max(id), $mark) FROM observations "
+                                             "WHERE id > $mark", {"mark": mark}).fetchone()[0]}
 
     def _judge_patient(self, cur: duckdb.DuckDBPyConnection, patient_id: str,
                        codes: list[str], uncoded: bool) -> None:

@@ -195,7 +195,9 @@ def main() -> None:
     report: dict[str, Any] = {"targets": {"standard_p95_ms": 250, "comprehensive_p95_ms": 600,
                                           "tool_ms": 20},
                               "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
-    with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parents[2] / "tmp") as tmp:
+    scratch = Path(__file__).resolve().parents[2] / "tmp"
+    scratch.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         for label, fill in (("patient_15_years", None), ("vault_1m_observations", TOTAL)):
             home = Path(tmp) / label
             start = time.perf_counter()
