@@ -42,6 +42,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
+
 from storage.repos import measures as catalogue
 from storage.repos.measurement_types import (
     CodeCount,
@@ -327,12 +329,15 @@ class MeasurementRepository:
         where = (f"{SCOPE} AND series_unit IS NOT DISTINCT FROM $u AND quality <> 'verify'")
         args = {**params, "u": found[0]}
         cur = self.cursor()
-        rows = cur.execute(
-            "SELECT epoch(effective), avg(series_value), min(id), count(*), "
-            f"bool_or(quality = 'conflict') FROM observations WHERE {where} "
-            "GROUP BY effective ORDER BY effective", args).fetchall()
-        ids = [(r[2],) for r in rows]
-        shared = [k for k, r in enumerate(rows) if r[3] > 1]
+        # columns as arrays (fetchnumpy): a 15-year daily series is 5,500 rows, and rows
+        # as Python tuples cost more than the query
+        cols = cur.execute(
+            "SELECT epoch(effective) AS t, avg(series_value) AS v, min(id) AS i, count(*) AS n, "
+            f"bool_or(quality = 'conflict') AS c FROM observations WHERE {where} "
+            "GROUP BY effective ORDER BY effective", args).fetchnumpy()
+        times = cols["t"].tolist()
+        ids: list[tuple[int, ...]] = [(i,) for i in cols["i"].tolist()]
+        shared = np.flatnonzero(cols["n"] > 1).tolist()
         if shared:  # instants of several readings (conflicts, duplicates): all their ids
             together: dict[float, list[int]] = {}
             for t, i in cur.execute(
@@ -342,10 +347,10 @@ class MeasurementRepository:
                     "ORDER BY effective, record_id, id", args).fetchall():
                 together.setdefault(t, []).append(i)
             for k in shared:
-                ids[k] = tuple(together[rows[k][0]])
+                ids[k] = tuple(together[times[k]])
         return Instants(series=_info(m, found[0], True),
-                        points=tuple((r[0], r[1]) for r in rows), ids=tuple(ids),
-                        conflicts=sum(1 for r in rows if r[4]),
+                        points=tuple(zip(times, cols["v"].tolist(), strict=True)),
+                        ids=tuple(ids), conflicts=int(cols["c"].sum()),
                         other_series=tuple(_info(m, u, False).name for u in found[1:]))
 
     def latest(self, *, patient_id: str, measure: str, since: When = None,
