@@ -22,6 +22,8 @@ None = unbounded; results are frozen, see measurement_types.py):
 - ``judge(patient_ids=, codes=)``: store judgements not stored yet (old vaults, stale
   tables); ``rejudge(patient_id=, codes=)``: judge a patient's measures again now;
   ``judge_written(cur, unit)``: what an import chunk wrote, in its transaction.
+- ``same_instants(patient_id=, measures=(a, b), ...) -> SameInstants | None``: two
+  measures' usable points paired by instant (systolic with diastolic).
 - ``latest(...) -> Latest | None``: latest usable instant (several readings = conflict).
 - ``extremes(...) -> Extremes``: lowest and highest usable readings with dates.
 - ``counts(..., below=None, above=None) -> Counts``: readings beyond thresholds.
@@ -55,6 +57,7 @@ from storage.repos.measurement_types import (
     Instants,
     Latest,
     Reading,
+    SameInstants,
     Series,
     SeriesInfo,
     TimeInRange,
@@ -79,6 +82,16 @@ IN_WINDOW = ("series_value IS NOT NULL AND effective IS NOT NULL AND ($since IS 
 ABNORMAL = ("judged_flag IN ('low', 'high', 'critical', 'abnormal', 'indeterminate') "
             "OR quality <> 'ok'")
 SCOPE = f"patient_id = $p AND list_contains($codes, code) AND {IN_WINDOW}"
+
+
+def _usable(codes: str = "codes", unit: str = "u") -> str:
+    """A series' usable readings (not `verify`): SCOPE in one unit, with the codes and
+    unit under these parameter names (a query over two series names each its own)."""
+    return (f"patient_id = $p AND list_contains(${codes}, code) AND {IN_WINDOW} AND "
+            f"series_unit IS NOT DISTINCT FROM ${unit} AND quality <> 'verify'")
+
+
+USABLE = _usable()
 FINGERPRINT_KEY = "readings_fingerprint"
 # Observations sharing a patient, measure (without a 7-day rule) and instant with a
 # reading an import has just written (judge_written's temp.main.judge_fresh): the new
@@ -107,6 +120,10 @@ def _bound(value: When, end: bool) -> datetime | None:
 
 def _reading(row: tuple[Any, ...]) -> Reading:
     return Reading._make(row)
+
+
+def _flat(groups: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
+    return tuple(i for group in groups for i in group)
 
 
 def _info(m: catalogue.Measure, unit: str | None, first: bool) -> SeriesInfo:
@@ -292,7 +309,7 @@ class MeasurementRepository:
         m = catalogue.measure(measure)
         params = {"p": patient_id, "codes": list(m.codes), "since": _bound(since, False),
                   "until": _bound(until, True)}
-        sql = (f"SELECT series_unit, count(*) FILTER (WHERE {IN_WINDOW}), min(effective) "
+        sql = (f"SELECT series_unit, count(*) FILTER (WHERE {IN_WINDOW}), min(epoch(effective)) "
                f"FILTER (WHERE {IN_WINDOW}), min(id) FILTER (WHERE {IN_WINDOW}), "
                "count(*) FILTER (WHERE quality IS NULL) FROM observations "
                "WHERE patient_id = $p AND list_contains($codes, code) GROUP BY series_unit")
@@ -316,6 +333,33 @@ class MeasurementRepository:
             "ORDER BY effective, record_id, id", {**params, **extra, "u": found[0]}).fetchall()
         return _info(m, found[0], True), [_reading(r) for r in rows]
 
+    def same_instants(self, *, patient_id: str, measures: tuple[str, str], since: When = None,
+                      until: When = None) -> SameInstants | None:
+        """The two measures' usable primary-series readings paired by instant, paired in
+        one query (a 15-year daily blood pressure is 5,500 pairs); None when either has
+        no readings."""
+        scopes = [self._units(patient_id, key, since, until) for key in measures]
+        if not all(sc.units for sc in scopes):
+            return None
+        args = [{**sc.params, "u": sc.units[0]} for sc in scopes]
+        a, b = ("SELECT effective, avg(series_value) AS v, min(id) AS i, count(*) AS n FROM "
+                f"observations WHERE {_usable('c' + k, 'u' + k)} GROUP BY effective"
+                for k in "ab")
+        cols = self.cursor().execute(
+            f"WITH a AS ({a}), b AS ({b}) SELECT epoch(effective) AS t, "
+            "a.v AS av, b.v AS bv, a.i AS ai, a.n AS an, b.i AS bi, b.n AS bn FROM a JOIN b "
+            "USING (effective) ORDER BY effective",
+            {"p": patient_id, "since": args[0]["since"], "until": args[0]["until"],
+             "ca": args[0]["codes"], "ua": args[0]["u"], "cb": args[1]["codes"],
+             "ub": args[1]["u"]}).fetchnumpy()
+        times = cols["t"].tolist()
+        return SameInstants(
+            series=(_info(scopes[0].measure, scopes[0].units[0], True),
+                    _info(scopes[1].measure, scopes[1].units[0], True)),
+            times=tuple(times), values=(tuple(cols["av"].tolist()), tuple(cols["bv"].tolist())),
+            ids=tuple(_flat(self._ids(times, cols[i], cols[n], arg))  # type: ignore[misc]
+                      for i, n, arg in (("ai", "an", args[0]), ("bi", "bn", args[1]))))
+
     def instants(self, *, patient_id: str, measure: str, since: When = None,
                  until: When = None) -> Instants | None:
         """The primary series' usable readings, one point per instant, computed in the
@@ -326,32 +370,38 @@ class MeasurementRepository:
         m, found, params = scope
         if not found:
             return None
-        where = (f"{SCOPE} AND series_unit IS NOT DISTINCT FROM $u AND quality <> 'verify'")
         args = {**params, "u": found[0]}
-        cur = self.cursor()
         # columns as arrays (fetchnumpy): a 15-year daily series is 5,500 rows, and rows
         # as Python tuples cost more than the query
-        cols = cur.execute(
+        cols = self.cursor().execute(
             "SELECT epoch(effective) AS t, avg(series_value) AS v, min(id) AS i, count(*) AS n, "
-            f"bool_or(quality = 'conflict') AS c FROM observations WHERE {where} "
+            f"bool_or(quality = 'conflict') AS c FROM observations WHERE {USABLE} "
             "GROUP BY effective ORDER BY effective", args).fetchnumpy()
         times = cols["t"].tolist()
-        ids: list[tuple[int, ...]] = [(i,) for i in cols["i"].tolist()]
-        shared = np.flatnonzero(cols["n"] > 1).tolist()
-        if shared:  # instants of several readings (conflicts, duplicates): all their ids
+        ids = self._ids(times, cols["i"], cols["n"], args)
+        return Instants(series=_info(m, found[0], True),
+                        points=tuple(zip(times, cols["v"].tolist(), strict=True)),
+                        ids=ids, conflicts=int(cols["c"].sum()),
+                        other_series=tuple(_info(m, u, False).name for u in found[1:]))
+
+    def _ids(self, times: list[float], first: np.ndarray, count: np.ndarray,
+             args: dict[str, Any]) -> tuple[tuple[int, ...], ...]:
+        """Each instant's reading ids, given its first id and how many readings it has
+        (USABLE with `args`); the instants of several readings (conflicts, duplicates)
+        are read again for all their ids, which is rare."""
+        ids: list[tuple[int, ...]] = [(i,) for i in first.tolist()]
+        shared = np.flatnonzero(count > 1).tolist()
+        if shared:
             together: dict[float, list[int]] = {}
-            for t, i in cur.execute(
-                    f"SELECT epoch(effective), id FROM observations WHERE {where} AND "
+            for t, i in self.cursor().execute(
+                    f"SELECT epoch(effective), id FROM observations WHERE {USABLE} AND "
                     "effective IN (SELECT effective FROM observations WHERE "
-                    f"{where} GROUP BY effective HAVING count(*) > 1) "
+                    f"{USABLE} GROUP BY effective HAVING count(*) > 1) "
                     "ORDER BY effective, record_id, id", args).fetchall():
                 together.setdefault(t, []).append(i)
             for k in shared:
                 ids[k] = tuple(together[times[k]])
-        return Instants(series=_info(m, found[0], True),
-                        points=tuple(zip(times, cols["v"].tolist(), strict=True)),
-                        ids=tuple(ids), conflicts=int(cols["c"].sum()),
-                        other_series=tuple(_info(m, u, False).name for u in found[1:]))
+        return tuple(ids)
 
     def latest(self, *, patient_id: str, measure: str, since: When = None,
                until: When = None) -> Latest | None:
