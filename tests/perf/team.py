@@ -117,7 +117,7 @@ def build(home: Path, *, fill_to: int | None) -> tuple[Vault, int]:
         _insert_patient(cur, PATIENT, "Bench Patient")
         _insert_series(cur, PATIENT)
         _medications(cur)
-    vault.measurements.judge()  # flags and quality, once, as an import does when it ends
+    vault.measurements.judge()  # the rows written here by SQL (an import judges as it writes)
     cur = vault.cursor()
     cur.execute("CHECKPOINT")
     return vault, int(cur.execute("SELECT count(*) FROM observations").fetchone()[0])
