@@ -99,30 +99,26 @@ class BloodPressureControl(ToolResult):
 
 def bp_control(vault: Vault, *, patient_id: str, window: Window = ALL_TIME,
                target: tuple[int, int] = (130, 80)) -> BloodPressureControl:
-    mm = vault.measurements
-    sys_s = mm.instants(patient_id=patient_id, measure=SYSTOLIC, since=window.since,
-                        until=window.until)
-    dia_s = mm.instants(patient_id=patient_id, measure=DIASTOLIC, since=window.since,
-                        until=window.until)
-    dia = dict(dia_s.points) if dia_s else {}
-    pairs = [(t, sv, dia[t]) for t, sv in (sys_s.points if sys_s else ()) if t in dia]
-    n = len(pairs)
+    found = vault.measurements.same_instants(patient_id=patient_id,
+                                             measures=(SYSTOLIC, DIASTOLIC),
+                                             since=window.since, until=window.until)
+    times = found.times if found else ()
+    systolic, diastolic = found.values if found else ((), ())
+    n = len(times)
     cats = {"normal": 0, "elevated": 0, "stage_1": 0, "stage_2": 0}
-    for _, sv, dv in pairs:
+    controlled = 0
+    for sv, dv in zip(systolic, diastolic, strict=True):
         cats[_bp_category(sv, dv)] += 1
-    times = {t for t, _, _ in pairs}
-    ids = tuple(i for s in (sys_s, dia_s) if s
-                for (t, _), group in zip(s.points, s.ids, strict=True) if t in times
-                for i in group)
+        controlled += sv < target[0] and dv < target[1]
     return BloodPressureControl(
-        n=n, mean_systolic=num(sum(p[1] for p in pairs) / n, 1) if n else None,
-        mean_diastolic=num(sum(p[2] for p in pairs) / n, 1) if n else None,
-        latest_systolic=num(pairs[-1][1], 1) if n else None,
-        latest_diastolic=num(pairs[-1][2], 1) if n else None,
-        latest_date=day(pairs[-1][0]) if n else None, first_date=day(pairs[0][0]) if n else None,
-        controlled_percentage=num(sum(1 for _, sv, dv in pairs if sv < target[0]
-                                      and dv < target[1]) * 100 / n, 1) if n else None,
-        target=target, categories=cats, row_ids=ids)
+        n=n, mean_systolic=num(sum(systolic) / n, 1) if n else None,
+        mean_diastolic=num(sum(diastolic) / n, 1) if n else None,
+        latest_systolic=num(systolic[-1], 1) if n else None,
+        latest_diastolic=num(diastolic[-1], 1) if n else None,
+        latest_date=day(times[-1]) if n else None, first_date=day(times[0]) if n else None,
+        controlled_percentage=num(controlled * 100 / n, 1) if n else None,
+        target=target, categories=cats,
+        row_ids=found.ids[0] + found.ids[1] if found else ())
 
 
 def _bp_category(sv: float, dv: float) -> str:

@@ -28,9 +28,10 @@ def add_reading(vault: Vault, *, patient_id: str, owner_id: str | None, code: st
     if unit not in units.units_for(code):
         raise IngestError("manual entry", "unit", f"{unit!r} is not a unit for {code}")
     record_id = "manual_" + secrets.token_hex(8)
+    vault.measurements.prepare()
     with vault.transaction() as cur:
         w = Writer(cur, owner_id=owner_id, import_id="manual", source="manual",
-                   file_label="manual entry")
+                   file_label="manual entry", judge=vault.measurements.judge_written)
         try:
             w.use_patient("person", patient_id)
             w.observation(0, patient="person", category=category_for_code(code),

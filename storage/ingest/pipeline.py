@@ -81,12 +81,14 @@ def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | Non
     limits = limits or Limits()
     token = "unit_" + secrets.token_hex(6)
     w: Writer | None = None
+    vault.measurements.prepare()
     try:
         with vault.transaction() as cur:
             w = Writer(cur, owner_id=owner_id, import_id=import_id,
                        source=SOURCES.get(unit.format or "", "unknown"), file_label=unit.label,
                        on_progress=on_progress, unit=token, chunked=True,
-                       patient_id=patient_id, widen_memory=vault.widen_memory_bound)
+                       patient_id=patient_id, widen_memory=vault.widen_memory_bound,
+                       judge=vault.measurements.judge_written)
             try:
                 _parse(unit, w, limits)
                 w.write()

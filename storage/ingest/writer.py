@@ -65,8 +65,12 @@ class Writer:
                  source: str, file_label: str, on_progress: Progress | None = None,
                  batch_size: int | None = None, unit: str = "", chunked: bool = False,
                  patient_id: str | None = None,
-                 widen_memory: Callable[[str], bool] | None = None) -> None:
+                 widen_memory: Callable[[str], bool] | None = None,
+                 judge: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None) -> None:
         self.cur = cur
+        # stores the judgement (measure, flag, quality) of the rows a chunk wrote, in the
+        # chunk's transaction (MeasurementRepository.judge_written), so reads never judge
+        self._judge = judge
         # raises the import's memory bound (storage/bounds.py); False when none is lower
         self._widen_memory = widen_memory
         # A clinic import names its patient: whoever a file declares is that person,
@@ -305,6 +309,7 @@ class Writer:
             self.cur.execute("BEGIN TRANSACTION")
         try:
             self._insert_chunk(staged, adapters, source, keys)
+            self._judge_chunk()
         except duckdb.OutOfMemoryException:
             if not self.chunked or self._widen_memory is None:
                 raise
@@ -316,6 +321,7 @@ class Writer:
                 raise
             self.cur.execute("BEGIN TRANSACTION")
             self._insert_chunk(staged, adapters, source, keys)
+            self._judge_chunk()
         if self.chunked:
             self.cur.execute("COMMIT")
             self.committed = True
@@ -342,6 +348,11 @@ class Writer:
                     self.cur.unregister(sql.stage(name))
         finally:
             self.cur.unregister("hi_norm")
+
+    def _judge_chunk(self) -> None:
+        """The one place imports judge what they wrote (before the chunk commits)."""
+        if self._judge is not None:
+            self._judge(self.cur, self.unit)
 
     def _checkpoint(self) -> None:
         """Between transactions; skipped while another connection writes (DuckDB refuses

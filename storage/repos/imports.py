@@ -51,12 +51,15 @@ class ImportRepository:
         where = "import_id = $id" + (" AND import_unit = $unit" if unit is not None else "")
         params = {"id": import_id, **({"unit": unit} if unit is not None else {})}
         with self._vault.transaction() as cur:
-            touched = [p for (p,) in cur.execute(
-                f"SELECT DISTINCT patient_id FROM observations WHERE {where}", params).fetchall()]
+            touched = cur.execute(
+                "SELECT patient_id, list(DISTINCT code) FILTER (WHERE code IS NOT NULL), "
+                f"bool_or(code IS NULL) FROM observations WHERE {where} GROUP BY patient_id",
+                params).fetchall()
             for table in RECORD_TABLES:
                 cur.execute(f'DELETE FROM "{table.name}" WHERE {where}', params)
-        for patient_id in touched:  # the readings left may change quality (conflicts, jumps)
-            self._vault.measurements.unjudge(patient_id=patient_id)
+        for patient_id, codes, uncoded in touched:  # readings left may change quality
+            self._vault.measurements.rejudge(patient_id=patient_id,
+                                             codes=None if uncoded else codes)
 
     def undo_interrupted(self) -> list[str]:
         """Undo imports a previous process left ``processing`` (it died mid-import) and mark

@@ -82,6 +82,18 @@ class Instants:
 
 
 @dataclass(frozen=True)
+class SameInstants:
+    """Two measures' primary series at the instants both have a usable reading (systolic
+    and diastolic of one measurement), oldest first; each value is its instant's mean.
+    `ids`: each series' readings at those instants, in time order."""
+
+    series: tuple[SeriesInfo, SeriesInfo]
+    times: tuple[float, ...]  # epoch seconds
+    values: tuple[tuple[float, ...], tuple[float, ...]]
+    ids: tuple[tuple[int, ...], tuple[int, ...]]
+
+
+@dataclass(frozen=True)
 class Series(SeriesInfo):
     """Readings of one measure in one unit, oldest first (all qualities)."""
 

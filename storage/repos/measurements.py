@@ -2,9 +2,12 @@
 
 Everything that reads measurements for analysis goes through here, so one reading has
 one flag and one quality everywhere (readings_sql.py says how they are decided). The
-judgement is stored on the observation; every read first judges what is pending in its
-scope (``judge``: new rows, or rows whose personal range changed), then selects stored
-columns, so a read touches only its measure's rows and computes nothing over the history.
+judgement is stored on the observation by the import that writes it (``judge_written``,
+in each chunk's transaction: the new rows and the neighbours they change), and again
+when the person's own range of a measure changes or readings are deleted (``rejudge``).
+Reads select stored columns, so a read touches only its measure's rows and computes
+nothing over the history; a read still judges rows it finds without a judgement (a
+vault judged under other tables or SQL: see ``_check_fingerprint``), once.
 
 Interface (stable; keyword-only; `measure` is a measure key such as ``"egfr"`` or any
 of its codes such as ``"48642-3"``; `since`/`until` are dates or datetimes, inclusive,
@@ -16,7 +19,11 @@ None = unbounded; results are frozen, see measurement_types.py):
 - ``primary(...) -> Series | None``: the first of those.
 - ``instants(...) -> Instants | None``: the primary series' usable points, one per
   instant (what trends, comparisons and correlations use), computed in the query.
-- ``judge(patient_ids=, codes=)`` / ``unjudge(...)``: store judgements / mark them stale.
+- ``judge(patient_ids=, codes=)``: store judgements not stored yet (old vaults, stale
+  tables); ``rejudge(patient_id=, codes=)``: judge a patient's measures again now;
+  ``judge_written(cur, unit)``: what an import chunk wrote, in its transaction.
+- ``same_instants(patient_id=, measures=(a, b), ...) -> SameInstants | None``: two
+  measures' usable points paired by instant (systolic with diastolic).
 - ``latest(...) -> Latest | None``: latest usable instant (several readings = conflict).
 - ``extremes(...) -> Extremes``: lowest and highest usable readings with dates.
 - ``counts(..., below=None, above=None) -> Counts``: readings beyond thresholds.
@@ -34,8 +41,10 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
 
 from storage.repos import measures as catalogue
 from storage.repos.measurement_types import (
@@ -48,13 +57,14 @@ from storage.repos.measurement_types import (
     Instants,
     Latest,
     Reading,
+    SameInstants,
     Series,
     SeriesInfo,
     TimeInRange,
     Trend,
     utc_iso,
 )
-from storage.repos.readings_sql import fingerprint, install_catalogue, judge_sql
+from storage.repos.readings_sql import CATALOGUE, fingerprint, install_catalogue, judge_sql
 from storage.repos.trend import trend_stats
 
 if TYPE_CHECKING:
@@ -72,7 +82,34 @@ IN_WINDOW = ("series_value IS NOT NULL AND effective IS NOT NULL AND ($since IS 
 ABNORMAL = ("judged_flag IN ('low', 'high', 'critical', 'abnormal', 'indeterminate') "
             "OR quality <> 'ok'")
 SCOPE = f"patient_id = $p AND list_contains($codes, code) AND {IN_WINDOW}"
+
+
+def _usable(codes: str = "codes", unit: str = "u") -> str:
+    """A series' usable readings (not `verify`): SCOPE in one unit, with the codes and
+    unit under these parameter names (a query over two series names each its own)."""
+    return (f"patient_id = $p AND list_contains(${codes}, code) AND {IN_WINDOW} AND "
+            f"series_unit IS NOT DISTINCT FROM ${unit} AND quality <> 'verify'")
+
+
+USABLE = _usable()
 FINGERPRINT_KEY = "readings_fingerprint"
+# Observations sharing a patient, measure (without a 7-day rule) and instant with a
+# reading an import has just written (judge_written's temp.main.judge_fresh): the new
+# readings and the ones whose conflict check they change. The time and patient bounds
+# let DuckDB skip row groups by their zone maps.
+FRESH_INSTANTS = (
+    "o.effective BETWEEN $lo AND $hi AND list_contains($pids, o.patient_id) AND mt.chg IS "
+    "NULL AND EXISTS (SELECT 1 FROM temp.main.judge_fresh f WHERE NOT f.whole AND "
+    "f.patient_id = o.patient_id AND f.t = o.effective AND f.measure IS NOT DISTINCT FROM "
+    "coalesce(mt.measure, o.code))")
+# The measures with a 7-day change rule that the new readings belong to, 14 days either
+# side of their span ($wlo..$whi); stored again only within 7 days of it (TARGET_SPAN).
+FRESH_SPANS = (
+    "o.effective BETWEEN $wlo AND $whi AND list_contains($pids, o.patient_id) AND mt.chg IS "
+    "NOT NULL AND EXISTS (SELECT 1 FROM temp.main.judge_fresh f WHERE f.whole AND "
+    "f.patient_id = o.patient_id AND f.measure = mt.measure)")
+TARGET_SPAN = "x.effective BETWEEN $lo AND $hi"
+NEAR_DAYS = timedelta(days=7)
 
 
 def _bound(value: When, end: bool) -> datetime | None:
@@ -83,6 +120,10 @@ def _bound(value: When, end: bool) -> datetime | None:
 
 def _reading(row: tuple[Any, ...]) -> Reading:
     return Reading._make(row)
+
+
+def _flat(groups: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
+    return tuple(i for group in groups for i in group)
 
 
 def _info(m: catalogue.Measure, unit: str | None, first: bool) -> SeriesInfo:
@@ -108,6 +149,7 @@ class MeasurementRepository:
         self._ready: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
         self._judging = threading.Lock()
         self._current = False  # the stored judgements' fingerprint was checked
+        self._marks: dict[str, int] = {}  # import unit -> the highest id judge_written saw
 
     measure = staticmethod(catalogue.measure)
 
@@ -145,6 +187,49 @@ class MeasurementRepository:
                 self._judge_patient(cur, patient_id, found or [], bool(uncoded))
             return len(pending)
 
+    def prepare(self) -> None:
+        """Ready this thread's cursor for :meth:`judge_written`, before the import's
+        transaction: the measure table installed (a temporary table made inside a
+        transaction that rolls back would vanish) and, once per open vault, judgements
+        stored under other tables or SQL marked stale (judged again lazily, on read)."""
+        with self._judging:
+            self._check_fingerprint(self.cursor())
+
+    def judge_written(self, cur: duckdb.DuckDBPyConnection, unit: str) -> None:
+        """Judge the observations import unit `unit` has just written (not judged yet),
+        inside the writer's chunk transaction, so no read has to. Only what the new rows
+        can change is judged again: readings at the same instants of the same patient's
+        measure (conflicts) and, for measures with a 7-day change rule (body weight),
+        readings within 7 days of the chunk's time span (judged over 14 days, so that
+        their neighbours are all seen). Call :meth:`prepare` first, on the same thread's
+        cursor, outside the transaction."""
+        with self._judging:
+            mark = self._marks.get(unit, -1)  # ids only grow: earlier chunks' are older
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE judge_fresh AS SELECT DISTINCT "
+                        "o.patient_id, coalesce(mt.measure, o.code) AS measure, o.effective AS t, "
+                        f"mt.chg IS NOT NULL AS whole FROM observations o LEFT JOIN {CATALOGUE} "
+                        "mt ON mt.code = o.code WHERE o.id > $mark AND o.import_unit = $unit "
+                        "AND o.quality IS NULL", {"unit": unit, "mark": mark})
+            timeless = 0
+            for whole, lo, hi, pids, untimed in cur.execute(
+                    "SELECT whole, min(t), max(t), list(DISTINCT patient_id), count(*) FILTER "
+                    "(WHERE t IS NULL) FROM temp.main.judge_fresh GROUP BY whole").fetchall():
+                timeless += untimed
+                if lo is None:
+                    continue
+                args = {"lo": lo - NEAR_DAYS, "hi": hi + NEAR_DAYS, "pids": pids}
+                if whole:  # neighbours 7 days either side of the rows that may change
+                    cur.execute(judge_sql(FRESH_SPANS, target=TARGET_SPAN),
+                                {**args, "wlo": lo - 2 * NEAR_DAYS, "whi": hi + 2 * NEAR_DAYS})
+                else:
+                    cur.execute(judge_sql(FRESH_INSTANTS, sudden_change=False), args)
+            if timeless:  # a reading without a time has no neighbours
+                cur.execute(judge_sql("o.id > $mark AND o.import_unit = $unit AND o.quality IS "
+                                      "NULL AND o.effective IS NULL", sudden_change=False),
+                            {"unit": unit, "mark": mark})
+            self._marks = {unit: cur.execute("SELECT coalesce(max(id), $mark) FROM observations "
+                                             "WHERE id > $mark", {"mark": mark}).fetchone()[0]}
+
     def _judge_patient(self, cur: duckdb.DuckDBPyConnection, patient_id: str,
                        codes: list[str], uncoded: bool) -> None:
         ms = {catalogue.measure(c).key: catalogue.measure(c) for c in codes}
@@ -159,14 +244,16 @@ class MeasurementRepository:
         with self._judging:
             pass
 
-    def unjudge(self, *, patient_id: str | None = None,
-                codes: Iterable[str] | None = None) -> None:
-        """Mark observations to be judged again (their person's own range changed, or
-        readings of their measure were deleted); the next read, or :meth:`judge`, does."""
-        where, params = ["quality IS NOT NULL"], {}
-        if patient_id is not None:
-            where.append("patient_id = $p")
-            params["p"] = patient_id
+    def rejudge(self, *, patient_id: str, codes: Iterable[str] | None = None) -> None:
+        """Judge the patient's measures of these codes (None: all) again now: the person's
+        own range of the measure changed, or readings of it were deleted."""
+        codes = None if codes is None else list(codes)
+        self._unjudge(patient_id=patient_id, codes=codes)
+        self.judge(patient_ids=(patient_id,), codes=codes)
+
+    def _unjudge(self, *, patient_id: str, codes: list[str] | None) -> None:
+        """Mark observations to be judged again (by :meth:`judge`)."""
+        where, params = ["quality IS NOT NULL", "patient_id = $p"], {"p": patient_id}
         if codes is not None:
             where.append("list_contains($codes, code)")
             params["codes"] = list(codes)
@@ -222,7 +309,7 @@ class MeasurementRepository:
         m = catalogue.measure(measure)
         params = {"p": patient_id, "codes": list(m.codes), "since": _bound(since, False),
                   "until": _bound(until, True)}
-        sql = (f"SELECT series_unit, count(*) FILTER (WHERE {IN_WINDOW}), min(effective) "
+        sql = (f"SELECT series_unit, count(*) FILTER (WHERE {IN_WINDOW}), min(epoch(effective)) "
                f"FILTER (WHERE {IN_WINDOW}), min(id) FILTER (WHERE {IN_WINDOW}), "
                "count(*) FILTER (WHERE quality IS NULL) FROM observations "
                "WHERE patient_id = $p AND list_contains($codes, code) GROUP BY series_unit")
@@ -246,6 +333,33 @@ class MeasurementRepository:
             "ORDER BY effective, record_id, id", {**params, **extra, "u": found[0]}).fetchall()
         return _info(m, found[0], True), [_reading(r) for r in rows]
 
+    def same_instants(self, *, patient_id: str, measures: tuple[str, str], since: When = None,
+                      until: When = None) -> SameInstants | None:
+        """The two measures' usable primary-series readings paired by instant, paired in
+        one query (a 15-year daily blood pressure is 5,500 pairs); None when either has
+        no readings."""
+        scopes = [self._units(patient_id, key, since, until) for key in measures]
+        if not all(sc.units for sc in scopes):
+            return None
+        args = [{**sc.params, "u": sc.units[0]} for sc in scopes]
+        a, b = ("SELECT effective, avg(series_value) AS v, min(id) AS i, count(*) AS n FROM "
+                f"observations WHERE {_usable('c' + k, 'u' + k)} GROUP BY effective"
+                for k in "ab")
+        cols = self.cursor().execute(
+            f"WITH a AS ({a}), b AS ({b}) SELECT epoch(effective) AS t, "
+            "a.v AS av, b.v AS bv, a.i AS ai, a.n AS an, b.i AS bi, b.n AS bn FROM a JOIN b "
+            "USING (effective) ORDER BY effective",
+            {"p": patient_id, "since": args[0]["since"], "until": args[0]["until"],
+             "ca": args[0]["codes"], "ua": args[0]["u"], "cb": args[1]["codes"],
+             "ub": args[1]["u"]}).fetchnumpy()
+        times = cols["t"].tolist()
+        return SameInstants(
+            series=(_info(scopes[0].measure, scopes[0].units[0], True),
+                    _info(scopes[1].measure, scopes[1].units[0], True)),
+            times=tuple(times), values=(tuple(cols["av"].tolist()), tuple(cols["bv"].tolist())),
+            ids=tuple(_flat(self._ids(times, cols[i], cols[n], arg))  # type: ignore[misc]
+                      for i, n, arg in (("ai", "an", args[0]), ("bi", "bn", args[1]))))
+
     def instants(self, *, patient_id: str, measure: str, since: When = None,
                  until: When = None) -> Instants | None:
         """The primary series' usable readings, one point per instant, computed in the
@@ -256,29 +370,38 @@ class MeasurementRepository:
         m, found, params = scope
         if not found:
             return None
-        where = (f"{SCOPE} AND series_unit IS NOT DISTINCT FROM $u AND quality <> 'verify'")
         args = {**params, "u": found[0]}
-        cur = self.cursor()
-        rows = cur.execute(
-            "SELECT epoch(effective), avg(series_value), min(id), count(*), "
-            f"bool_or(quality = 'conflict') FROM observations WHERE {where} "
-            "GROUP BY effective ORDER BY effective", args).fetchall()
-        ids = [(r[2],) for r in rows]
-        shared = [k for k, r in enumerate(rows) if r[3] > 1]
-        if shared:  # instants of several readings (conflicts, duplicates): all their ids
+        # columns as arrays (fetchnumpy): a 15-year daily series is 5,500 rows, and rows
+        # as Python tuples cost more than the query
+        cols = self.cursor().execute(
+            "SELECT epoch(effective) AS t, avg(series_value) AS v, min(id) AS i, count(*) AS n, "
+            f"bool_or(quality = 'conflict') AS c FROM observations WHERE {USABLE} "
+            "GROUP BY effective ORDER BY effective", args).fetchnumpy()
+        times = cols["t"].tolist()
+        ids = self._ids(times, cols["i"], cols["n"], args)
+        return Instants(series=_info(m, found[0], True),
+                        points=tuple(zip(times, cols["v"].tolist(), strict=True)),
+                        ids=ids, conflicts=int(cols["c"].sum()),
+                        other_series=tuple(_info(m, u, False).name for u in found[1:]))
+
+    def _ids(self, times: list[float], first: np.ndarray, count: np.ndarray,
+             args: dict[str, Any]) -> tuple[tuple[int, ...], ...]:
+        """Each instant's reading ids, given its first id and how many readings it has
+        (USABLE with `args`); the instants of several readings (conflicts, duplicates)
+        are read again for all their ids, which is rare."""
+        ids: list[tuple[int, ...]] = [(i,) for i in first.tolist()]
+        shared = np.flatnonzero(count > 1).tolist()
+        if shared:
             together: dict[float, list[int]] = {}
-            for t, i in cur.execute(
-                    f"SELECT epoch(effective), id FROM observations WHERE {where} AND "
+            for t, i in self.cursor().execute(
+                    f"SELECT epoch(effective), id FROM observations WHERE {USABLE} AND "
                     "effective IN (SELECT effective FROM observations WHERE "
-                    f"{where} GROUP BY effective HAVING count(*) > 1) "
+                    f"{USABLE} GROUP BY effective HAVING count(*) > 1) "
                     "ORDER BY effective, record_id, id", args).fetchall():
                 together.setdefault(t, []).append(i)
             for k in shared:
-                ids[k] = tuple(together[rows[k][0]])
-        return Instants(series=_info(m, found[0], True),
-                        points=tuple((r[0], r[1]) for r in rows), ids=tuple(ids),
-                        conflicts=sum(1 for r in rows if r[4]),
-                        other_series=tuple(_info(m, u, False).name for u in found[1:]))
+                ids[k] = tuple(together[times[k]])
+        return tuple(ids)
 
     def latest(self, *, patient_id: str, measure: str, since: When = None,
                until: When = None) -> Latest | None:

@@ -1,11 +1,11 @@
 """The one SQL that says what a stored observation means: its measure, series unit,
 flag and quality. It runs once per change, not per read: :func:`judge_sql` stores its
-result in the observation's own columns (schema ``JUDGEMENT_COLUMNS``) when rows of a
-patient's measure are new (``quality`` NULL), when the person's own range of the
+result in the observation's own columns (schema ``JUDGEMENT_COLUMNS``) when an import
+writes rows (with the readings they change), when the person's own range of the
 measure changes, when an import is undone, and for every row when the tables or this
-SQL change (:func:`fingerprint`). The query manager (measurements.py), the Records
-listing and the Records tab (records.py) all read those columns, so one reading has
-one flag and one quality wherever it is shown.
+SQL change (:func:`fingerprint`; those rows are judged on their next read). The query
+manager (measurements.py), the Records listing and the Records tab (records.py) all
+read those columns, so one reading has one flag and one quality wherever it is shown.
 
 Per row (``readings`` CTE):
 
@@ -136,14 +136,17 @@ STORED = (("measure", "measure"), ("series_value", "v"), ("series_unit", "u"),
           ("applied_source", "ref_source"))
 
 
-def judge_sql(scope: str, *, sudden_change: bool = True) -> str:
-    """The UPDATE that stores the judgement of every observation `scope` selects (the
-    scope must hold whole measures of a patient: neighbours and same-instant readings
-    decide quality)."""
+def judge_sql(scope: str, *, sudden_change: bool = True, target: str = "true") -> str:
+    """The UPDATE that stores the judgement of the observations `scope` selects, where
+    `target` (SQL on ``x``, the stored row) holds and the judgement differs from the
+    stored one (a row rewritten unchanged costs DuckDB an update version). The scope
+    must hold every neighbour that decides a target's quality: the same instant of
+    its patient's measure, and 7 days either side for the 7-day change rule."""
     sets = ", ".join(f"{col} = g.{src}" for col, src in STORED)
+    changed = " OR ".join(f"x.{col} IS DISTINCT FROM g.{src}" for col, src in STORED)
     cte = readings_cte(scope, sudden_change=sudden_change)
     return (f"UPDATE observations AS x SET {sets} FROM (WITH {cte} "
-            f"SELECT * FROM readings) g WHERE x.id = g.id")
+            f"SELECT * FROM readings) g WHERE x.id = g.id AND ({target}) AND ({changed})")
 
 
 def fingerprint() -> str:

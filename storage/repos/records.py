@@ -174,16 +174,11 @@ class RecordRepository:
             cur.execute("INSERT INTO reference_overrides (patient_id, code, low, high, unit, "
                         "created_at) VALUES (?, ?, ?, ?, ?, ?)",
                         [patient_id, code, low, high, unit, datetime.now(UTC)])
-        self._rejudge(patient_id, codes)
+        self._vault.measurements.rejudge(patient_id=patient_id, codes=codes)
 
     def delete_reference_override(self, *, patient_id: str, code: str) -> None:
         codes = list(measure(code).codes)
         self._vault.cursor().execute(
             "DELETE FROM reference_overrides WHERE patient_id = ? AND list_contains(?, code)",
             [patient_id, codes])
-        self._rejudge(patient_id, codes)
-
-    def _rejudge(self, patient_id: str, codes: list[str]) -> None:
-        mm = self._vault.measurements
-        mm.unjudge(patient_id=patient_id, codes=codes)
-        mm.judge(patient_ids=(patient_id,), codes=codes)
+        self._vault.measurements.rejudge(patient_id=patient_id, codes=codes)

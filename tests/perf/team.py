@@ -117,7 +117,7 @@ def build(home: Path, *, fill_to: int | None) -> tuple[Vault, int]:
         _insert_patient(cur, PATIENT, "Bench Patient")
         _insert_series(cur, PATIENT)
         _medications(cur)
-    vault.measurements.judge()  # flags and quality, once, as an import does when it ends
+    vault.measurements.judge()  # the rows written here by SQL (an import judges as it writes)
     cur = vault.cursor()
     cur.execute("CHECKPOINT")
     return vault, int(cur.execute("SELECT count(*) FROM observations").fetchone()[0])
@@ -156,7 +156,7 @@ def answer_latency(vault: Vault, home: Path, runs: int) -> dict[str, Any]:
                 samples.append(wall)
                 cpu.append(used)
                 assert results[0].status == "completed", results[0].error
-                assert results[0]["complexity"] == complexity, (question, results[0])
+                assert results[0].complexity == complexity, (question, results[0])
             out[complexity] = percentiles(samples, cpu)
         return out
     finally:
@@ -195,7 +195,9 @@ def main() -> None:
     report: dict[str, Any] = {"targets": {"standard_p95_ms": 250, "comprehensive_p95_ms": 600,
                                           "tool_ms": 20},
                               "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
-    with tempfile.TemporaryDirectory() as tmp:
+    scratch = Path(__file__).resolve().parents[2] / "tmp"
+    scratch.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         for label, fill in (("patient_15_years", None), ("vault_1m_observations", TOTAL)):
             home = Path(tmp) / label
             start = time.perf_counter()
