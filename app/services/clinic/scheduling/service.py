@@ -19,7 +19,7 @@ from app.services.clinic.scheduling.booking import check_open, claim_of, need_fo
 from app.services.clinic.scheduling.clock import Clock, SystemClock
 from app.services.clinic.scheduling.engine import Need, free_slots
 from app.services.clinic.scheduling.inputs import AppointmentUpdate, Booking, SlotRequest
-from app.services.clinic.scheduling.loading import CalendarSource, OrgClock, blocked
+from app.services.clinic.scheduling.loading import CalendarSource, OrgClock, blocked, provider_of
 from app.services.clinic.scheduling.localtime import day_span, hhmm
 from app.services.clinic.scheduling.results import (
     Appointment,
@@ -62,7 +62,7 @@ class SchedulingService:
         """The provider's free starts on local `day` and what is booked that day."""
         now = self.clock.now()
         org = self.calendars.organization(access.organization_id)
-        self.calendars.provider_hours(org, provider_id)
+        provider_id = self.calendars.provider_id(org, provider_id)
         need = need_for(org, appointment_type, duration)
         kind = org.rules.appointment_type(appointment_type)
         whole = day_span(day, org.tz)
@@ -92,7 +92,7 @@ class SchedulingService:
         org, need, claim = self._judge(access, body, now)
         with self._vault.write() as conn:
             row = self._vault.scheduling.holds.add_if_free(
-                conn, claim, patient_id=body.patient_id, provider_id=body.provider_id,
+                conn, claim, patient_id=body.patient_id, provider_id=claim.provider_id,
                 scheduled_at=claim.start, duration_minutes=_minutes(need.duration),
                 appointment_type=(body.appointment_type or org.rules.default_type.name),
                 block_start=claim.block_start, block_end=claim.block_end,
@@ -124,7 +124,7 @@ class SchedulingService:
                 conn, organization_id=org.organization_id, name=f"confirmation:{year}")
             reminders = body.reminders.model_dump(by_alias=True) if body.reminders else None
             row = store.appointments.add_if_free(
-                conn, claim, patient_id=slot.patient_id, provider_id=slot.provider_id,
+                conn, claim, patient_id=slot.patient_id, provider_id=claim.provider_id,
                 scheduled_at=claim.start, ends_at=claim.end,
                 duration_minutes=_minutes(need.duration),
                 appointment_type=slot.appointment_type or org.rules.default_type.name,
@@ -229,10 +229,15 @@ class SchedulingService:
         patient_ids = None if access.patient_ids is None else sorted(access.patient_ids)
         if patient_id is not None:
             patient_ids = [patient_id] if access.sees_patient(patient_id) else []
+        org = self.calendars.organization(access.organization_id)
+        if provider_id is not None:  # an unknown one matches nothing
+            with self._vault.clinic.read() as conn:
+                provider_id = provider_of(conn, self._vault, org.organization_id,
+                                          provider_id) or provider_id
         with self._vault.write() as conn:
             start = end = None
             if day is not None:
-                whole = day_span(day, self.calendars.organization(access.organization_id).tz)
+                whole = day_span(day, org.tz)
                 start, end = whole.start, whole.end
             rows, total = self._vault.scheduling.appointments.list(
                 conn, organization_id=access.organization_id, patient_ids=patient_ids,
@@ -324,12 +329,12 @@ class SchedulingService:
         """The slot checked against the rules (no statement: the cached calendar) and the
         claim its write is guarded by."""
         org = self.calendars.organization(access.organization_id)
-        self.calendars.provider_hours(org, slot.provider_id)  # NotFound first
+        provider_id = self.calendars.provider_id(org, slot.provider_id)  # NotFound first
         need = need_for(org, slot.appointment_type, slot.duration)
         start = slot.scheduled_at.astimezone(UTC)
-        check_open(self.calendars, org, provider_id=slot.provider_id, start=start, need=need,
+        check_open(self.calendars, org, provider_id=provider_id, start=start, need=need,
                    now=now)
-        return org, need, claim_of(org, provider_id=slot.provider_id,
+        return org, need, claim_of(org, provider_id=provider_id,
                                    patient_id=slot.patient_id, start=start, need=need,
                                    now=now, skip_appointment=skip_appointment,
                                    skip_hold=skip_hold)

@@ -9,6 +9,7 @@ from datetime import UTC
 from app.services.clinic.access import Access, AccessService, audit
 from app.services.clinic.results import Pagination
 from app.services.clinic.scheduling.inputs import WaitlistInput
+from app.services.clinic.scheduling.loading import provider_of
 from app.services.clinic.scheduling.results import WaitlistEntry, WaitlistPage
 from app.services.errors import NotFound, ValidationFailed
 from storage.vault import Vault
@@ -30,13 +31,14 @@ class WaitlistService:
                                                patient_id=body.patient_id) is None:
                 raise ValidationFailed("no such patient",
                                        [{"field": "patientId", "message": "not found"}])
-            if body.provider_id and self._vault.clinic.providers.get(
-                    conn, organization_id=oid, provider_id=body.provider_id) is None:
+            provider_id = body.provider_id and provider_of(conn, self._vault, oid,
+                                                           body.provider_id)
+            if body.provider_id and provider_id is None:
                 raise ValidationFailed("no such provider",
                                        [{"field": "providerId", "message": "not found"}])
             row = self._vault.scheduling.waitlist.add(
                 conn, organization_id=oid, patient_id=body.patient_id,
-                provider_id=body.provider_id, appointment_type=body.appointment_type,
+                provider_id=provider_id, appointment_type=body.appointment_type,
                 window_start=body.window_start.astimezone(UTC),
                 window_end=body.window_end.astimezone(UTC), notes=body.notes,
                 created_by=access.user_id)
@@ -48,6 +50,9 @@ class WaitlistService:
              page: int = 1, limit: int = 20) -> WaitlistPage:
         patient_ids = None if access.patient_ids is None else sorted(access.patient_ids)
         with self._vault.write() as conn:
+            if provider_id is not None:  # an unknown one matches nothing
+                provider_id = provider_of(conn, self._vault, access.organization_id,
+                                          provider_id) or provider_id
             rows, total = self._vault.scheduling.waitlist.list(
                 conn, organization_id=access.organization_id, patient_ids=patient_ids,
                 provider_id=provider_id, matches_first=matches, page=page, limit=limit)
