@@ -1,7 +1,10 @@
 """The one condition every booking, hold and reschedule is written under: the time is
-free. It goes into the WHERE of the INSERT ... SELECT (or the UPDATE) that takes the
-time, so the check and the write are one statement inside the vault's one writer;
-nothing can be booked between them.
+free. `taken` asks it in one statement (every conflict at once, set-based) on the
+connection of `Vault.write()`, the vault's one writer, and the write follows in the same
+transaction only when nothing stands in the way: no other writer runs between the check
+and the write, so nothing can be booked between them. Since a refused claim writes
+nothing, it leaves the transaction as it found it (several requests share one:
+storage/repos/scheduling/group.py).
 
 Free means: no active appointment and no live hold of the provider or of the patient
 overlaps the span with its buffers, no closure of the clinic or of the provider overlaps
@@ -46,8 +49,22 @@ def of_either(table: sa.Table, provider_id: str | None,
         ("provider_id", provider_id), ("patient_id", patient_id)) if value is not None])
 
 
-def free(claim: Claim) -> sa.ColumnElement[bool]:
-    """True when `claim`'s time is free (see the module's docstring)."""
+@dataclass(frozen=True)
+class Taken:
+    """What stands in a claim's way (nothing: the time is free)."""
+
+    booked: bool  # an active appointment of the provider or the patient
+    held: bool  # a live hold of the provider or the patient
+    closed: bool  # a closure of the clinic or the provider
+    no_patient: bool  # the patient is not one of the organization's
+
+    @property
+    def free(self) -> bool:
+        return not (self.booked or self.held or self.closed or self.no_patient)
+
+
+def taken(conn: sa.Connection, claim: Claim) -> Taken:
+    """Everything that stands in `claim`'s way, in one statement (see the module)."""
     booked = sa.select(appointments.c.id).where(
         appointments.c.organization_id == claim.organization_id,
         sa.or_(appointments.c.provider_id == claim.provider_id,
@@ -72,15 +89,6 @@ def free(claim: Claim) -> sa.ColumnElement[bool]:
     patient = sa.select(clinic_patients.c.id).where(
         clinic_patients.c.organization_id == claim.organization_id,
         clinic_patients.c.id == claim.patient_id)
-    return sa.and_(~booked.exists(), ~held.exists(), ~closed.exists(), patient.exists())
-
-
-def insert_if_free(conn: sa.Connection, table: sa.Table, row: dict[str, object],
-                   claim: Claim) -> bool:
-    """INSERT `row` into `table` only when `claim` is free; whether it was written."""
-    names = list(row)
-    source = sa.select(*[sa.literal(row[n], type_=table.c[n].type).label(n) for n in names]
-                       ).where(free(claim))
-    written = conn.execute(sa.insert(table).from_select(names, source)
-                           .returning(table.c.id)).first()
-    return written is not None
+    row = conn.execute(sa.select(booked.exists(), held.exists(), closed.exists(),
+                                 ~patient.exists())).one()
+    return Taken(*(bool(v) for v in row))
