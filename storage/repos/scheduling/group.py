@@ -57,7 +57,7 @@ class _Tainted(Exception):  # noqa: N818 (not an error of its own: a job's, carr
 def _count_write(conn: sa.Connection, _cursor: Any, _statement: str, _parameters: Any,
                  context: Any, _many: bool) -> None:
     if context is None or context.isinsert or context.isupdate or context.isdelete or \
-            context.compiled is None:  # plain SQL text may write: counted
+            context.is_text or context.compiled is None:  # SQL text may write: counted
         conn.info[WRITES] = conn.info.get(WRITES, 0) + 1
 
 
