@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -63,32 +64,45 @@ class Taken:
         return not (self.booked or self.held or self.closed or self.no_patient)
 
 
+def _taken_query() -> sa.Select[Any]:
+    """The one statement `taken` runs, built once: its parameters are bound per call, so
+    SQLAlchemy reuses its compiled form and cache key instead of rebuilding four
+    subqueries per booking. An id never empty stands for "skip nothing"."""
+    p = sa.bindparam
+    booked = sa.select(appointments.c.id).where(
+        appointments.c.organization_id == p("organization_id"),
+        sa.or_(appointments.c.provider_id == p("provider_id"),
+               appointments.c.patient_id == p("patient_id")),
+        appointments.c.status.in_(ACTIVE),
+        appointments.c.block_start < p("block_end"),
+        appointments.c.block_end > p("block_start"),
+        appointments.c.id != p("skip_appointment"))
+    held = sa.select(holds.c.id).where(
+        holds.c.organization_id == p("organization_id"),
+        sa.or_(holds.c.provider_id == p("provider_id"),
+               holds.c.patient_id == p("patient_id")),
+        holds.c.released_at.is_(None), holds.c.expires_at > p("at"),
+        holds.c.block_start < p("block_end"), holds.c.block_end > p("block_start"),
+        holds.c.id != p("skip_hold"))
+    closed = sa.select(closures.c.id).where(
+        closures.c.organization_id == p("organization_id"),
+        sa.or_(closures.c.provider_id.is_(None), closures.c.provider_id == p("provider_id")),
+        closures.c.starts_at < p("end"), closures.c.ends_at > p("start"))
+    patient = sa.select(clinic_patients.c.id).where(
+        clinic_patients.c.organization_id == p("organization_id"),
+        clinic_patients.c.id == p("patient_id"))
+    return sa.select(booked.exists(), held.exists(), closed.exists(), ~patient.exists())
+
+
+TAKEN = _taken_query()
+
+
 def taken(conn: sa.Connection, claim: Claim) -> Taken:
     """Everything that stands in `claim`'s way, in one statement (see the module)."""
-    booked = sa.select(appointments.c.id).where(
-        appointments.c.organization_id == claim.organization_id,
-        sa.or_(appointments.c.provider_id == claim.provider_id,
-               appointments.c.patient_id == claim.patient_id),
-        appointments.c.status.in_(ACTIVE),
-        appointments.c.block_start < claim.block_end,
-        appointments.c.block_end > claim.block_start)
-    if claim.skip_appointment is not None:
-        booked = booked.where(appointments.c.id != claim.skip_appointment)
-    held = sa.select(holds.c.id).where(
-        holds.c.organization_id == claim.organization_id,
-        sa.or_(holds.c.provider_id == claim.provider_id,
-               holds.c.patient_id == claim.patient_id),
-        holds.c.released_at.is_(None), holds.c.expires_at > claim.at,
-        holds.c.block_start < claim.block_end, holds.c.block_end > claim.block_start)
-    if claim.skip_hold is not None:
-        held = held.where(holds.c.id != claim.skip_hold)
-    closed = sa.select(closures.c.id).where(
-        closures.c.organization_id == claim.organization_id,
-        sa.or_(closures.c.provider_id.is_(None), closures.c.provider_id == claim.provider_id),
-        closures.c.starts_at < claim.end, closures.c.ends_at > claim.start)
-    patient = sa.select(clinic_patients.c.id).where(
-        clinic_patients.c.organization_id == claim.organization_id,
-        clinic_patients.c.id == claim.patient_id)
-    row = conn.execute(sa.select(booked.exists(), held.exists(), closed.exists(),
-                                 ~patient.exists())).one()
+    row = conn.execute(TAKEN, {
+        "organization_id": claim.organization_id, "provider_id": claim.provider_id,
+        "patient_id": claim.patient_id, "start": claim.start, "end": claim.end,
+        "block_start": claim.block_start, "block_end": claim.block_end, "at": claim.at,
+        "skip_appointment": claim.skip_appointment or "",
+        "skip_hold": claim.skip_hold or ""}).one()
     return Taken(*(bool(v) for v in row))
