@@ -28,7 +28,7 @@ class AppointmentRepository:
         row = {"id": new_id("apt"), "organization_id": claim.organization_id,
                "created_at": stamp, "updated_at": stamp,
                **{k: values.get(k) for k in COLUMNS}}
-        conn.execute(sa.insert(appointments).values(**row))
+        conn.execute(sa.insert(appointments), row)  # parameters bound: compiled once
         return row
 
     def get(self, conn: sa.Connection, *, organization_id: str,

@@ -22,7 +22,7 @@ class HoldRepository:
         row = {"id": new_id("hld"), "organization_id": claim.organization_id,
                "created_at": now(), "released_at": None,
                **{k: values.get(k) for k in COLUMNS}}
-        conn.execute(sa.insert(holds).values(**row))
+        conn.execute(sa.insert(holds), row)  # parameters bound: compiled once
         return row
 
     def get(self, conn: sa.Connection, *, organization_id: str,
