@@ -54,14 +54,14 @@ FREEING = ("cancelled", "no_show")  # statuses that give the time back (and tell
 
 
 class SchedulingService:
-    def __init__(self, vault: Vault, access: AccessService, clock: Clock | None = None,
-                 bus: EventBus | None = None) -> None:
+    def __init__(self, vault: Vault, access: AccessService, writes: GroupWriter,
+                 clock: Clock | None = None, bus: EventBus | None = None) -> None:
         self._vault = vault
         self._access = access
         self._bus = bus
         self.clock: Clock = clock or SystemClock()
         self.calendars = CalendarSource(vault)
-        self._writes = GroupWriter(vault)
+        self._writes = writes
 
     # --- finding ---------------------------------------------------------
 
