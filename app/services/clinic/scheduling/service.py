@@ -196,7 +196,7 @@ class SchedulingService:
                 changes.update(scheduled_at=claim.start, ends_at=claim.end,
                                duration_minutes=_minutes(need.duration),
                                block_start=claim.block_start, block_end=claim.block_end)
-            if cancelling:
+            if cancelling and row["reminders"]:  # reminders are kept only when asked for
                 store.reminders.cancel(conn, organization_id=oid, appointment_id=row["id"])
             written = store.appointments.update(conn, organization_id=oid,
                                                 appointment_id=appointment_id, **changes)
@@ -225,7 +225,8 @@ class SchedulingService:
         def write(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
             row = self._appointment(conn, access, appointment_id, booking=True)
             self._check_transition(row["status"], "cancelled")
-            store.reminders.cancel(conn, organization_id=oid, appointment_id=row["id"])
+            if row["reminders"]:  # reminders are kept only when asked for
+                store.reminders.cancel(conn, organization_id=oid, appointment_id=row["id"])
             written = store.appointments.update(
                 conn, organization_id=oid, appointment_id=appointment_id,
                 status="cancelled", **self._cancellation(access, row, now, by=cancelled_by,
