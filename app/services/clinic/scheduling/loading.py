@@ -3,9 +3,9 @@ provider's calendar around a local day.
 
 `CalendarSource` keeps what a calendar is made of (organization, provider hours,
 closures) in memory while `vault.scheduling.changes` shows no write to those tables,
-so judging a booking reads nothing before the writer; the booking's own statement
-checks closures and bookings again (`storage.repos.scheduling.guard`), so a stale
-read can refuse a slot but never double-book one."""
+so judging a booking reads nothing before the writer; under the writer, the booking
+checks closures and bookings again (`storage.repos.scheduling.guard.taken`), so a
+stale read can refuse a slot but never double-book one."""
 
 from __future__ import annotations
 
