@@ -16,6 +16,12 @@ An append chains from the head, not from whatever row is last, so rows deleted a
 tail leave a gap the next append cannot close. `verify` compares each chain's end with
 its sealed head, and wants a head for every chain and every organization. A head found
 missing when rows exist is rewritten with `broken_at`, which verify reports for good.
+
+An append is held with its transaction and written just before that transaction
+commits (a commit hook on the engine): the rows of one transaction go in one INSERT and
+each chain's head is read and rewritten once, so a group of requests committed together
+(storage/repos/scheduling/group.py) pays one head read and write, not one per request.
+A rollback drops them with the change they describe.
 """
 
 from __future__ import annotations
@@ -115,42 +121,82 @@ def seal_unsealed_chains(vault: Vault) -> int:
     return len(tails) + len(empty)
 
 
+PENDING = "audit_pending"  # on the connection's info: (transaction, rows to write)
+
+
 class AuditRepository:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
+        sa.event.listen(vault.engine, "commit", self._flush)
+        sa.event.listen(vault.engine, "rollback", self._drop)
 
     def append(self, conn: sa.Connection, *, action: str, user_id: str | None = None,
                organization_id: str | None = None, resource_type: str | None = None,
                resource_id: str | None = None, outcome: str = "success",
                request_id: str | None = None, details: dict[str, Any] | None = None) -> str:
-        """Append one event to its organization's chain on `conn` (inside Vault.write)."""
-        chain = organization_id or PLATFORM_CHAIN
+        """Append one event to its organization's chain in `conn`'s transaction (inside
+        Vault.write): it is written when the transaction commits, and not at all if it
+        rolls back."""
+        values: dict[str, Any] = {
+            "id": f"aud_{secrets.token_hex(8)}", "occurred_at": datetime.now(UTC),
+            "user_id": user_id, "organization_id": organization_id, "action": action,
+            "resource_type": resource_type, "resource_id": resource_id, "outcome": outcome,
+            "request_id": request_id, "details": details or {},
+            "chain": organization_id or PLATFORM_CHAIN}
+        self._rows(conn).append(values)
+        return str(values["id"])
+
+    @staticmethod
+    def pending(conn: sa.Connection) -> int:
+        """How many events `conn`'s transaction holds for its commit."""
+        held = conn.info.get(PENDING)
+        return len(held[1]) if held and held[0] is conn.get_transaction() else 0
+
+    @staticmethod
+    def _rows(conn: sa.Connection) -> list[dict[str, Any]]:
+        """This transaction's held events (a list left by an earlier one is not its)."""
+        transaction = conn.get_transaction()
+        held = conn.info.get(PENDING)
+        if held is None or held[0] is not transaction:
+            held = conn.info[PENDING] = (transaction, [])
+        rows: list[dict[str, Any]] = held[1]
+        return rows
+
+    def _drop(self, conn: sa.Connection) -> None:
+        conn.info.pop(PENDING, None)
+
+    def _flush(self, conn: sa.Connection) -> None:
+        """Before the commit: chain the held events onto their heads and write them."""
+        held = conn.info.pop(PENDING, None)
+        if not held or held[0] is not conn.get_transaction() or not held[1]:
+            return
+        rows: list[dict[str, Any]] = held[1]
+        for chain in dict.fromkeys(r["chain"] for r in rows):
+            self._chain(conn, chain, [r for r in rows if r["chain"] == chain])
+        conn.execute(sa.insert(audit_events).values(rows))
+
+    def _chain(self, conn: sa.Connection, chain: str, rows: list[dict[str, Any]]) -> None:
+        """Give `rows` their positions and hashes after the chain's head; move the head."""
         head = conn.execute(sa.select(audit_heads.c.seq, audit_heads.c.row_hash,
                                       audit_heads.c.broken_at)
                             .where(audit_heads.c.chain == chain)).first()
         broken_at = None if head is None else head.broken_at
         if head is not None:
-            seq, prev = int(head.seq) + 1, str(head.row_hash)
+            seq, prev = int(head.seq), str(head.row_hash)
         else:
             last = conn.execute(
                 sa.select(audit_events.c.seq, audit_events.c.row_hash)
                 .where(audit_events.c.chain == chain)
                 .order_by(audit_events.c.seq.desc()).limit(1)).first()
-            seq, prev = (1, GENESIS) if last is None else (int(last.seq) + 1,
-                                                           str(last.row_hash))
+            seq, prev = (0, GENESIS) if last is None else (int(last.seq), str(last.row_hash))
             if last is not None:  # rows but no head: someone removed it
-                broken_at = seq
-        values: dict[str, Any] = {
-            "id": f"aud_{secrets.token_hex(8)}", "occurred_at": datetime.now(UTC),
-            "user_id": user_id, "organization_id": organization_id, "action": action,
-            "resource_type": resource_type, "resource_id": resource_id, "outcome": outcome,
-            "request_id": request_id, "details": details or {}, "chain": chain, "seq": seq,
-            "prev_hash": prev}
-        values["row_hash"] = row_hash(values, prev)
-        conn.execute(sa.insert(audit_events).values(**values))
-        _write_head(conn, self._vault, chain=chain, seq=seq, row_hash_=values["row_hash"],
+                broken_at = seq + 1
+        for row in rows:
+            seq += 1
+            row.update(seq=seq, prev_hash=prev)
+            prev = row["row_hash"] = row_hash(row, prev)
+        _write_head(conn, self._vault, chain=chain, seq=seq, row_hash_=prev,
                     broken_at=broken_at, exists=head is not None)
-        return str(values["id"])
 
     def record(self, *, action: str, user_id: str | None = None,
                organization_id: str | None = None, resource_type: str | None = None,

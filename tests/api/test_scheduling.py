@@ -405,6 +405,21 @@ def test_reminders_fall_due_and_go_to_the_outbox(api: Api, clock: ManualClock) -
         "reminders"] == []
 
 
+def test_a_cancelled_appointments_reminders_never_fall_due(api: Api, clock: ManualClock) -> None:
+    clinic = make_clinic(api, patients=3)
+    admin = clinic.org.admin
+    asked = {"email": True, "sms": False, "timeBefore": 60}
+    kept = clinic.book(0, 0, TEN, reminders=asked).json()["data"]["appointment"]
+    by_put = clinic.book(0, 1, ELEVEN, reminders=asked).json()["data"]["appointment"]
+    by_delete = clinic.book(0, 2, NINE, reminders=asked).json()["data"]["appointment"]
+    assert admin.put(clinic.url(f"/appointments/{by_put['id']}"),
+                     json={"status": "cancelled"}).status_code == 200
+    assert admin.delete(clinic.url(f"/appointments/{by_delete['id']}")).status_code == 200
+    clock.current = datetime(2027, 1, 11, 18, 30, tzinfo=UTC)  # 10:30 PST: all three due
+    due = admin.get(clinic.url("/reminders"), params={"due": 1}).json()["data"]["reminders"]
+    assert [r["appointmentId"] for r in due] == [kept["id"]]
+
+
 @pytest.mark.parametrize(("timezone", "day", "weekday", "first_utc", "labels"), [
     # spring forward: 02:00-03:00 does not exist (LA 2027-03-14, Berlin 2027-03-28)
     ("America/Los_Angeles", "2027-03-14", "sunday", zulu(2027, 3, 14, 8, 0),

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from app.services.clinic.scheduling.service import SchedulingService
     from app.services.clinic.scheduling.waitlist import WaitlistService
     from app.services.imports import ImportService
+    from storage.repos.scheduling.group import GroupWriter
     from storage.vault import Vault
 
 
@@ -119,10 +120,17 @@ class ClinicServices:
         return StaffService(self._vault, self._auth)
 
     @cached_property
+    def writes(self) -> GroupWriter:
+        """The group commit that scheduling's writes and audited reads share."""
+        from storage.repos.scheduling.group import GroupWriter
+
+        return GroupWriter(self._vault)
+
+    @cached_property
     def scheduling(self) -> SchedulingService:
         from app.services.clinic.scheduling.service import SchedulingService
 
-        return SchedulingService(self._vault, self.access, bus=self._bus)
+        return SchedulingService(self._vault, self.access, self.writes, bus=self._bus)
 
     @cached_property
     def closures(self) -> ClosureService:
@@ -134,7 +142,7 @@ class ClinicServices:
     def waitlist(self) -> WaitlistService:
         from app.services.clinic.scheduling.waitlist import WaitlistService
 
-        return WaitlistService(self._vault, self.access)
+        return WaitlistService(self._vault, self.access, self.writes)
 
     @cached_property
     def reminders(self) -> ReminderService:

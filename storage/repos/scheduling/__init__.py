@@ -5,7 +5,8 @@ and the organization it is scoped to. Decisions that must not race (is this span
 then insert) run on the connection of `Vault.write()`, the vault's one writer: the
 check and the insert are one transaction that no other writer interleaves with, which
 is what makes "exactly one of twenty concurrent bookings succeeds" hold. The check is
-`guard.free`, written into the statement that takes the time.
+`guard.taken`, one statement just before the write; several requests may share the
+transaction (`group.GroupWriter`, group commit).
 
 `changes` is a `TableWatch` over the tables a calendar is made of (organizations,
 providers, their weekly hours, closures): scheduling's cache of them is valid while its

@@ -1,6 +1,7 @@
 """Appointments: the bookings themselves. A cancelled one stays, with who, why, and
 whether it was late; only active statuses (`guard.ACTIVE`) take time on the calendar.
-A booking and a move are written under `guard.free`, in the statement itself."""
+A booking and a move are written only after `guard.taken` found their time free, in the
+same transaction of the one writer."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, new_id, now, page_of, scoped
-from storage.repos.scheduling.guard import ACTIVE, Claim, free, insert_if_free, of_either
+from storage.repos.scheduling.guard import ACTIVE, Claim, of_either
 from storage.schema import appointments
 
 COLUMNS = ("patient_id", "provider_id", "scheduled_at", "ends_at", "duration_minutes",
@@ -21,25 +22,14 @@ COLUMNS = ("patient_id", "provider_id", "scheduled_at", "ends_at", "duration_min
 
 
 class AppointmentRepository:
-    def add_if_free(self, conn: sa.Connection, claim: Claim,
-                    **values: Any) -> dict[str, Any] | None:
-        """The new appointment, written only when `claim` is free (else None)."""
+    def add(self, conn: sa.Connection, claim: Claim, **values: Any) -> dict[str, Any]:
+        """The new appointment (after `guard.taken` found `claim` free, same transaction)."""
         stamp = now()
         row = {"id": new_id("apt"), "organization_id": claim.organization_id,
                "created_at": stamp, "updated_at": stamp,
                **{k: values.get(k) for k in COLUMNS}}
-        return row if insert_if_free(conn, appointments, row, claim) else None
-
-    def move_if_free(self, conn: sa.Connection, claim: Claim, *, appointment_id: str,
-                     **values: Any) -> dict[str, Any] | None:
-        """Change the appointment (a new time) only when `claim` is free: the columns
-        written, or None when the time was not free."""
-        changes = {**{k: v for k, v in values.items() if k in COLUMNS}, "updated_at": now()}
-        moved = conn.execute(sa.update(appointments).where(
-            appointments.c.organization_id == claim.organization_id,
-            appointments.c.id == appointment_id, free(claim))
-            .values(**changes).returning(appointments.c.id)).first()
-        return changes if moved is not None else None
+        conn.execute(sa.insert(appointments), row)  # parameters bound: compiled once
+        return row
 
     def get(self, conn: sa.Connection, *, organization_id: str,
             appointment_id: str) -> dict[str, Any] | None:

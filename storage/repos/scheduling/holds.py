@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, new_id, now, scoped
-from storage.repos.scheduling.guard import Claim, insert_if_free, of_either
+from storage.repos.scheduling.guard import Claim, of_either
 from storage.schema import appointment_holds as holds
 
 COLUMNS = ("patient_id", "provider_id", "scheduled_at", "duration_minutes",
@@ -17,13 +17,13 @@ COLUMNS = ("patient_id", "provider_id", "scheduled_at", "duration_minutes",
 
 
 class HoldRepository:
-    def add_if_free(self, conn: sa.Connection, claim: Claim,
-                    **values: Any) -> dict[str, Any] | None:
-        """The new hold, written only when `claim` is free (else None)."""
+    def add(self, conn: sa.Connection, claim: Claim, **values: Any) -> dict[str, Any]:
+        """The new hold (after `guard.taken` found `claim` free, same transaction)."""
         row = {"id": new_id("hld"), "organization_id": claim.organization_id,
                "created_at": now(), "released_at": None,
                **{k: values.get(k) for k in COLUMNS}}
-        return row if insert_if_free(conn, holds, row, claim) else None
+        conn.execute(sa.insert(holds), row)  # parameters bound: compiled once
+        return row
 
     def get(self, conn: sa.Connection, *, organization_id: str,
             hold_id: str) -> dict[str, Any] | None:

@@ -2,23 +2,19 @@
 
 Before the writer, `check_open` refuses what the rules refuse (400 naming scheduledAt:
 off the grid, in the past, outside open time) from the cached calendar. Under the
-writer, the booking's own statement takes the time only if it is free
-(`storage.repos.scheduling.guard`); when it took nothing, `refused` reads why, on the
-writer's connection, and gives the API's answer (409 when something else holds the
-time)."""
+writer, `guard.taken` asks in one statement what stands in the way now; `refusal_of`
+turns a claim that is not free into the API's answer (409 when something else holds
+the time) before anything is written."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-
 from app.services.clinic.scheduling.engine import Need, Refusal, refusal
-from app.services.clinic.scheduling.loading import CalendarSource, OrgClock, blocked
+from app.services.clinic.scheduling.loading import CalendarSource, OrgClock
 from app.services.clinic.scheduling.localtime import local_date
 from app.services.errors import Conflict, ServiceError, ValidationFailed
-from storage.repos.scheduling.guard import Claim
-from storage.vault import Vault
+from storage.repos.scheduling.guard import Claim, Taken
 
 MESSAGES = {
     Refusal.OFF_GRID: "is not on the {interval}-minute grid of local start times",
@@ -60,24 +56,17 @@ def check_open(source: CalendarSource, org: OrgClock, *, provider_id: str,
     _raise(org, refusal(cal, start, need, now))
 
 
-def refused(conn: sa.Connection, vault: Vault, source: CalendarSource, org: OrgClock,
-            claim: Claim, need: Need) -> ServiceError:
-    """Why the guarded write of `claim` took nothing, read on the writer's connection."""
-    if vault.clinic.patients.get(conn, organization_id=org.organization_id,
-                                 patient_id=claim.patient_id) is None:
+def refusal_of(taken: Taken) -> ServiceError:
+    """The answer to a claim `guard.taken` did not find free."""
+    if taken.no_patient:
         return ValidationFailed("no such patient",
                                 [{"field": "patientId", "message": "not found"}])
-    day = local_date(claim.start, org.tz)
-    taken = blocked(conn, vault, org, provider_id=claim.provider_id, day=day, at=claim.at,
-                    patient_id=claim.patient_id, skip_appointment=claim.skip_appointment,
-                    skip_hold=claim.skip_hold)
-    cal = source.calendar(org, provider_id=claim.provider_id, day=day, blocked=taken)
-    try:
-        _raise(org, refusal(cal, claim.start, need, claim.at))
-    except ServiceError as exc:
-        return exc
-    # Nothing left to blame: a closure or booking came and went meanwhile. Ask again.
-    return Conflict(TAKEN, [{"field": "scheduledAt", "message": "taken meanwhile"}])
+    if taken.closed:  # a closure the cached calendar did not know of yet
+        message = MESSAGES[Refusal.CLOSED]
+        return ValidationFailed(f"scheduledAt {message}",
+                                [{"field": "scheduledAt", "message": message}])
+    return Conflict(TAKEN, [{"field": "scheduledAt", "message": "overlaps another "
+                                                              "appointment or hold"}])
 
 
 def _raise(org: OrgClock, why: Refusal | None) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from app.services.clinic.access import Access, audit
 from app.services.clinic.scheduling.inputs import ClosureInput
-from app.services.clinic.scheduling.loading import organization
+from app.services.clinic.scheduling.loading import organization, provider_of
 from app.services.clinic.scheduling.localtime import day_span
 from app.services.clinic.scheduling.results import Closure
 from app.services.errors import NotFound, ValidationFailed
@@ -24,9 +24,10 @@ class ClosureService:
                 {"field": "date", "message": "give date, or start and end (not both)"}])
         with self._vault.write() as conn:
             org = organization(conn, self._vault, access.organization_id)
-            if body.provider_id and self._vault.clinic.providers.get(
-                    conn, organization_id=org.organization_id,
-                    provider_id=body.provider_id) is None:
+            provider_id = body.provider_id and provider_of(conn, self._vault,
+                                                           org.organization_id,
+                                                           body.provider_id)
+            if body.provider_id and provider_id is None:
                 raise ValidationFailed("no such provider",
                                        [{"field": "providerId", "message": "not found"}])
             if body.day is not None:
@@ -39,7 +40,7 @@ class ClosureService:
                     raise ValidationFailed("a closure ends after it starts",
                                            [{"field": "end", "message": "not after start"}])
             row = self._vault.scheduling.closures.add(
-                conn, organization_id=org.organization_id, provider_id=body.provider_id,
+                conn, organization_id=org.organization_id, provider_id=provider_id,
                 day=body.day, starts_at=start, ends_at=end, reason=body.reason,
                 created_by=access.user_id)
             audit(conn, self._vault, access, "closure.create", resource_type="closure",
@@ -52,6 +53,9 @@ class ClosureService:
             org = organization(conn, self._vault, access.organization_id)
             first = day_span(start, org.tz).start if start else datetime.min.replace(tzinfo=UTC)
             last = day_span(end, org.tz).end if end else datetime.max.replace(tzinfo=UTC)
+            if provider_id is not None:  # an unknown one matches nothing
+                provider_id = provider_of(conn, self._vault, org.organization_id,
+                                          provider_id) or provider_id
             rows = self._vault.scheduling.closures.covering(
                 conn, organization_id=org.organization_id, start=first, end=last,
                 provider_id=provider_id)

@@ -3,9 +3,9 @@ provider's calendar around a local day.
 
 `CalendarSource` keeps what a calendar is made of (organization, provider hours,
 closures) in memory while `vault.scheduling.changes` shows no write to those tables,
-so judging a booking reads nothing before the writer; the booking's own statement
-checks closures and bookings again (`storage.repos.scheduling.guard`), so a stale
-read can refuse a slot but never double-book one."""
+so judging a booking reads nothing before the writer; under the writer, the booking
+checks closures and bookings again (`storage.repos.scheduling.guard.taken`), so a
+stale read can refuse a slot but never double-book one."""
 
 from __future__ import annotations
 
@@ -63,6 +63,14 @@ def provider_hours(conn: sa.Connection, vault: Vault, org: OrgClock,
     return weekly
 
 
+def provider_of(conn: sa.Connection, vault: Vault, organization_id: str, key: str) -> str | None:
+    """The provider's own id for `key`: its id, or its user's id, which is what the
+    document's registration answer calls the provider's (`user.id`) and so what a
+    client sends as providerId; None for neither."""
+    row = vault.clinic.providers.find(conn, organization_id=organization_id, key=key)
+    return None if row is None else str(row["id"])
+
+
 def reach(day: date, org: OrgClock) -> Span:
     """The stretch of time whose bookings and closures bear on local `day`."""
     whole = day_span(day, org.tz)
@@ -81,6 +89,16 @@ class CalendarSource:
     def organization(self, organization_id: str) -> OrgClock:
         return self._cached(("org", organization_id),
                             lambda conn: organization(conn, self._vault, organization_id))
+
+    def provider_id(self, org: OrgClock, key: str) -> str:
+        """The provider's own id for `key` (its id or its user's, `provider_of`);
+        USER_NOT_FOUND for neither."""
+        found = self._cached(("provider-id", org.organization_id, key),
+                             lambda conn: provider_of(conn, self._vault, org.organization_id,
+                                                      key))
+        if found is None:
+            raise UserNotFound(f"no provider {key}")
+        return found
 
     def provider_hours(self, org: OrgClock, provider_id: str) -> WeeklyHours:
         """The provider's weekly hours; USER_NOT_FOUND for no such provider (a provider

@@ -1,11 +1,16 @@
 """SchedulingService: find slots, hold, book, reschedule, change status, cancel, read.
 
 A booking is judged against the rules from the cached calendar first (`check_open`:
-grid, past, open time; no statement), then taken inside `Vault.write()`, the vault's one
-writer, by one statement that inserts (or moves) only when the time is free
-(`storage.repos.scheduling.guard`): of twenty requests for one slot exactly one commits
-and nineteen get Conflict. The confirmation number, the reminders and the audit row are
-written in the same transaction.
+grid, past, open time; no statement), then taken under the vault's one writer: one
+statement asks what stands in the way now (`storage.repos.scheduling.guard.taken`) and
+the appointment is written in the same transaction only when nothing does, so of twenty
+requests for one slot exactly one commits and nineteen get Conflict. The confirmation
+number, the reminders and the audit row are written in the same transaction.
+
+Writes go through a group commit (`storage.repos.scheduling.group`): concurrent
+requests share one writer transaction and one commit, and each gets its answer once it
+is committed. Every write here is a job that refuses before its first write, so a
+refused booking leaves the others of its group alone.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from app.services.clinic.access import Access, AccessService, audit
 from app.services.clinic.results import Pagination
-from app.services.clinic.scheduling.booking import check_open, claim_of, need_for, refused
+from app.services.clinic.scheduling.booking import check_open, claim_of, need_for, refusal_of
 from app.services.clinic.scheduling.clock import Clock, SystemClock
 from app.services.clinic.scheduling.engine import Need, free_slots
 from app.services.clinic.scheduling.inputs import AppointmentUpdate, Booking, SlotRequest
-from app.services.clinic.scheduling.loading import CalendarSource, OrgClock, blocked
+from app.services.clinic.scheduling.loading import CalendarSource, OrgClock, blocked, provider_of
 from app.services.clinic.scheduling.localtime import day_span, hhmm
 from app.services.clinic.scheduling.results import (
     Appointment,
@@ -30,7 +37,8 @@ from app.services.clinic.scheduling.results import (
     Hold,
 )
 from app.services.errors import Conflict, NotFound, ValidationFailed
-from storage.repos.scheduling.guard import Claim
+from storage.repos.scheduling.group import GroupWriter
+from storage.repos.scheduling.guard import Claim, taken
 from storage.vault import Vault
 
 if TYPE_CHECKING:
@@ -46,13 +54,14 @@ FREEING = ("cancelled", "no_show")  # statuses that give the time back (and tell
 
 
 class SchedulingService:
-    def __init__(self, vault: Vault, access: AccessService, clock: Clock | None = None,
-                 bus: EventBus | None = None) -> None:
+    def __init__(self, vault: Vault, access: AccessService, writes: GroupWriter,
+                 clock: Clock | None = None, bus: EventBus | None = None) -> None:
         self._vault = vault
         self._access = access
         self._bus = bus
         self.clock: Clock = clock or SystemClock()
         self.calendars = CalendarSource(vault)
+        self._writes = writes
 
     # --- finding ---------------------------------------------------------
 
@@ -62,7 +71,7 @@ class SchedulingService:
         """The provider's free starts on local `day` and what is booked that day."""
         now = self.clock.now()
         org = self.calendars.organization(access.organization_id)
-        self.calendars.provider_hours(org, provider_id)
+        provider_id = self.calendars.provider_id(org, provider_id)
         need = need_for(org, appointment_type, duration)
         kind = org.rules.appointment_type(appointment_type)
         whole = day_span(day, org.tz)
@@ -90,19 +99,21 @@ class SchedulingService:
         self._access.require_patient(access, body.patient_id, booking=True)
         now = self.clock.now()
         org, need, claim = self._judge(access, body, now)
-        with self._vault.write() as conn:
-            row = self._vault.scheduling.holds.add_if_free(
-                conn, claim, patient_id=body.patient_id, provider_id=body.provider_id,
+
+        def write(conn: sa.Connection) -> dict[str, Any]:
+            self._take(conn, claim)
+            row = self._vault.scheduling.holds.add(
+                conn, claim, patient_id=body.patient_id, provider_id=claim.provider_id,
                 scheduled_at=claim.start, duration_minutes=_minutes(need.duration),
                 appointment_type=(body.appointment_type or org.rules.default_type.name),
                 block_start=claim.block_start, block_end=claim.block_end,
                 expires_at=now + org.rules.hold, created_by=access.user_id)
-            if row is None:
-                raise refused(conn, self._vault, self.calendars, org, claim, need)
             audit(conn, self._vault, access, "appointment_hold.create",
                   resource_type="appointment_hold", resource_id=row["id"],
                   details={"patientId": body.patient_id})
-        return Hold.of(row)
+            return row
+
+        return Hold.of(self._writes.run(write))
 
     def book(self, access: Access, body: Booking) -> Appointment:
         """A new appointment inside availability, or the confirmation of a live hold."""
@@ -112,22 +123,26 @@ class SchedulingService:
             slot = self._slot_of(body)
             self._access.require_patient(access, slot.patient_id, booking=True)
             judged = self._judge(access, slot, now)
-        with self._vault.write() as conn:
+
+        def write(conn: sa.Connection) -> dict[str, Any]:
             if body.hold_id:
-                slot = self._live_hold(conn, access, body, now)
-                judged = self._judge(access, slot, now, skip_hold=body.hold_id)
+                held = self._live_hold(conn, access, body, now)
+                org, need, claim = self._judge(access, held, now, skip_hold=body.hold_id)
+            else:
+                held, (org, need, claim) = slot, judged
+            self._take(conn, claim)  # refused: nothing is written
+            if body.hold_id:
                 store.holds.release(conn, organization_id=access.organization_id,
                                     hold_id=body.hold_id, at=now)
-            org, need, claim = judged
             year = now.astimezone(org.tz).year
             number = self._vault.clinic.organizations.next_number(
                 conn, organization_id=org.organization_id, name=f"confirmation:{year}")
             reminders = body.reminders.model_dump(by_alias=True) if body.reminders else None
-            row = store.appointments.add_if_free(
-                conn, claim, patient_id=slot.patient_id, provider_id=slot.provider_id,
+            row = store.appointments.add(
+                conn, claim, patient_id=held.patient_id, provider_id=claim.provider_id,
                 scheduled_at=claim.start, ends_at=claim.end,
                 duration_minutes=_minutes(need.duration),
-                appointment_type=slot.appointment_type or org.rules.default_type.name,
+                appointment_type=held.appointment_type or org.rules.default_type.name,
                 status="scheduled", reason=body.reason, notes=body.notes,
                 block_start=claim.block_start, block_end=claim.block_end,
                 buffer_before_minutes=_minutes(need.before),
@@ -135,8 +150,6 @@ class SchedulingService:
                 confirmation_number=f"CONF-{year}-{number:03d}", priority=body.priority,
                 location=body.location.model_dump(by_alias=True) if body.location else None,
                 reminders=reminders, hold_id=body.hold_id, created_by=access.user_id)
-            if row is None:  # the transaction rolls back: the number is given back
-                raise refused(conn, self._vault, self.calendars, org, claim, need)
             if body.reminders:
                 channels = [c for c in ("email", "sms") if getattr(body.reminders, c)]
                 store.reminders.add(conn, organization_id=org.organization_id,
@@ -144,26 +157,32 @@ class SchedulingService:
                                     minutes_before=body.reminders.time_before,
                                     starts_at=claim.start)
             audit(conn, self._vault, access, "appointment.create", resource_type="appointment",
-                  resource_id=row["id"], details={"patientId": slot.patient_id})
-        return Appointment.of(row)
+                  resource_id=row["id"], details={"patientId": held.patient_id})
+            return row
+
+        return Appointment.of(self._writes.run(write))
 
     # --- changing ----------------------------------------------------------
 
     def update(self, access: Access, appointment_id: str, body: AppointmentUpdate) -> Appointment:
         """Reschedule (the old time is freed in the same transaction), change status
-        along the allowed transitions, or change details."""
+        along the allowed transitions, or change details. Every refusal comes before
+        the first write."""
         now = self.clock.now()
         store = self._vault.scheduling
         oid = access.organization_id
-        with self._vault.write() as conn:
+
+        def write(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any] | None]:
             row = self._appointment(conn, access, appointment_id, booking=True)
             changes: dict[str, Any] = body.details()
+            cancelling = body.status == "cancelled" and row["status"] != "cancelled"
             if body.status is not None and body.status != row["status"]:
                 self._check_transition(row["status"], body.status)
                 changes["status"] = body.status
-                if body.status == "cancelled":
-                    changes.update(self._cancellation(conn, access, row, now,
-                                                      by=None, reason=body.cancel_reason))
+                if cancelling:
+                    changes.update(self._cancellation(access, row, now, by=None,
+                                                      reason=body.cancel_reason))
+            claim = None
             if body.scheduled_at is not None or body.duration is not None:
                 if row["status"] not in MOVABLE:
                     raise Conflict(f"a {row['status']} appointment cannot be rescheduled "
@@ -172,55 +191,63 @@ class SchedulingService:
                                    scheduled_at=body.scheduled_at or row["scheduled_at"],
                                    duration=body.duration or row["duration_minutes"],
                                    appointment_type=row["appointment_type"])
-                org, need, claim = self._judge(access, slot, now,
-                                               skip_appointment=appointment_id)
-                written = store.appointments.move_if_free(
-                    conn, claim, appointment_id=appointment_id, **changes,
-                    scheduled_at=claim.start, ends_at=claim.end,
-                    duration_minutes=_minutes(need.duration), block_start=claim.block_start,
-                    block_end=claim.block_end)
-                if written is None:
-                    raise refused(conn, self._vault, self.calendars, org, claim, need)
-                if row["reminders"]:
-                    store.reminders.move(conn, organization_id=oid,
-                                         appointment_id=appointment_id, starts_at=claim.start)
-            else:
-                written = store.appointments.update(conn, organization_id=oid,
-                                                    appointment_id=appointment_id, **changes)
+                _, need, claim = self._judge(access, slot, now, skip_appointment=appointment_id)
+                self._take(conn, claim)
+                changes.update(scheduled_at=claim.start, ends_at=claim.end,
+                               duration_minutes=_minutes(need.duration),
+                               block_start=claim.block_start, block_end=claim.block_end)
+            if cancelling and row["reminders"]:  # reminders are kept only when asked for
+                store.reminders.cancel(conn, organization_id=oid, appointment_id=row["id"])
+            written = store.appointments.update(conn, organization_id=oid,
+                                                appointment_id=appointment_id, **changes)
+            if claim is not None and row["reminders"]:
+                store.reminders.move(conn, organization_id=oid,
+                                     appointment_id=appointment_id, starts_at=claim.start)
             freed = None
             if "scheduled_at" in written or written.get("status") in FREEING:
                 freed = self._freed(conn, access, row, now)
             audit(conn, self._vault, access, "appointment.update", resource_type="appointment",
                   resource_id=appointment_id,
                   details={"fields": sorted(set(written) - {"updated_at"})})
+            return {**row, **written}, freed
+
+        changed, freed = self._writes.run(write)
         self._publish(freed)
-        return Appointment.of({**row, **written})
+        return Appointment.of(changed)
 
     def cancel(self, access: Access, appointment_id: str, *, cancelled_by: str | None = None,
                reason: str | None = None) -> Appointment:
         """Cancel: the record stays, with who cancelled, why and whether it was late."""
         now = self.clock.now()
         store = self._vault.scheduling
-        with self._vault.write() as conn:
+        oid = access.organization_id
+
+        def write(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
             row = self._appointment(conn, access, appointment_id, booking=True)
             self._check_transition(row["status"], "cancelled")
+            if row["reminders"]:  # reminders are kept only when asked for
+                store.reminders.cancel(conn, organization_id=oid, appointment_id=row["id"])
             written = store.appointments.update(
-                conn, organization_id=access.organization_id, appointment_id=appointment_id,
-                status="cancelled", **self._cancellation(conn, access, row, now,
-                                                         by=cancelled_by, reason=reason))
+                conn, organization_id=oid, appointment_id=appointment_id,
+                status="cancelled", **self._cancellation(access, row, now, by=cancelled_by,
+                                                         reason=reason))
             audit(conn, self._vault, access, "appointment.cancel", resource_type="appointment",
                   resource_id=appointment_id, details={"late": written["late_cancel"]})
-            freed = self._freed(conn, access, row, now)
+            return {**row, **written}, self._freed(conn, access, row, now)
+
+        cancelled, freed = self._writes.run(write)
         self._publish(freed)
-        return Appointment.of({**row, **written})
+        return Appointment.of(cancelled)
 
     # --- reading -----------------------------------------------------------
+    # A read opens no writer transaction: it reads on a connection of its own, then its
+    # audit row joins the next group commit; the answer waits for that commit, so no
+    # read is answered whose audit row could still be lost.
 
     def get(self, access: Access, appointment_id: str) -> Appointment:
-        with self._vault.write() as conn:
+        with self._vault.clinic.read() as conn:
             row = self._appointment(conn, access, appointment_id)
-            audit(conn, self._vault, access, "appointment.read", resource_type="appointment",
-                  resource_id=appointment_id)
+        self._audited(access, "appointment.read", resource_id=appointment_id)
         return Appointment.of(row)
 
     def list(self, access: Access, *, patient_id: str | None = None,
@@ -229,17 +256,20 @@ class SchedulingService:
         patient_ids = None if access.patient_ids is None else sorted(access.patient_ids)
         if patient_id is not None:
             patient_ids = [patient_id] if access.sees_patient(patient_id) else []
-        with self._vault.write() as conn:
-            start = end = None
-            if day is not None:
-                whole = day_span(day, self.calendars.organization(access.organization_id).tz)
-                start, end = whole.start, whole.end
+        org = self.calendars.organization(access.organization_id)
+        start = end = None
+        if day is not None:
+            whole = day_span(day, org.tz)
+            start, end = whole.start, whole.end
+        with self._vault.clinic.read() as conn:
+            if provider_id is not None:  # an unknown one matches nothing
+                provider_id = provider_of(conn, self._vault, org.organization_id,
+                                          provider_id) or provider_id
             rows, total = self._vault.scheduling.appointments.list(
                 conn, organization_id=access.organization_id, patient_ids=patient_ids,
                 provider_id=provider_id, start=start, end=end, status=status, page=page,
                 limit=limit)
-            audit(conn, self._vault, access, "appointment.list", resource_type="appointment",
-                  details={"count": len(rows)})
+        self._audited(access, "appointment.list", details={"count": len(rows)})
         return AppointmentPage(appointments=[Appointment.of(r) for r in rows],
                                pagination=Pagination.of(page=page, limit=limit, total=total))
 
@@ -270,15 +300,27 @@ class SchedulingService:
             raise Conflict(f"an appointment cannot go from {old} to {new}",
                            [{"field": "status", "message": f"{old} -> {new} is not allowed"}])
 
-    def _cancellation(self, conn: Any, access: Access, row: dict[str, Any], now: datetime, *,
+    def _cancellation(self, access: Access, row: dict[str, Any], now: datetime, *,
                       by: str | None, reason: str | None) -> dict[str, Any]:
-        self._vault.scheduling.reminders.cancel(conn, organization_id=access.organization_id,
-                                                appointment_id=row["id"])
         org = self.calendars.organization(access.organization_id)
         who = by or ("patient" if access.role in ("patient", "caregiver") else "clinic")
         late = row["scheduled_at"] - now < org.rules.late_cancel
         return {"cancelled_at": now, "cancelled_by": who, "cancel_reason": reason,
                 "late_cancel": bool(late)}
+
+    @staticmethod
+    def _take(conn: sa.Connection, claim: Claim) -> None:
+        """Refuse, before anything is written, a claim whose time is not free now."""
+        found = taken(conn, claim)
+        if not found.free:
+            raise refusal_of(found)
+
+    def _audited(self, access: Access, action: str, *, resource_id: str | None = None,
+                 details: dict[str, Any] | None = None) -> None:
+        """A read's audit row, in the next group commit (durable when this returns)."""
+        self._writes.run(lambda conn: audit(conn, self._vault, access, action,
+                                            resource_type="appointment",
+                                            resource_id=resource_id, details=details))
 
     @staticmethod
     def _slot_of(body: Booking) -> SlotRequest:
@@ -324,12 +366,12 @@ class SchedulingService:
         """The slot checked against the rules (no statement: the cached calendar) and the
         claim its write is guarded by."""
         org = self.calendars.organization(access.organization_id)
-        self.calendars.provider_hours(org, slot.provider_id)  # NotFound first
+        provider_id = self.calendars.provider_id(org, slot.provider_id)  # NotFound first
         need = need_for(org, slot.appointment_type, slot.duration)
         start = slot.scheduled_at.astimezone(UTC)
-        check_open(self.calendars, org, provider_id=slot.provider_id, start=start, need=need,
+        check_open(self.calendars, org, provider_id=provider_id, start=start, need=need,
                    now=now)
-        return org, need, claim_of(org, provider_id=slot.provider_id,
+        return org, need, claim_of(org, provider_id=provider_id,
                                    patient_id=slot.patient_id, start=start, need=need,
                                    now=now, skip_appointment=skip_appointment,
                                    skip_hold=skip_hold)
