@@ -14,7 +14,8 @@ out shows up here as a failure rather than on a user's machine:
 - the About dialog: the version and the components listed from the bundle's LICENSES;
 - Qt's ICU with the cut data (collation, case mapping, zone names);
 - the chart: a figure drawn by plotly.js in QtWebEngine, offscreen, with the
-  local-only request interceptor on.
+  local-only request interceptor on, and JavaScript's Intl on Chromium's cut ICU data
+  (English collation, number and time-zone names).
 
 It prints one line per check ("PASS name: detail" or "FAIL name: detail") and exits 1
 if any failed.
@@ -34,6 +35,15 @@ from pathlib import Path
 
 PACKAGES = ("app", "agents", "storage", "ui")
 CHART_TIMEOUT_S = 120.0
+# Chromium's ICU (resources/icudtl.dat, cut by icu_data.py) seen from the page: each part
+# needs data the cut keeps (root collation, English numbers, English zone names).
+INTL_SCRIPT = """[
+  ["b", "A", "a", "B"].sort(new Intl.Collator("en").compare).join(","),
+  new Intl.NumberFormat("en-US").format(1234.5),
+  new Intl.DateTimeFormat("en-US", {timeZone: "Europe/Berlin", timeZoneName: "long"})
+    .format(new Date(0)),
+].join("|")"""
+INTL_EXPECTED = ("a,A,b,B", "1,234.5", "Central European Standard Time")
 
 
 def check_imports() -> str:
@@ -154,9 +164,19 @@ def check_icu() -> str:
     return f"collation, Turkish case and the zone name {zone!r}"
 
 
+def _wait_until(done: Callable[[], bool]) -> None:
+    from ui.qt import QEventLoop, QTimer
+
+    deadline = time.monotonic() + CHART_TIMEOUT_S
+    loop = QEventLoop()
+    while not done() and time.monotonic() < deadline:
+        QTimer.singleShot(100, loop.quit)
+        loop.exec()
+
+
 def check_chart() -> str:
     from ui import offline
-    from ui.qt import QApplication, QEventLoop, QTimer
+    from ui.qt import QApplication
     from ui.views.chart import ChartView
 
     app = QApplication.instance() or QApplication(["healthinsight"])
@@ -165,19 +185,23 @@ def check_chart() -> str:
     view.show()
     view.show_figure({"data": [{"type": "scatter", "name": "check", "x": [1, 2, 3],
                                 "y": [4, 5, 6]}], "layout": {"title": {"text": "check"}}})
-    deadline = time.monotonic() + CHART_TIMEOUT_S
-    loop = QEventLoop()
-    while view.rendered_traces == 0 and time.monotonic() < deadline:
-        QTimer.singleShot(100, loop.quit)
-        loop.exec()
+    _wait_until(lambda: view.rendered_traces != 0)
     traces = view.rendered_traces
+    intl: list[str] = []
+    if traces:
+        view.view.page().runJavaScript(INTL_SCRIPT, 0, lambda value: intl.append(str(value)))
+        _wait_until(lambda: bool(intl))
     view.close()
     del app
     if traces != 1:
         raise RuntimeError(f"plotly.js drew {traces} traces in QtWebEngine (wanted 1)")
     if offline.keep_local() is None:
         raise RuntimeError("the local-only interceptor is not installed")
-    return "plotly.js drew the figure in QtWebEngine (interceptor on)"
+    parts = intl[0].split("|") if intl else []
+    if len(parts) != 3 or parts[0] != INTL_EXPECTED[0] or parts[1] != INTL_EXPECTED[1] \
+            or INTL_EXPECTED[2] not in parts[2]:
+        raise RuntimeError(f"Intl in QtWebEngine gave {intl!r} (wanted {INTL_EXPECTED})")
+    return f"plotly.js drew the figure in QtWebEngine (interceptor on); Intl: {intl[0]}"
 
 
 def main() -> int:

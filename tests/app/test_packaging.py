@@ -190,6 +190,35 @@ def test_icu_data_is_cut_to_english_and_the_root_and_still_reads() -> None:
     assert len(trimmed) < len(whole) / 5
 
 
+def test_chromiums_icu_file_is_cut_in_place_and_keeps_what_the_chart_page_uses(
+        tmp_path: Path) -> None:
+    """QtWebEngine's icudtl.dat (ICU 74, a plain package file): rewritten as a package
+    of the same header with English, the root and the tables Intl needs; the bundle
+    check then formats numbers, zone names and collates in the page itself."""
+    import PySide6
+
+    icu = _packaging_module("icu_data")
+    source = Path(PySide6.__file__).parent / "Qt" / "resources" / icu.CHROMIUM_DATA
+    copy = tmp_path / icu.CHROMIUM_DATA
+    copy.write_bytes(source.read_bytes())
+    icu.rewrite(copy)
+    whole, trimmed = source.read_bytes(), copy.read_bytes()
+    everything, kept = dict(icu.items(whole)), dict(icu.items(trimmed))
+    header_size = int.from_bytes(whole[:2], "little")
+    assert trimmed[:header_size] == whole[:header_size]  # version and format unchanged
+    prefix = "icudt74l/"
+    for name in ("root.res", "en.res", "en_US_POSIX.res", "res_index.res", "zoneinfo64.res",
+                 "metaZones.res", "timezoneTypes.res", "plurals.res", "uts46.nrm",
+                 "coll/ucadata.icu", "coll/root.res", "coll/en.res", "brkitr/char.brk",
+                 "brkitr/line.brk", "curr/en.res", "zone/en.res", "unit/en.res"):
+        assert kept[prefix + name] == everything[prefix + name], name
+    for name in ("fr.res", "ja.res", "coll/de.res", "zone/fr.res", "brkitr/cjdict.dict",
+                 "brkitr/thaidict.dict", "gb18030.cnv", "shift_jis-html.cnv"):
+        assert prefix + name in everything and prefix + name not in kept, name
+    assert list(kept) == sorted(kept)
+    assert len(trimmed) < len(whole) / 4
+
+
 def test_the_menu_entry_installs_from_the_folder_and_is_removed_again(tmp_path: Path) -> None:
     """install-desktop-entry.sh on a bundle's layout (no build needed: the script only
     reads share/): the entry runs this folder's program; --remove leaves the rest alone."""
