@@ -9,6 +9,8 @@ out shows up here as a failure rather than on a user's machine:
   them imports at the top fails here);
 - the Records table's row order (DuckDB's fetchnumpy: numpy and its OpenBLAS);
 - the clinic FAQ's ranking (bm25s and PyStemmer);
+- fuzzy name matching with rapidfuzz's generic C++ scorers (its AVX2 copies are left
+  out), not its pure-Python fallback;
 - a clinic PDF report (reportlab) and an answer's HTML export (plotly.io);
 - the local API serving /docs with its bundled swagger-ui files;
 - the About dialog: the version and the components listed from the bundle's LICENSES;
@@ -84,6 +86,19 @@ def check_faq() -> str:
     if not found.answered or found.entry is None or found.entry.id != "hours":
         raise RuntimeError(f"ranked {found}")
     return f"answered from entry {found.entry.id!r} (confidence {found.confidence})"
+
+
+def check_fuzzy() -> str:
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import Levenshtein
+
+    modules = {fuzz.WRatio.__module__, Levenshtein.distance.__module__}
+    if modules != {"rapidfuzz.fuzz_cpp", "rapidfuzz.distance.metrics_cpp"}:
+        raise RuntimeError(f"rapidfuzz scores with {sorted(modules)}")
+    best = process.extractOne("haemoglobin", ["Glucose", "Hemoglobin A1c"], scorer=fuzz.WRatio)
+    if best is None or best[0] != "Hemoglobin A1c" or fuzz.ratio("cholestrol", "cholesterol") < 88:
+        raise RuntimeError(f"matched {best}")
+    return f"generic C++ scorers ({', '.join(sorted(modules))}); 'haemoglobin' -> {best[0]!r}"
 
 
 def check_reports(work: Path) -> str:
@@ -214,6 +229,7 @@ def main() -> int:
         ("every module imports", check_imports),
         ("records table order (numpy)", lambda: check_record_order(ctx)),
         ("clinic FAQ ranking (bm25s)", check_faq),
+        ("fuzzy matching (rapidfuzz)", check_fuzzy),
         ("PDF report and HTML export", lambda: check_reports(work)),
         ("local API with /docs", lambda: check_api(ctx)),
         ("About dialog and LICENSES", check_about),

@@ -284,3 +284,20 @@ def test_signed_and_vendored_libraries_are_copied_whole() -> None:
     assert kept == [(core, "/x/c", "BINARY")]
     assert datas == [("resources/units.json", "/x/u", "DATA"), (httpfs, "/x/h", "DATA"),
                      (blas, "/x/b", "DATA")]
+
+
+def test_the_size_report_counts_each_file_to_its_part() -> None:
+    build = _packaging_module("build")
+    expected = {
+        "_internal/PySide6/Qt/lib/libQt6WebEngineCore.so.6": "Chromium (libQt6WebEngineCore)",
+        "_internal/PySide6/Qt/lib/libQt6Gui.so.6": "PySide6/Qt/lib",
+        "_internal/PySide6/Qt/resources/icudtl.dat": "PySide6/Qt/resources",
+        "_internal/PySide6/QtGui.abi3.so": "PySide6",
+        "_internal/_duckdb.cpython-311-x86_64-linux-gnu.so": "duckdb",
+        "_internal/libnss3.so": "system libraries, libpython",
+        "_internal/numpy.libs/libscipy_openblas64_-32a4b2a6.so": "numpy",
+        "_internal/numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so": "numpy",
+        "LICENSES/components.json": "LICENSES",
+        "healthinsight": "healthinsight",
+    }
+    assert {path: build.part_of(Path(path)) for path in expected} == expected
