@@ -11,7 +11,9 @@ out shows up here as a failure rather than on a user's machine:
 - the clinic FAQ's ranking (bm25s and PyStemmer);
 - fuzzy name matching with rapidfuzz's generic C++ scorers (its AVX2 copies are left
   out), not its pure-Python fallback;
-- a clinic PDF report (reportlab) and an answer's HTML export (plotly.io);
+- a clinic PDF report (reportlab) and an answer's HTML export (plotly.io); plotly's
+  validators refuse a wrong property (their minified table) and its figure classes have
+  no docstrings (compiled at optimize=2);
 - the local API serving /docs with its bundled swagger-ui files;
 - the About dialog: the version and the components listed from the bundle's LICENSES;
 - Qt's ICU with the cut data (collation, case mapping, zone names);
@@ -117,7 +119,17 @@ def check_reports(work: Path) -> str:
     html = save_html(work / "answer.html", {"query": "check"}, figure, "check").read_text()
     if "plotly.js v" not in html or "2026-02-01" not in html:  # the library and the figure
         raise RuntimeError("the HTML export has no chart")
-    return f"PDF {len(pdf)} bytes, HTML {len(html)} bytes"
+    import plotly.graph_objs as go
+
+    try:  # plotly's validators, read from the minified table, still refuse a wrong property
+        go.Figure({"data": [{"type": "scatter", "not_a_property": 1}]})
+        refused = False
+    except ValueError:
+        refused = True
+    if not refused or go.Scatter.__init__.__doc__ is not None:
+        raise RuntimeError(f"plotly validated: {refused}; docstrings dropped: "
+                           f"{go.Scatter.__init__.__doc__ is None}")
+    return f"PDF {len(pdf)} bytes, HTML {len(html)} bytes, plotly validates"
 
 
 def check_api(ctx) -> str:

@@ -46,6 +46,10 @@ EXCLUDES = [
     # build, as on a CPU without AVX2. The app scores one short name against another, where
     # the call costs more than the SIMD saves (2,000 WRatio calls: 5.7 ms generic, 6.2 AVX2).
     "rapidfuzz.fuzz_cpp_avx2", "rapidfuzz.distance.metrics_cpp_avx2",
+    # SQLAlchemy's dialects for other databases (its hook takes them all; duckdb_engine
+    # builds on the PostgreSQL one) and DuckDB's experimental Spark API.
+    "sqlalchemy.dialects.mysql", "sqlalchemy.dialects.mssql", "sqlalchemy.dialects.oracle",
+    "duckdb.experimental",
     # Qt modules the app never imports. QtWebEngineWidgets' hook names QtOpenGL, QtQml and
     # QtQuick; the app imports only Core, Gui, Widgets, Network, PrintSupport, WebChannel
     # and the two WebEngine modules (the C++ libraries QtWebEngine links stay).
@@ -88,6 +92,45 @@ PRUNE_PLUGIN_STEMS = {
     "qtiff", "qwebp", "qtga", "qwbmp", "qicns",
 }
 QT_PLUGINS = "PySide6/Qt/plugins/"
+
+
+# plotly's generated figure classes (plotly.graph_objs, 4.5 MB of the 21 MB module
+# archive), compiled without docstrings (optimize=2): every property's documentation is
+# a quarter of their bytecode, and they hold no assert and nothing reads their __doc__.
+DOCSTRINGS_DROPPED = "plotly.graph_objs"
+# JSON that plotly reads with json.load, written without its indentation (the validators
+# table: 3.2 to 1.9 MB); the same values.
+MINIFIED_JSON = "plotly/"
+
+
+def without_docstrings(pure: list) -> list:
+    """The module TOC with DOCSTRINGS_DROPPED's modules marked for optimize=2.
+
+    A new list on purpose: PyInstaller's code cache is keyed by the Analysis list, so
+    PYZ compiles this one afresh, each module at the level its entry names."""
+    def level(name: str, typecode: str) -> str:
+        inside = name == DOCSTRINGS_DROPPED or name.startswith(DOCSTRINGS_DROPPED + ".")
+        return "PYMODULE-2" if inside and typecode == "PYMODULE" else typecode
+
+    return [(name, path, level(name, typecode)) for name, path, typecode in pure]
+
+
+def minified_json(datas: list, work: Path) -> list:
+    """The data TOC with MINIFIED_JSON's .json files replaced by compact copies in `work`."""
+    import json
+
+    result = []
+    for dest, src, kind in datas:
+        path = dest.replace("\\", "/")
+        if kind == "DATA" and path.startswith(MINIFIED_JSON) and path.endswith(".json"):
+            copy = work / path
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            value = json.loads(Path(src).read_text(encoding="utf-8"))
+            copy.write_text(json.dumps(value, separators=(",", ":"), ensure_ascii=False),
+                            encoding="utf-8")
+            src = str(copy)
+        result.append((dest, src, kind))
+    return result
 
 
 def datas() -> list[tuple[str, str]]:

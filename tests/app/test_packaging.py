@@ -301,3 +301,33 @@ def test_the_size_report_counts_each_file_to_its_part() -> None:
         "healthinsight": "healthinsight",
     }
     assert {path: build.part_of(Path(path)) for path in expected} == expected
+
+
+def test_plotlys_figure_classes_lose_their_docstrings_and_nothing_else() -> None:
+    common = _packaging_module("spec_common")
+    pure = [("plotly.graph_objs", "/p/__init__.py", "PYMODULE"),
+            ("plotly.graph_objs._scatter", "/p/_scatter.py", "PYMODULE"),
+            ("plotly.graph_objects", "/p/graph_objects.py", "PYMODULE"),
+            ("plotly.io", "/p/io.py", "PYMODULE"), ("fastapi", "/f.py", "PYMODULE")]
+    levels = [typecode for _, _, typecode in common.without_docstrings(pure)]
+    assert levels == ["PYMODULE-2", "PYMODULE-2", "PYMODULE", "PYMODULE", "PYMODULE"]
+
+
+def test_plotlys_json_is_minified_to_the_same_values(tmp_path: Path) -> None:
+    import json
+
+    import plotly
+
+    common = _packaging_module("spec_common")
+    source = Path(plotly.__file__).parent / "validators" / "_validators.json"
+    other = tmp_path / "units.json"
+    other.write_text('{\n  "a": 1\n}', encoding="utf-8")
+    datas = [("plotly/validators/_validators.json", str(source), "DATA"),
+             ("resources/units.json", str(other), "DATA")]
+    out = common.minified_json(datas, tmp_path / "minified")
+    assert out[1] == datas[1]
+    dest, copy, kind = out[0]
+    assert (dest, kind) == datas[0][::2] and Path(copy).parent.is_relative_to(tmp_path)
+    assert json.loads(Path(copy).read_text(encoding="utf-8")) == json.loads(
+        source.read_text(encoding="utf-8"))
+    assert Path(copy).stat().st_size < source.stat().st_size * 0.7
