@@ -50,6 +50,9 @@ EXCLUDES = [
     # builds on the PostgreSQL one) and DuckDB's experimental Spark API.
     "sqlalchemy.dialects.mysql", "sqlalchemy.dialects.mssql", "sqlalchemy.dialects.oracle",
     "duckdb.experimental",
+    # nanoarrow's IPC reader and writer (0.9 MB): the import builds arrays in memory and
+    # hands DuckDB a C stream, never an IPC message.
+    "nanoarrow.ipc", "nanoarrow._ipc_lib",
     # Qt modules the app never imports. QtWebEngineWidgets' hook names QtOpenGL, QtQml and
     # QtQuick; the app imports only Core, Gui, Widgets, Network, PrintSupport, WebChannel
     # and the two WebEngine modules (the C++ libraries QtWebEngine links stay).
@@ -170,6 +173,8 @@ def keep(dest: str) -> bool:
         return path.rsplit("/", 1)[-1] in KEEP_LOCALES  # QtWebEngine wants its en-US.pak
     if any(path.startswith(prefix) for prefix in PRUNE_PREFIXES):
         return False
+    if path.endswith(".dist-info/RECORD"):  # the wheel's file list (plotly's is 0.3 MB):
+        return False  # the bundle reads versions and entry points, never files()
     if path.startswith(QT_PLUGINS):
         folder, _, name = path[len(QT_PLUGINS):].partition("/")
         stem = name.split(".", 1)[0].removeprefix("lib")

@@ -132,6 +132,8 @@ def test_pruned_paths_keep_what_the_app_loads() -> None:
     assert common.keep("PySide6/Qt/translations/qtwebengine_locales/en-US.pak")
     assert not common.keep("PySide6/Qt/translations/qtwebengine_locales/de.pak")
     assert not common.keep("PySide6/Qt/translations/qtbase_de.qm")
+    assert common.keep("plotly-7.1.0.dist-info/METADATA")
+    assert not common.keep("plotly-7.1.0.dist-info/RECORD")
 
 
 def test_links_to_dropped_libraries_go_with_them() -> None:
