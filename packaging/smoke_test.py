@@ -161,7 +161,7 @@ def main() -> int:
         trace = WORK / "gui.strace"
         wrapper = (strace, "-f", "-qq", "-e", "trace=connect", "-o", str(trace)) \
             if strace else ()
-        seconds = bundle_run.time_to_window(exe, home, wrapper=wrapper, timeout=180)
+        seconds = bundle_run.time_to_window(exe, home, wrapper=wrapper, timeout=180).wall_s
         if not strace:
             return True, f"main window shown after {seconds:.2f} s (no strace: sockets unchecked)"
         bad = connects_off_loopback(trace.read_text(errors="replace").splitlines())

@@ -333,3 +333,17 @@ def test_plotlys_json_is_minified_to_the_same_values(tmp_path: Path) -> None:
     assert json.loads(Path(copy).read_text(encoding="utf-8")) == json.loads(
         source.read_text(encoding="utf-8"))
     assert Path(copy).stat().st_size < source.stat().st_size * 0.7
+
+
+def test_launch_cpu_time_is_read_from_proc() -> None:
+    """build.py reports the CPU the app used to its window (less load-dependent than the
+    wall time): read from /proc, it must agree with the process's own CPU clock."""
+    import os
+    import time
+
+    bundle_run = _packaging_module("bundle_run")
+    before, clock = bundle_run.cpu_seconds(os.getpid()), time.process_time()
+    while time.process_time() - clock < 0.3:  # CPU work, not a wait
+        pass
+    spent = bundle_run.cpu_seconds(os.getpid()) - before
+    assert 0.2 <= spent <= time.process_time() - clock + 0.5  # seconds, not clock ticks
