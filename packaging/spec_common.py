@@ -7,6 +7,7 @@ build time, so the bundle carries exactly the versions pinned in pyproject.toml.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,8 +121,6 @@ def without_docstrings(pure: list) -> list:
 
 def minified_json(datas: list, work: Path) -> list:
     """The data TOC with MINIFIED_JSON's .json files replaced by compact copies in `work`."""
-    import json
-
     result = []
     for dest, src, kind in datas:
         path = dest.replace("\\", "/")
