@@ -347,3 +347,17 @@ def test_launch_cpu_time_is_read_from_proc() -> None:
         pass
     spent = bundle_run.cpu_seconds(os.getpid()) - before
     assert 0.2 <= spent <= time.process_time() - clock + 0.5  # seconds, not clock ticks
+
+
+def test_every_spec_parses_and_uses_only_what_spec_common_has() -> None:
+    """The macOS and Windows specs are never built here: at least they must be valid
+    Python calling spec_common's helpers by names it still has."""
+    import ast
+
+    common = _packaging_module("spec_common")
+    for name in ("linux", "macos", "windows"):
+        tree = ast.parse((PACKAGING / f"healthinsight-{name}.spec").read_text(), name)
+        used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name) and node.value.id == "common"}
+        assert {"ENTRY", "EXCLUDES", "prune", "without_docstrings", "minified_json"} <= used
+        assert not {attr for attr in used if not hasattr(common, attr)}, name
