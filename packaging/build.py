@@ -6,8 +6,8 @@
    the AppStream metainfo and LICENSES (licence files of every bundled distribution,
    Python's, Qt's LGPL notice, and the Debian copyright files of bundled system
    libraries), then dist/healthinsight-<version>-linux-x86_64.tar.gz.
-   Qt's and Chromium's ICU data are cut to what the app uses (packaging/icu_data.py)
-   and the archive gets a SHA-256 file beside it (`sha256sum -c` checks it).
+   Qt's ICU data is cut to what the app uses (packaging/icu_data.py; the spec cuts
+   Chromium's) and the archive gets a SHA-256 file beside it (`sha256sum -c` checks it).
 3. It prints the unpacked size (target < 450 MB), its largest parts, and the time from
    launching the bundle to its main window (target < 3 s), as JSON on the last line.
 """
@@ -41,7 +41,6 @@ NAME = f"healthinsight-{__version__}"
 ARCHIVE = DIST / f"{NAME}-linux-x86_64.tar.gz"
 CHECKSUM = ARCHIVE.with_name(ARCHIVE.name + ".sha256")
 ICU_DATA = Path("_internal", "PySide6", "Qt", "lib", icu_data.SONAME)
-CHROMIUM_ICU_DATA = Path("_internal", "PySide6", "Qt", "resources", icu_data.CHROMIUM_DATA)
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 APP_ID = "healthinsight"
 SIZE_TARGET_MB = 450
@@ -157,10 +156,6 @@ def assemble(frozen: Path) -> Path:
         print(f"ICU data: {before / 1e6:.1f} MB -> {icu.stat().st_size / 1e6:.1f} MB")
     else:
         print("ICU data kept whole: binutils (as, ld) are not installed")
-    chromium = folder / CHROMIUM_ICU_DATA
-    before = chromium.stat().st_size
-    icu_data.rewrite(chromium)
-    print(f"Chromium's ICU data: {before / 1e6:.1f} MB -> {chromium.stat().st_size / 1e6:.1f} MB")
     share = folder / "share"
     (share / "applications").mkdir(parents=True)
     shutil.copy2(ROOT / "packaging" / f"{APP_ID}.desktop", share / "applications")

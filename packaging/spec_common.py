@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import icu_data  # beside this file: the specs and the tests put packaging/ on the path
+
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "packaging" / "entry.py")
 PATHEX = [str(ROOT), str(ROOT / "packaging")]  # our packages; bundle_check beside entry.py
@@ -130,6 +132,22 @@ def minified_json(datas: list, work: Path) -> list:
             value = json.loads(Path(src).read_text(encoding="utf-8"))
             copy.write_text(json.dumps(value, separators=(",", ":"), ensure_ascii=False),
                             encoding="utf-8")
+            src = str(copy)
+        result.append((dest, src, kind))
+    return result
+
+
+def chromium_icu_cut(datas: list, work: Path) -> list:
+    """The data TOC with QtWebEngine's icudtl.dat replaced by its cut copy in `work`
+    (icu_data: English and the root, 10.5 to 1.9 MB). A plain data file on every
+    platform, so all three specs cut it, before a macOS build signs the bundle."""
+    result = []
+    for dest, src, kind in datas:
+        if kind == "DATA" and Path(dest).name == icu_data.CHROMIUM_DATA:
+            copy = work / icu_data.CHROMIUM_DATA
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(Path(src).read_bytes())
+            icu_data.rewrite(copy)
             src = str(copy)
         result.append((dest, src, kind))
     return result

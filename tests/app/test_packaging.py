@@ -192,18 +192,22 @@ def test_icu_data_is_cut_to_english_and_the_root_and_still_reads() -> None:
     assert len(trimmed) < len(whole) / 5
 
 
-def test_chromiums_icu_file_is_cut_in_place_and_keeps_what_the_chart_page_uses(
+def test_chromiums_icu_file_is_cut_and_keeps_what_the_chart_page_uses(
         tmp_path: Path) -> None:
-    """QtWebEngine's icudtl.dat (ICU 74, a plain package file): rewritten as a package
-    of the same header with English, the root and the tables Intl needs; the bundle
-    check then formats numbers, zone names and collates in the page itself."""
+    """QtWebEngine's icudtl.dat (ICU 74, a plain package file), swapped in the data TOC
+    for a package of the same header with English, the root and the tables Intl needs;
+    the bundle check then formats numbers, zone names and collates in the page itself."""
     import PySide6
 
     icu = _packaging_module("icu_data")
+    common = _packaging_module("spec_common")
     source = Path(PySide6.__file__).parent / "Qt" / "resources" / icu.CHROMIUM_DATA
-    copy = tmp_path / icu.CHROMIUM_DATA
-    copy.write_bytes(source.read_bytes())
-    icu.rewrite(copy)
+    dest = "PySide6/Qt/resources/icudtl.dat"
+    other = ("PySide6/Qt/resources/v8_context_snapshot.bin", "/x/v8.bin", "DATA")
+    toc = common.chromium_icu_cut([(dest, str(source), "DATA"), other], tmp_path / "icu")
+    assert toc[1] == other and toc[0][0] == dest and toc[0][2] == "DATA"
+    copy = Path(toc[0][1])
+    assert copy.parent == tmp_path / "icu"
     whole, trimmed = source.read_bytes(), copy.read_bytes()
     everything, kept = dict(icu.items(whole)), dict(icu.items(trimmed))
     header_size = int.from_bytes(whole[:2], "little")
@@ -359,5 +363,6 @@ def test_every_spec_parses_and_uses_only_what_spec_common_has() -> None:
         tree = ast.parse((PACKAGING / f"healthinsight-{name}.spec").read_text(), name)
         used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
                 and isinstance(node.value, ast.Name) and node.value.id == "common"}
-        assert {"ENTRY", "EXCLUDES", "prune", "without_docstrings", "minified_json"} <= used
+        assert {"ENTRY", "EXCLUDES", "prune", "without_docstrings", "minified_json",
+                "chromium_icu_cut"} <= used
         assert not {attr for attr in used if not hasattr(common, attr)}, name
