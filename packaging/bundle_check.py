@@ -9,12 +9,17 @@ out shows up here as a failure rather than on a user's machine:
   them imports at the top fails here);
 - the Records table's row order (DuckDB's fetchnumpy: numpy and its OpenBLAS);
 - the clinic FAQ's ranking (bm25s and PyStemmer);
-- a clinic PDF report (reportlab) and an answer's HTML export (plotly.io);
+- fuzzy name matching with rapidfuzz's generic C++ scorers (its AVX2 copies are left
+  out), not its pure-Python fallback;
+- a clinic PDF report (reportlab) and an answer's HTML export (plotly.io); plotly's
+  validators refuse a wrong property (their minified table) and its figure classes have
+  no docstrings (compiled at optimize=2);
 - the local API serving /docs with its bundled swagger-ui files;
 - the About dialog: the version and the components listed from the bundle's LICENSES;
 - Qt's ICU with the cut data (collation, case mapping, zone names);
 - the chart: a figure drawn by plotly.js in QtWebEngine, offscreen, with the
-  local-only request interceptor on.
+  local-only request interceptor on, and JavaScript's Intl on Chromium's cut ICU data
+  (English collation, number and time-zone names).
 
 It prints one line per check ("PASS name: detail" or "FAIL name: detail") and exits 1
 if any failed.
@@ -34,6 +39,15 @@ from pathlib import Path
 
 PACKAGES = ("app", "agents", "storage", "ui")
 CHART_TIMEOUT_S = 120.0
+# Chromium's ICU (resources/icudtl.dat, cut by icu_data.py) seen from the page: each part
+# needs data the cut keeps (root collation, English numbers, English zone names).
+INTL_SCRIPT = """[
+  ["b", "A", "a", "B"].sort(new Intl.Collator("en").compare).join(","),
+  new Intl.NumberFormat("en-US").format(1234.5),
+  new Intl.DateTimeFormat("en-US", {timeZone: "Europe/Berlin", timeZoneName: "long"})
+    .format(new Date(0)),
+].join("|")"""
+INTL_EXPECTED = ("a,A,b,B", "1,234.5", "Central European Standard Time")
 
 
 def check_imports() -> str:
@@ -76,6 +90,19 @@ def check_faq() -> str:
     return f"answered from entry {found.entry.id!r} (confidence {found.confidence})"
 
 
+def check_fuzzy() -> str:
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import Levenshtein
+
+    modules = {fuzz.WRatio.__module__, Levenshtein.distance.__module__}
+    if modules != {"rapidfuzz.fuzz_cpp", "rapidfuzz.distance.metrics_cpp"}:
+        raise RuntimeError(f"rapidfuzz scores with {sorted(modules)}")
+    best = process.extractOne("haemoglobin", ["Glucose", "Hemoglobin A1c"], scorer=fuzz.WRatio)
+    if best is None or best[0] != "Hemoglobin A1c" or fuzz.ratio("cholestrol", "cholesterol") < 88:
+        raise RuntimeError(f"matched {best}")
+    return f"generic C++ scorers ({', '.join(sorted(modules))}); 'haemoglobin' -> {best[0]!r}"
+
+
 def check_reports(work: Path) -> str:
     from app.services.reports.model import Chart, Report
     from app.services.reports.render import render
@@ -92,7 +119,17 @@ def check_reports(work: Path) -> str:
     html = save_html(work / "answer.html", {"query": "check"}, figure, "check").read_text()
     if "plotly.js v" not in html or "2026-02-01" not in html:  # the library and the figure
         raise RuntimeError("the HTML export has no chart")
-    return f"PDF {len(pdf)} bytes, HTML {len(html)} bytes"
+    import plotly.graph_objs as go
+
+    try:  # plotly's validators, read from the minified table, still refuse a wrong property
+        go.Figure({"data": [{"type": "scatter", "not_a_property": 1}]})
+        refused = False
+    except ValueError:
+        refused = True
+    if not refused or go.Scatter.__init__.__doc__ is not None:
+        raise RuntimeError(f"plotly validated: {refused}; docstrings dropped: "
+                           f"{go.Scatter.__init__.__doc__ is None}")
+    return f"PDF {len(pdf)} bytes, HTML {len(html)} bytes, plotly validates"
 
 
 def check_api(ctx) -> str:
@@ -154,9 +191,19 @@ def check_icu() -> str:
     return f"collation, Turkish case and the zone name {zone!r}"
 
 
+def _wait_until(done: Callable[[], bool]) -> None:
+    from ui.qt import QEventLoop, QTimer
+
+    deadline = time.monotonic() + CHART_TIMEOUT_S
+    loop = QEventLoop()
+    while not done() and time.monotonic() < deadline:
+        QTimer.singleShot(100, loop.quit)
+        loop.exec()
+
+
 def check_chart() -> str:
     from ui import offline
-    from ui.qt import QApplication, QEventLoop, QTimer
+    from ui.qt import QApplication
     from ui.views.chart import ChartView
 
     app = QApplication.instance() or QApplication(["healthinsight"])
@@ -165,19 +212,23 @@ def check_chart() -> str:
     view.show()
     view.show_figure({"data": [{"type": "scatter", "name": "check", "x": [1, 2, 3],
                                 "y": [4, 5, 6]}], "layout": {"title": {"text": "check"}}})
-    deadline = time.monotonic() + CHART_TIMEOUT_S
-    loop = QEventLoop()
-    while view.rendered_traces == 0 and time.monotonic() < deadline:
-        QTimer.singleShot(100, loop.quit)
-        loop.exec()
+    _wait_until(lambda: view.rendered_traces != 0)
     traces = view.rendered_traces
+    intl: list[str] = []
+    if traces:
+        view.view.page().runJavaScript(INTL_SCRIPT, 0, lambda value: intl.append(str(value)))
+        _wait_until(lambda: bool(intl))
     view.close()
     del app
     if traces != 1:
         raise RuntimeError(f"plotly.js drew {traces} traces in QtWebEngine (wanted 1)")
     if offline.keep_local() is None:
         raise RuntimeError("the local-only interceptor is not installed")
-    return "plotly.js drew the figure in QtWebEngine (interceptor on)"
+    parts = intl[0].split("|") if intl else []
+    if len(parts) != 3 or parts[0] != INTL_EXPECTED[0] or parts[1] != INTL_EXPECTED[1] \
+            or INTL_EXPECTED[2] not in parts[2]:
+        raise RuntimeError(f"Intl in QtWebEngine gave {intl!r} (wanted {INTL_EXPECTED})")
+    return f"plotly.js drew the figure in QtWebEngine (interceptor on); Intl: {intl[0]}"
 
 
 def main() -> int:
@@ -190,6 +241,7 @@ def main() -> int:
         ("every module imports", check_imports),
         ("records table order (numpy)", lambda: check_record_order(ctx)),
         ("clinic FAQ ranking (bm25s)", check_faq),
+        ("fuzzy matching (rapidfuzz)", check_fuzzy),
         ("PDF report and HTML export", lambda: check_reports(work)),
         ("local API with /docs", lambda: check_api(ctx)),
         ("About dialog and LICENSES", check_about),

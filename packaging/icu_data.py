@@ -1,23 +1,30 @@
-"""Qt's ICU data, cut down to what the desktop app can use: 32 MB to about 2 MB.
+"""ICU data cut down to what the desktop app can use: Qt's 32 MB to 4 MB, Chromium's 10.5 to 2.
 
 Qt Core links ICU (libicuuc, libicui18n) whose data is the whole of CLDR for every
 locale, compiled into libicudata.so.73 as one "common data" package. The app's text is
 English and Qt formats numbers and dates from its own CLDR tables; ICU serves Qt for
-collation, case mapping, time-zone names and legacy text codecs. Chromium in QtWebEngine
-carries its own ICU data (resources/icudtl.dat) and is not touched.
+collation, case mapping, time-zone names and legacy text codecs.
 
-Kept: the core tables (properties, normalisation, character names, string prep), the
-root and English locale bundles of every tree, root collation (UCA), the break rules,
+Chromium in QtWebEngine carries its own ICU (74) with its data in resources/icudtl.dat,
+the same package format as a plain file that Chromium maps at start. It serves the one
+page the app shows, the chart shell: plotly.js draws SVG text (never wrapped, so no
+line-break dictionaries are needed), formats numbers and dates with its own d3 tables,
+and the page is UTF-8 (Chromium decodes UTF-8 and Latin-1 without ICU's converters).
+JavaScript's Intl keeps English and the root locale.
+
+Kept in both: the core tables (properties, normalisation, character names, string prep),
+the root and English locale bundles of every tree, root collation (UCA), the break rules,
 and the supplemental data (likely subtags, time zones, plurals...). Dropped: other
 locales' bundles (their collation falls back to the root order, which is right for
 English and most European languages), the word-break dictionaries for Chinese,
-Japanese, Thai, Khmer, Lao and Burmese, transliteration and the legacy codec tables
-(Python reads every imported file, not Qt).
+Japanese, Thai, Khmer, Lao and Burmese, transliteration, spelled-out numbers and the
+legacy codec tables (Python reads every imported file, not Qt).
 
 The package format (ICU's udata.h, "CmnD"): a header, then a table of contents of
 (name offset, data offset) pairs relative to the table's start, sorted by name, then
 the names, then each item aligned to 16 bytes. `rebuild` writes a shared library with
-the same SONAME and symbol, assembled with binutils (`as`, `ld`).
+the same SONAME and symbol, assembled with binutils (`as`, `ld`); `rewrite` writes
+Chromium's file in place.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from pathlib import Path
 
 SYMBOL = "icudt73_dat"
 SONAME = "libicudata.so.73"
+CHROMIUM_DATA = "icudtl.dat"  # in PySide6/Qt/resources, beside QtWebEngine's .pak files
 LOCALE_FILE = re.compile(r"(?:[a-z]{2,3}|root)(?:_[A-Za-z0-9]+)*\.res")
 KEEP_LOCALES = re.compile(r"(?:root|en|en_US|en_US_POSIX|en_001|en_150|en_GB)\.res")
 TREES_DROPPED = frozenset({"translit", "rbnf"})
@@ -88,7 +96,7 @@ def package(header: bytes, kept: list[tuple[str, bytes]]) -> bytes:
 
 def wanted(name: str) -> bool:
     """True for an item the desktop app can use (see the module docstring)."""
-    parts = name.split("/")[1:]  # drop the "icudt73l" prefix
+    parts = name.split("/")[1:]  # drop the "icudt73l" (Qt) or "icudt74l" (Chromium) prefix
     leaf = parts[-1]
     if leaf in ("res_index.res", "pool.res"):  # a tree's index of locales, its strings
         return len(parts) == 1 or parts[0] not in TREES_DROPPED
@@ -104,13 +112,22 @@ def wanted(name: str) -> bool:
     return bool(KEEP_LOCALES.fullmatch(leaf))
 
 
+def trimmed_package(whole: bytes) -> bytes:
+    """A data package with only its wanted items, under the same header."""
+    header_size, = struct.unpack_from("<H", whole, 0)
+    return package(whole[:header_size], [item for item in items(whole) if wanted(item[0])])
+
+
 def trimmed(library: Path) -> bytes:
     """The library's data package with only the wanted items."""
     elf = library.read_bytes()
     offset, size = _symbol(elf, SYMBOL)
-    whole = elf[offset:offset + size]
-    header_size, = struct.unpack_from("<H", whole, 0)
-    return package(whole[:header_size], [item for item in items(whole) if wanted(item[0])])
+    return trimmed_package(elf[offset:offset + size])
+
+
+def rewrite(data_file: Path) -> None:
+    """Chromium's icudtl.dat, trimmed in place (a package file needs no assembler)."""
+    data_file.write_bytes(trimmed_package(data_file.read_bytes()))
 
 
 def rebuild(library: Path, work: Path) -> bool:

@@ -4,7 +4,9 @@ Unpacks dist/healthinsight-<version>-linux-x86_64.tar.gz into a folder under bui
 then with `env -i PATH=/usr/bin:/bin` (plus HOME and a throwaway vault's variables)
 runs `--version`, `vault init`, `import` of a Synthea bundle from ../shared/testdata,
 `ask --offline --json` (the answer must name the latest total cholesterol of that file,
-computed here from the raw JSON: LOINC 2093-3, latest effectiveDateTime), runs the
+computed here from the raw JSON: LOINC 2093-3, latest effectiveDateTime), imports an
+Apple Health export (every <Record>, counted here with the standard library) and a
+C-CDA document (both read by lxml in the bundle), runs the
 checks of packaging/bundle_check.py inside the bundle (every module imports, the records
 table, the clinic FAQ, reports, the API's /docs, a chart drawn in QtWebEngine), and
 starts the desktop app offscreen until its main window is shown. Under strace (when present)
@@ -19,6 +21,7 @@ import re
 import shutil
 import sys
 import tarfile
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +37,8 @@ TESTDATA = ROOT.parent / "shared" / "testdata"
 BUNDLE = TESTDATA / "fhir_r4_synthea" / "Don_Moore_d65926d8-f057-4869-a5ed-85856e8e1f8c.json"
 WORK = ROOT / "build" / "package-test"  # never the system temp folder: a vault goes here
 LOINC_TOTAL_CHOLESTEROL = "2093-3"
+APPLE_EXPORT = TESTDATA / "apple_health" / "apple_health_parser_export.xml"
+CCDA = TESTDATA / "ccda" / "Documents_CCD_CCD_1_CCD.XML"
 
 
 def latest_total_cholesterol(bundle: Path) -> tuple[float, str]:
@@ -49,6 +54,12 @@ def latest_total_cholesterol(bundle: Path) -> tuple[float, str]:
             found.append((when, float(res["valueQuantity"]["value"])))
     when, value = max(found)
     return value, when.date().isoformat()
+
+
+def apple_records(export: Path) -> int:
+    """How many <Record> elements an Apple Health export holds (the standard library's
+    parser, not the app's lxml)."""
+    return sum(1 for _event, element in ET.iterparse(export) if element.tag == "Record")
 
 
 def names_value(text: str, value: float) -> bool:
@@ -114,6 +125,21 @@ def main() -> int:
         ok = names_value(summary, value) and date in summary
         return ok, f"expected {value:.2f} on {date}; answer: {summary or out.stderr}"
 
+    def import_xml() -> tuple[bool, str]:
+        """lxml in the bundle: every Record of an Apple Health export, then a C-CDA."""
+        expected = apple_records(APPLE_EXPORT)
+        found = []
+        for path in (APPLE_EXPORT, CCDA):
+            out = bundle_run.run(exe, home, "import", "--json", str(path))
+            status = json.loads(out.stdout) if out.returncode == 0 else {}
+            found.append((status.get("status"), status.get("summary", {}).get("total_records"),
+                          [f.get("format") for f in status.get("files", [])], out.stderr[-500:]))
+        (apple_status, apple_n, apple_format, _), (ccda_status, ccda_n, ccda_format, _) = found
+        ok = (apple_status == ccda_status == "completed" and apple_n == expected
+              and apple_format == ["apple_xml"] and ccda_format == ["ccda"] and ccda_n)
+        return bool(ok), (f"Apple Health {apple_n} records (expected {expected}), "
+                          f"C-CDA {ccda_n} records" if ok else f"{found}")
+
     def inside() -> None:
         """packaging/bundle_check.py in the bundle: one result per line it prints."""
         out = bundle_run.run(exe, home, timeout=600, HEALTHINSIGHT_BUNDLE_CHECK="1",
@@ -135,7 +161,7 @@ def main() -> int:
         trace = WORK / "gui.strace"
         wrapper = (strace, "-f", "-qq", "-e", "trace=connect", "-o", str(trace)) \
             if strace else ()
-        seconds = bundle_run.time_to_window(exe, home, wrapper=wrapper, timeout=180)
+        seconds = bundle_run.time_to_window(exe, home, wrapper=wrapper, timeout=180).wall_s
         if not strace:
             return True, f"main window shown after {seconds:.2f} s (no strace: sockets unchecked)"
         bad = connects_off_loopback(trace.read_text(errors="replace").splitlines())
@@ -146,6 +172,7 @@ def main() -> int:
     check("vault init", init)
     check("import a Synthea bundle", import_bundle)
     check("ask --offline --json names the latest total cholesterol", ask)
+    check("import an Apple Health export and a C-CDA (lxml)", import_xml)
     inside()
     check("desktop app shows its main window offscreen", gui)
     failed = sum(1 for _, ok, _ in results if not ok)

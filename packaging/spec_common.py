@@ -7,7 +7,10 @@ build time, so the bundle carries exactly the versions pinned in pyproject.toml.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import icu_data  # beside this file: the specs and the tests put packaging/ on the path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "packaging" / "entry.py")
@@ -42,6 +45,17 @@ EXCLUDES = [
     # reports never use, and their libraries (AVIF, WebP, LittleCMS, FreeType).
     "PIL._avif", "PIL._webp", "PIL._imagingcms", "PIL._imagingft", "PIL._imagingtk",
     "PIL.ImageQt", "PIL.ImageTk",
+    # rapidfuzz's AVX2 copies of its scorers (5.3 MB): it falls back to the generic C++
+    # build, as on a CPU without AVX2. The app scores one short name against another, where
+    # the call costs more than the SIMD saves (2,000 WRatio calls: 5.7 ms generic, 6.2 AVX2).
+    "rapidfuzz.fuzz_cpp_avx2", "rapidfuzz.distance.metrics_cpp_avx2",
+    # SQLAlchemy's dialects for other databases (its hook takes them all; duckdb_engine
+    # builds on the PostgreSQL one) and DuckDB's experimental Spark API.
+    "sqlalchemy.dialects.mysql", "sqlalchemy.dialects.mssql", "sqlalchemy.dialects.oracle",
+    "duckdb.experimental",
+    # nanoarrow's IPC reader and writer (0.9 MB): the import builds arrays in memory and
+    # hands DuckDB a C stream, never an IPC message.
+    "nanoarrow.ipc", "nanoarrow._ipc_lib",
     # Qt modules the app never imports. QtWebEngineWidgets' hook names QtOpenGL, QtQml and
     # QtQuick; the app imports only Core, Gui, Widgets, Network, PrintSupport, WebChannel
     # and the two WebEngine modules (the C++ libraries QtWebEngine links stay).
@@ -86,6 +100,59 @@ PRUNE_PLUGIN_STEMS = {
 QT_PLUGINS = "PySide6/Qt/plugins/"
 
 
+# plotly's generated figure classes (plotly.graph_objs, 4.5 MB of the 21 MB module
+# archive), compiled without docstrings (optimize=2): every property's documentation is
+# a quarter of their bytecode, and they hold no assert and nothing reads their __doc__.
+DOCSTRINGS_DROPPED = "plotly.graph_objs"
+# JSON that plotly reads with json.load, written without its indentation (the validators
+# table: 3.2 to 1.9 MB); the same values.
+MINIFIED_JSON = "plotly/"
+
+
+def without_docstrings(pure: list) -> list:
+    """The module TOC with DOCSTRINGS_DROPPED's modules marked for optimize=2.
+
+    A new list on purpose: PyInstaller's code cache is keyed by the Analysis list, so
+    PYZ compiles this one afresh, each module at the level its entry names."""
+    def level(name: str, typecode: str) -> str:
+        inside = name == DOCSTRINGS_DROPPED or name.startswith(DOCSTRINGS_DROPPED + ".")
+        return "PYMODULE-2" if inside and typecode == "PYMODULE" else typecode
+
+    return [(name, path, level(name, typecode)) for name, path, typecode in pure]
+
+
+def minified_json(datas: list, work: Path) -> list:
+    """The data TOC with MINIFIED_JSON's .json files replaced by compact copies in `work`."""
+    result = []
+    for dest, src, kind in datas:
+        path = dest.replace("\\", "/")
+        if kind == "DATA" and path.startswith(MINIFIED_JSON) and path.endswith(".json"):
+            copy = work / path
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            value = json.loads(Path(src).read_text(encoding="utf-8"))
+            copy.write_text(json.dumps(value, separators=(",", ":"), ensure_ascii=False),
+                            encoding="utf-8")
+            src = str(copy)
+        result.append((dest, src, kind))
+    return result
+
+
+def chromium_icu_cut(datas: list, work: Path) -> list:
+    """The data TOC with QtWebEngine's icudtl.dat replaced by its cut copy in `work`
+    (icu_data: English and the root, 10.5 to 1.9 MB). A plain data file on every
+    platform, so all three specs cut it, before a macOS build signs the bundle."""
+    result = []
+    for dest, src, kind in datas:
+        if kind == "DATA" and Path(dest).name == icu_data.CHROMIUM_DATA:
+            copy = work / icu_data.CHROMIUM_DATA
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(Path(src).read_bytes())
+            icu_data.rewrite(copy)
+            src = str(copy)
+        result.append((dest, src, kind))
+    return result
+
+
 def datas() -> list[tuple[str, str]]:
     # PyInstaller is imported where it is used, so tests can read this module without it.
     from PyInstaller.utils.hooks import collect_data_files, copy_metadata
@@ -123,6 +190,8 @@ def keep(dest: str) -> bool:
         return path.rsplit("/", 1)[-1] in KEEP_LOCALES  # QtWebEngine wants its en-US.pak
     if any(path.startswith(prefix) for prefix in PRUNE_PREFIXES):
         return False
+    if path.endswith(".dist-info/RECORD"):  # the wheel's file list (plotly's is 0.3 MB):
+        return False  # the bundle reads versions and entry points, never files()
     if path.startswith(QT_PLUGINS):
         folder, _, name = path[len(QT_PLUGINS):].partition("/")
         stem = name.split(".", 1)[0].removeprefix("lib")

@@ -132,6 +132,8 @@ def test_pruned_paths_keep_what_the_app_loads() -> None:
     assert common.keep("PySide6/Qt/translations/qtwebengine_locales/en-US.pak")
     assert not common.keep("PySide6/Qt/translations/qtwebengine_locales/de.pak")
     assert not common.keep("PySide6/Qt/translations/qtbase_de.qm")
+    assert common.keep("plotly-7.1.0.dist-info/METADATA")
+    assert not common.keep("plotly-7.1.0.dist-info/RECORD")
 
 
 def test_links_to_dropped_libraries_go_with_them() -> None:
@@ -188,6 +190,39 @@ def test_icu_data_is_cut_to_english_and_the_root_and_still_reads() -> None:
     assert not any("/translit/" in name for name in kept)
     assert list(kept) == sorted(kept)  # ICU finds items by binary search on the names
     assert len(trimmed) < len(whole) / 5
+
+
+def test_chromiums_icu_file_is_cut_and_keeps_what_the_chart_page_uses(
+        tmp_path: Path) -> None:
+    """QtWebEngine's icudtl.dat (ICU 74, a plain package file), swapped in the data TOC
+    for a package of the same header with English, the root and the tables Intl needs;
+    the bundle check then formats numbers, zone names and collates in the page itself."""
+    import PySide6
+
+    icu = _packaging_module("icu_data")
+    common = _packaging_module("spec_common")
+    source = Path(PySide6.__file__).parent / "Qt" / "resources" / icu.CHROMIUM_DATA
+    dest = "PySide6/Qt/resources/icudtl.dat"
+    other = ("PySide6/Qt/resources/v8_context_snapshot.bin", "/x/v8.bin", "DATA")
+    toc = common.chromium_icu_cut([(dest, str(source), "DATA"), other], tmp_path / "icu")
+    assert toc[1] == other and toc[0][0] == dest and toc[0][2] == "DATA"
+    copy = Path(toc[0][1])
+    assert copy.parent == tmp_path / "icu"
+    whole, trimmed = source.read_bytes(), copy.read_bytes()
+    everything, kept = dict(icu.items(whole)), dict(icu.items(trimmed))
+    header_size = int.from_bytes(whole[:2], "little")
+    assert trimmed[:header_size] == whole[:header_size]  # version and format unchanged
+    prefix = "icudt74l/"
+    for name in ("root.res", "en.res", "en_US_POSIX.res", "res_index.res", "zoneinfo64.res",
+                 "metaZones.res", "timezoneTypes.res", "plurals.res", "uts46.nrm",
+                 "coll/ucadata.icu", "coll/root.res", "coll/en.res", "brkitr/char.brk",
+                 "brkitr/line.brk", "curr/en.res", "zone/en.res", "unit/en.res"):
+        assert kept[prefix + name] == everything[prefix + name], name
+    for name in ("fr.res", "ja.res", "coll/de.res", "zone/fr.res", "brkitr/cjdict.dict",
+                 "brkitr/thaidict.dict", "gb18030.cnv", "shift_jis-html.cnv"):
+        assert prefix + name in everything and prefix + name not in kept, name
+    assert list(kept) == sorted(kept)
+    assert len(trimmed) < len(whole) / 4
 
 
 def test_the_menu_entry_installs_from_the_folder_and_is_removed_again(tmp_path: Path) -> None:
@@ -255,3 +290,79 @@ def test_signed_and_vendored_libraries_are_copied_whole() -> None:
     assert kept == [(core, "/x/c", "BINARY")]
     assert datas == [("resources/units.json", "/x/u", "DATA"), (httpfs, "/x/h", "DATA"),
                      (blas, "/x/b", "DATA")]
+
+
+def test_the_size_report_counts_each_file_to_its_part() -> None:
+    build = _packaging_module("build")
+    expected = {
+        "_internal/PySide6/Qt/lib/libQt6WebEngineCore.so.6": "Chromium (libQt6WebEngineCore)",
+        "_internal/PySide6/Qt/lib/libQt6Gui.so.6": "PySide6/Qt/lib",
+        "_internal/PySide6/Qt/resources/icudtl.dat": "PySide6/Qt/resources",
+        "_internal/PySide6/QtGui.abi3.so": "PySide6",
+        "_internal/_duckdb.cpython-311-x86_64-linux-gnu.so": "duckdb",
+        "_internal/libnss3.so": "system libraries, libpython",
+        "_internal/numpy.libs/libscipy_openblas64_-32a4b2a6.so": "numpy",
+        "_internal/numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so": "numpy",
+        "LICENSES/components.json": "LICENSES",
+        "healthinsight": "healthinsight",
+    }
+    assert {path: build.part_of(Path(path)) for path in expected} == expected
+
+
+def test_plotlys_figure_classes_lose_their_docstrings_and_nothing_else() -> None:
+    common = _packaging_module("spec_common")
+    pure = [("plotly.graph_objs", "/p/__init__.py", "PYMODULE"),
+            ("plotly.graph_objs._scatter", "/p/_scatter.py", "PYMODULE"),
+            ("plotly.graph_objects", "/p/graph_objects.py", "PYMODULE"),
+            ("plotly.io", "/p/io.py", "PYMODULE"), ("fastapi", "/f.py", "PYMODULE")]
+    levels = [typecode for _, _, typecode in common.without_docstrings(pure)]
+    assert levels == ["PYMODULE-2", "PYMODULE-2", "PYMODULE", "PYMODULE", "PYMODULE"]
+
+
+def test_plotlys_json_is_minified_to_the_same_values(tmp_path: Path) -> None:
+    import json
+
+    import plotly
+
+    common = _packaging_module("spec_common")
+    source = Path(plotly.__file__).parent / "validators" / "_validators.json"
+    other = tmp_path / "units.json"
+    other.write_text('{\n  "a": 1\n}', encoding="utf-8")
+    datas = [("plotly/validators/_validators.json", str(source), "DATA"),
+             ("resources/units.json", str(other), "DATA")]
+    out = common.minified_json(datas, tmp_path / "minified")
+    assert out[1] == datas[1]
+    dest, copy, kind = out[0]
+    assert (dest, kind) == datas[0][::2] and Path(copy).parent.is_relative_to(tmp_path)
+    assert json.loads(Path(copy).read_text(encoding="utf-8")) == json.loads(
+        source.read_text(encoding="utf-8"))
+    assert Path(copy).stat().st_size < source.stat().st_size * 0.7
+
+
+def test_launch_cpu_time_is_read_from_proc() -> None:
+    """build.py reports the CPU the app used to its window (less load-dependent than the
+    wall time): read from /proc, it must agree with the process's own CPU clock."""
+    import os
+    import time
+
+    bundle_run = _packaging_module("bundle_run")
+    before, clock = bundle_run.cpu_seconds(os.getpid()), time.process_time()
+    while time.process_time() - clock < 0.3:  # CPU work, not a wait
+        pass
+    spent = bundle_run.cpu_seconds(os.getpid()) - before
+    assert 0.2 <= spent <= time.process_time() - clock + 0.5  # seconds, not clock ticks
+
+
+def test_every_spec_parses_and_uses_only_what_spec_common_has() -> None:
+    """The macOS and Windows specs are never built here: at least they must be valid
+    Python calling spec_common's helpers by names it still has."""
+    import ast
+
+    common = _packaging_module("spec_common")
+    for name in ("linux", "macos", "windows"):
+        tree = ast.parse((PACKAGING / f"healthinsight-{name}.spec").read_text(), name)
+        used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name) and node.value.id == "common"}
+        assert {"ENTRY", "EXCLUDES", "prune", "without_docstrings", "minified_json",
+                "chromium_icu_cut"} <= used
+        assert not {attr for attr in used if not hasattr(common, attr)}, name
