@@ -18,7 +18,7 @@ def run_import(ctx: AppContext, paths: list[Path]) -> dict[str, Any]:
     import_id = ctx.imports.start(paths, owner_id=None)
     while True:
         try:
-            status = ctx.imports.wait(import_id, STEP_SECONDS)
+            status = ctx.imports.wait(import_id, STEP_SECONDS, owner_id=None)
         except TimeoutError:
             status = ctx.imports.get(import_id, owner_id=None)
         if status is None or status.get("status") != "processing":

@@ -127,4 +127,4 @@ def clinic_import(ctx: AppContext, files: list[Path], *, slug: str,
     except ServiceError as exc:
         print(f"healthinsight: {exc.message}", file=sys.stderr)
         return None
-    return ctx.imports.wait(import_id, timeout=None)
+    return ctx.imports.wait(import_id, timeout=None, owner_id=None)

@@ -1,7 +1,9 @@
 """Import jobs: plan the files, import each unit in its own transaction, report progress.
 
 Jobs run one at a time on a single worker thread (one writer, as DuckDB prefers);
-``get`` shows live progress while a job runs and the stored row afterwards. The dict
+``get`` shows live progress while a job runs and the stored row afterwards. A job is
+held in memory only while it runs: once its row is final it is dropped, so a server
+that imports for months holds no more than the job it is running. The dict
 is the spec's ``GET /health-data/import/:id`` data plus progress, warnings and errors:
 {import_id, status, files_received, progress {records, bytes, total_bytes}, summary
 {total_records, records_by_type, date_range {start, end}, import_duration_seconds,
@@ -110,16 +112,16 @@ class ImportService:
             patient_id: str | None = None) -> dict[str, Any]:
         """Import synchronously and return the finished job's dict."""
         return self.wait(self.start(paths, owner_id=owner_id, patient_id=patient_id),
-                         timeout=None)
+                         timeout=None, owner_id=owner_id)
 
-    def wait(self, import_id: str, timeout: float | None) -> dict[str, Any]:
-        job = self._jobs.get(import_id)
+    def wait(self, import_id: str, timeout: float | None, *,
+             owner_id: str | None) -> dict[str, Any]:
+        """The job's dict once it has ended (TimeoutError after `timeout` seconds)."""
+        with self._lock:
+            job = self._jobs.get(import_id)
         if job is not None and job.future is not None:
             job.future.result(timeout=timeout)
-            owner = job.owner_id
-        else:
-            owner = None
-        result = self.get(import_id, owner_id=owner)
+        result = self.get(import_id, owner_id=owner_id)
         if result is None:
             raise KeyError(import_id)
         return result
@@ -135,10 +137,10 @@ class ImportService:
         if row is None:
             return None
         summary = row["summary"] or {}
-        return {"import_id": row["id"], "status": row["status"],
-                "files_received": sum(f.get("files", 1) for f in row["files"] or []),
-                "progress": summary.pop("progress", {}), "summary": summary,
-                "files": row["files"] or []}
+        files = row["files"] or []
+        received = summary.pop("files_received", sum(f.get("files", 1) for f in files))
+        return {"import_id": row["id"], "status": row["status"], "files_received": received,
+                "progress": summary.pop("progress", {}), "summary": summary, "files": files}
 
     def cancel(self, import_id: str, *, owner_id: str | None) -> bool:
         """Ask a running job to stop at its next chunk; what it committed of the file being
@@ -156,19 +158,20 @@ class ImportService:
     # --- the worker ------------------------------------------------------
 
     def _run(self, job: _Job) -> None:
+        status = "failed"
         try:
             with self._vault.limit_resources(**self._resources):
-                self._import(job)
+                status = self._import(job)
         except Exception:  # the vault failed outside any one file: a job that says so
             # (never the message, which may quote records) rather than one left hanging
             job.errors.append({"file": "", "position": "", "reason": INTERNAL})
-            job.status = "failed"
             raise
         finally:
-            for path in job.delete_after:
+            for path in job.delete_after:  # before the job says it has ended
                 path.unlink(missing_ok=True)
+            self._end(job, status)
 
-    def _import(self, job: _Job) -> None:
+    def _import(self, job: _Job) -> str:
         done_bytes = 0
         for unit, entry in zip(job.units, job.files, strict=True):
             def progress(records: int, read: int, base: int = job.records,
@@ -207,10 +210,18 @@ class ImportService:
         self._vault.checkpoint()  # within the import's memory bound, not at close
         job.summary = self._summary(job, final=True)
         job.records, job.bytes = job.summary["total_records"], job.total_bytes
-        status = "cancelled" if job.cancelled else _outcome(job.files)
-        self._vault.imports.finish(import_id=job.import_id, status=status, files=job.files,
-                                   summary={**job.summary, "progress": self._progress(job)})
+        return "cancelled" if job.cancelled else _outcome(job.files)
+
+    def _end(self, job: _Job, status: str) -> None:
+        """Store the ended job's row and let the job go: `get` reads the row from then on.
+        Should the vault refuse the row, the job stays in memory, where `get` finds it."""
         job.status = status
+        summary = job.summary or self._summary(job)
+        self._vault.imports.finish(import_id=job.import_id, status=status, files=job.files,
+                                   summary={**summary, "progress": self._progress(job),
+                                            "files_received": job.files_received})
+        with self._lock:
+            del self._jobs[job.import_id]
 
     def _progress(self, job: _Job) -> dict[str, int]:
         return {"records": job.records, "bytes": job.bytes, "total_bytes": job.total_bytes}

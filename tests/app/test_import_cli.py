@@ -113,7 +113,7 @@ def test_service_progress_and_owner(vault: Vault, testdata: Path) -> None:
     service = ImportService(vault, Settings(home=vault.home))
     try:
         import_id = service.start([_bundle(testdata)], owner_id="usr_a")
-        done = service.wait(import_id, timeout=120)
+        done = service.wait(import_id, timeout=120, owner_id="usr_a")
         assert done["import_id"] == import_id and done["status"] == "completed"
         assert done["progress"]["records"] >= done["summary"]["total_records"] > 0
         assert service.get(import_id, owner_id=None) is None
@@ -134,3 +134,25 @@ def test_service_progress_and_owner(vault: Vault, testdata: Path) -> None:
         assert again["summary"]["records_by_type"] == done["summary"]["records_by_type"]
     finally:
         later.close()
+
+
+def test_an_ended_job_is_read_from_its_row_and_leaves_memory(vault: Vault,
+                                                             testdata: Path) -> None:
+    """A server imports for months: only the running job may be held in memory, and once
+    it has ended `get` says the same from the stored row as it said live."""
+    service = ImportService(vault, Settings(home=vault.home))
+    try:
+        live: list[dict[str, Any]] = []
+        ids = []
+        for bundle in sorted((testdata / "fhir_r4_synthea").glob("*.json"))[:3]:
+            ids.append(service.start([bundle], owner_id="usr_a"))
+            live.append(service.wait(ids[-1], timeout=120, owner_id="usr_a"))
+        service.close()  # the worker is idle: every job has ended
+        assert service._jobs == {}  # noqa: SLF001 (what the server holds is the point)
+        for import_id, seen in zip(ids, live, strict=True):
+            stored = service.get(import_id, owner_id="usr_a")
+            assert stored == seen
+            assert stored["status"] == "completed"
+            assert stored["files_received"] == 1
+    finally:
+        service.close()
