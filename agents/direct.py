@@ -1,7 +1,7 @@
 """The answer's first sentence when the question is one the findings answer directly:
-out of scope, nothing on record, a coded result, the kidneys, a condition asked
-about, an extreme or a count, dangerous values, a medication's baseline, the list of
-medications. None when the general templates should answer."""
+out of scope, whether the person died, nothing on record, a coded result, the kidneys, a
+condition asked about, an extreme or a count, dangerous values, a medication's baseline,
+the list of medications. None when the general templates should answer."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
                   ) -> str | None:
     if q.out_of_scope:
         return q.out_of_scope
+    vital = _first(findings, "vital_status")
+    if vital is not None and not q.items:
+        return vital.text
     for kind in ("vaccinations", "allergies"):  # record lists asked for by name
         listed = _first(findings, kind)
         if listed is not None:

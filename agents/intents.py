@@ -11,7 +11,8 @@ by example sentences:
 - `first`: the earliest value in the period (first, earliest, at the start of 2015).
 - `critical`: dangerous values (dangerously high, critical, alarming).
 - `abnormal`: values outside their ranges.
-- `presence`: whether something is on record at all (do I have, did my test come back).
+- `presence`: whether something is on record at all (do I have, did my test come back,
+  is the person alive).
 - `evaluate`: how something is doing (how are my kidneys, is my sugar under control).
 - `medication_list`: which medications (what am I taking, list my drugs).
 - `lookup`: one value (what is my, latest, current, when did I last).
@@ -43,8 +44,9 @@ _PATTERNS: dict[str, str] = {
              r"|from (19|20)\d\d|(last|past) \w+ (years|months|decade)|decade|lately"
              r"|over the years|through the years|year by year|(gone|go|went|come|came) (up|down)"
              r"|increas|decreas|\brose\b|\brisen\b|\bdropp|\bdrop\b|\bfell\b|\bfallen\b",
-    "extreme_low": r"\b(lowest|minimum|min|smallest|least)\b",
-    "extreme_high": r"\b(highest|maximum|max|peak|largest|worst|top)\b",
+    "extreme_low": r"\b(lowest|minimum|min|smallest|least|lightest|the least (i|my)\b)\b",
+    "extreme_high": r"\b(highest|maximum|max|peak|largest|worst|top|heaviest)\b"
+                    r"|\bthe most (i|my|it)\b|\b(the )?most i('ve| have)? ever\b",
     "count": r"how (often|many|frequently)\b|number of (times|tests|results|readings)|count",
     "average": r"\baverage|\bmean\b|\btypical(ly)?\b|\busual(ly)?\b",
     "first": r"\b(first|earliest|initial)\b|\b(start|beginning) of\b|\bearly (19|20)\d\d",
@@ -55,14 +57,16 @@ _PATTERNS: dict[str, str] = {
                 r"|critical",
     "presence": r"^ ?(do|did|have|has|am|was|is there|are there) (i|my|any|there)\b.*\b(have|had"
                 r"|positive|negative|come back|test|diagnos\w*|record\w*|ever)\b|\bdo i have\b"
-                r"|\bam i (diabetic|anemic|obese|hypertensive)\b|\bcome back\b",
+                r"|\bam i (diabetic|anemic|obese|hypertensive)\b|\bcome back\b"
+                r"|\b(deceased|alive|dead|died|die|pass(ed)? away)\b",
     "evaluate": r"how (is|are|'s) my|how('s| is| are) my .* doing|doing|under control|control"
                 r"|healthy|okay|ok\b|fine|good|bad|review|status|am i at risk|risk|look\w*",
     "medication_list": r"(what|which|list|show|all)( \w+)? (medications?|medicines?|drugs|pills|"
                        r"meds|prescriptions?)|what am i (taking|on)|(drugs|medications?|meds|"
                        r"pills) (am i|i'?m|i am) (taking|on|prescribed)|prescribed",
     "lookup": r"^ ?(what|what's|whats|tell me|give me|show me|when|which|how much do i weigh"
-              r"|how tall)|latest|most recent|current|last\b|right now|today|\bnow\b|ever",
+              r"|how (tall|heavy|big|old))|latest|most recent|current|last\b|right now|today"
+              r"|\bnow\b|ever",
 }
 _COMPILED = {k: re.compile(v) for k, v in _PATTERNS.items()}
 

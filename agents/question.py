@@ -1,7 +1,7 @@
 """What a question asks, read by rules against the person's own records: which measures
 (by the catalogue's aliases, the lay-word table and fuzzy matching of the person's own
 test names), what is asked of them (a value, a trend, an extreme, a count, a relation),
-which time, and whether a medication is involved. The CMO's assessment and every
+which time, in which unit, and whether a medication is involved. The CMO's assessment and every
 specialist start from this; a follow-up inherits what it leaves out from the previous
 question of its conversation ("and my LDL?" keeps the trend intent and the window).
 """
@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 
 from rapidfuzz import fuzz
 
 from agents import scope, timeframe, vocabulary
-from agents.codes import BLOOD_PRESSURE, METRICS
+from agents.asked_units import AskedUnit, asked_unit
+from agents.codes import BLOOD_PRESSURE, METRICS, Metric
 from agents.holdings import Holdings, question_terms
 from agents.intents import intents_of
 from agents.tools.base import ALL_TIME, Window
@@ -53,6 +55,7 @@ class Question:
     relative: bool = False  # the window counts back from today
     period: str | None = None  # how the answer names the window
     threshold: tuple[str, float] | None = None  # (">" or "<", value)
+    unit: AskedUnit | None = None  # the unit the answer is asked in ("in pounds")
     compare: tuple[timeframe.Period, timeframe.Period] | None = None  # two periods side by side
     out_of_scope: str | None = None  # why the app cannot answer it
     follow_up: bool = False
@@ -86,45 +89,59 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
         mentions_nutrition=bool(NUTRITION.search(lowered)),
         mentions_labs=any(w in lowered for w in LAB_WORDS),
         window=when.window, relative=when.relative, period=when.label, compare=when.compare,
-        threshold=_threshold(lowered), out_of_scope=scope.out_of_scope(lowered),
+        threshold=_threshold(lowered), unit=asked_unit(lowered),
+        out_of_scope=scope.out_of_scope(lowered),
         follow_up=bool(_FOLLOW_UP.match(text)) or (len(text.split()) <= 4 and previous is not None),
         systems=systems,
     )
     return _inherit(q, previous) if previous and q.follow_up else q
 
 
+# Catalogue aliases that only name a body system: the lay-word topic answers those.
+_SYSTEM_WORDS = ("bp", "blood pressure", "hypertension", "thyroid", "kidney function",
+                 "liver enzymes", "walking")
+
+
+@cache
+def _phrases() -> tuple[tuple[str, Metric | vocabulary.Topic], ...]:
+    """Every phrase that names a measure or a topic, longest first (a catalogue alias
+    before a topic word of the same length), so the most specific reading wins: "urine
+    albumin" is the kidney test, not the serum albumin its last word names."""
+    named: list[tuple[str, Metric | vocabulary.Topic]] = [
+        (alias, m) for m in METRICS for alias in m.aliases if alias not in _SYSTEM_WORDS]
+    named += [(w, t) for t in vocabulary.topics() for w in t.words]
+    return tuple(sorted(named, key=lambda x: (-len(x[0]), isinstance(x[1], vocabulary.Topic))))
+
+
 def _measures(lowered: str, holdings: Holdings | None
               ) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...], tuple[str, ...],
                          tuple[str, ...]]:
-    """Asked items in question order: catalogue aliases (one measure each), lay-word topics
-    (all their measures), then, for words neither knows, the person's own test names."""
+    """Asked items in question order: catalogue aliases (one measure each) and lay-word
+    topics (all their measures), matched together longest first; then, for words neither
+    knows, the person's own test names."""
     found: list[tuple[int, tuple[str, ...], str]] = []
     text = lowered
-    names = [(alias, (m.code,), m.system) for m in METRICS for alias in m.aliases
-             if alias not in ("bp", "blood pressure", "hypertension", "thyroid",
-                              "kidney function", "liver enzymes", "walking")]
-    for alias, codes, system in sorted(names, key=lambda x: -len(x[0])):
-        pattern = rf"(?<![a-z0-9]){re.escape(alias)}(?![a-z0-9])"
-        for m in re.finditer(pattern, text):
-            found.append((m.start(), codes, system))
-        text = re.sub(pattern, lambda m: " " * len(m.group(0)), text)
-    topics: list[str] = []
+    topics: dict[str, int] = {}  # topic -> where it is first named
     missing: list[str] = []
-    for start, _end, topic in vocabulary.find(text):
-        if topic.id not in topics:
-            topics.append(topic.id)
-        text = text[:start] + " " * (_end - start) + text[_end:]
-        codes: list[str] = []
-        for measure in topic.measures:
-            code = holdings.resolve(measure.codes) if holdings else None
-            if code:
-                codes.append(code)
-            elif holdings is None:
-                codes.append(measure.codes[0])
-        if holdings is not None and not codes:
-            missing.extend(m.name for m in (topic.measures[:1] if topic.coded
-                                            else topic.measures))
-        found.append((start, tuple(codes), topic.system))
+    for phrase, what in _phrases():
+        pattern = rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])"
+        for m in re.finditer(pattern, text):
+            if isinstance(what, Metric):
+                found.append((m.start(), (what.code,), what.system))
+                continue
+            topics[what.id] = min(topics.get(what.id, m.start()), m.start())
+            codes: list[str] = []
+            for measure in what.measures:
+                code = holdings.resolve(measure.codes) if holdings else None
+                if code:
+                    codes.append(code)
+                elif holdings is None:
+                    codes.append(measure.codes[0])
+            if holdings is not None and not codes:
+                missing.extend(x.name for x in (what.measures[:1] if what.coded
+                                                else what.measures))
+            found.append((m.start(), tuple(codes), what.system))
+        text = re.sub(pattern, lambda m: " " * len(m.group(0)), text)
     if holdings is not None and not found:
         for code in holdings.match(question_terms(text)):
             found.append((len(lowered), (code,), "other"))
@@ -142,7 +159,8 @@ def _measures(lowered: str, holdings: Holdings | None
             r"\b(bp|blood pressure|hypertension)\b", lowered):
         ordered = [BLOOD_PRESSURE if i in ((BLOOD_PRESSURE[0],), (BLOOD_PRESSURE[1],)) else i
                    for i in ordered]
-    return tuple(dict.fromkeys(ordered)), tuple(topics), tuple(systems), tuple(missing)
+    return (tuple(dict.fromkeys(ordered)), tuple(sorted(topics, key=topics.__getitem__)),
+            tuple(systems), tuple(missing))
 
 
 def _aliases(code: str) -> tuple[str, ...]:

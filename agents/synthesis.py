@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agents.asked_units import written
 from agents.codes import BLOOD_PRESSURE, metric
 from agents.direct import direct_answer
 from agents.findings import Finding, fmt, key_finding, plural, reference_note
@@ -107,13 +108,13 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
                 f"{str(last['date'])[:10]}, is not a credible value (ask whether it was a lab "
                 f"or entry error, or an interfering condition), so there is no usable "
                 f"{d['metric']} result{scope}.")
-    value = fmt(d["last_value"], d["unit"])
+    value = written(d["last_value"], d["unit"], d["code"], q.unit)
     trended = d["direction"] != "insufficient_data" and d["change_percentage"] is not None
     period = f" ({q.period})" if q.period else ""
     if d["n"] >= 2 and trended and ("trend" in q.intents or len(item) > 1):
         return (f"Your {d['metric']} has been {d['direction']}{period}: {value} on "
                 f"{d['last_date']}, {d['change_percentage']:+.1f}% since "
-                f"{fmt(d['first_value'], d['unit'])} on {d['first_date']} "
+                f"{written(d['first_value'], d['unit'], d['code'], q.unit)} on {d['first_date']} "
                 f"({plural(d['n'], 'result')}).")
     latest = "latest" if q.period else "most recent"
     return (f"Your {latest} {d['metric']}{scope} was {value} on {d['last_date']}"
@@ -161,7 +162,7 @@ def synthesize(q: Question, findings: list[Finding], *, confidence: float,
     ordered = sorted(trends.values(),
                      key=lambda f: asked.index(f.code) if f.code in asked else len(asked))
     others = [] if q.out_of_scope or (q.missing and not q.items) or (
-        "presence" in q.intents and not q.items) else [
+        ("presence" in q.intents or "death" in q.topics) and not q.items) else [
         f.text for f in ordered[1:3] if f.text not in answer]
     summary = " ".join([answer, *others])
     if urgent_notice:

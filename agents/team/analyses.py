@@ -137,7 +137,8 @@ def pharmacy(job: Job) -> list[Finding]:
     job.step("Building the medication timeline", 0.2)
     q = job.question
     timeline = tools.medication_timeline(job.vault, patient_id=job.patient_id)
-    stopped = bool(re.search(r"stopp|used to|past|previous|former|ever|history|all",
+    stopped = bool(re.search(r"stopp|used to|past|previous|former|ever|history|all|no longer"
+                             r"|c[oa]me off|discontinu|quit|ended|gave up|went off",
                              q.text.lower()))
     found = [more.timeline_finding(timeline, q.medication, stopped=stopped)]
     if "allergies" in q.topics:
@@ -182,6 +183,8 @@ def general_practice(job: Job) -> list[Finding]:
     job.step("Reviewing your records overview", 0.2)
     cov = tools.coverage(job.vault, patient_id=job.patient_id)
     found = [more.coverage_finding(cov)]
+    if "death" in job.question.topics:
+        found.insert(0, answers.vital_status_finding(job))
     found.extend(more.condition_findings(tools.conditions(job.vault, patient_id=job.patient_id)))
     other = tuple(c for c in job.question.codes if metric(c).system in ("symptoms", "other"))
     found.extend(trends(job, other or tuple(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from agents import clinical, tools, vocabulary
+from agents.asked_units import written
 from agents.codes import metric
 from agents.findings import Finding, fmt, plural
 from agents.team.job import Job
@@ -143,9 +144,9 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
         lo, hi = ex.lowest, ex.highest
         parts = []
         if want_low or not (want_high or q.threshold):
-            parts.append(f"lowest {fmt(lo.value, unit)} on {lo.day}")
+            parts.append(f"lowest {written(lo.value, unit, code, q.unit)} on {lo.day}")
         if want_high or not (want_low or q.threshold):
-            parts.append(f"highest {fmt(hi.value, unit)} on {hi.day}")
+            parts.append(f"highest {written(hi.value, unit, code, q.unit)} on {hi.day}")
         data: dict[str, object] = {"metric": name, "code": code, "unit": unit, "n": ex.n,
                                    "min": lo.value, "min_date": lo.day, "max": hi.value,
                                    "max_date": hi.day}
@@ -191,11 +192,13 @@ def statistic_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
             parts.append(f"{plural(len(usable), 'result')} on record{where}{span}")
         if "average" in want:
             mean = sum(r.value for r in usable) / len(usable)
-            parts.append(f"average {fmt(mean, unit)} over {plural(len(usable), 'result')}"
+            parts.append(f"average {written(mean, unit, code, q.unit)} over "
+                         f"{plural(len(usable), 'result')}"
                          f"{where}")
             data["mean"] = mean
         if "first" in want:
-            parts.append(f"first {fmt(usable[0].value, unit)} on {usable[0].day}{where}")
+            parts.append(f"first {written(usable[0].value, unit, code, q.unit)} on "
+                         f"{usable[0].day}{where}")
             data |= {"first": usable[0].value, "first_date": usable[0].day}
         out.append(Finding("statistic", f"{s.name}: " + ", ".join(parts) + ".", data,
                            tuple(r.id for r in usable), code))
@@ -290,6 +293,28 @@ def allergy_finding(job: Job) -> Finding:
     return Finding("allergies", f"Allergies and intolerances on record ({len(found)}): "
                    + "; ".join(parts) + ".", {"allergies": list(found)}, (),
                    evidence=len(found))
+
+
+CAUSE_OF_DEATH = ("69453-9",)  # LOINC: Cause of death [US Standard Certificate of Death]
+
+
+def vital_status_finding(job: Job) -> Finding:
+    """Whether the record says the person died (FHIR Patient.deceased[x] as imported), with
+    the date and a recorded cause of death, and where the record ends."""
+    facts = job.facts
+    end = f" The last entry is from {facts.records_end}." if facts and facts.records_end else ""
+    causes = job.vault.catalogue.coded_results(patient_id=job.patient_id, codes=CAUSE_OF_DEATH)
+    cause = f" The recorded cause of death is {causes[0].text.rstrip('.')}." if causes else ""
+    if facts is None or not facts.deceased:
+        text = "Your records show no death (no deceased flag or date of death)." + end
+    elif facts.died:
+        text = f"Your records show a death recorded on {facts.died}.{cause}{end}"
+    else:
+        text = f"Your records say this person has died, without a date of death.{cause}{end}"
+    data = {"deceased": bool(facts and facts.deceased),
+            "died": str(facts.died) if facts and facts.died else None}
+    return Finding("vital_status", text, data, tuple(r.row_id for r in causes),
+                   evidence=int(bool(facts and facts.deceased)))
 
 
 def critical_finding(job: Job) -> Finding:

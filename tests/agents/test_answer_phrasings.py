@@ -21,6 +21,7 @@ from tests.agents.test_tools_synthea import BUNDLES, patient_id
 LB = 0.45359237  # kg per avoirdupois pound (UCUM [lb_av]); a stone is 14 lb
 GLUCOSE_MMOL = 18.016  # mg/dL per mmol/L (glucose 180.16 g/mol)
 CHOLESTEROL_MMOL = 38.67  # mg/dL per mmol/L (cholesterol 386.65 g/mol)
+TEMPERATURE = ("8310-5", "8331-1", "8332-9", "8333-7", "8328-7")  # LOINC body temperature
 URINE_ALBUMIN = ("14959-1", "9318-7", "32294-1", "14957-5", "1754-1")
 
 
@@ -83,8 +84,10 @@ def unit_cases(pid: str, obs: dict) -> list[Case]:
                   Case(pid, "How tall was I at my last visit?", (num(cm), _day(t))),
                   Case(pid, "What's my height in inches?", (num(round(cm / 2.54, 2)), "in")),
                   Case(pid, "How tall am I in feet?", (f"{int(cm / 2.54 // 12)} ft",))]
+    temps = sorted((r for c in TEMPERATURE for r in obs.get(c, [])), key=lambda r: r[0])
     cases.append(Case(pid, "What is my temperature in Fahrenheit?",
-                      ("no body temperature",) if not obs.get("8310-5") else ("°F",)))
+                      (num(round(temps[-1][1] * 9 / 5 + 32, 2)), "°F", _day(temps[-1][0]))
+                      if temps else ("no body temperature",)))
     return cases
 
 
