@@ -41,8 +41,8 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         conditions = _first(findings, "conditions")  # a diagnosis of the same topic too
         said = f" {conditions.text}" if conditions is not None and conditions.support else ""
         return f"Your most recent {coded.text}{said}"
-    if q.missing and not q.items:
-        conditions = _first(findings, "conditions")
+    if q.missing and not q.items:  # conditions only answer a topic's question ("kidneys")
+        conditions = _first(findings, "conditions") if q.topics else None
         if conditions and conditions.support:
             return f"{not_found(q, ())} {conditions.text}"
         if conditions is not None and "presence" in q.intents:

@@ -28,8 +28,9 @@ SEX = {"male": "man", "m": "man", "female": "woman", "f": "woman"}
 
 @dataclass(frozen=True)
 class Note:
-    opening: str  # "A 67-year-old man with ..."
+    opening: str  # "A 67-year-old man with ..." (and the ending, when there is one)
     historical: bool  # deceased, or the record ended long ago: no "due" advice
+    ending: str = ""  # where the record ends, for a deceased person or an old record
     window_label: str | None = None  # where a relative window was moved to, said first
     care_gaps: tuple[str, ...] = ()
 
@@ -62,17 +63,19 @@ def build(q: Question, facts: PatientFacts | None, conditions: ConditionList,
                 if len(active) > 1 else f" with {active[0]} on record." if active
                 else " with no active conditions on record.")
     historical = deceased or bool(end and (today - end).days > HISTORICAL_DAYS)
+    ending = ""
     if died:
-        opening += f" The record ends with a death recorded on {died}."
+        ending = f"The record ends with a death recorded on {died}."
     elif deceased:
-        opening += (" The record says this person has died"
-                    + (f"; its last entry is from {end}." if end else "."))
+        ending = ("The record says this person has died"
+                  + (f"; its last entry is from {end}." if end else "."))
     elif historical and end:
-        opening += f" The records end on {end}, so this describes the past."
+        ending = f"The records end on {end}, so this describes the past."
+    opening += f" {ending}" if ending else ""
     wanted = "comprehensive" in q.intents or q.mentions_prevention
     gaps = () if deceased or not wanted else _gaps(age, conditions, timeline, holdings, latest,
                                               today, timed=not historical)
-    return Note(opening, historical, window_label, gaps)
+    return Note(opening, historical, ending, window_label, gaps)
 
 
 def _gaps(age: int | None, conditions: ConditionList, timeline: MedicationTimeline,

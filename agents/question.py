@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from agents import scope, timeframe, vocabulary
 from agents.asked_units import AskedUnit, asked_unit
 from agents.codes import BLOOD_PRESSURE, METRICS, Metric
-from agents.holdings import Holdings, question_terms
+from agents.holdings import STOP, Holdings, question_terms
 from agents.intents import intents_of
 from agents.tools.base import ALL_TIME, Window
 
@@ -145,6 +145,8 @@ def _measures(lowered: str, holdings: Holdings | None
     if holdings is not None and not found:
         for code in holdings.match(question_terms(text)):
             found.append((len(lowered), (code,), "other"))
+        if not found:
+            missing.extend(_unknown_tests(text))
     if holdings is not None:
         found = [(s, tuple(holdings.resolve(_aliases(c)) or c for c in codes), sy)
                  for s, codes, sy in found]
@@ -161,6 +163,26 @@ def _measures(lowered: str, holdings: Holdings | None
                    for i in ordered]
     return (tuple(dict.fromkeys(ordered)), tuple(sorted(topics, key=topics.__getitem__)),
             tuple(systems), tuple(missing))
+
+
+_ASKED_TEST = re.compile(r"\bmy ([a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)?) (?:level|levels|result"
+                         r"|results|test|tests|value|values|reading|readings|count|numbers?)\b"
+                         r"|\b(?:had|have|get|got) my ([a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)?) "
+                         r"(?:checked|tested|measured|done|drawn)\b")
+_NOT_A_TEST = STOP | {"lab", "labs", "blood", "health", "overall", "urine", "test", "tests",
+                      "medical", "own", "recent", "home", "annual", "routine"}
+
+
+def _unknown_tests(text: str) -> list[str]:
+    """A test the question names ("my magnesium level", "had my ferritin checked") that
+    neither the tables nor the person's own test names know: the answer says the records
+    hold no such results instead of answering another question."""
+    out = []
+    for m in _ASKED_TEST.finditer(text):
+        words = [w for w in (m.group(1) or m.group(2)).split() if w not in _NOT_A_TEST]
+        if words:
+            out.append(" ".join(words))
+    return out
 
 
 def _aliases(code: str) -> tuple[str, ...]:

@@ -64,6 +64,8 @@ def answer_sentence(q: Question, findings: list[Finding], nearest: tuple[str, ..
     if "comprehensive" in q.intents:
         return (note.opening + " " if note else "") + _overview(
             trends, by_kind.get("coverage"), screenings)
+    if screenings and note is not None and note.historical and not q.items:
+        return f"{_last_checks(screenings)} {note.ending}"
     if "medication_effect" in q.intents and "before_after" in by_kind:
         d = by_kind["before_after"].data
         pct = d["change_percentage"]
@@ -131,6 +133,14 @@ def _against_range(q: Question, d: dict[str, object]) -> str:
                           d.get("reference_high"), d.get("unit"))  # type: ignore[arg-type]
 
 
+def _last_checks(screenings: list[Finding]) -> str:
+    """The routine checks of a record that ended long ago or of a person who died: their
+    dates, never whether one is due."""
+    said = [f"{f.data['label']} on {f.data['last_date']}" if f.data.get("last_date")
+            else f"no {f.data['label']}" for f in screenings]
+    return f"The last routine checks on record: {listing(said)}."
+
+
 def _overview(trends: dict[str, Finding], coverage: Finding | None,
               screenings: list[Finding]) -> str:
     if not trends:
@@ -165,6 +175,8 @@ def synthesize(q: Question, findings: list[Finding], *, confidence: float,
         ("presence" in q.intents or "death" in q.topics) and not q.items) else [
         f.text for f in ordered[1:3] if f.text not in answer]
     summary = " ".join([answer, *others])
+    if note and note.care_gaps and q.mentions_prevention and "comprehensive" not in q.intents:
+        summary += " Questions for your clinician: " + " ".join(note.care_gaps)
     if urgent_notice:
         summary = f"{urgent_notice} {summary}"
     concerns = ranked_concerns(findings)

@@ -19,6 +19,7 @@ from agents.asked_units import written
 from agents.codes import metric
 from agents.findings import Finding, fmt, plural
 from agents.team.job import Job
+from agents.timeframe import during
 from agents.tools.base import ALL_TIME, Window
 from storage.repos.measurement_types import Reading, Series
 
@@ -138,6 +139,14 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
     w = q.window
     for code in dict.fromkeys(codes):
         ex = m.extremes(patient_id=job.patient_id, measure=code, since=w.since, until=w.until)
+        if ex is not None and ex.n == 0 and ex.unverified:  # nothing credible to count
+            out.append(Finding(
+                "extreme", f"{ex.series.name}: no credible reading to look at"
+                f"{during(q.period)}; {plural(len(ex.unverified), 'reading')} held for "
+                "verification (values no assay gives, or changes too fast to be real) left "
+                "out.", {"metric": ex.series.name, "code": code, "n": 0},
+                tuple(r.id for r in ex.unverified), code))
+            continue
         if ex is None or ex.lowest is None or ex.highest is None:
             continue
         name, unit = ex.series.name, ex.series.unit

@@ -253,14 +253,16 @@ def screening_findings(cov: Coverage, today: date | None = None) -> list[Finding
     for code, label, years in SCREENING:
         entry = cov.by_code.get(code)
         if entry is None:
-            found.append(Finding("screening", f"No {label} on record.", {"code": code}, (), code,
+            found.append(Finding("screening", f"No {label} on record.",
+                                 {"code": code, "label": label}, (), code,
                                  None, f"Ask whether a {label} check is due.", evidence=0))
             continue
         last = date.fromisoformat(str(entry["last_date"]))
         due = (today - last).days > years * 365
         text = (f"Last {label}: {entry['last_date']} ({entry['n']} on record); "
                 + (f"older than the usual {years}-year interval." if due else "up to date."))
-        found.append(Finding("screening", text, {"code": code, **entry}, (), code, None,
+        found.append(Finding("screening", text, {"code": code, "label": label, **entry}, (),
+                             code, None,
                              f"Your {label} may be due for a recheck." if due else None,
                              evidence=int(entry["n"])))  # type: ignore[call-overload]
     return found

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from storage.vault import Vault
 from tests.agents.conftest import CCDA, Imported
+from tests.agents.raw_fhir import plausible_limits
 from tests.agents.test_answer_eval import Case, _ccda_value, _raw, num, run_case
 from tests.agents.test_tools_synthea import BUNDLES, patient_id
 
@@ -158,8 +159,11 @@ def extreme_cases(pid: str, obs: dict) -> list[Case]:
         low = min(ldl, key=lambda r: (r[1], r[0]))
         cases.append(Case(pid, "When was my LDL at its lowest?", (num(low[1]), _day(low[0]))))
     if a1c := obs.get("4548-4"):
-        n = sum(r[1] > 6.5 for r in a1c)
-        cases.append(Case(pid, "How often has my A1c been above 6.5?", (f"{n} time",)))
+        low, high = plausible_limits()["4548-4"]  # readings no assay gives are not counted
+        credible = [r for r in a1c if low <= r[1] <= high]
+        n = sum(r[1] > 6.5 for r in credible)
+        cases.append(Case(pid, "How often has my A1c been above 6.5?",
+                          (f"{n} time",) if credible else ("held for verification",)))
     if chol := obs.get("2093-3"):
         top = max(chol, key=lambda r: (r[1], -r[0].timestamp()))
         cases.append(Case(pid, "What was the highest my cholesterol has been?",
