@@ -53,7 +53,8 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         return kidney.text.replace("Kidneys: your", "Your", 1)
     if "presence" in q.intents:
         conditions = _first(findings, "conditions")
-        if conditions is not None:
+        # no such condition, but the measure asked about is held: its reading answers
+        if conditions is not None and (conditions.support or not q.items):
             return condition_answer(q.text, conditions)
     critical = _first(findings, "critical")
     if critical is not None:
