@@ -46,47 +46,53 @@ KIDNEY_GAPS = {
 }
 
 
+def _egfr_said(s: Series, last: Reading) -> tuple[str, dict[str, object]]:
+    first = s.usable[0]
+    since = f", from {fmt(first.value, s.unit)} on {first.day}" if len(s.usable) > 1 else ""
+    data: dict[str, object] = {"egfr": last.value, "egfr_date": last.day, "egfr_unit": s.unit,
+                               "n": len(s.usable)}
+    if not s.canonical:  # a GFR not normalized to body surface cannot be staged
+        return (f"your latest {s.name} was {fmt(last.value, s.unit)} on {last.day} "
+                f"(not in mL/min/1.73m2, so not staged){since}"), data
+    g = clinical.gfr_stage(last.value)
+    return (f"your latest eGFR was {fmt(last.value, s.unit)} on {last.day} "
+            f"(KDIGO {g.stage}, {g.label}){since}"), data | {"gfr_stage": g.stage}
+
+
+def _creatinine_said(s: Series, last: Reading) -> tuple[str, dict[str, object]]:
+    return (f"creatinine {fmt(last.value, s.unit)} on {last.day}",
+            {"creatinine": last.value, "creatinine_date": last.day})
+
+
+def _acr_said(s: Series, last: Reading) -> tuple[str, dict[str, object]]:
+    a = clinical.albuminuria_stage(last.value)
+    return (f"urine albumin/creatinine {fmt(last.value, s.unit)} on {last.day} "
+            f"(KDIGO {a.stage}, {a.label})",
+            {"acr": last.value, "acr_date": last.day, "albuminuria_stage": a.stage})
+
+
+# The kidney picture's measures, in the order it names them, and how each is said.
+KIDNEY_MEASURES = (("egfr", _egfr_said), ("creatinine", _creatinine_said),
+                   ("urine_albumin_creatinine", _acr_said))
+
+
 def kidney_finding(job: Job) -> Finding | None:
     """Latest eGFR with its G category, creatinine, and urine albumin/creatinine with its A
     category; the kidney measures the records do not hold are named, since a G stage
     without an A stage (or the reverse) is half of the KDIGO picture."""
-    parts, data, rows, missing = [], {}, [], []
-    s = _primary(job, "egfr")
-    if s is not None and s.usable:
-        first, last = s.usable[0], s.usable[-1]
-        since = (f", from {fmt(first.value, s.unit)} on {first.day}"
-                 if len(s.usable) > 1 else "")
-        if s.canonical:
-            g = clinical.gfr_stage(last.value)
-            parts.append(f"your latest eGFR was {fmt(last.value, s.unit)} on {last.day} "
-                         f"(KDIGO {g.stage}, {g.label}){since}")
-            data["gfr_stage"] = g.stage
-        else:  # a GFR not normalized to body surface cannot be staged
-            parts.append(f"your latest {s.name} was {fmt(last.value, s.unit)} on {last.day} "
-                         f"(not in mL/min/1.73m2, so not staged){since}")
-        data |= {"egfr": last.value, "egfr_date": last.day, "egfr_unit": s.unit,
-                 "n": len(s.usable)}
+    parts: list[str] = []
+    data: dict[str, object] = {}
+    rows: list[int] = []
+    missing: list[str] = []
+    for measure, said in KIDNEY_MEASURES:
+        s = _primary(job, measure)
+        if s is None or not s.usable:
+            missing.append(measure)
+            continue
+        text, values = said(s, s.usable[-1])
+        parts.append(text)
+        data |= values
         rows += [r.id for r in s.readings]
-    else:
-        missing.append("egfr")
-    s = _primary(job, "creatinine")
-    if s is not None and s.usable:
-        last = s.usable[-1]
-        parts.append(f"creatinine {fmt(last.value, s.unit)} on {last.day}")
-        data |= {"creatinine": last.value, "creatinine_date": last.day}
-        rows += [r.id for r in s.readings]
-    else:
-        missing.append("creatinine")
-    s = _primary(job, "urine_albumin_creatinine")
-    if s is not None and s.usable:
-        last = s.usable[-1]
-        a = clinical.albuminuria_stage(last.value)
-        parts.append(f"urine albumin/creatinine {fmt(last.value, s.unit)} on {last.day} "
-                     f"(KDIGO {a.stage}, {a.label})")
-        data |= {"acr": last.value, "acr_date": last.day, "albuminuria_stage": a.stage}
-        rows += [r.id for r in s.readings]
-    else:
-        missing.append("urine_albumin_creatinine")
     if not parts:
         return None
     text = "Kidneys: " + "; ".join(parts) + "."

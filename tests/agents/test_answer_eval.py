@@ -210,19 +210,23 @@ def run_case(vault: Vault, case: Case, pool: ThreadPoolExecutor) -> tuple[bool, 
     return ok, summary
 
 
-def test_answers_evaluation(shared_vault: Vault, other_vault: Imported, testdata: Path) -> None:
-    cases = [(shared_vault, c) for c in synthea_cases(shared_vault)]
-    cases += other_cases(other_vault, testdata)
-    assert len(cases) >= 80
+def score(name: str, cases: list[tuple[Vault, Case]]) -> float:
+    """Runs every case, prints the score and the misses; the share answered right."""
     failures = []
     with ThreadPoolExecutor(max_workers=8) as pool:
         for vault, case in cases:
             ok, summary = run_case(vault, case, pool)
             if not ok:
                 failures.append((case.question, case.facts, summary[:300]))
-    score = 1 - len(failures) / len(cases)
-    print(f"\nanswers evaluation: {len(cases) - len(failures)} of {len(cases)} "
-          f"({score:.1%})")
+    right = 1 - len(failures) / len(cases)
+    print(f"\n{name}: {len(cases) - len(failures)} of {len(cases)} ({right:.1%})")
     for f in failures:
         print("  MISS", f)
-    assert score >= 0.85, failures[:10]
+    return right
+
+
+def test_answers_evaluation(shared_vault: Vault, other_vault: Imported, testdata: Path) -> None:
+    cases = [(shared_vault, c) for c in synthea_cases(shared_vault)]
+    cases += other_cases(other_vault, testdata)
+    assert len(cases) >= 80
+    assert score("answers evaluation", cases) >= 0.85
