@@ -1,7 +1,8 @@
 """The unit a question asks for ("my weight in pounds", "glucose in mmol/L", "how tall am I
 in feet"), read from the words people use (resources/unit_words.json), and values written
 in it through the import's own unit conversions (storage.ingest.units), the stored value
-after it so nothing is hidden: "176.52 lb (80.07 kg)".
+after it so nothing is hidden: "176.52 lb (80.07 kg)"; a threshold the question gives in
+that unit ("over 180 pounds") is compared in the stored one.
 """
 
 from __future__ import annotations
@@ -70,3 +71,13 @@ def written(value: float, unit: str | None, code: str | None, asked: AskedUnit |
         return f"{stored} (it cannot be given in {asked.label})"
     whole, rest = divmod(round(total, 2), per)
     return f"{int(whole)} {asked.label} {fmt(rest)} {small_label} ({stored})"
+
+
+def stored(value: float, unit: str | None, code: str | None, asked: AskedUnit | None) -> float:
+    """A number the question gives in the asked unit ("more than 180 pounds") in the stored
+    unit, for comparing with the readings; unchanged when no unit was asked, it is the
+    stored one, or it does not convert."""
+    if asked is None or unit is None or code is None or ucum(unit) == asked.ucum:
+        return value
+    back = _convert(value, asked.ucum, code, unit)
+    return value if back is None else back

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from agents import clinical, tools, vocabulary
-from agents.asked_units import written
+from agents.asked_units import stored, written
 from agents.codes import metric
 from agents.findings import Finding, fmt, plural
 from agents.team.job import Job
@@ -167,12 +167,13 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
                                    "max_date": hi.day}
         rows = [r.id for r in ex.series.readings]
         if q.threshold:
-            op, limit = q.threshold
+            op, asked_limit = q.threshold
+            limit = stored(asked_limit, unit, code, q.unit)
             c = m.counts(patient_id=job.patient_id, measure=code, since=w.since, until=w.until,
                          above=limit if op == ">" else None, below=limit if op == "<" else None)
             beyond, word = (c.above, "above") if op == ">" else (c.below, "below")
             times = "time" if beyond == 1 else "times"
-            parts.insert(0, f"{beyond} {times} {word} {fmt(limit, unit)} out of "
+            parts.insert(0, f"{beyond} {times} {word} {written(limit, unit, code, q.unit)} out of "
                          f"{plural(c.n, 'reading')}")
             data |= {"threshold": limit, "direction": word, "count": beyond}
         if ex.unverified:

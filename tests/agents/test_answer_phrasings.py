@@ -70,10 +70,17 @@ def unit_cases(pid: str, obs: dict) -> list[Case]:
         cases += [Case(pid, "What is my weight in pounds?", (num(round(lb, 2)), "lb", _day(t))),
                   Case(pid, "How heavy am I in stone?", (f"{int(lb // 14)} st", _day(t))),
                   Case(pid, "Tell me my weight in kilograms", (num(kg), "kg", _day(t)))]
+        limit = int(sorted(r[1] for r in obs["29463-7"])[len(obs["29463-7"]) // 2] / LB)
+        above = sum(r[1] / LB > limit for r in obs["29463-7"])
+        cases.append(Case(pid, f"How many times was my weight over {limit} pounds?",
+                          (f"{above} time", f"above {limit} lb")))
     if obs.get("2339-0"):
         t, v, _ = obs["2339-0"][-1]
         cases.append(Case(pid, "What was my last glucose in mmol/L?",
                           (num(round(v / GLUCOSE_MMOL, 2)), "mmol/L", _day(t))))
+        above = sum(r[1] / GLUCOSE_MMOL > 5.5 for r in obs["2339-0"])
+        cases.append(Case(pid, "How often has my glucose been above 5.5 mmol/L?",
+                          (f"{above} time", "above 5.5 mmol/L")))
     if obs.get("2093-3"):
         t, v, _ = obs["2093-3"][-1]
         cases.append(Case(pid, "Give me my latest total cholesterol in mmol/L",
@@ -235,6 +242,6 @@ def test_answers_to_new_phrasings(shared_vault: Vault, other_vault: Imported,
                                   testdata: Path) -> None:
     cases = [(shared_vault, c) for c in synthea_cases(shared_vault)]
     cases += other_cases(other_vault, testdata)
-    phrasings = {re.sub(r"\d{4}", "YEAR", c.question) for _, c in cases}
+    phrasings = {re.sub(r"\d+", "N", c.question) for _, c in cases}
     assert len(phrasings) >= 40
     assert score(f"new phrasings ({len(phrasings)} phrasings)", cases) >= 0.9

@@ -83,3 +83,43 @@ def test_kdigo_gfr_categories(egfr: float, stage: str) -> None:
 def test_kdigo_albuminuria_categories() -> None:
     assert [albuminuria_stage(v).stage for v in (10, 30, 299, 300, 900)] == [
         "A1", "A2", "A2", "A3", "A3"]
+
+
+def test_the_specimen_word_decides_between_urine_and_serum_albumin() -> None:
+    h = held(("1751-7", "Albumin [Mass/volume] in Serum or Plasma"),
+             ("14959-1", "Microalbumin/Creatinine [Mass Ratio] in Urine"))
+    for text in ("What is my urine albumin?", "Is there albumin in my urine?",
+                 "my albumin/creatinine ratio"):
+        assert parse(text, holdings=h, today=TODAY).codes == ("14959-1",), text
+    assert parse("What is my albumin?", holdings=h, today=TODAY).codes == ("1751-7",)
+    serum_only = held(("1751-7", "Albumin [Mass/volume] in Serum or Plasma"))
+    q = parse("What is my urine albumin?", holdings=serum_only, today=TODAY)
+    assert q.codes == () and "Urine albumin" in q.missing
+
+
+@pytest.mark.parametrize(("text", "unit"), [
+    ("What is my weight in pounds?", "[lb_av]"), ("How heavy am I in stone?", "[stone_av]"),
+    ("my glucose in mmol/L", "mmol/L"), ("How tall am I in feet?", "[ft_i]"),
+    ("my temperature in Fahrenheit", "[degF]"), ("What is my weight?", None),
+])
+def test_the_unit_asked_for_is_read(text: str, unit: str | None) -> None:
+    asked = parse(text, today=TODAY).unit
+    assert (asked.ucum if asked else None) == unit
+
+
+def test_values_are_written_in_the_unit_asked_for() -> None:
+    from agents.asked_units import asked_unit, stored, written
+
+    pounds, stone, mmol = asked_unit(" pounds "), asked_unit(" stone "), asked_unit(" mmol/l ")
+    assert written(80.0, "kg", "29463-7", pounds) == "176.37 lb (80 kg)"  # 80 / 0.45359237
+    assert written(80.0, "kg", "29463-7", stone) == "12 st 8.37 lb (80 kg)"
+    assert written(90.08, "mg/dL", "2339-0", mmol) == "5 mmol/L (90.08 mg/dL)"  # 18.016 mg/dL
+    assert written(80.0, "kg", "29463-7", mmol) == "80 kg (it cannot be given in mmol/L)"
+    assert round(stored(176.37, "kg", "29463-7", pounds), 2) == 80.0
+
+
+@pytest.mark.parametrize("text", ["When did I die?", "Is the patient deceased?",
+                                  "Is this person still alive?", "Did I pass away?"])
+def test_death_questions_ask_for_the_vital_status(text: str) -> None:
+    q = parse(text, today=TODAY)
+    assert q.topics == ("death",) and "presence" in q.intents
