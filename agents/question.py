@@ -89,7 +89,7 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
         mentions_nutrition=bool(NUTRITION.search(lowered)),
         mentions_labs=any(w in lowered for w in LAB_WORDS),
         window=when.window, relative=when.relative, period=when.label, compare=when.compare,
-        threshold=_threshold(lowered), unit=asked_unit(lowered),
+        threshold=_threshold(lowered), unit=asked_unit(text.lower()),
         out_of_scope=scope.out_of_scope(lowered),
         follow_up=bool(_FOLLOW_UP.match(text)) or (len(text.split()) <= 4 and previous is not None),
         systems=systems,
@@ -127,6 +127,13 @@ def _measures(lowered: str, holdings: Holdings | None
         pattern = rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])"
         for m in re.finditer(pattern, text):
             if isinstance(what, Metric):
+                if holdings is not None and _in_urine(lowered, m.start(), m.end()):
+                    urine = holdings.in_urine(phrase)
+                    if urine is None:
+                        missing.append(f"urine {phrase}")
+                        continue
+                    found.append((m.start(), (urine,), what.system))
+                    continue
                 found.append((m.start(), (what.code,), what.system))
                 continue
             topics[what.id] = min(topics.get(what.id, m.start()), m.start())
@@ -142,7 +149,7 @@ def _measures(lowered: str, holdings: Holdings | None
                                                 else what.measures))
             found.append((m.start(), tuple(codes), what.system))
         text = re.sub(pattern, lambda m: " " * len(m.group(0)), text)
-    if holdings is not None and not found:
+    if holdings is not None and not found and not missing:
         for code in holdings.match(question_terms(text)):
             found.append((len(lowered), (code,), "other"))
         if not found:
@@ -163,6 +170,13 @@ def _measures(lowered: str, holdings: Holdings | None
                    for i in ordered]
     return (tuple(dict.fromkeys(ordered)), tuple(sorted(topics, key=topics.__getitem__)),
             tuple(systems), tuple(missing))
+
+
+def _in_urine(lowered: str, start: int, end: int) -> bool:
+    """Whether the test named at [start, end) is asked of urine ("urine glucose", "glucose
+    in my urine"): the specimen decides which test is meant, as it does in LOINC."""
+    return bool(re.search(r"\b(urine|urinary)\s*$", lowered[:start])
+                or re.match(r"\s*(in|of) (my |the )?urine\b", lowered[end:]))
 
 
 _ASKED_TEST = re.compile(r"\bmy ([a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)?) (?:level|levels|result"

@@ -13,7 +13,7 @@ from typing import Any
 
 from agents.asked_units import written
 from agents.codes import BLOOD_PRESSURE, metric
-from agents.direct import direct_answer
+from agents.direct import direct_answer, not_found
 from agents.findings import Finding, fmt, key_finding, plural, reference_note
 from agents.note import Note, ranked_concerns
 from agents.question import Question
@@ -165,6 +165,8 @@ def synthesize(q: Question, findings: list[Finding], *, confidence: float,
                failed: list[str], urgent_notice: str | None, nearest: tuple[str, ...] = (),
                note: Note | None = None) -> Synthesis:
     answer = answer_sentence(q, findings, nearest, note)
+    if q.missing and q.items:  # one asked thing is held, another is not: say so
+        answer += " " + not_found(q, ())
     if note and note.window_label:
         answer = f"{note.window_label} {answer}"
     trends = unique_trends(findings)

@@ -123,3 +123,13 @@ def test_values_are_written_in_the_unit_asked_for() -> None:
 def test_death_questions_ask_for_the_vital_status(text: str) -> None:
     q = parse(text, today=TODAY)
     assert q.topics == ("death",) and "presence" in q.intents
+
+
+def test_a_test_asked_of_urine_is_the_persons_urine_test_or_missing() -> None:
+    h = held(("2339-0", "Glucose [Mass/volume] in Blood"),
+             ("5792-7", "Glucose [Mass/volume] in Urine by Test strip"))
+    for text in ("What is my urine glucose?", "Is there glucose in my urine?"):
+        assert parse(text, holdings=h, today=TODAY).codes == ("5792-7",), text
+    assert parse("What is my glucose?", holdings=h, today=TODAY).codes == ("2339-0",)
+    q = parse("my urine creatinine and my glucose", holdings=h, today=TODAY)
+    assert q.codes == ("2339-0",) and q.missing == ("urine creatinine",)
