@@ -1,9 +1,10 @@
 """What a question asks, read by rules against the person's own records: which measures
 (by the catalogue's aliases, the lay-word table and fuzzy matching of the person's own
 test names), what is asked of them (a value, a trend, an extreme, a count, a relation),
-which time, in which unit, and whether a medication is involved. The CMO's assessment and every
-specialist start from this; a follow-up inherits what it leaves out from the previous
-question of its conversation ("and my LDL?" keeps the trend intent and the window).
+which time, in which unit, and whether a medication is involved. The CMO's assessment
+and every specialist start from this; a follow-up inherits what it leaves out from the
+previous question of its conversation ("and my LDL?" keeps the trend intent and the
+window).
 """
 
 from __future__ import annotations
@@ -137,17 +138,11 @@ def _measures(lowered: str, holdings: Holdings | None
                 found.append((m.start(), (what.code,), what.system))
                 continue
             topics[what.id] = min(topics.get(what.id, m.start()), m.start())
-            codes: list[str] = []
-            for measure in what.measures:
-                code = holdings.resolve(measure.codes) if holdings else None
-                if code:
-                    codes.append(code)
-                elif holdings is None:
-                    codes.append(measure.codes[0])
+            codes = _topic_codes(what, holdings)
             if holdings is not None and not codes:
                 missing.extend(x.name for x in (what.measures[:1] if what.coded
                                                 else what.measures))
-            found.append((m.start(), tuple(codes), what.system))
+            found.append((m.start(), codes, what.system))
         text = re.sub(pattern, lambda m: " " * len(m.group(0)), text)
     if holdings is not None and not found and not missing:
         for code in holdings.match(question_terms(text)):
@@ -170,6 +165,14 @@ def _measures(lowered: str, holdings: Holdings | None
                    for i in ordered]
     return (tuple(dict.fromkeys(ordered)), tuple(sorted(topics, key=topics.__getitem__)),
             tuple(systems), tuple(missing))
+
+
+def _topic_codes(topic: vocabulary.Topic, holdings: Holdings | None) -> tuple[str, ...]:
+    """Each of the topic's measures as the code the person holds (without holdings, the
+    usual code of each)."""
+    if holdings is None:
+        return tuple(m.codes[0] for m in topic.measures)
+    return tuple(c for m in topic.measures if (c := holdings.resolve(m.codes)))
 
 
 def _in_urine(lowered: str, start: int, end: int) -> bool:
