@@ -35,7 +35,8 @@ class Note:
     care_gaps: tuple[str, ...] = ()
 
 
-def _age(born: date | None, on: date) -> int | None:
+def age(born: date | None, on: date) -> int | None:
+    """Completed years on a day (None without a birth date)."""
     if born is None:
         return None
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
@@ -54,11 +55,11 @@ def build(q: Question, facts: PatientFacts | None, conditions: ConditionList,
     deceased = bool(facts and facts.deceased)
     died = facts.died if facts else None
     on = died or (end if deceased and end else today)
-    age = _age(facts.birth_date if facts else None, on)
+    years = age(facts.birth_date if facts else None, on)
     who = SEX.get(str(facts.sex or "").lower(), "person") if facts else "person"
     active = [plain_condition(c["display"]) for c in conditions.conditions if c["active"]]
-    article = "An" if age is not None and str(age)[0] == "8" or age in (11, 18) else "A"
-    opening = f"{article} {age}-year-old {who}" if age is not None else f"A {who}"
+    article = "An" if years is not None and str(years)[0] == "8" or years in (11, 18) else "A"
+    opening = f"{article} {years}-year-old {who}" if years is not None else f"A {who}"
     opening += (f" with {len(active)} active conditions on record: {listing(active, 8)}."
                 if len(active) > 1 else f" with {active[0]} on record." if active
                 else " with no active conditions on record.")
@@ -73,7 +74,7 @@ def build(q: Question, facts: PatientFacts | None, conditions: ConditionList,
         ending = f"The records end on {end}, so this describes the past."
     opening += f" {ending}" if ending else ""
     wanted = "comprehensive" in q.intents or q.mentions_prevention
-    gaps = () if deceased or not wanted else _gaps(age, conditions, timeline, holdings, latest,
+    gaps = () if deceased or not wanted else _gaps(years, conditions, timeline, holdings, latest,
                                               today, timed=not historical)
     return Note(opening, historical, ending, window_label, gaps)
 

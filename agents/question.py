@@ -82,15 +82,20 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
     medication = _medication(lowered, medications)
     mentions_medication = medication is not None or any(w in lowered for w in MEDICATION_WORDS)
     when = timeframe.read(lowered, today or date.today())
+    unit = asked_unit(text.lower())
+    intents = intents_of(lowered, has_items=bool(items), medication=mentions_medication)
+    if unit is not None and re.search(r"\bhow many (pounds|lbs|kilos|kilograms|stones?|inches"
+                                      r"|feet|centimet(er|re)s)\b", lowered):
+        intents = intents - {"count"} | {"lookup"}  # "how many pounds do I weigh": a value
     q = Question(
         text=text, items=items, topics=topics, missing=missing, medication=medication,
-        intents=intents_of(lowered, has_items=bool(items), medication=mentions_medication),
+        intents=intents,
         mentions_medication=mentions_medication,
         mentions_prevention=any(w in lowered for w in PREVENTION_WORDS),
         mentions_nutrition=bool(NUTRITION.search(lowered)),
         mentions_labs=any(w in lowered for w in LAB_WORDS),
         window=when.window, relative=when.relative, period=when.label, compare=when.compare,
-        threshold=_threshold(lowered), unit=asked_unit(text.lower()),
+        threshold=_threshold(lowered), unit=unit,
         out_of_scope=scope.out_of_scope(lowered),
         follow_up=bool(_FOLLOW_UP.match(text)) or (len(text.split()) <= 4 and previous is not None),
         systems=systems,

@@ -18,6 +18,7 @@ from agents import clinical, tools, vocabulary
 from agents.asked_units import stored, written
 from agents.codes import metric
 from agents.findings import Finding, fmt, plural
+from agents.note import age
 from agents.team.job import Job
 from agents.timeframe import during
 from agents.tools.base import ALL_TIME, Window
@@ -324,7 +325,9 @@ def vital_status_finding(job: Job) -> Finding:
     if facts is None or not facts.deceased:
         text = "Your records show no death (no deceased flag or date of death)." + end
     elif facts.died:
-        text = f"Your records show a death recorded on {facts.died}.{cause}{end}"
+        years = age(facts.birth_date, facts.died)
+        at = f", at the age of {years}" if years is not None else ""
+        text = f"Your records show a death recorded on {facts.died}{at}.{cause}{end}"
     else:
         text = f"Your records say this person has died, without a date of death.{cause}{end}"
     data = {"deceased": bool(facts and facts.deceased),

@@ -68,6 +68,7 @@ def unit_cases(pid: str, obs: dict) -> list[Case]:
         t, kg, _ = obs["29463-7"][-1]
         lb = kg / LB
         cases += [Case(pid, "What is my weight in pounds?", (num(round(lb, 2)), "lb", _day(t))),
+                  Case(pid, "How many pounds do I weigh?", (num(round(lb, 2)), _day(t))),
                   Case(pid, "How heavy am I in stone?", (f"{int(lb // 14)} st", _day(t))),
                   Case(pid, "Tell me my weight in kilograms", (num(kg), "kg", _day(t)))]
         limit = int(sorted(r[1] for r in obs["29463-7"])[len(obs["29463-7"]) // 2] / LB)
@@ -109,7 +110,12 @@ def albumin_cases(pid: str, obs: dict) -> list[Case]:
 
 def death_cases(pid: str, raw: dict, facts: dict) -> list[Case]:
     said = (f"death recorded on {raw['died']}",) if raw["died"] else ("no death",)
-    return [Case(pid, q, said, ("deserve attention",)) for q in (
+    cases = []
+    if raw["died"]:
+        died, born = date.fromisoformat(raw["died"]), facts["birth"]
+        years = died.year - born.year - ((died.month, died.day) < (born.month, born.day))
+        cases.append(Case(pid, "How old was I when I died?", (f"age of {years}",)))
+    return cases + [Case(pid, q, said, ("deserve attention",)) for q in (
         "When did I die?", "Is the patient deceased?", "Is this person still alive?",
         "What is the date of death?", "Did I pass away?")]
 
