@@ -54,7 +54,7 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
     if "presence" in q.intents:
         conditions = _first(findings, "conditions")
         # no such condition, but the measure asked about is held: its reading answers
-        if conditions is not None and (conditions.support or not q.items):
+        if conditions is not None and not q.threshold and (conditions.support or not q.items):
             return condition_answer(q.text, conditions)
     critical = _first(findings, "critical")
     if critical is not None:
@@ -65,7 +65,11 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
     for kind in ("comparison", "statistic", "extreme"):  # what was asked of the measure
         asked = [f for f in findings if f.kind == kind]
         if asked:
-            return " ".join(dict.fromkeys(f.text for f in asked))
+            text = " ".join(dict.fromkeys(f.text for f in asked))
+            if "presence" in q.intents and q.threshold:  # "did it ever go above 160?"
+                beyond = sum(int(f.data.get("count") or 0) for f in asked)
+                return f"{'Yes' if beyond else 'No'}: {text[0].lower()}{text[1:]}"
+            return text
     baseline = _first(findings, "baseline")
     if baseline and "medication_effect" in q.intents:
         return baseline.text

@@ -140,7 +140,8 @@ def pharmacy(job: Job) -> list[Finding]:
     stopped = bool(re.search(r"stopp|used to|past|previous|former|ever|history|all|no longer"
                              r"|c[oa]me off|discontinu|quit|ended|gave up|went off",
                              q.text.lower()))
-    found = [more.timeline_finding(timeline, q.medication, stopped=stopped)]
+    found = [more.timeline_finding(timeline, q.medication, stopped=stopped, window=q.window,
+                                   period=q.period)]
     if "allergies" in q.topics:
         job.step("Listing allergies", 0.3)
         found.insert(0, answers.allergy_finding(job))

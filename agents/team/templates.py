@@ -11,7 +11,9 @@ from rapidfuzz import fuzz
 
 from agents.findings import Finding, fmt
 from agents.holdings import question_terms
+from agents.timeframe import during
 from agents.tools.analytics import BloodPressureControl, Correlation
+from agents.tools.base import ALL_TIME, Window
 from agents.tools.coverage import ConditionList, Coverage
 from agents.tools.extremes import TimeInRange
 from agents.tools.medications import BeforeAfter, MedicationCourse, MedicationTimeline
@@ -191,11 +193,15 @@ def correlation_finding(c: Correlation) -> Finding:
 
 
 def timeline_finding(t: MedicationTimeline, focus: str | None, *,
-                     stopped: bool = False) -> Finding:
+                     stopped: bool = False, window: Window = ALL_TIME,
+                     period: str | None = None) -> Finding:
     """Every active medication with its start and, when recorded, its reason; stopped
-    ones too when asked (`stopped`) or when the question names one."""
+    ones too when asked (`stopped`) or when the question names one, listed first when
+    asked. With a window ("what was I on in 2015"), the courses that ran in it."""
     if not t.courses:
         return Finding("medications", "No medications are recorded.", _data(t), (), evidence=0)
+    if window != ALL_TIME and not focus:
+        return _courses_in(t, window, period)
     if focus:
         courses = [c for c in t.courses if focus in c.name.lower()]
         if not courses:
@@ -212,7 +218,8 @@ def timeline_finding(t: MedicationTimeline, focus: str | None, *,
     elif not focus:
         parts.append("none active")
     if ended:
-        parts.append(f"{len(ended)} stopped: " + "; ".join(_course(c) for c in ended))
+        said = f"{len(ended)} stopped: " + "; ".join(_course(c) for c in ended)
+        parts.insert(0 if stopped else len(parts), said)
     if refused:
         parts.append("recorded as not taken: " + "; ".join(
             c.name + (f" (as of {c.start})" if c.start else "") for c in refused))
@@ -223,6 +230,31 @@ def timeline_finding(t: MedicationTimeline, focus: str | None, *,
     rows = tuple(i for c in courses for i in c.row_ids)
     return Finding("medications", text, {"courses": [vars(c) for c in courses],
                                          "active": len(active), "stopped": len(ended)}, rows)
+
+
+def _courses_in(t: MedicationTimeline, window: Window, period: str | None) -> Finding:
+    """The courses that ran at some time in the window (started by its end, not stopped
+    before its start); stopped courses with no stop date that started earlier are named
+    apart, since the record cannot say whether they still ran; a course with no recorded
+    start is left out, as it cannot be placed."""
+    since = window.since.isoformat() if window.since else ""
+    until = window.until.isoformat() if window.until else "9999"
+    placed = [c for c in t.courses if not c.not_taken and c.start and c.start[:10] <= until]
+    ran = [c for c in placed
+           if (c.stop[:10] >= since if c.stop else c.active or c.start[:10] >= since)]
+    unsure = [c for c in placed if c not in ran and not c.stop]
+    when = during(period)
+    text = (f"Medications{when}, {len(ran)}: " + "; ".join(_course(c) for c in ran) + "."
+            if ran else f"No medication on record ran{when}.")
+    if unsure:
+        text += (f" {len(unsure)} more started earlier and stopped on a date the record does "
+                 "not give, so they may still have run: "
+                 + "; ".join(f"{c.name} (from {c.start})" for c in unsure) + ".")
+    shown = ran + unsure
+    return Finding("medications", text, {"courses": [vars(c) for c in shown],
+                                         "active": sum(c.active for c in ran),
+                                         "stopped": sum(not c.active for c in ran)},
+                   tuple(i for c in shown for i in c.row_ids), evidence=len(shown))
 
 
 def _course(c: MedicationCourse) -> str:

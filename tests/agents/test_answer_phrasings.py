@@ -29,7 +29,7 @@ def _facts(path: Path) -> dict:
     """What the first set's reader leaves out: death, birth, active conditions, the
     medications only ever stopped, codes present (also in components)."""
     bundle = json.loads(path.read_text())
-    out: dict = {"active_conditions": [], "status": {}, "codes": set()}
+    out: dict = {"active_conditions": [], "status": {}, "codes": set(), "starts": []}
     for entry in bundle["entry"]:
         res = entry["resource"]
         kind = res["resourceType"]
@@ -42,6 +42,8 @@ def _facts(path: Path) -> dict:
             concept = res.get("medicationCodeableConcept", {})
             name = concept.get("text") or concept["coding"][0]["display"]
             out["status"].setdefault(name, set()).add(res["status"])
+            if "authoredOn" in res:
+                out["starts"].append((name, int(res["authoredOn"][:4])))
         elif kind == "Observation":
             for part in [res, *res.get("component", [])]:
                 out["codes"].add(part["code"]["coding"][0]["code"])
@@ -160,6 +162,10 @@ def extreme_cases(pid: str, obs: dict) -> list[Case]:
         n = sum(r[1] > 130 for r in sys)
         cases.append(Case(pid, "How many times has my systolic pressure been over 130?",
                           (f"{n} time", "above 130")))
+    if sys:
+        n = sum(r[1] > 160 for r in sys)
+        cases.append(Case(pid, "Did my systolic pressure ever go above 160?",
+                          ("Yes" if n else "No", f"{n} time")))
     if dia := obs.get("8462-4"):
         n = sum(r[1] > 90 for r in dia)
         cases.append(Case(pid, "How often was my diastolic above 90?", (f"{n} time",)))
@@ -184,10 +190,14 @@ def extreme_cases(pid: str, obs: dict) -> list[Case]:
 
 
 def medication_cases(pid: str, facts: dict) -> list[Case]:
+    cases = []
+    if facts["starts"]:  # a medication started in a year ran in it
+        name, year = sorted(facts["starts"], key=lambda x: x[1])[len(facts["starts"]) // 2]
+        cases.append(Case(pid, f"What medicines was I on in {year}?", (name,)))
     stopped = sorted(n for n, s in facts["status"].items() if "active" not in s)
     active = sorted(n for n, s in facts["status"].items() if "active" in s)
-    cases = [Case(pid, "Am I currently on any prescriptions?",
-                  (f"{len(active)} active", *active) if active else ("none active",))]
+    cases.append(Case(pid, "Am I currently on any prescriptions?",
+                      (f"{len(active)} active", *active) if active else ("none active",)))
     if stopped:
         cases += [Case(pid, q, (stopped[0],)) for q in (
             "Which medications have I stopped?", "What drugs did I come off?")]
