@@ -15,8 +15,13 @@ def _first(findings: list[Finding], kind: str) -> Finding | None:
     return next((f for f in findings if f.kind == kind), None)
 
 
+def _in_prose(name: str) -> str:
+    """A measure's name mid-sentence: "body height", but "PSA" and "eGFR" as written."""
+    return name[0].lower() + name[1:] if name[1:2].islower() else name
+
+
 def not_found(q: Question, nearest: tuple[str, ...]) -> str:
-    names = list(dict.fromkeys(q.missing))
+    names = list(dict.fromkeys(_in_prose(n) for n in q.missing))
     what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     period = during(q.period)
     text = f"Your records have no {what} results{period}."

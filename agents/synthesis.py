@@ -8,7 +8,7 @@ guard; a model only rewrites `summary` from the same facts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from agents.asked_units import written
@@ -165,8 +165,10 @@ def synthesize(q: Question, findings: list[Finding], *, confidence: float,
                failed: list[str], urgent_notice: str | None, nearest: tuple[str, ...] = (),
                note: Note | None = None) -> Synthesis:
     answer = answer_sentence(q, findings, nearest, note)
-    if q.missing and q.items:  # one asked thing is held, another is not: say so
-        answer += " " + not_found(q, ())
+    held = {metric(c).name.lower() for c in q.codes}
+    unheld = tuple(m for m in q.missing if m.lower() not in held)
+    if unheld and q.items:  # one asked thing is held, another is not: say so
+        answer += " " + not_found(replace(q, missing=unheld), ())
     if note and note.window_label:
         answer = f"{note.window_label} {answer}"
     trends = unique_trends(findings)
