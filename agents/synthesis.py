@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from agents.asked_units import written
+from agents.clinical import albuminuria_stage
 from agents.codes import BLOOD_PRESSURE, metric
 from agents.direct import direct_answer, not_found
 from agents.findings import Finding, fmt, key_finding, plural, reference_note
@@ -19,6 +20,7 @@ from agents.note import Note, ranked_concerns
 from agents.question import Question
 from agents.team.templates import listing
 from agents.timeframe import during
+from storage.repos.measures import measure_key
 
 DISCLAIMER = ("This summary comes from your own records and is not medical advice; talk to "
               "your clinician before changing any treatment.")
@@ -129,7 +131,12 @@ def _against_range(q: Question, d: dict[str, object]) -> str:
     if not ({"evaluate", "abnormal", "critical"} & q.intents
             or re.search(r"\b(high|low|normal|elevated|ok|okay|fine)\b", q.text.lower())):
         return ""
-    return reference_note(d.get("last_value"), d.get("reference_low"),  # type: ignore[arg-type]
+    value = d.get("last_value")
+    if measure_key(str(d.get("code"))) == "urine_albumin_creatinine" and d.get("unit") == "mg/g" \
+            and isinstance(value, int | float):  # judged by its KDIGO category
+        a = albuminuria_stage(value)
+        return f" (KDIGO albuminuria category {a.stage}, {a.label})"
+    return reference_note(value, d.get("reference_low"),  # type: ignore[arg-type]
                           d.get("reference_high"), d.get("unit"))  # type: ignore[arg-type]
 
 

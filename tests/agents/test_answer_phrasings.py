@@ -15,7 +15,7 @@ from pathlib import Path
 from storage.vault import Vault
 from tests.agents.conftest import CCDA, Imported
 from tests.agents.raw_fhir import plausible_limits
-from tests.agents.test_answer_eval import Case, _ccda_value, _raw, num, score
+from tests.agents.test_answer_eval import ACR_CODES, Case, _acr_stage, _ccda_value, _raw, num, score
 from tests.agents.test_tools_synthea import BUNDLES, patient_id
 
 LB = 0.45359237  # kg per avoirdupois pound (UCUM [lb_av]); a stone is 14 lb
@@ -105,9 +105,13 @@ def albumin_cases(pid: str, obs: dict) -> list[Case]:
     urine = sorted((r for c in URINE_ALBUMIN for r in obs.get(c, [])), key=lambda r: r[0])
     facts = (num(urine[-1][1]), _day(urine[-1][0])) if urine else ("records have no urine",)
     serum = tuple(str(r[1]) + " g/dL" for r in obs.get("1751-7", [])[-1:])  # not the answer
-    return [Case(pid, q, facts, serum) for q in (
+    cases = [Case(pid, q, facts, serum) for q in (
         "What is my urine albumin?", "Is there albumin in my urine?",
         "What did my last urine microalbumin test show?")]
+    ratios = sorted((r for c in ACR_CODES for r in obs.get(c, [])), key=lambda r: r[0])
+    if ratios:  # KDIGO 2012 Table 6 (mg/g), written out in the first set's reader
+        cases.append(Case(pid, "Is my urine albumin normal?", (_acr_stage(ratios[-1][1]),)))
+    return cases
 
 
 def death_cases(pid: str, raw: dict, facts: dict) -> list[Case]:
