@@ -139,6 +139,10 @@ def range_cases(pid: str, obs: dict) -> list[Case]:
         n = len(_latest_in(bmi, date(year, 3, 1)))
         cases.append(Case(pid, f"How many BMI results do I have since March {year}?",
                           (f"{n} result",)))
+        since = _latest_in(bmi, date(year, 1, 1))
+        if len(since) >= 2:  # from a year to now: the window's first and latest readings
+            cases.append(Case(pid, f"How has my BMI changed between {year} and now?",
+                              (num(since[0][1]), _day(since[0][0]), _day(since[-1][0]))))
         after = _latest_in(weights, date(year, 6, 1)) if weights else []
         if after:
             cases.append(Case(pid, f"Show me my weight since June {year}",

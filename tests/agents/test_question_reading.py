@@ -27,6 +27,11 @@ def held(*codes: tuple[str, str]) -> Holdings:
     ("LDL since March 2020", date(2020, 3, 1), None, False),
     ("my A1c before 2018", None, date(2017, 12, 31), False),
     ("blood pressure over the last 3 years", date(2023, 12, 2), None, True),
+    ("my LDL between 2015 and now", date(2015, 1, 1), None, False),
+    ("weight from March 2019 until today", date(2019, 3, 1), None, False),
+    ("my glucose since last March", date(2026, 3, 1), None, True),
+    ("my glucose since November", date(2026, 11, 1), None, True),
+    ("my glucose since last December", date(2025, 12, 1), None, True),
 ])
 def test_time_as_asked(text: str, since: date | None, until: date | None,
                        relative: bool) -> None:
@@ -101,6 +106,7 @@ def test_the_specimen_word_decides_between_urine_and_serum_albumin() -> None:
     ("What is my weight in pounds?", "[lb_av]"), ("How heavy am I in stone?", "[stone_av]"),
     ("my glucose in mmol/L", "mmol/L"), ("How tall am I in feet?", "[ft_i]"),
     ("my temperature in Fahrenheit", "[degF]"), ("What is my weight?", None),
+    ("my creatinine in µmol/L", "umol/L"), ("temperature in °C", "Cel"),
 ])
 def test_the_unit_asked_for_is_read(text: str, unit: str | None) -> None:
     asked = parse(text, today=TODAY).unit
