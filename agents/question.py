@@ -36,8 +36,17 @@ GENERIC_DRUGS = ("statin", "metformin", "insulin", "lisinopril", "amlodipine", "
 _DRUG_FILLER = ("oral", "tablet", "release", "extended", "injection", "solution",
                 "hydrochloride", "capsule", "delayed", "product", "prefilled")
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|same for|and what about)\b", re.I)
-_THRESHOLD = re.compile(r"\b(above|over|greater than|higher than|more than|at least|exceed\w*|"
-                        r"below|under|less than|lower than)\s+(\d+(?:\.\d+)?)")
+_THRESHOLD = re.compile(r"\b(at or above|at or over|at or below|at or under|above|over"
+                        r"|greater than|higher than|more than|at least|at most|no more than"
+                        r"|exceed\w*|below|under|less than|lower than|reach\w*|hit)"
+                        r"\s+(?:a |an )?(\d+(?:\.\d+)?)(\s+or (?:more|higher|above|over|greater"
+                        r"|less|lower|below|under))?")
+_THRESHOLD_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s+or (more|higher|above|over|greater|less"
+                              r"|lower|below|under)\b")
+_LOWER = ("below", "under", "less than", "lower than", "at most", "no more than", "at or below",
+          "at or under", "less", "lower")
+_INCLUSIVE = ("at least", "at most", "no more than", "at or above", "at or over", "at or below",
+              "at or under", "reach", "hit")
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ class Question:
     window: Window = ALL_TIME
     relative: bool = False  # the window counts back from today
     period: str | None = None  # how the answer names the window
-    threshold: tuple[str, float] | None = None  # (">" or "<", value)
+    threshold: tuple[str, float] | None = None  # (">", ">=", "<" or "<=", value)
     unit: AskedUnit | None = None  # the unit the answer is asked in ("in pounds")
     compare: tuple[timeframe.Period, timeframe.Period] | None = None  # two periods side by side
     out_of_scope: str | None = None  # why the app cannot answer it
@@ -230,9 +239,15 @@ def _medication(lowered: str, medications: tuple[str, ...]) -> str | None:
 
 
 def _threshold(lowered: str) -> tuple[str, float] | None:
+    """(">", 180) for "above 180"; ">=" for "at least 180", "180 or higher", "reached
+    180" (the limit itself counts); "<" and "<=" likewise."""
     if m := _THRESHOLD.search(lowered):
-        op = "<" if m.group(1) in ("below", "under", "less than", "lower than") else ">"
-        return op, float(m.group(2))
+        word, tail = m.group(1), m.group(3)
+        lower = word in _LOWER or bool(tail and tail.split()[-1] in _LOWER)
+        inclusive = word.startswith(_INCLUSIVE) or bool(tail)
+        return ("<" if lower else ">") + ("=" if inclusive else ""), float(m.group(2))
+    if m := _THRESHOLD_AFTER.search(lowered):
+        return ("<=" if m.group(2) in _LOWER else ">="), float(m.group(1))
     return None
 
 

@@ -9,7 +9,9 @@ states it in one sentence the CMO can lead with.
 from __future__ import annotations
 
 import json
+import operator
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -135,6 +137,12 @@ def coded_findings(job: Job) -> list[Finding]:
     return out
 
 
+# How a threshold is said and tested: "above 180" is strict, "at least 180" is not.
+BEYOND: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    ">": ("above", operator.gt), ">=": ("at or above", operator.ge),
+    "<": ("below", operator.lt), "<=": ("at or below", operator.le)}
+
+
 def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
     """Lowest/highest with their dates, and the count beyond the named threshold."""
     q = job.question
@@ -170,12 +178,11 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
         if q.threshold:
             op, asked_limit = q.threshold
             limit = stored(asked_limit, unit, code, q.unit)
-            c = m.counts(patient_id=job.patient_id, measure=code, since=w.since, until=w.until,
-                         above=limit if op == ">" else None, below=limit if op == "<" else None)
-            beyond, word = (c.above, "above") if op == ">" else (c.below, "below")
+            word, passes = BEYOND[op]
+            beyond = sum(passes(r.value, limit) for r in ex.series.usable)
             times = "time" if beyond == 1 else "times"
             parts.insert(0, f"{beyond} {times} {word} {written(limit, unit, code, q.unit)} out of "
-                         f"{plural(c.n, 'reading')}")
+                         f"{plural(ex.n, 'reading')}")
             data |= {"threshold": limit, "direction": word, "count": beyond}
         if ex.unverified:
             parts.append(f"{plural(len(ex.unverified), 'reading')} held for verification "

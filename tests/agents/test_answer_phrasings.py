@@ -159,6 +159,8 @@ def range_cases(pid: str, obs: dict) -> list[Case]:
         mean = sum(r[1] for r in inside) / len(inside)
         cases.append(Case(pid, f"What was my average glucose in {year}?",
                           (num(round(mean, 2)),)))
+        n = sum(r[1] >= 100 for r in glucose)
+        cases.append(Case(pid, "How often was my glucose 100 or higher?", (f"{n} time",)))
         cases.append(Case(pid, f"What was my blood sugar in {year}?",
                           (num(inside[-1][1]), _day(inside[-1][0]))))
     return cases
@@ -174,6 +176,10 @@ def extreme_cases(pid: str, obs: dict) -> list[Case]:
         n = sum(r[1] > 160 for r in sys)
         cases.append(Case(pid, "Did my systolic pressure ever go above 160?",
                           ("Yes" if n else "No", f"{n} time")))
+    if sys:  # "at least": the limit itself counts
+        n = sum(r[1] >= 140 for r in sys)
+        cases.append(Case(pid, "How many times was my systolic at least 140?",
+                          (f"{n} time", "at or above 140")))
     if dia := obs.get("8462-4"):
         n = sum(r[1] > 90 for r in dia)
         cases.append(Case(pid, "How often was my diastolic above 90?", (f"{n} time",)))

@@ -139,3 +139,12 @@ def test_a_test_asked_of_urine_is_the_persons_urine_test_or_missing() -> None:
     assert parse("What is my glucose?", holdings=h, today=TODAY).codes == ("2339-0",)
     q = parse("my urine creatinine and my glucose", holdings=h, today=TODAY)
     assert q.codes == ("2339-0",) and q.missing == ("urine creatinine",)
+
+
+@pytest.mark.parametrize(("text", "threshold"), [
+    ("readings above 180", (">", 180.0)), ("at least 180", (">=", 180.0)),
+    ("180 or higher", (">=", 180.0)), ("at or above 180", (">=", 180.0)),
+    ("below 70", ("<", 70.0)), ("70 or lower", ("<=", 70.0)), ("did it reach 200", (">=", 200.0)),
+])
+def test_a_threshold_says_whether_the_limit_counts(text: str, threshold: tuple) -> None:
+    assert parse(text, today=TODAY).threshold == threshold
