@@ -34,6 +34,15 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
                   ) -> str | None:
     if q.out_of_scope:
         return q.out_of_scope
+    if q.not_kept and not q.items:
+        named = list(dict.fromkeys(q.not_kept))
+        where = "Your clinic or patient portal has them."
+        if any(" on " in n for n in named):  # entries listed, without what they showed
+            return (f"Your records list {'; '.join(named)}, but not what it showed: imaging "
+                    f"and procedure reports are not imported into this app. {where}")
+        return (f"Your records here hold no {' or '.join(named)} reports, but that says "
+                f"nothing: imaging and procedure reports are not imported into this app. "
+                f"{where}")
     vital = _first(findings, "vital_status")
     if vital is not None and not q.items:
         return vital.text

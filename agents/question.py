@@ -22,6 +22,7 @@ from agents.codes import BLOOD_PRESSURE, METRICS, Metric
 from agents.holdings import STOP, Holdings, question_terms
 from agents.intents import intents_of
 from agents.tools.base import ALL_TIME, Window
+from storage.repos.catalogue import CodeEntry
 
 MEDICATION_WORDS = ("medication", "medicine", "drug", "pill", "prescription", "prescribed",
                     "statin", "tablet", "dose", "meds", "taking")
@@ -56,6 +57,7 @@ class Question:
     intents: frozenset[str] = frozenset()
     topics: tuple[str, ...] = ()  # lay-word topics named (resources/lay_terms.json)
     missing: tuple[str, ...] = ()  # measures asked for that the records do not hold
+    not_kept: tuple[str, ...] = ()  # kinds of record asked for that are not imported (MRI)
     medication: str | None = None  # a medication named in the question
     mentions_medication: bool = False
     mentions_prevention: bool = False
@@ -87,7 +89,7 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
           previous: dict[str, object] | None = None, holdings: Holdings | None = None
           ) -> Question:
     lowered = " " + re.sub(r"[^a-z0-9%./'<>-]+", " ", text.lower().replace("’", "'")) + " "
-    items, topics, systems, missing = _measures(lowered, holdings)
+    items, topics, systems, missing, not_kept = _measures(lowered, holdings)
     medication = _medication(lowered, medications)
     mentions_medication = medication is not None or any(w in lowered for w in MEDICATION_WORDS)
     when = timeframe.read(lowered, today or date.today())
@@ -97,7 +99,8 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
                                       r"|feet|centimet(er|re)s)\b", lowered):
         intents = intents - {"count"} | {"lookup"}  # "how many pounds do I weigh": a value
     q = Question(
-        text=text, items=items, topics=topics, missing=missing, medication=medication,
+        text=text, items=items, topics=topics, missing=missing, not_kept=not_kept,
+        medication=medication,
         intents=intents,
         mentions_medication=mentions_medication,
         mentions_prevention=any(w in lowered for w in PREVENTION_WORDS),
@@ -130,14 +133,16 @@ def _phrases() -> tuple[tuple[str, Metric | vocabulary.Topic], ...]:
 
 def _measures(lowered: str, holdings: Holdings | None
               ) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...], tuple[str, ...],
-                         tuple[str, ...]]:
+                         tuple[str, ...], tuple[str, ...]]:
     """Asked items in question order: catalogue aliases (one measure each) and lay-word
     topics (all their measures), matched together longest first; then, for words neither
-    knows, the person's own test names."""
+    knows, the person's own test names. Returns (items, topics, systems, missing, not
+    kept: kinds of record asked about that the importers do not keep)."""
     found: list[tuple[int, tuple[str, ...], str]] = []
     text = lowered
     topics: dict[str, int] = {}  # topic -> where it is first named
     missing: list[str] = []
+    not_kept: list[str] = []
     for phrase, what in _phrases():
         pattern = rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])"
         for m in re.finditer(pattern, text):
@@ -152,13 +157,18 @@ def _measures(lowered: str, holdings: Holdings | None
                 found.append((m.start(), (what.code,), what.system))
                 continue
             topics[what.id] = min(topics.get(what.id, m.start()), m.start())
+            if not what.kept:  # said as not imported, with any entry an importer kept
+                short = dict(what.modalities).get(phrase)
+                held = holdings.named_as(short) if holdings and short else ()
+                not_kept.append(_kept_note(phrase, held))
+                continue
             codes = _topic_codes(what, holdings)
             if holdings is not None and not codes:
                 missing.extend(x.name for x in (what.measures[:1] if what.coded
                                                 else what.measures))
             found.append((m.start(), codes, what.system))
         text = re.sub(pattern, lambda m: " " * len(m.group(0)), text)
-    if holdings is not None and not found and not missing:
+    if holdings is not None and not found and not missing and not not_kept:
         for code in holdings.match(question_terms(text)):
             found.append((len(lowered), (code,), "other"))
         if not found:
@@ -178,7 +188,15 @@ def _measures(lowered: str, holdings: Holdings | None
         ordered = [BLOOD_PRESSURE if i in ((BLOOD_PRESSURE[0],), (BLOOD_PRESSURE[1],)) else i
                    for i in ordered]
     return (tuple(dict.fromkeys(ordered)), tuple(sorted(topics, key=topics.__getitem__)),
-            tuple(systems), tuple(missing))
+            tuple(systems), tuple(missing), tuple(not_kept))
+
+
+def _kept_note(phrase: str, held: tuple[CodeEntry, ...]) -> str:
+    """How the answer names a kind of record that is not imported: "MRI", or the entries
+    of it the records list ("XR Chest 2 Views on 2015-02-25")."""
+    if held:
+        return ", ".join(f"{e.displays[0]} on {e.last}" for e in held[:3])
+    return phrase.upper() if phrase.isalpha() and len(phrase) <= 3 else phrase
 
 
 def _topic_codes(topic: vocabulary.Topic, holdings: Holdings | None) -> tuple[str, ...]:

@@ -31,6 +31,8 @@ class Topic:
     measures: tuple[Measure, ...]
     conditions: tuple[str, ...]  # lower-case fragments of condition names
     coded: bool  # results are answered with their text (Detected, Negative ...)
+    kept: bool = True  # False: a kind of record the importers do not keep (imaging ...)
+    modalities: tuple[tuple[str, str], ...] = ()  # word -> how test names abbreviate it
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -42,7 +44,9 @@ def topics() -> tuple[Topic, ...]:
     raw = json.loads(TABLE.read_text(encoding="utf-8"))["topics"]
     return tuple(Topic(t["id"], t["system"], tuple(t["words"]),
                        tuple(Measure(name, tuple(codes)) for name, codes in t["measures"]),
-                       tuple(t["conditions"]), bool(t.get("coded"))) for t in raw)
+                       tuple(t["conditions"]), bool(t.get("coded")), t.get("kept", True),
+                       tuple((t.get("modalities") or {}).items()))
+                 for t in raw)
 
 
 @cache

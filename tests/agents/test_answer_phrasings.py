@@ -222,6 +222,10 @@ def gap_cases(pid: str, facts: dict) -> list[Case]:
     cases = [Case(pid, "Do I have any vitamin B12 results?", ("records have no vitamin b12",)),
              Case(pid, "Have I ever had my ferritin checked?", ("records have no ferritin",)),
              Case(pid, "What's my magnesium level?", ("records have no magnesium",))]
+    cases += [Case(pid, q, ("not imported",), ("deserve attention",)) for q in (
+        "What did my brain MRI show?", "Have I had a colonoscopy?")]  # no Procedure import
+    if not facts["codes"] & {"882-1", "883-9", "10331-7"}:  # LOINC ABO/Rh
+        cases.append(Case(pid, "What's my blood type?", ("records have no blood group",)))
     if "2857-1" not in facts["codes"]:  # LOINC PSA
         cases.append(Case(pid, "Is a prostate test anywhere in my file?", ("records have no psa",)))
     today = date.today()

@@ -148,3 +148,12 @@ def test_a_test_asked_of_urine_is_the_persons_urine_test_or_missing() -> None:
 ])
 def test_a_threshold_says_whether_the_limit_counts(text: str, threshold: tuple) -> None:
     assert parse(text, today=TODAY).threshold == threshold
+
+
+def test_imaging_is_said_to_be_not_imported_with_any_entry_the_records_list() -> None:
+    assert parse("What did my brain MRI show?", holdings=held(), today=TODAY).not_kept == (
+        "MRI",)
+    xr = Holdings((CodeEntry("36643-5", None, ("XR Chest 2 Views",), "laboratory", 1, 0,
+                             date(2015, 2, 25), date(2015, 2, 25)),))
+    q = parse("What did my chest x-ray show?", holdings=xr, today=TODAY)
+    assert q.not_kept == ("XR Chest 2 Views on 2015-02-25",) and q.codes == ()
