@@ -36,11 +36,11 @@ def _words() -> tuple[tuple[str, AskedUnit], ...]:
 
 
 def asked_unit(lowered: str) -> AskedUnit | None:
-    """The unit named in the question, if any (whole words, longest first)."""
-    for word, unit in _words():
-        if re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", lowered):
-            return unit
-    return None
+    """The unit named first in the question ("in stone and pounds" is stone), if any;
+    whole words, the longer word where two start together."""
+    hits = [(m.start(), -len(word), unit) for word, unit in _words()
+            if (m := re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", lowered))]
+    return min(hits, key=lambda h: h[:2])[2] if hits else None
 
 
 def _convert(value: float, unit: str, code: str, to: str) -> float | None:

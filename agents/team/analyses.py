@@ -137,7 +137,8 @@ def pharmacy(job: Job) -> list[Finding]:
     job.step("Building the medication timeline", 0.2)
     q = job.question
     timeline = tools.medication_timeline(job.vault, patient_id=job.patient_id)
-    stopped = bool(re.search(r"stopp|used to|past|previous|former|ever|history|all|no longer"
+    stopped = bool(re.search(r"stopp|\bstop\b|used to|past|previous|former|ever|history|all"
+                             r"|no longer"
                              r"|c[oa]me off|discontinu|quit|ended|gave up|went off",
                              q.text.lower()))
     found = [more.timeline_finding(timeline, q.medication, stopped=stopped, window=q.window,

@@ -201,7 +201,7 @@ def timeline_finding(t: MedicationTimeline, focus: str | None, *,
     if not t.courses:
         return Finding("medications", "No medications are recorded.", _data(t), (), evidence=0)
     if window != ALL_TIME and not focus:
-        return _courses_in(t, window, period)
+        return _courses_in(t, window, period, stopped=stopped)
     if focus:
         courses = [c for c in t.courses if focus in c.name.lower()]
         if not courses:
@@ -232,18 +232,34 @@ def timeline_finding(t: MedicationTimeline, focus: str | None, *,
                                          "active": len(active), "stopped": len(ended)}, rows)
 
 
-def _courses_in(t: MedicationTimeline, window: Window, period: str | None) -> Finding:
+def _courses_in(t: MedicationTimeline, window: Window, period: str | None, *,
+                stopped: bool) -> Finding:
     """The courses that ran at some time in the window (started by its end, not stopped
-    before its start); stopped courses with no stop date that started earlier are named
-    apart, since the record cannot say whether they still ran; a course with no recorded
-    start is left out, as it cannot be placed."""
+    before its start), or with `stopped` those stopped in it; stopped courses with no stop
+    date that started earlier are named apart, since the record cannot say whether they
+    still ran; a course with no recorded start is left out, as it cannot be placed."""
     since = window.since.isoformat() if window.since else ""
     until = window.until.isoformat() if window.until else "9999"
+    when = during(period)
+    if stopped:
+        ended = [c for c in t.courses if c.stop and since <= c.stop[:10] <= until]
+        undated = [c for c in t.courses if not (c.active or c.not_taken or c.stop)
+                   and (c.start or "")[:10] <= until]
+        text = (f"Medications stopped{when}, {len(ended)}: "
+                + "; ".join(_course(c) for c in ended) + "." if ended
+                else f"No medication on record has a stop date{when}.")
+        if undated:
+            text += (f" {len(undated)} more were stopped on a date the record does not give: "
+                     + listing([f"{c.name} (from {c.start or 'an unrecorded date'})"
+                                for c in undated], limit=5) + ".")
+        shown = ended + undated
+        return Finding("medications", text, {"courses": [vars(c) for c in shown],
+                                             "active": 0, "stopped": len(shown)},
+                       tuple(i for c in shown for i in c.row_ids), evidence=len(shown))
     placed = [c for c in t.courses if not c.not_taken and c.start and c.start[:10] <= until]
     ran = [c for c in placed
            if (c.stop[:10] >= since if c.stop else c.active or c.start[:10] >= since)]
     unsure = [c for c in placed if c not in ran and not c.stop]
-    when = during(period)
     text = (f"Medications{when}, {len(ran)}: " + "; ".join(_course(c) for c in ran) + "."
             if ran else f"No medication on record ran{when}.")
     if unsure:

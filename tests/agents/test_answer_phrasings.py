@@ -72,6 +72,7 @@ def unit_cases(pid: str, obs: dict) -> list[Case]:
         cases += [Case(pid, "What is my weight in pounds?", (num(round(lb, 2)), "lb", _day(t))),
                   Case(pid, "How many pounds do I weigh?", (num(round(lb, 2)), _day(t))),
                   Case(pid, "How heavy am I in stone?", (f"{int(lb // 14)} st", _day(t))),
+                  Case(pid, "What is my weight in stone and pounds?", (f"{int(lb // 14)} st",)),
                   Case(pid, "Tell me my weight in kilograms", (num(kg), "kg", _day(t)))]
         limit = int(sorted(r[1] for r in obs["29463-7"])[len(obs["29463-7"]) // 2] / LB)
         above = sum(r[1] / LB > limit for r in obs["29463-7"])
@@ -215,6 +216,9 @@ def medication_cases(pid: str, facts: dict) -> list[Case]:
     if stopped:
         cases += [Case(pid, q, (stopped[0],)) for q in (
             "Which medications have I stopped?", "What drugs did I come off?")]
+        # Synthea gives no stop date: named among those stopped on a date not given
+        year = min(y for n, y in facts["starts"] if n == stopped[0])
+        cases.append(Case(pid, f"What medications did I stop in {year}?", (stopped[0],)))
     return cases
 
 
