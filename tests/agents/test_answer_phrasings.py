@@ -217,8 +217,10 @@ def medication_cases(pid: str, facts: dict) -> list[Case]:
         cases += [Case(pid, q, (stopped[0],)) for q in (
             "Which medications have I stopped?", "What drugs did I come off?")]
         # Synthea gives no stop date: named among those stopped on a date not given
-        year = min(y for n, y in facts["starts"] if n == stopped[0])
-        cases.append(Case(pid, f"What medications did I stop in {year}?", (stopped[0],)))
+        years = [y for n, y in facts["starts"] if n == stopped[0]]
+        if years:
+            cases.append(Case(pid, f"What medications did I stop in {min(years)}?",
+                              (stopped[0],)))
     return cases
 
 
