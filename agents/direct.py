@@ -1,5 +1,5 @@
 """The answer's first sentence when the question is one the findings answer directly:
-out of scope, whether the person died, nothing on record, a coded result, the kidneys, a
+out of scope, the person's age or death, nothing on record, a coded result, the kidneys, a
 condition asked about, an extreme or a count, dangerous values, a medication's baseline,
 the list of medications. None when the general templates should answer."""
 
@@ -43,9 +43,9 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         return (f"Your records here hold no {' or '.join(named)} reports, but that says "
                 f"nothing: imaging and procedure reports are not imported into this app. "
                 f"{where}")
-    vital = _first(findings, "vital_status")
-    if vital is not None and not q.items:
-        return vital.text
+    said = [f.text for f in findings if f.kind in ("age", "vital_status")]
+    if said and not q.items:  # the person's own facts: age, death
+        return " ".join(said)
     for kind in ("vaccinations", "allergies"):  # record lists asked for by name
         listed = _first(findings, kind)
         if listed is not None:

@@ -24,7 +24,8 @@ HIGHER_IS_WORSE: dict[str, bool] = {
 @dataclass(frozen=True)
 class Finding:
     kind: str  # trend | bp_control | time_in_range | abnormal | medications | before_after |
-    #            correlation | coverage | conditions | screening | vital_status | no_data
+    #            correlation | coverage | conditions | screening | vital_status | age |
+    #            no_data
     text: str
     data: dict[str, Any]
     row_ids: tuple[Any, ...] = ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 
 from agents import tools, vocabulary
 from agents.codes import BLOOD_PRESSURE, GLUCOSE, HBA1C, LIPIDS, metric
@@ -187,6 +188,8 @@ def general_practice(job: Job) -> list[Finding]:
     found = [more.coverage_finding(cov)]
     if "death" in job.question.topics:
         found.insert(0, answers.vital_status_finding(job))
+    if "age" in job.question.topics:
+        found.insert(0, answers.age_finding(job, date.today()))
     found.extend(more.condition_findings(tools.conditions(job.vault, patient_id=job.patient_id)))
     other = tuple(c for c in job.question.codes if metric(c).system in ("symptoms", "other"))
     found.extend(trends(job, other or tuple(

@@ -12,6 +12,7 @@ import json
 import operator
 import re
 from collections.abc import Callable
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -341,6 +342,22 @@ def vital_status_finding(job: Job) -> Finding:
             "died": str(facts.died) if facts and facts.died else None}
     return Finding("vital_status", text, data, tuple(r.row_id for r in causes),
                    evidence=int(bool(facts and facts.deceased)))
+
+
+def age_finding(job: Job, today: date) -> Finding:
+    """The date of birth on record and the age it gives (at death, for a person who
+    died)."""
+    facts = job.facts
+    born = facts.birth_date if facts else None
+    if facts is None or born is None:
+        return Finding("age", "Your records give no date of birth.", {"born": None}, (),
+                       evidence=0)
+    on = facts.died or today
+    years = age(born, on)
+    when = (f"; the death recorded on {facts.died} was at the age of {years}" if facts.died
+            else f", so you are {years} today")
+    return Finding("age", f"Your records give your date of birth as {born}{when}.",
+                   {"born": str(born), "age": years}, (), evidence=1)
 
 
 def critical_finding(job: Job) -> Finding:

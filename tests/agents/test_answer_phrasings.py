@@ -117,10 +117,12 @@ def albumin_cases(pid: str, obs: dict) -> list[Case]:
 
 def death_cases(pid: str, raw: dict, facts: dict) -> list[Case]:
     said = (f"death recorded on {raw['died']}",) if raw["died"] else ("no death",)
-    cases = []
+    born = facts["birth"]
+    on = date.fromisoformat(raw["died"]) if raw["died"] else date.today()
+    years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    cases = [Case(pid, "How old am I?", (born.isoformat(), f"age of {years}" if raw["died"]
+                                         else f"you are {years}"), ("deserve attention",))]
     if raw["died"]:
-        died, born = date.fromisoformat(raw["died"]), facts["birth"]
-        years = died.year - born.year - ((died.month, died.day) < (born.month, born.day))
         cases.append(Case(pid, "How old was I when I died?", (f"age of {years}",)))
     return cases + [Case(pid, q, said, ("deserve attention",)) for q in (
         "When did I die?", "Is the patient deceased?", "Is this person still alive?",
