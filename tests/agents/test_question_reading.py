@@ -61,13 +61,16 @@ def test_a_typo_still_finds_the_persons_test() -> None:
 @pytest.mark.parametrize("text", [
     "How much insulin should I take tonight?", "Can I double my metformin dose?",
     "I have a rash on my arm, what could it be?", "What's wrong with me?",
+    "My chest hurts, what is it?", "What could be causing my headaches?",
+    "Why am I always tired?", "Is it okay to stop my statin?",
 ])
 def test_out_of_scope(text: str) -> None:
     assert "can't help" in (parse(text).out_of_scope or "")
 
 
 @pytest.mark.parametrize("text", ["What is my latest HbA1c?", "Did metformin lower my A1c?",
-                                  "How often was my glucose above 180?"])
+                                  "How often was my glucose above 180?", "Why is my LDL high?",
+                                  "What caused my eGFR to drop?", "Is my pain score improving?"])
 def test_in_scope(text: str) -> None:
     assert parse(text).out_of_scope is None
 
