@@ -40,6 +40,7 @@ SYSTEM_OWNER = {
     "electrolytes": "laboratory", "infection": "laboratory", "other_lab": "laboratory",
     "body": "nutrition", "activity": "preventive_medicine", "symptoms": "general_practice",
     "other": "general_practice", "prevention": "preventive_medicine", "allergy": "pharmacy",
+    "vital_status": "general_practice",
 }
 LAB_SYSTEMS = {"lipids", "glycemic", "kidney", "liver", "blood_count", "electrolytes", "thyroid",
                "infection", "other_lab"}

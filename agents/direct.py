@@ -1,7 +1,7 @@
 """The answer's first sentence when the question is one the findings answer directly:
-out of scope, nothing on record, a coded result, the kidneys, a condition asked
-about, an extreme or a count, dangerous values, a medication's baseline, the list of
-medications. None when the general templates should answer."""
+out of scope, the person's age or death, nothing on record, a coded result, the kidneys, a
+condition asked about, an extreme or a count, dangerous values, a medication's baseline,
+the list of medications. None when the general templates should answer."""
 
 from __future__ import annotations
 
@@ -15,8 +15,13 @@ def _first(findings: list[Finding], kind: str) -> Finding | None:
     return next((f for f in findings if f.kind == kind), None)
 
 
+def _in_prose(name: str) -> str:
+    """A measure's name mid-sentence: "body height", but "PSA" and "eGFR" as written."""
+    return name[0].lower() + name[1:] if name[1:2].islower() else name
+
+
 def not_found(q: Question, nearest: tuple[str, ...]) -> str:
-    names = list(dict.fromkeys(q.missing))
+    names = list(dict.fromkeys(_in_prose(n) for n in q.missing))
     what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     period = during(q.period)
     text = f"Your records have no {what} results{period}."
@@ -29,6 +34,18 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
                   ) -> str | None:
     if q.out_of_scope:
         return q.out_of_scope
+    if q.not_kept and not q.items:
+        named = list(dict.fromkeys(q.not_kept))
+        where = "Your clinic or patient portal has them."
+        if any(" on " in n for n in named):  # entries listed, without what they showed
+            return (f"Your records list {'; '.join(named)}, but not what it showed: imaging "
+                    f"and procedure reports are not imported into this app. {where}")
+        return (f"Your records here hold no {' or '.join(named)} reports, but that says "
+                f"nothing: imaging and procedure reports are not imported into this app. "
+                f"{where}")
+    said = [f.text for f in findings if f.kind in ("age", "vital_status")]
+    if said and not q.items:  # the person's own facts: age, death
+        return " ".join(said)
     for kind in ("vaccinations", "allergies"):  # record lists asked for by name
         listed = _first(findings, kind)
         if listed is not None:
@@ -38,8 +55,8 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         conditions = _first(findings, "conditions")  # a diagnosis of the same topic too
         said = f" {conditions.text}" if conditions is not None and conditions.support else ""
         return f"Your most recent {coded.text}{said}"
-    if q.missing and not q.items:
-        conditions = _first(findings, "conditions")
+    if q.missing and not q.items:  # conditions only answer a topic's question ("kidneys")
+        conditions = _first(findings, "conditions") if q.topics else None
         if conditions and conditions.support:
             return f"{not_found(q, ())} {conditions.text}"
         if conditions is not None and "presence" in q.intents:
@@ -50,7 +67,8 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         return kidney.text.replace("Kidneys: your", "Your", 1)
     if "presence" in q.intents:
         conditions = _first(findings, "conditions")
-        if conditions is not None:
+        # no such condition, but the measure asked about is held: its reading answers
+        if conditions is not None and not q.threshold and (conditions.support or not q.items):
             return condition_answer(q.text, conditions)
     critical = _first(findings, "critical")
     if critical is not None:
@@ -61,7 +79,11 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
     for kind in ("comparison", "statistic", "extreme"):  # what was asked of the measure
         asked = [f for f in findings if f.kind == kind]
         if asked:
-            return " ".join(dict.fromkeys(f.text for f in asked))
+            text = " ".join(dict.fromkeys(f.text for f in asked))
+            if "presence" in q.intents and q.threshold:  # "did it ever go above 160?"
+                beyond = sum(int(f.data.get("count") or 0) for f in asked)
+                return f"{'Yes' if beyond else 'No'}: {text[0].lower()}{text[1:]}"
+            return text
     baseline = _first(findings, "baseline")
     if baseline and "medication_effect" in q.intents:
         return baseline.text

@@ -24,7 +24,8 @@ HIGHER_IS_WORSE: dict[str, bool] = {
 @dataclass(frozen=True)
 class Finding:
     kind: str  # trend | bp_control | time_in_range | abnormal | medications | before_after |
-    #            correlation | coverage | conditions | screening | no_data
+    #            correlation | coverage | conditions | screening | vital_status | age |
+    #            no_data
     text: str
     data: dict[str, Any]
     row_ids: tuple[Any, ...] = ()
@@ -52,7 +53,8 @@ class Finding:
 
 # UCUM codes as a reader writes them (the data keeps the UCUM code).
 UNIT_LABELS = {"mm[Hg]": "mmHg", "mL/min/{1.73_m2}": "mL/min/1.73m2", "{score}": "",
-               "10*3/uL": "thousand/uL", "10*6/uL": "million/uL", "/min": "per minute"}
+               "10*3/uL": "thousand/uL", "10*6/uL": "million/uL", "/min": "per minute",
+               "Cel": "°C", "[degF]": "°F", "[lb_av]": "lb", "[in_i]": "in"}
 
 
 def plural(n: int, word: str) -> str:

@@ -46,6 +46,18 @@ class Holdings:
         dates = [e.last for e in self.entries if e.code in codes and e.last]
         return max(dates).isoformat() if dates else None
 
+    def in_urine(self, name: str) -> str | None:
+        """The person's urine test of that name ("glucose" -> "Glucose [Mass/volume] in
+        Urine"), most readings first; None when they have none."""
+        held = [e for e in self.entries if any(
+            "urine" in d.lower() and name in _plain(d) for d in e.displays)]
+        return max(held, key=lambda e: (e.numeric, e.n)).code if held else None
+
+    def named_as(self, word: str) -> tuple[CodeEntry, ...]:
+        """Entries whose name has `word` as a word of its own ("xr" in "XR Chest 2 Views")."""
+        return tuple(e for e in self.entries if any(word in _plain(d).split()
+                                                    for d in e.displays))
+
     def names(self) -> dict[str, str]:
         """display name (lower case, bracketed qualifiers dropped) -> code."""
         out: dict[str, str] = {}

@@ -1,8 +1,10 @@
 """What is asked of the measures a question names, by the kind of request rather than
 by example sentences:
 
-- `comprehensive`: the whole person (overall, everything, a summary of my health/records).
-- `correlation`: whether two things move together (related, linked, affect, track with).
+- `comprehensive`: the whole person (overall, everything, a summary of my health/records,
+  top to bottom, "how am I doing?" with nothing named).
+- `correlation`: whether two things move together (related, linked, tied to, affect,
+  track with, go up and down with).
 - `medication_effect`: what a medication did to a measure (since starting, did X lower Y).
 - `trend`: a change over time (history, over the years, getting better, since 2015).
 - `extreme_low` / `extreme_high`: the lowest or highest value ever or in a period.
@@ -11,7 +13,8 @@ by example sentences:
 - `first`: the earliest value in the period (first, earliest, at the start of 2015).
 - `critical`: dangerous values (dangerously high, critical, alarming).
 - `abnormal`: values outside their ranges.
-- `presence`: whether something is on record at all (do I have, did my test come back).
+- `presence`: whether something is on record at all (do I have, did my test come back,
+  is the person alive).
 - `evaluate`: how something is doing (how are my kidneys, is my sugar under control).
 - `medication_list`: which medications (what am I taking, list my drugs).
 - `lookup`: one value (what is my, latest, current, when did I last).
@@ -28,11 +31,14 @@ _PATTERNS: dict[str, str] = {
                      r"summary|overview|health|physical|evaluation|rundown)"
                      r"|health (summary|overview|review|report|picture|check)"
                      r"|summar\w* (of )?my (health|records?|medical|history)|summar\w* everything"
-                     r"|head[- ]to[- ]toe|doctor'?s note|annual review|how healthy am i"
+                     r"|head[- ]to[- ]toe|top to bottom|across the board|doctor'?s note"
+                     r"|annual review|how healthy am i|\bhow am i doing ?$"
                      r"|my health (in general|overall)|(summary|overview) of my",
     "correlation": r"correlat|relat(ed|ionship|e) (to|between|with)|linked|connect\w* (to|with|"
                    r"between)|associat\w* with|affect\w*|impact\w* (on|of)|go together"
-                   r"|track\w* with|move\w* (together|with)|depend\w* on|because of|cause\w*",
+                   r"|track\w* with|move\w* (together|with)|depend\w* on|because of|cause\w*"
+                   r"|\blink|\btied (to|in with)|in step with|hand in hand"
+                   r"|\b(go|goes|went|rise|rises|fall|falls) (up and down |together )?with",
     "medication_effect": r"(since|after|once|when) (i )?(start|began|begin|went on|got on|switch"
                          r"|have been on|been on|taking|going on)|before and after|effect|working"
                          r"|work\b|doing its job|help\w*|lower\w*|reduc\w*|bring\w* .*down"
@@ -43,8 +49,9 @@ _PATTERNS: dict[str, str] = {
              r"|from (19|20)\d\d|(last|past) \w+ (years|months|decade)|decade|lately"
              r"|over the years|through the years|year by year|(gone|go|went|come|came) (up|down)"
              r"|increas|decreas|\brose\b|\brisen\b|\bdropp|\bdrop\b|\bfell\b|\bfallen\b",
-    "extreme_low": r"\b(lowest|minimum|min|smallest|least)\b",
-    "extreme_high": r"\b(highest|maximum|max|peak|largest|worst|top)\b",
+    "extreme_low": r"\b(lowest|minimum|min|smallest|least|lightest|the least (i|my)\b)\b",
+    "extreme_high": r"\b(highest|maximum|max|peak|largest|worst|top|heaviest)\b"
+                    r"|\bthe most (i|my|it)\b|\b(the )?most i('ve| have)? ever\b",
     "count": r"how (often|many|frequently)\b|number of (times|tests|results|readings)|count",
     "average": r"\baverage|\bmean\b|\btypical(ly)?\b|\busual(ly)?\b",
     "first": r"\b(first|earliest|initial)\b|\b(start|beginning) of\b|\bearly (19|20)\d\d",
@@ -55,14 +62,17 @@ _PATTERNS: dict[str, str] = {
                 r"|critical",
     "presence": r"^ ?(do|did|have|has|am|was|is there|are there) (i|my|any|there)\b.*\b(have|had"
                 r"|positive|negative|come back|test|diagnos\w*|record\w*|ever)\b|\bdo i have\b"
-                r"|\bam i (diabetic|anemic|obese|hypertensive)\b|\bcome back\b",
+                r"|\bam i (diabetic|anemic|obese|hypertensive)\b|\bcome back\b"
+                r"|\b(deceased|alive|dead|died|die|pass(ed)? away)\b"
+                r"|^ ?(is there|are there|any)\b|\b(any|a) record of\b|\bon (record|file)\b",
     "evaluate": r"how (is|are|'s) my|how('s| is| are) my .* doing|doing|under control|control"
                 r"|healthy|okay|ok\b|fine|good|bad|review|status|am i at risk|risk|look\w*",
     "medication_list": r"(what|which|list|show|all)( \w+)? (medications?|medicines?|drugs|pills|"
                        r"meds|prescriptions?)|what am i (taking|on)|(drugs|medications?|meds|"
                        r"pills) (am i|i'?m|i am) (taking|on|prescribed)|prescribed",
     "lookup": r"^ ?(what|what's|whats|tell me|give me|show me|when|which|how much do i weigh"
-              r"|how tall)|latest|most recent|current|last\b|right now|today|\bnow\b|ever",
+              r"|how (much|tall|heavy|big|old))|latest|most recent|current|last\b|right now|today"
+              r"|\bnow\b|ever",
 }
 _COMPILED = {k: re.compile(v) for k, v in _PATTERNS.items()}
 
@@ -76,6 +86,8 @@ def intents_of(lowered: str, *, has_items: bool, medication: bool) -> frozenset[
         found.discard("medication_effect")
     if "medication_effect" in found:
         found.discard("correlation")  # "since starting X, did Y change" is not a correlation
+    if "correlation" in found:
+        found.discard("presence")  # "is there a link between ..." asks for the relation
     if "medication_list" in found and has_items:
         found.discard("medication_list")
     return frozenset(found)

@@ -28,13 +28,15 @@ SEX = {"male": "man", "m": "man", "female": "woman", "f": "woman"}
 
 @dataclass(frozen=True)
 class Note:
-    opening: str  # "A 67-year-old man with ..."
+    opening: str  # "A 67-year-old man with ..." (and the ending, when there is one)
     historical: bool  # deceased, or the record ended long ago: no "due" advice
+    ending: str = ""  # where the record ends, for a deceased person or an old record
     window_label: str | None = None  # where a relative window was moved to, said first
     care_gaps: tuple[str, ...] = ()
 
 
-def _age(born: date | None, on: date) -> int | None:
+def age(born: date | None, on: date) -> int | None:
+    """Completed years on a day (None without a birth date)."""
     if born is None:
         return None
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
@@ -53,26 +55,28 @@ def build(q: Question, facts: PatientFacts | None, conditions: ConditionList,
     deceased = bool(facts and facts.deceased)
     died = facts.died if facts else None
     on = died or (end if deceased and end else today)
-    age = _age(facts.birth_date if facts else None, on)
+    years = age(facts.birth_date if facts else None, on)
     who = SEX.get(str(facts.sex or "").lower(), "person") if facts else "person"
     active = [plain_condition(c["display"]) for c in conditions.conditions if c["active"]]
-    article = "An" if age is not None and str(age)[0] == "8" or age in (11, 18) else "A"
-    opening = f"{article} {age}-year-old {who}" if age is not None else f"A {who}"
+    article = "An" if years is not None and str(years)[0] == "8" or years in (11, 18) else "A"
+    opening = f"{article} {years}-year-old {who}" if years is not None else f"A {who}"
     opening += (f" with {len(active)} active conditions on record: {listing(active, 8)}."
                 if len(active) > 1 else f" with {active[0]} on record." if active
                 else " with no active conditions on record.")
     historical = deceased or bool(end and (today - end).days > HISTORICAL_DAYS)
+    ending = ""
     if died:
-        opening += f" The record ends with a death recorded on {died}."
+        ending = f"The record ends with a death recorded on {died}."
     elif deceased:
-        opening += (" The record says this person has died"
-                    + (f"; its last entry is from {end}." if end else "."))
+        ending = ("The record says this person has died"
+                  + (f"; its last entry is from {end}." if end else "."))
     elif historical and end:
-        opening += f" The records end on {end}, so this describes the past."
+        ending = f"The records end on {end}, so this describes the past."
+    opening += f" {ending}" if ending else ""
     wanted = "comprehensive" in q.intents or q.mentions_prevention
-    gaps = () if deceased or not wanted else _gaps(age, conditions, timeline, holdings, latest,
+    gaps = () if deceased or not wanted else _gaps(years, conditions, timeline, holdings, latest,
                                               today, timed=not historical)
-    return Note(opening, historical, window_label, gaps)
+    return Note(opening, historical, ending, window_label, gaps)
 
 
 def _gaps(age: int | None, conditions: ConditionList, timeline: MedicationTimeline,

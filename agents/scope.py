@@ -18,6 +18,8 @@ DOSING = re.compile(
     r"|(what|which|right|correct|safe|max\w*) dose|dosage (should|for me)"
     r"|should i (take|stop|start|increase|decrease|double|skip|change|cut|halve|reduce|up) "
     r"|(can|may) i (take|stop|double|skip|mix|combine|drink)|is it safe to (take|stop|mix|combine)"
+    r"|is it (ok|okay|alright|all right|fine|safe) (for me )?to (take|stop|start|skip|double|mix"
+    r"|combine|drink|come off)"
     r"|(increase|decrease|double|adjust|change) my (dose|dosage|insulin|medication)")
 SYMPTOM = re.compile(
     r"\bi (have|'?ve got|'?ve been having|am having|'?m having|feel|'?m feeling|keep getting"
@@ -25,6 +27,10 @@ SYMPTOM = re.compile(
     r"|vomit\w*|swelling|swollen|tired|fatigue|itch\w*|sore|bleed\w*|numb\w*|tingl\w*"
     r"|spots?|discharge|cramp\w*|palpitation\w*|diarrh\w*|constipat\w*|insomnia)"
     r"|what('s| is) wrong with me|(what|why) (could|might|would) (it|this) be"
+    r"|\bmy \w+ (hurts?|aches?|is (sore|swollen|itchy|numb|burning))\b"
+    r"|what('s| is| could be| might be| would be) caus\w* (my|this|these|the)\b"
+    r"|why (do|am|does|is|have) (i|my)\b.*\b(feel\w*|hurt\w*|ache\w*|tired|dizzy|sick|pain\w*"
+    r"|itch\w*|sore|swollen|cough\w*|bleed\w*|nause\w*|headache\w*)"
     r"|diagnos\w* (me|my symptom|this)|what (do|does|could|might) (i|it|this) have"
     r"|do i have (cancer|covid|the flu|an infection) (because|since|with)")
 

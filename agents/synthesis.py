@@ -8,16 +8,19 @@ guard; a model only rewrites `summary` from the same facts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from agents.asked_units import written
+from agents.clinical import albuminuria_stage
 from agents.codes import BLOOD_PRESSURE, metric
-from agents.direct import direct_answer
+from agents.direct import direct_answer, not_found
 from agents.findings import Finding, fmt, key_finding, plural, reference_note
 from agents.note import Note, ranked_concerns
 from agents.question import Question
 from agents.team.templates import listing
 from agents.timeframe import during
+from storage.repos.measures import measure_key
 
 DISCLAIMER = ("This summary comes from your own records and is not medical advice; talk to "
               "your clinician before changing any treatment.")
@@ -63,6 +66,8 @@ def answer_sentence(q: Question, findings: list[Finding], nearest: tuple[str, ..
     if "comprehensive" in q.intents:
         return (note.opening + " " if note else "") + _overview(
             trends, by_kind.get("coverage"), screenings)
+    if screenings and note is not None and note.historical and not q.items:
+        return f"{_last_checks(screenings)} {note.ending}"
     if "medication_effect" in q.intents and "before_after" in by_kind:
         d = by_kind["before_after"].data
         pct = d["change_percentage"]
@@ -107,13 +112,13 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
                 f"{str(last['date'])[:10]}, is not a credible value (ask whether it was a lab "
                 f"or entry error, or an interfering condition), so there is no usable "
                 f"{d['metric']} result{scope}.")
-    value = fmt(d["last_value"], d["unit"])
+    value = written(d["last_value"], d["unit"], d["code"], q.unit)
     trended = d["direction"] != "insufficient_data" and d["change_percentage"] is not None
     period = f" ({q.period})" if q.period else ""
     if d["n"] >= 2 and trended and ("trend" in q.intents or len(item) > 1):
         return (f"Your {d['metric']} has been {d['direction']}{period}: {value} on "
                 f"{d['last_date']}, {d['change_percentage']:+.1f}% since "
-                f"{fmt(d['first_value'], d['unit'])} on {d['first_date']} "
+                f"{written(d['first_value'], d['unit'], d['code'], q.unit)} on {d['first_date']} "
                 f"({plural(d['n'], 'result')}).")
     latest = "latest" if q.period else "most recent"
     return (f"Your {latest} {d['metric']}{scope} was {value} on {d['last_date']}"
@@ -126,8 +131,21 @@ def _against_range(q: Question, d: dict[str, object]) -> str:
     if not ({"evaluate", "abnormal", "critical"} & q.intents
             or re.search(r"\b(high|low|normal|elevated|ok|okay|fine)\b", q.text.lower())):
         return ""
-    return reference_note(d.get("last_value"), d.get("reference_low"),  # type: ignore[arg-type]
+    value = d.get("last_value")
+    if measure_key(str(d.get("code"))) == "urine_albumin_creatinine" and d.get("unit") == "mg/g" \
+            and isinstance(value, int | float):  # judged by its KDIGO category
+        a = albuminuria_stage(value)
+        return f" (KDIGO albuminuria category {a.stage}, {a.label})"
+    return reference_note(value, d.get("reference_low"),  # type: ignore[arg-type]
                           d.get("reference_high"), d.get("unit"))  # type: ignore[arg-type]
+
+
+def _last_checks(screenings: list[Finding]) -> str:
+    """The routine checks of a record that ended long ago or of a person who died: their
+    dates, never whether one is due."""
+    said = [f"{f.data['label']} on {f.data['last_date']}" if f.data.get("last_date")
+            else f"no {f.data['label']}" for f in screenings]
+    return f"The last routine checks on record: {listing(said)}."
 
 
 def _overview(trends: dict[str, Finding], coverage: Finding | None,
@@ -154,16 +172,22 @@ def synthesize(q: Question, findings: list[Finding], *, confidence: float,
                failed: list[str], urgent_notice: str | None, nearest: tuple[str, ...] = (),
                note: Note | None = None) -> Synthesis:
     answer = answer_sentence(q, findings, nearest, note)
+    held = {metric(c).name.lower() for c in q.codes}
+    unheld = tuple(m for m in q.missing if m.lower() not in held)
+    if unheld and q.items:  # one asked thing is held, another is not: say so
+        answer += " " + not_found(replace(q, missing=unheld), ())
     if note and note.window_label:
         answer = f"{note.window_label} {answer}"
     trends = unique_trends(findings)
     asked = [c for item in q.items for c in item]
     ordered = sorted(trends.values(),
                      key=lambda f: asked.index(f.code) if f.code in asked else len(asked))
-    others = [] if q.out_of_scope or (q.missing and not q.items) or (
-        "presence" in q.intents and not q.items) else [
+    others = [] if q.out_of_scope or ((q.missing or q.not_kept) and not q.items) or (
+        ("presence" in q.intents or {"death", "age"} & set(q.topics)) and not q.items) else [
         f.text for f in ordered[1:3] if f.text not in answer]
     summary = " ".join([answer, *others])
+    if note and note.care_gaps and q.mentions_prevention and "comprehensive" not in q.intents:
+        summary += " Questions for your clinician: " + " ".join(note.care_gaps)
     if urgent_notice:
         summary = f"{urgent_notice} {summary}"
     concerns = ranked_concerns(findings)

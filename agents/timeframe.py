@@ -1,6 +1,6 @@
 """The time a question asks about: explicit ranges exactly ("from 2016 to 2021", "in
-2019", "since March 2020", "before 2018"), relative windows counted back from today
-("over the last 3 years", "this year", "lately").
+2019", "since March 2020", "before 2018", "from 2015 to now"), relative windows counted
+back from today ("over the last 3 years", "this year", "lately", "since last March").
 
 A dozen month names and number words are a smaller, clearer thing than a general
 date parser for these phrases, and no phrase here is ambiguous between locales.
@@ -95,9 +95,24 @@ def during(label: str | None) -> str:
     return f" in {label}"
 
 
+def _last_month_named(month: str, today: date, *, last: bool) -> date:
+    """The first day of the latest `month` that has begun by today ("since March"); with
+    `last` ("since last March"), one that has ended, so never the current month."""
+    m = MONTHS[month]
+    this_year = m < today.month or (m == today.month and not last)
+    return date(today.year if this_year else today.year - 1, m, 1)
+
+
 def read(lowered: str, today: date) -> Timeframe:
     if compared := _comparison(lowered):
         return compared
+    if m := re.search(rf"(?:from|between|since)\s+{_WHEN}\s+(?:to|and|until|till|through|-)\s+"
+                      r"(?:now|today|the present|present|date)\b", lowered):
+        since = _start(m.group(1), m.group(2))
+        return Timeframe(Window(since=since), False, f"since {since}")
+    if m := re.search(rf"\bsince\s+(last\s+)?{_MONTH}(?![a-z])(?!\s*\d)", lowered):
+        since = _last_month_named(m.group(2), today, last=bool(m.group(1)))
+        return Timeframe(Window(since=since), True, f"since {since}")
     if m := re.search(rf"(?:from|between)\s+{_WHEN}\s+(?:to|and|until|till|through|-)\s+"
                       rf"{_WHEN}", lowered) or re.search(rf"\b{_YEAR}\s*(?:-|to)\s*{_YEAR}\b",
                                                          lowered):

@@ -2,14 +2,14 @@
 and where each word is in a question.
 
 A topic answers with its measures (each a list of alternative LOINC codes) and the
-condition names that belong to it. Matching is by whole words, longest phrase first,
-so "heart failure" is the condition and not the heart in general.
+condition names that belong to it. The question reader matches these words by whole
+words, longest phrase first, so "heart failure" is the condition and not the heart in
+general.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,6 +31,8 @@ class Topic:
     measures: tuple[Measure, ...]
     conditions: tuple[str, ...]  # lower-case fragments of condition names
     coded: bool  # results are answered with their text (Detected, Negative ...)
+    kept: bool = True  # False: a kind of record the importers do not keep (imaging ...)
+    modalities: tuple[tuple[str, str], ...] = ()  # word -> how test names abbreviate it
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -42,7 +44,9 @@ def topics() -> tuple[Topic, ...]:
     raw = json.loads(TABLE.read_text(encoding="utf-8"))["topics"]
     return tuple(Topic(t["id"], t["system"], tuple(t["words"]),
                        tuple(Measure(name, tuple(codes)) for name, codes in t["measures"]),
-                       tuple(t["conditions"]), bool(t.get("coded"))) for t in raw)
+                       tuple(t["conditions"]), bool(t.get("coded")), t.get("kept", True),
+                       tuple((t.get("modalities") or {}).items()))
+                 for t in raw)
 
 
 @cache
@@ -58,18 +62,3 @@ def measure_of(code: str) -> tuple[Topic, Measure] | None:
             if code in m.codes:
                 return t, m
     return None
-
-
-def find(lowered: str) -> list[tuple[int, int, Topic]]:
-    """(start, end, topic) for every topic word in `lowered`, longest phrases first and
-    never overlapping."""
-    words = sorted(((w, t) for t in topics() for w in t.words), key=lambda x: -len(x[0]))
-    taken: list[tuple[int, int]] = []
-    found = []
-    for word, topic in words:
-        for m in re.finditer(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", lowered):
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            found.append((m.start(), m.end(), topic))
-    return sorted(found, key=lambda x: x[0])

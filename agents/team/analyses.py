@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 
 from agents import tools, vocabulary
 from agents.codes import BLOOD_PRESSURE, GLUCOSE, HBA1C, LIPIDS, metric
@@ -137,9 +138,12 @@ def pharmacy(job: Job) -> list[Finding]:
     job.step("Building the medication timeline", 0.2)
     q = job.question
     timeline = tools.medication_timeline(job.vault, patient_id=job.patient_id)
-    stopped = bool(re.search(r"stopp|used to|past|previous|former|ever|history|all",
+    stopped = bool(re.search(r"stopp|\bstop\b|used to|past|previous|former|ever|history|all"
+                             r"|no longer"
+                             r"|c[oa]me off|discontinu|quit|ended|gave up|went off",
                              q.text.lower()))
-    found = [more.timeline_finding(timeline, q.medication, stopped=stopped)]
+    found = [more.timeline_finding(timeline, q.medication, stopped=stopped, window=q.window,
+                                   period=q.period)]
     if "allergies" in q.topics:
         job.step("Listing allergies", 0.3)
         found.insert(0, answers.allergy_finding(job))
@@ -182,6 +186,10 @@ def general_practice(job: Job) -> list[Finding]:
     job.step("Reviewing your records overview", 0.2)
     cov = tools.coverage(job.vault, patient_id=job.patient_id)
     found = [more.coverage_finding(cov)]
+    if "death" in job.question.topics:
+        found.insert(0, answers.vital_status_finding(job))
+    if "age" in job.question.topics:
+        found.insert(0, answers.age_finding(job, date.today()))
     found.extend(more.condition_findings(tools.conditions(job.vault, patient_id=job.patient_id)))
     other = tuple(c for c in job.question.codes if metric(c).system in ("symptoms", "other"))
     found.extend(trends(job, other or tuple(

@@ -9,15 +9,21 @@ states it in one sentence the CMO can lead with.
 from __future__ import annotations
 
 import json
+import operator
 import re
+from collections.abc import Callable
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from agents import clinical, tools, vocabulary
+from agents.asked_units import stored, written
 from agents.codes import metric
 from agents.findings import Finding, fmt, plural
+from agents.note import age
 from agents.team.job import Job
+from agents.timeframe import during
 from agents.tools.base import ALL_TIME, Window
 from storage.repos.measurement_types import Reading, Series
 
@@ -44,47 +50,53 @@ KIDNEY_GAPS = {
 }
 
 
+def _egfr_said(s: Series, last: Reading) -> tuple[str, dict[str, object]]:
+    first = s.usable[0]
+    since = f", from {fmt(first.value, s.unit)} on {first.day}" if len(s.usable) > 1 else ""
+    data: dict[str, object] = {"egfr": last.value, "egfr_date": last.day, "egfr_unit": s.unit,
+                               "n": len(s.usable)}
+    if not s.canonical:  # a GFR not normalized to body surface cannot be staged
+        return (f"your latest {s.name} was {fmt(last.value, s.unit)} on {last.day} "
+                f"(not in mL/min/1.73m2, so not staged){since}"), data
+    g = clinical.gfr_stage(last.value)
+    return (f"your latest eGFR was {fmt(last.value, s.unit)} on {last.day} "
+            f"(KDIGO {g.stage}, {g.label}){since}"), data | {"gfr_stage": g.stage}
+
+
+def _creatinine_said(s: Series, last: Reading) -> tuple[str, dict[str, object]]:
+    return (f"creatinine {fmt(last.value, s.unit)} on {last.day}",
+            {"creatinine": last.value, "creatinine_date": last.day})
+
+
+def _acr_said(s: Series, last: Reading) -> tuple[str, dict[str, object]]:
+    a = clinical.albuminuria_stage(last.value)
+    return (f"urine albumin/creatinine {fmt(last.value, s.unit)} on {last.day} "
+            f"(KDIGO {a.stage}, {a.label})",
+            {"acr": last.value, "acr_date": last.day, "albuminuria_stage": a.stage})
+
+
+# The kidney picture's measures, in the order it names them, and how each is said.
+KIDNEY_MEASURES = (("egfr", _egfr_said), ("creatinine", _creatinine_said),
+                   ("urine_albumin_creatinine", _acr_said))
+
+
 def kidney_finding(job: Job) -> Finding | None:
     """Latest eGFR with its G category, creatinine, and urine albumin/creatinine with its A
     category; the kidney measures the records do not hold are named, since a G stage
     without an A stage (or the reverse) is half of the KDIGO picture."""
-    parts, data, rows, missing = [], {}, [], []
-    s = _primary(job, "egfr")
-    if s is not None and s.usable:
-        first, last = s.usable[0], s.usable[-1]
-        since = (f", from {fmt(first.value, s.unit)} on {first.day}"
-                 if len(s.usable) > 1 else "")
-        if s.canonical:
-            g = clinical.gfr_stage(last.value)
-            parts.append(f"your latest eGFR was {fmt(last.value, s.unit)} on {last.day} "
-                         f"(KDIGO {g.stage}, {g.label}){since}")
-            data["gfr_stage"] = g.stage
-        else:  # a GFR not normalized to body surface cannot be staged
-            parts.append(f"your latest {s.name} was {fmt(last.value, s.unit)} on {last.day} "
-                         f"(not in mL/min/1.73m2, so not staged){since}")
-        data |= {"egfr": last.value, "egfr_date": last.day, "egfr_unit": s.unit,
-                 "n": len(s.usable)}
+    parts: list[str] = []
+    data: dict[str, object] = {}
+    rows: list[int] = []
+    missing: list[str] = []
+    for measure, said in KIDNEY_MEASURES:
+        s = _primary(job, measure)
+        if s is None or not s.usable:
+            missing.append(measure)
+            continue
+        text, values = said(s, s.usable[-1])
+        parts.append(text)
+        data |= values
         rows += [r.id for r in s.readings]
-    else:
-        missing.append("egfr")
-    s = _primary(job, "creatinine")
-    if s is not None and s.usable:
-        last = s.usable[-1]
-        parts.append(f"creatinine {fmt(last.value, s.unit)} on {last.day}")
-        data |= {"creatinine": last.value, "creatinine_date": last.day}
-        rows += [r.id for r in s.readings]
-    else:
-        missing.append("creatinine")
-    s = _primary(job, "urine_albumin_creatinine")
-    if s is not None and s.usable:
-        last = s.usable[-1]
-        a = clinical.albuminuria_stage(last.value)
-        parts.append(f"urine albumin/creatinine {fmt(last.value, s.unit)} on {last.day} "
-                     f"(KDIGO {a.stage}, {a.label})")
-        data |= {"acr": last.value, "acr_date": last.day, "albuminuria_stage": a.stage}
-        rows += [r.id for r in s.readings]
-    else:
-        missing.append("urine_albumin_creatinine")
     if not parts:
         return None
     text = "Kidneys: " + "; ".join(parts) + "."
@@ -126,6 +138,12 @@ def coded_findings(job: Job) -> list[Finding]:
     return out
 
 
+# How a threshold is said and tested: "above 180" is strict, "at least 180" is not.
+BEYOND: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    ">": ("above", operator.gt), ">=": ("at or above", operator.ge),
+    "<": ("below", operator.lt), "<=": ("at or below", operator.le)}
+
+
 def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
     """Lowest/highest with their dates, and the count beyond the named threshold."""
     q = job.question
@@ -137,27 +155,35 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
     w = q.window
     for code in dict.fromkeys(codes):
         ex = m.extremes(patient_id=job.patient_id, measure=code, since=w.since, until=w.until)
+        if ex is not None and ex.n == 0 and ex.unverified:  # nothing credible to count
+            out.append(Finding(
+                "extreme", f"{ex.series.name}: no credible reading to look at"
+                f"{during(q.period)}; {plural(len(ex.unverified), 'reading')} held for "
+                "verification (values no assay gives, or changes too fast to be real) left "
+                "out.", {"metric": ex.series.name, "code": code, "n": 0},
+                tuple(r.id for r in ex.unverified), code))
+            continue
         if ex is None or ex.lowest is None or ex.highest is None:
             continue
         name, unit = ex.series.name, ex.series.unit
         lo, hi = ex.lowest, ex.highest
         parts = []
         if want_low or not (want_high or q.threshold):
-            parts.append(f"lowest {fmt(lo.value, unit)} on {lo.day}")
+            parts.append(f"lowest {written(lo.value, unit, code, q.unit)} on {lo.day}")
         if want_high or not (want_low or q.threshold):
-            parts.append(f"highest {fmt(hi.value, unit)} on {hi.day}")
+            parts.append(f"highest {written(hi.value, unit, code, q.unit)} on {hi.day}")
         data: dict[str, object] = {"metric": name, "code": code, "unit": unit, "n": ex.n,
                                    "min": lo.value, "min_date": lo.day, "max": hi.value,
                                    "max_date": hi.day}
         rows = [r.id for r in ex.series.readings]
         if q.threshold:
-            op, limit = q.threshold
-            c = m.counts(patient_id=job.patient_id, measure=code, since=w.since, until=w.until,
-                         above=limit if op == ">" else None, below=limit if op == "<" else None)
-            beyond, word = (c.above, "above") if op == ">" else (c.below, "below")
+            op, asked_limit = q.threshold
+            limit = stored(asked_limit, unit, code, q.unit)
+            word, passes = BEYOND[op]
+            beyond = sum(passes(r.value, limit) for r in ex.series.usable)
             times = "time" if beyond == 1 else "times"
-            parts.insert(0, f"{beyond} {times} {word} {fmt(limit, unit)} out of "
-                         f"{plural(c.n, 'reading')}")
+            parts.insert(0, f"{beyond} {times} {word} {written(limit, unit, code, q.unit)} out of "
+                         f"{plural(ex.n, 'reading')}")
             data |= {"threshold": limit, "direction": word, "count": beyond}
         if ex.unverified:
             parts.append(f"{plural(len(ex.unverified), 'reading')} held for verification "
@@ -191,11 +217,13 @@ def statistic_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
             parts.append(f"{plural(len(usable), 'result')} on record{where}{span}")
         if "average" in want:
             mean = sum(r.value for r in usable) / len(usable)
-            parts.append(f"average {fmt(mean, unit)} over {plural(len(usable), 'result')}"
+            parts.append(f"average {written(mean, unit, code, q.unit)} over "
+                         f"{plural(len(usable), 'result')}"
                          f"{where}")
             data["mean"] = mean
         if "first" in want:
-            parts.append(f"first {fmt(usable[0].value, unit)} on {usable[0].day}{where}")
+            parts.append(f"first {written(usable[0].value, unit, code, q.unit)} on "
+                         f"{usable[0].day}{where}")
             data |= {"first": usable[0].value, "first_date": usable[0].day}
         out.append(Finding("statistic", f"{s.name}: " + ", ".join(parts) + ".", data,
                            tuple(r.id for r in usable), code))
@@ -290,6 +318,46 @@ def allergy_finding(job: Job) -> Finding:
     return Finding("allergies", f"Allergies and intolerances on record ({len(found)}): "
                    + "; ".join(parts) + ".", {"allergies": list(found)}, (),
                    evidence=len(found))
+
+
+CAUSE_OF_DEATH = ("69453-9",)  # LOINC: Cause of death [US Standard Certificate of Death]
+
+
+def vital_status_finding(job: Job) -> Finding:
+    """Whether the record says the person died (FHIR Patient.deceased[x] as imported), with
+    the date and a recorded cause of death, and where the record ends."""
+    facts = job.facts
+    end = f" The last entry is from {facts.records_end}." if facts and facts.records_end else ""
+    causes = job.vault.catalogue.coded_results(patient_id=job.patient_id, codes=CAUSE_OF_DEATH)
+    cause = f" The recorded cause of death is {causes[0].text.rstrip('.')}." if causes else ""
+    if facts is None or not facts.deceased:
+        text = "Your records show no death (no deceased flag or date of death)." + end
+    elif facts.died:
+        years = age(facts.birth_date, facts.died)
+        at = f", at the age of {years}" if years is not None else ""
+        text = f"Your records show a death recorded on {facts.died}{at}.{cause}{end}"
+    else:
+        text = f"Your records say this person has died, without a date of death.{cause}{end}"
+    data = {"deceased": bool(facts and facts.deceased),
+            "died": str(facts.died) if facts and facts.died else None}
+    return Finding("vital_status", text, data, tuple(r.row_id for r in causes),
+                   evidence=int(bool(facts and facts.deceased)))
+
+
+def age_finding(job: Job, today: date) -> Finding:
+    """The date of birth on record and the age it gives (at death, for a person who
+    died)."""
+    facts = job.facts
+    born = facts.birth_date if facts else None
+    if facts is None or born is None:
+        return Finding("age", "Your records give no date of birth.", {"born": None}, (),
+                       evidence=0)
+    on = facts.died or today
+    years = age(born, on)
+    when = (f"; the death recorded on {facts.died} was at the age of {years}" if facts.died
+            else f", so you are {years} today")
+    return Finding("age", f"Your records give your date of birth as {born}{when}.",
+                   {"born": str(born), "age": years}, (), evidence=1)
 
 
 def critical_finding(job: Job) -> Finding:

@@ -11,7 +11,9 @@ from rapidfuzz import fuzz
 
 from agents.findings import Finding, fmt
 from agents.holdings import question_terms
+from agents.timeframe import during
 from agents.tools.analytics import BloodPressureControl, Correlation
+from agents.tools.base import ALL_TIME, Window
 from agents.tools.coverage import ConditionList, Coverage
 from agents.tools.extremes import TimeInRange
 from agents.tools.medications import BeforeAfter, MedicationCourse, MedicationTimeline
@@ -191,11 +193,15 @@ def correlation_finding(c: Correlation) -> Finding:
 
 
 def timeline_finding(t: MedicationTimeline, focus: str | None, *,
-                     stopped: bool = False) -> Finding:
+                     stopped: bool = False, window: Window = ALL_TIME,
+                     period: str | None = None) -> Finding:
     """Every active medication with its start and, when recorded, its reason; stopped
-    ones too when asked (`stopped`) or when the question names one."""
+    ones too when asked (`stopped`) or when the question names one, listed first when
+    asked. With a window ("what was I on in 2015"), the courses that ran in it."""
     if not t.courses:
         return Finding("medications", "No medications are recorded.", _data(t), (), evidence=0)
+    if window != ALL_TIME and not focus:
+        return _courses_in(t, window, period, stopped=stopped)
     if focus:
         courses = [c for c in t.courses if focus in c.name.lower()]
         if not courses:
@@ -212,7 +218,8 @@ def timeline_finding(t: MedicationTimeline, focus: str | None, *,
     elif not focus:
         parts.append("none active")
     if ended:
-        parts.append(f"{len(ended)} stopped: " + "; ".join(_course(c) for c in ended))
+        said = f"{len(ended)} stopped: " + "; ".join(_course(c) for c in ended)
+        parts.insert(0 if stopped else len(parts), said)
     if refused:
         parts.append("recorded as not taken: " + "; ".join(
             c.name + (f" (as of {c.start})" if c.start else "") for c in refused))
@@ -223,6 +230,47 @@ def timeline_finding(t: MedicationTimeline, focus: str | None, *,
     rows = tuple(i for c in courses for i in c.row_ids)
     return Finding("medications", text, {"courses": [vars(c) for c in courses],
                                          "active": len(active), "stopped": len(ended)}, rows)
+
+
+def _courses_in(t: MedicationTimeline, window: Window, period: str | None, *,
+                stopped: bool) -> Finding:
+    """The courses that ran at some time in the window (started by its end, not stopped
+    before its start), or with `stopped` those stopped in it; stopped courses with no stop
+    date that started earlier are named apart, since the record cannot say whether they
+    still ran; a course with no recorded start is left out, as it cannot be placed."""
+    since = window.since.isoformat() if window.since else ""
+    until = window.until.isoformat() if window.until else "9999"
+    when = during(period)
+    if stopped:
+        ended = [c for c in t.courses if c.stop and since <= c.stop[:10] <= until]
+        undated = [c for c in t.courses if not (c.active or c.not_taken or c.stop)
+                   and (c.start or "")[:10] <= until]
+        text = (f"Medications stopped{when}, {len(ended)}: "
+                + "; ".join(_course(c) for c in ended) + "." if ended
+                else f"No medication on record has a stop date{when}.")
+        if undated:
+            text += (f" {len(undated)} more were stopped on a date the record does not give: "
+                     + listing([f"{c.name} (from {c.start or 'an unrecorded date'})"
+                                for c in undated], limit=5) + ".")
+        shown = ended + undated
+        return Finding("medications", text, {"courses": [vars(c) for c in shown],
+                                             "active": 0, "stopped": len(shown)},
+                       tuple(i for c in shown for i in c.row_ids), evidence=len(shown))
+    placed = [c for c in t.courses if not c.not_taken and c.start and c.start[:10] <= until]
+    ran = [c for c in placed
+           if (c.stop[:10] >= since if c.stop else c.active or c.start[:10] >= since)]
+    unsure = [c for c in placed if c not in ran and not c.stop]
+    text = (f"Medications{when}, {len(ran)}: " + "; ".join(_course(c) for c in ran) + "."
+            if ran else f"No medication on record ran{when}.")
+    if unsure:
+        text += (f" {len(unsure)} more started earlier and stopped on a date the record does "
+                 "not give, so they may still have run: "
+                 + "; ".join(f"{c.name} (from {c.start})" for c in unsure) + ".")
+    shown = ran + unsure
+    return Finding("medications", text, {"courses": [vars(c) for c in shown],
+                                         "active": sum(c.active for c in ran),
+                                         "stopped": sum(not c.active for c in ran)},
+                   tuple(i for c in shown for i in c.row_ids), evidence=len(shown))
 
 
 def _course(c: MedicationCourse) -> str:
@@ -253,14 +301,16 @@ def screening_findings(cov: Coverage, today: date | None = None) -> list[Finding
     for code, label, years in SCREENING:
         entry = cov.by_code.get(code)
         if entry is None:
-            found.append(Finding("screening", f"No {label} on record.", {"code": code}, (), code,
+            found.append(Finding("screening", f"No {label} on record.",
+                                 {"code": code, "label": label}, (), code,
                                  None, f"Ask whether a {label} check is due.", evidence=0))
             continue
         last = date.fromisoformat(str(entry["last_date"]))
         due = (today - last).days > years * 365
         text = (f"Last {label}: {entry['last_date']} ({entry['n']} on record); "
                 + (f"older than the usual {years}-year interval." if due else "up to date."))
-        found.append(Finding("screening", text, {"code": code, **entry}, (), code, None,
+        found.append(Finding("screening", text, {"code": code, "label": label, **entry}, (),
+                             code, None,
                              f"Your {label} may be due for a recheck." if due else None,
                              evidence=int(entry["n"])))  # type: ignore[call-overload]
     return found

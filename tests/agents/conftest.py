@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,37 @@ def service_factory(team_vault: Vault, team_home: Path) -> Iterator:
     yield make
     for service in made:
         service.close()
+
+
+# The C-CDA examples the evaluations ask about (file name prefixes).
+CCDA = ("Results_Result_COVID_Positive", "Medications_No_Medications",
+        "Results_Results_of_Basic_Metabolic_Panel_and_Troponin")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """One vault per file (the C-CDA examples all describe the same person, so one vault
+    would merge them into one patient); file prefix -> (vault, its patient)."""
+
+    patients: dict[str, tuple[Vault, str]]
+
+
+@pytest.fixture(scope="session")
+def other_vault(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Iterator[Imported]:
+    """The evaluations' C-CDA examples and Apple export, each in a vault of its own."""
+    files = {p: next((testdata / "ccda").glob(f"{p}*.xml")) for p in CCDA}
+    files["apple"] = testdata / "apple_health" / "apple_health_parser_export.xml"
+    patients = {}
+    for prefix, path in files.items():
+        home = tmp_path_factory.mktemp("eval") / "vault"
+        vault = make_vault(home)
+        service = ImportService(vault, Settings(home=home))
+        result = service.run([path])
+        service.close()
+        assert result["status"] == "completed", result["summary"]
+        rows = vault.cursor().execute("SELECT id FROM patients").fetchall()
+        assert len(rows) == 1
+        patients[prefix] = (vault, str(rows[0][0]))
+    yield Imported(patients)
+    for vault, _ in patients.values():
+        vault.close()

@@ -11,25 +11,19 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 from agents.llm import select_engine
 from agents.team.run import answer
-from app.services.imports import ImportService
-from app.settings import Settings
 from storage.vault import Vault
+from tests.agents.conftest import CCDA, Imported
 from tests.agents.test_tools_synthea import BUNDLES, patient_id
-from tests.conftest import make_vault
 
-CCDA = ("Results_Result_COVID_Positive", "Medications_No_Medications",
-        "Results_Results_of_Basic_Metabolic_Panel_and_Troponin")
 EGFR_UNIT = "mL/min/{1.73_m2}"
 ACR_CODES = ("14959-1", "9318-7", "32294-1")  # LOINC urine albumin/creatinine ratio terms
 
@@ -184,34 +178,6 @@ def _ccda_value(path: Path) -> tuple[str, str]:
     return value.group(1), f"{day[:4]}-{day[4:6]}-{day[6:8]}"
 
 
-@dataclass(frozen=True)
-class Imported:
-    """One vault per file (the C-CDA examples all describe the same person, so one vault
-    would merge them into one patient); file prefix -> (vault, its patient)."""
-
-    patients: dict[str, tuple[Vault, str]]
-
-
-@pytest.fixture(scope="session")
-def other_vault(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Iterator[Imported]:
-    files = {p: next((testdata / "ccda").glob(f"{p}*.xml")) for p in CCDA}
-    files["apple"] = testdata / "apple_health" / "apple_health_parser_export.xml"
-    patients = {}
-    for prefix, path in files.items():
-        home = tmp_path_factory.mktemp("eval") / "vault"
-        vault = make_vault(home)
-        service = ImportService(vault, Settings(home=home))
-        result = service.run([path])
-        service.close()
-        assert result["status"] == "completed", result["summary"]
-        rows = vault.cursor().execute("SELECT id FROM patients").fetchall()
-        assert len(rows) == 1
-        patients[prefix] = (vault, str(rows[0][0]))
-    yield Imported(patients)
-    for vault, _ in patients.values():
-        vault.close()
-
-
 def other_cases(imported: Imported, testdata: Path) -> list[tuple[Vault, Case]]:
     def pid_of(prefix: str) -> str:
         return imported.patients[prefix][1]
@@ -244,19 +210,23 @@ def run_case(vault: Vault, case: Case, pool: ThreadPoolExecutor) -> tuple[bool, 
     return ok, summary
 
 
-def test_answers_evaluation(shared_vault: Vault, other_vault: Imported, testdata: Path) -> None:
-    cases = [(shared_vault, c) for c in synthea_cases(shared_vault)]
-    cases += other_cases(other_vault, testdata)
-    assert len(cases) >= 80
+def score(name: str, cases: list[tuple[Vault, Case]]) -> float:
+    """Runs every case, prints the score and the misses; the share answered right."""
     failures = []
     with ThreadPoolExecutor(max_workers=8) as pool:
         for vault, case in cases:
             ok, summary = run_case(vault, case, pool)
             if not ok:
                 failures.append((case.question, case.facts, summary[:300]))
-    score = 1 - len(failures) / len(cases)
-    print(f"\nanswers evaluation: {len(cases) - len(failures)} of {len(cases)} "
-          f"({score:.1%})")
+    right = 1 - len(failures) / len(cases)
+    print(f"\n{name}: {len(cases) - len(failures)} of {len(cases)} ({right:.1%})")
     for f in failures:
         print("  MISS", f)
-    assert score >= 0.85, failures[:10]
+    return right
+
+
+def test_answers_evaluation(shared_vault: Vault, other_vault: Imported, testdata: Path) -> None:
+    cases = [(shared_vault, c) for c in synthea_cases(shared_vault)]
+    cases += other_cases(other_vault, testdata)
+    assert len(cases) >= 80
+    assert score("answers evaluation", cases) >= 0.85

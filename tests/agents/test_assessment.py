@@ -16,11 +16,16 @@ from agents.triage import triage
 EVAL = json.loads((Path(__file__).parent / "eval_questions.json").read_text())
 # Written before the rules were tuned and never tuned against (see the commit history).
 HELD_OUT = json.loads((Path(__file__).parent / "cmo_heldout.json").read_text())
+# Session 6: phrased unlike both sets above (lay units, "crept up", "tied to", "top to
+# bottom"), written before the rules were changed; it scored 84 % complexity and 93 %
+# recall on the rules of the time, and the rules were then widened by what the words mean.
+PHRASINGS = json.loads((Path(__file__).parent / "cmo_heldout_phrasings.json").read_text())
+SETS = {"tuning": EVAL, "held_out": HELD_OUT, "held_out_phrasings": PHRASINGS}
 
 
-@pytest.mark.parametrize("name", ["tuning", "held_out"])
+@pytest.mark.parametrize("name", list(SETS))
 def test_the_rules_score_the_evaluation_sets(name: str) -> None:
-    cases = EVAL if name == "tuning" else HELD_OUT
+    cases = SETS[name]
     assert len(cases) >= 40
     right, missing = 0, []
     for case in cases:

@@ -27,6 +27,7 @@ from typing import Any
 from agents import tools
 from agents.events import EventBus
 from app.services.queries import QueryService
+from app.services.query_views import QueryResult
 from app.settings import Settings
 from storage.vault import Vault
 
@@ -149,7 +150,7 @@ def answer_latency(vault: Vault, home: Path, runs: int) -> dict[str, Any]:
         for complexity, questions in QUESTIONS.items():
             samples, cpu = [], []
             for i in range(runs):
-                results: list[dict[str, Any]] = []
+                results: list[QueryResult] = []
                 question = questions[i % len(questions)]
                 wall, used = timed(lambda q=question, out=results: out.append(
                     service.ask(q, patient_id=PATIENT, offline=True)))
@@ -195,7 +196,7 @@ def main() -> None:
     report: dict[str, Any] = {"targets": {"standard_p95_ms": 250, "comprehensive_p95_ms": 600,
                                           "tool_ms": 20},
                               "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
-    scratch = Path(__file__).resolve().parents[2] / "tmp"
+    scratch = Path(__file__).resolve().parents[2] / "tmp"  # the project's, not the system's
     scratch.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         for label, fill in (("patient_15_years", None), ("vault_1m_observations", TOTAL)):
