@@ -91,9 +91,11 @@ class ImportService:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
 
     def start(self, paths: list[Path], *, owner_id: str | None = None,
-              delete_after: bool = False, patient_id: str | None = None) -> str:
+              delete_after: bool = False, patient_id: str | None = None,
+              actor_id: str | None = None) -> str:
         """Import in the background. With `patient_id`, every record of the files is
-        that person's (a clinic patient's), whoever the files name."""
+        that person's (a clinic patient's), whoever the files name. With `actor_id` (an
+        API user) the audit trail names who started it."""
         paths = [Path(p) for p in paths]
         units, warnings = plan(paths)
         job = _Job("imp_" + secrets.token_hex(8), owner_id, units, len(paths),
@@ -106,6 +108,10 @@ class ImportService:
         with self._lock:
             self._jobs[job.import_id] = job
         job.future = self._pool.submit(self._run, job)
+        if actor_id is not None:
+            self._vault.audit.record(action="import.start", user_id=actor_id,
+                                     resource_type="import", resource_id=job.import_id,
+                                     details={"files": len(paths)})
         return job.import_id
 
     def run(self, paths: list[Path], *, owner_id: str | None = None,

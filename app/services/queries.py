@@ -56,7 +56,9 @@ class QueryService(ConversationViews):
 
     def submit(self, question: str, *, owner_id: str | None = None,
                conversation_id: str | None = None, patient_id: str | None = None,
-               offline: bool = False) -> views.SubmittedQuery:
+               offline: bool = False, actor_id: str | None = None) -> views.SubmittedQuery:
+        """Start the team on `question`. With `actor_id` (an API user) the audit trail
+        names who asked."""
         question = (question or "").strip()
         if not question:
             raise ValidationFailed("the question is empty", {"field": "query"})
@@ -88,6 +90,9 @@ class QueryService(ConversationViews):
                                 engine=None, new_conversation_title=new_title)
         self.runs.start(query_id, owner_id, lambda cancel: self._run(
             query_id, owner_id, question, patient, offline, cancel, prepared))
+        if actor_id is not None:
+            self.vault.audit.record(action="query.submit", user_id=actor_id,
+                                    resource_type="query", resource_id=query_id)
         guess = (SECONDS_OFFLINE if offline or self.settings.llm_engine == "offline"
                  else SECONDS_MODEL)[complexity]
         return views.SubmittedQuery(

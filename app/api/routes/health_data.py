@@ -43,16 +43,14 @@ def start_import(request: Request, ctx: Ctx, user: ImportUser,
     uploads = request.app.state.uploads
     paths = uploads.save([(upload.filename, upload.file) for upload in file])
     try:
-        import_id = ctx.imports.start(paths, owner_id=user.owner_key, delete_after=True)
+        import_id = ctx.imports.start(paths, owner_id=user.owner_key, delete_after=True,
+                                      actor_id=user.user_id)
     except IngestError as exc:  # rejected before any work (e.g. an unknown format)
         for path in paths:
             path.unlink(missing_ok=True)
         name = PurePath(exc.file).name
         raise ApiError(400, "VALIDATION_ERROR", f"{name}: {exc.position}: {exc.reason}",
                        {"file": name, "position": exc.position, "reason": exc.reason}) from None
-    ctx.vault.audit.record(action="import.start", user_id=user.user_id,
-                           resource_type="import", resource_id=import_id,
-                           details={"files": len(paths)})
     estimate = datetime.now(UTC) + timedelta(seconds=1 + total / BYTES_PER_SECOND)
     return ok(request, {"import_id": import_id, "status": "processing",
                         "files_received": len(paths),

@@ -34,11 +34,9 @@ def submit(body: QueryRequest, request: Request, ctx: Ctx, user: CurrentUser) ->
     try:
         submitted = ctx.queries.submit(body.query, owner_id=user.owner_key,
                                        conversation_id=body.conversation_id,
-                                       patient_id=patient_id)
+                                       patient_id=patient_id, actor_id=user.user_id)
     finally:
         budget_rate(request, ctx.queries.budget.state(user.owner_key))
-    ctx.vault.audit.record(action="query.submit", user_id=user.user_id,
-                           resource_type="query", resource_id=submitted.query_id)
     return ok(request, QuerySubmitted(
         **submitted.model_dump(), websocket_channel=websocket_channel(
             request, submitted.query_id)).model_dump(mode="json"), status_code=202)
