@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+
 from tests.ui.conftest import BUNDLE
 from ui.main_window import MainWindow
 from ui.qt import Qt
@@ -110,6 +113,8 @@ def test_critical_and_verify_cards_say_so_in_words(qtbot, ctx, tmp_path):
     window = MainWindow(ctx, start_api=False)
     qtbot.addWidget(window)
     window.show()
+    windows = _WindowsShown()
+    QApplication.instance().installEventFilter(windows)
     window.import_paths([path])
     qtbot.waitUntil(lambda: window.last_import is not None, timeout=60000)
     assert window.last_import["status"] == "completed", window.last_import
@@ -122,3 +127,21 @@ def test_critical_and_verify_cards_say_so_in_words(qtbot, ctx, tmp_path):
     assert hba1c.badge.text().startswith("VERIFY")
     assert hba1c.property("state") == "verify"
     assert hba1c.measure.series == (5.6,)  # the implausible reading is kept out of the line
+    QApplication.instance().removeEventFilter(windows)
+    # A badge shown before it had a parent was a window of its own: it flashed on screen
+    # and took the keyboard focus (and with it the window's Esc) from the app.
+    assert windows.names == []
+
+
+class _WindowsShown(QObject):
+    """The widgets other than the main window that were shown as windows of their own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if (event.type() == QEvent.Type.Show and hasattr(watched, "isWindow")
+                and watched.isWindow() and not isinstance(watched, MainWindow)):
+            self.names.append(f"{type(watched).__name__} {watched.objectName()}")
+        return False

@@ -103,7 +103,6 @@ class MeasureCard(QFrame):
         self.badge.setObjectName("badge")
         self.badge.setProperty("state", state)
         self.badge.setWordWrap(True)
-        self.badge.setVisible(bool(self.badge.text()))
         row = QHBoxLayout()
         row.addWidget(self.value)
         row.addWidget(unit, 0, Qt.AlignmentFlag.AlignBottom)
@@ -113,6 +112,9 @@ class MeasureCard(QFrame):
         layout.addLayout(row)
         layout.addWidget(self.date)
         layout.addWidget(self.badge)
+        # Hidden only once it has a parent: shown before, a parentless label is a window
+        # of its own, which flashed on screen and took the keyboard focus from the app.
+        self.badge.setVisible(bool(self.badge.text()))
         layout.addWidget(Sparkline(measure.series))
         self.setAccessibleName(f"{measure.title}: {measure.text} {measure.unit} on "
                                f"{measure.date[:10]}. {self.badge.text()}")
