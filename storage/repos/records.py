@@ -155,6 +155,21 @@ class RecordRepository:
         found = sorted(rows, key=lambda row: place[row[0]])
         return [_record(row) for row in found]
 
+    def recent_instants(self, *, patient_id: str, codes: list[str], unit: str | None,
+                        limit: int) -> tuple[tuple[float, float], ...]:
+        """The last `limit` points of a series, oldest first, as the query manager's
+        `instants` makes them (usable readings of the codes in the series unit, one
+        point per instant, the mean of a conflict): what a sparkline draws. The query
+        keeps only the tail, where `instants` returns a whole history (a heart rate
+        every few minutes is hundreds of thousands of points)."""
+        rows = self._vault.cursor().execute(
+            "SELECT epoch(effective) AS t, avg(series_value) FROM observations "
+            "WHERE patient_id = $p AND list_contains($codes, code) AND series_value IS NOT "
+            "NULL AND effective IS NOT NULL AND series_unit IS NOT DISTINCT FROM $u "
+            "AND quality <> 'verify' GROUP BY effective ORDER BY effective DESC LIMIT $n",
+            {"p": patient_id, "codes": codes, "u": unit, "n": limit}).fetchall()
+        return tuple((float(t), float(v)) for t, v in reversed(rows))
+
     def set_reference_override(self, *, patient_id: str, code: str, low: float | None,
                                 high: float | None, unit: str | None = None) -> None:
         """A person's own range for a measure (set through any of its codes; it applies to
