@@ -52,9 +52,11 @@ class RecordsService:
                 owner_id=owner_id, patient_id=patient_id, category=category, search=search,
                 sort=sort, descending=descending)
 
-    def page(self, ids: list[int], *, owner_id: str | None = None) -> list[dict[str, Any]]:
+    def page(self, ids: list[int], *, owner_id: str | None = None,
+             sort: str = "effective") -> list[dict[str, Any]]:
+        """The records of a page of `order`'s ids (sorted by `sort`), in that order."""
         with self._vault.reading():
-            return self._vault.records.records_by_ids(ids=ids, owner_id=owner_id)
+            return self._vault.records.records_by_ids(ids=ids, owner_id=owner_id, sort=sort)
 
     def set_reference_range(self, *, patient_id: str, code: str, low: float | None,
                             high: float | None, unit: str | None) -> None:
