@@ -14,7 +14,6 @@ from typing import Any
 
 from app.services.errors import ValidationFailed
 from storage.ingest import units
-from storage.ingest.manual import add_reading
 from storage.repos import measures as catalogue
 from storage.repos.measurement_types import TIME_BASIS_NOTES
 from storage.vault import Vault
@@ -89,7 +88,11 @@ class RecordsService:
 
     def add_reading(self, *, patient_id: str, code: str, value: float, unit: str,
                     when: datetime) -> str:
-        """A reading typed in by hand, normalized and flagged like an imported one."""
+        """A reading typed in by hand, normalized and flagged like an imported one. (The
+        ingest writer is imported here: the window imports this module before its first
+        paint, and the writer brings the import's Arrow staging.)"""
+        from storage.ingest.manual import add_reading
+
         if not math.isfinite(value):
             raise ValidationFailed("the value is not a number", {"field": "value"})
         if when.tzinfo is None:
