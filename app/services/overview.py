@@ -153,8 +153,7 @@ class OverviewService:
             last = whole.readings[-1].epoch
             return whole, [r for r in whole.readings if r.epoch == last]
         last = max(r.epoch for r in (*found.readings, *found.unverified))
-        at = self._at(patient_id, measure, last, unit=found.series.unit)
-        return found.series, at
+        return found.series, self._at(patient_id, measure, last, unit=found.series.unit)
 
     def _at(self, patient_id: str, measure: str, epoch: float, *,
             unit: str | None = None) -> list[Reading]:
