@@ -176,6 +176,12 @@ class Vault:
         sa.event.listen(self.engine, "checkout", self._reader_checkout)
         sa.event.listen(self.engine, "checkin", self._reader_checkin)
         migrations.apply(self)
+        # The clinic's and scheduling's table watches listen on the engine. SQLAlchemy's
+        # listener lists are deques that a dispatch iterates: one added while another
+        # thread checks a connection in raises "deque mutated during iteration" there
+        # (and that checkin never returns its connection to the pool). So they are made
+        # now, before the engine is shared, not by the first thread to want them.
+        _ = self.clinic, self.scheduling
 
     def _reader_checkout(self, _dbapi: Any, record: Any, _proxy: Any) -> None:
         """A checked-out connection is a reader (storage/bounds.py). The mark lives on the

@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
         self.records.refresh()
         self.overview.refresh()
         if self.clinic is None:
-            self._open_clinic()  # an organization made meanwhile, or a first open that failed
+            self._open_clinic()  # an organization made meanwhile (through the local API)
 
     def open_settings(self) -> None:
         from ui.dialogs.settings import SettingsDialog

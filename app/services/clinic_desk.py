@@ -44,9 +44,11 @@ class ClinicDesk:
         """The desk of the vault's first organization; None when there is none (or no
         owner account), and the desktop then shows no clinic tab."""
         owner = ctx.vault.users.owner()
+        store = ctx.vault.clinic
+        with store.read() as conn:  # before the services: building them hashes a password
+            if owner is None or not store.organizations.all(conn):
+                return None
         organizations = ctx.clinic.organizations.list_all()
-        if owner is None or not organizations:
-            return None
         principal = Principal(user_id=str(owner["id"]), email=str(owner["email"]),
                               name=owner.get("name"), is_owner=True, token_kind="personal")
         return cls(ctx, principal, organizations[0])

@@ -11,10 +11,11 @@ the sparkline, a `conflict` (two results at one instant) named rather than one p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from storage.ingest.units import load_resource
-from storage.repos.measurement_types import Reading, Series, utc_iso
+from storage.repos.measurement_types import Reading, SeriesInfo, utc_iso
 from storage.vault import Vault
 
 SERIES = 24  # points behind a sparkline: enough for a shape
@@ -86,13 +87,6 @@ def cards() -> tuple[Card, ...]:
     return tuple(Card(c["measure"], c.get("title"), c.get("paired")) for c in table["cards"])
 
 
-def _latest(series: Series) -> tuple[Reading, ...]:
-    """The readings at the series' last instant, `verify` ones included: a card shows
-    what was recorded last, and says when it is not credible."""
-    last = series.readings[-1].epoch
-    return tuple(r for r in series.readings if r.epoch == last)
-
-
 def _worst(values: list[str | None], rank: dict[str, int]) -> str | None:
     return max((v for v in values if v), key=lambda v: rank.get(v, 1), default=None)
 
@@ -103,6 +97,13 @@ class OverviewService:
 
     def overview(self, *, patient_id: str | None, owner_id: str | None = None,
                  imports: int = 5) -> Overview:
+        """The cards and recent imports (a reader: never under an import's memory bound,
+        since the Overview refreshes while imports run)."""
+        with self._vault.reading():
+            return self._overview(patient_id, owner_id, imports)
+
+    def _overview(self, patient_id: str | None, owner_id: str | None, imports: int
+                  ) -> Overview:
         measures = () if patient_id is None else tuple(
             m for m in (self._card(c, patient_id) for c in cards()) if m is not None)
         recent = tuple(
@@ -114,24 +115,54 @@ class OverviewService:
         return Overview(patient_id, measures, recent)
 
     def _card(self, card: Card, patient_id: str) -> KeyMeasure | None:
-        found = self._vault.measurements.primary(patient_id=patient_id, measure=card.measure)
-        if found is None or not found.readings:
+        latest = self._last_instant(patient_id, card.measure)
+        if latest is None:
             return None
-        latest = _latest(found)
-        readings = list(latest)
+        series, at_last = latest
+        first = at_last[0]
+        readings = list(at_last)
         paired = None
         if card.paired:
-            partner = self._vault.measurements.primary(patient_id=patient_id,
-                                                       measure=card.paired)
-            match = [r for r in (partner.readings if partner else ()) if r.epoch == latest[0].epoch]
+            match = self._at(patient_id, card.paired, first.epoch)
             if match:
                 paired = match[0].value
                 readings += match
-        first = latest[0]
-        others = tuple(dict.fromkeys(r.value for r in latest[1:] if r.value != first.value))
+        others = tuple(dict.fromkeys(r.value for r in at_last[1:] if r.value != first.value))
+        m = self._vault.measurements.measure(card.measure)
+        tail = self._vault.records.recent_instants(patient_id=patient_id, codes=list(m.codes),
+                                                   unit=series.unit, limit=SERIES)
         return KeyMeasure(
-            card.measure, card.title or found.name, first.code, first.value, paired,
-            found.unit or "", utc_iso(first.epoch) or "",
+            card.measure, card.title or series.name, first.code, first.value, paired,
+            series.unit or "", utc_iso(first.epoch) or "",
             _worst([r.flag for r in readings], FLAG_RANK),
             _worst([r.quality for r in readings], QUALITY_RANK) or "ok", others,
-            tuple(v for _, v in found.points()[-SERIES:]))
+            tuple(v for _, v in tail))
+
+    def _last_instant(self, patient_id: str, measure: str
+                      ) -> tuple[SeriesInfo, list[Reading]] | None:
+        """The primary series and its readings at its last instant, `verify` ones
+        included: a card shows what was recorded last, and says when it is not credible.
+        Read around the latest usable instant, never the whole history (a million
+        readings of a measure would take seconds of Python)."""
+        mm = self._vault.measurements
+        found = mm.latest(patient_id=patient_id, measure=measure)
+        if found is None:  # no usable reading: every one is held for verification
+            whole = mm.primary(patient_id=patient_id, measure=measure)
+            if whole is None or not whole.readings:
+                return None
+            last = whole.readings[-1].epoch
+            return whole, [r for r in whole.readings if r.epoch == last]
+        last = max(r.epoch for r in (*found.readings, *found.unverified))
+        return found.series, self._at(patient_id, measure, last, unit=found.series.unit)
+
+    def _at(self, patient_id: str, measure: str, epoch: float, *,
+            unit: str | None = None) -> list[Reading]:
+        """The readings of a measure at one instant (of the series in `unit`, else of
+        the primary series there), every quality."""
+        moment = datetime.fromtimestamp(epoch, UTC)
+        series = self._vault.measurements.series(patient_id=patient_id, measure=measure,
+                                                 since=moment, until=moment)
+        chosen = next((s for s in series if s.unit == unit), None) if unit is not None \
+            else None
+        chosen = chosen or (series[0] if series else None)
+        return [r for r in chosen.readings if r.epoch == epoch] if chosen else []

@@ -1,7 +1,9 @@
 """Reading imported records for a front end: a thin layer over the record repository.
 
 Views never reach into storage; this is the one place the desktop app lists patients
-and normalized records, with the same owner rule as everything else.
+and normalized records, with the same owner rule as everything else. Its reads are
+readers (`Vault.reading`): the Records tab is used while an import runs, and under the
+import's memory bound (which the import itself nearly fills) a page would fail.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from typing import Any
 
 from app.services.errors import ValidationFailed
 from storage.ingest import units
-from storage.ingest.manual import add_reading
 from storage.repos import measures as catalogue
 from storage.repos.measurement_types import TIME_BASIS_NOTES
 from storage.vault import Vault
@@ -26,7 +27,8 @@ class RecordsService:
 
     def patients(self, *, owner_id: str | None = None) -> list[dict[str, Any]]:
         """Patients with their record counts, by name."""
-        return self._vault.records.list_patients(owner_id=owner_id)
+        with self._vault.reading():
+            return self._vault.records.list_patients(owner_id=owner_id)
 
     def records(self, *, owner_id: str | None = None, patient_id: str | None = None,
                 code: str | None = None, category: str | None = None,
@@ -34,21 +36,26 @@ class RecordsService:
         """Normalized observations, newest first (a limit keeps the latest); `code` and
         `category` match exactly, `search` the code exactly or the test's name as a
         case-insensitive substring ("chol" finds every cholesterol test)."""
-        return self._vault.records.list_records(owner_id=owner_id, patient_id=patient_id,
-                                                code=code, category=category, search=search,
-                                                limit=limit, newest_first=True)
+        with self._vault.reading():
+            return self._vault.records.list_records(
+                owner_id=owner_id, patient_id=patient_id, code=code, category=category,
+                search=search, limit=limit, newest_first=True)
 
     def order(self, *, owner_id: str | None = None, patient_id: str | None = None,
               category: str | None = None, search: str | None = None,
               sort: str = "effective", descending: bool = True) -> Any:
         """The ids of the matching records in display order (a numpy array): what a table
         over a million rows keeps, reading the rows a page at a time with `page`."""
-        return self._vault.records.record_order(owner_id=owner_id, patient_id=patient_id,
-                                                category=category, search=search, sort=sort,
-                                                descending=descending)
+        with self._vault.reading():
+            return self._vault.records.record_order(
+                owner_id=owner_id, patient_id=patient_id, category=category, search=search,
+                sort=sort, descending=descending)
 
-    def page(self, ids: list[int], *, owner_id: str | None = None) -> list[dict[str, Any]]:
-        return self._vault.records.records_by_ids(ids=ids, owner_id=owner_id)
+    def page(self, ids: list[int], *, owner_id: str | None = None,
+             sort: str = "effective") -> list[dict[str, Any]]:
+        """The records of a page of `order`'s ids (sorted by `sort`), in that order."""
+        with self._vault.reading():
+            return self._vault.records.records_by_ids(ids=ids, owner_id=owner_id, sort=sort)
 
     def set_reference_range(self, *, patient_id: str, code: str, low: float | None,
                             high: float | None, unit: str | None) -> None:
@@ -81,7 +88,11 @@ class RecordsService:
 
     def add_reading(self, *, patient_id: str, code: str, value: float, unit: str,
                     when: datetime) -> str:
-        """A reading typed in by hand, normalized and flagged like an imported one."""
+        """A reading typed in by hand, normalized and flagged like an imported one. (The
+        ingest writer is imported here: the window imports this module before its first
+        paint, and the writer brings the import's Arrow staging.)"""
+        from storage.ingest.manual import add_reading
+
         if not math.isfinite(value):
             raise ValidationFailed("the value is not a number", {"field": "value"})
         if when.tzinfo is None:

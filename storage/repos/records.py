@@ -134,19 +134,39 @@ class RecordRepository:
                f"ORDER BY o.{sort} {way} NULLS LAST, o.id {way}")
         return self._vault.cursor().execute(sql, params).fetchnumpy()["id"]
 
-    def records_by_ids(self, *, ids: list[int], owner_id: str | None) -> list[dict[str, Any]]:
-        """The observations with these ids, in the order given (other owners' never).
+    def records_by_ids(self, *, ids: list[int], owner_id: str | None,
+                       sort: str = "effective") -> list[dict[str, Any]]:
+        """The observations with these ids, in the order given (other owners' never):
+        a page of :meth:`record_order`'s ids, sorted by `sort`.
 
-        The ids are written into the statement as an IN list (they are integers, made so
-        here): DuckDB then filters the scan itself and prunes row groups by the id range,
-        about 10 ms for a page at a million rows; joining a list parameter scans it all."""
+        Without an index, DuckDB reads such a page by scanning. A page's ids are close
+        together only when the table was written in that order; a page in time order
+        of an Apple Health export (written type by type) has ids all over the table, and
+        an id range then selects every row (90-220 ms at a million rows). So the page is
+        read by key range: first the sort key's range over the page's ids (a scan of two
+        columns), then the rows within both the id range and that key range, which
+        DuckDB filters inside the scan and prunes row groups by (each type's stretch of
+        the table holds only a few of them): about 10-20 ms. The ids are written into
+        the statement as an IN list (integers, made so here)."""
+        if sort not in SORTABLE:
+            raise ValueError(f"cannot sort records by {sort!r}")
         numbers = [int(i) for i in ids]
         if not numbers:
             return []
-        sql = (f"{_SELECT} WHERE p.owner_id IS NOT DISTINCT FROM $owner "
-               f"AND o.id IN ({', '.join(map(str, numbers))}) AND o.id BETWEEN $lo AND $hi")
-        params = {"owner": owner_id, "lo": min(numbers), "hi": max(numbers)}
-        rows = self._vault.cursor().execute(sql, params).fetchall()
+        chosen = (f"o.id IN ({', '.join(map(str, numbers))}) "
+                  "AND o.id BETWEEN $lo AND $hi")
+        params: dict[str, Any] = {"lo": min(numbers), "hi": max(numbers)}
+        cur = self._vault.cursor()
+        low, high, unkeyed = cur.execute(
+            f"SELECT min(o.{sort}), max(o.{sort}), bool_or(o.{sort} IS NULL) "
+            f"FROM observations o WHERE {chosen}", params).fetchone() or (None, None, True)
+        if low is not None:
+            keyed = f"o.{sort} BETWEEN $klo AND $khi"
+            chosen += f" AND ({keyed} OR o.{sort} IS NULL)" if unkeyed else f" AND {keyed}"
+            params.update(klo=low, khi=high)
+        sql = f"{_SELECT} WHERE p.owner_id IS NOT DISTINCT FROM $owner AND {chosen}"
+        params["owner"] = owner_id
+        rows = cur.execute(sql, params).fetchall()
         unjudged = {row[1] for row in rows if row[-3] is None}
         if unjudged:  # rows written since the last judgement: judge, then read them again
             self._vault.measurements.judge(patient_ids=unjudged)
@@ -154,6 +174,21 @@ class RecordRepository:
         place = {n: i for i, n in enumerate(numbers)}
         found = sorted(rows, key=lambda row: place[row[0]])
         return [_record(row) for row in found]
+
+    def recent_instants(self, *, patient_id: str, codes: list[str], unit: str | None,
+                        limit: int) -> tuple[tuple[float, float], ...]:
+        """The last `limit` points of a series, oldest first, as the query manager's
+        `instants` makes them (usable readings of the codes in the series unit, one
+        point per instant, the mean of a conflict): what a sparkline draws. The query
+        keeps only the tail, where `instants` returns a whole history (a heart rate
+        every few minutes is hundreds of thousands of points)."""
+        rows = self._vault.cursor().execute(
+            "SELECT epoch(effective) AS t, avg(series_value) FROM observations "
+            "WHERE patient_id = $p AND list_contains($codes, code) AND series_value IS NOT "
+            "NULL AND effective IS NOT NULL AND series_unit IS NOT DISTINCT FROM $u "
+            "AND quality <> 'verify' GROUP BY effective ORDER BY effective DESC LIMIT $n",
+            {"p": patient_id, "codes": codes, "u": unit, "n": limit}).fetchall()
+        return tuple((float(t), float(v)) for t, v in reversed(rows))
 
     def set_reference_override(self, *, patient_id: str, code: str, low: float | None,
                                 high: float | None, unit: str | None = None) -> None:

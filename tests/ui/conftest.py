@@ -11,6 +11,14 @@ import pytest
 from app.context import AppContext
 from app.settings import Settings
 from tests.conftest import PASSPHRASE, copy_vault
+from ui import ops
+
+
+def close_after_ops(context: AppContext) -> None:
+    """As the app quits: the window's ops finish (or stop) before the vault closes, so no
+    worker reads a closed vault (which failed them, and logged it, after every test)."""
+    ops.shutdown()
+    context.close()
 
 
 def offline_settings(home: Path, **extra: object) -> Settings:
@@ -23,7 +31,7 @@ def locked_ctx(vault_home: Path) -> Iterator[AppContext]:
     """A context on an existing vault whose passphrase nobody has typed yet."""
     ctx = AppContext(offline_settings(vault_home))
     yield ctx
-    ctx.close()
+    close_after_ops(ctx)
 
 
 @pytest.fixture
@@ -32,7 +40,7 @@ def ctx(vault_home: Path) -> Iterator[AppContext]:
     context = AppContext(offline_settings(vault_home, passphrase=PASSPHRASE))
     _ = context.vault
     yield context
-    context.close()
+    close_after_ops(context)
 
 
 BUNDLE = "Alfreda_Wyman_3287b938-4670-47eb-91e5-e0ce3df71405.json"
@@ -61,7 +69,7 @@ def imported_ctx(imported_template: Path, tmp_path: Path) -> Iterator[AppContext
     context = AppContext(offline_settings(home, passphrase=PASSPHRASE))
     _ = context.vault
     yield context
-    context.close()
+    close_after_ops(context)
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -105,4 +113,4 @@ def million_ctx(million_template: Path, tmp_path: Path) -> Iterator[AppContext]:
     context = AppContext(offline_settings(home, passphrase=PASSPHRASE))
     _ = context.vault
     yield context
-    context.close()
+    close_after_ops(context)

@@ -133,6 +133,32 @@ def test_critical_and_verify_cards_say_so_in_words(qtbot, ctx, tmp_path):
     assert windows.names == []
 
 
+
+def test_a_card_finds_its_latest_reading_to_the_microsecond(qtbot, ctx, tmp_path):
+    """The card reads its latest instant back by time: with microseconds in the file's
+    times it still shows the latest glucose, and its sparkline is the readings in time
+    order."""
+    times = ["2026-11-18T08:00:00.000001+00:00", "2026-11-19T08:00:00.999999+00:00",
+             "2026-11-20T08:00:00.123457+00:00"]
+    values = [101.0, 97.0, 123.0]
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": "p1",
+                                                "name": [{"family": "Test", "given": ["M"]}]}},
+        *(_observation("2339-0", v, "mg/dL", t) for v, t in zip(values, times, strict=True))]}
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    window = MainWindow(ctx, start_api=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.import_paths([path])
+    qtbot.waitUntil(lambda: window.last_import is not None, timeout=60000)
+    qtbot.waitUntil(lambda: "glucose" in window.overview.cards, timeout=20000)
+    card = window.overview.cards["glucose"]
+    assert card.value.text() == "123"
+    assert card.measure.date.startswith("2026-11-20T08:00:00.123457")
+    assert card.measure.series == tuple(values)
+
+
 class _WindowsShown(QObject):
     """The widgets other than the main window that were shown as windows of their own."""
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from app.services.records import RecordsService
 from ui.main_window import MainWindow
 from ui.qt import Qt
+from ui.views import records_model
+from ui.views.records_model import KEYS
+
+PAGE = 10
 
 CHOLESTEROL_CODES = {"2093-3", "2085-9", "18262-6"}  # total, HDL and LDL in the bundle
 
@@ -122,3 +126,38 @@ def test_a_reading_added_by_hand_is_converted_validated_and_listed(qtbot, import
     assert records.column("unit")[row] == "kg"
     assert records.column("original")[row] == "180 [lb_av]"
     assert records.column("source")[row] == "manual"
+
+
+def test_a_header_sorts_every_page_as_the_query_orders_them(qtbot, imported_ctx,
+                                                           monkeypatch):
+    """Pages are read by key range (storage/repos/records.py): each page still holds
+    exactly the rows its sort puts there, rows without a value (sorted last) too. The
+    expected order is the test's own SQL over the observations table. Pages of 10 rows,
+    so this patient's records make many."""
+    monkeypatch.setattr(records_model, "PAGE", PAGE)
+    cur = imported_ctx.vault.cursor()
+    window = MainWindow(imported_ctx, start_api=False)
+    qtbot.addWidget(window)
+    window.show()
+    records = window.records
+    window.tabs.setCurrentWidget(records)
+    for key, order in (("value", Qt.SortOrder.AscendingOrder),
+                       ("display", Qt.SortOrder.DescendingOrder),
+                       ("effective", Qt.SortOrder.AscendingOrder)):
+        way = "ASC" if order == Qt.SortOrder.AscendingOrder else "DESC"
+        expected = [row[0] for row in cur.execute(
+            f"SELECT id FROM observations ORDER BY {key} {way} NULLS LAST, id {way}").fetchall()]
+        assert len(expected) > 3 * PAGE
+        records.table.sortByColumn(KEYS.index(key), order)  # as a click on its header
+        for first in range(0, len(expected), PAGE):  # every page, from the top down
+
+            wanted = expected[first:first + PAGE]
+
+            def shows(first: int = first, wanted: list[int] = wanted) -> bool:
+                rows = [records.model.peek(first + i) for i in range(len(wanted))]
+                return [r[0]["id"] if r else None for r in rows] == wanted
+
+            records.table.scrollTo(records.model.index(first, 0))
+            qtbot.waitUntil(shows, timeout=10000)
+        if key == "value":  # text results have no number: they come last, and are listed
+            assert records.model.peek(len(expected) - 1)[0]["value"] is None

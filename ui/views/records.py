@@ -34,7 +34,8 @@ class RecordsView(QWidget):
         self._asked = 0  # refreshes started; only the latest one's rows are shown
         self._sort: tuple[str, bool] = ("effective", True)
         self.range_dialog: Any = None
-        self.model = RecordsModel(lambda ids: RecordsService(ctx.vault).page(ids), self)
+        self.model = RecordsModel(
+            lambda ids: RecordsService(ctx.vault).page(ids, sort=self._sort[0]), self)
         self.model.sort_requested.connect(self._sort_by)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Test name or LOINC code, e.g. cholesterol, heart or "
