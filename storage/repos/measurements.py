@@ -2,8 +2,9 @@
 
 Everything that reads measurements for analysis goes through here, so one reading has
 one flag and one quality everywhere (readings_sql.py says how they are decided). The
-judgement is stored on the observation by the import that writes it (``judge_written``,
-in each chunk's transaction: the new rows and the neighbours they change), and again
+judgement is stored on the observation by the import that writes it (each row's own
+part by the insert itself; ``judge_written``, in each chunk's transaction, the
+neighbour-dependent part, only where the new rows can change it), and again
 when the person's own range of a measure changes or readings are deleted (``rejudge``).
 Reads select stored columns, so a read touches only its measure's rows and computes
 nothing over the history; a read still judges rows it finds without a judgement (a

@@ -1,7 +1,9 @@
 """The one SQL that says what a stored observation means: its measure, series unit,
 flag and quality. It runs once per change, not per read: :func:`judge_sql` stores its
 result in the observation's own columns (schema ``JUDGEMENT_COLUMNS``) when an import
-writes rows (with the readings they change), when the person's own range of the
+writes rows (each row's own part in the INSERT that writes it, :func:`judged_insert`;
+then, only where the new rows can change them, the neighbour-dependent conflicts and
+7-day rule of the readings they touch), when the person's own range of the
 measure changes, when an import is undone, and for every row when the tables or this
 SQL change (:func:`fingerprint`; those rows are judged on their next read). The query
 manager (measurements.py), the Records listing and the Records tab (records.py) all
