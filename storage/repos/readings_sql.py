@@ -170,7 +170,7 @@ def judged_insert(columns: tuple[str, ...], ctes: str, select: str) -> str:
     stored = ", ".join(col for col, _ in STORED)
     picks = ", ".join(f"g.{src}" for _, src in STORED)
     return (f"INSERT INTO observations ({', '.join(columns)}, {stored}) WITH {ctes}, "
-            f"fresh AS (SELECT *, content_hash AS id FROM ({select})), {cte} "
+            f"fresh AS MATERIALIZED (SELECT *, content_hash AS id FROM ({select})), {cte} "
             f"SELECT f.* EXCLUDE (id), {picks} FROM fresh f JOIN readings g ON g.id = f.id")
 
 
