@@ -120,12 +120,30 @@ SHARED_INSTANT = (
     "o.measure WHERE NOT f.whole AND o.id <> f.id AND o.effective BETWEEN $lo AND $hi "
     "AND list_contains($pids, o.patient_id))")
 NEAR_DAYS = timedelta(days=7)
+# How many stored rows of the chunk's patients may lie in its time span for the import to
+# judge its neighbours itself. Records out of time order (merged Apple Health exports)
+# give every chunk a span of years, and judging that span once per chunk cost a 1M-record
+# import several times its time and memory; past this, the chunk's rows are left to
+# their first read, which judges each measure once, whole.
+MAX_NEIGHBOURHOOD = 50_000
+NEIGHBOURHOOD = ("SELECT count(*) FROM observations WHERE effective BETWEEN $lo AND $hi "
+                 "AND list_contains($pids, patient_id)")
 
 
 def _bound(value: When, end: bool) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.combine(value, time.max if end else time.min, UTC)
+
+
+def _crowded(cur: duckdb.DuckDBPyConnection, spans: list[tuple[Any, ...]]) -> bool:
+    """Whether more than MAX_NEIGHBOURHOOD stored rows of the chunk's patients lie in
+    its time span (its neighbours' span included)."""
+    pids = sorted({p for span in spans for p in span[3]})
+    lo, hi = min(span[1] for span in spans), max(span[2] for span in spans)
+    found = cur.execute(NEIGHBOURHOOD, {"lo": lo - 2 * NEAR_DAYS, "hi": hi + 2 * NEAR_DAYS,
+                                        "pids": pids}).fetchone()[0]
+    return found > MAX_NEIGHBOURHOOD
 
 
 def _reading(row: tuple[Any, ...]) -> Reading:
@@ -214,8 +232,10 @@ class MeasurementRepository:
         patient's measure that a new row shares with another row (conflicts; one join of
         the chunk's rows finds whether any does) and, for measures with a 7-day change
         rule (body weight) when the chunk holds any, the readings within 7 days of their
-        time span (judged over 14 days, so that their neighbours are all seen). Call
-        :meth:`prepare` first, on the same thread's cursor, outside the transaction."""
+        time span (judged over 14 days, so that their neighbours are all seen). A chunk
+        whose span holds more than MAX_NEIGHBOURHOOD stored rows (records out of time
+        order) is left unjudged for its first read instead. Call :meth:`prepare` first, on
+        the same thread's cursor, outside the transaction."""
         with self._judging:
             mark = self._marks.get(unit, -1)  # ids only grow: earlier chunks' are older
             cur.execute(f"CREATE OR REPLACE TEMP TABLE judge_fresh AS SELECT o.id, "
@@ -223,9 +243,14 @@ class MeasurementRepository:
                         f"FROM observations o LEFT JOIN {CATALOGUE} mt ON mt.code = o.code "
                         "WHERE o.id > $mark AND o.import_unit = $unit",
                         {"unit": unit, "mark": mark})
-            for whole, lo, hi, pids in cur.execute(
-                    "SELECT whole, min(t), max(t), list(DISTINCT patient_id) FROM "
-                    "temp.main.judge_fresh WHERE t IS NOT NULL GROUP BY whole").fetchall():
+            spans = cur.execute(
+                "SELECT whole, min(t), max(t), list(DISTINCT patient_id) FROM "
+                "temp.main.judge_fresh WHERE t IS NOT NULL GROUP BY whole").fetchall()
+            if spans and _crowded(cur, spans):  # left to the first read, whole
+                cur.execute("UPDATE observations SET quality = NULL WHERE id IN "
+                            "(SELECT id FROM temp.main.judge_fresh)")
+                spans = []
+            for whole, lo, hi, pids in spans:
                 args = {"lo": lo - NEAR_DAYS, "hi": hi + NEAR_DAYS, "pids": pids}
                 if whole:  # neighbours 7 days either side of the rows that may change
                     cur.execute(judge_sql(FRESH_SPANS, target=TARGET_SPAN),

@@ -188,3 +188,40 @@ def test_judgements_stored_by_import_equal_the_read_paths_sql(
     assert by_value[(heart, "60")][1] == "ok"
     assert by_value[(mass, "500")][1:] == ("verify", "implausible")
     assert by_value[(mass, "140")][1:] == ("verify", "sudden_change")
+
+
+def test_a_crowded_chunk_is_left_to_its_first_read_which_judges_it_whole(
+        vault: Vault, testdata: Path, tmp_path: Path, monkeypatch) -> None:
+    """Records out of time order give each chunk a span of years: past MAX_NEIGHBOURHOOD
+    stored rows in that span the import leaves the chunk's rows unjudged rather than
+    judging their neighbours once per chunk, and the person's first read judges them,
+    with the same result as the read path's SQL over the whole table."""
+    from storage.ingest.writer import Writer
+    from storage.repos import measurements
+    from storage.repos.readings_sql import STORED, readings_cte
+
+    monkeypatch.setattr(Writer, "WRITE_EVERY", 40)
+    monkeypatch.setattr(Writer, "BATCH", 20)
+    monkeypatch.setattr(measurements, "MAX_NEIGHBOURHOOD", 30)
+    t = datetime(2024, 2, 1, 7, 0, tzinfo=UTC)
+    added = [("HeartRate", "count/min", 60 + i % 7, t - timedelta(days=1 + (i * 37) % 900),
+              "Watch") for i in range(120)]  # each chunk spans years
+    added += [("HeartRate", "count/min", 195, t, "Watch"),  # critical
+              ("HeartRate", "count/min", 74, t, "Strap")]  # same instant, differs
+    apple = _apple_with(testdata / "apple_health" / "apple_health_parser_export.xml",
+                        tmp_path / "export.xml", added)
+    import_paths(vault, apple, import_id="imp_a")
+    cur = vault.measurements.cursor()
+    assert cur.execute("SELECT count(*) FROM observations WHERE quality IS NULL"
+                       ).fetchone()[0] > 0  # left for the read
+    (patient_id,) = cur.execute("SELECT DISTINCT patient_id FROM observations").fetchone()
+    vault.measurements.judge(patient_ids=(patient_id,))  # what any read does first
+    cols = ", ".join(col for col, _ in STORED)
+    srcs = ", ".join(f"g.{src}" for _, src in STORED)
+    stored = cur.execute(f"SELECT id, {cols} FROM observations ORDER BY id").fetchall()
+    expected = cur.execute(f"WITH {readings_cte('true')} SELECT g.id, {srcs} FROM readings g "
+                           "ORDER BY g.id").fetchall()
+    assert len(stored) > 100 and stored == expected
+    conflicts = cur.execute("SELECT original_value FROM observations WHERE quality = "
+                            "'conflict' ORDER BY 1").fetchall()
+    assert conflicts == [("195",), ("74",)]
