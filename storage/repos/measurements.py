@@ -120,14 +120,14 @@ SHARED_INSTANT = (
     "o.measure WHERE NOT f.whole AND o.id <> f.id AND o.effective BETWEEN $lo AND $hi "
     "AND list_contains($pids, o.patient_id))")
 NEAR_DAYS = timedelta(days=7)
-# How many stored rows of the chunk's patients may lie in its time span for the import to
-# judge its neighbours itself. Records out of time order (merged Apple Health exports)
-# give every chunk a span of years, and judging that span once per chunk cost a 1M-record
-# import several times its time and memory; past this, the chunk's rows are left to
-# their first read, which judges each measure once, whole.
-MAX_NEIGHBOURHOOD = 50_000
-NEIGHBOURHOOD = ("SELECT count(*) FROM observations WHERE effective BETWEEN $lo AND $hi "
-                 "AND list_contains($pids, patient_id)")
+# A chunk of records out of time order (merged Apple Health exports) spans years, and
+# judging its neighbours over that span, once per chunk, cost a 1M-record import several
+# times its time and 500 MB more memory (the 7-day rule's window over every year). Such
+# a chunk, at least CROWDED_ROWS rows over more than CROWDED_SPAN, is left to its first
+# read, which judges each measure once, whole; a small file spanning years (a FHIR
+# bundle) and records in time order are judged as they are written.
+CROWDED_ROWS = 5_000
+CROWDED_SPAN = timedelta(days=92)
 
 
 def _bound(value: When, end: bool) -> datetime | None:
@@ -136,14 +136,10 @@ def _bound(value: When, end: bool) -> datetime | None:
     return datetime.combine(value, time.max if end else time.min, UTC)
 
 
-def _crowded(cur: duckdb.DuckDBPyConnection, spans: list[tuple[Any, ...]]) -> bool:
-    """Whether more than MAX_NEIGHBOURHOOD stored rows of the chunk's patients lie in
-    its time span (its neighbours' span included)."""
-    pids = sorted({p for span in spans for p in span[3]})
+def _crowded(rows: int, spans: list[tuple[Any, ...]]) -> bool:
+    """Whether a chunk of `rows` rows over these spans is left to its first read."""
     lo, hi = min(span[1] for span in spans), max(span[2] for span in spans)
-    found = cur.execute(NEIGHBOURHOOD, {"lo": lo - 2 * NEAR_DAYS, "hi": hi + 2 * NEAR_DAYS,
-                                        "pids": pids}).fetchone()[0]
-    return found > MAX_NEIGHBOURHOOD
+    return rows >= CROWDED_ROWS and hi - lo > CROWDED_SPAN
 
 
 def _reading(row: tuple[Any, ...]) -> Reading:
@@ -233,24 +229,29 @@ class MeasurementRepository:
         the chunk's rows finds whether any does) and, for measures with a 7-day change
         rule (body weight) when the chunk holds any, the readings within 7 days of their
         time span (judged over 14 days, so that their neighbours are all seen). A chunk
-        whose span holds more than MAX_NEIGHBOURHOOD stored rows (records out of time
-        order) is left unjudged for its first read instead. Call :meth:`prepare` first, on
-        the same thread's cursor, outside the transaction."""
+        of records out of time order (CROWDED_ROWS over CROWDED_SPAN) is left unjudged for
+        its first read instead. Call :meth:`prepare` first, on the same thread's cursor,
+        outside the transaction."""
         with self._judging:
             mark = self._marks.get(unit, -1)  # ids only grow: earlier chunks' are older
-            cur.execute(f"CREATE OR REPLACE TEMP TABLE judge_fresh AS SELECT o.id, "
-                        "o.patient_id, o.measure, o.effective AS t, mt.chg IS NOT NULL AS whole "
-                        f"FROM observations o LEFT JOIN {CATALOGUE} mt ON mt.code = o.code "
-                        "WHERE o.id > $mark AND o.import_unit = $unit",
-                        {"unit": unit, "mark": mark})
+            fresh = (f"SELECT o.id, o.patient_id, o.measure, o.effective AS t, mt.chg IS NOT "
+                     f"NULL AS whole FROM observations o LEFT JOIN {CATALOGUE} mt ON mt.code = "
+                     "o.code WHERE o.id > $mark AND o.import_unit = $unit")
+            args = {"unit": unit, "mark": mark}
             spans = cur.execute(
-                "SELECT whole, min(t), max(t), list(DISTINCT patient_id) FROM "
-                "temp.main.judge_fresh WHERE t IS NOT NULL GROUP BY whole").fetchall()
-            if spans and _crowded(cur, spans):  # left to the first read, whole
-                cur.execute("UPDATE observations SET quality = NULL WHERE id IN "
-                            "(SELECT id FROM temp.main.judge_fresh)")
-                spans = []
-            for whole, lo, hi, pids in spans:
+                f"SELECT whole, min(t), max(t), list(DISTINCT patient_id), count(*) FROM "
+                f"({fresh}) WHERE t IS NOT NULL GROUP BY whole", args).fetchall()
+            top = cur.execute("SELECT max(id) FROM observations WHERE id > $mark AND "
+                              "import_unit = $unit", args).fetchone()[0]
+            self._marks = {unit: mark if top is None else top}
+            if not spans:  # rows without a time have no neighbours: the insert judged them
+                return
+            if _crowded(sum(span[4] for span in spans), spans):  # left to the first read
+                cur.execute("UPDATE observations SET quality = NULL WHERE id > $mark AND "
+                            "import_unit = $unit", args)
+                return
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE judge_fresh AS {fresh}", args)
+            for whole, lo, hi, pids, _ in spans:
                 args = {"lo": lo - NEAR_DAYS, "hi": hi + NEAR_DAYS, "pids": pids}
                 if whole:  # neighbours 7 days either side of the rows that may change
                     cur.execute(judge_sql(FRESH_SPANS, target=TARGET_SPAN),
@@ -258,8 +259,6 @@ class MeasurementRepository:
                 elif cur.execute(SHARED_INSTANT, {"lo": lo, "hi": hi, "pids": pids}
                                  ).fetchone()[0]:
                     cur.execute(judge_sql(FRESH_INSTANTS, sudden_change=False), args)
-            top = cur.execute("SELECT max(id) FROM temp.main.judge_fresh").fetchone()[0]
-            self._marks = {unit: mark if top is None else top}
 
     def _judge_patient(self, cur: duckdb.DuckDBPyConnection, patient_id: str,
                        codes: list[str], uncoded: bool) -> None:

@@ -192,17 +192,17 @@ def test_judgements_stored_by_import_equal_the_read_paths_sql(
 
 def test_a_crowded_chunk_is_left_to_its_first_read_which_judges_it_whole(
         vault: Vault, testdata: Path, tmp_path: Path, monkeypatch) -> None:
-    """Records out of time order give each chunk a span of years: past MAX_NEIGHBOURHOOD
-    stored rows in that span the import leaves the chunk's rows unjudged rather than
-    judging their neighbours once per chunk, and the person's first read judges them,
-    with the same result as the read path's SQL over the whole table."""
+    """Records out of time order give each chunk a span of years: such a chunk's rows are
+    left unjudged by the import rather than judging their neighbours over years once per
+    chunk, and the person's first read judges them, with the same result as the read
+    path's SQL over the whole table."""
     from storage.ingest.writer import Writer
     from storage.repos import measurements
     from storage.repos.readings_sql import STORED, readings_cte
 
     monkeypatch.setattr(Writer, "WRITE_EVERY", 40)
     monkeypatch.setattr(Writer, "BATCH", 20)
-    monkeypatch.setattr(measurements, "MAX_NEIGHBOURHOOD", 30)
+    monkeypatch.setattr(measurements, "CROWDED_ROWS", 30)
     t = datetime(2024, 2, 1, 7, 0, tzinfo=UTC)
     added = [("HeartRate", "count/min", 60 + i % 7, t - timedelta(days=1 + (i * 37) % 900),
               "Watch") for i in range(120)]  # each chunk spans years
