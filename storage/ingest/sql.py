@@ -22,7 +22,7 @@ order; the other tables hold few rows per unit and are compared whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -176,12 +176,15 @@ OBSERVATION_COLUMNS = (
 
 
 def observations_insert(staged: str, source: str, import_id: str, unit: str,
-                        window: tuple[int, int] | None = None) -> str:
+                        window: tuple[int, int] | None = None,
+                        judged: Callable[[tuple[str, ...], str, str], str] | None = None) -> str:
     """`window` (a span holding every effective time of the staged rows, see ChunkKeys)
     narrows the de-duplication to vault rows that can match: a row's hash covers its
     effective time, so only rows in that span (or with none) can have the same hash.
     Without it the join holds every hash of the table; with it the join stays the
-    size of the chunk (exports are sorted by time, so a chunk spans little of it)."""
+    size of the chunk (exports are sorted by time, so a chunk spans little of it).
+    `judged` (readings_sql.judged_insert) makes the INSERT from (columns, CTEs, SELECT)
+    so that the same statement stores each row's judgement."""
     times = ("effective", "effective_end")
     own_range = "(ref_low IS NOT NULL OR ref_high IS NOT NULL)"
     table_range = "(t_unit IS NOT NULL AND t_unit = unit_out)"
@@ -192,9 +195,7 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
     # indeterminate. A value with no unit at all (Synthea's BP components) is kept.
     foreign = ("coalesce(known IS NOT NULL AND canonical IS NULL AND u IS NOT NULL "
                "AND num IS NOT NULL, false)")
-    return f"""
-    INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)})
-    WITH n AS (
+    ctes = f"""n AS (
         SELECT st.* REPLACE (coalesce(m.to_system, st.code_system) AS code_system,
                              coalesce(m.to_code, st.code) AS code,
                              coalesce(m.to_display, st.display) AS display,
@@ -223,21 +224,27 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
             CASE WHEN {table_range} THEN t_chigh END AS chigh,
             {_hash(OBSERVATION_HASH, times)} AS h
         FROM n
-    )
-    SELECT DISTINCT ON (h) patient, category, code_system, code, display,
-        CASE WHEN NOT {foreign} THEN val END, value_text, comparator,
+    )"""
+    select = f"""
+    SELECT DISTINCT ON (h) patient AS patient_id, category, code_system, code, display,
+        CASE WHEN NOT {foreign} THEN val END AS value, value_text, comparator,
         CASE WHEN {foreign} THEN NULL
-             WHEN val IS NULL AND value_text IS NOT NULL THEN u ELSE unit_out END,
+             WHEN val IS NULL AND value_text IS NOT NULL THEN u ELSE unit_out END AS unit,
         original_value, original_unit,
-        CASE WHEN NOT {foreign} THEN rlow END, CASE WHEN NOT {foreign} THEN rhigh END, rsrc,
+        CASE WHEN NOT {foreign} THEN rlow END AS reference_low,
+        CASE WHEN NOT {foreign} THEN rhigh END AS reference_high, rsrc AS reference_source,
         coalesce(flag, CASE WHEN rsrc IS NULL AND unreconciled THEN 'indeterminate'
-                            ELSE {flag} END),
-        t_effective, t_effective_end, {offset_minutes('effective')},
-        {_q(source)}, source_name, healthkit_type, {_q(import_id)}, {_q(unit)}, record_id,
-        report, time_basis, h
+                            ELSE {flag} END) AS flag,
+        t_effective AS effective, t_effective_end AS effective_end,
+        {offset_minutes('effective')} AS utc_offset,
+        {_q(source)} AS source, source_name, healthkit_type, {_q(import_id)} AS import_id,
+        {_q(unit)} AS import_unit, record_id, report, time_basis, h AS content_hash
     FROM v
     WHERE {time_guard(times)} AND h NOT IN ({_existing(window)})
     """
+    if judged is not None:
+        return judged(OBSERVATION_COLUMNS, ctes, select)
+    return f"INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)}) WITH {ctes} {select}"
 
 
 def _existing(window: tuple[int, int] | None) -> str:

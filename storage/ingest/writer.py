@@ -35,6 +35,7 @@ from storage.errors import IngestError
 from storage.ingest import sql
 from storage.ingest.arrow import Fields, Table
 from storage.ingest.tables import OBSERVATION_FIELDS, OBSERVATION_TYPES, TABLES, TableSpec
+from storage.repos.readings_sql import judged_insert
 
 Progress = Callable[[int, int], None]  # (records read, bytes read)
 DEFAULT_NAME = "Me"  # the person a file without names belongs to
@@ -68,8 +69,9 @@ class Writer:
                  widen_memory: Callable[[str], bool] | None = None,
                  judge: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None) -> None:
         self.cur = cur
-        # stores the judgement (measure, flag, quality) of the rows a chunk wrote, in the
-        # chunk's transaction (MeasurementRepository.judge_written), so reads never judge
+        # with it, the chunk's insert stores each row's own judgement (readings_sql.
+        # judged_insert) and this decides, in the chunk's transaction, what depends on
+        # neighbours (MeasurementRepository.judge_written), so reads never judge
         self._judge = judge
         # raises the import's memory bound (storage/bounds.py); False when none is lower
         self._widen_memory = widen_memory
@@ -366,8 +368,10 @@ class Writer:
                 window: tuple[int, int] | None) -> None:
         """One table's insert (observations when `spec` is None)."""
         if spec is None:
-            statement = sql.observations_insert(stage, source, self.import_id, self.unit,
-                                                window)
+            # judging imports store each row's own judgement in the insert itself
+            statement = sql.observations_insert(
+                stage, source, self.import_id, self.unit, window,
+                judged=judged_insert if self._judge is not None else None)
         else:
             statement = sql.generic_insert(spec, stage, source, self.import_id, self.unit)
         try:

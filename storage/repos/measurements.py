@@ -2,8 +2,9 @@
 
 Everything that reads measurements for analysis goes through here, so one reading has
 one flag and one quality everywhere (readings_sql.py says how they are decided). The
-judgement is stored on the observation by the import that writes it (``judge_written``,
-in each chunk's transaction: the new rows and the neighbours they change), and again
+judgement is stored on the observation by the import that writes it (each row's own
+part by the insert itself; ``judge_written``, in each chunk's transaction, the
+neighbour-dependent part, only where the new rows can change it), and again
 when the person's own range of a measure changes or readings are deleted (``rejudge``).
 Reads select stored columns, so a read touches only its measure's rows and computes
 nothing over the history; a read still judges rows it finds without a judgement (a
@@ -109,13 +110,36 @@ FRESH_SPANS = (
     "NOT NULL AND EXISTS (SELECT 1 FROM temp.main.judge_fresh f WHERE f.whole AND "
     "f.patient_id = o.patient_id AND f.measure = mt.measure)")
 TARGET_SPAN = "x.effective BETWEEN $lo AND $hi"
+# Whether any new reading (without a 7-day rule) shares its patient, measure and instant
+# with another stored row: only then can a conflict change. The chunk's rows are the
+# join's build side; the time and patient bounds skip row groups. A row whose measure is
+# not stored yet (a vault judged under other tables) is judged whole on its next read.
+SHARED_INSTANT = (
+    "SELECT EXISTS (SELECT 1 FROM observations o JOIN temp.main.judge_fresh f ON "
+    "f.patient_id = o.patient_id AND f.t = o.effective AND f.measure IS NOT DISTINCT FROM "
+    "o.measure WHERE NOT f.whole AND o.id <> f.id AND o.effective BETWEEN $lo AND $hi "
+    "AND list_contains($pids, o.patient_id))")
 NEAR_DAYS = timedelta(days=7)
+# A chunk of records out of time order (merged Apple Health exports) spans years, and
+# judging its neighbours over that span, once per chunk, cost a 1M-record import several
+# times its time and 500 MB more memory (the 7-day rule's window over every year). Such
+# a chunk, at least CROWDED_ROWS rows over more than CROWDED_SPAN, is left to its first
+# read, which judges each measure once, whole; a small file spanning years (a FHIR
+# bundle) and records in time order are judged as they are written.
+CROWDED_ROWS = 5_000
+CROWDED_SPAN = timedelta(days=92)
 
 
 def _bound(value: When, end: bool) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.combine(value, time.max if end else time.min, UTC)
+
+
+def _crowded(rows: int, spans: list[tuple[Any, ...]]) -> bool:
+    """Whether a chunk of `rows` rows over these spans is left to its first read."""
+    lo, hi = min(span[1] for span in spans), max(span[2] for span in spans)
+    return rows >= CROWDED_ROWS and hi - lo > CROWDED_SPAN
 
 
 def _reading(row: tuple[Any, ...]) -> Reading:
@@ -196,39 +220,45 @@ class MeasurementRepository:
             self._check_fingerprint(self.cursor())
 
     def judge_written(self, cur: duckdb.DuckDBPyConnection, unit: str) -> None:
-        """Judge the observations import unit `unit` has just written (not judged yet),
-        inside the writer's chunk transaction, so no read has to. Only what the new rows
-        can change is judged again: readings at the same instants of the same patient's
-        measure (conflicts) and, for measures with a 7-day change rule (body weight),
-        readings within 7 days of the chunk's time span (judged over 14 days, so that
-        their neighbours are all seen). Call :meth:`prepare` first, on the same thread's
-        cursor, outside the transaction."""
+        """Decide the neighbour-dependent part of the judgement of the observations
+        import unit `unit` has just written, inside the writer's chunk transaction (their
+        own part, flag and implausibility, was stored by the insert: readings_sql.
+        judged_insert), so no read has to. Only what the new rows can change is judged
+        again, and only when they can change it: the readings at an instant of a
+        patient's measure that a new row shares with another row (conflicts; one join of
+        the chunk's rows finds whether any does) and, for measures with a 7-day change
+        rule (body weight) when the chunk holds any, the readings within 7 days of their
+        time span (judged over 14 days, so that their neighbours are all seen). A chunk
+        of records out of time order (CROWDED_ROWS over CROWDED_SPAN) is left unjudged for
+        its first read instead. Call :meth:`prepare` first, on the same thread's cursor,
+        outside the transaction."""
         with self._judging:
             mark = self._marks.get(unit, -1)  # ids only grow: earlier chunks' are older
-            cur.execute(f"CREATE OR REPLACE TEMP TABLE judge_fresh AS SELECT DISTINCT "
-                        "o.patient_id, coalesce(mt.measure, o.code) AS measure, o.effective AS t, "
-                        f"mt.chg IS NOT NULL AS whole FROM observations o LEFT JOIN {CATALOGUE} "
-                        "mt ON mt.code = o.code WHERE o.id > $mark AND o.import_unit = $unit "
-                        "AND o.quality IS NULL", {"unit": unit, "mark": mark})
-            timeless = 0
-            for whole, lo, hi, pids, untimed in cur.execute(
-                    "SELECT whole, min(t), max(t), list(DISTINCT patient_id), count(*) FILTER "
-                    "(WHERE t IS NULL) FROM temp.main.judge_fresh GROUP BY whole").fetchall():
-                timeless += untimed
-                if lo is None:
-                    continue
+            fresh = (f"SELECT o.id, o.patient_id, o.measure, o.effective AS t, mt.chg IS NOT "
+                     f"NULL AS whole FROM observations o LEFT JOIN {CATALOGUE} mt ON mt.code = "
+                     "o.code WHERE o.id > $mark AND o.import_unit = $unit")
+            args = {"unit": unit, "mark": mark}
+            spans = cur.execute(
+                f"SELECT whole, min(t), max(t), list(DISTINCT patient_id), count(*) FROM "
+                f"({fresh}) WHERE t IS NOT NULL GROUP BY whole", args).fetchall()
+            top = cur.execute("SELECT max(id) FROM observations WHERE id > $mark AND "
+                              "import_unit = $unit", args).fetchone()[0]
+            self._marks = {unit: mark if top is None else top}
+            if not spans:  # rows without a time have no neighbours: the insert judged them
+                return
+            if _crowded(sum(span[4] for span in spans), spans):  # left to the first read
+                cur.execute("UPDATE observations SET quality = NULL WHERE id > $mark AND "
+                            "import_unit = $unit", args)
+                return
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE judge_fresh AS {fresh}", args)
+            for whole, lo, hi, pids, _ in spans:
                 args = {"lo": lo - NEAR_DAYS, "hi": hi + NEAR_DAYS, "pids": pids}
                 if whole:  # neighbours 7 days either side of the rows that may change
                     cur.execute(judge_sql(FRESH_SPANS, target=TARGET_SPAN),
                                 {**args, "wlo": lo - 2 * NEAR_DAYS, "whi": hi + 2 * NEAR_DAYS})
-                else:
+                elif cur.execute(SHARED_INSTANT, {"lo": lo, "hi": hi, "pids": pids}
+                                 ).fetchone()[0]:
                     cur.execute(judge_sql(FRESH_INSTANTS, sudden_change=False), args)
-            if timeless:  # a reading without a time has no neighbours
-                cur.execute(judge_sql("o.id > $mark AND o.import_unit = $unit AND o.quality IS "
-                                      "NULL AND o.effective IS NULL", sudden_change=False),
-                            {"unit": unit, "mark": mark})
-            self._marks = {unit: cur.execute("SELECT coalesce(max(id), $mark) FROM observations "
-                                             "WHERE id > $mark", {"mark": mark}).fetchone()[0]}
 
     def _judge_patient(self, cur: duckdb.DuckDBPyConnection, patient_id: str,
                        codes: list[str], uncoded: bool) -> None:

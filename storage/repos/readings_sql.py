@@ -1,7 +1,9 @@
 """The one SQL that says what a stored observation means: its measure, series unit,
 flag and quality. It runs once per change, not per read: :func:`judge_sql` stores its
 result in the observation's own columns (schema ``JUDGEMENT_COLUMNS``) when an import
-writes rows (with the readings they change), when the person's own range of the
+writes rows (each row's own part in the INSERT that writes it, :func:`judged_insert`;
+then, only where the new rows can change them, the neighbour-dependent conflicts and
+7-day rule of the readings they touch), when the person's own range of the
 measure changes, when an import is undone, and for every row when the tables or this
 SQL change (:func:`fingerprint`; those rows are judged on their next read). The query
 manager (measurements.py), the Records listing and the Records tab (records.py) all
@@ -61,11 +63,17 @@ def _crit() -> str:
 
 
 @lru_cache(maxsize=16)
-def readings_cte(scope: str, *, sudden_change: bool = True) -> str:
+def readings_cte(scope: str, *, sudden_change: bool = True, source: str = "observations",
+                 neighbours: bool = True) -> str:
     """``readings AS (...)`` over the observations that `scope` (a SQL condition on
-    ``o``, using the caller's parameters) selects: the stored judgement's columns.
+    ``o``, using the caller's parameters) selects from `source` (a relation with the
+    observations table's columns): the stored judgement's columns.
     `sudden_change=False` leaves out the 7-day rule, for scopes whose measures have no
-    ``max_change_7d`` (it costs a window and a join)."""
+    ``max_change_7d`` (it costs a window and a join). `neighbours=False` judges each row
+    alone (no 7-day rule, no same-instant conflict): the per-row part an import stores
+    as it inserts (judged_insert), before its neighbour passes."""
+    if not neighbours:
+        sudden_change = False
     nearby = """nearby AS (
         SELECT id, median(v) OVER (PARTITION BY patient_id, measure, u ORDER BY t
                 RANGE BETWEEN INTERVAL 7 DAYS PRECEDING AND INTERVAL 7 DAYS FOLLOWING
@@ -75,6 +83,16 @@ def readings_cte(scope: str, *, sudden_change: bool = True) -> str:
         SELECT i.*, coalesce(abs(i.v - n.near) > i.chg * abs(n.near), false) AS jump
         FROM base i LEFT JOIN nearby n USING (id)
     )""" if sudden_change else "jumped AS (SELECT *, false AS jump FROM base)"
+    instants = """same AS (
+        SELECT patient_id, measure, u, t, max(v) - min(v) AS spread, max(abs(v)) AS mag
+        FROM jumped WHERE NOT bad AND NOT jump AND t IS NOT NULL AND v IS NOT NULL
+        GROUP BY ALL HAVING count(*) > 1
+    ), inst AS (
+        SELECT j.*, s.spread, s.mag FROM jumped j LEFT JOIN same s
+            ON s.patient_id = j.patient_id AND s.measure IS NOT DISTINCT FROM j.measure
+            AND s.u IS NOT DISTINCT FROM j.u AND s.t = j.t
+    )"""
+    alone = "inst AS (SELECT *, NULL::DOUBLE AS spread, NULL::DOUBLE AS mag FROM jumped)"
     own_flag = flag_sql("b.v", "b.olow", "b.ohigh", "NULL", "NULL", "b.cmp")
     rec_flag = flag_sql("b.v", "b.rlow", "b.rhigh", "NULL", "NULL", "b.cmp")
     return f"""
@@ -97,20 +115,12 @@ def readings_cte(scope: str, *, sudden_change: bool = True) -> str:
             o.value IS NOT NULL AND coalesce(o.unit, mt.munit) = mt.munit AS canonical,
             coalesce(o.value IS NOT NULL AND coalesce(o.unit, mt.munit) = mt.munit
                      AND (o.value < mt.plo OR o.value > mt.phi), false) AS bad
-        FROM observations o
+        FROM {source} o
         LEFT JOIN {CATALOGUE} mt ON mt.code = o.code
         LEFT JOIN own r ON r.patient_id = o.patient_id
             AND r.measure = coalesce(mt.measure, o.code)
         WHERE {scope}
-    ), {nearby}, same AS (
-        SELECT patient_id, measure, u, t, max(v) - min(v) AS spread, max(abs(v)) AS mag
-        FROM jumped WHERE NOT bad AND NOT jump AND t IS NOT NULL AND v IS NOT NULL
-        GROUP BY ALL HAVING count(*) > 1
-    ), inst AS (
-        SELECT j.*, s.spread, s.mag FROM jumped j LEFT JOIN same s
-            ON s.patient_id = j.patient_id AND s.measure IS NOT DISTINCT FROM j.measure
-            AND s.u IS NOT DISTINCT FROM j.u AND s.t = j.t
-    ), readings AS (
+    ), {nearby}, {instants if neighbours else alone}, readings AS (
         SELECT b.id, b.measure, b.v, b.u,
             CASE WHEN b.own THEN b.olow ELSE b.rlow END AS ref_low,
             CASE WHEN b.own THEN b.ohigh ELSE b.rhigh END AS ref_high,
@@ -147,6 +157,21 @@ def judge_sql(scope: str, *, sudden_change: bool = True, target: str = "true") -
     cte = readings_cte(scope, sudden_change=sudden_change)
     return (f"UPDATE observations AS x SET {sets} FROM (WITH {cte} "
             f"SELECT * FROM readings) g WHERE x.id = g.id AND ({target}) AND ({changed})")
+
+
+def judged_insert(columns: tuple[str, ...], ctes: str, select: str) -> str:
+    """The INSERT of `select` (rows named as the observations columns `columns`, one
+    per ``content_hash``, over the CTEs `ctes`) that stores each row's own judgement in
+    the same statement: measure, series value and unit, flag, applied range, and
+    quality ``verify`` for an implausible value. The neighbour-dependent part (same-
+    instant conflicts, the 7-day rule) is left ``ok`` for MeasurementRepository.
+    judge_written to decide after the insert, only where the chunk can change it."""
+    cte = readings_cte("true", source="fresh", neighbours=False)
+    stored = ", ".join(col for col, _ in STORED)
+    picks = ", ".join(f"g.{src}" for _, src in STORED)
+    return (f"INSERT INTO observations ({', '.join(columns)}, {stored}) WITH {ctes}, "
+            f"fresh AS MATERIALIZED (SELECT *, content_hash AS id FROM ({select})), {cte} "
+            f"SELECT f.* EXCLUDE (id), {picks} FROM fresh f JOIN readings g ON g.id = f.id")
 
 
 def fingerprint() -> str:

@@ -121,3 +121,107 @@ def test_a_personal_range_judges_every_alias_code_again(vault: Vault, tmp_path: 
         expected = "low" if value < low else "high" if value > high else "normal"
         assert after[oid][2] == expected, oid
         assert after[oid][5] == "user"
+
+
+def _apple_with(source: Path, target: Path, records: list[tuple[str, str, float, datetime, str]]
+                ) -> Path:
+    """The Apple export `source` with (HealthKit type, unit, value, time, source app)
+    Records added before its end."""
+    added = "".join(
+        f'<Record type="HKQuantityTypeIdentifier{kind}" sourceName="{app}" unit="{unit}" '
+        f'creationDate="{at:%Y-%m-%d %H:%M:%S} +0000" startDate="{at:%Y-%m-%d %H:%M:%S} +0000" '
+        f'endDate="{at:%Y-%m-%d %H:%M:%S} +0000" value="{value}"/>\n'
+        for kind, unit, value, at, app in records)
+    text = source.read_text()
+    target.write_text(text.replace("</HealthData>", added + "</HealthData>"))
+    return target
+
+
+def test_judgements_stored_by_import_equal_the_read_paths_sql(
+        vault: Vault, testdata: Path, tmp_path: Path, monkeypatch) -> None:
+    """A Synthea bundle, then an Apple export with implausible, critical, same-instant
+    and sudden readings added (some split across chunks: tiny chunks), imported into one
+    person: the judgement each import stored (per row in its insert, neighbours only
+    where a chunk can change them) equals the read path's SQL (readings_sql.readings_cte)
+    over the whole table at once, every stored column of every row."""
+    from storage.ingest.writer import Writer
+    from storage.repos.readings_sql import STORED, readings_cte
+
+    monkeypatch.setattr(Writer, "WRITE_EVERY", 40)
+    monkeypatch.setattr(Writer, "BATCH", 20)
+    synthea = sorted((testdata / "fhir_r4_synthea").glob("*.json"),
+                     key=lambda p: p.stat().st_size)[0]
+    import_paths(vault, synthea, import_id="imp_s")
+    t = datetime(2024, 2, 1, 7, 0, tzinfo=UTC)
+    added = [("BloodGlucose", "mg/dL", 5, t, "Meter"),  # implausible
+             ("BloodGlucose", "mg/dL", 30, t + timedelta(hours=1), "Meter"),  # critical
+             ("BloodGlucose", "mg/dL", 95, t + timedelta(hours=2), "Meter"),
+             ("HeartRate", "count/min", 195, t, "Watch"),  # critical
+             ("HeartRate", "count/min", 74, t, "Strap"),  # same instant, differs
+             ("BodyMass", "kg", 500, t + timedelta(days=1), "Scale")]  # implausible
+    added += [("BodyMass", "kg", 70 + i / 10, t + timedelta(days=i), "Scale") for i in range(8)]
+    added += [("BodyMass", "kg", 140, t + timedelta(days=3, hours=5), "OtherApp")]  # sudden
+    added += [("StepCount", "count", 100 + i, t + timedelta(minutes=i), "Phone")
+              for i in range(60)]  # pushes the rest into later chunks
+    added += [("HeartRate", "count/min", 75.5, t, "Ring"),  # another chunk, same instant
+              ("HeartRate", "count/min", 60, t + timedelta(days=2), "Ring"),
+              ("HeartRate", "count/min", 60, t + timedelta(days=2), "Strap")]  # agree
+    apple = _apple_with(testdata / "apple_health" / "apple_health_parser_export.xml",
+                        tmp_path / "export.xml", added)
+    import_paths(vault, apple, import_id="imp_a")
+    cur = vault.measurements.cursor()
+    cols = ", ".join(col for col, _ in STORED)
+    srcs = ", ".join(f"g.{src}" for _, src in STORED)
+    stored = cur.execute(f"SELECT id, {cols} FROM observations ORDER BY id").fetchall()
+    expected = cur.execute(f"WITH {readings_cte('true')} SELECT g.id, {srcs} FROM readings g "
+                           "ORDER BY g.id").fetchall()
+    assert len(stored) > 100 and stored == expected
+    by_value = {(r[0], r[1]): r[2:] for r in cur.execute(
+        "SELECT healthkit_type, original_value, judged_flag, quality, quality_reason "
+        "FROM observations WHERE healthkit_type IS NOT NULL").fetchall()}
+    glucose, heart, mass = (f"HKQuantityTypeIdentifier{k}"
+                            for k in ("BloodGlucose", "HeartRate", "BodyMass"))
+    assert by_value[(glucose, "5")] == ("indeterminate", "verify", "implausible")
+    assert by_value[(glucose, "30")][:2] == ("critical", "ok")
+    assert by_value[(heart, "195")] == ("critical", "conflict", "same_instant_differs")
+    assert by_value[(heart, "75.5")][1] == "conflict"
+    assert by_value[(heart, "60")][1] == "ok"
+    assert by_value[(mass, "500")][1:] == ("verify", "implausible")
+    assert by_value[(mass, "140")][1:] == ("verify", "sudden_change")
+
+
+def test_a_crowded_chunk_is_left_to_its_first_read_which_judges_it_whole(
+        vault: Vault, testdata: Path, tmp_path: Path, monkeypatch) -> None:
+    """Records out of time order give each chunk a span of years: such a chunk's rows are
+    left unjudged by the import rather than judging their neighbours over years once per
+    chunk, and the person's first read judges them, with the same result as the read
+    path's SQL over the whole table."""
+    from storage.ingest.writer import Writer
+    from storage.repos import measurements
+    from storage.repos.readings_sql import STORED, readings_cte
+
+    monkeypatch.setattr(Writer, "WRITE_EVERY", 40)
+    monkeypatch.setattr(Writer, "BATCH", 20)
+    monkeypatch.setattr(measurements, "CROWDED_ROWS", 30)
+    t = datetime(2024, 2, 1, 7, 0, tzinfo=UTC)
+    added = [("HeartRate", "count/min", 60 + i % 7, t - timedelta(days=1 + (i * 37) % 900),
+              "Watch") for i in range(120)]  # each chunk spans years
+    added += [("HeartRate", "count/min", 195, t, "Watch"),  # critical
+              ("HeartRate", "count/min", 74, t, "Strap")]  # same instant, differs
+    apple = _apple_with(testdata / "apple_health" / "apple_health_parser_export.xml",
+                        tmp_path / "export.xml", added)
+    import_paths(vault, apple, import_id="imp_a")
+    cur = vault.measurements.cursor()
+    assert cur.execute("SELECT count(*) FROM observations WHERE quality IS NULL"
+                       ).fetchone()[0] > 0  # left for the read
+    (patient_id,) = cur.execute("SELECT DISTINCT patient_id FROM observations").fetchone()
+    vault.measurements.judge(patient_ids=(patient_id,))  # what any read does first
+    cols = ", ".join(col for col, _ in STORED)
+    srcs = ", ".join(f"g.{src}" for _, src in STORED)
+    stored = cur.execute(f"SELECT id, {cols} FROM observations ORDER BY id").fetchall()
+    expected = cur.execute(f"WITH {readings_cte('true')} SELECT g.id, {srcs} FROM readings g "
+                           "ORDER BY g.id").fetchall()
+    assert len(stored) > 100 and stored == expected
+    conflicts = cur.execute("SELECT original_value FROM observations WHERE quality = "
+                            "'conflict' ORDER BY 1").fetchall()
+    assert conflicts == [("195",), ("74",)]
