@@ -11,6 +11,8 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
+
 from storage.vault import Vault
 from tests.storage.conftest import import_paths
 from tests.storage.test_measurements import EGFR_CODES, _raw, _when
@@ -145,8 +147,6 @@ def test_judgements_stored_by_import_equal_the_read_paths_sql(
     where a chunk can change them) equals the read path's SQL (readings_sql.readings_cte)
     over the whole table at once, every stored column of every row."""
     from storage.ingest.writer import Writer
-    from storage.repos.readings_sql import STORED, readings_cte
-
     monkeypatch.setattr(Writer, "WRITE_EVERY", 40)
     monkeypatch.setattr(Writer, "BATCH", 20)
     synthea = sorted((testdata / "fhir_r4_synthea").glob("*.json"),
@@ -170,12 +170,7 @@ def test_judgements_stored_by_import_equal_the_read_paths_sql(
                         tmp_path / "export.xml", added)
     import_paths(vault, apple, import_id="imp_a")
     cur = vault.measurements.cursor()
-    cols = ", ".join(col for col, _ in STORED)
-    srcs = ", ".join(f"g.{src}" for _, src in STORED)
-    stored = cur.execute(f"SELECT id, {cols} FROM observations ORDER BY id").fetchall()
-    expected = cur.execute(f"WITH {readings_cte('true')} SELECT g.id, {srcs} FROM readings g "
-                           "ORDER BY g.id").fetchall()
-    assert len(stored) > 100 and stored == expected
+    _assert_stored_as_the_read_paths_sql(cur)
     by_value = {(r[0], r[1]): r[2:] for r in cur.execute(
         "SELECT healthkit_type, original_value, judged_flag, quality, quality_reason "
         "FROM observations WHERE healthkit_type IS NOT NULL").fetchall()}
@@ -198,8 +193,6 @@ def test_a_crowded_chunk_is_left_to_its_first_read_which_judges_it_whole(
     path's SQL over the whole table."""
     from storage.ingest.writer import Writer
     from storage.repos import measurements
-    from storage.repos.readings_sql import STORED, readings_cte
-
     monkeypatch.setattr(Writer, "WRITE_EVERY", 40)
     monkeypatch.setattr(Writer, "BATCH", 20)
     monkeypatch.setattr(measurements, "CROWDED_ROWS", 30)
@@ -216,12 +209,20 @@ def test_a_crowded_chunk_is_left_to_its_first_read_which_judges_it_whole(
                        ).fetchone()[0] > 0  # left for the read
     (patient_id,) = cur.execute("SELECT DISTINCT patient_id FROM observations").fetchone()
     vault.measurements.judge(patient_ids=(patient_id,))  # what any read does first
+    _assert_stored_as_the_read_paths_sql(cur)
+    conflicts = cur.execute("SELECT original_value FROM observations WHERE quality = "
+                            "'conflict' ORDER BY 1").fetchall()
+    assert conflicts == [("195",), ("74",)]
+
+
+def _assert_stored_as_the_read_paths_sql(cur: duckdb.DuckDBPyConnection) -> None:
+    """Every stored judgement column of every row equals the read path's SQL
+    (readings_sql.readings_cte) over the whole table at once."""
+    from storage.repos.readings_sql import STORED, readings_cte
+
     cols = ", ".join(col for col, _ in STORED)
     srcs = ", ".join(f"g.{src}" for _, src in STORED)
     stored = cur.execute(f"SELECT id, {cols} FROM observations ORDER BY id").fetchall()
     expected = cur.execute(f"WITH {readings_cte('true')} SELECT g.id, {srcs} FROM readings g "
                            "ORDER BY g.id").fetchall()
     assert len(stored) > 100 and stored == expected
-    conflicts = cur.execute("SELECT original_value FROM observations WHERE quality = "
-                            "'conflict' ORDER BY 1").fetchall()
-    assert conflicts == [("195",), ("74",)]
