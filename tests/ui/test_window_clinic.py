@@ -189,3 +189,37 @@ def test_the_provider_list_searches_and_shows_hours(qtbot, ctx):
     qtbot.keyClick(providers.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: providers.rows() == [], timeout=10000)
     assert providers.message.text() == "No provider matches."
+
+
+def test_a_days_answer_arriving_late_never_replaces_the_chosen_days(qtbot, ctx, monkeypatch):
+    """The desk first asks for today, then the person picks Monday: today's answer, held
+    back until Monday's is shown, must not replace it (ops finish in any order)."""
+    import threading
+
+    from ui import ops
+
+    _clinic(ctx)
+    monday = _next_monday()
+    release = threading.Event()
+    real_day = ClinicDesk.day
+
+    def slow_unless_monday(self, *, provider_id, day: date):  # noqa: ANN001, ANN202
+        if day != monday:
+            assert release.wait(10)
+        return real_day(self, provider_id=provider_id, day=day)
+
+    monkeypatch.setattr(ClinicDesk, "day", slow_unless_monday)
+    window = MainWindow(ctx, start_api=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.clinic is not None, timeout=10000)
+    window.tabs.setCurrentWidget(window.clinic)
+    view = window.clinic.schedule
+    qtbot.waitUntil(lambda: view.provider.count() == 1, timeout=10000)
+    view.date.setDate(monday)
+    expected = ["09:00–09:30", "09:30–10:00", "10:00–10:30", "10:30–11:00"]
+    qtbot.waitUntil(lambda: view.slot_texts() == expected, timeout=10000)
+    release.set()  # today's answer (no hours: no slots) arrives now
+    qtbot.waitUntil(lambda: ops.busy() == 0, timeout=10000)
+    assert view.slot_texts() == expected
+    assert view.day is not None and view.day.availability.date == monday

@@ -45,6 +45,7 @@ class DeskPanel(QWidget):
         super().__init__(parent)
         self.desk = desk
         self.people = People()
+        self._tickets: dict[str, int] = {}  # run_latest's latest request per kind
         self.message = QLabel()
         self.message.setObjectName("hint")
         self.message.setWordWrap(True)
@@ -55,6 +56,13 @@ class DeskPanel(QWidget):
     def run(self, work: Callable[[], T], done: Callable[[T], Any]) -> None:
         """`work` on a worker, `done` with its result here; a refusal is said in `message`."""
         Op(work, parent=self).success(done).failure(self.failed).run_in_background()
+
+    def run_latest(self, kind: str, work: Callable[[], T], done: Callable[[T], Any]) -> None:
+        """`run` for a view's refresh: ops finish in any order, so only the answer to the
+        latest request of this `kind` is shown (an earlier date's day, arriving last,
+        replaced the chosen one's)."""
+        ticket = self._tickets[kind] = self._tickets.get(kind, 0) + 1
+        self.run(work, lambda result: done(result) if self._tickets[kind] == ticket else None)
 
     def failed(self, exc: BaseException) -> None:
         self.message.setText(describe(exc)[1])

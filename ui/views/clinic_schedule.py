@@ -145,9 +145,11 @@ class ScheduleView(DeskPanel):
         if not provider:
             return
         desk, day = self.desk, self.date.date().toPython()
-        self.run(lambda: desk.day(provider_id=str(provider), day=day), self._show_day)
+        self.run_latest("day", lambda: desk.day(provider_id=str(provider), day=day),
+                        self._show_day)
         monday = day - timedelta(days=day.weekday())
-        self.run(lambda: desk.week(provider_id=str(provider), start=monday), self._show_week)
+        self.run_latest("week", lambda: desk.week(provider_id=str(provider), start=monday),
+                        self._show_week)
 
     def _show_week(self, days: tuple[DeskDay, ...]) -> None:
         """One column per day: its appointments, then its free slots' times."""

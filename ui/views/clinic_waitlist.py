@@ -99,7 +99,7 @@ class WaitlistPanel(DeskPanel):
 
     def refresh(self) -> None:
         desk = self.desk
-        self.run(desk.waitlist, self._show)
+        self.run_latest("waitlist", desk.waitlist, self._show)
 
     def _show(self, entries: list[WaitlistEntry]) -> None:
         self.entries = {e.id: e for e in entries}
