@@ -11,6 +11,8 @@ from typing import Any
 
 from app.context import AppContext
 from app.services import preferences
+from app.services.conversation_views import ConversationDetail
+from app.services.import_views import ImportStatus
 from ui import window_state
 from ui.events import BusBridge
 from ui.ops import Op
@@ -40,7 +42,7 @@ class MainWindow(QMainWindow):
         self._ctx = ctx
         self.api: Any = None
         self._closed = False
-        self.last_import: dict[str, Any] | None = None
+        self.last_import: ImportStatus | None = None
         self.setWindowTitle("HealthInsight")
         self.resize(1280, 820)
         self.setMinimumSize(900, 600)
@@ -205,7 +207,7 @@ class MainWindow(QMainWindow):
         self.sidebar.refresh_conversations(select=conversation_id)
         self.conversations.refresh()
 
-    def _conversation_opened(self, conversation: dict[str, Any]) -> None:
+    def _conversation_opened(self, conversation: ConversationDetail) -> None:
         self.tabs.setCurrentWidget(self.ask)
         self.ask.open_conversation(conversation)
 
@@ -223,7 +225,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.importer)
         self.importer.import_paths(paths)
 
-    def _imported(self, status: dict[str, Any]) -> None:
+    def _imported(self, status: ImportStatus) -> None:
         self.last_import = status
         self.sidebar.refresh_patients()
         self.records.refresh()

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Literal
 
 from app.api.schemas.conversations import (
+    ConversationCreated,
     ConversationDetail,
     ConversationPage,
-    ConversationSummary,
 )
 from app.api.schemas.health_data import ImportStarted, ImportStatus
 from app.api.schemas.queries import QueryResult, QuerySubmitted
@@ -54,7 +54,7 @@ class Conversations:
                                                   order=order))
 
     def create(self, *, title: str | None = None,
-               first_query: str | None = None) -> ConversationSummary:
+               first_query: str | None = None) -> ConversationCreated:
         return self._d.run(ops.create_conversation(title=title, first_query=first_query))
 
     def get(self, conversation_id: str) -> ConversationDetail:
@@ -107,7 +107,7 @@ class AsyncConversations:
                                                         sort_by=sort_by, order=order))
 
     async def create(self, *, title: str | None = None,
-                     first_query: str | None = None) -> ConversationSummary:
+                     first_query: str | None = None) -> ConversationCreated:
         return await self._d.run(ops.create_conversation(title=title, first_query=first_query))
 
     async def get(self, conversation_id: str) -> ConversationDetail:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from app.api.schemas.conversations import (
+    ConversationCreated,
     ConversationDetail,
     ConversationPage,
-    ConversationSummary,
 )
 from app.api.schemas.health_data import ImportStarted, ImportStatus
 from app.api.schemas.medical_team import Specialist, SpecialistList
@@ -95,10 +95,10 @@ def list_conversations(*, page: int, limit: int, sort_by: str,
 
 
 def create_conversation(*, title: str | None,
-                        first_query: str | None) -> Op[ConversationSummary]:
+                        first_query: str | None) -> Op[ConversationCreated]:
     data = yield Request("POST", "/v1/conversations",
                          json=_params(title=title, first_query=first_query))
-    return ConversationSummary.model_validate(data)
+    return ConversationCreated.model_validate(data)
 
 
 def get_conversation(conversation_id: str) -> Op[ConversationDetail]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.commands.common import add_command, print_json
 from app.context import AppContext
@@ -17,6 +17,7 @@ from app.services.errors import ServiceError
 
 if TYPE_CHECKING:  # the clinic's modules load only for these commands (not for `import`)
     from app.services.auth import Principal
+    from app.services.import_views import ImportStatus
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -110,7 +111,7 @@ def verify_(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def clinic_import(ctx: AppContext, files: list[Path], *, slug: str,
-                  mrn: str) -> dict[str, Any] | None:
+                  mrn: str) -> ImportStatus | None:
     """Import `files` as the records of the patient `mrn` of organization `slug`, as the
     vault owner; None (after saying why) when either is unknown."""
     from app.services.clinic.errors import UserNotFound

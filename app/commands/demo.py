@@ -41,9 +41,9 @@ def demo(args: argparse.Namespace, ctx: AppContext) -> int:
             Vault.create(settings.home, passphrase=passphrase).close()
             # invented records, yet written beside the vault, never to the system temp
             with tempfile.TemporaryDirectory(dir=settings.home) as tmp:
-                summary = demo_ctx.imports.run([write_demo_bundle(Path(tmp))])["summary"]
+                summary = demo_ctx.imports.run([write_demo_bundle(Path(tmp))]).summary
             print(f"Created a demo vault in {settings.home} with "
-                  f"{summary['total_records']} records.")
+                  f"{summary.total_records} records.")
         else:
             print(f"Using the vault in {settings.home}.")
         if not args.open:

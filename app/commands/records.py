@@ -45,26 +45,26 @@ def import_(args: argparse.Namespace, ctx: AppContext) -> int:
             return 1
     else:
         result = ctx.imports.run(args.files)
-    summary = result["summary"]
+    summary = result.summary
     if args.json:
-        print_json(result)
+        print_json(result.wire())
     else:
-        print(f"{result['import_id']}: {result['status']}, {summary['total_records']} new "
-              f"records in {summary['import_duration_seconds']} s")
-        for kind, count in summary["records_by_type"].items():
+        print(f"{result.import_id}: {result.status}, {summary.total_records} new "
+              f"records in {summary.import_duration_seconds} s")
+        for kind, count in summary.records_by_type.items():
             if count:
                 print(f"  {kind:<20} {count}")
-        span = summary["date_range"]
-        if span["start"]:
-            print(f"  dates {span['start']} .. {span['end']}")
-        for warning in summary["warnings"][:5]:
+        span = summary.date_range
+        if span.start:
+            print(f"  dates {span.start} .. {span.end}")
+        for warning in summary.warnings[:5]:
             print(f"  warning: {warning}")
-        if len(summary["warnings"]) > 5:
-            print(f"  ... and {len(summary['warnings']) - 5} more warnings (see --json)")
-    for error in summary["errors"]:
-        print(f"healthinsight: {error['file']}: {error['position']}: {error['reason']}",
+        if len(summary.warnings) > 5:
+            print(f"  ... and {len(summary.warnings) - 5} more warnings (see --json)")
+    for error in summary.errors:
+        print(f"healthinsight: {error.file}: {error.position}: {error.reason}",
               file=sys.stderr)
-    return 1 if summary["errors"] else 0
+    return 1 if summary.errors else 0
 
 
 def patients(args: argparse.Namespace, ctx: AppContext) -> int:

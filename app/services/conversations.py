@@ -1,15 +1,16 @@
 """The conversation half of QueryService: listing, creating and reading conversations and
-the charts their answers produced, in the insight API's shapes."""
+the charts their answers produced, as the insight API's frozen shapes
+(app/services/conversation_views.py)."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any
 
-from app.services import query_views as views
+from app.services import conversation_views as views
 from app.services.budget import QueryBudget
 from app.services.errors import NotFound, ValidationFailed
+from app.services.query_views import SubmittedQuery
 from storage.repos.conversations import ConversationRepository
 
 
@@ -24,11 +25,12 @@ class ConversationViews:
 
     repo: ConversationRepository
     budget: QueryBudget
-    submit: Callable[..., views.SubmittedQuery]
+    submit: Callable[..., SubmittedQuery]
     _patient: Callable[[str | None, str | None], str]
 
     def list_conversations(self, *, owner_id: str | None, page: int = 1, limit: int = 20,
-                           sort_by: str = "date", order: str = "desc") -> dict[str, Any]:
+                           sort_by: str = "date", order: str = "desc"
+                           ) -> views.ConversationPage:
         if page < 1 or not 1 <= limit <= 100:
             raise ValidationFailed("page must be >= 1 and limit between 1 and 100",
                                    {"page": page, "limit": limit})
@@ -37,12 +39,13 @@ class ConversationViews:
                                    {"sort_by": sort_by, "order": order})
         rows, total = self.repo.list_conversations(owner_id=owner_id, page=page, limit=limit,
                                                    sort_by=sort_by, order=order)
-        return {"conversations": [views.conversation_summary(r) for r in rows],
-                "pagination": {"page": page, "limit": limit, "total": total,
-                               "pages": (total + limit - 1) // limit}}
+        return views.ConversationPage(
+            conversations=[views.conversation_summary(r) for r in rows],
+            pagination=views.Pagination(page=page, limit=limit, total=total,
+                                        pages=(total + limit - 1) // limit))
 
     def create_conversation(self, *, owner_id: str | None, title: str | None = None,
-                            first_query: str | None = None) -> dict[str, Any]:
+                            first_query: str | None = None) -> views.ConversationCreated:
         """A new conversation; with `first_query`, that question is submitted in it."""
         if title is not None and not title.strip():
             raise ValidationFailed("the title is empty", {"field": "title"})
@@ -60,14 +63,14 @@ class ConversationViews:
                    if first_query else None)
         row = self.repo.get_conversation(conversation_id=conversation_id, owner_id=owner_id)
         assert row is not None
-        view = views.conversation_summary(row | {"query_count": 1 if created else 0,
-                                                 "last_query": first_query})
-        if created is not None:
-            view["first_query"] = created.model_dump(mode="json")
-        return view
+        summary = views.conversation_summary(row | {"query_count": 1 if created else 0,
+                                                    "last_query": first_query})
+        if created is None:
+            return views.ConversationCreated(**dict(summary))
+        return views.ConversationCreated(**dict(summary), first_query=created)
 
     def get_conversation(self, conversation_id: str, *, owner_id: str | None
-                         ) -> dict[str, Any] | None:
+                         ) -> views.ConversationDetail | None:
         row = self.repo.get_conversation(conversation_id=conversation_id, owner_id=owner_id)
         if row is None:
             return None
@@ -75,7 +78,7 @@ class ConversationViews:
             conversation_id=conversation_id, owner_id=owner_id))
 
     def search_conversations(self, text: str, *, owner_id: str | None,
-                             limit: int = 100) -> list[dict[str, Any]]:
+                             limit: int = 100) -> list[views.ConversationSummary]:
         """Conversations whose title or any question contains `text` (any case), newest
         first; all of them (up to `limit`) for an empty text."""
         rows, _ = self.repo.list_conversations(owner_id=owner_id, limit=limit,
@@ -100,7 +103,8 @@ class ConversationViews:
                                              owner_id=owner_id):
             raise NotFound("this conversation is no longer in the vault")
 
-    def get_visualization(self, viz_id: str, *, owner_id: str | None) -> dict[str, Any] | None:
+    def get_visualization(self, viz_id: str, *, owner_id: str | None
+                          ) -> views.Visualization | None:
         row = self.repo.get_visualization(viz_id=viz_id, owner_id=owner_id)
         return views.visualization_view(row) if row else None
 

@@ -1,13 +1,11 @@
 """Import jobs: plan the files, import each unit in its own transaction, report progress.
 
 Jobs run one at a time on a single worker thread (one writer, as DuckDB prefers);
-``get`` shows live progress while a job runs and the stored row afterwards. A job is
-held in memory only while it runs: once its row is final it is dropped, so a server
-that imports for months holds no more than the job it is running. The dict
-is the spec's ``GET /health-data/import/:id`` data plus progress, warnings and errors:
-{import_id, status, files_received, progress {records, bytes, total_bytes}, summary
-{total_records, records_by_type, date_range {start, end}, import_duration_seconds,
-warnings, errors [{file, position, reason}]}, files}.
+``get`` shows live progress while a job runs and the stored row afterwards, as a frozen
+`ImportStatus` (app/services/import_views.py: the spec's ``GET /health-data/import/:id``
+data plus progress, warnings, errors and files). A job is held in memory only while it
+runs: once its row is final it is dropped, so a server that imports for months holds no
+more than the job it is running.
 
 A finished job says honestly how it went: ``completed`` (every file imported),
 ``completed_with_errors`` (some files imported; each failed one is in ``files`` with
@@ -29,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.services.import_views import ImportStatus
 from app.settings import Settings
 from storage.errors import IngestError
 from storage.ingest.detect import Unit, plan
@@ -115,14 +114,14 @@ class ImportService:
         return job.import_id
 
     def run(self, paths: list[Path], *, owner_id: str | None = None,
-            patient_id: str | None = None) -> dict[str, Any]:
-        """Import synchronously and return the finished job's dict."""
+            patient_id: str | None = None) -> ImportStatus:
+        """Import synchronously and return the finished job's status."""
         return self.wait(self.start(paths, owner_id=owner_id, patient_id=patient_id),
                          timeout=None, owner_id=owner_id)
 
     def wait(self, import_id: str, timeout: float | None, *,
-             owner_id: str | None) -> dict[str, Any]:
-        """The job's dict once it has ended (TimeoutError after `timeout` seconds)."""
+             owner_id: str | None) -> ImportStatus:
+        """The job's status once it has ended (TimeoutError after `timeout` seconds)."""
         with self._lock:
             job = self._jobs.get(import_id)
         if job is not None and job.future is not None:
@@ -132,21 +131,22 @@ class ImportService:
             raise KeyError(import_id)
         return result
 
-    def get(self, import_id: str, *, owner_id: str | None) -> dict[str, Any] | None:
+    def get(self, import_id: str, *, owner_id: str | None) -> ImportStatus | None:
         with self._lock:
             job = self._jobs.get(import_id)
         if job is not None:
             if job.owner_id != owner_id:
                 return None
-            return self._as_dict(job)
+            return self._status(job)
         row = self._vault.imports.get(import_id=import_id, owner_id=owner_id)
         if row is None:
             return None
         summary = row["summary"] or {}
         files = row["files"] or []
         received = summary.pop("files_received", sum(f.get("files", 1) for f in files))
-        return {"import_id": row["id"], "status": row["status"], "files_received": received,
-                "progress": summary.pop("progress", {}), "summary": summary, "files": files}
+        return ImportStatus.model_validate({
+            "import_id": row["id"], "status": row["status"], "files_received": received,
+            "progress": summary.pop("progress", {}), "summary": summary, "files": files})
 
     def cancel(self, import_id: str, *, owner_id: str | None) -> bool:
         """Ask a running job to stop at its next chunk; what it committed of the file being
@@ -240,7 +240,9 @@ class ImportService:
                 "import_duration_seconds": round(time.monotonic() - job.started, 3),
                 "warnings": list(job.warnings), "errors": list(job.errors)}
 
-    def _as_dict(self, job: _Job) -> dict[str, Any]:
-        return {"import_id": job.import_id, "status": job.status,
-                "files_received": job.files_received, "progress": self._progress(job),
-                "summary": job.summary or self._summary(job), "files": list(job.files)}
+    def _status(self, job: _Job) -> ImportStatus:
+        """A snapshot of the running job (the worker goes on changing the job itself)."""
+        return ImportStatus.model_validate({
+            "import_id": job.import_id, "status": job.status,
+            "files_received": job.files_received, "progress": self._progress(job),
+            "summary": job.summary or self._summary(job), "files": list(job.files)})

@@ -11,8 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.team.roster import CMO_NAME
 
-INTERACTIVE_FEATURES = ["zoom", "pan", "hover", "export"]
-
 TREND_RULE = (
     "Theil-Sen slope over the period's usable readings (quality not `verify`; readings at "
     "one instant count once, as their mean). `increasing`/`decreasing` only when the "
@@ -28,6 +26,10 @@ class Shape(BaseModel):
     open, and a newer server may add fields an older client keeps)."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON the API and the CLI's --json show (ISO dates, field order kept)."""
+        return self.model_dump(mode="json")
 
 
 class KeyFinding(Shape):
@@ -156,31 +158,6 @@ def query_view(row: dict[str, Any], live: dict[str, Any] | None = None) -> Query
         synthesis=result.get("synthesis"), visualization=result.get("visualization"),
         engine=row.get("engine") or (live or {}).get("engine"), urgent=bool(row.get("urgent")),
         error=row.get("error"))
-
-
-def conversation_summary(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "title": row["title"], "created_at": iso(row["created_at"]),
-            "updated_at": iso(row["updated_at"]), "query_count": int(row.get("query_count") or 0),
-            "last_query": row.get("last_query")}
-
-
-def conversation_view(row: dict[str, Any], queries: list[dict[str, Any]]) -> dict[str, Any]:
-    shown = ("query_id", "query", "status", "complexity", "medical_team", "synthesis",
-             "visualization", "engine", "urgent")
-    return {
-        "id": row["id"], "title": row["title"], "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]), "patient_id": row.get("patient_id"),
-        "queries": [{"timestamp": v.started_at} | v.model_dump(mode="json", include=set(shown))
-                    for v in (query_view(q) for q in queries)],
-    }
-
-
-def visualization_view(row: dict[str, Any]) -> dict[str, Any]:
-    """GET /visualizations/:id data plus the Plotly figure JSON."""
-    return {"id": row["id"], "type": row["type"], "query_id": row["query_id"],
-            "component": row["component"], "interactive_features": INTERACTIVE_FEATURES,
-            "data_points": row.get("data_points"), "created_at": iso(row.get("created_at")),
-            "figure": row["figure"]}
 
 
 def medical_team(answer: Any) -> dict[str, Any]:

@@ -31,7 +31,7 @@ def team_template(tmp_path_factory: pytest.TempPathFactory, synthea_files: list[
     result = service.run(synthea_files)
     service.close()
     vault.close()
-    assert result["status"] == "completed", result["summary"]
+    assert result.status == "completed", result.summary
     return home
 
 
@@ -103,7 +103,7 @@ def other_vault(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Ite
         service = ImportService(vault, Settings(home=home))
         result = service.run([path])
         service.close()
-        assert result["status"] == "completed", result["summary"]
+        assert result.status == "completed", result.summary
         rows = vault.cursor().execute("SELECT id FROM patients").fetchall()
         assert len(rows) == 1
         patients[prefix] = (vault, str(rows[0][0]))

@@ -38,13 +38,13 @@ def test_no_medications_and_not_taken(vault: Vault, vault_home: Path, testdata: 
     settings = Settings(home=vault_home, llm_engine="offline")
     imports = ImportService(vault, settings)
     try:
-        assert imports.run([source])["status"] == "completed"
+        assert imports.run([source]).status == "completed"
         assert vault.cursor().execute("SELECT count(*) FROM medications").fetchone() == (0,)
         assert _ask(vault, settings, "What medications am I taking?") == (
             "No medications are recorded.")
         named = tmp_path / "not_taking.xml"
         named.write_text(text.replace(material.group(1), AMLODIPINE), encoding="utf-8")
-        assert imports.run([named])["status"] == "completed"
+        assert imports.run([named]).status == "completed"
     finally:
         imports.close()
     rows = vault.cursor().execute("SELECT name, status FROM medications").fetchall()

@@ -16,7 +16,7 @@ def test_comprehensive_answer_without_observations(vault: Vault, vault_home: Pat
                                                    testdata: Path) -> None:
     settings = Settings(home=vault_home, llm_engine="offline")
     imports = ImportService(vault, settings)
-    assert imports.run([testdata / "fhir_bulk_ndjson"])["status"] == "completed"
+    assert imports.run([testdata / "fhir_bulk_ndjson"]).status == "completed"
     imports.close()
     pid, meds = vault.cursor().execute(
         "SELECT patient_id, count(*) FROM medications GROUP BY patient_id "

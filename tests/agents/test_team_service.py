@@ -54,11 +54,11 @@ def test_cholesterol_trend_answer_matches_the_raw_bundle(service_factory, team_v
     assert result.visualization.type == "multi_metric"
     assert result.visualization.data_points == sum(len(p) for p in panel)
     viz = service.get_visualization(result.visualization.component_id, owner_id=None)
-    go.Figure(viz["figure"])  # valid Plotly
-    assert viz["component"]["type"] == "LineChart"
-    assert viz["component"]["props"]["config"]["yAxis"] == ["total_cholesterol", "ldl", "hdl",
+    go.Figure(viz.figure)  # valid Plotly
+    assert viz.component["type"] == "LineChart"
+    assert viz.component["props"]["config"]["yAxis"] == ["total_cholesterol", "ldl", "hdl",
                                                             "triglycerides"]
-    assert len(viz["component"]["props"]["data"]) == len({t.date() for p in panel for t, _ in p})
+    assert len(viz.component["props"]["data"]) == len({t.date() for p in panel for t, _ in p})
 
 
 def want_date(points: list) -> str:
@@ -172,7 +172,7 @@ def test_patient_choice_and_owners(service_factory, team_vault) -> None:
     viz = result.visualization.component_id
     assert service.get_visualization(viz, owner_id="usr_other") is None
     assert service.get_visualization(viz, owner_id=None) is not None
-    assert service.list_conversations(owner_id="usr_other")["pagination"]["total"] == 0
+    assert service.list_conversations(owner_id="usr_other").pagination.total == 0
 
 
 def test_follow_up_uses_the_conversation(service_factory, team_vault) -> None:
@@ -186,15 +186,15 @@ def test_follow_up_uses_the_conversation(service_factory, team_vault) -> None:
     assert found.code == "18262-6" and found.trend != "insufficient_data"
     check_key_finding(found, raw.series("18262-6"))
     conversation = service.get_conversation(first.conversation_id, owner_id=None)
-    assert [q["query"] for q in conversation["queries"]] == ["What's my cholesterol trend?",
-                                                             "and my LDL?"]
+    assert [q.query for q in conversation.queries] == ["What's my cholesterol trend?",
+                                                       "and my LDL?"]
     stored = team_vault.conversations.specialist_results(query_id=follow.query_id,
                                                          owner_id=None)
     assert {r["specialist"] for r in stored} == {
         s.type for s in follow.medical_team.specialists}
     listing = service.list_conversations(owner_id=None, limit=1)
-    assert listing["conversations"][0]["query_count"] == 2
-    assert listing["conversations"][0]["last_query"] == "and my LDL?"
+    assert listing.conversations[0].query_count == 2
+    assert listing.conversations[0].last_query == "and my LDL?"
 
 
 def test_red_flags_put_the_urgent_notice_first(service_factory, team_vault) -> None:
@@ -231,7 +231,7 @@ def test_conversation_created_with_a_first_query(service_factory, team_vault) ->
     service, _ = service_factory()
     with pytest.raises(ValidationFailed):  # several patients: nothing is created
         service.create_conversation(owner_id=None, title="Lipids", first_query="What is my LDL?")
-    assert service.list_conversations(owner_id=None)["pagination"]["total"] == 0
+    assert service.list_conversations(owner_id=None).pagination.total == 0
     pid, _ = pick(team_vault, "2093-3")
     first = service.ask("What's my cholesterol trend?", patient_id=pid)
     follow = service.ask("and my HDL?", conversation_id=first.conversation_id)

@@ -27,7 +27,7 @@ def test_import_ask_stream_and_read_back(own_api: Callable[..., Api], testdata: 
         assert done.status == "completed"
         assert done.summary is not None
         for table, count in raw_counts(bundle).items():
-            assert done.summary["records_by_type"][table] == count, table
+            assert done.summary.records_by_type[table] == count, table
 
         submitted = hi.queries.create(query="What's my cholesterol trend?")
         assert submitted.status == "processing"
@@ -47,7 +47,7 @@ def test_import_ask_stream_and_read_back(own_api: Callable[..., Api], testdata: 
         page = hi.conversations.list()
         assert submitted.conversation_id in [c.id for c in page.conversations]
         detail = hi.conversations.get(str(submitted.conversation_id))
-        assert [q["query_id"] for q in detail.queries] == [submitted.query_id]
+        assert [q.query_id for q in detail.queries] == [submitted.query_id]
         made = hi.conversations.create(title="Heart health")
         assert made.title == "Heart health"
         assert page.pagination.total + 1 == hi.conversations.list().pagination.total

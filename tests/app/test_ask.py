@@ -36,7 +36,7 @@ def one_patient(tmp_path_factory: pytest.TempPathFactory, bundle: Path) -> Path:
     home = tmp_path_factory.mktemp("ask") / "vault"
     vault = make_vault(home)
     service = ImportService(vault, Settings(home=home))
-    assert service.run([bundle])["status"] == "completed"
+    assert service.run([bundle]).status == "completed"
     service.close()
     vault.close()
     return home

@@ -114,24 +114,24 @@ def test_service_progress_and_owner(vault: Vault, testdata: Path) -> None:
     try:
         import_id = service.start([_bundle(testdata)], owner_id="usr_a")
         done = service.wait(import_id, timeout=120, owner_id="usr_a")
-        assert done["import_id"] == import_id and done["status"] == "completed"
-        assert done["progress"]["records"] >= done["summary"]["total_records"] > 0
+        assert done.import_id == import_id and done.status == "completed"
+        assert done.progress.records >= done.summary.total_records > 0
         assert service.get(import_id, owner_id=None) is None
         assert service.get(import_id, owner_id="usr_b") is None
         assert vault.records.list_patients(owner_id=None) == []
         assert len(vault.records.list_patients(owner_id="usr_a")) == 1
         stored = vault.imports.get(import_id=import_id, owner_id="usr_a")
         assert stored["status"] == "completed"
-        assert stored["summary"]["total_records"] == done["summary"]["total_records"]
+        assert stored["summary"]["total_records"] == done.summary.total_records
     finally:
         service.close()
     later = ImportService(vault, Settings(home=vault.home))  # e.g. after a restart
     try:
         again = later.get(import_id, owner_id="usr_a")
         assert again is not None
-        assert {k: again[k] for k in ("import_id", "status", "files_received", "progress")} == \
-            {k: done[k] for k in ("import_id", "status", "files_received", "progress")}
-        assert again["summary"]["records_by_type"] == done["summary"]["records_by_type"]
+        assert (again.import_id, again.status, again.files_received, again.progress) == \
+            (done.import_id, done.status, done.files_received, done.progress)
+        assert again.summary.records_by_type == done.summary.records_by_type
     finally:
         later.close()
 
@@ -148,9 +148,10 @@ def test_an_ended_job_is_read_from_its_row_and_leaves_memory(vault: Vault,
         assert service._jobs == {}  # noqa: SLF001 (what the server holds is the point)
         for import_id, bundle in zip(ids, bundles, strict=True):
             stored = service.get(import_id, owner_id="usr_a")
-            assert stored["status"] == "completed" and stored["files_received"] == 1
-            assert [f["name"] for f in stored["files"]] == [bundle.name]
-            assert stored["summary"]["total_records"] > 0  # three different people
-            assert stored["progress"]["records"] == stored["summary"]["total_records"]
+            assert stored is not None
+            assert stored.status == "completed" and stored.files_received == 1
+            assert [f.name for f in stored.files] == [bundle.name]
+            assert stored.summary.total_records > 0  # three different people
+            assert stored.progress.records == stored.summary.total_records
     finally:
         service.close()

@@ -27,6 +27,6 @@ def test_import_limits_are_restored(vault: Vault, vault_home: Path, testdata: Pa
 
     service = ImportService(vault, Settings(home=vault_home))
     bundle = sorted((testdata / "fhir_r4_synthea").glob("*.json"))[0]
-    assert service.run([bundle])["status"] == "completed"
+    assert service.run([bundle]).status == "completed"
     service.close()
     assert vault.cursor().execute(SETTINGS).fetchone() == before

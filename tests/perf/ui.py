@@ -138,7 +138,7 @@ def import_stall(work: Path, records: int) -> dict[str, float]:
         time.sleep(0.002)
     timer.stop()
     seconds = time.perf_counter() - start
-    status = window.last_import["status"]
+    status = window.last_import.status
     window.close()
     _finish(ctx)
     stalls = sorted(max(0.0, g - 0.010) for g in gaps)

@@ -102,7 +102,7 @@ def test_writer_checkpoints_once_per_row_group(vault: Vault, vault_home: Path,
         f'<Record type="HKQuantityTypeIdentifierHeartRate" unit="count/min" value="60" '
         f'startDate="{t}" endDate="{t}"/>' for t in times) + "</HealthData>")
     service = ImportService(vault, Settings(home=vault_home))  # with the import's settings
-    assert service.run([export])["status"] == "completed"
+    assert service.run([export]).status == "completed"
     service.close()
     cur = vault.cursor()
     groups = ("SELECT row_group_id, sum(count) FROM pragma_storage_info('observations') "
@@ -136,7 +136,7 @@ CHILD = textwrap.dedent("""
     vault = Vault.open(Path(sys.argv[1]), passphrase=sys.argv[2])
     service = ImportService(vault, Settings())
     kept = service.run([Path(sys.argv[3])])
-    assert kept["status"] == "completed", kept
+    assert kept.status == "completed", kept
     Writer.BATCH = Writer.WRITE_EVERY = 5
     original = Writer.write
     chunks = []

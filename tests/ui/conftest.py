@@ -56,7 +56,7 @@ def imported_template(tmp_path_factory: pytest.TempPathFactory, testdata: Path) 
     context = AppContext(offline_settings(home, passphrase=PASSPHRASE))
     try:
         status = context.imports.run([testdata / "fhir_r4_synthea" / BUNDLE])
-        assert status["status"] == "completed", status
+        assert status.status == "completed", status
     finally:
         context.close()
     return home

@@ -84,7 +84,7 @@ def test_an_answer_shows_the_team_findings_and_chart(qtbot, imported_ctx, testda
 
     # The chart is the stored visualization's figure, drawn.
     viz_id = stored["visualization"]["component_id"]
-    figure = ctx.queries.get_visualization(viz_id, owner_id=None)["figure"]
+    figure = ctx.queries.get_visualization(viz_id, owner_id=None).figure
     assert answer.chart.isVisible()
     assert answer.chart.figure == figure
     raw_values = sorted(round(v, 3) for _, v in raw)

@@ -8,8 +8,9 @@ from ui.qt import QMessageBox, Qt
 
 def _conversation(ctx, question: str) -> str:
     made = ctx.queries.create_conversation(owner_id=None, first_query=question)
-    ctx.queries.wait(made["first_query"]["query_id"], 60)
-    return made["id"]
+    assert made.first_query is not None
+    ctx.queries.wait(made.first_query.query_id, 60)
+    return made.id
 
 
 def test_search_reopen_rename_and_delete(qtbot, imported_ctx):
@@ -52,7 +53,7 @@ def test_search_reopen_rename_and_delete(qtbot, imported_ctx):
     view.rename_dialog.setTextValue("  Lipids 2024  ")
     view.rename_dialog.accept()
     qtbot.waitUntil(lambda: "Lipids 2024" in view.titles(), timeout=5000)
-    assert ctx.queries.get_conversation(chol, owner_id=None)["title"] == "Lipids 2024"
+    assert ctx.queries.get_conversation(chol, owner_id=None).title == "Lipids 2024"
     qtbot.waitUntil(lambda: any(window.sidebar.conversations.item(i).text() == "Lipids 2024"
                                 for i in range(window.sidebar.conversations.count())),
                     timeout=5000)

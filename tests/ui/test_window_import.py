@@ -58,7 +58,7 @@ def test_import_through_the_window_shows_the_patient_and_filters_records(qtbot, 
     window.tabs.setCurrentWidget(window.importer)
     drop_files(window.importer.drop, [testdata / "fhir_r4_synthea" / BUNDLE])
     qtbot.waitUntil(lambda: window.last_import is not None, timeout=60000)
-    assert window.last_import["status"] == "completed"
+    assert window.last_import.status == "completed"
     assert window.importer.summary.isVisible()
     text = window.importer.summary.text()
     assert "Import finished" in text
@@ -107,15 +107,15 @@ def test_a_malformed_file_is_reported_with_its_reason_and_changes_nothing(qtbot,
     window.import_paths([broken])
     qtbot.waitUntil(lambda: window.last_import is not None, timeout=60000)
 
-    assert window.last_import["status"] == "failed"
-    errors = window.last_import["summary"]["errors"]
-    assert [e["file"] for e in errors] == [broken.name]
+    assert window.last_import.status == "failed"
+    errors = window.last_import.summary.errors
+    assert [e.file for e in errors] == [broken.name]
     text = window.importer.summary.text()
     assert "Import failed" in text and "Not imported" in text
     for part in ("file", "position", "reason"):  # what, where and why are all shown
-        assert html.escape(errors[0][part]) in text
+        assert html.escape(getattr(errors[0], part)) in text
     rows = window.importer.error_rows()
-    assert rows == [[errors[0]["file"], errors[0]["position"], errors[0]["reason"]]]
+    assert rows == [[errors[0].file, errors[0].position, errors[0].reason]]
     assert rows[0][0] == broken.name and rows[0][1]  # a position is named
     qtbot.waitUntil(lambda: window.sidebar.patients.count() == 1, timeout=10000)
     assert window.sidebar.patient_names() == []  # the vault is as it was: no patient
@@ -155,9 +155,9 @@ def test_cancel_stops_an_import_and_keeps_the_vault_as_it_was(qtbot, ctx, tmp_pa
     qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
     assert view.rate.text() == "Cancelling…"
     qtbot.waitUntil(lambda: window.last_import is not None, timeout=60000)
-    assert window.last_import["status"] == "cancelled"
+    assert window.last_import.status == "cancelled"
     assert "Import cancelled" in view.summary.text()
     assert view.files_button.isEnabled() and not view.cancel_button.isVisible()
     qtbot.waitUntil(lambda: window.sidebar.patients.count() == 1, timeout=10000)
     assert window.sidebar.patient_names() == []
-    assert window.last_import["summary"]["total_records"] == 0
+    assert window.last_import.summary.total_records == 0

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.context import AppContext
+from app.services.conversation_views import ConversationDetail
 from app.services.query_views import QueryResult, SubmittedQuery
 from ui import ops
 from ui.ops import Op
@@ -75,7 +76,7 @@ def figure_for(ctx: AppContext, result: QueryResult) -> dict[str, Any] | None:
     if result.visualization is None:
         return None
     found = ctx.queries.get_visualization(result.visualization.component_id, owner_id=None)
-    return (found or {}).get("figure")
+    return found.figure if found is not None else None
 
 
 class AskView(QWidget):
@@ -289,15 +290,15 @@ class AskView(QWidget):
         self.answer.clear()
         self.question.setFocus()
 
-    def open_conversation(self, conversation: dict[str, Any]) -> None:
+    def open_conversation(self, conversation: ConversationDetail) -> None:
         """Show a stored conversation: its questions, and the answer to the last one."""
-        self.conversation_id = str(conversation["id"])
+        self.conversation_id = conversation.id
         self.history.clear()
-        queries = list(conversation.get("queries") or [])
+        queries = conversation.queries
         for query in queries:
-            self._add_history(query.get("query_id"), str(query.get("query") or ""))
-        if queries and queries[-1].get("query_id"):
-            self.show_stored(str(queries[-1]["query_id"]))
+            self._add_history(query.query_id, query.query)
+        if queries:
+            self.show_stored(queries[-1].query_id)
         else:
             self.answer.clear()
 

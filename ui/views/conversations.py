@@ -4,9 +4,8 @@ what goes: every question, answer and chart in it)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.context import AppContext
+from app.services.conversation_views import ConversationSummary
 from ui.ops import Op
 from ui.qt import (
     QHBoxLayout,
@@ -28,7 +27,7 @@ ROLE = Qt.ItemDataRole.UserRole
 
 
 class ConversationsView(QWidget):
-    opened = Signal(dict)  # the stored conversation with its queries
+    opened = Signal(object)  # the stored ConversationDetail with its queries
     changed = Signal()  # renamed or deleted: other lists refresh
     deleted = Signal(str)  # the id of a deleted conversation
 
@@ -81,18 +80,18 @@ class ConversationsView(QWidget):
             .run_in_background()
         )
 
-    def _show(self, rows: list[dict[str, Any]]) -> None:
+    def _show(self, rows: list[ConversationSummary]) -> None:
         selected = self.selected_id()
         self.list.clear()
         for row in rows:
-            when = str(row.get("updated_at") or row.get("created_at") or "")[:16]
-            count = int(row.get("query_count") or 0)
-            item = QListWidgetItem(f"{row.get('title')}\n{when.replace('T', ' ')} · {count} "
+            when = (row.updated_at or row.created_at or "")[:16]
+            count = row.query_count
+            item = QListWidgetItem(f"{row.title}\n{when.replace('T', ' ')} · {count} "
                                    f"question{'s' if count != 1 else ''}")
-            item.setData(ROLE, row["id"])
-            item.setToolTip(str(row.get("last_query") or ""))
+            item.setData(ROLE, row.id)
+            item.setToolTip(row.last_query or "")
             self.list.addItem(item)
-            if row["id"] == selected:
+            if row.id == selected:
                 self.list.setCurrentItem(item)
         self.empty.setText("" if rows else ("No conversation matches." if self.search.text()
                                             else "No conversations yet."))

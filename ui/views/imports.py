@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 from app.context import AppContext
+from app.services.import_views import ImportStatus
 from ui.importing import progress_text, run_import, summary_html
 from ui.ops import Op
 from ui.qt import (
@@ -73,13 +73,13 @@ class DropZone(QFrame):
 
 
 class ImportView(QWidget):
-    imported = Signal(dict)  # the finished job's status
+    imported = Signal(object)  # the finished job's ImportStatus
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self.import_id: str | None = None
-        self.status: dict[str, Any] | None = None
+        self.status: ImportStatus | None = None
         self._started = 0.0
         self._busy = False
 
@@ -164,26 +164,26 @@ class ImportView(QWidget):
             self.cancel_button.setEnabled(False)
             self.rate.setText("Cancelling…")
 
-    def _progress(self, progress: dict[str, Any]) -> None:
-        self.import_id = str(progress.get("import_id") or "") or None
-        total = progress.get("total_bytes") or 0
-        if total:
-            self.bar.setValue(int(1000 * (progress.get("bytes") or 0) / total))
+    def _progress(self, running: ImportStatus) -> None:
+        self.import_id = running.import_id
+        progress = running.progress
+        if progress.total_bytes:
+            self.bar.setValue(int(1000 * progress.bytes / progress.total_bytes))
         if self.cancel_button.isEnabled():
             self.rate.setText(progress_text(progress, time.monotonic() - self._started))
 
-    def _done(self, status: dict[str, Any]) -> None:
+    def _done(self, status: ImportStatus) -> None:
         self._set_busy(False)
         self.status = status
-        self.bar.setValue(1000 if status.get("status") == "completed" else self.bar.value())
+        self.bar.setValue(1000 if status.status == "completed" else self.bar.value())
         self.rate.setText("")
         self.summary.setText(summary_html(status))
         self.summary.show()
-        errors = (status.get("summary") or {}).get("errors") or []
+        errors = status.summary.errors
         self.errors.setRowCount(len(errors))
         for row, error in enumerate(errors):
-            for col, key in enumerate(("file", "position", "reason")):
-                self.errors.setItem(row, col, QTableWidgetItem(str(error.get(key) or "")))
+            for col, text in enumerate((error.file, error.position, error.reason)):
+                self.errors.setItem(row, col, QTableWidgetItem(text))
         self.errors.resizeColumnsToContents()
         self.errors.setVisible(bool(errors))
         self.imported.emit(status)

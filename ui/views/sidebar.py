@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.context import AppContext
+from app.services.conversation_views import ConversationPage
 from app.services.records import RecordsService
 from ui.ops import Op
 from ui.qt import (
@@ -31,7 +32,7 @@ def _title(text: str) -> QLabel:
 
 class Sidebar(QFrame):
     patient_changed = Signal(object)  # a patient id, or None when the vault has none
-    conversation_opened = Signal(dict)  # the stored conversation, with its queries
+    conversation_opened = Signal(object)  # the stored ConversationDetail, with its queries
     new_conversation = Signal()
     patients_loaded = Signal(int)  # how many patients the vault has (after each refresh)
 
@@ -114,14 +115,14 @@ class Sidebar(QFrame):
             .run_in_background()
         )
 
-    def _show_conversations(self, page: dict[str, Any], select: str | None) -> None:
+    def _show_conversations(self, page: ConversationPage, select: str | None) -> None:
         self.conversations.clear()
-        for conversation in page.get("conversations", []):
-            item = QListWidgetItem(str(conversation.get("title") or "Conversation"))
-            item.setData(ROLE, conversation["id"])
-            item.setToolTip(str(conversation.get("last_query") or ""))
+        for conversation in page.conversations:
+            item = QListWidgetItem(conversation.title or "Conversation")
+            item.setData(ROLE, conversation.id)
+            item.setToolTip(conversation.last_query or "")
             self.conversations.addItem(item)
-            if conversation["id"] == select:
+            if conversation.id == select:
                 self.conversations.setCurrentItem(item)
         self.empty.setVisible(self.conversations.count() == 0)
 

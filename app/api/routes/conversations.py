@@ -13,9 +13,9 @@ from app.api.errors import ApiError
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
 from app.api.schemas.conversations import (
     ConversationCreate,
+    ConversationCreated,
     ConversationDetail,
     ConversationPage,
-    ConversationSummary,
 )
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"],
@@ -32,10 +32,10 @@ def list_conversations(
 ) -> JSONResponse:
     """The user's conversations, one page at a time."""
     return ok(request, ctx.queries.list_conversations(
-        owner_id=user.owner_key, page=page, limit=limit, sort_by=sort_by, order=order))
+        owner_id=user.owner_key, page=page, limit=limit, sort_by=sort_by, order=order).wire())
 
 
-@router.post("", status_code=201, response_model=Envelope[ConversationSummary])
+@router.post("", status_code=201, response_model=Envelope[ConversationCreated])
 def create_conversation(body: ConversationCreate, request: Request, ctx: Ctx,
                         user: CurrentUser) -> JSONResponse:
     """A new conversation; with `first_query` that question is submitted in it at once
@@ -46,7 +46,7 @@ def create_conversation(body: ConversationCreate, request: Request, ctx: Ctx,
     finally:
         if body.first_query is not None:
             budget_rate(request, ctx.queries.budget.state(user.owner_key))
-    return ok(request, created, status_code=201)
+    return ok(request, created.wire(), status_code=201)
 
 
 @router.get("/{conversation_id}", response_model=Envelope[ConversationDetail])
@@ -57,4 +57,4 @@ def get_conversation(request: Request, ctx: Ctx, user: CurrentUser,
     conversation = ctx.queries.get_conversation(conversation_id, owner_id=user.owner_key)
     if conversation is None:
         raise ApiError(404, "NOT_FOUND", f"no conversation {conversation_id}")
-    return ok(request, conversation)
+    return ok(request, conversation.wire())

@@ -64,4 +64,4 @@ def import_status(request: Request, ctx: Ctx, user: CurrentUser,
     status = ctx.imports.get(import_id, owner_id=user.owner_key)
     if status is None:
         raise ApiError(404, "NOT_FOUND", f"no import {import_id}")
-    return ok(request, status)
+    return ok(request, status.wire())

@@ -39,7 +39,7 @@ def submit(body: QueryRequest, request: Request, ctx: Ctx, user: CurrentUser) ->
         budget_rate(request, ctx.queries.budget.state(user.owner_key))
     return ok(request, QuerySubmitted(
         **submitted.model_dump(), websocket_channel=websocket_channel(
-            request, submitted.query_id)).model_dump(mode="json"), status_code=202)
+            request, submitted.query_id)).wire(), status_code=202)
 
 
 @router.get("/{query_id}", response_model=Envelope[QueryResult])
@@ -49,4 +49,4 @@ def get_query(request: Request, ctx: Ctx, user: CurrentUser,
     query = ctx.queries.get(query_id, owner_id=user.owner_key)
     if query is None:
         raise ApiError(404, "NOT_FOUND", f"no query {query_id}")
-    return ok(request, query.model_dump(mode="json"))
+    return ok(request, query.wire())

@@ -23,4 +23,4 @@ def get_visualization(request: Request, ctx: Ctx, user: CurrentUser,
     viz = ctx.queries.get_visualization(visualization_id, owner_id=user.owner_key)
     if viz is None:
         raise ApiError(404, "NOT_FOUND", f"no visualization {visualization_id}")
-    return ok(request, viz)
+    return ok(request, viz.wire())

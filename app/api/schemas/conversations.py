@@ -1,13 +1,18 @@
-"""Conversations: a titled thread of queries."""
+"""Conversations: a titled thread of queries. The answers' models are the conversation
+service's own, so the API, the SDK and the service share one type."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
-from app.api.schemas.common import Open
-from app.api.schemas.queries import Timestamp
+from app.services.conversation_views import (
+    ConversationCreated,
+    ConversationDetail,
+    ConversationPage,
+    ConversationQuery,
+    ConversationSummary,
+    Pagination,
+)
 
 
 class ConversationCreate(BaseModel):
@@ -15,29 +20,5 @@ class ConversationCreate(BaseModel):
     first_query: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
-class ConversationSummary(Open):
-    id: str
-    title: str
-    created_at: Timestamp = None
-    updated_at: Timestamp = None
-    query_count: int | None = None
-    last_query: str | None = None
-
-
-class Pagination(BaseModel):
-    page: int
-    limit: int
-    total: int
-    pages: int
-
-
-class ConversationPage(BaseModel):
-    conversations: list[ConversationSummary]
-    pagination: Pagination
-
-
-class ConversationDetail(Open):
-    id: str
-    title: str
-    created_at: Timestamp = None
-    queries: list[dict[str, Any]] = []
+__all__ = ["ConversationCreate", "ConversationCreated", "ConversationDetail",
+           "ConversationPage", "ConversationQuery", "ConversationSummary", "Pagination"]

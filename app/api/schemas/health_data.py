@@ -1,11 +1,11 @@
-"""Health data imports (multipart uploads that run as a background job)."""
+"""Health data imports (multipart uploads that run as a background job); the status
+model is the import service's own, so the API, the SDK and the service share one type."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.api.schemas.common import Open
 from app.api.schemas.queries import Timestamp
+from app.services.import_views import ImportStatus
 
 
 class ImportStarted(Open):
@@ -15,9 +15,4 @@ class ImportStarted(Open):
     estimated_completion: Timestamp = None
 
 
-class ImportStatus(Open):
-    import_id: str
-    status: str
-    files_received: int | None = None
-    progress: dict[str, Any] | None = None
-    summary: dict[str, Any] | None = None
+__all__ = ["ImportStarted", "ImportStatus"]
