@@ -49,11 +49,11 @@ def add_user(args: argparse.Namespace, ctx: AppContext) -> int:
         print(f"healthinsight: {exc}", file=sys.stderr)
         return 1
     if args.json:
-        print_json({"id": user["id"], "email": user["email"], "name": user["name"],
-                    "is_owner": user["is_owner"]})
+        print_json({"id": user.id, "email": user.email, "name": user.name,
+                    "is_owner": user.is_owner})
     else:
-        owner = " (owner of this vault)" if user["is_owner"] else ""
-        print(f"Added {user['email']} as {user['id']}{owner}.")
+        owner = " (owner of this vault)" if user.is_owner else ""
+        print(f"Added {user.email} as {user.id}{owner}.")
     return 0
 
 
@@ -63,9 +63,9 @@ def token_(args: argparse.Namespace, ctx: AppContext) -> int:
             ctx.auth.revoke(args.revoke)
             print(f"Revoked {args.revoke}.")
         elif args.list:
-            for row in ctx.auth.personal_tokens():
-                state = "revoked" if row["revoked_at"] else "active"
-                print(f"{row['id']}  {state}  created {row['created_at']:%Y-%m-%d %H:%M}")
+            for made in ctx.auth.personal_tokens():
+                state = "revoked" if made.revoked_at else "active"
+                print(f"{made.id}  {state}  created {made.created_at:%Y-%m-%d %H:%M}")
         else:
             token_id, token = ctx.auth.personal_token()
             print(token)

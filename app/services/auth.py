@@ -26,6 +26,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.services.auth_refusals import EVENT_KIND, RefusalLog, Refused
+from app.services.auth_results import Account, IssuedTokens, PersonalToken
 from app.services.errors import (
     Conflict,
     NotFound,
@@ -94,7 +95,7 @@ class AuthService:
     # --- users -----------------------------------------------------------
 
     def add_user(self, email: str, password: str, *, name: str | None = None,
-                 organization_slug: str | None = None, role: str | None = None) -> dict[str, Any]:
+                 organization_slug: str | None = None, role: str | None = None) -> Account:
         """A new local user; the vault's first user becomes its owner."""
         email = email.strip().lower()
         if "@" not in email or email.startswith("@") or email.endswith("@"):
@@ -129,9 +130,9 @@ class AuthService:
                 org = repo.add_organization(name=organization_slug, slug=organization_slug)
             repo.add_membership(user_id=user["id"], organization_id=org["id"],
                                 role=role or "member")
-        return user
+        return Account.of(user)
 
-    def owner_account(self) -> dict[str, Any]:
+    def owner_account(self) -> Account:
         """The vault's owner, made now (passwordless, `IMPLICIT_OWNER`) on a vault nobody
         ran `user add` on: a person who only uses the desktop still owns personal tokens
         and organizations without ever seeing an account."""
@@ -140,7 +141,7 @@ class AuthService:
         if owner is None:
             owner = repo.add(email=IMPLICIT_OWNER, password_hash=None, name="Vault owner",
                              is_owner=True)
-        return owner
+        return Account.of(owner)
 
     def hash_password(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -162,7 +163,7 @@ class AuthService:
     # --- login and tokens ------------------------------------------------
 
     def login(self, email: str, password: str, *,
-              organization_slug: str | None = None) -> dict[str, Any]:
+              organization_slug: str | None = None) -> IssuedTokens:
         """Check the password and issue an access + refresh pair (and the user)."""
         repo = self._vault.users
         user = repo.by_email(email=email)
@@ -198,7 +199,7 @@ class AuthService:
         family = "fam_" + secrets.token_hex(8)
         return self._pair(user, family, organization_id)
 
-    def refresh(self, refresh_token: str) -> dict[str, Any]:
+    def refresh(self, refresh_token: str) -> IssuedTokens:
         """Rotate: the presented token is spent and a new pair issued in its family."""
         try:
             claims = self._tokens.decode(refresh_token, "refresh")
@@ -236,11 +237,12 @@ class AuthService:
                   "iat": int(time.time())}
         return row["id"], self._tokens.sign(claims)
 
-    def personal_tokens(self, *, user_id: str | None = None) -> list[dict[str, Any]]:
+    def personal_tokens(self, *, user_id: str | None = None) -> list[PersonalToken]:
         """The personal tokens of a user (default: the vault owner), revoked ones too."""
         repo = self._vault.users
         user = repo.owner() if user_id is None else repo.get(user_id=user_id)
-        return [] if user is None else repo.tokens(user_id=user["id"], kind="personal")
+        return [] if user is None else [
+            PersonalToken.of(row) for row in repo.tokens(user_id=user["id"], kind="personal")]
 
     def revoke(self, token_id: str) -> None:
         if not self._vault.users.revoke_token(token_id=token_id):
@@ -349,7 +351,7 @@ class AuthService:
             return False
 
     def _pair(self, user: dict[str, Any], family: str,
-              organization_id: str | None) -> dict[str, Any]:
+              organization_id: str | None) -> IssuedTokens:
         now = int(time.time())
         expires = _now() + timedelta(days=self._settings.refresh_token_days)
         row = self._vault.users.add_token(user_id=user["id"], kind="refresh", family=family,
@@ -362,14 +364,10 @@ class AuthService:
                                    "fam": family}
         if organization_id:
             access["org"] = refresh["org"] = organization_id
-        return {
-            "access_token": self._tokens.sign(access),
-            "refresh_token": self._tokens.sign(refresh),
-            "token_type": "Bearer",
-            "expires_in": self.access_seconds,
-            "user": {"id": user["id"], "email": user["email"], "name": user["name"]},
-            "organization_id": organization_id,
-        }
+        return IssuedTokens(access_token=self._tokens.sign(access),
+                            refresh_token=self._tokens.sign(refresh), token_type="Bearer",
+                            expires_in=self.access_seconds, user=Account.of(user),
+                            organization_id=organization_id)
 
     def _cached(self, key: str, load: Any) -> Any:
         now = time.monotonic()

@@ -64,7 +64,7 @@ def test_the_clinic_budget_is_per_organization(own_api) -> None:
     with httpx.Client(base_url=api.base, timeout=60) as client:
         mine = {"Authorization": f"Bearer {_clinic_token(api)}"}
         theirs = {"Authorization": "Bearer " + api.ctx.auth.login(
-            colleague["email"], PASSWORD, organization_slug="general-hospital")["access_token"]}
+            colleague.email, PASSWORD, organization_slug="general-hospital").access_token}
         replies = [client.get("/api/v1/test-whoami", headers=h)
                    for h in (mine, theirs, mine, theirs)]
     assert [r.status_code for r in replies] == [200, 200, 200, 429]

@@ -185,13 +185,13 @@ def test_a_desktop_only_person_owns_the_vault_and_user_add_claims_it(qtbot, tmp_
         assert (principal.user_id, principal.is_owner) == (owner["id"], True)
 
         claimed = ctx.auth.add_user("me@example.org", "a long enough password", name="Me")
-        assert (claimed["id"], claimed["is_owner"]) == (owner["id"], True)
+        assert (claimed.id, claimed.is_owner) == (owner["id"], True)
         assert ctx.vault.users.count() == 1
-        assert ctx.auth.login("me@example.org", "a long enough password")["user"]["id"] \
+        assert ctx.auth.login("me@example.org", "a long enough password").user.id \
             == owner["id"]
         assert ctx.auth.authenticate(token).user_id == owner["id"]
         second = ctx.auth.add_user("you@example.org", "another long password")
-        assert not second["is_owner"]  # only the first claims the owner account
+        assert not second.is_owner  # only the first claims the owner account
     finally:
         ctx.close()
 

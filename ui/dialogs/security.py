@@ -3,9 +3,10 @@ passphrase. A new token is shown once, here; the vault keeps only its id."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 from app.context import AppContext
+from app.services.auth_results import PersonalToken
 from app.services.vault_access import change_passphrase
 from ui.errors import describe
 from ui.ops import Op
@@ -23,7 +24,7 @@ from ui.qt import (
 )
 
 
-def _when(value: Any) -> str:
+def _when(value: datetime | None) -> str:
     return str(value or "")[:16].replace("T", " ")
 
 
@@ -65,13 +66,12 @@ class TokensPage(QWidget):
         Op(lambda: ctx.auth.personal_tokens(), parent=self).success(self._show) \
             .failure(self._fail).run_in_background()
 
-    def _show(self, tokens: list[dict[str, Any]]) -> None:
+    def _show(self, tokens: list[PersonalToken]) -> None:
         self.table.setRowCount(len(tokens))
         for row, token in enumerate(tokens):
-            state = "revoked " + _when(token.get("revoked_at")) if token.get("revoked_at") \
-                else "active"
-            for col, text in enumerate((str(token["id"]), _when(token.get("created_at")),
-                                        _when(token.get("used_at")) or "never", state)):
+            state = "revoked " + _when(token.revoked_at) if token.revoked_at else "active"
+            for col, text in enumerate((token.id, _when(token.created_at),
+                                        _when(token.used_at) or "never", state)):
                 item = QTableWidgetItem(text)
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
@@ -84,7 +84,7 @@ class TokensPage(QWidget):
         """A token of the vault's owner: the person at this computer, whose account is
         made now if the command line never made one."""
         ctx = self._ctx
-        Op(lambda: ctx.auth.personal_token(user_id=ctx.auth.owner_account()["id"]),
+        Op(lambda: ctx.auth.personal_token(user_id=ctx.auth.owner_account().id),
            parent=self) \
             .success(self._created) \
             .failure(self._fail).run_in_background()

@@ -12,13 +12,17 @@ from app.api.deps import Ctx, spend
 from app.api.envelopes import ok
 from app.api.schemas.auth import LoginRequest, RefreshRequest, TokenPair
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
+from app.services.auth_results import IssuedTokens
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=INSIGHT_ERRORS)
 
 
-def _pair(tokens: dict[str, Any]) -> dict[str, Any]:
-    return {key: tokens[key] for key in
-            ("access_token", "refresh_token", "token_type", "expires_in", "user")}
+def _pair(tokens: IssuedTokens) -> dict[str, Any]:
+    """The insight API's token pair (the user without the service's is_owner)."""
+    user = tokens.user
+    return {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+            "token_type": tokens.token_type, "expires_in": tokens.expires_in,
+            "user": {"id": user.id, "email": user.email, "name": user.name}}
 
 
 @router.post("/login", response_model=Envelope[TokenPair])

@@ -22,13 +22,12 @@ def clinic_login(body: ClinicLoginRequest, request: Request, ctx: Ctx) -> JSONRe
     """Email, password and organization slug for a token scoped to that organization."""
     spend(request, "auth", "email:" + body.email.strip().lower())
     tokens = ctx.auth.login(body.email, body.password, organization_slug=body.organizationSlug)
-    user = tokens["user"]
-    ctx.clinic.audit.signed("login", user_id=user["id"],
-                            organization_id=tokens["organization_id"],
+    user = tokens.user
+    ctx.clinic.audit.signed("login", user_id=user.id, organization_id=tokens.organization_id,
                             request_id=request_id(request))
-    return ok(request, {"token": tokens["access_token"],
-                        "user": {"id": user["id"], "email": user["email"],
-                                 "organizationId": tokens["organization_id"]}})
+    return ok(request, {"token": tokens.access_token,
+                        "user": {"id": user.id, "email": user.email,
+                                 "organizationId": tokens.organization_id}})
 
 
 @router.post("/change-password", response_model=PasswordChangedOut)
