@@ -17,34 +17,10 @@ from typing import Any
 from agents.codes import metric
 from agents.findings import fmt
 from agents.tools.medications import BeforeAfter
-from agents.tools.observations import OutOfRange, Point
+from agents.tools.observations import OutOfRange, Series
 
 COLORS = ("#FF6B6B", "#4ECDC4", "#45B7D1", "#F7B731", "#5F27CD", "#10AC84", "#EE5253")
 FEATURES = ["zoom", "pan", "hover", "export"]
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A reading drawn on top of its line: `critical` or `verify` (not credible)."""
-
-    date: str
-    value: float
-    kind: str
-
-
-@dataclass(frozen=True)
-class Series:
-    """One line: a measure in one unit (its reference range from the latest reading)."""
-
-    code: str
-    name: str
-    unit: str | None
-    reference_low: float | None
-    reference_high: float | None
-    points: tuple[Point, ...]
-    bucket_days: int = 0  # 0: every value; else each point is the mean of this many days
-    values: int = 0  # how many readings the points stand for
-    marks: tuple[Mark, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,7 +48,7 @@ def _merge_by_date(series: list[Series]) -> list[dict[str, Any]]:
 
 
 def _line(s: Series, color: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "scatter", "mode": "lines+markers", "name": s.name,
+    return {"type": "scatter", "mode": "lines+markers", "name": s.metric,
             "x": [p.date for p in s.points], "y": [p.value for p in s.points],
             "line": {"color": color}, **extra}
 
@@ -87,7 +63,7 @@ def _marks(s: Series, **extra: Any) -> list[dict[str, Any]]:
     for kind, (label, color, symbol) in MARK_STYLE.items():
         marks = [m for m in s.marks if m.kind == kind]
         if marks:
-            out.append({"type": "scatter", "mode": "markers", "name": f"{s.name}: {label}",
+            out.append({"type": "scatter", "mode": "markers", "name": f"{s.metric}: {label}",
                         "x": [m.date for m in marks], "y": [m.value for m in marks],
                         "marker": {"color": color, "symbol": symbol, "size": 11}, **extra})
     return out
@@ -122,8 +98,8 @@ def _unit(unit: str | None) -> str:
 def time_series(s: Series) -> Chart:
     m = metric(s.code)
     figure = {"data": [_line(s, COLORS[0]), *_marks(s)],
-              "layout": _layout(s.name, shapes=_band(s, "#10AC84", "y"),
-                                yaxis={"title": {"text": f"{s.name} ({_unit(s.unit)})"}})}
+              "layout": _layout(s.metric, shapes=_band(s, "#10AC84", "y"),
+                                yaxis={"title": {"text": f"{s.metric} ({_unit(s.unit)})"}})}
     ref = {m.key: {"low": s.reference_low, "high": s.reference_high}}
     return Chart("time_series", figure,
                  _component("LineChart", _merge_by_date([s]), [m.key], referenceRanges=ref,
@@ -142,7 +118,7 @@ def multi_metric(series: list[Series]) -> Chart:
     """Metrics sharing a unit share a panel; panels stack on one time axis."""
     units = list(dict.fromkeys(s.unit for s in series))
     step = 1 / len(units)
-    layout = _layout(" / ".join(s.name for s in series), grid=None)
+    layout = _layout(" / ".join(s.metric for s in series), grid=None)
     data: list[dict[str, Any]] = []
     shapes: list[dict[str, Any]] = []
     for i, s in enumerate(series):

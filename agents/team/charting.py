@@ -9,13 +9,14 @@ are marked on top of their line; `data_points` counts exactly what is drawn.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from agents import tools, viz
 from agents.codes import BLOOD_PRESSURE, DIASTOLIC, LIPIDS, SYSTOLIC
 from agents.findings import Finding
 from agents.question import Question
 from agents.tools.medications import BeforeAfter
-from agents.viz import Point, Series
+from agents.tools.observations import Point, Series, line
 from storage.vault import Vault
 
 MAX_LINES = 4
@@ -25,29 +26,21 @@ MAX_POINTS = 400
 def chart_series(vault: Vault, patient_id: str, code: str, q: Question) -> Series:
     s = vault.measurements.primary(patient_id=patient_id, measure=code, since=q.window.since,
                                    until=q.window.until)
-    if s is None:
-        return Series(code, code, None, None, None, ())
+    drawn = line(code, s, s.name if s is not None else code)
+    if s is None or len(drawn.points) <= MAX_POINTS:
+        return drawn
     usable = s.usable
-    last = usable[-1] if usable else None
-    marks = tuple(viz.Mark(r.at, r.value, "verify" if r.quality == "verify" else "critical")
-                  for r in s.readings if r.quality == "verify" or r.flag == "critical")
-    points = tuple(Point(r.id, r.at, r.value) for r in usable)
-    days = 0
-    if len(points) > MAX_POINTS:
-        span = (usable[-1].epoch - usable[0].epoch) / 86400
-        days = max(1, math.ceil(span / MAX_POINTS))
-        buckets: dict[int, list[float]] = {}
-        first_id: dict[int, tuple[int, str]] = {}
-        for r in usable:
-            b = int((r.epoch - usable[0].epoch) // (days * 86400))
-            buckets.setdefault(b, []).append(r.value)
-            first_id.setdefault(b, (r.id, r.at))
-        points = tuple(Point(first_id[b][0], first_id[b][1], round(sum(v) / len(v), 4))
-                       for b, v in sorted(buckets.items()))
-    return Series(code=code, name=s.name, unit=s.unit,
-                  reference_low=last.reference_low if last else None,
-                  reference_high=last.reference_high if last else None, points=points,
-                  bucket_days=days, values=len(usable), marks=marks)
+    span = (usable[-1].epoch - usable[0].epoch) / 86400
+    days = max(1, math.ceil(span / MAX_POINTS))
+    buckets: dict[int, list[float]] = {}
+    first_id: dict[int, tuple[int, str]] = {}
+    for r in usable:
+        b = int((r.epoch - usable[0].epoch) // (days * 86400))
+        buckets.setdefault(b, []).append(r.value)
+        first_id.setdefault(b, (r.id, r.at))
+    points = tuple(Point(first_id[b][0], first_id[b][1], round(sum(v) / len(v), 4))
+                   for b, v in sorted(buckets.items()))
+    return replace(drawn, points=points, bucket_days=days)
 
 
 def choose_chart(vault: Vault, patient_id: str, q: Question,

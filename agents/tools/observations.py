@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from agents.codes import metric
 from agents.tools.base import ALL_TIME, ToolResult, Window, day, num
 from storage.repos.measurement_types import Reading, SeriesInfo
+from storage.repos.measurement_types import Series as StoredSeries
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -61,7 +62,21 @@ class Latest(ToolResult):
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A reading drawn on top of its line: `critical`, or `verify` (held for verification:
+    not credible, so not a point of the line)."""
+
+    date: str
+    value: float
+    kind: str
+
+
+@dataclass(frozen=True)
 class Series(ToolResult):
+    """One measure in one unit as a line: its usable readings (or, with `bucket_days`,
+    the means of equal day-buckets), the reference range of the latest, and the readings
+    marked on top. The `series` tool's result and what every chart draws."""
+
     code: str
     metric: str
     unit: str | None
@@ -70,11 +85,27 @@ class Series(ToolResult):
     points: tuple[Point, ...]
     bucket_days: int = 0  # 0: every value; else each point is the mean of this many days
     values: int = 0  # how many stored values the points stand for
-    unverified: tuple[dict[str, Any], ...] = ()
+    marks: tuple[Mark, ...] = ()
 
     @property
     def row_ids(self) -> tuple[int, ...]:
         return tuple(p.id for p in self.points)
+
+
+def line(code: str, s: StoredSeries | None, name: str) -> Series:
+    """`s` (the query manager's series of `code`) as a line named `name`: every usable
+    reading a point, critical and held-for-verification readings marked."""
+    if s is None:
+        return Series(code, name, None, None, None, ())
+    usable = s.usable
+    last = usable[-1] if usable else None
+    marks = tuple(Mark(r.at, r.value, "verify" if r.quality == "verify" else "critical")
+                  for r in s.readings if r.quality == "verify" or r.flag == "critical")
+    return Series(code=code, metric=name, unit=s.unit,
+                  reference_low=last.reference_low if last else None,
+                  reference_high=last.reference_high if last else None,
+                  points=tuple(Point(r.id, r.at, r.value) for r in usable), values=len(usable),
+                  marks=marks)
 
 
 @dataclass(frozen=True)
@@ -148,13 +179,7 @@ def _worst(readings: tuple[Reading, ...]) -> str | None:
 def series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME) -> Series:
     s = vault.measurements.primary(patient_id=patient_id, measure=code, since=window.since,
                                    until=window.until)
-    usable = s.usable if s else ()
-    last = usable[-1] if usable else None
-    return Series(code=code, metric=_name(code, s), unit=s.unit if s else None,
-                  reference_low=num(last.reference_low, 4) if last else None,
-                  reference_high=num(last.reference_high, 4) if last else None,
-                  points=tuple(Point(r.id, r.at, r.value) for r in usable), values=len(usable),
-                  unverified=tuple(reading_dict(r) for r in s.unverified) if s else ())
+    return line(code, s, _name(code, s))
 
 
 def trend(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME) -> Trend:

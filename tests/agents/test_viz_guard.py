@@ -61,7 +61,7 @@ def test_multi_metric_blood_pressure_before_after_abnormal(shared_vault: Vault,
     check(chart, "multi_metric")
     assert {"yaxis", "yaxis2"} <= set(chart.figure["layout"])  # mg/dL and kg panels
     axes = {t["name"]: t["yaxis"] for t in chart.figure["data"]}
-    assert len({axes[s.name] for s in lipids}) == 1 and axes[lipids[0].name] != axes[
+    assert len({axes[s.metric] for s in lipids}) == 1 and axes[lipids[0].metric] != axes[
         "Body weight"]  # one y-axis per unit
     bands = [b for b in chart.figure["layout"]["shapes"] if b["type"] == "rect"]
     assert len(bands) == sum(s.reference_low is not None or s.reference_high is not None
