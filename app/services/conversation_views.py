@@ -6,21 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.services.query_views import (
-    ChartRef,
-    MedicalTeam,
-    QueryResult,
-    Shape,
-    SubmittedQuery,
-    Synthesis,
-    iso,
-    query_view,
-)
+from pydantic import SerializerFunctionWrapHandler, model_serializer
+
+from app.services.query_views import QueryResult, Shape, SubmittedQuery, iso, query_view
 
 INTERACTIVE_FEATURES = ("zoom", "pan", "hover", "export")
+# A conversation's queries show these fields of each query's result, in this order.
+SHOWN = ("query_id", "query", "status", "complexity", "medical_team", "synthesis",
+         "visualization", "engine", "urgent")
 
 
 class Pagination(Shape):
+    """Which page of how many (the clinic API's Pagination has the same fields; importing
+    it would load the clinic's models into the desktop's start-up)."""
+
     page: int
     limit: int
     total: int
@@ -51,19 +50,16 @@ class ConversationPage(Shape):
     pagination: Pagination
 
 
-class ConversationQuery(Shape):
-    """One question of a conversation with its answer, as the conversation shows it."""
+class ConversationQuery(QueryResult):
+    """One question of a conversation with its answer: the query's result as the
+    conversation shows it (SHOWN), led by the time it was asked."""
 
     timestamp: str | None = None
-    query_id: str
-    query: str
-    status: str
-    complexity: str | None = None
-    medical_team: MedicalTeam | None = None
-    synthesis: Synthesis | None = None
-    visualization: ChartRef | None = None
-    engine: str | None = None
-    urgent: bool = False
+
+    @model_serializer(mode="wrap")
+    def _shown(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        shown = handler(self)
+        return {"timestamp": shown["timestamp"], **{k: shown[k] for k in SHOWN}}
 
 
 class ConversationDetail(Shape):
@@ -95,19 +91,12 @@ def conversation_summary(row: dict[str, Any]) -> ConversationSummary:
         last_query=row.get("last_query"))
 
 
-def _in_conversation(query: QueryResult) -> ConversationQuery:
-    return ConversationQuery(
-        timestamp=query.started_at, query_id=query.query_id, query=query.query,
-        status=query.status, complexity=query.complexity, medical_team=query.medical_team,
-        synthesis=query.synthesis, visualization=query.visualization, engine=query.engine,
-        urgent=query.urgent)
-
-
 def conversation_view(row: dict[str, Any], queries: list[dict[str, Any]]) -> ConversationDetail:
     return ConversationDetail(
         id=row["id"], title=row["title"], created_at=iso(row["created_at"]),
         updated_at=iso(row["updated_at"]), patient_id=row.get("patient_id"),
-        queries=[_in_conversation(query_view(q)) for q in queries])
+        queries=[ConversationQuery(**dict(query_view(q)), timestamp=iso(q.get("started_at")))
+                 for q in queries])
 
 
 def visualization_view(row: dict[str, Any]) -> Visualization:
