@@ -13,17 +13,19 @@ from agents.findings import Finding, fmt
 from agents.holdings import question_terms
 from agents.timeframe import during
 from agents.tools.analytics import BloodPressureControl, Correlation
-from agents.tools.base import ALL_TIME, Window
+from agents.tools.base import ALL_TIME, Window, plain
 from agents.tools.coverage import ConditionList, Coverage
-from agents.tools.extremes import TimeInRange
 from agents.tools.medications import BeforeAfter, MedicationCourse, MedicationTimeline
 from agents.tools.observations import OutOfRange
+from storage.repos.measurement_types import TimeInRange
 
 
 def _data(result: object) -> dict[str, object]:
-    d = result.to_dict()  # type: ignore[attr-defined]
+    """A tool's result (or the query manager's, which some tools return as it is) as
+    plain data for the finding, without its row ids (the finding holds those)."""
+    d: dict[str, object] = plain(result)
     d.pop("row_ids", None)
-    return d  # type: ignore[no-any-return]
+    return d
 
 
 def bp_finding(bp: BloodPressureControl) -> Finding:

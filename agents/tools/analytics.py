@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 from agents.codes import DIASTOLIC, GLUCOSE, SYSTOLIC, metric
 from agents.tools.base import ALL_TIME, ToolResult, Window, day, num
-from agents.tools.extremes import TimeInRange, time_in_range
+from agents.tools.extremes import time_in_range
 
 if TYPE_CHECKING:
+    from storage.repos.measurement_types import TimeInRange
     from storage.vault import Vault
 
 

@@ -38,25 +38,25 @@ class ToolResult:
     """Base of the typed results: a plain dict for storage, JSON and prompts."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _plain(self)  # type: ignore[no-any-return]
+        return plain(self)  # type: ignore[no-any-return]
 
 
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """dataclasses.asdict's result, without its deep copy of every leaf: a trend's
     5,500 row ids were 5,500 calls of copy.deepcopy. Scalars are immutable and kept."""
     if isinstance(value, _SCALARS):
         return value
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
-        return type(value)(*(_plain(v) for v in value))
+        return type(value)(*(plain(v) for v in value))
     if isinstance(value, list | tuple):
-        return type(value)(_plain(v) for v in value)
+        return type(value)(plain(v) for v in value)
     if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
+        return {plain(k): plain(v) for k, v in value.items()}
     return copy.deepcopy(value)
 
 

@@ -1,5 +1,6 @@
 """Extremes, counts beyond thresholds and time in range for any measure, each a tool of
-its own (storage's query manager does the reading).
+its own (storage's query manager does the reading; counts and time in range are its
+results, Counts and TimeInRange, as they are).
 
 Discrete measures use their usable readings (not `verify`, which are listed apart);
 cumulative ones (steps, energy ...) their daily totals in the person's local day.
@@ -7,12 +8,13 @@ cumulative ones (steps, energy ...) their daily totals in the person's local day
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from agents.codes import metric
 from agents.tools.base import ALL_TIME, ToolResult, Window, num
 from agents.tools.observations import reading_dict
+from storage.repos.measurement_types import Counts, TimeInRange
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -56,57 +58,21 @@ def extremes(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_T
         row_ids=tuple(r.id for r in (e.lowest, e.highest) if r is not None))
 
 
-@dataclass(frozen=True)
-class Beyond(ToolResult):
-    code: str
-    metric: str
-    unit: str | None
-    n: int
-    below: int
-    above: int
-    below_threshold: float | None
-    above_threshold: float | None
-    by_flag: dict[str, int]
-
-
 def beyond(vault: Vault, *, patient_id: str, code: str, below: float | None = None,
-           above: float | None = None, window: Window = ALL_TIME) -> Beyond:
+           above: float | None = None, window: Window = ALL_TIME) -> Counts:
     """Usable readings below `below` / above `above` (the measure's canonical unit), and
-    every reading per flag."""
-    c = vault.measurements.counts(patient_id=patient_id, measure=code, below=below,
-                                  above=above, since=window.since, until=window.until)
-    return Beyond(code=code, metric=metric(code).name, unit=c.unit, n=c.n, below=c.below,
-                  above=c.above, below_threshold=below, above_threshold=above,
-                  by_flag=c.by_flag)
-
-
-@dataclass(frozen=True)
-class TimeInRange(ToolResult):
-    """Share of a measure's usable readings below, inside and above [low, high] (its
-    canonical unit), their mean and dates."""
-
-    code: str
-    metric: str
-    unit: str | None
-    n: int
-    low: float
-    high: float
-    below_percentage: float | None
-    in_range_percentage: float | None
-    above_percentage: float | None
-    mean: float | None
-    first_date: str | None
-    last_date: str | None
-    row_ids: tuple[int, ...] = ()
+    every reading per flag and quality: the query manager's counts as they are."""
+    return vault.measurements.counts(patient_id=patient_id, measure=code, below=below,
+                                     above=above, since=window.since, until=window.until)
 
 
 def time_in_range(vault: Vault, *, patient_id: str, code: str, low: float, high: float,
                   window: Window = ALL_TIME) -> TimeInRange:
+    """Share of a measure's usable readings below, inside and above [low, high] (its
+    canonical unit), their mean and first and last instants: the query manager's answer,
+    its shares and mean to a tenth as findings state them."""
     t = vault.measurements.time_in_range(patient_id=patient_id, measure=code, low=low,
                                          high=high, since=window.since, until=window.until)
-    return TimeInRange(code=code, metric=metric(code).name, unit=t.unit, n=t.n, low=low,
-                       high=high, below_percentage=num(t.below_percentage, 1),
-                       in_range_percentage=num(t.in_range_percentage, 1),
-                       above_percentage=num(t.above_percentage, 1), mean=num(t.mean, 1),
-                       first_date=t.first[:10] if t.first else None,
-                       last_date=t.last[:10] if t.last else None, row_ids=t.row_ids)
+    return replace(t, below_percentage=num(t.below_percentage, 1),
+                   in_range_percentage=num(t.in_range_percentage, 1),
+                   above_percentage=num(t.above_percentage, 1), mean=num(t.mean, 1))
