@@ -113,6 +113,40 @@ def test_caregiver_sees_the_patient_only_while_authorized(api: Api) -> None:
     assert len(denials) == 2
 
 
+def test_an_authorization_is_given_by_the_patient_or_who_decides_for_them(api: Api) -> None:
+    """`authorizedBy`: the patient, or a caregiver whose authorization in force lets them
+    make medical decisions; another patient, or a caregiver who may not decide (or no
+    longer may), is a 400 naming the field, and nothing is added."""
+    org = make_org(api)
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
+    with org.admin as admin:
+        pid = admin.post(org.url("/patients"), json=patient_body(1)).json()["data"]["patient"]["id"]
+        other = admin.post(org.url("/patients"), json=patient_body(2)).json()["data"]["patient"]
+
+        def add(email: str, authorized_by: str, **extra: object) -> httpx.Response:
+            return admin.post(org.url(f"/patients/{pid}/caregivers"), json={
+                "caregiverName": "Care Giver", "relationshipType": "child",
+                "caregiverEmail": email, "authorizedBy": authorized_by,
+                "effectiveDate": str(today - timedelta(days=30)), **extra})
+
+        by_patient = add("decider@care.example", pid, canMakeMedicalDecisions=True)
+        assert by_patient.status_code == 201, by_patient.text
+        decider = by_patient.json()["data"]["caregiver"]["id"]
+        helper = add("helper@care.example", decider).json()["data"]["caregiver"]["id"]
+        lapsed = add("lapsed@care.example", pid, canMakeMedicalDecisions=True,
+                     effectiveDate=str(today - timedelta(days=60)),
+                     expirationDate=str(today - timedelta(days=1))).json()["data"]["caregiver"]
+        refused = [add(f"no{n}@care.example", who) for n, who in
+                   enumerate((other["id"], helper, lapsed["id"], "someone-else"))]
+        assert [r.status_code for r in refused] == [400] * 4
+        assert {d["field"] for r in refused for d in r.json()["error"]["details"]} == \
+            {"authorizedBy"}
+        listed = admin.get(org.url(f"/patients/{pid}/caregivers")).json()["data"]["caregivers"]
+    assert {c["caregiverEmail"]: c["authorizedBy"] for c in listed} == {
+        "decider@care.example": pid, "helper@care.example": decider,
+        "lapsed@care.example": pid}
+
+
 def test_a_patient_with_portal_access_sees_only_their_own_record(api: Api) -> None:
     org = make_org(api)
     with org.admin as admin:

@@ -47,6 +47,8 @@ class CaregiverService:
         login = NewLogin(self._auth) if body.can_access_portal else None
         with store.write() as conn:
             self._patient(conn, access, patient_id)
+            if body.authorized_by is not None:
+                self._authorizer(conn, access, patient_id, body.authorized_by)
             email_of_this_organization(conn, store, body.caregiver_email,
                                        organization_id=org_id, field="caregiverEmail")
             user = None
@@ -89,6 +91,26 @@ class CaregiverService:
         if self._store.patients.get(conn, organization_id=access.organization_id,
                                     patient_id=patient_id) is None:
             raise UserNotFound(f"no patient {patient_id}")
+
+    def _authorizer(self, conn: sa.Connection, access: Access, patient_id: str,
+                    authorized_by: str) -> None:
+        """`authorizedBy` names who gave the authorization: the patient (their id), or
+        someone who may decide for them today (a caregiver of theirs, by its id or user
+        id, whose authorization in force grants canMakeMedicalDecisions). Anyone else,
+        another patient included, is refused (400): the record must not claim a consent
+        nobody entitled gave."""
+        if authorized_by == patient_id:
+            return
+        today = access.today()
+        for row in self._store.caregivers.of_patient(
+                conn, organization_id=access.organization_id, patient_id=patient_id):
+            if authorized_by in (row["id"], row["user_id"]) and in_force(row, today) and \
+                    (row["permissions"] or {}).get("canMakeMedicalDecisions"):
+                return
+        raise ValidationFailed(
+            "authorizedBy must be this patient, or a caregiver who may make medical "
+            "decisions for them", [{"field": "authorizedBy", "message": "not this patient "
+                                    "nor a caregiver who decides for them"}])
 
     @staticmethod
     def _public(row: dict[str, Any], today: date) -> Caregiver:
