@@ -87,6 +87,30 @@ def test_a_flood_of_forged_tokens_writes_few_rows_and_counts_them(own_api) -> No
     assert len(rows) <= 2
 
 
+def test_a_refused_token_of_no_organization_is_listed_for_the_platform_admin(own_api) -> None:
+    """A bad token on a path that names no organization, of nobody's member, is the
+    platform's: the vault owner (who made the organizations and owns them) sees it in
+    their security events; an organization's own admin does not."""
+    api = own_api()
+    org = make_org(api)
+    now = int(time.time())
+    forged = _signed(api, FORGERY_SECRET, sub="usr_nobody", typ="access", iat=now,
+                     exp=now + 600)
+    with httpx.Client(base_url=api.base, timeout=60) as anon:
+        assert anon.get("/v1/conversations", headers={"Authorization": f"Bearer {forged}"}
+                        ).status_code == 401
+        assert anon.post("/api/v1/auth/logout", headers={"Authorization": "Bearer not.a.token"}
+                         ).status_code == 401
+    with api.client("owner") as owner:
+        reply = owner.get(org.url("/security/events"),
+                          params={"type": "invalid_token", "limit": 100})
+    assert reply.status_code == 200, reply.text
+    events = reply.json()["data"]["events"]
+    assert sorted(e["details"]["reason"] for e in events) == ["bad_signature", "malformed"]
+    assert [e["userId"] for e in events] == [None, None]
+    assert _refusals(org) == []
+
+
 def test_logout_ends_the_access_token_and_its_session(api: Api) -> None:
     org = make_org(api)
     with httpx.Client(base_url=api.base, timeout=60) as anon:

@@ -59,10 +59,15 @@ class AuditService:
 
     def security_events(self, access: Access, *, kind: str | None = None, page: int = 1,
                         limit: int = 20) -> SecurityPage:
+        """The organization's security events; the vault's owner (who runs the platform
+        and owns its organizations) also sees the refusals that name no organization and
+        no member of one, so every refused token is listed somewhere."""
         store = self._vault.clinic
+        owner = self._vault.users.owner()
         with store.read() as conn:
-            rows, total = store.security.list(conn, organization_id=access.organization_id,
-                                              kind=kind, page=page, limit=limit)
+            rows, total = store.security.list(
+                conn, organization_id=access.organization_id, kind=kind, page=page,
+                limit=limit, platform=owner is not None and owner["id"] == access.user_id)
         events = [SecurityEvent(id=r["id"], type=r["kind"], timestamp=r["occurred_at"],
                                 user_id=r["user_id"], details=r["details"] or {})
                   for r in rows]
