@@ -4,6 +4,7 @@ and visualizations.py use these very classes), built from repository rows."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from pydantic import SerializerFunctionWrapHandler, model_serializer
@@ -46,8 +47,18 @@ class ConversationCreated(ConversationSummary):
 
 
 class ConversationPage(Shape):
+    """One page of the list. The service hands out the same page while the repository's
+    read stays cached (the list is the API's busiest read), so its JSON is made once."""
+
     conversations: list[ConversationSummary]
     pagination: Pagination
+
+    def wire(self) -> dict[str, Any]:
+        return self._wired
+
+    @cached_property
+    def _wired(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
 
 
 class ConversationQuery(QueryResult):

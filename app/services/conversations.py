@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 from app.services import conversation_views as views
 from app.services.budget import QueryBudget
@@ -20,13 +21,21 @@ def title_of(question: str) -> str:
     return text if len(text) <= 60 else text[:57].rstrip() + "..."
 
 
+PAGES_KEPT = 256
+
+
 class ConversationViews:
-    """Mixed into QueryService, which provides `repo`, `submit` and `_patient`."""
+    """Mixed into QueryService, which provides `repo`, `submit`, `_patient` and an empty
+    `_pages`."""
 
     repo: ConversationRepository
     budget: QueryBudget
     submit: Callable[..., SubmittedQuery]
     _patient: Callable[[str | None, str | None], str]
+    # Pages built from the repository's cached reads, by their arguments: a page is
+    # reused while the repository returns the very read it was built from (the same
+    # object: it caches until its next write), so a busy list costs no model building.
+    _pages: dict[tuple[Any, ...], tuple[object, views.ConversationPage]]
 
     def list_conversations(self, *, owner_id: str | None, page: int = 1, limit: int = 20,
                            sort_by: str = "date", order: str = "desc"
@@ -37,12 +46,21 @@ class ConversationViews:
         if sort_by not in ("date", "title") or order not in ("asc", "desc"):
             raise ValidationFailed("sort_by must be date or title, order asc or desc",
                                    {"sort_by": sort_by, "order": order})
-        rows, total = self.repo.list_conversations(owner_id=owner_id, page=page, limit=limit,
-                                                   sort_by=sort_by, order=order)
-        return views.ConversationPage(
+        key = (owner_id, page, limit, sort_by, order)
+        found = self.repo.list_conversations(owner_id=owner_id, page=page, limit=limit,
+                                             sort_by=sort_by, order=order)
+        made = self._pages.get(key)
+        if made is not None and made[0] is found:  # the repository's cached read: same page
+            return made[1]
+        rows, total = found
+        built = views.ConversationPage(
             conversations=[views.conversation_summary(r) for r in rows],
             pagination=views.Pagination(page=page, limit=limit, total=total,
                                         pages=(total + limit - 1) // limit))
+        if len(self._pages) > PAGES_KEPT:
+            self._pages.clear()
+        self._pages[key] = (found, built)
+        return built
 
     def create_conversation(self, *, owner_id: str | None, title: str | None = None,
                             first_query: str | None = None) -> views.ConversationCreated:

@@ -47,6 +47,7 @@ class QueryService(ConversationViews):
         self.bus = bus
         self.settings = settings
         self.repo = vault.conversations
+        self._pages = {}
         self.budget = QueryBudget(self.repo, settings.rate_queries)
         self._runs = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query")
         self._team = ThreadPoolExecutor(max_workers=8, thread_name_prefix="specialist")

@@ -293,3 +293,18 @@ def test_no_status_after_the_synthesis_starts(service_factory, team_vault) -> No
     first_seen = sorted(phases, key=kinds.index)
     assert first_seen == phases
     assert kinds[kinds.index("cmo_synthesis"):] == ["cmo_synthesis", "query_complete"]
+
+
+def test_a_conversation_page_is_reused_only_until_the_next_write(service_factory) -> None:
+    """The list is built once per read the repository caches: asked again with nothing
+    written it is the same page; a new conversation makes a new page that holds it."""
+    service, _ = service_factory()
+    first = service.list_conversations(owner_id=None, limit=100)
+    assert service.list_conversations(owner_id=None, limit=100) is first
+    service.create_conversation(owner_id=None, title="Kept apart")
+    after = service.list_conversations(owner_id=None, limit=100)
+    assert after is not first
+    assert after.pagination.total == first.pagination.total + 1
+    assert [c.title for c in after.conversations].count("Kept apart") == \
+        [c.title for c in first.conversations].count("Kept apart") + 1
+    assert after.wire()["pagination"]["total"] == after.pagination.total
