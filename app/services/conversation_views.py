@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import SerializerFunctionWrapHandler, model_serializer
 
-from app.services.query_views import QueryResult, Shape, SubmittedQuery, iso, query_view
+from app.services.query_views import QueryResult, SubmittedQuery, iso, query_view
+from app.services.shapes import Shape
 
 INTERACTIVE_FEATURES = ("zoom", "pan", "hover", "export")
 # A conversation's queries show these fields of each query's result, in this order.

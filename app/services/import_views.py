@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.services.query_views import Shape
+from app.services.shapes import Shape
 
 
 class ImportProgress(Shape):

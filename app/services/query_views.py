@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from agents.team.roster import CMO_NAME
+from app.services.shapes import Shape
 
 TREND_RULE = (
     "Theil-Sen slope over the period's usable readings (quality not `verify`; readings at "
@@ -19,17 +20,6 @@ TREND_RULE = (
     "at most 10 % of it; otherwise `fluctuating`; `insufficient_data` under two readings. "
     "Cumulative measures (steps, energy, distance ...) use daily totals in the person's "
     "local day.")
-
-
-class Shape(BaseModel):
-    """A frozen result that may carry more fields than it names (the spec's examples are
-    open, and a newer server may add fields an older client keeps)."""
-
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-    def wire(self) -> dict[str, Any]:
-        """The JSON the API and the CLI's --json show (ISO dates, field order kept)."""
-        return self.model_dump(mode="json")
 
 
 class KeyFinding(Shape):
