@@ -11,6 +11,10 @@ next group, which the first of them leads.
 
 A result is handed back only after the commit: what a caller answers is durable.
 
+A job may name the claim it will take (`run(work, claim=...)`, a new booking whose slot
+is known before the writer): the claims of a group are asked for in one statement when
+its transaction begins (`guard.precheck`) rather than one by one.
+
 A job that fails without having written (a refusal: scheduling decides them before its
 first write, `guard.taken`) leaves the others alone. A job that fails after writing, or
 on a database error (which aborts DuckDB's transaction: it has no savepoints), rolls the
@@ -28,6 +32,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
+from storage.repos.scheduling.guard import Claim, precheck
+
 if TYPE_CHECKING:
     from storage.vault import Vault
 
@@ -39,6 +45,7 @@ WRITES = "group_writes"  # on the connection's info: statements run that may hav
 @dataclass(eq=False)
 class _Job(Generic[T]):
     work: Callable[[sa.Connection], T]
+    claim: Claim | None = None
     wake: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
     finished: bool = False
@@ -69,9 +76,10 @@ class GroupWriter:
         self._leading = False
         sa.event.listen(vault.engine, "after_cursor_execute", _count_write)
 
-    def run(self, work: Callable[[sa.Connection], T]) -> T:
-        """`work(conn)` inside a shared writer transaction; its result once committed."""
-        job: _Job[T] = _Job(work)
+    def run(self, work: Callable[[sa.Connection], T], *, claim: Claim | None = None) -> T:
+        """`work(conn)` inside a shared writer transaction; its result once committed.
+        `claim`: the time a new booking will take (checked with the group's others)."""
+        job: _Job[T] = _Job(work, claim)
         with self._lock:
             self._waiting.append(job)
             job.lead = not self._leading
@@ -115,6 +123,9 @@ class GroupWriter:
                 job.result = job.error = None
             try:
                 with self._vault.write() as conn:
+                    claims = [job.claim for job in pending if job.claim is not None]
+                    if len(claims) > 1:  # one claim: its own check is the same statement
+                        precheck(conn, claims)
                     for job in pending:
                         self._attempt(conn, job)
             except _Tainted as tainted:

@@ -1,10 +1,11 @@
 """SchedulingService: find slots, hold, book, reschedule, change status, cancel, read.
 
 A booking is judged against the rules from the cached calendar first (`check_open`:
-grid, past, open time; no statement), then taken under the vault's one writer: one
-statement asks what stands in the way now (`storage.repos.scheduling.guard.taken`) and
-the appointment is written in the same transaction only when nothing does, so of twenty
-requests for one slot exactly one commits and nineteen get Conflict. The confirmation
+grid, past, open time; no statement), then taken under the vault's one writer: what
+stands in the way now is asked (`storage.repos.scheduling.guard.taken`; for the new
+bookings of a group in one statement) and the appointment is written in the same
+transaction only when nothing does, so of twenty requests for one slot exactly one
+commits and nineteen get Conflict. The confirmation
 number, the reminders and the audit row are written in the same transaction.
 
 Writes go through a group commit (`storage.repos.scheduling.group`): concurrent
@@ -119,10 +120,12 @@ class SchedulingService:
         """A new appointment inside availability, or the confirmation of a live hold."""
         now = self.clock.now()
         store = self._vault.scheduling
-        if not body.hold_id:  # a hold's slot is known once the hold is read
+        known = None  # a hold's slot is known once the hold is read
+        if not body.hold_id:
             slot = self._slot_of(body)
             self._access.require_patient(access, slot.patient_id, booking=True)
             judged = self._judge(access, slot, now)
+            known = judged[2]  # checked with the claims of its group (GroupWriter)
 
         def write(conn: sa.Connection) -> dict[str, Any]:
             if body.hold_id:
@@ -160,7 +163,7 @@ class SchedulingService:
                   resource_id=row["id"], details={"patientId": held.patient_id})
             return row
 
-        return Appointment.of(self._writes.run(write))
+        return Appointment.of(self._writes.run(write, claim=known))
 
     # --- changing ----------------------------------------------------------
 
