@@ -354,6 +354,38 @@ def test_twenty_concurrent_bookings_of_one_slot(api: Api, clock: ManualClock) ->
     assert codes == [201] + [409] * 19
 
 
+def test_concurrent_bookings_of_free_slots_all_succeed_with_their_own_numbers(
+        api: Api, clock: ManualClock) -> None:
+    """Twelve at once (two providers' six morning slots, twelve patients): requests
+    sharing a group commit are checked together and numbered in memory; each gets its
+    slot and one of the numbers 1 to 12, and the next booking gets 13."""
+    clinic = make_clinic(api, providers=2, patients=13)
+    wanted = [(clinic.providers[n % 2], MORNING[n // 2]) for n in range(12)]
+
+    def attempt(patient: int) -> tuple[int, str]:
+        provider, start = wanted[patient]
+        with httpx.Client(base_url=api.base, timeout=60,
+                          headers=dict(clinic.org.admin.headers)) as client:
+            reply = client.post(clinic.url("/appointments"), json={
+                "patientId": clinic.patients[patient], "providerId": provider,
+                "scheduledAt": start})
+            return reply.status_code, reply.json()["data"]["appointment"]["confirmationNumber"]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(attempt, range(12)))
+    assert [code for code, _ in answers] == [201] * 12
+    assert sorted(number for _, number in answers) == [f"CONF-2027-{n:03d}"
+                                                       for n in range(1, 13)]
+    later = clinic.org.admin.post(clinic.url("/appointments"), json={
+        "patientId": clinic.patients[12], "providerId": clinic.providers[0],
+        "scheduledAt": MORNING[0]})
+    assert later.status_code == 409  # the slot was taken in the concurrent group
+    again = clinic.org.admin.post(clinic.url("/appointments"), json={
+        "patientId": clinic.patients[12], "providerId": clinic.providers[0],
+        "scheduledAt": zulu(2027, 1, 18, 17, 0)})
+    assert again.json()["data"]["appointment"]["confirmationNumber"] == "CONF-2027-013"
+
+
 def test_a_freed_slot_matches_the_waitlist_and_tells_the_desk(api: Api,
                                                               clock: ManualClock) -> None:
     clinic = make_clinic(api, patients=3)
