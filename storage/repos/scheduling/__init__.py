@@ -36,5 +36,5 @@ class SchedulingStore:
         self.appointments = AppointmentRepository()
         self.holds = HoldRepository()
         self.closures = ClosureRepository()
-        self.waitlist = WaitlistRepository()
+        self.waitlist = WaitlistRepository(engine)
         self.reminders = ReminderRepository()
