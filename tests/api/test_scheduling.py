@@ -386,6 +386,33 @@ def test_concurrent_bookings_of_free_slots_all_succeed_with_their_own_numbers(
     assert again.json()["data"]["appointment"]["confirmationNumber"] == "CONF-2027-013"
 
 
+def test_concurrent_moves_and_a_booking_into_one_slot(api: Api, clock: ManualClock) -> None:
+    """Five appointments moved at once into the one free morning slot while a sixth
+    patient books it: exactly one of the six gets it, the others 409, and the winner's
+    old slot is free again."""
+    clinic = make_clinic(api, patients=6)
+    ids = [clinic.book(0, n, MORNING[n]).json()["data"]["appointment"]["id"]
+           for n in range(5)]
+
+    def attempt(n: int) -> int:
+        with httpx.Client(base_url=api.base, timeout=60,
+                          headers=dict(clinic.org.admin.headers)) as client:
+            if n < 5:
+                return client.put(clinic.url(f"/appointments/{ids[n]}"),
+                                  json={"scheduledAt": MORNING[5]}).status_code
+            return client.post(clinic.url("/appointments"), json={
+                "patientId": clinic.patients[5], "providerId": clinic.providers[0],
+                "scheduledAt": MORNING[5]}).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = list(pool.map(attempt, range(6)))
+    assert sorted(codes) in ([200] + [409] * 5, [201] + [409] * 5), codes
+    day = clinic.org.admin.get(clinic.url(f"/providers/{clinic.providers[0]}/availability"),
+                               params={"date": "2027-01-11"}).json()["data"]
+    free = [s["startsAt"] for s in day["availableSlots"]]
+    assert free == ([] if codes[5] == 201 else [MORNING[codes.index(200)]])
+
+
 def test_a_freed_slot_matches_the_waitlist_and_tells_the_desk(api: Api,
                                                               clock: ManualClock) -> None:
     clinic = make_clinic(api, patients=3)

@@ -37,7 +37,7 @@ from app.services.clinic.scheduling.results import (
     FreeSlot,
     Hold,
 )
-from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from storage.repos.scheduling.group import GroupWriter
 from storage.repos.scheduling.guard import Claim, taken
 from storage.vault import Vault
@@ -174,6 +174,13 @@ class SchedulingService:
         now = self.clock.now()
         store = self._vault.scheduling
         oid = access.organization_id
+        moving = body.scheduled_at is not None or body.duration is not None
+        expected = None
+        if moving:
+            with self._vault.clinic.read() as conn:
+                before = store.appointments.get(conn, organization_id=oid,
+                                                appointment_id=appointment_id)
+            expected = self._move_claim(access, before, body, now)
 
         def write(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any] | None]:
             row = self._appointment(conn, access, appointment_id, booking=True)
@@ -186,15 +193,12 @@ class SchedulingService:
                     changes.update(self._cancellation(access, row, now, by=None,
                                                       reason=body.cancel_reason))
             claim = None
-            if body.scheduled_at is not None or body.duration is not None:
+            if moving:
                 if row["status"] not in MOVABLE:
                     raise Conflict(f"a {row['status']} appointment cannot be rescheduled "
                                    f"(only scheduled or confirmed ones)")
-                slot = SlotRequest(patient_id=row["patient_id"], provider_id=row["provider_id"],
-                                   scheduled_at=body.scheduled_at or row["scheduled_at"],
-                                   duration=body.duration or row["duration_minutes"],
-                                   appointment_type=row["appointment_type"])
-                _, need, claim = self._judge(access, slot, now, skip_appointment=appointment_id)
+                _, need, claim = self._judge(access, self._move_of(row, body), now,
+                                             skip_appointment=appointment_id)
                 self._take(conn, claim)
                 changes.update(scheduled_at=claim.start, ends_at=claim.end,
                                duration_minutes=_minutes(need.duration),
@@ -214,7 +218,7 @@ class SchedulingService:
                   details={"fields": sorted(set(written) - {"updated_at"})})
             return {**row, **written}, freed
 
-        changed, freed = self._writes.run(write)
+        changed, freed = self._writes.run(write, claim=expected)
         self._publish(freed)
         return Appointment.of(changed)
 
@@ -324,6 +328,30 @@ class SchedulingService:
         self._writes.run(lambda conn: audit(conn, self._vault, access, action,
                                             resource_type="appointment",
                                             resource_id=resource_id, details=details))
+
+    @staticmethod
+    def _move_of(row: dict[str, Any], body: AppointmentUpdate) -> SlotRequest:
+        """The slot an appointment moves to (its own provider, patient and type)."""
+        return SlotRequest(patient_id=row["patient_id"], provider_id=row["provider_id"],
+                           scheduled_at=body.scheduled_at or row["scheduled_at"],
+                           duration=body.duration or row["duration_minutes"],
+                           appointment_type=row["appointment_type"])
+
+    def _move_claim(self, access: Access, row: dict[str, Any] | None,
+                    body: AppointmentUpdate, now: datetime) -> Claim | None:
+        """The claim a move will make, judged from the row read before the writer, so that
+        its group checks it with the others (GroupWriter). Under the writer the move is
+        judged again from the row as it is then: an equal claim (the row unchanged) was
+        checked with the group, another one is checked alone. None when the move will
+        be refused anyway (the job gives the answer)."""
+        if row is None or row["status"] not in MOVABLE or \
+                not access.books_for(row["patient_id"]):
+            return None
+        try:
+            return self._judge(access, self._move_of(row, body), now,
+                               skip_appointment=row["id"])[2]
+        except ServiceError:
+            return None
 
     @staticmethod
     def _slot_of(body: Booking) -> SlotRequest:
