@@ -130,3 +130,30 @@ def test_a_prechecked_claim_is_refused_after_its_group_took_an_overlapping_one(
         assert guard.taken(conn, same_provider).booked
         assert guard.taken(conn, same_patient).booked
         assert guard.taken(conn, after).free
+
+
+def test_a_new_appointment_held_for_the_commit_takes_its_time_at_once(vault: Vault) -> None:
+    """New appointments are inserted as the transaction commits; a claim asked alone
+    before then (not prechecked) still finds their time taken, and after the commit the
+    row is there."""
+    with vault.write() as conn:
+        conn.execute(sa.insert(clinic_patients), [
+            {"id": f"pat_{n}", "organization_id": ORG, "mrn": f"MRN{n}", "name": f"P {n}",
+             "is_active": True, "created_at": NOW} for n in range(2)])
+    first = Claim(organization_id=ORG, provider_id="prv_a", patient_id="pat_0",
+                  start=MONDAY, end=MONDAY + SLOT, block_start=MONDAY,
+                  block_end=MONDAY + SLOT, at=NOW)
+    second = Claim(organization_id=ORG, provider_id="prv_a", patient_id="pat_1",
+                   start=MONDAY, end=MONDAY + SLOT, block_start=MONDAY,
+                   block_end=MONDAY + SLOT, at=NOW)
+    with vault.write() as conn:
+        assert guard.taken(conn, first).free
+        vault.scheduling.appointments.add(
+            conn, first, patient_id="pat_0", provider_id="prv_a", scheduled_at=MONDAY,
+            ends_at=MONDAY + SLOT, duration_minutes=30, status="scheduled",
+            block_start=MONDAY, block_end=MONDAY + SLOT)
+        assert conn.execute(sa.select(sa.func.count()).select_from(appointments)).scalar() == 0
+        assert guard.taken(conn, second).booked
+    with vault.write() as conn:
+        assert conn.execute(sa.select(appointments.c.patient_id)).scalars().all() == ["pat_0"]
+        assert guard.taken(conn, second).booked  # now from the row itself

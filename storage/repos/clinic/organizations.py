@@ -8,9 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, as_dicts, new_id, now
+from storage.repos.held import held, release
 from storage.schema import appointments, audit_events, memberships, org_sequences, organizations
 
-COUNTERS = "org_counters"  # on the connection's info: (transaction, {key: [value, stored]})
+COUNTERS = "org_counters"  # held for the transaction: {(organization, name): [value, stored]}
 
 
 class OrganizationRepository:
@@ -72,11 +73,8 @@ class OrganizationRepository:
         are counted in memory and the counter is written once more as the transaction
         commits.
         """
-        transaction = conn.get_transaction()
-        held = conn.info.get(COUNTERS)
-        if held is None or held[0] is not transaction:
-            held = conn.info[COUNTERS] = (transaction, {})
-        counter = held[1].get((organization_id, name))
+        counters: dict[tuple[str, str], list[int]] = held(conn, COUNTERS, dict)
+        counter = counters.get((organization_id, name))
         if counter is not None:
             counter[0] += 1
             return int(counter[0])
@@ -89,16 +87,14 @@ class OrganizationRepository:
             conn.execute(sa.insert(org_sequences).values(
                 organization_id=organization_id, name=name, value=1))
             value = 1
-        held[1][(organization_id, name)] = [int(value), int(value)]
+        counters[(organization_id, name)] = [int(value), int(value)]
         return int(value)
 
     @staticmethod
     def _store_counters(conn: sa.Connection) -> None:
         """Before the commit: write the counters that moved in memory."""
-        held = conn.info.pop(COUNTERS, None)
-        if not held or held[0] is not conn.get_transaction():
-            return
-        for (organization_id, name), (value, stored) in held[1].items():
+        counters: dict[tuple[str, str], list[int]] = release(conn, COUNTERS) or {}
+        for (organization_id, name), (value, stored) in counters.items():
             if value != stored:
                 conn.execute(sa.update(org_sequences).where(
                     org_sequences.c.organization_id == organization_id,

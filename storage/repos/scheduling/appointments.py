@@ -1,7 +1,9 @@
 """Appointments: the bookings themselves. A cancelled one stays, with who, why, and
 whether it was late; only active statuses (`guard.ACTIVE`) take time on the calendar.
 A booking and a move are written only after `guard.taken` found their time free, in the
-same transaction of the one writer."""
+same transaction of the one writer. New appointments are written together just before
+that transaction commits (one INSERT for a group commit's bookings, as the audit rows
+are); until then `guard.taken` knows their time from the claims it found free."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, new_id, now, page_of, scoped
+from storage.repos.held import held, release
 from storage.repos.scheduling.guard import ACTIVE, Claim, of_either
 from storage.schema import appointments
 
@@ -21,15 +24,33 @@ COLUMNS = ("patient_id", "provider_id", "scheduled_at", "ends_at", "duration_min
            "cancelled_by", "cancel_reason", "late_cancel")
 
 
+NEW = "appointments_new"  # held for the transaction: the rows to insert at its commit
+
+
 class AppointmentRepository:
+    def __init__(self, engine: sa.Engine) -> None:
+        sa.event.listen(engine, "commit", self._insert_new)
+
     def add(self, conn: sa.Connection, claim: Claim, **values: Any) -> dict[str, Any]:
-        """The new appointment (after `guard.taken` found `claim` free, same transaction)."""
+        """The new appointment (after `guard.taken` found `claim` free, same transaction),
+        written as the transaction commits."""
         stamp = now()
         row = {"id": new_id("apt"), "organization_id": claim.organization_id,
                "created_at": stamp, "updated_at": stamp,
                **{k: values.get(k) for k in COLUMNS}}
-        conn.execute(sa.insert(appointments), row)  # parameters bound: compiled once
+        held(conn, NEW, list).append(row)
         return row
+
+    @staticmethod
+    def pending(conn: sa.Connection) -> int:
+        """How many new appointments `conn`'s transaction holds for its commit."""
+        return len(held(conn, NEW, list))
+
+    @staticmethod
+    def _insert_new(conn: sa.Connection) -> None:
+        rows = release(conn, NEW)
+        if rows:  # parameters bound: one compiled INSERT, its rows in one statement
+            conn.execute(sa.insert(appointments), rows)
 
     def get(self, conn: sa.Connection, *, organization_id: str,
             appointment_id: str) -> dict[str, Any] | None:

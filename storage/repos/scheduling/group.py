@@ -153,4 +153,7 @@ class GroupWriter:
             job.error = exc
 
     def _written(self, conn: sa.Connection) -> int:
-        return int(conn.info.get(WRITES, 0)) + self._vault.audit.pending(conn)
+        """Writes so far: statements run that may have written, and the audit rows and
+        new appointments held for the commit."""
+        return int(conn.info.get(WRITES, 0)) + self._vault.audit.pending(conn) + \
+            self._vault.scheduling.appointments.pending(conn)

@@ -13,12 +13,14 @@ the appointment itself, and the patient is one of the organization's.
 A group of requests sharing one transaction asks for all the claims its jobs declared
 up front at once (`precheck`: one statement for the group instead of one per booking, the
 dearest statement a booking runs). The answer is the state the transaction began with;
-each claim `taken` finds free is then remembered as taken by the transaction, so a
-prechecked claim is also held against the claims its group took before it (in memory:
-same provider or patient, spans with buffers overlapping). Every write that takes time
-(a booking, a move, a hold) goes through `taken` first, so the transaction's own takings
-are exactly those claims; what it frees (a cancellation) a prechecked claim may still
-see as taken, which refuses the booking as if it had come first, never double-books.
+each claim `taken` finds free is then remembered as taken by the transaction, and every
+claim is also held against the claims its transaction took before it (in memory: same
+provider or patient, spans with buffers overlapping), which is what a prechecked claim
+cannot see and what a new appointment waiting for the commit to be written
+(`appointments.add`) is. Every write that takes time (a booking, a move, a hold) goes
+through `taken` first, so the transaction's own takings are exactly those claims; what
+it frees (a cancellation) a prechecked claim may still see as taken, which refuses the
+booking as if it had come first, never double-books.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from storage.repos.held import held
 from storage.schema import appointment_holds as holds
 from storage.schema import appointments, clinic_patients, closures
 
@@ -116,8 +119,8 @@ CLAIMS = sa.select(sa.func.unnest(sa.bindparam("claim_n")).label("n"), *[
     sa.func.unnest(sa.bindparam(f"claim_{name}")).label(f"claim_{name}")
     for name in FIELDS]).cte("claims")
 STANDING = _standing(CLAIMS)
-PRECHECKED = "scheduling_prechecked"  # on the connection's info: (transaction, {claim: Taken})
-TOOK = "scheduling_took"  # on the connection's info: (transaction, claims found free)
+PRECHECKED = "scheduling_prechecked"  # held for the transaction: {claim: Taken}
+TOOK = "scheduling_took"  # held for the transaction: the claims found free
 
 
 def _params(claim: Claim) -> dict[str, Any]:
@@ -126,20 +129,10 @@ def _params(claim: Claim) -> dict[str, Any]:
             "skip_hold": claim.skip_hold or ""}
 
 
-def _of_transaction(conn: sa.Connection, key: str, empty: Any) -> Any:
-    """What `conn.info[key]` holds for the current transaction (a fresh `empty` when
-    what it holds was left by an earlier one)."""
-    transaction = conn.get_transaction()
-    held = conn.info.get(key)
-    if held is None or held[0] is not transaction:
-        held = conn.info[key] = (transaction, empty)
-    return held[1]
-
-
 def precheck(conn: sa.Connection, claims: list[Claim]) -> None:
     """Ask for all `claims` in one statement at the start of a transaction; `taken`
     answers them from it (see the module)."""
-    found: dict[Claim, Taken] = _of_transaction(conn, PRECHECKED, {})
+    found: dict[Claim, Taken] = held(conn, PRECHECKED, dict)
     todo = list(dict.fromkeys(c for c in claims if c not in found))
     if not todo:
         return
@@ -159,19 +152,18 @@ def _overlaps(a: Claim, b: Claim) -> bool:
 
 
 def taken(conn: sa.Connection, claim: Claim) -> Taken:
-    """Everything that stands in `claim`'s way: prechecked, with what this transaction
-    took since, or else asked in one statement (see the module). A claim found free is
-    taken by the transaction: its caller writes it next."""
-    took: list[Claim] = _of_transaction(conn, TOOK, [])
-    prechecked: dict[Claim, Taken] = _of_transaction(conn, PRECHECKED, {})
+    """Everything that stands in `claim`'s way: prechecked or else asked now, and what
+    this transaction took (see the module). A claim found free is taken by the
+    transaction: its caller writes it next."""
+    took: list[Claim] = held(conn, TOOK, list)
+    prechecked: dict[Claim, Taken] = held(conn, PRECHECKED, dict)
     known = prechecked.get(claim)
-    if known is None:  # not declared: asked now, so what the transaction took is seen
+    if known is None:  # not declared: asked now
         precheck(conn, [claim])
-        found = prechecked.pop(claim)
-    elif known.free and any(_overlaps(claim, other) for other in took):
+        known = prechecked.pop(claim)
+    found = known
+    if known.free and any(_overlaps(claim, other) for other in took):
         found = Taken(booked=True, held=False, closed=False, no_patient=False)
-    else:
-        found = known
     if found.free:
         took.append(claim)
     return found
