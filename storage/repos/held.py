@@ -18,6 +18,8 @@ T = TypeVar("T")
 def held(conn: sa.Connection, key: str, empty: Callable[[], T]) -> T:
     """What `conn`'s current transaction keeps under `key` (`empty()` at first)."""
     transaction = conn.get_transaction()
+    if transaction is None:  # the info outlives checkouts: nothing may be kept unowned
+        raise ValueError("only a transaction keeps anything for its commit")
     found = conn.info.get(key)
     if found is None or found[0] is not transaction:
         found = conn.info[key] = (transaction, empty())
@@ -30,5 +32,15 @@ def release(conn: sa.Connection, key: str) -> Any:
     nothing, or only an earlier transaction's)."""
     found = conn.info.pop(key, None)
     if found is None or found[0] is not conn.get_transaction():
+        return None
+    return found[1]
+
+
+def peek(conn: sa.Connection, key: str) -> Any:
+    """What `conn`'s current transaction keeps under `key`, if it is in one and keeps
+    anything there (None otherwise); nothing is made."""
+    found = conn.info.get(key)
+    transaction = conn.get_transaction()
+    if found is None or transaction is None or found[0] is not transaction:
         return None
     return found[1]

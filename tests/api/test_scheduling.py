@@ -413,6 +413,31 @@ def test_concurrent_moves_and_a_booking_into_one_slot(api: Api, clock: ManualClo
     assert free == ([] if codes[5] == 201 else [MORNING[codes.index(200)]])
 
 
+def test_concurrent_changes_of_one_appointment_see_each_other(api: Api,
+                                                              clock: ManualClock) -> None:
+    """Six cancellations of one appointment at once, beside moves of others: requests
+    sharing a group commit read their appointments together, and a row one of them
+    changed is read again by the next; exactly one cancellation succeeds."""
+    clinic = make_clinic(api, patients=3)
+    target, *others = [clinic.book(0, n, MORNING[n]).json()["data"]["appointment"]["id"]
+                       for n in range(3)]
+
+    def attempt(n: int) -> int:
+        with httpx.Client(base_url=api.base, timeout=60,
+                          headers=dict(clinic.org.admin.headers)) as client:
+            if n < 6:
+                return client.delete(clinic.url(f"/appointments/{target}")).status_code
+            return client.put(clinic.url(f"/appointments/{others[n - 6]}"),
+                              json={"scheduledAt": MORNING[n - 2]}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(attempt, range(8)))
+    assert sorted(codes[:6]) == [200] + [409] * 5
+    assert codes[6:] == [200, 200]  # to 11:00 and 11:30, both free
+    got = clinic.org.admin.get(clinic.url(f"/appointments/{target}")).json()["data"]
+    assert got["appointment"]["status"] == "cancelled"
+
+
 def test_a_freed_slot_matches_the_waitlist_and_tells_the_desk(api: Api,
                                                               clock: ManualClock) -> None:
     clinic = make_clinic(api, patients=3)

@@ -11,9 +11,11 @@ next group, which the first of them leads.
 
 A result is handed back only after the commit: what a caller answers is durable.
 
-A job may name the claim it will take (`run(work, claim=...)`, a new booking whose slot
-is known before the writer): the claims of a group are asked for in one statement when
-its transaction begins (`guard.precheck`) rather than one by one.
+A job may name the claim it will take (`run(work, claim=...)`, a booking or move whose
+slot is known before the writer) and the appointment it will change (`appointment=`):
+the claims of a group are asked for in one statement when its transaction begins
+(`guard.precheck`), and its appointments read in one (`appointments.prefetch`), rather
+than one by one.
 
 A job that fails without having written (a refusal: scheduling decides them before its
 first write, `guard.taken`) leaves the others alone. A job that fails after writing, or
@@ -46,6 +48,7 @@ WRITES = "group_writes"  # on the connection's info: statements run that may hav
 class _Job(Generic[T]):
     work: Callable[[sa.Connection], T]
     claim: Claim | None = None
+    appointment: tuple[str, str] | None = None
     wake: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
     finished: bool = False
@@ -76,10 +79,13 @@ class GroupWriter:
         self._leading = False
         sa.event.listen(vault.engine, "after_cursor_execute", _count_write)
 
-    def run(self, work: Callable[[sa.Connection], T], *, claim: Claim | None = None) -> T:
+    def run(self, work: Callable[[sa.Connection], T], *, claim: Claim | None = None,
+            appointment: tuple[str, str] | None = None) -> T:
         """`work(conn)` inside a shared writer transaction; its result once committed.
-        `claim`: the time a new booking will take (checked with the group's others)."""
-        job: _Job[T] = _Job(work, claim)
+        `claim`: the time a booking or move will take (checked with the group's others);
+        `appointment`: the (organization, id) of the appointment it will change (read
+        with the group's others)."""
+        job: _Job[T] = _Job(work, claim, appointment)
         with self._lock:
             self._waiting.append(job)
             job.lead = not self._leading
@@ -126,6 +132,9 @@ class GroupWriter:
                     claims = [job.claim for job in pending if job.claim is not None]
                     if len(claims) > 1:  # one claim: its own check is the same statement
                         precheck(conn, claims)
+                    changed = [job.appointment for job in pending if job.appointment]
+                    if len(changed) > 1:
+                        self._vault.scheduling.appointments.prefetch(conn, changed)
                     for job in pending:
                         self._attempt(conn, job)
             except _Tainted as tainted:

@@ -218,7 +218,8 @@ class SchedulingService:
                   details={"fields": sorted(set(written) - {"updated_at"})})
             return {**row, **written}, freed
 
-        changed, freed = self._writes.run(write, claim=expected)
+        changed, freed = self._writes.run(write, claim=expected,
+                                          appointment=(oid, appointment_id))
         self._publish(freed)
         return Appointment.of(changed)
 
@@ -242,7 +243,7 @@ class SchedulingService:
                   resource_id=appointment_id, details={"late": written["late_cancel"]})
             return {**row, **written}, self._freed(conn, access, row, now)
 
-        cancelled, freed = self._writes.run(write)
+        cancelled, freed = self._writes.run(write, appointment=(oid, appointment_id))
         self._publish(freed)
         return Appointment.of(cancelled)
 
