@@ -28,7 +28,7 @@ from storage.vault import Vault
 
 # How far around a day bookings can reach into it: the longest duration plus buffers.
 REACH = timedelta(hours=16)
-# Cached entries at most (organizations, providers, provider-days of closures).
+# Cached entries at most (organizations, providers, organizations' closures).
 ENTRIES = 4096
 T = TypeVar("T")
 
@@ -85,6 +85,7 @@ class CalendarSource:
         self._lock = threading.Lock()
         self._generation = -1
         self._entries: dict[tuple[str, ...], Any] = {}
+        self._loading: dict[tuple[str, ...], threading.Event] = {}  # loads under way
 
     def organization(self, organization_id: str) -> OrgClock:
         return self._cached(("org", organization_id),
@@ -115,17 +116,19 @@ class CalendarSource:
         return hours
 
     def closures(self, org: OrgClock, provider_id: str, day: date) -> list[Span]:
-        """The clinic's and the provider's closures reaching into local `day`."""
+        """The clinic's and the provider's closures reaching into local `day`. The
+        organization's closures are loaded whole, once: a first wave of bookings across
+        its providers and days then costs one statement, not one per provider-day."""
         around = reach(day, org)
 
-        def load(conn: sa.Connection) -> list[Span]:
-            return [Span(r["starts_at"], r["ends_at"]) for r in
-                    self._vault.scheduling.closures.covering(
-                        conn, organization_id=org.organization_id, start=around.start,
-                        end=around.end, provider_id=provider_id)]
+        def load(conn: sa.Connection) -> list[tuple[str | None, Span]]:
+            return [(r["provider_id"], Span(r["starts_at"], r["ends_at"])) for r in
+                    self._vault.scheduling.closures.of_organization(
+                        conn, organization_id=org.organization_id)]
 
-        return self._cached(("closures", org.organization_id, provider_id, day.isoformat()),
-                            load)
+        return [span for who, span in self._cached(("closures", org.organization_id), load)
+                if who in (None, provider_id) and span.start < around.end
+                and span.end > around.start]
 
     def calendar(self, org: OrgClock, *, provider_id: str, day: date,
                  blocked: list[Span] | None = None) -> Calendar:
@@ -136,18 +139,33 @@ class CalendarSource:
             closures=self.closures(org, provider_id, day), blocked=blocked or [])
 
     def _cached(self, key: tuple[str, ...], load: Callable[[sa.Connection], T]) -> T:
-        generation = self._vault.scheduling.changes.generation
-        with self._lock:
-            if generation != self._generation or len(self._entries) >= ENTRIES:
-                self._entries.clear()
-                self._generation = generation
-            if key in self._entries:
-                return self._entries[key]  # type: ignore[no-any-return]
-        with self._vault.clinic.read() as conn:
-            value = load(conn)
-        with self._lock:
-            if self._generation == generation == self._vault.scheduling.changes.generation:
-                self._entries[key] = value
+        """The cached value of `key`, else `load`ed once: requests that miss while it is
+        being loaded wait for that load (fifty clients arriving at once would otherwise
+        each read the same rows) and take its value, or load again when it could not be
+        kept (a write moved the watch meanwhile, or the load failed)."""
+        while True:
+            generation = self._vault.scheduling.changes.generation
+            with self._lock:
+                if generation != self._generation or len(self._entries) >= ENTRIES:
+                    self._entries.clear()
+                    self._generation = generation
+                if key in self._entries:
+                    return self._entries[key]  # type: ignore[no-any-return]
+                loading = self._loading.get(key)
+                if loading is None:
+                    loading = self._loading[key] = threading.Event()
+                    break
+            loading.wait()
+        try:
+            with self._vault.clinic.read() as conn:
+                value = load(conn)
+            with self._lock:
+                if self._generation == generation == self._vault.scheduling.changes.generation:
+                    self._entries[key] = value
+        finally:
+            with self._lock:
+                del self._loading[key]
+            loading.set()
         return value
 
 
