@@ -9,7 +9,6 @@ stale read can refuse a slot but never double-book one."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 
 from app.services.clinic.errors import OrganizationNotFound, UserNotFound
 from app.services.clinic.hours import DEFAULT_HOURS, WEEKDAYS, minutes, opening
+from app.services.clinic.once import Once
 from app.services.clinic.scheduling.engine import Calendar, WeeklyHours, calendar_for
 from app.services.clinic.scheduling.localtime import day_span
 from app.services.clinic.scheduling.rules import SchedulingRules, rules_of
@@ -82,10 +82,9 @@ class CalendarSource:
 
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
-        self._lock = threading.Lock()
+        self._once = Once()
         self._generation = -1
         self._entries: dict[tuple[str, ...], Any] = {}
-        self._loading: dict[tuple[str, ...], threading.Event] = {}  # loads under way
 
     def organization(self, organization_id: str) -> OrgClock:
         return self._cached(("org", organization_id),
@@ -139,34 +138,27 @@ class CalendarSource:
             closures=self.closures(org, provider_id, day), blocked=blocked or [])
 
     def _cached(self, key: tuple[str, ...], load: Callable[[sa.Connection], T]) -> T:
-        """The cached value of `key`, else `load`ed once: requests that miss while it is
-        being loaded wait for that load (fifty clients arriving at once would otherwise
-        each read the same rows) and take its value, or load again when it could not be
-        kept (a write moved the watch meanwhile, or the load failed)."""
-        while True:
+        """The cached value of `key`, else `load`ed (once for concurrent misses: `Once`)
+        and kept if no write moved the watch meanwhile."""
+        generation = self._vault.scheduling.changes.generation
+
+        def lookup() -> tuple[bool, T]:
+            nonlocal generation
             generation = self._vault.scheduling.changes.generation
-            with self._lock:
-                if generation != self._generation or len(self._entries) >= ENTRIES:
-                    self._entries.clear()
-                    self._generation = generation
-                if key in self._entries:
-                    return self._entries[key]  # type: ignore[no-any-return]
-                loading = self._loading.get(key)
-                if loading is None:
-                    loading = self._loading[key] = threading.Event()
-                    break
-            loading.wait()
-        try:
+            if generation != self._generation or len(self._entries) >= ENTRIES:
+                self._entries.clear()
+                self._generation = generation
+            return key in self._entries, self._entries.get(key)
+
+        def loaded() -> T:
             with self._vault.clinic.read() as conn:
                 value = load(conn)
-            with self._lock:
+            with self._once.lock:
                 if self._generation == generation == self._vault.scheduling.changes.generation:
                     self._entries[key] = value
-        finally:
-            with self._lock:
-                del self._loading[key]
-            loading.set()
-        return value
+            return value
+
+        return self._once.get(key, lookup, loaded)
 
 
 def blocked(conn: sa.Connection, vault: Vault, org: OrgClock, *, provider_id: str,
