@@ -13,6 +13,7 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import Depends, FastAPI
+from fastapi.routing import iter_route_contexts
 
 from app.api import docs, errors
 from app.api.deps import known_query_only
@@ -54,6 +55,11 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _ = ctx.auth  # built now, not on the event loop during the first request
+        # FastAPI builds an included router's routes as served (their dependants and
+        # field models: ~0.4 s of the event loop) when a first request reaches them;
+        # built now, the first wave of requests does not wait behind it.
+        for _route in iter_route_contexts(app.routes):
+            pass
         # Blocking routes share one small pool: DuckDB cursors on many threads of two
         # cores contend more than they overlap (see tests/perf/api.py).
         to_thread.current_default_thread_limiter().total_tokens = ctx.settings.api_threads

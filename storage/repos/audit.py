@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from storage.repos.held import held, release
 from storage.schema import audit_events, audit_heads, organizations
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def seal_unsealed_chains(vault: Vault) -> int:
     return len(tails) + len(empty)
 
 
-PENDING = "audit_pending"  # on the connection's info: (transaction, rows to write)
+PENDING = "audit_pending"  # held for the transaction: the rows to write at its commit
 
 
 class AuditRepository:
@@ -149,28 +150,21 @@ class AuditRepository:
     @staticmethod
     def pending(conn: sa.Connection) -> int:
         """How many events `conn`'s transaction holds for its commit."""
-        held = conn.info.get(PENDING)
-        return len(held[1]) if held and held[0] is conn.get_transaction() else 0
+        return len(AuditRepository._rows(conn))
 
     @staticmethod
     def _rows(conn: sa.Connection) -> list[dict[str, Any]]:
         """This transaction's held events (a list left by an earlier one is not its)."""
-        transaction = conn.get_transaction()
-        held = conn.info.get(PENDING)
-        if held is None or held[0] is not transaction:
-            held = conn.info[PENDING] = (transaction, [])
-        rows: list[dict[str, Any]] = held[1]
-        return rows
+        return held(conn, PENDING, list)
 
     def _drop(self, conn: sa.Connection) -> None:
         conn.info.pop(PENDING, None)
 
     def _flush(self, conn: sa.Connection) -> None:
         """Before the commit: chain the held events onto their heads and write them."""
-        held = conn.info.pop(PENDING, None)
-        if not held or held[0] is not conn.get_transaction() or not held[1]:
+        rows: list[dict[str, Any]] | None = release(conn, PENDING)
+        if not rows:
             return
-        rows: list[dict[str, Any]] = held[1]
         for chain in dict.fromkeys(r["chain"] for r in rows):
             self._chain(conn, chain, [r for r in rows if r["chain"] == chain])
         conn.execute(sa.insert(audit_events).values(rows))

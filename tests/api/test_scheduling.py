@@ -354,10 +354,97 @@ def test_twenty_concurrent_bookings_of_one_slot(api: Api, clock: ManualClock) ->
     assert codes == [201] + [409] * 19
 
 
+def test_concurrent_bookings_of_free_slots_all_succeed_with_their_own_numbers(
+        api: Api, clock: ManualClock) -> None:
+    """Twelve at once (two providers' six morning slots, twelve patients): requests
+    sharing a group commit are checked together and numbered in memory; each gets its
+    slot and one of the numbers 1 to 12, and the next booking gets 13."""
+    clinic = make_clinic(api, providers=2, patients=13)
+    wanted = [(clinic.providers[n % 2], MORNING[n // 2]) for n in range(12)]
+
+    def attempt(patient: int) -> tuple[int, str]:
+        provider, start = wanted[patient]
+        with httpx.Client(base_url=api.base, timeout=60,
+                          headers=dict(clinic.org.admin.headers)) as client:
+            reply = client.post(clinic.url("/appointments"), json={
+                "patientId": clinic.patients[patient], "providerId": provider,
+                "scheduledAt": start})
+            return reply.status_code, reply.json()["data"]["appointment"]["confirmationNumber"]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(attempt, range(12)))
+    assert [code for code, _ in answers] == [201] * 12
+    assert sorted(number for _, number in answers) == [f"CONF-2027-{n:03d}"
+                                                       for n in range(1, 13)]
+    later = clinic.org.admin.post(clinic.url("/appointments"), json={
+        "patientId": clinic.patients[12], "providerId": clinic.providers[0],
+        "scheduledAt": MORNING[0]})
+    assert later.status_code == 409  # the slot was taken in the concurrent group
+    again = clinic.org.admin.post(clinic.url("/appointments"), json={
+        "patientId": clinic.patients[12], "providerId": clinic.providers[0],
+        "scheduledAt": zulu(2027, 1, 18, 17, 0)})
+    assert again.json()["data"]["appointment"]["confirmationNumber"] == "CONF-2027-013"
+
+
+def test_concurrent_moves_and_a_booking_into_one_slot(api: Api, clock: ManualClock) -> None:
+    """Five appointments moved at once into the one free morning slot while a sixth
+    patient books it: exactly one of the six gets it, the others 409, and the winner's
+    old slot is free again."""
+    clinic = make_clinic(api, patients=6)
+    ids = [clinic.book(0, n, MORNING[n]).json()["data"]["appointment"]["id"]
+           for n in range(5)]
+
+    def attempt(n: int) -> int:
+        with httpx.Client(base_url=api.base, timeout=60,
+                          headers=dict(clinic.org.admin.headers)) as client:
+            if n < 5:
+                return client.put(clinic.url(f"/appointments/{ids[n]}"),
+                                  json={"scheduledAt": MORNING[5]}).status_code
+            return client.post(clinic.url("/appointments"), json={
+                "patientId": clinic.patients[5], "providerId": clinic.providers[0],
+                "scheduledAt": MORNING[5]}).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = list(pool.map(attempt, range(6)))
+    assert sorted(codes) in ([200] + [409] * 5, [201] + [409] * 5), codes
+    day = clinic.org.admin.get(clinic.url(f"/providers/{clinic.providers[0]}/availability"),
+                               params={"date": "2027-01-11"}).json()["data"]
+    free = [s["startsAt"] for s in day["availableSlots"]]
+    assert free == ([] if codes[5] == 201 else [MORNING[codes.index(200)]])
+
+
+def test_concurrent_changes_of_one_appointment_see_each_other(api: Api,
+                                                              clock: ManualClock) -> None:
+    """Six cancellations of one appointment at once, beside moves of others: requests
+    sharing a group commit read their appointments together, and a row one of them
+    changed is read again by the next; exactly one cancellation succeeds."""
+    clinic = make_clinic(api, patients=3)
+    target, *others = [clinic.book(0, n, MORNING[n]).json()["data"]["appointment"]["id"]
+                       for n in range(3)]
+
+    def attempt(n: int) -> int:
+        with httpx.Client(base_url=api.base, timeout=60,
+                          headers=dict(clinic.org.admin.headers)) as client:
+            if n < 6:
+                return client.delete(clinic.url(f"/appointments/{target}")).status_code
+            return client.put(clinic.url(f"/appointments/{others[n - 6]}"),
+                              json={"scheduledAt": MORNING[n - 2]}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(attempt, range(8)))
+    assert sorted(codes[:6]) == [200] + [409] * 5
+    assert codes[6:] == [200, 200]  # to 11:00 and 11:30, both free
+    got = clinic.org.admin.get(clinic.url(f"/appointments/{target}")).json()["data"]
+    assert got["appointment"]["status"] == "cancelled"
+
+
 def test_a_freed_slot_matches_the_waitlist_and_tells_the_desk(api: Api,
                                                               clock: ManualClock) -> None:
     clinic = make_clinic(api, patients=3)
     admin = clinic.org.admin
+    # freed while nobody waits (remembered as such until the waitlist is written)
+    early = clinic.book(0, 0, NINE).json()["data"]["appointment"]
+    assert admin.delete(clinic.url(f"/appointments/{early['id']}")).status_code == 200
     other_day = admin.post(clinic.url("/waitlist"), json={
         "patientId": clinic.patients[2], "windowStart": "2027-01-18T00:00:00Z",
         "windowEnd": "2027-01-19T00:00:00Z"})

@@ -1,7 +1,8 @@
 """Group commit on a real vault: jobs queued while a group runs share the next
 transaction; a job refused before writing leaves the others alone; a job failing after
-writing is rolled back alone (the others run again and commit once each); every audit
-row commits with its job and the chain verifies."""
+writing is rolled back alone (the others run again and commit once each), also when what
+it wrote is held for the commit (a new appointment); every audit row commits with its
+job and the chain verifies."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from storage.repos.scheduling.group import GroupWriter
+from storage.repos.scheduling.guard import Claim
+from storage.schema import appointments
 from storage.vault import Vault
 
 probe = sa.Table("group_probe", sa.MetaData(), sa.Column("name", sa.String))
@@ -100,3 +104,53 @@ def test_a_database_error_in_a_job_fails_that_job_alone(vault: Vault) -> None:
         writer.run(lambda conn: conn.execute(sa.text("SELECT * FROM no_such_table")))
     assert writer.run(insert("b")) == "b"
     assert _rows(vault) == ["a", "b"]
+
+
+def test_a_job_failing_after_adding_an_appointment_is_undone_alone(vault: Vault) -> None:
+    """A new appointment is held for the commit, not inserted: a job that adds one and
+    then fails has written all the same, so its group is rolled back and runs again
+    without it."""
+    start = datetime(2027, 1, 4, 17, tzinfo=UTC)
+    writer = GroupWriter(vault)
+    gate = threading.Event()
+    results: dict[str, object] = {}
+
+    def book(patient: str, *, fail: bool = False, wait: bool = False) -> None:
+        claim = Claim(organization_id="org", provider_id=f"prv_{patient}", patient_id=patient,
+                      start=start, end=start + timedelta(minutes=30), block_start=start,
+                      block_end=start + timedelta(minutes=30), at=start)
+
+        def work(conn: sa.Connection) -> str:
+            if wait:
+                gate.wait()
+            vault.scheduling.appointments.add(
+                conn, claim, patient_id=patient, provider_id=claim.provider_id,
+                scheduled_at=start, ends_at=claim.end, duration_minutes=30,
+                status="scheduled", block_start=start, block_end=claim.end)
+            if fail:
+                raise RuntimeError("failed after adding")
+            return patient
+
+        try:
+            results[patient] = writer.run(work)
+        except RuntimeError as exc:
+            results[patient] = exc
+
+    first = threading.Thread(target=book, args=("p0",), kwargs={"wait": True})
+    first.start()
+    while not writer._leading:
+        time.sleep(0.001)
+    others = [threading.Thread(target=book, args=(p,), kwargs={"fail": p == "p2"})
+              for p in ("p1", "p2", "p3")]
+    for queued, thread in enumerate(others, start=1):
+        thread.start()
+        while len(writer._waiting) < queued:
+            time.sleep(0.001)
+    gate.set()
+    for thread in [first, *others]:
+        thread.join()
+    assert isinstance(results.pop("p2"), RuntimeError)
+    assert results == {"p0": "p0", "p1": "p1", "p3": "p3"}
+    with vault.engine.connect() as conn:
+        assert sorted(conn.execute(sa.select(appointments.c.patient_id)).scalars()) == [
+            "p0", "p1", "p3"]

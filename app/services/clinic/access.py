@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from app.services.clinic.errors import OrganizationNotFound
+from app.services.clinic.once import Once
 from app.services.clinic.permissions import granted
 from app.services.errors import PermissionDenied
 
@@ -90,6 +91,7 @@ class AccessService:
         # no write to a membership table (vault.clinic.changes) can have superseded it,
         # so a revoked membership is refused on the next request after its commit.
         self._known: dict[tuple[str, str], _Known] = {}
+        self._once = Once()  # concurrent misses of one member load it once
 
     def resolve(self, principal: Principal, organization_id: str, permission: str, *,
                 request_id: str | None = None, context: str | None = None) -> Access:
@@ -120,10 +122,15 @@ class AccessService:
             raise PermissionDenied("X-Organization-Context names an organization you "
                                    "are not a member of")
         key = (principal.user_id, organization_id)
-        known = self._known.get(key)
-        if known is None or known.generation != store.changes.generation or (
-                known.day is not None and known.day != known.access.today()):
-            known = self._load(principal, organization_id)
+
+        def lookup() -> tuple[bool, _Known | None]:
+            known = self._known.get(key)
+            valid = known is not None and known.generation == store.changes.generation and (
+                known.day is None or known.day == known.access.today())
+            return valid, known
+
+        known = self._once.get(key, lookup, lambda: self._load(principal, organization_id))
+        assert known is not None  # found valid, or just loaded
         return replace(known.access, permission=permission, request_id=request_id)
 
     def _load(self, principal: Principal, organization_id: str) -> _Known:
@@ -146,9 +153,10 @@ class AccessService:
             access = self._scope(conn, access)
         known = _Known(access=access, generation=generation,
                        day=access.today() if role == "caregiver" else None)
-        if len(self._known) >= KNOWN_LIMIT:
-            self._known.clear()
-        self._known[(principal.user_id, organization_id)] = known
+        with self._once.lock:
+            if len(self._known) >= KNOWN_LIMIT:
+                self._known.clear()
+            self._known[(principal.user_id, organization_id)] = known
         return known
 
     def check(self, access: Access) -> None:

@@ -36,7 +36,7 @@ MEMBER_TABLES = frozenset(t.name for t in (organizations, memberships, staff, cl
 class ClinicStore:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
-        self.organizations = OrganizationRepository()
+        self.organizations = OrganizationRepository(vault.engine)
         self.members = MemberRepository()
         self.providers = ProviderRepository()
         self.patients = PatientRepository()

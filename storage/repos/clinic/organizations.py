@@ -8,11 +8,17 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, as_dicts, new_id, now
+from storage.repos.held import held, release
 from storage.schema import appointments, audit_events, memberships, org_sequences, organizations
+
+COUNTERS = "org_counters"  # held for the transaction: {(organization, name): [value, stored]}
 
 
 class OrganizationRepository:
     """The organization row itself is the one clinic table scoped by its own id."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        sa.event.listen(engine, "commit", self._store_counters)
 
     def add(self, conn: sa.Connection, *, name: str, slug: str, type: str | None,
             timezone: str, business_hours: dict[str, Any], details: dict[str, Any],
@@ -62,18 +68,37 @@ class OrganizationRepository:
         Call it inside `Vault.write`: the read and the write happen under the one writer
         and in the caller's transaction, so a rolled-back registration gives its number
         back and two concurrent ones never get the same; the primary key (organization,
-        name) keeps each counter one row.
+        name) keeps each counter one row. A transaction moves a counter in the table once,
+        on its first number; the numbers after it (the other bookings of a group commit)
+        are counted in memory and the counter is written once more as the transaction
+        commits.
         """
+        counters: dict[tuple[str, str], list[int]] = held(conn, COUNTERS, dict)
+        counter = counters.get((organization_id, name))
+        if counter is not None:
+            counter[0] += 1
+            return int(counter[0])
         key = sa.and_(org_sequences.c.organization_id == organization_id,
                       org_sequences.c.name == name)
-        moved = conn.execute(sa.update(org_sequences).where(key)
+        value = conn.execute(sa.update(org_sequences).where(key)
                              .values(value=org_sequences.c.value + 1)
                              .returning(org_sequences.c.value)).scalar()
-        if moved is not None:  # one statement for every number but the first
-            return int(moved)
-        conn.execute(sa.insert(org_sequences).values(
-            organization_id=organization_id, name=name, value=1))
-        return 1
+        if value is None:
+            conn.execute(sa.insert(org_sequences).values(
+                organization_id=organization_id, name=name, value=1))
+            value = 1
+        counters[(organization_id, name)] = [int(value), int(value)]
+        return int(value)
+
+    @staticmethod
+    def _store_counters(conn: sa.Connection) -> None:
+        """Before the commit: write the counters that moved in memory."""
+        counters: dict[tuple[str, str], list[int]] = release(conn, COUNTERS) or {}
+        for (organization_id, name), (value, stored) in counters.items():
+            if value != stored:
+                conn.execute(sa.update(org_sequences).where(
+                    org_sequences.c.organization_id == organization_id,
+                    org_sequences.c.name == name).values(value=value))
 
     def appointment_figures(self, conn: sa.Connection, *, organization_id: str, start: datetime,
                             end: datetime) -> dict[str, Any]:

@@ -33,8 +33,8 @@ CALENDAR_TABLES = frozenset(t.name for t in (organizations, providers, availabil
 class SchedulingStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.changes = TableWatch(engine, CALENDAR_TABLES)
-        self.appointments = AppointmentRepository()
+        self.appointments = AppointmentRepository(engine)
         self.holds = HoldRepository()
         self.closures = ClosureRepository()
-        self.waitlist = WaitlistRepository()
+        self.waitlist = WaitlistRepository(engine)
         self.reminders = ReminderRepository()

@@ -32,6 +32,12 @@ class ClosureRepository:
         conn.execute(sa.delete(closures).where(closures.c.organization_id == organization_id,
                                                closures.c.id == closure_id))
 
+    def of_organization(self, conn: sa.Connection, *,
+                        organization_id: str) -> list[dict[str, Any]]:
+        """Every closure of the organization (the clinic's and its providers')."""
+        return [dict(r._mapping) for r in conn.execute(
+            scoped(closures, organization_id).order_by(closures.c.starts_at))]
+
     def covering(self, conn: sa.Connection, *, organization_id: str, start: datetime,
                  end: datetime, provider_id: str | None = None,
                  clinic_only: bool = False) -> list[dict[str, Any]]:

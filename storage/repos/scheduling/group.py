@@ -11,6 +11,12 @@ next group, which the first of them leads.
 
 A result is handed back only after the commit: what a caller answers is durable.
 
+A job may name the claim it will take (`run(work, claim=...)`, a booking or move whose
+slot is known before the writer) and the appointment it will change (`appointment=`):
+the claims of a group are asked for in one statement when its transaction begins
+(`guard.precheck`), and its appointments read in one (`appointments.prefetch`), rather
+than one by one.
+
 A job that fails without having written (a refusal: scheduling decides them before its
 first write, `guard.taken`) leaves the others alone. A job that fails after writing, or
 on a database error (which aborts DuckDB's transaction: it has no savepoints), rolls the
@@ -28,6 +34,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
+from storage.repos.scheduling.guard import Claim, precheck
+
 if TYPE_CHECKING:
     from storage.vault import Vault
 
@@ -39,6 +47,8 @@ WRITES = "group_writes"  # on the connection's info: statements run that may hav
 @dataclass(eq=False)
 class _Job(Generic[T]):
     work: Callable[[sa.Connection], T]
+    claim: Claim | None = None
+    appointment: tuple[str, str] | None = None
     wake: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
     finished: bool = False
@@ -69,9 +79,13 @@ class GroupWriter:
         self._leading = False
         sa.event.listen(vault.engine, "after_cursor_execute", _count_write)
 
-    def run(self, work: Callable[[sa.Connection], T]) -> T:
-        """`work(conn)` inside a shared writer transaction; its result once committed."""
-        job: _Job[T] = _Job(work)
+    def run(self, work: Callable[[sa.Connection], T], *, claim: Claim | None = None,
+            appointment: tuple[str, str] | None = None) -> T:
+        """`work(conn)` inside a shared writer transaction; its result once committed.
+        `claim`: the time a booking or move will take (checked with the group's others);
+        `appointment`: the (organization, id) of the appointment it will change (read
+        with the group's others)."""
+        job: _Job[T] = _Job(work, claim, appointment)
         with self._lock:
             self._waiting.append(job)
             job.lead = not self._leading
@@ -115,6 +129,12 @@ class GroupWriter:
                 job.result = job.error = None
             try:
                 with self._vault.write() as conn:
+                    claims = [job.claim for job in pending if job.claim is not None]
+                    if len(claims) > 1:  # one claim: its own check is the same statement
+                        precheck(conn, claims)
+                    changed = [job.appointment for job in pending if job.appointment]
+                    if len(changed) > 1:
+                        self._vault.scheduling.appointments.prefetch(conn, changed)
                     for job in pending:
                         self._attempt(conn, job)
             except _Tainted as tainted:
@@ -142,4 +162,7 @@ class GroupWriter:
             job.error = exc
 
     def _written(self, conn: sa.Connection) -> int:
-        return int(conn.info.get(WRITES, 0)) + self._vault.audit.pending(conn)
+        """Writes so far: statements run that may have written, and the audit rows and
+        new appointments held for the commit."""
+        return int(conn.info.get(WRITES, 0)) + self._vault.audit.pending(conn) + \
+            self._vault.scheduling.appointments.pending(conn)

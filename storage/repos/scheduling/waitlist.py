@@ -1,5 +1,12 @@
 """The waitlist: patients who want an earlier or any slot, with the window they accept.
-When a slot frees, the entries it suits are marked matched (and listed first)."""
+When a slot frees, the entries it suits are marked matched (and listed first).
+
+Most organizations have no one waiting most of the time, and every cancellation and
+move asks: an organization found with no waiting entry is remembered as such while a
+watch of the waitlist table shows no write (`watch.TableWatch`), so a freed slot then
+costs no statement. Every waitlist write is a Core statement on the engine, so the watch
+sees them all, those of the asking transaction included.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, new_id, now, page_of, scoped
+from storage.repos.scheduling.watch import TableWatch
 from storage.schema import waitlist
 
 COLUMNS = ("patient_id", "provider_id", "appointment_type", "window_start", "window_end",
@@ -16,6 +24,10 @@ COLUMNS = ("patient_id", "provider_id", "appointment_type", "window_start", "win
 
 
 class WaitlistRepository:
+    def __init__(self, engine: sa.Engine) -> None:
+        self._changes = TableWatch(engine, frozenset({waitlist.name}))
+        self._nobody: dict[str, int] = {}  # organization -> generation it had no one at
+
     def add(self, conn: sa.Connection, *, organization_id: str,
             **values: Any) -> dict[str, Any]:
         row = {"id": new_id("wtl"), "organization_id": organization_id, "status": "waiting",
@@ -53,7 +65,10 @@ class WaitlistRepository:
               start: datetime, appointment_type: str | None, slot: dict[str, Any],
               at: datetime) -> list[str]:
         """Mark the waiting entries a freed slot of `provider_id` at `start` suits (one
-        statement); their ids, longest waiting first."""
+        statement, none when the organization has no one waiting); their ids, longest
+        waiting first."""
+        if not self._waiting(conn, organization_id):
+            return []
         rows = conn.execute(sa.update(waitlist).where(
             waitlist.c.organization_id == organization_id, waitlist.c.status == "waiting",
             sa.or_(waitlist.c.provider_id.is_(None), waitlist.c.provider_id == provider_id),
@@ -63,3 +78,15 @@ class WaitlistRepository:
             .values(matched_at=at, matched_slot=slot)
             .returning(waitlist.c.id, waitlist.c.created_at)).all()
         return [r.id for r in sorted(rows, key=lambda r: (r.created_at, r.id))]
+
+    def _waiting(self, conn: sa.Connection, organization_id: str) -> bool:
+        """Whether anyone of the organization waits, as `conn` sees it (see the module)."""
+        generation = self._changes.generation
+        if self._nobody.get(organization_id) == generation:
+            return False
+        anyone = conn.execute(sa.select(sa.exists().where(
+            waitlist.c.organization_id == organization_id,
+            waitlist.c.status == "waiting"))).scalar()
+        if not anyone and self._changes.generation == generation:
+            self._nobody[organization_id] = generation
+        return bool(anyone)

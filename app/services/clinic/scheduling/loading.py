@@ -9,7 +9,6 @@ stale read can refuse a slot but never double-book one."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 
 from app.services.clinic.errors import OrganizationNotFound, UserNotFound
 from app.services.clinic.hours import DEFAULT_HOURS, WEEKDAYS, minutes, opening
+from app.services.clinic.once import Once
 from app.services.clinic.scheduling.engine import Calendar, WeeklyHours, calendar_for
 from app.services.clinic.scheduling.localtime import day_span
 from app.services.clinic.scheduling.rules import SchedulingRules, rules_of
@@ -28,7 +28,7 @@ from storage.vault import Vault
 
 # How far around a day bookings can reach into it: the longest duration plus buffers.
 REACH = timedelta(hours=16)
-# Cached entries at most (organizations, providers, provider-days of closures).
+# Cached entries at most (organizations, providers, organizations' closures).
 ENTRIES = 4096
 T = TypeVar("T")
 
@@ -82,7 +82,7 @@ class CalendarSource:
 
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
-        self._lock = threading.Lock()
+        self._once = Once()
         self._generation = -1
         self._entries: dict[tuple[str, ...], Any] = {}
 
@@ -115,17 +115,19 @@ class CalendarSource:
         return hours
 
     def closures(self, org: OrgClock, provider_id: str, day: date) -> list[Span]:
-        """The clinic's and the provider's closures reaching into local `day`."""
+        """The clinic's and the provider's closures reaching into local `day`. The
+        organization's closures are loaded whole, once: a first wave of bookings across
+        its providers and days then costs one statement, not one per provider-day."""
         around = reach(day, org)
 
-        def load(conn: sa.Connection) -> list[Span]:
-            return [Span(r["starts_at"], r["ends_at"]) for r in
-                    self._vault.scheduling.closures.covering(
-                        conn, organization_id=org.organization_id, start=around.start,
-                        end=around.end, provider_id=provider_id)]
+        def load(conn: sa.Connection) -> list[tuple[str | None, Span]]:
+            return [(r["provider_id"], Span(r["starts_at"], r["ends_at"])) for r in
+                    self._vault.scheduling.closures.of_organization(
+                        conn, organization_id=org.organization_id)]
 
-        return self._cached(("closures", org.organization_id, provider_id, day.isoformat()),
-                            load)
+        return [span for who, span in self._cached(("closures", org.organization_id), load)
+                if who in (None, provider_id) and span.start < around.end
+                and span.end > around.start]
 
     def calendar(self, org: OrgClock, *, provider_id: str, day: date,
                  blocked: list[Span] | None = None) -> Calendar:
@@ -136,19 +138,27 @@ class CalendarSource:
             closures=self.closures(org, provider_id, day), blocked=blocked or [])
 
     def _cached(self, key: tuple[str, ...], load: Callable[[sa.Connection], T]) -> T:
+        """The cached value of `key`, else `load`ed (once for concurrent misses: `Once`)
+        and kept if no write moved the watch meanwhile."""
         generation = self._vault.scheduling.changes.generation
-        with self._lock:
+
+        def lookup() -> tuple[bool, T]:
+            nonlocal generation
+            generation = self._vault.scheduling.changes.generation
             if generation != self._generation or len(self._entries) >= ENTRIES:
                 self._entries.clear()
                 self._generation = generation
-            if key in self._entries:
-                return self._entries[key]  # type: ignore[no-any-return]
-        with self._vault.clinic.read() as conn:
-            value = load(conn)
-        with self._lock:
-            if self._generation == generation == self._vault.scheduling.changes.generation:
-                self._entries[key] = value
-        return value
+            return key in self._entries, self._entries.get(key)
+
+        def loaded() -> T:
+            with self._vault.clinic.read() as conn:
+                value = load(conn)
+            with self._once.lock:
+                if self._generation == generation == self._vault.scheduling.changes.generation:
+                    self._entries[key] = value
+            return value
+
+        return self._once.get(key, lookup, loaded)
 
 
 def blocked(conn: sa.Connection, vault: Vault, org: OrgClock, *, provider_id: str,

@@ -1,10 +1,11 @@
 """SchedulingService: find slots, hold, book, reschedule, change status, cancel, read.
 
 A booking is judged against the rules from the cached calendar first (`check_open`:
-grid, past, open time; no statement), then taken under the vault's one writer: one
-statement asks what stands in the way now (`storage.repos.scheduling.guard.taken`) and
-the appointment is written in the same transaction only when nothing does, so of twenty
-requests for one slot exactly one commits and nineteen get Conflict. The confirmation
+grid, past, open time; no statement), then taken under the vault's one writer: what
+stands in the way now is asked (`storage.repos.scheduling.guard.taken`; for the new
+bookings of a group in one statement) and the appointment is written in the same
+transaction only when nothing does, so of twenty requests for one slot exactly one
+commits and nineteen get Conflict. The confirmation
 number, the reminders and the audit row are written in the same transaction.
 
 Writes go through a group commit (`storage.repos.scheduling.group`): concurrent
@@ -36,7 +37,7 @@ from app.services.clinic.scheduling.results import (
     FreeSlot,
     Hold,
 )
-from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from storage.repos.scheduling.group import GroupWriter
 from storage.repos.scheduling.guard import Claim, taken
 from storage.vault import Vault
@@ -119,10 +120,12 @@ class SchedulingService:
         """A new appointment inside availability, or the confirmation of a live hold."""
         now = self.clock.now()
         store = self._vault.scheduling
-        if not body.hold_id:  # a hold's slot is known once the hold is read
+        known = None  # a hold's slot is known once the hold is read
+        if not body.hold_id:
             slot = self._slot_of(body)
             self._access.require_patient(access, slot.patient_id, booking=True)
             judged = self._judge(access, slot, now)
+            known = judged[2]  # checked with the claims of its group (GroupWriter)
 
         def write(conn: sa.Connection) -> dict[str, Any]:
             if body.hold_id:
@@ -160,7 +163,7 @@ class SchedulingService:
                   resource_id=row["id"], details={"patientId": held.patient_id})
             return row
 
-        return Appointment.of(self._writes.run(write))
+        return Appointment.of(self._writes.run(write, claim=known))
 
     # --- changing ----------------------------------------------------------
 
@@ -171,6 +174,13 @@ class SchedulingService:
         now = self.clock.now()
         store = self._vault.scheduling
         oid = access.organization_id
+        moving = body.scheduled_at is not None or body.duration is not None
+        expected = None
+        if moving:
+            with self._vault.clinic.read() as conn:
+                before = store.appointments.get(conn, organization_id=oid,
+                                                appointment_id=appointment_id)
+            expected = self._move_claim(access, before, body, now)
 
         def write(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any] | None]:
             row = self._appointment(conn, access, appointment_id, booking=True)
@@ -183,15 +193,12 @@ class SchedulingService:
                     changes.update(self._cancellation(access, row, now, by=None,
                                                       reason=body.cancel_reason))
             claim = None
-            if body.scheduled_at is not None or body.duration is not None:
+            if moving:
                 if row["status"] not in MOVABLE:
                     raise Conflict(f"a {row['status']} appointment cannot be rescheduled "
                                    f"(only scheduled or confirmed ones)")
-                slot = SlotRequest(patient_id=row["patient_id"], provider_id=row["provider_id"],
-                                   scheduled_at=body.scheduled_at or row["scheduled_at"],
-                                   duration=body.duration or row["duration_minutes"],
-                                   appointment_type=row["appointment_type"])
-                _, need, claim = self._judge(access, slot, now, skip_appointment=appointment_id)
+                _, need, claim = self._judge(access, self._move_of(row, body), now,
+                                             skip_appointment=appointment_id)
                 self._take(conn, claim)
                 changes.update(scheduled_at=claim.start, ends_at=claim.end,
                                duration_minutes=_minutes(need.duration),
@@ -211,7 +218,8 @@ class SchedulingService:
                   details={"fields": sorted(set(written) - {"updated_at"})})
             return {**row, **written}, freed
 
-        changed, freed = self._writes.run(write)
+        changed, freed = self._writes.run(write, claim=expected,
+                                          appointment=(oid, appointment_id))
         self._publish(freed)
         return Appointment.of(changed)
 
@@ -235,7 +243,7 @@ class SchedulingService:
                   resource_id=appointment_id, details={"late": written["late_cancel"]})
             return {**row, **written}, self._freed(conn, access, row, now)
 
-        cancelled, freed = self._writes.run(write)
+        cancelled, freed = self._writes.run(write, appointment=(oid, appointment_id))
         self._publish(freed)
         return Appointment.of(cancelled)
 
@@ -321,6 +329,30 @@ class SchedulingService:
         self._writes.run(lambda conn: audit(conn, self._vault, access, action,
                                             resource_type="appointment",
                                             resource_id=resource_id, details=details))
+
+    @staticmethod
+    def _move_of(row: dict[str, Any], body: AppointmentUpdate) -> SlotRequest:
+        """The slot an appointment moves to (its own provider, patient and type)."""
+        return SlotRequest(patient_id=row["patient_id"], provider_id=row["provider_id"],
+                           scheduled_at=body.scheduled_at or row["scheduled_at"],
+                           duration=body.duration or row["duration_minutes"],
+                           appointment_type=row["appointment_type"])
+
+    def _move_claim(self, access: Access, row: dict[str, Any] | None,
+                    body: AppointmentUpdate, now: datetime) -> Claim | None:
+        """The claim a move will make, judged from the row read before the writer, so that
+        its group checks it with the others (GroupWriter). Under the writer the move is
+        judged again from the row as it is then: an equal claim (the row unchanged) was
+        checked with the group, another one is checked alone. None when the move will
+        be refused anyway (the job gives the answer)."""
+        if row is None or row["status"] not in MOVABLE or \
+                not access.books_for(row["patient_id"]):
+            return None
+        try:
+            return self._judge(access, self._move_of(row, body), now,
+                               skip_appointment=row["id"])[2]
+        except ServiceError:
+            return None
 
     @staticmethod
     def _slot_of(body: Booking) -> SlotRequest:
