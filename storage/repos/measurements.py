@@ -268,11 +268,10 @@ class MeasurementRepository:
             f"o.effective AS t, mt.chg IS NOT NULL AS whole FROM observations o LEFT JOIN "
             f"{CATALOGUE} mt ON mt.code = o.code WHERE o.id > $mark AND o.import_unit = $unit",
             args)
-        top = cur.execute("SELECT max(id) FROM temp.main.judge_fresh").fetchone()[0]
-        spans = cur.execute(
-            "SELECT min(t), max(t), list(DISTINCT patient_id) FROM temp.main.judge_fresh "
-            "WHERE t IS NOT NULL AND NOT whole").fetchone()
-        lo, hi, pids = spans
+        top, lo, hi, pids = cur.execute(
+            "SELECT max(id), min(t) FILTER (WHERE NOT whole), max(t) FILTER (WHERE NOT whole), "
+            "list(DISTINCT patient_id) FILTER (WHERE NOT whole AND t IS NOT NULL) "
+            "FROM temp.main.judge_fresh").fetchone()
         if lo is not None and cur.execute(SHARED_INSTANT, {"lo": lo, "hi": hi, "pids": pids}
                                           ).fetchone()[0]:
             cur.execute(judge_sql(FRESH_INSTANTS, sudden_change=False),
