@@ -46,8 +46,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
-
 from storage.repos import measures as catalogue
 from storage.repos.measurement_types import (
     CodeCount,
@@ -67,10 +65,10 @@ from storage.repos.measurement_types import (
     utc_iso,
 )
 from storage.repos.readings_sql import CATALOGUE, fingerprint, install_catalogue, judge_sql
-from storage.repos.trend import trend_stats
 
 if TYPE_CHECKING:
     import duckdb
+    import numpy as np
 
     from storage.vault import Vault
 
@@ -453,7 +451,7 @@ class MeasurementRepository:
         (USABLE with `args`); the instants of several readings (conflicts, duplicates)
         are read again for all their ids, which is rare."""
         ids: list[tuple[int, ...]] = [(i,) for i in first.tolist()]
-        shared = np.flatnonzero(count > 1).tolist()
+        shared = [k for k, n in enumerate(count.tolist()) if n > 1]
         if shared:
             together: dict[float, list[int]] = {}
             for t, i in self.cursor().execute(
@@ -561,6 +559,9 @@ class MeasurementRepository:
                       for d in totals.days]
         else:
             points = list(found.points)
+        # late: numpy (about 17 MB resident) then loads with the first trend, never in an
+        # import process
+        from storage.repos.trend import trend_stats
         return Trend(instants=found, stats=trend_stats(points),
                      first=usable[0] if usable else None, last=last,
                      last_instant=tuple(r for r in usable if last and r.epoch == last.epoch),
