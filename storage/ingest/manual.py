@@ -31,15 +31,14 @@ def add_reading(vault: Vault, *, patient_id: str, owner_id: str | None, code: st
     vault.measurements.prepare()
     with vault.transaction() as cur:
         w = Writer(cur, owner_id=owner_id, import_id="manual", source="manual",
-                   file_label="manual entry", judge=vault.measurements.judge_written)
+                   file_label="manual entry", judge=vault.measurements)
         try:
             w.use_patient("person", patient_id)
             w.observation(0, patient="person", category=category_for_code(code),
                           code_system=LOINC, code=code, display=display or name_for_code(code),
                           num=float(value), original_value=f"{value:g}", original_unit=unit,
                           effective=effective.isoformat(), record_id=record_id)
-            w.write()
-            w.wait()
+            w.finish()
         finally:
             w.close()
     return record_id

@@ -88,14 +88,13 @@ def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | Non
                        source=SOURCES.get(unit.format or "", "unknown"), file_label=unit.label,
                        on_progress=on_progress, unit=token, chunked=True,
                        patient_id=patient_id, widen_memory=vault.widen_memory_bound,
-                       judge=vault.measurements.judge_written)
+                       judge=vault.measurements)
             try:
                 _parse(unit, w, limits)
-                w.write()
+                w.finish()
             except BaseException:
                 w.wait(quiet=True)  # the cursor is idle before the transaction rolls back
                 raise
-            w.wait()
     except BaseException:
         if w is not None and w.committed:
             vault.imports.undo(import_id=import_id, unit=token)

@@ -140,26 +140,35 @@ class ChunkKeys:
     pairs: set[tuple[str | None, str | None]] = field(default_factory=set)
     first: str | None = None
     last: str | None = None
+    rows: int = 0
 
     def add(self, codes: Sequence[str | None], unit_names: Sequence[str | None],
             times: Sequence[str | None]) -> None:
         self.pairs.update(zip(codes, unit_names, strict=True))
+        self.rows += len(codes)
         present = [t for t in times if t]
         if present:
             low, high = min(present), max(present)
             self.first = low if self.first is None else min(self.first, low)
             self.last = high if self.last is None else max(self.last, high)
 
-    def window(self) -> tuple[int, int] | None:
-        """Epoch microseconds from the day before the first day to the end of the day
-        after the last (ISO and Apple times both start with the local date; a UTC offset
-        moves an instant by less than a day). None when a time is unreadable: the
-        insert then stops at that time with its position."""
+    def days(self) -> tuple[date, date] | None:
+        """The first and the last local day (ISO and Apple times both start with it);
+        None when a time is unreadable (or there is none)."""
         try:
-            first = date.fromisoformat((self.first or "")[:10])
-            last = date.fromisoformat((self.last or "")[:10])
+            return (date.fromisoformat((self.first or "")[:10]),
+                    date.fromisoformat((self.last or "")[:10]))
         except ValueError:
             return None
+
+    def window(self) -> tuple[int, int] | None:
+        """Epoch microseconds from the day before the first day to the end of the day
+        after the last (a UTC offset moves an instant by less than a day). None when a
+        time is unreadable: the insert then stops at that time with its position."""
+        days = self.days()
+        if days is None:
+            return None
+        first, last = days
         def micros(day: date) -> int:
             return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 10**6
         return micros(first - timedelta(days=1)), micros(last + timedelta(days=2))

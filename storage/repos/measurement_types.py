@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import NamedTuple
 
-from storage.repos.trend import TrendStats
-
 # What a reading's time is when it is not the observation's own (FHIR effective[x]),
 # as every listing and answer words it next to the time.
 TIME_BASIS_NOTES = {"issued": "reported at", "report": "report's time"}
@@ -51,6 +49,24 @@ class Reading(NamedTuple):
         """The person's local calendar day (the offset the time was written in)."""
         return datetime.fromtimestamp(self.epoch + (self.utc_offset or 0) * 60,
                                       UTC).date().isoformat()
+
+
+@dataclass(frozen=True)
+class TrendStats:
+    """What trend.trend_stats computes (here, not in trend.py, so that these types load
+    without numpy: an import process never computes a trend)."""
+    n: int
+    direction: str  # increasing | decreasing | stable | fluctuating | insufficient_data
+    slope_per_year: float | None
+    p_value: float | None
+    fitted_start: float | None
+    fitted_end: float | None
+    fitted_change: float | None
+    change_percentage: float | None
+    median: float | None
+    iqr: float | None
+    previous_value: float | None
+    change_from_previous: float | None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ None = unbounded; results are frozen, see measurement_types.py):
   instant (what trends, comparisons and correlations use), computed in the query.
 - ``judge(patient_ids=, codes=)``: store judgements not stored yet (old vaults, stale
   tables); ``rejudge(patient_id=, codes=)``: judge a patient's measures again now;
-  ``judge_written(cur, unit)``: what an import chunk wrote, in its transaction.
+  ``judge_written(cur, unit, judged=, last=)``: what an import chunk wrote, in its
+  transaction; ``leaves_to_read(rows=, days=)``: whether a chunk is written unjudged.
 - ``same_instants(patient_id=, measures=(a, b), ...) -> SameInstants | None``: two
   measures' usable points paired by instant (systolic with diastolic).
 - ``latest(...) -> Latest | None``: latest usable instant (several readings = conflict).
@@ -45,8 +46,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
-
 from storage.repos import measures as catalogue
 from storage.repos.measurement_types import (
     CodeCount,
@@ -66,10 +65,10 @@ from storage.repos.measurement_types import (
     utc_iso,
 )
 from storage.repos.readings_sql import CATALOGUE, fingerprint, install_catalogue, judge_sql
-from storage.repos.trend import trend_stats
 
 if TYPE_CHECKING:
     import duckdb
+    import numpy as np
 
     from storage.vault import Vault
 
@@ -103,12 +102,15 @@ FRESH_INSTANTS = (
     "NULL AND EXISTS (SELECT 1 FROM temp.main.judge_fresh f WHERE NOT f.whole AND "
     "f.patient_id = o.patient_id AND f.t = o.effective AND f.measure IS NOT DISTINCT FROM "
     "coalesce(mt.measure, o.code))")
-# The measures with a 7-day change rule that the new readings belong to, 14 days either
-# side of their span ($wlo..$whi); stored again only within 7 days of it (TARGET_SPAN).
-FRESH_SPANS = (
+# The measures with a 7-day change rule that an import unit's readings belong to
+# (temp.main.judge_whole, gathered chunk by chunk), 14 days either side of the unit's span
+# ($wlo..$whi); stored again only within 7 days of it (TARGET_SPAN). Judged once per unit,
+# after its last chunk: per chunk, the window over the chunk's neighbours cost as much as
+# the chunk's insert.
+UNIT_SPANS = (
     "o.effective BETWEEN $wlo AND $whi AND list_contains($pids, o.patient_id) AND mt.chg IS "
-    "NOT NULL AND EXISTS (SELECT 1 FROM temp.main.judge_fresh f WHERE f.whole AND "
-    "f.patient_id = o.patient_id AND f.measure = mt.measure)")
+    "NOT NULL AND EXISTS (SELECT 1 FROM temp.main.judge_whole w WHERE w.unit = $unit AND "
+    "w.patient_id = o.patient_id AND w.measure = mt.measure)")
 TARGET_SPAN = "x.effective BETWEEN $lo AND $hi"
 # Whether any new reading (without a 7-day rule) shares its patient, measure and instant
 # with another stored row: only then can a conflict change. The chunk's rows are the
@@ -123,23 +125,22 @@ NEAR_DAYS = timedelta(days=7)
 # A chunk of records out of time order (merged Apple Health exports) spans years, and
 # judging its neighbours over that span, once per chunk, cost a 1M-record import several
 # times its time and 500 MB more memory (the 7-day rule's window over every year). Such
-# a chunk, at least CROWDED_ROWS rows over more than CROWDED_SPAN, is left to its first
-# read, which judges each measure once, whole; a small file spanning years (a FHIR
+# a chunk, at least CROWDED_ROWS rows over more than CROWDED_SPAN (known from the staged
+# rows, before the insert: see leaves_to_read), is written unjudged and left to its
+# first read, which judges each measure once, whole; a small file spanning years (a FHIR
 # bundle) and records in time order are judged as they are written.
 CROWDED_ROWS = 5_000
 CROWDED_SPAN = timedelta(days=92)
+# judge_written's record of the measures with a 7-day rule that a unit's judged chunks
+# wrote, and their span: the rule is applied once per unit, after its last chunk
+WHOLE_TABLE = ("CREATE TEMP TABLE IF NOT EXISTS judge_whole (unit VARCHAR, patient_id VARCHAR, "
+               "measure VARCHAR, lo TIMESTAMPTZ, hi TIMESTAMPTZ)")
 
 
 def _bound(value: When, end: bool) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.combine(value, time.max if end else time.min, UTC)
-
-
-def _crowded(rows: int, spans: list[tuple[Any, ...]]) -> bool:
-    """Whether a chunk of `rows` rows over these spans is left to its first read."""
-    lo, hi = min(span[1] for span in spans), max(span[2] for span in spans)
-    return rows >= CROWDED_ROWS and hi - lo > CROWDED_SPAN
 
 
 def _reading(row: tuple[Any, ...]) -> Reading:
@@ -213,52 +214,82 @@ class MeasurementRepository:
 
     def prepare(self) -> None:
         """Ready this thread's cursor for :meth:`judge_written`, before the import's
-        transaction: the measure table installed (a temporary table made inside a
-        transaction that rolls back would vanish) and, once per open vault, judgements
-        stored under other tables or SQL marked stale (judged again lazily, on read)."""
+        transaction: the measure table and judge_whole installed (a temporary table made
+        inside a transaction that rolls back would vanish) and, once per open vault,
+        judgements stored under other tables or SQL marked stale (judged again lazily,
+        on read)."""
         with self._judging:
-            self._check_fingerprint(self.cursor())
+            cur = self.cursor()
+            cur.execute(WHOLE_TABLE)
+            self._check_fingerprint(cur)
 
-    def judge_written(self, cur: duckdb.DuckDBPyConnection, unit: str) -> None:
+    @staticmethod
+    def leaves_to_read(*, rows: int, days: tuple[date, date] | None) -> bool:
+        """Whether an import chunk of `rows` readings from the first to the last of
+        `days` is written unjudged, for its first read (CROWDED_ROWS over CROWDED_SPAN):
+        decided before its insert, so that the insert does not judge rows only to have
+        them reset."""
+        return days is not None and rows >= CROWDED_ROWS and days[1] - days[0] > CROWDED_SPAN
+
+    def judge_written(self, cur: duckdb.DuckDBPyConnection, unit: str, *, judged: bool,
+                      last: bool) -> None:
         """Decide the neighbour-dependent part of the judgement of the observations
         import unit `unit` has just written, inside the writer's chunk transaction (their
-        own part, flag and implausibility, was stored by the insert: readings_sql.
-        judged_insert), so no read has to. Only what the new rows can change is judged
-        again, and only when they can change it: the readings at an instant of a
-        patient's measure that a new row shares with another row (conflicts; one join of
-        the chunk's rows finds whether any does) and, for measures with a 7-day change
-        rule (body weight) when the chunk holds any, the readings within 7 days of their
-        time span (judged over 14 days, so that their neighbours are all seen). A chunk
-        of records out of time order (CROWDED_ROWS over CROWDED_SPAN) is left unjudged for
-        its first read instead. Call :meth:`prepare` first, on the same thread's cursor,
+        own part, flag and implausibility, was stored by the insert when `judged`:
+        readings_sql.judged_insert), so no read has to. Only what the new rows can change
+        is judged again, and only when they can change it: per chunk, the readings at an
+        instant of a patient's measure that a new row shares with another row (conflicts;
+        one join of the chunk's rows finds whether any does); after the unit's `last`
+        chunk, for measures with a 7-day change rule (body weight) that its judged chunks
+        hold, the readings within 7 days of the unit's span (judged over 14 days, so that
+        their neighbours are all seen), once. A chunk not `judged` (leaves_to_read) is
+        left for its first read. Call :meth:`prepare` first, on the same thread's cursor,
         outside the transaction."""
         with self._judging:
             mark = self._marks.get(unit, -1)  # ids only grow: earlier chunks' are older
-            fresh = (f"SELECT o.id, o.patient_id, o.measure, o.effective AS t, mt.chg IS NOT "
-                     f"NULL AS whole FROM observations o LEFT JOIN {CATALOGUE} mt ON mt.code = "
-                     "o.code WHERE o.id > $mark AND o.import_unit = $unit")
             args = {"unit": unit, "mark": mark}
-            spans = cur.execute(
-                f"SELECT whole, min(t), max(t), list(DISTINCT patient_id), count(*) FROM "
-                f"({fresh}) WHERE t IS NOT NULL GROUP BY whole", args).fetchall()
-            top = cur.execute("SELECT max(id) FROM observations WHERE id > $mark AND "
-                              "import_unit = $unit", args).fetchone()[0]
-            self._marks = {unit: mark if top is None else top}
-            if not spans:  # rows without a time have no neighbours: the insert judged them
-                return
-            if _crowded(sum(span[4] for span in spans), spans):  # left to the first read
-                cur.execute("UPDATE observations SET quality = NULL WHERE id > $mark AND "
-                            "import_unit = $unit", args)
-                return
-            cur.execute(f"CREATE OR REPLACE TEMP TABLE judge_fresh AS {fresh}", args)
-            for whole, lo, hi, pids, _ in spans:
-                args = {"lo": lo - NEAR_DAYS, "hi": hi + NEAR_DAYS, "pids": pids}
-                if whole:  # neighbours 7 days either side of the rows that may change
-                    cur.execute(judge_sql(FRESH_SPANS, target=TARGET_SPAN),
-                                {**args, "wlo": lo - 2 * NEAR_DAYS, "whi": hi + 2 * NEAR_DAYS})
-                elif cur.execute(SHARED_INSTANT, {"lo": lo, "hi": hi, "pids": pids}
-                                 ).fetchone()[0]:
-                    cur.execute(judge_sql(FRESH_INSTANTS, sudden_change=False), args)
+            if judged:
+                top = self._judge_chunk(cur, args)
+            else:
+                top = cur.execute("SELECT max(id) FROM observations WHERE id > $mark AND "
+                                  "import_unit = $unit", args).fetchone()[0]
+            self._marks = {} if last else {unit: mark if top is None else top}
+            if last:
+                self._judge_unit(cur, unit)
+
+    @staticmethod
+    def _judge_chunk(cur: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> int | None:
+        """A judged chunk's conflicts, and its 7-day measures noted in judge_whole;
+        returns the chunk's highest id."""
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE judge_fresh AS SELECT o.id, o.patient_id, o.measure, "
+            f"o.effective AS t, mt.chg IS NOT NULL AS whole FROM observations o LEFT JOIN "
+            f"{CATALOGUE} mt ON mt.code = o.code WHERE o.id > $mark AND o.import_unit = $unit",
+            args)
+        top, lo, hi, pids = cur.execute(
+            "SELECT max(id), min(t) FILTER (WHERE NOT whole), max(t) FILTER (WHERE NOT whole), "
+            "list(DISTINCT patient_id) FILTER (WHERE NOT whole AND t IS NOT NULL) "
+            "FROM temp.main.judge_fresh").fetchone()
+        if lo is not None and cur.execute(SHARED_INSTANT, {"lo": lo, "hi": hi, "pids": pids}
+                                          ).fetchone()[0]:
+            cur.execute(judge_sql(FRESH_INSTANTS, sudden_change=False),
+                        {"lo": lo - NEAR_DAYS, "hi": hi + NEAR_DAYS, "pids": pids})
+        cur.execute("INSERT INTO temp.main.judge_whole SELECT $unit, patient_id, measure, "
+                    "min(t), max(t) FROM temp.main.judge_fresh WHERE whole AND t IS NOT NULL "
+                    "GROUP BY ALL", {"unit": args["unit"]})
+        return top
+
+    @staticmethod
+    def _judge_unit(cur: duckdb.DuckDBPyConnection, unit: str) -> None:
+        """The 7-day rule over the measures and span judge_whole noted for `unit`."""
+        lo, hi, pids = cur.execute(
+            "SELECT min(lo), max(hi), list(DISTINCT patient_id) FROM temp.main.judge_whole "
+            "WHERE unit = $unit", {"unit": unit}).fetchone()
+        if lo is not None:
+            cur.execute(judge_sql(UNIT_SPANS, target=TARGET_SPAN),
+                        {"unit": unit, "pids": pids, "lo": lo - NEAR_DAYS, "hi": hi + NEAR_DAYS,
+                         "wlo": lo - 2 * NEAR_DAYS, "whi": hi + 2 * NEAR_DAYS})
+        cur.execute("DELETE FROM temp.main.judge_whole WHERE unit = $unit", {"unit": unit})
 
     def _judge_patient(self, cur: duckdb.DuckDBPyConnection, patient_id: str,
                        codes: list[str], uncoded: bool) -> None:
@@ -420,7 +451,7 @@ class MeasurementRepository:
         (USABLE with `args`); the instants of several readings (conflicts, duplicates)
         are read again for all their ids, which is rare."""
         ids: list[tuple[int, ...]] = [(i,) for i in first.tolist()]
-        shared = np.flatnonzero(count > 1).tolist()
+        shared = [k for k, n in enumerate(count.tolist()) if n > 1]
         if shared:
             together: dict[float, list[int]] = {}
             for t, i in self.cursor().execute(
@@ -528,6 +559,9 @@ class MeasurementRepository:
                       for d in totals.days]
         else:
             points = list(found.points)
+        # late: numpy (about 17 MB resident) then loads with the first trend, never in an
+        # import process
+        from storage.repos.trend import trend_stats
         return Trend(instants=found, stats=trend_stats(points),
                      first=usable[0] if usable else None, last=last,
                      last_instant=tuple(r for r in usable if last and r.epoch == last.epoch),

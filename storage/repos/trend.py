@@ -28,31 +28,16 @@ needed for them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
+
+from storage.repos.measurement_types import TrendStats
 
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
 MAX_POINTS = 200
 P_THRESHOLD = 0.05
 MIN_RELATIVE_CHANGE = 0.05
 STABLE_RELATIVE_IQR = 0.10
-
-
-@dataclass(frozen=True)
-class TrendStats:
-    n: int
-    direction: str  # increasing | decreasing | stable | fluctuating | insufficient_data
-    slope_per_year: float | None
-    p_value: float | None
-    fitted_start: float | None
-    fitted_end: float | None
-    fitted_change: float | None
-    change_percentage: float | None
-    median: float | None
-    iqr: float | None
-    previous_value: float | None
-    change_from_previous: float | None
 
 
 def _iqr_median(ordered: np.ndarray) -> tuple[float, float]:

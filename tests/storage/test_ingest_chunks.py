@@ -52,8 +52,8 @@ def test_failed_file_removes_its_committed_chunks_but_keeps_earlier_files(
     seen: list[int] = []
     original = Writer.write
 
-    def spy(self: Writer) -> None:
-        original(self)
+    def spy(self: Writer, *, last: bool = False) -> None:
+        original(self, last=last)
         self.wait()  # the chunk is written on the writer's thread
         seen.append(_committed(vault, "imp_chunks"))
 

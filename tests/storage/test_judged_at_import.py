@@ -207,6 +207,9 @@ def test_a_crowded_chunk_is_left_to_its_first_read_which_judges_it_whole(
     cur = vault.measurements.cursor()
     assert cur.execute("SELECT count(*) FROM observations WHERE quality IS NULL"
                        ).fetchone()[0] > 0  # left for the read
+    # written unjudged: the insert did not judge rows only to have them reset
+    assert cur.execute("SELECT count(*) FROM observations WHERE quality IS NULL AND "
+                       "measure IS NOT NULL").fetchone()[0] == 0
     (patient_id,) = cur.execute("SELECT DISTINCT patient_id FROM observations").fetchone()
     vault.measurements.judge(patient_ids=(patient_id,))  # what any read does first
     _assert_stored_as_the_read_paths_sql(cur)
