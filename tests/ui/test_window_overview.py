@@ -118,6 +118,7 @@ def test_critical_and_verify_cards_say_so_in_words(qtbot, ctx, tmp_path):
     window.import_paths([path])
     qtbot.waitUntil(lambda: window.last_import is not None, timeout=60000)
     assert window.last_import["status"] == "completed", window.last_import
+    window.tabs.setCurrentWidget(window.overview)
     qtbot.waitUntil(lambda: {"glucose", "hba1c"} <= set(window.overview.cards), timeout=20000)
     glucose, hba1c = window.overview.cards["glucose"], window.overview.cards["hba1c"]
     assert glucose.value.text() == "32.0"
@@ -152,6 +153,7 @@ def test_a_card_finds_its_latest_reading_to_the_microsecond(qtbot, ctx, tmp_path
     window.show()
     window.import_paths([path])
     qtbot.waitUntil(lambda: window.last_import is not None, timeout=60000)
+    window.tabs.setCurrentWidget(window.overview)
     qtbot.waitUntil(lambda: "glucose" in window.overview.cards, timeout=20000)
     card = window.overview.cards["glucose"]
     assert card.value.text() == "123"
