@@ -115,10 +115,11 @@ def test_critical_and_verify_cards_say_so_in_words(qtbot, ctx, tmp_path):
     window.show()
     windows = _WindowsShown()
     QApplication.instance().installEventFilter(windows)
+    # the person opens the Overview once the import has ended (it reads when shown)
+    window.importer.imported.connect(lambda _: window.tabs.setCurrentWidget(window.overview))
     window.import_paths([path])
     qtbot.waitUntil(lambda: window.last_import is not None, timeout=60000)
     assert window.last_import["status"] == "completed", window.last_import
-    window.tabs.setCurrentWidget(window.overview)
     qtbot.waitUntil(lambda: {"glucose", "hba1c"} <= set(window.overview.cards), timeout=20000)
     glucose, hba1c = window.overview.cards["glucose"], window.overview.cards["hba1c"]
     assert glucose.value.text() == "32.0"
