@@ -260,6 +260,10 @@ class MainWindow(QMainWindow):
         ctx = self._ctx
 
         def open_desk() -> Any:
+            from app.services.clinic_presence import has_desk
+
+            if not has_desk(ctx.vault):
+                return None  # a personal vault: the clinic is never loaded
             # imported here, on the worker: the clinic's models take most of a second
             from app.services.clinic_desk import ClinicDesk
 

@@ -223,3 +223,48 @@ def test_a_days_answer_arriving_late_never_replaces_the_chosen_days(qtbot, ctx, 
     qtbot.waitUntil(lambda: ops.busy() == 0, timeout=10000)
     assert view.slot_texts() == expected
     assert view.day is not None and view.day.availability.date == monday
+
+
+PERSONAL = """
+import sys
+from pathlib import Path
+from app.context import AppContext
+from tests.ui.conftest import offline_settings
+from ui import ops
+from ui.main_window import MainWindow
+from ui.qt import QApplication, QTimer
+app = QApplication([])
+ctx = AppContext(offline_settings(Path(sys.argv[1]), passphrase=sys.argv[2]))
+window = MainWindow(ctx, start_api=False)
+window.show()
+def check():
+    if window.sidebar.patients.count() and not ops.busy():
+        app.quit()
+poll = QTimer(interval=20)
+poll.timeout.connect(check)
+poll.start()
+app.exec()
+print(window.clinic is None, sorted(m for m in sys.modules if m.startswith("app.services.clinic")))
+window.close()
+ops.shutdown()
+ctx.close()
+"""
+
+
+def test_a_personal_vaults_window_never_loads_the_clinic(vault_home):
+    """No organization, no desk: the window finds that out without importing the clinic's
+    services and models (most of a second of Python beside its first pages). In a
+    process of its own, so no other test's imports count."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import PASSPHRASE
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", PERSONAL, str(vault_home), PASSPHRASE],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "True ['app.services.clinic_presence']"
