@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.services.records import RecordsService
+from storage.repos import records as storage_records
 from ui import ops
 from ui.main_window import MainWindow
 from ui.qt import Qt
@@ -129,13 +132,17 @@ def test_a_reading_added_by_hand_is_converted_validated_and_listed(qtbot, import
     assert records.column("source")[row] == "manual"
 
 
+@pytest.mark.parametrize("row_group", [storage_records.ROW_GROUP, 1],
+                         ids=["ids-close", "ids-spread"])
 def test_a_header_sorts_every_page_as_the_query_orders_them(qtbot, imported_ctx,
-                                                           monkeypatch):
+                                                           monkeypatch, row_group):
     """Pages are read by key range (storage/repos/records.py): each page still holds
     exactly the rows its sort puts there, rows without a value (sorted last) too. The
     expected order is the test's own SQL over the observations table. Pages of 10 rows,
-    so this patient's records make many."""
+    so this patient's records make many. This small vault's pages span less than a row
+    group, read by id range alone; with a row group of one row, by key range too."""
     monkeypatch.setattr(records_model, "PAGE", PAGE)
+    monkeypatch.setattr(storage_records, "ROW_GROUP", row_group)
     cur = imported_ctx.vault.cursor()
     window = MainWindow(imported_ctx, start_api=False)
     qtbot.addWidget(window)
