@@ -223,4 +223,3 @@ def test_a_days_answer_arriving_late_never_replaces_the_chosen_days(qtbot, ctx, 
     qtbot.waitUntil(lambda: ops.busy() == 0, timeout=10000)
     assert view.slot_texts() == expected
     assert view.day is not None and view.day.availability.date == monday
-
