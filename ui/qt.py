@@ -68,6 +68,7 @@ from PySide6.QtGui import (  # noqa: E402
     QPen,
     QPixmap,
     QShortcut,
+    QShowEvent,
     QTextDocument,
 )
 from PySide6.QtWidgets import (  # noqa: E402
@@ -202,6 +203,7 @@ __all__ = [
     "QScrollArea",
     "QSettings",
     "QShortcut",
+    "QShowEvent",
     "QSize",
     "QSizePolicy",
     "QSpinBox",

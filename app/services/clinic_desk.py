@@ -20,6 +20,7 @@ from app.services.clinic.provider_results import Provider
 from app.services.clinic.results import Organization, Patient, PatientRegistered
 from app.services.clinic.scheduling.inputs import AppointmentUpdate, Booking, WaitlistInput
 from app.services.clinic.scheduling.results import Appointment, DayAvailability, WaitlistEntry
+from app.services.clinic_presence import has_desk
 from app.services.errors import Conflict
 
 ACTIONS = {"check_in": "checked_in", "complete": "completed", "no_show": "no_show",
@@ -44,10 +45,8 @@ class ClinicDesk:
         """The desk of the vault's first organization; None when there is none (or no
         owner account), and the desktop then shows no clinic tab."""
         owner = ctx.vault.users.owner()
-        store = ctx.vault.clinic
-        with store.read() as conn:  # before the services: building them hashes a password
-            if owner is None or not store.organizations.all(conn):
-                return None
+        if owner is None or not has_desk(ctx.vault):  # before the services: they hash a
+            return None  # password to build
         organizations = ctx.clinic.organizations.list_all()
         principal = Principal(user_id=str(owner["id"]), email=str(owner["email"]),
                               name=owner.get("name"), is_owner=True, token_kind="personal")

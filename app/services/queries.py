@@ -4,6 +4,11 @@ A query runs in the background on a small thread pool (its specialists on a seco
 pool, so a busy query cannot starve its own specialists). Every step is published on
 the EventBus as the insight API's WebSocket messages and everything is stored: the
 query, each specialist's result, the synthesis and the chart.
+
+The team itself (agents: the LLM clients, the tools, the run) is imported when a question
+is first asked, not with the service: the desktop builds the service right after its
+window opens, to list the conversations, and those modules are a second of Python that
+would hold the GIL beside the first pages the person reads.
 """
 
 from __future__ import annotations
@@ -14,13 +19,9 @@ import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.events import EventBus
-from agents.llm import LLMEngine, select_engine
-from agents.team.roster import ROSTER
-from agents.team.run import Prepared, RunCancelled, TeamAnswer, answer, prepare
-from agents.tools import patients_of
 from app.services import query_views as views
 from app.services.budget import QueryBudget
 from app.services.conversations import ConversationViews, title_of
@@ -28,6 +29,10 @@ from app.services.errors import NotFound, ValidationFailed
 from app.services.runs import RunCoordinator
 from app.settings import Settings
 from storage.vault import Vault
+
+if TYPE_CHECKING:
+    from agents.llm import LLMEngine
+    from agents.team.run import Prepared, TeamAnswer
 
 log = logging.getLogger(__name__)
 FAILED_MESSAGE = ("The team could not answer this question because of an internal error; "
@@ -76,6 +81,8 @@ class QueryService(ConversationViews):
                                      if conversation_id else (None, None))
         patient = self._patient(owner_id, patient_id or (conversation or {}).get("patient_id")
                                 or earlier_patient)
+        from agents.team.run import prepare
+
         with self.vault.reading():  # the question is read against the records once, here
             prepared = prepare(self.vault, patient, question, previous=previous)
         complexity = prepared.assessment.complexity
@@ -129,6 +136,8 @@ class QueryService(ConversationViews):
 
     def _run(self, query_id: str, owner_id: str | None, question: str, patient_id: str,
              offline: bool, cancel: threading.Event, prepared: Prepared) -> None:
+        from agents.team.run import RunCancelled, answer
+
         def emit(kind: str, data: dict[str, Any]) -> None:
             self.runs.track(query_id, kind, data)
             self.bus.publish({"type": kind, "query_id": query_id, "data": data})
@@ -157,6 +166,8 @@ class QueryService(ConversationViews):
             self._finish(query_id, "failed", FAILED_MESSAGE, emit)
 
     def _engine(self, offline: bool) -> LLMEngine:
+        from agents.llm import select_engine
+
         s = self.settings
         return select_engine(mode=s.llm_engine, host=s.ollama_host, model=s.ollama_model,
                              timeout=s.ollama_timeout_seconds, offline=offline)
@@ -192,6 +203,8 @@ class QueryService(ConversationViews):
 
     def _patient(self, owner_id: str | None, patient_id: str | None) -> str:
         """The given patient if the owner has it, else the owner's only patient."""
+        from agents.tools import patients_of
+
         patients = patients_of(self.vault, owner_id=owner_id)
         if patient_id is not None:
             if not any(p["id"] == patient_id for p in patients):
@@ -220,6 +233,8 @@ class QueryService(ConversationViews):
     # --- the team and shutdown --------------------------------------------
 
     def specialists(self) -> list[dict[str, Any]]:
+        from agents.team.roster import ROSTER
+
         return [s.to_spec() for s in ROSTER]
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from agents.team import run as run_module
 from app.services import queries as queries_module
 from tests.agents.test_team_service import pick
 
@@ -18,7 +19,7 @@ def test_a_failed_query_keeps_its_reason_out_of_answers_and_logs(
     def broken(**kwargs: object) -> None:
         raise ValueError(SECRET)
 
-    monkeypatch.setattr(queries_module, "answer", broken)
+    monkeypatch.setattr(run_module, "answer", broken)  # the service imports it per run
     service, events = service_factory()
     pid, _ = pick(team_vault, "2093-3")
     with caplog.at_level(logging.DEBUG):

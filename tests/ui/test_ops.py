@@ -90,3 +90,14 @@ def _valid(widget: QWidget) -> bool:
     import shiboken6
 
     return shiboken6.isValid(widget)
+
+
+def test_with_workers_the_ui_thread_waits_at_most_half_a_millisecond_for_the_gil(qtbot):
+    """Once ops run, Python hands the GIL over every 0.5 ms (not its 5 ms): the Qt thread
+    re-enters Python for every cell it paints, each time behind a worker running Python."""
+    import sys
+
+    seen: list[float] = []
+    Op(sys.getswitchinterval).success(seen.append).run_in_background()
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen[0] <= ops.SWITCH_INTERVAL == 0.0005

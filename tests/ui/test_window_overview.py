@@ -115,6 +115,8 @@ def test_critical_and_verify_cards_say_so_in_words(qtbot, ctx, tmp_path):
     window.show()
     windows = _WindowsShown()
     QApplication.instance().installEventFilter(windows)
+    # the person opens the Overview once the import has ended (it reads when shown)
+    window.importer.imported.connect(lambda _: window.tabs.setCurrentWidget(window.overview))
     window.import_paths([path])
     qtbot.waitUntil(lambda: window.last_import is not None, timeout=60000)
     assert window.last_import.status == "completed", window.last_import
@@ -152,6 +154,7 @@ def test_a_card_finds_its_latest_reading_to_the_microsecond(qtbot, ctx, tmp_path
     window.show()
     window.import_paths([path])
     qtbot.waitUntil(lambda: window.last_import is not None, timeout=60000)
+    window.tabs.setCurrentWidget(window.overview)
     qtbot.waitUntil(lambda: "glucose" in window.overview.cards, timeout=20000)
     card = window.overview.cards["glucose"]
     assert card.value.text() == "123"

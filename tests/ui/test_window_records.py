@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.services.records import RecordsService
+from storage.repos import records as storage_records
+from ui import ops
 from ui.main_window import MainWindow
 from ui.qt import Qt
 from ui.views import records_model
@@ -128,13 +132,17 @@ def test_a_reading_added_by_hand_is_converted_validated_and_listed(qtbot, import
     assert records.column("source")[row] == "manual"
 
 
+@pytest.mark.parametrize("row_group", [storage_records.ROW_GROUP, 1],
+                         ids=["ids-close", "ids-spread"])
 def test_a_header_sorts_every_page_as_the_query_orders_them(qtbot, imported_ctx,
-                                                           monkeypatch):
+                                                           monkeypatch, row_group):
     """Pages are read by key range (storage/repos/records.py): each page still holds
     exactly the rows its sort puts there, rows without a value (sorted last) too. The
     expected order is the test's own SQL over the observations table. Pages of 10 rows,
-    so this patient's records make many."""
+    so this patient's records make many. This small vault's pages span less than a row
+    group, read by id range alone; with a row group of one row, by key range too."""
     monkeypatch.setattr(records_model, "PAGE", PAGE)
+    monkeypatch.setattr(storage_records, "ROW_GROUP", row_group)
     cur = imported_ctx.vault.cursor()
     window = MainWindow(imported_ctx, start_api=False)
     qtbot.addWidget(window)
@@ -161,3 +169,73 @@ def test_a_header_sorts_every_page_as_the_query_orders_them(qtbot, imported_ctx,
             qtbot.waitUntil(shows, timeout=10000)
         if key == "value":  # text results have no number: they come last, and are listed
             assert records.model.peek(len(expected) - 1)[0]["value"] is None
+
+
+def test_the_records_tab_opened_first_reads_its_patient_once_and_the_overview_waits(
+        qtbot, imported_ctx):
+    """A window that opens on Records reads the chosen patient's rows once (switching the
+    header's sort on is no query of its own, which read every patient's rows and was
+    then replaced), and the hidden Overview reads nothing until it is shown."""
+    window = MainWindow(imported_ctx, start_api=False)
+    qtbot.addWidget(window)
+    records = window.records
+    resets: list[int] = []
+    records.model.modelReset.connect(lambda: resets.append(records.model.rowCount()))
+    window.tabs.setCurrentWidget(records)
+    window.show()
+    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    everything = RecordsService(imported_ctx.vault).records(patient_id=window.sidebar.patient_id)
+    qtbot.waitUntil(lambda: records.model.rowCount() == len(everything), timeout=10000)
+    qtbot.waitUntil(lambda: ops.busy() == 0, timeout=20000)
+    assert resets == [len(everything)]
+    assert window.overview.overview is None and not window.overview.cards
+
+    window.tabs.setCurrentWidget(window.overview)
+    qtbot.waitUntil(lambda: bool(window.overview.cards), timeout=20000)
+    assert window.overview.overview is not None
+    assert window.overview.overview.patient_id == window.sidebar.patient_id
+
+
+def test_scrolling_asks_for_the_rows_in_view_before_they_are_painted(
+        qtbot, imported_ctx, monkeypatch):
+    """The read of a page scrolled to starts with the scroll, not with the paint that
+    follows it: when scrollTo returns (no event handled yet), one read is under way."""
+    monkeypatch.setattr(records_model, "PAGE", PAGE)
+    window = MainWindow(imported_ctx, start_api=False)
+    qtbot.addWidget(window)
+    records = window.records
+    window.tabs.setCurrentWidget(records)
+    window.show()
+    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    everything = RecordsService(imported_ctx.vault).records(patient_id=window.sidebar.patient_id)
+    qtbot.waitUntil(lambda: records.model.rowCount() == len(everything), timeout=10000)
+    qtbot.waitUntil(lambda: records.model.peek(0) is not None and ops.busy() == 0,
+                    timeout=20000)
+    row = len(everything) // 2
+    assert records.model.peek(row) is None
+    records.table.scrollTo(records.model.index(row, 0))
+    assert ops.busy() >= 1  # started by the scroll itself
+    qtbot.waitUntil(lambda: records.model.peek(row) is not None, timeout=10000)
+    assert records.model.peek(row)[0]["id"] == RecordsService(imported_ctx.vault).order(
+        patient_id=window.sidebar.patient_id)[row]
+
+
+def test_a_flag_is_coloured_in_its_own_cell_only(qtbot, imported_ctx):
+    """Besides its text (also its tooltip), a cell answers only a flag's colour, and only
+    in the flag and quality columns; the other roles a paint asks for have nothing."""
+    window = MainWindow(imported_ctx, start_api=False)
+    qtbot.addWidget(window)
+    records = window.records
+    window.tabs.setCurrentWidget(records)
+    window.show()
+    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    qtbot.waitUntil(lambda: records.model.rowCount() > 0 and records.all_loaded(),
+                    timeout=20000)
+    flags = records.column("flag")
+    row = next(i for i, flag in enumerate(flags) if flag in records_model.FLAG_COLOURS)
+    model, role = records.model, Qt.ItemDataRole.ForegroundRole
+    colour = model.index(row, KEYS.index("flag")).data(role)
+    assert colour.name() == records_model.FLAG_COLOURS[flags[row]]
+    assert model.index(row, KEYS.index("value")).data(role) is None
+    assert model.index(row, KEYS.index("flag")).data(Qt.ItemDataRole.ToolTipRole) == flags[row]
+    assert model.index(row, KEYS.index("flag")).data(Qt.ItemDataRole.FontRole) is None

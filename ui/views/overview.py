@@ -24,6 +24,7 @@ from ui.qt import (
     QPointF,
     QPushButton,
     QScrollArea,
+    QShowEvent,
     Qt,
     QVBoxLayout,
     QWidget,
@@ -131,6 +132,7 @@ class OverviewView(QWidget):
         self.overview: Overview | None = None
         self.cards: dict[str, MeasureCard] = {}
         self._asked = 0
+        self._stale = False  # asked to refresh while hidden: reads when next shown
 
         self.heading = QLabel("Your latest results")
         self.heading.setObjectName("answerTitle")
@@ -185,6 +187,13 @@ class OverviewView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Read the cards now if the tab is shown, else when it next is: at a million
+        records they take some forty scans (about a second of both cores), which would
+        slow the tab the person is looking at (the Records pages) and show nobody."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         ctx, patient = self._ctx, self.patient_id
         self._asked += 1
         asked = self._asked
@@ -193,6 +202,11 @@ class OverviewView(QWidget):
             .success(lambda o: asked == self._asked and self._show(o))
             .run_in_background()
         )
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def _show(self, overview: Overview) -> None:
         self.overview = overview

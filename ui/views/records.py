@@ -74,6 +74,7 @@ class RecordsView(QWidget):
                            ("range", 110), ("flag", 70), ("quality", 70)):
             self.table.setColumnWidth(KEYS.index(key), width)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
+        self.table.verticalScrollBar().valueChanged.connect(lambda _: self._scrolled())
 
         # Typing waits a moment before asking the vault, so each key is not a query.
         self._debounce = QTimer(self, singleShot=True, interval=300)
@@ -127,6 +128,8 @@ class RecordsView(QWidget):
         )
 
     def _sort_by(self, key: str, descending: bool) -> None:
+        if (key, descending) == self._sort:
+            return  # Qt asks for the header's sort when sorting is switched on: not a query
         self._sort = (key, descending)
         self.refresh()
 
@@ -137,6 +140,13 @@ class RecordsView(QWidget):
         self.model.reset_ids(ids)
         self.count.setText(f"{len(ids):,} records")
         self._enable()
+
+    def _scrolled(self) -> None:
+        """The rows now in view are read from here, ahead of the paint (RecordsModel.want)."""
+        top = self.table.rowAt(0)
+        if top >= 0:
+            bottom = self.table.rowAt(self.table.viewport().height() - 1)
+            self.model.want(top, bottom if bottom >= 0 else self.model.rowCount() - 1)
 
     def _enable(self) -> None:
         self.range_button.setEnabled(self.selected() is not None)

@@ -33,6 +33,9 @@ PAGE = 200
 PREFETCH = 2  # pages read right after a reset, before the view asks
 KEEP_PAGES = 40
 LOADING = "…"
+ROLES = frozenset((Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                   Qt.ItemDataRole.ForegroundRole))  # the roles `data` answers
+COLOURED = frozenset(KEYS.index(key) for key in ("flag", "quality"))  # their own foreground
 
 
 def cells(record: dict[str, Any]) -> dict[str, str]:
@@ -99,10 +102,17 @@ class RecordsModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # A paint asks each visible cell for seven roles; this model answers three, and
+        # looks the row up only for those (about half of a page's paint was here).
         if not index.isValid():
             return None
+        column = index.column()
+        if role == Qt.ItemDataRole.ForegroundRole and column not in COLOURED:
+            return None
+        if role not in ROLES:
+            return None
         row = self.row(index.row())
-        key = KEYS[index.column()]
+        key = KEYS[column]
         if row is None:
             return LOADING if role == Qt.ItemDataRole.DisplayRole else None
         _, text = row
@@ -110,8 +120,7 @@ class RecordsModel(QAbstractTableModel):
             return QUALITY_TIPS.get(str(row[0].get("quality_reason")), text[key])
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return text[key]
-        if role == Qt.ItemDataRole.ForegroundRole and key in ("flag", "quality") and \
-                text[key] in FLAG_COLOURS:
+        if text[key] in FLAG_COLOURS:  # the foreground of a flag or quality
             return QColor(FLAG_COLOURS[text[key]])
         return None
 
@@ -143,6 +152,14 @@ class RecordsModel(QAbstractTableModel):
         offset = row - page * PAGE
         return rows[offset] if offset < len(rows) else None
 
+    def want(self, first: int, last: int) -> None:
+        """Ask now for the pages of rows `first`..`last` not in memory: the view calls it
+        when it scrolls, so the read runs while the rows are painted as "…" instead of
+        starting only when that paint asks for them."""
+        for page in range(max(0, first) // PAGE, min(last, len(self._ids) - 1) // PAGE + 1):
+            if page not in self._pages:
+                self._request(page)
+
     def peek(self, row: int) -> tuple[dict[str, Any], dict[str, str]] | None:
         """Like `row`, but never asks for a page."""
         rows = self._pages.get(row // PAGE)
@@ -163,14 +180,16 @@ class RecordsModel(QAbstractTableModel):
         self._pending.add(page)
         ids = [int(i) for i in self._ids[page * PAGE:(page + 1) * PAGE]]
         generation, read = self._generation, self._read_page
-        Op(lambda: read(ids), parent=self).success(
+        # The cells are made on the worker too: the UI thread only stores them and paints.
+        Op(lambda: [(r, cells(r)) for r in read(ids)], parent=self).success(
             lambda rows: self._loaded(generation, page, rows)).run_in_background()
 
-    def _loaded(self, generation: int, page: int, rows: list[dict[str, Any]]) -> None:
+    def _loaded(self, generation: int, page: int,
+                rows: list[tuple[dict[str, Any], dict[str, str]]]) -> None:
         if generation != self._generation:
             return  # read for an order that was replaced meanwhile
         self._pending.discard(page)
-        self._pages[page] = [(r, cells(r)) for r in rows]
+        self._pages[page] = rows
         self.pages_read += 1
         while len(self._pages) > KEEP_PAGES:
             self._pages.popitem(last=False)
