@@ -135,7 +135,6 @@ def test_critical_and_verify_cards_say_so_in_words(qtbot, ctx, tmp_path):
     assert windows.names == []
 
 
-
 def test_a_card_finds_its_latest_reading_to_the_microsecond(qtbot, ctx, tmp_path):
     """The card reads its latest instant back by time: with microseconds in the file's
     times it still shows the latest glucose, and its sparkline is the readings in time
