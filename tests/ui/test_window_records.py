@@ -196,17 +196,23 @@ def test_the_records_tab_opened_first_reads_its_patient_once_and_the_overview_wa
     assert window.overview.overview.patient_id == window.sidebar.patient_id
 
 
+def _opened_on_records(qtbot, ctx) -> MainWindow:
+    """A window shown with the Records tab current, once its patient is chosen."""
+    window = MainWindow(ctx, start_api=False)
+    qtbot.addWidget(window)
+    window.tabs.setCurrentWidget(window.records)
+    window.show()
+    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
+    return window
+
+
 def test_scrolling_asks_for_the_rows_in_view_before_they_are_painted(
         qtbot, imported_ctx, monkeypatch):
     """The read of a page scrolled to starts with the scroll, not with the paint that
     follows it: when scrollTo returns (no event handled yet), one read is under way."""
     monkeypatch.setattr(records_model, "PAGE", PAGE)
-    window = MainWindow(imported_ctx, start_api=False)
-    qtbot.addWidget(window)
+    window = _opened_on_records(qtbot, imported_ctx)
     records = window.records
-    window.tabs.setCurrentWidget(records)
-    window.show()
-    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
     everything = RecordsService(imported_ctx.vault).records(patient_id=window.sidebar.patient_id)
     qtbot.waitUntil(lambda: records.model.rowCount() == len(everything), timeout=10000)
     qtbot.waitUntil(lambda: records.model.peek(0) is not None and ops.busy() == 0,
@@ -223,12 +229,8 @@ def test_scrolling_asks_for_the_rows_in_view_before_they_are_painted(
 def test_a_flag_is_coloured_in_its_own_cell_only(qtbot, imported_ctx):
     """Besides its text (also its tooltip), a cell answers only a flag's colour, and only
     in the flag and quality columns; the other roles a paint asks for have nothing."""
-    window = MainWindow(imported_ctx, start_api=False)
-    qtbot.addWidget(window)
+    window = _opened_on_records(qtbot, imported_ctx)
     records = window.records
-    window.tabs.setCurrentWidget(records)
-    window.show()
-    qtbot.waitUntil(lambda: window.sidebar.patient_id is not None, timeout=10000)
     qtbot.waitUntil(lambda: records.model.rowCount() > 0 and records.all_loaded(),
                     timeout=20000)
     flags = records.column("flag")
