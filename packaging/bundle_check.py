@@ -70,7 +70,7 @@ def check_record_order(ctx) -> str:
     patients = service.patients()
     if not patients:
         raise RuntimeError("the vault has no patient: import a record file first")
-    ids = service.order(patient_id=patients[0]["id"])
+    ids = service.order(patient_id=patients[0].id)
     rows = service.page([int(i) for i in ids[:5]])
     if len(ids) == 0 or len(rows) != min(5, len(ids)):
         raise RuntimeError(f"{len(ids)} ids, {len(rows)} rows")

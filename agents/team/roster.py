@@ -32,11 +32,6 @@ class Specialist:
     def prompt(self) -> str:
         return prompt(self.id)
 
-    def to_spec(self) -> dict[str, object]:
-        return {"id": self.id, "name": self.name, "specialty": self.specialty,
-                "capabilities": list(self.capabilities),
-                "typical_queries": list(self.typical_queries)}
-
 
 CMO_NAME = "Dr. Vitality"
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from app.commands.common import add_command, print_json
 from app.context import AppContext
-from storage.repos.measurement_types import TIME_BASIS_NOTES
+from app.services.records import TIME_BASIS_NOTES, Record, RecordsService
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,45 +67,46 @@ def import_(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def patients(args: argparse.Namespace, ctx: AppContext) -> int:
-    rows = ctx.vault.records.list_patients(owner_id=None)
+    rows = RecordsService(ctx.vault).patients()
     if args.json:
-        print_json(rows)
+        print_json([p.wire() for p in rows])
         return 0
     for p in rows:
-        print(f"{p['id']}  {p['name']:<30} {p['birth_date'] or '':<10}  "
-              f"{p['total_records']} records")
+        print(f"{p.id}  {p.name or '':<30} {p.birth_date or '':<10}  "
+              f"{p.total_records} records")
     return 0
 
 
 def records(args: argparse.Namespace, ctx: AppContext) -> int:
+    service = RecordsService(ctx.vault)
     patient = args.patient
     if patient is None:
-        everyone = ctx.vault.records.list_patients(owner_id=None)
+        everyone = service.patients()
         if len(everyone) > 1:
             print("healthinsight: the vault holds several patients; choose one with --patient "
                   "(see `healthinsight patients`)", file=sys.stderr)
             return 1
-        patient = everyone[0]["id"] if everyone else None
-    elif ctx.vault.records.get_patient(patient_id=patient, owner_id=None) is None:
+        patient = everyone[0].id if everyone else None
+    elif service.patient(patient) is None:
         print(f"healthinsight: no patient {patient}", file=sys.stderr)
         return 1
-    rows = [] if patient is None else ctx.vault.records.list_records(
-        owner_id=None, patient_id=patient, code=args.code, category=args.category,
-        since=args.since, limit=args.limit)
+    rows = [] if patient is None else service.records(
+        patient_id=patient, code=args.code, category=args.category, since=args.since,
+        limit=args.limit, newest_first=False)
     if args.json:
-        print_json(rows)
+        print_json([r.wire() for r in rows])
         return 0
     for r in rows:
         print(_line(r))
     return 0
 
 
-def _line(r: dict[str, Any]) -> str:
-    value = r["value_text"] if r["value"] is None else f"{r['comparator'] or ''}{r['value']:g}"
-    flag = f"  [{r['flag']}]" if r["flag"] else ""
-    if r.get("quality") not in (None, "ok"):
-        flag += f"  [{r['quality']}]"
-    if r.get("time_basis") in TIME_BASIS_NOTES:
-        flag += f"  ({TIME_BASIS_NOTES[r['time_basis']]})"
-    return (f"{(r['effective'] or '')[:19]:<19}  {r['code'] or '':<10} {r['display'] or '':<40.40} "
-            f"{value} {r['unit'] or ''}{flag}")
+def _line(r: Record) -> str:
+    value = r.value_text if r.value is None else f"{r.comparator or ''}{r.value:g}"
+    flag = f"  [{r.flag}]" if r.flag else ""
+    if r.quality not in (None, "ok"):
+        flag += f"  [{r.quality}]"
+    if r.time_basis in TIME_BASIS_NOTES:
+        flag += f"  ({TIME_BASIS_NOTES[r.time_basis]})"
+    return (f"{(r.effective or '')[:19]:<19}  {r.code or '':<10} {r.display or '':<40.40} "
+            f"{value} {r.unit or ''}{flag}")

@@ -232,10 +232,16 @@ class QueryService(ConversationViews):
 
     # --- the team and shutdown --------------------------------------------
 
-    def specialists(self) -> list[dict[str, Any]]:
+    def specialists(self) -> views.SpecialistList:
+        """The roster as the insight API lists it (a frozen copy: the roster stays the
+        agents' own)."""
         from agents.team.roster import ROSTER
 
-        return [s.to_spec() for s in ROSTER]
+        return views.SpecialistList(specialists=[
+            views.SpecialistProfile(id=s.id, name=s.name, specialty=s.specialty,
+                                    capabilities=list(s.capabilities),
+                                    typical_queries=list(s.typical_queries))
+            for s in ROSTER])
 
     def close(self) -> None:
         self.runs.cancel_all()

@@ -84,6 +84,20 @@ class SpecialistStatus(Shape):
     engine: str | None = None
 
 
+class SpecialistProfile(Shape):
+    """One specialist as GET /medical-team/specialists lists it: who, and what they cover."""
+
+    id: str
+    name: str
+    specialty: str
+    capabilities: list[str] = []
+    typical_queries: list[str] = []
+
+
+class SpecialistList(Shape):
+    specialists: list[SpecialistProfile]
+
+
 class MedicalTeam(Shape):
     cmo: CmoStatus
     specialists: list[SpecialistStatus] = []

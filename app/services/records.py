@@ -9,41 +9,51 @@ import's memory bound (which the import itself nearly fills) a page would fail.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from app.services.errors import ValidationFailed
 from storage.ingest import units
 from storage.repos import measures as catalogue
 from storage.repos.measurement_types import TIME_BASIS_NOTES
+from storage.repos.record_rows import PatientSummary, Record
 from storage.vault import Vault
 
-__all__ = ["TIME_BASIS_NOTES", "RecordsService"]
+if TYPE_CHECKING:
+    from numpy import ndarray
+
+__all__ = ["TIME_BASIS_NOTES", "PatientSummary", "Record", "RecordsService"]
 
 
 class RecordsService:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
 
-    def patients(self, *, owner_id: str | None = None) -> list[dict[str, Any]]:
+    def patients(self, *, owner_id: str | None = None) -> list[PatientSummary]:
         """Patients with their record counts, by name."""
         with self._vault.reading():
             return self._vault.records.list_patients(owner_id=owner_id)
 
+    def patient(self, patient_id: str, *, owner_id: str | None = None) -> PatientSummary | None:
+        with self._vault.reading():
+            return self._vault.records.get_patient(patient_id=patient_id, owner_id=owner_id)
+
     def records(self, *, owner_id: str | None = None, patient_id: str | None = None,
                 code: str | None = None, category: str | None = None,
-                search: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Normalized observations, newest first (a limit keeps the latest); `code` and
-        `category` match exactly, `search` the code exactly or the test's name as a
-        case-insensitive substring ("chol" finds every cholesterol test)."""
+                search: str | None = None, since: date | datetime | str | None = None,
+                limit: int | None = None, newest_first: bool = True) -> list[Record]:
+        """Normalized observations, newest first (a limit keeps the latest) or oldest
+        first; `code` and `category` match exactly, `search` the code exactly or the
+        test's name as a case-insensitive substring ("chol" finds every cholesterol test),
+        `since` from that day or time on."""
         with self._vault.reading():
             return self._vault.records.list_records(
                 owner_id=owner_id, patient_id=patient_id, code=code, category=category,
-                search=search, limit=limit, newest_first=True)
+                search=search, since=since, limit=limit, newest_first=newest_first)
 
     def order(self, *, owner_id: str | None = None, patient_id: str | None = None,
               category: str | None = None, search: str | None = None,
-              sort: str = "effective", descending: bool = True) -> Any:
+              sort: str = "effective", descending: bool = True) -> ndarray:
         """The ids of the matching records in display order (a numpy array): what a table
         over a million rows keeps, reading the rows a page at a time with `page`."""
         with self._vault.reading():
@@ -52,7 +62,7 @@ class RecordsService:
                 sort=sort, descending=descending)
 
     def page(self, ids: list[int], *, owner_id: str | None = None,
-             sort: str = "effective") -> list[dict[str, Any]]:
+             sort: str = "effective") -> list[Record]:
         """The records of a page of `order`'s ids (sorted by `sort`), in that order."""
         with self._vault.reading():
             return self._vault.records.records_by_ids(ids=ids, owner_id=owner_id, sort=sort)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from storage.ingest import units
 from storage.ingest.tables import TABLES
 from storage.repos.measures import measure
+from storage.repos.record_rows import PatientSummary, Record
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -65,20 +66,19 @@ def _filters(owner_id: str | None, patient_id: str | None, code: str | None,
     return where, params
 
 
-def _record(row: tuple[Any, ...]) -> dict[str, Any]:
-    rec = dict(zip(_PLAIN, row[:len(_PLAIN)], strict=True))
+def _record(row: tuple[Any, ...]) -> Record:
     eff, end, offset, low, high, source, flag, quality, reason, basis = row[len(_PLAIN):]
-    rec.update(effective=_iso(eff, offset), effective_end=_iso(end, offset),
-               reference_low=low, reference_high=high, reference_source=source, flag=flag,
-               quality=quality, quality_reason=reason, time_basis=basis)
-    return rec
+    return Record(*row[:len(_PLAIN)], effective=_iso(eff, offset),
+                  effective_end=_iso(end, offset), reference_low=low, reference_high=high,
+                  reference_source=source, flag=flag, quality=quality, quality_reason=reason,
+                  time_basis=basis)
 
 
 class RecordRepository:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
 
-    def list_patients(self, *, owner_id: str | None) -> list[dict[str, Any]]:
+    def list_patients(self, *, owner_id: str | None) -> list[PatientSummary]:
         counts = " ".join(
             f", (SELECT count(*) FROM {t} x WHERE x.patient_id = p.id) AS {t}"
             for t in ("observations", *TABLES))
@@ -89,13 +89,13 @@ class RecordRepository:
         out = []
         for pid, name, birth, sex, ident, *numbers in rows:
             record_counts = dict(zip(("observations", *TABLES), map(int, numbers), strict=True))
-            out.append({"id": pid, "name": name, "birth_date": birth, "sex": sex,
-                        "identifier": ident, "record_counts": record_counts,
-                        "total_records": sum(record_counts.values())})
+            out.append(PatientSummary(id=pid, name=name, birth_date=birth, sex=sex,
+                                      identifier=ident, record_counts=record_counts,
+                                      total_records=sum(record_counts.values())))
         return out
 
-    def get_patient(self, *, patient_id: str, owner_id: str | None) -> dict[str, Any] | None:
-        return next((p for p in self.list_patients(owner_id=owner_id) if p["id"] == patient_id),
+    def get_patient(self, *, patient_id: str, owner_id: str | None) -> PatientSummary | None:
+        return next((p for p in self.list_patients(owner_id=owner_id) if p.id == patient_id),
                     None)
 
     def list_records(self, *, owner_id: str | None, patient_id: str | None = None,
@@ -103,7 +103,7 @@ class RecordRepository:
                      search: str | None = None,
                      since: date | datetime | str | None = None,
                      limit: int | None = None, newest_first: bool = False
-                     ) -> list[dict[str, Any]]:
+                     ) -> list[Record]:
         """Observations, oldest first (or newest first, so a `limit` keeps the latest), with
         the query manager's flag and quality (overrides, critical limits, plausibility,
         conflicts: one flag everywhere); other owners' rows never. `code` and `category`
@@ -138,7 +138,7 @@ class RecordRepository:
         return self._vault.cursor().execute(sql, params).fetchnumpy()["id"]
 
     def records_by_ids(self, *, ids: list[int], owner_id: str | None,
-                       sort: str = "effective") -> list[dict[str, Any]]:
+                       sort: str = "effective") -> list[Record]:
         """The observations with these ids, in the order given (other owners' never):
         a page of :meth:`record_order`'s ids, sorted by `sort`.
 

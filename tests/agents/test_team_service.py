@@ -219,12 +219,12 @@ def test_comprehensive_question_runs_the_whole_team(service_factory, team_vault)
 
 def test_specialists_listing(service_factory) -> None:
     service, _ = service_factory()
-    listed = service.specialists()
-    assert [s["id"] for s in listed][:2] == ["cardiology", "laboratory"]
-    assert {s["name"] for s in listed} >= {"Dr. Heart", "Dr. Lab", "Dr. Hormone",
-                                           "Dr. Analytics", "Dr. Prevention", "Dr. Pharma",
-                                           "Dr. Nutrition"}
-    assert all((PROMPTS / f"{s['id']}.md").exists() for s in listed)
+    listed = service.specialists().specialists
+    assert [s.id for s in listed][:2] == ["cardiology", "laboratory"]
+    assert {s.name for s in listed} >= {"Dr. Heart", "Dr. Lab", "Dr. Hormone",
+                                        "Dr. Analytics", "Dr. Prevention", "Dr. Pharma",
+                                        "Dr. Nutrition"}
+    assert all((PROMPTS / f"{s.id}.md").exists() for s in listed)
 
 
 def test_conversation_created_with_a_first_query(service_factory, team_vault) -> None:

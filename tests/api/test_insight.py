@@ -163,7 +163,7 @@ def test_specialists(api: Api) -> None:
         reply = client.get("/v1/medical-team/specialists")
     assert reply.status_code == 200
     specialists = reply.json()["data"]["specialists"]
-    assert specialists == api.ctx.queries.specialists()
+    assert specialists == api.ctx.queries.specialists().wire()["specialists"]
     for s in specialists:
         assert s["id"] and s["name"] and s["specialty"] and s["capabilities"]
 

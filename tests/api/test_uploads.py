@@ -58,7 +58,7 @@ def test_same_name_uploads_are_all_imported_and_failures_are_listed(
     assert done["progress"]["records"] == done["summary"]["total_records"] > 0
     assert done["progress"]["bytes"] == done["progress"]["total_bytes"]
     people = [p for p in api.ctx.vault.records.list_patients(owner_id=None)
-              if sum(p["record_counts"].values()) > 0]
+              if sum(p.record_counts.values()) > 0]
     assert len(people) == 2  # both same-named files' patients are in the (new) vault
     assert seen_modes == [0o600] * 3
     left = [p for p in (api.ctx.settings.home / "uploads").rglob("*") if p.is_file()]

@@ -19,5 +19,5 @@ def test_limit_keeps_the_newest(vault: Vault, vault_home: Path, testdata: Path) 
     everything = vault.records.list_records(owner_id=None)
     latest = service.records(limit=5)
     assert len(everything) > 5
-    dated = sorted((r["effective"] for r in everything if r["effective"]), reverse=True)
-    assert [r["effective"] for r in latest] == dated[:5]
+    dated = sorted((r.effective for r in everything if r.effective), reverse=True)
+    assert [r.effective for r in latest] == dated[:5]

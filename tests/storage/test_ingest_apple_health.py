@@ -71,23 +71,23 @@ def test_sources_and_correlations_kept_once(vault: Vault, tmp_path: Path) -> Non
                        ).fetchone()[0] == len(readings)
     hk_map = load_resource("healthkit_map.json")["types"]
     rows = vault.records.list_records(owner_id=None)
-    heart = [r for r in rows if r["healthkit_type"] == HR]
-    assert {r["code"] for r in heart} == {hk_map[HR][0]} == {"8867-4"}
-    assert sorted(r["value"] for r in heart) == [72, 75] and heart[0]["unit"] == "/min"
-    assert heart[0]["effective"] == "2024-03-01T08:00:00+01:00"
-    bp = {r["code"]: r["value"] for r in rows if r["code"] in ("8480-6", "8462-4")}
+    heart = [r for r in rows if r.healthkit_type == HR]
+    assert {r.code for r in heart} == {hk_map[HR][0]} == {"8867-4"}
+    assert sorted(r.value for r in heart) == [72, 75] and heart[0].unit == "/min"
+    assert heart[0].effective == "2024-03-01T08:00:00+01:00"
+    bp = {r.code: r.value for r in rows if r.code in ("8480-6", "8462-4")}
     assert bp == {"8480-6": 128, "8462-4": 82}
-    weight = next(r for r in rows if r["code"] == "29463-7")
-    assert weight["value"] == pytest.approx(150 * 0.45359237) and weight["original_unit"] == "lb"
-    spo2 = next(r for r in rows if r["code"] == "59408-5")
-    assert spo2["value"] == pytest.approx(97) and spo2["original_value"] == "0.97"
-    workout = next(r for r in rows if r["healthkit_type"] == "HKWorkout")
-    assert workout["category"] == "activity" and workout["value"] == 30.5
-    assert workout["effective_end"].startswith("2024-03-02T09:00")
-    summary = [r for r in rows if r["healthkit_type"] == "HKActivitySummary"]
-    assert sorted(r["value"] for r in summary) == [10, 35, 450]
+    weight = next(r for r in rows if r.code == "29463-7")
+    assert weight.value == pytest.approx(150 * 0.45359237) and weight.original_unit == "lb"
+    spo2 = next(r for r in rows if r.code == "59408-5")
+    assert spo2.value == pytest.approx(97) and spo2.original_value == "0.97"
+    workout = next(r for r in rows if r.healthkit_type == "HKWorkout")
+    assert workout.category == "activity" and workout.value == 30.5
+    assert workout.effective_end.startswith("2024-03-02T09:00")
+    summary = [r for r in rows if r.healthkit_type == "HKActivitySummary"]
+    assert sorted(r.value for r in summary) == [10, 35, 450]
     (patient,) = vault.records.list_patients(owner_id=None)
-    assert patient["birth_date"] == "1985-07-01"
+    assert patient.birth_date == "1985-07-01"
     before = fingerprint(vault)
     import_paths(vault, export)
     assert fingerprint(vault) == before
@@ -125,8 +125,8 @@ def test_zip_with_clinical_records_and_broken_cda(vault: Vault, testdata: Path,
     assert any("export_cda.xml" in w for w in result.warnings)
     (patient,) = vault.records.list_patients(owner_id=None)
     chol = vault.records.list_records(owner_id=None, code="2093-3")
-    assert [(r["value"], r["source"], r["patient_id"]) for r in chol] == \
-        [(pytest.approx(5.0 * 38.665), "fhir", patient["id"])]
+    assert [(r.value, r.source, r.patient_id) for r in chol] == \
+        [(pytest.approx(5.0 * 38.665), "fhir", patient.id)]
     raw = _readings(testdata / "apple_health" / "apple_health_parser_export.xml")
     assert vault.cursor().execute("SELECT count(*) FROM observations WHERE source = "
                                   "'apple_health'").fetchone()[0] == len(raw)

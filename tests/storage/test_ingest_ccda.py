@@ -66,8 +66,8 @@ def test_greater_than_value(vault: Vault, testdata: Path) -> None:
     low = _raw(path).find(".//organizer/component/observation/value/low")
     (row,) = _only(vault, path)
     assert low.get("inclusive") == "false"
-    assert row["comparator"] == ">" and row["value"] == float(low.get("value"))
-    assert row["flag"] == "high"  # interpretationCode ">"
+    assert row.comparator == ">" and row.value == float(low.get("value"))
+    assert row.flag == "high"  # interpretationCode ">"
 
 
 def test_less_than_value_and_range(vault: Vault, testdata: Path) -> None:
@@ -76,19 +76,19 @@ def test_less_than_value_and_range(vault: Vault, testdata: Path) -> None:
     high = obs.find("value/high")
     rng = obs.find("referenceRange/observationRange/value")
     (row,) = _only(vault, path)
-    assert row["comparator"] == "<=" and row["value"] == float(high.get("value"))
-    assert row["original_unit"] == high.get("unit")
-    assert row["reference_low"] == float(rng.find("low").get("value"))
-    assert row["reference_high"] == float(rng.find("high").get("value"))
-    assert row["flag"] == "normal"
+    assert row.comparator == "<=" and row.value == float(high.get("value"))
+    assert row.original_unit == high.get("unit")
+    assert row.reference_low == float(rng.find("low").get("value"))
+    assert row.reference_high == float(rng.find("high").get("value"))
+    assert row.flag == "normal"
 
 
 def test_translation_unit(vault: Vault, testdata: Path) -> None:
     path = _file(testdata, "Results_Results_with_translation_unit")
     value = _raw(path).find(".//organizer/component/observation/value")
     (row,) = _only(vault, path)
-    assert row["value"] == float(value.get("value")) and row["unit"] == value.get("unit")
-    assert (row["reference_low"], row["reference_high"]) == (150, 400)
+    assert row.value == float(value.get("value")) and row.unit == value.get("unit")
+    assert (row.reference_low, row.reference_high) == (150, 400)
 
 
 def test_non_ucum_unit_kept_as_written(vault: Vault, testdata: Path) -> None:
@@ -96,34 +96,34 @@ def test_non_ucum_unit_kept_as_written(vault: Vault, testdata: Path) -> None:
     obs = _raw(path).find(".//organizer/component/observation")
     translation = obs.find("value/translation")
     (row,) = _only(vault, path)
-    assert row["value"] == float(translation.get("value"))
-    assert row["unit"] == row["original_unit"] == translation.findtext("originalText").strip()
+    assert row.value == float(translation.get("value"))
+    assert row.unit == row.original_unit == translation.findtext("originalText").strip()
     low = obs.find("referenceRange/observationRange/value/low/translation").get("value")
-    assert row["reference_low"] == float(low)
-    assert row["flag"] == "normal"
+    assert row.reference_low == float(low)
+    assert row.flag == "normal"
 
 
 def test_non_numeric_values(vault: Vault, testdata: Path) -> None:
     path = _file(testdata, "Results_Result_with_non-numeric_physical")
     texts = [v.text.strip() for v in _raw(path).iter("value") if v.text and v.text.strip()]
     rows = _only(vault, path)
-    assert [r["value_text"] for r in rows if r["value"] is None] == texts
+    assert [r.value_text for r in rows if r.value is None] == texts
 
 
 def test_mixed_imperial_vitals_converted(vault: Vault, testdata: Path) -> None:
     path = _file(testdata, "Vital_Signs_Panel_of_Vital_Signs_in_Mixed")
     raw = {o.find("code").get("code"): o.find("value") for o in
            _raw(path).findall(".//organizer/component/observation")}
-    rows = {r["code"]: r for r in _only(vault, path)}
+    rows = {r.code: r for r in _only(vault, path)}
     assert rows.keys() == raw.keys()
     for code, value in raw.items():
         row, unit = rows[code], value.get("unit")
         canonical = units.canonical_unit(code) or unit
-        assert row["original_unit"] == unit and row["unit"] == units.ucum(canonical)
-        assert row["value"] == pytest.approx(
+        assert row.original_unit == unit and row.unit == units.ucum(canonical)
+        assert row.value == pytest.approx(
             units.convert(float(value.get("value")), unit, canonical, code=code)
             if units.canonical_unit(code) else float(value.get("value")))
-    assert rows["8310-5"]["unit"] == "Cel"
+    assert rows["8310-5"].unit == "Cel"
 
 
 def test_document_patient(vault: Vault, testdata: Path) -> None:
@@ -132,9 +132,9 @@ def test_document_patient(vault: Vault, testdata: Path) -> None:
     import_paths(vault, path)
     (patient,) = vault.records.list_patients(owner_id=None)
     given = role.find("patient/name/given").text.strip()
-    assert given in patient["name"]
-    assert role.find("patient/name/family").text.strip() in patient["name"]
+    assert given in patient.name
+    assert role.find("patient/name/family").text.strip() in patient.name
     birth = role.find("patient/birthTime").get("value")
-    assert patient["birth_date"] == f"{birth[:4]}-{birth[4:6]}-{birth[6:8]}"
-    assert patient["record_counts"]["observations"] > 0
-    assert patient["record_counts"]["medications"] > 0
+    assert patient.birth_date == f"{birth[:4]}-{birth[4:6]}-{birth[6:8]}"
+    assert patient.record_counts["observations"] > 0
+    assert patient.record_counts["medications"] > 0

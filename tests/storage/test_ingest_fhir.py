@@ -65,9 +65,9 @@ def test_counts_per_code_and_latest_cholesterol_match_raw_bundles(synthea_vault:
         if latest is None:
             assert records == []
         else:
-            assert records[-1]["value"] == pytest.approx(latest[1])
-            assert records[-1]["unit"] == "mg/dL"
-            assert records[-1]["effective"][:19] == latest[0][:19]
+            assert records[-1].value == pytest.approx(latest[1])
+            assert records[-1].unit == "mg/dL"
+            assert records[-1].effective[:19] == latest[0][:19]
 
 
 def test_blood_pressure_panels_split_into_systolic_and_diastolic(synthea_vault: Vault,

@@ -56,27 +56,27 @@ def test_all_four_files(vault: Vault, tmp_path: Path) -> None:
               ("clinical_data", CLINICAL))]
     import_paths(vault, *files)
     patients = vault.records.list_patients(owner_id=None)
-    assert [(p["name"], p["birth_date"]) for p in patients] == [("Jane Sample", "1975-04-02")]
+    assert [(p.name, p.birth_date) for p in patients] == [("Jane Sample", "1975-04-02")]
     records = vault.records.list_records(owner_id=None)
     tests = [t for visit in LABS["Lab_Results"] for t in visit["Tests"]]
     assert len(records) == len(tests) + 3  # BP splits in two, weight
-    by_name = {(r["display"], r["original_value"]): r for r in records}
+    by_name = {(r.display, r.original_value): r for r in records}
     chol = by_name[("Total Cholesterol", "220")]
-    assert chol["code"] == loinc_for_name("Total Cholesterol")[0] == "2093-3"
-    assert chol["flag"] == "high" and chol["reference_high"] == 200
-    assert chol["effective"].startswith("2013-01-15")
+    assert chol.code == loinc_for_name("Total Cholesterol")[0] == "2093-3"
+    assert chol.flag == "high" and chol.reference_high == 200
+    assert chol.effective.startswith("2013-01-15")
     hdl = by_name[("HDL", "1.2")]
-    assert hdl["unit"] == "mg/dL" and hdl["value"] == pytest.approx(1.2 * 38.665)
-    assert hdl["reference_low"] == pytest.approx(1.0 * 38.665) and hdl["flag"] == "normal"
+    assert hdl.unit == "mg/dL" and hdl.value == pytest.approx(1.2 * 38.665)
+    assert hdl.reference_low == pytest.approx(1.0 * 38.665) and hdl.flag == "normal"
     glucose = by_name[("Glucose", "<40")]
-    assert glucose["comparator"] == "<" and glucose["value"] == 40
-    assert glucose["flag"] == "critical"  # below the table's critical limit (54 mg/dL)
-    assert by_name[("Urine Color", "Yellow")]["value_text"] == "Yellow"
-    systolic = [r for r in records if r["code"] == "8480-6"]
-    diastolic = [r for r in records if r["code"] == "8462-4"]
-    assert [r["value"] for r in systolic] == [128] and [r["value"] for r in diastolic] == [84]
-    weight = next(r for r in records if r["code"] == "29463-7")
-    assert weight["value"] == pytest.approx(165 * 0.45359237) and weight["unit"] == "kg"
+    assert glucose.comparator == "<" and glucose.value == 40
+    assert glucose.flag == "critical"  # below the table's critical limit (54 mg/dL)
+    assert by_name[("Urine Color", "Yellow")].value_text == "Yellow"
+    systolic = [r for r in records if r.code == "8480-6"]
+    diastolic = [r for r in records if r.code == "8462-4"]
+    assert [r.value for r in systolic] == [128] and [r.value for r in diastolic] == [84]
+    weight = next(r for r in records if r.code == "29463-7")
+    assert weight.value == pytest.approx(165 * 0.45359237) and weight.unit == "kg"
     cur = vault.cursor()
     assert cur.execute("SELECT name, dose_value, dose_unit, reason FROM medications").fetchall() \
         == [("Atorvastatin", 20.0, "mg", "High cholesterol")]

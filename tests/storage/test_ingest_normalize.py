@@ -81,29 +81,29 @@ def test_vault_keeps_original_and_stores_canonical(vault: Vault, tmp_path: Path)
         _obs("29463-7", 150, "[lb_av]", "2020-01-05T08:00:00Z"),
     ]
     import_paths(vault, _bundle(tmp_path, entries))
-    rows = {(r["code"], r["original_value"], r["original_unit"]): r
+    rows = {(r.code, r.original_value, r.original_unit): r
             for r in vault.records.list_records(owner_id=None)}
     chol = rows[("2093-3", "5.2", "mmol/L")]
-    assert chol["value"] == pytest.approx(5.2 * 38.665) and chol["unit"] == "mg/dL"
-    assert chol["effective"] == "2020-01-01T08:00:00+02:00"
-    assert chol["reference_source"].startswith("table:") and chol["flag"] == "high"
-    assert rows[("2339-0", "40", "mg/dL")]["flag"] == "critical"
+    assert chol.value == pytest.approx(5.2 * 38.665) and chol.unit == "mg/dL"
+    assert chol.effective == "2020-01-01T08:00:00+02:00"
+    assert chol.reference_source.startswith("table:") and chol.flag == "high"
+    assert rows[("2339-0", "40", "mg/dL")].flag == "critical"
     own = rows[("2093-3", "6.0", "mmol/L")]
-    assert own["reference_source"] == "record"
-    assert (own["reference_low"], own["reference_high"]) == pytest.approx((3 * 38.665, 5 * 38.665))
-    assert own["flag"] == "high"
+    assert own.reference_source == "record"
+    assert (own.reference_low, own.reference_high) == pytest.approx((3 * 38.665, 5 * 38.665))
+    assert own.flag == "high"
     odd = rows[("2093-3", "7.0", "furlongs")]
-    assert odd["flag"] == "indeterminate" and odd["unit"] is None and odd["value"] is None
+    assert odd.flag == "indeterminate" and odd.unit is None and odd.value is None
     weight = rows[("29463-7", "150", "[lb_av]")]
-    assert weight["value"] == pytest.approx(150 * 0.45359237) and weight["unit"] == "kg"
+    assert weight.value == pytest.approx(150 * 0.45359237) and weight.unit == "kg"
 
-    pid = chol["patient_id"]
+    pid = chol.patient_id
     vault.records.set_reference_override(patient_id=pid, code="2093-3", low=2.0, high=6.0,
                                          unit="mmol/L")
-    after = {r["original_value"]: r for r in
+    after = {r.original_value: r for r in
              vault.records.list_records(owner_id=None, patient_id=pid, code="2093-3")}
-    assert after["5.2"]["reference_source"] == "user" and after["5.2"]["flag"] == "normal"
-    assert after["5.2"]["reference_high"] == pytest.approx(6 * 38.665)
-    assert after["7.0"]["flag"] == "indeterminate"  # still different units
+    assert after["5.2"].reference_source == "user" and after["5.2"].flag == "normal"
+    assert after["5.2"].reference_high == pytest.approx(6 * 38.665)
+    assert after["7.0"].flag == "indeterminate"  # still different units
     vault.records.delete_reference_override(patient_id=pid, code="2093-3")
-    assert vault.records.list_records(owner_id=None, code="2093-3")[0]["flag"] == "high"
+    assert vault.records.list_records(owner_id=None, code="2093-3")[0].flag == "high"

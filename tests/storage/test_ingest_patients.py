@@ -42,7 +42,7 @@ def test_matching(vault: Vault, tmp_path: Path) -> None:
     # same name, another birth date: someone else
     import_paths(vault, _bundle(tmp_path / "d.json", [
         {"id": "55", **{**bob, "birthDate": "2001-05-05"}}]))
-    found = {(p["name"], p["birth_date"]): p["record_counts"]["observations"]
+    found = {(p.name, p.birth_date): p.record_counts["observations"]
              for p in vault.records.list_patients(owner_id=None)}
     assert found == {("Ada King", "1990-02-03"): 2, ("Bob Ray", "1980-01-01"): 2,
                      ("Bob Ray", "2001-05-05"): 1}

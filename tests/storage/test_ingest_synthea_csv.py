@@ -43,7 +43,7 @@ def test_counts_match_raw_csv(vault: Vault, testdata: Path) -> None:
     for synthea_id, (_, value) in latest.items():
         pid = cur.execute("SELECT id FROM patients WHERE identifier = ?", [synthea_id]).fetchone()
         rows = vault.records.list_records(owner_id=None, patient_id=pid[0], code="2093-3")
-        assert rows[-1]["value"] == pytest.approx(float(value))
+        assert rows[-1].value == pytest.approx(float(value))
 
 
 def test_bad_value_rejects_the_folder(vault: Vault, testdata: Path, tmp_path: Path) -> None:

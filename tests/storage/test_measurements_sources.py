@@ -202,7 +202,7 @@ def test_reported_at_is_shown_where_the_time_is(vault: Vault, tmp_path: Path) ->
     import_paths(vault, _bundle(tmp_path, [_obs("o1", "4548-4", 6.1, "%", issued=issued)]))
     pid = _only_patient(vault)
     (row,) = vault.records.list_records(owner_id=None, patient_id=pid, code="4548-4")
-    assert row["time_basis"] == "issued" and row["effective"].startswith("2024-03-05T09:30")
+    assert row.time_basis == "issued" and row.effective.startswith("2024-03-05T09:30")
     assert cells(row)["effective"] == "2024-03-05 09:30 (reported at)"
     finding = trend_finding(tools.trend(vault, patient_id=pid, code="4548-4"))
     assert "on 2024-03-05 (reported at;" in finding.text
@@ -227,6 +227,6 @@ def test_a_personal_range_applies_to_every_code_of_the_measure(vault: Vault,
     latest = tools.latest(vault, patient_id=pid, code="17856-6")
     assert (latest.flag, latest.reference_low, latest.reference_high) == ("low", low, high)
     (row,) = vault.records.list_records(owner_id=None, patient_id=pid, code="17856-6")
-    assert (row["flag"], row["reference_source"]) == ("low", "user")
+    assert (row.flag, row.reference_source) == ("low", "user")
     vault.records.delete_reference_override(patient_id=pid, code="17856-6")
     assert tools.latest(vault, patient_id=pid, code="17856-6").flag == before

@@ -90,7 +90,7 @@ def test_one_reading_has_one_flag_everywhere(qtbot, imported_ctx, testdata: Path
     low, high = value + 0.5, value + 3.0  # the person's own range: below it is `low`
     expected = "low" if value < low else "normal"
     vault = imported_ctx.vault
-    pid = vault.records.list_patients(owner_id=None)[0]["id"]
+    pid = vault.records.list_patients(owner_id=None)[0].id
     vault.records.set_reference_override(patient_id=pid, code=HBA1C, low=low, high=high,
                                          unit="%")
 
@@ -115,7 +115,7 @@ def test_two_results_at_one_instant_are_a_conflict_everywhere(qtbot, imported_ct
     when, value = _raw_latest_hba1c(testdata)
     other = round(value + 1.0, 2)  # 1 point of HbA1c apart: far beyond rounding
     vault = imported_ctx.vault
-    pid = vault.records.list_patients(owner_id=None)[0]["id"]
+    pid = vault.records.list_patients(owner_id=None)[0].id
     RecordsService(vault).add_reading(patient_id=pid, code=HBA1C, value=other, unit="%",
                                       when=datetime.fromisoformat(when))
 

@@ -31,8 +31,8 @@ def test_the_filter_finds_tests_by_part_of_their_name_and_hides_the_rest(qtbot, 
         return sorted(zip(records.column("code"), records.column("display"), strict=True))
 
     def named(part: str) -> list[tuple[str, str]]:
-        return sorted((r["code"], r["display"]) for r in everything
-                      if part.lower() in str(r["display"] or "").lower())
+        return sorted((r.code, r.display) for r in everything
+                      if part.lower() in str(r.display or "").lower())
 
     def shows(text: str, expected: list[tuple[str, str]]) -> None:
         records.search.setText(text)
@@ -163,12 +163,12 @@ def test_a_header_sorts_every_page_as_the_query_orders_them(qtbot, imported_ctx,
 
             def shows(first: int = first, wanted: list[int] = wanted) -> bool:
                 rows = [records.model.peek(first + i) for i in range(len(wanted))]
-                return [r[0]["id"] if r else None for r in rows] == wanted
+                return [r[0].id if r else None for r in rows] == wanted
 
             records.table.scrollTo(records.model.index(first, 0))
             qtbot.waitUntil(shows, timeout=10000)
         if key == "value":  # text results have no number: they come last, and are listed
-            assert records.model.peek(len(expected) - 1)[0]["value"] is None
+            assert records.model.peek(len(expected) - 1)[0].value is None
 
 
 def test_the_records_tab_opened_first_reads_its_patient_once_and_the_overview_waits(
@@ -222,7 +222,7 @@ def test_scrolling_asks_for_the_rows_in_view_before_they_are_painted(
     records.table.scrollTo(records.model.index(row, 0))
     assert ops.busy() >= 1  # started by the scroll itself
     qtbot.waitUntil(lambda: records.model.peek(row) is not None, timeout=10000)
-    assert records.model.peek(row)[0]["id"] == RecordsService(imported_ctx.vault).order(
+    assert records.model.peek(row)[0].id == RecordsService(imported_ctx.vault).order(
         patient_id=window.sidebar.patient_id)[row]
 
 

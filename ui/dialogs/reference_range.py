@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.context import AppContext
-from app.services.records import RecordsService
+from app.services.records import Record, RecordsService
 from ui.errors import describe
 from ui.ops import Op
 from ui.qt import (
@@ -35,19 +35,19 @@ def _number(text: str) -> float | None:
 
 
 class ReferenceRangeDialog(QDialog):
-    def __init__(self, ctx: AppContext, patient_id: str, record: dict[str, Any],
+    def __init__(self, ctx: AppContext, patient_id: str, record: Record,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._patient = patient_id
-        self.code = str(record.get("code") or "")
-        self.unit = str(record.get("unit") or "")
+        self.code = record.code or ""
+        self.unit = record.unit or ""
         self.setWindowTitle("My reference range")
-        title = QLabel(f"<b>{record.get('display') or self.code}</b> ({self.code})")
-        self.low = QLineEdit("" if record.get("reference_low") is None
-                             else f"{record['reference_low']:g}")
-        self.high = QLineEdit("" if record.get("reference_high") is None
-                              else f"{record['reference_high']:g}")
+        title = QLabel(f"<b>{record.display or self.code}</b> ({self.code})")
+        self.low = QLineEdit("" if record.reference_low is None
+                             else f"{record.reference_low:g}")
+        self.high = QLineEdit("" if record.reference_high is None
+                              else f"{record.reference_high:g}")
         self.low.setAccessibleName("Lower limit")
         self.high.setAccessibleName("Upper limit")
         self.error = QLabel()

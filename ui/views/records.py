@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.context import AppContext
-from app.services.records import RecordsService
+from app.services.records import Record, RecordsService
 from ui.ops import Op
 from ui.qt import (
     QAbstractItemView,
@@ -152,7 +152,7 @@ class RecordsView(QWidget):
         self.range_button.setEnabled(self.selected() is not None)
         self.add_button.setEnabled(self.patient_id is not None)
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> Record | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.record(rows[0].row()) if rows else None
 

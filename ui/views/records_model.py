@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from app.services.records import TIME_BASIS_NOTES
+from app.services.records import TIME_BASIS_NOTES, Record
 from ui.ops import Op
 from ui.qt import QAbstractTableModel, QColor, QModelIndex, QObject, Qt, Signal
 
@@ -38,37 +38,37 @@ ROLES = frozenset((Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
 COLOURED = frozenset(KEYS.index(key) for key in ("flag", "quality"))  # their own foreground
 
 
-def cells(record: dict[str, Any]) -> dict[str, str]:
+def cells(record: Record) -> dict[str, str]:
     """One record as the table's text cells."""
-    value = record.get("value")
-    shown = f"{record.get('comparator') or ''}{value:g}" if isinstance(value, int | float) \
-        else str(record.get("value_text") or value or "")
-    low, high = record.get("reference_low"), record.get("reference_high")
+    value = record.value
+    shown = f"{record.comparator or ''}{value:g}" if isinstance(value, int | float) \
+        else str(record.value_text or value or "")
+    low, high = record.reference_low, record.reference_high
     if low is not None and high is not None:
         ref = f"{low:g}–{high:g}"
     elif low is not None or high is not None:
         ref = f"≥ {low:g}" if low is not None else f"≤ {high:g}"
     else:
         ref = ""
-    if ref and record.get("reference_source") == "user":
+    if ref and record.reference_source == "user":
         ref += " (yours)"
-    original = " ".join(str(x) for x in (record.get("original_value"),
-                                         record.get("original_unit")) if x not in (None, ""))
-    when = str(record.get("effective") or "")[:16].replace("T", " ")
-    basis = TIME_BASIS_NOTES.get(str(record.get("time_basis")))
-    quality = record.get("quality")
+    original = " ".join(str(x) for x in (record.original_value, record.original_unit)
+                        if x not in (None, ""))
+    when = (record.effective or "")[:16].replace("T", " ")
+    basis = TIME_BASIS_NOTES.get(record.time_basis)
+    quality = record.quality
     return {
         "effective": f"{when} ({basis})" if when and basis else when,
-        "category": str(record.get("category") or ""),
-        "code": str(record.get("code") or ""),
-        "display": str(record.get("display") or ""),
+        "category": record.category or "",
+        "code": record.code or "",
+        "display": record.display or "",
         "value": shown,
-        "unit": str(record.get("unit") or ""),
+        "unit": record.unit or "",
         "original": original,
         "range": ref,
-        "flag": str(record.get("flag") or ""),
+        "flag": record.flag or "",
         "quality": "" if quality in (None, "ok") else str(quality),
-        "source": str(record.get("source") or ""),
+        "source": record.source or "",
     }
 
 
@@ -76,12 +76,12 @@ class RecordsModel(QAbstractTableModel):
     sort_requested = Signal(str, bool)  # (column key, descending)
     page_loaded = Signal(int)  # a page's rows arrived (tests, benchmarks)
 
-    def __init__(self, read_page: Callable[[list[int]], list[dict[str, Any]]],
+    def __init__(self, read_page: Callable[[list[int]], list[Record]],
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._read_page = read_page
         self._ids: Any = []
-        self._pages: OrderedDict[int, list[tuple[dict[str, Any], dict[str, str]]]] = \
+        self._pages: OrderedDict[int, list[tuple[Record, dict[str, str]]]] = \
             OrderedDict()
         self._pending: set[int] = set()
         self._generation = 0
@@ -117,7 +117,7 @@ class RecordsModel(QAbstractTableModel):
             return LOADING if role == Qt.ItemDataRole.DisplayRole else None
         _, text = row
         if role == Qt.ItemDataRole.ToolTipRole and key == "quality" and text[key]:
-            return QUALITY_TIPS.get(str(row[0].get("quality_reason")), text[key])
+            return QUALITY_TIPS.get(str(row[0].quality_reason), text[key])
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return text[key]
         if text[key] in FLAG_COLOURS:  # the foreground of a flag or quality
@@ -141,7 +141,7 @@ class RecordsModel(QAbstractTableModel):
         for page in range(min(PREFETCH, (len(ids) + PAGE - 1) // PAGE)):
             self._request(page)
 
-    def row(self, row: int) -> tuple[dict[str, Any], dict[str, str]] | None:
+    def row(self, row: int) -> tuple[Record, dict[str, str]] | None:
         """(record, cells) when its page is in memory; else asks for the page."""
         page = row // PAGE
         rows = self._pages.get(page)
@@ -160,13 +160,13 @@ class RecordsModel(QAbstractTableModel):
             if page not in self._pages:
                 self._request(page)
 
-    def peek(self, row: int) -> tuple[dict[str, Any], dict[str, str]] | None:
+    def peek(self, row: int) -> tuple[Record, dict[str, str]] | None:
         """Like `row`, but never asks for a page."""
         rows = self._pages.get(row // PAGE)
         offset = row % PAGE
         return rows[offset] if rows is not None and offset < len(rows) else None
 
-    def record(self, row: int) -> dict[str, Any] | None:
+    def record(self, row: int) -> Record | None:
         found = self.row(row)
         return found[0] if found else None
 
@@ -185,7 +185,7 @@ class RecordsModel(QAbstractTableModel):
             lambda rows: self._loaded(generation, page, rows)).run_in_background()
 
     def _loaded(self, generation: int, page: int,
-                rows: list[tuple[dict[str, Any], dict[str, str]]]) -> None:
+                rows: list[tuple[Record, dict[str, str]]]) -> None:
         if generation != self._generation:
             return  # read for an order that was replaced meanwhile
         self._pending.discard(page)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.context import AppContext
 from app.services.conversation_views import ConversationPage
-from app.services.records import RecordsService
+from app.services.records import PatientSummary, RecordsService
 from ui.ops import Op
 from ui.qt import (
     QComboBox,
@@ -79,15 +77,15 @@ class Sidebar(QFrame):
         Op(lambda: RecordsService(ctx.vault).patients(owner_id=None), parent=self) \
             .success(self._show_patients).run_in_background()
 
-    def _show_patients(self, patients: list[dict[str, Any]]) -> None:
+    def _show_patients(self, patients: list[PatientSummary]) -> None:
         current = self.patient_id
         self.patients.blockSignals(True)
         self.patients.clear()
         for patient in patients:
-            label = str(patient.get("name") or patient["id"])
-            if patient.get("birth_date"):
-                label += f"  (born {str(patient['birth_date'])[:10]})"
-            self.patients.addItem(label, patient["id"])
+            label = patient.name or patient.id
+            if patient.birth_date:
+                label += f"  (born {patient.birth_date[:10]})"
+            self.patients.addItem(label, patient.id)
         if not patients:
             self.patients.addItem("No records yet: File › Import…", None)
         index = max(0, self.patients.findData(current, ROLE)) if current else 0

@@ -17,4 +17,4 @@ router = APIRouter(prefix="/v1/medical-team", tags=["medical team"], responses=I
 async def specialists(request: Request, ctx: Ctx, _user: CurrentUser) -> JSONResponse:
     """The specialists the Chief Medical Officer can call in, and what each covers."""
     # async: the roster is in memory, so no worker thread is needed
-    return ok(request, {"specialists": ctx.queries.specialists()})
+    return ok(request, ctx.queries.specialists().wire())

@@ -1,19 +1,9 @@
-"""The medical team's specialists."""
+"""The medical team's specialists. The models are the query service's own, so the API,
+the SDK and the service share one type."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from app.services.query_views import SpecialistList
+from app.services.query_views import SpecialistProfile as Specialist
 
-from app.api.schemas.common import Open
-
-
-class Specialist(Open):
-    id: str
-    name: str
-    specialty: str
-    capabilities: list[str] = []
-    typical_queries: list[str] = []
-
-
-class SpecialistList(BaseModel):
-    specialists: list[Specialist]
+__all__ = ["Specialist", "SpecialistList"]
