@@ -8,6 +8,7 @@ database. With a real OS keyring the key sits there instead and no passphrase is
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -17,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from storage.errors import VaultKeyError
 
@@ -30,6 +30,9 @@ KEYRING_SERVICE = "HealthInsight"
 KEY_BYTES = 32
 # scrypt cost: about 0.1 s and 64 MiB on a laptop, well above OWASP's minimum (2**17, 8, 1).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+# scrypt needs 128 * n * r * p bytes (128 MiB at the product's cost). A key file asking for
+# more than this is treated as damaged rather than allowed to exhaust memory.
+SCRYPT_MAXMEM = 1 << 30
 
 
 def new_key() -> bytes:
@@ -122,7 +125,13 @@ class PassphraseStore:
 
 def _derive(passphrase: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT_R,
             p: int = SCRYPT_P) -> bytes:
-    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
+    """The wrapping key. hashlib's scrypt (OpenSSL's, as cryptography's is) releases the
+    GIL while it works: with cryptography's, the half second of an unlock froze the
+    window's event loop and every other thread of the process."""
+    if 128 * n * r * p >= SCRYPT_MAXMEM:
+        raise ValueError(f"scrypt cost n={n}, r={r}, p={p} is beyond any this app writes")
+    return hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=r, p=p,
+                          maxmem=SCRYPT_MAXMEM, dklen=32)
 
 
 def _b64(data: bytes) -> str:
