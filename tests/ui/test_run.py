@@ -33,3 +33,29 @@ def test_has_display_reads_x11_wayland_or_an_explicit_qt_platform(tmp_path: Path
                        platform="linux")
     assert has_display(bare.model_copy(update={"qt_qpa_platform": "offscreen"}),
                        platform="linux")
+
+
+def test_gui_on_a_vault_it_can_unlock_opens_the_window_and_stops_cleanly(tmp_path: Path):
+    """The straight-in start (the unlock begun while the window's modules load): the
+    window is shown, and SIGTERM closes it the normal way, the vault released."""
+    from storage.vault import Vault
+
+    home = tmp_path / "home"
+    vault = Vault.create(home, passphrase="run test passphrase", use_keyring=False,
+                         scrypt_n=2**12)
+    vault.close()
+    env = dict(os.environ, HEALTHINSIGHT_HOME=str(home), QT_QPA_PLATFORM="offscreen",
+               HEALTHINSIGHT_PASSPHRASE="run test passphrase", HEALTHINSIGHT_API_PORT="0",
+               HEALTHINSIGHT_LLM_ENGINE="offline", HEALTHINSIGHT_REPORT_STARTUP="1")
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "gui"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    said = []
+    for line in proc.stderr:
+        said.append(line)
+        if "main window shown" in line:
+            break
+    proc.terminate()
+    assert proc.wait(60) == 0, "".join(said)
+    assert any("main window shown" in line for line in said), "".join(said)
+    Vault.open(home, passphrase="run test passphrase").close()  # released: opens again
