@@ -17,6 +17,7 @@ from agents.findings import Finding
 from agents.question import Question
 from agents.tools.medications import BeforeAfter
 from agents.tools.observations import Point, Series, line
+from storage.repos.measurement_types import Reading
 from storage.vault import Vault
 
 MAX_LINES = 4
@@ -26,21 +27,21 @@ MAX_POINTS = 400
 def chart_series(vault: Vault, patient_id: str, code: str, q: Question) -> Series:
     s = vault.measurements.primary(patient_id=patient_id, measure=code, since=q.window.since,
                                    until=q.window.until)
-    drawn = line(code, s, s.name if s is not None else code)
-    if s is None or len(drawn.points) <= MAX_POINTS:
-        return drawn
+    name = s.name if s is not None else code
+    if s is None or len(s.usable) <= MAX_POINTS:
+        return line(code, s, name)
     usable = s.usable
     span = (usable[-1].epoch - usable[0].epoch) / 86400
     days = max(1, math.ceil(span / MAX_POINTS))
     buckets: dict[int, list[float]] = {}
-    first_id: dict[int, tuple[int, str]] = {}
+    first: dict[int, Reading] = {}
     for r in usable:
         b = int((r.epoch - usable[0].epoch) // (days * 86400))
         buckets.setdefault(b, []).append(r.value)
-        first_id.setdefault(b, (r.id, r.at))
-    points = tuple(Point(first_id[b][0], first_id[b][1], round(sum(v) / len(v), 4))
+        first.setdefault(b, r)
+    points = tuple(Point(first[b].id, first[b].at, round(sum(v) / len(v), 4))
                    for b, v in sorted(buckets.items()))
-    return replace(drawn, points=points, bucket_days=days)
+    return replace(line(code, s, name, points), bucket_days=days)
 
 
 def choose_chart(vault: Vault, patient_id: str, q: Question,
