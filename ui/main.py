@@ -27,16 +27,17 @@ def run(ctx: AppContext) -> int:
     if not has_display(ctx.settings):
         print(HEADLESS.format(port=ctx.settings.api_port), file=sys.stderr)
         return 1
-    from ui.qt import QApplication, QTimer
-    from ui.startup import begin_unlock, open_vault
+    from app.services.vault_access import start_unlock
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "healthinsight"])
-    assert isinstance(app, QApplication)
-    unlocking = begin_unlock(ctx)  # the window's modules load while it runs
+    unlocking = start_unlock(ctx)  # Qt and the window's modules load while it runs
     from ui import ops, resources
     from ui.collector import MainThreadCollector
     from ui.main_window import MainWindow
+    from ui.qt import QApplication, QTimer
+    from ui.startup import open_vault
 
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "healthinsight"])
+    assert isinstance(app, QApplication)
     app.setApplicationName("HealthInsight")
     app.setApplicationDisplayName("HealthInsight")
     app.setDesktopFileName("healthinsight")

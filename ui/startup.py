@@ -7,6 +7,7 @@ in an op while a local event loop keeps the window system responsive.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from app.context import AppContext
@@ -17,51 +18,42 @@ from ui.dialogs.first_run import FirstRunDialog
 from ui.dialogs.unlock import UnlockDialog
 from ui.errors import show_exception
 from ui.ops import Op
-from ui.qt import QDialog, QEventLoop, QWidget
-
-
-class Pending:
-    """`fn` running in an op from the moment this is made; `wait` returns its outcome,
-    running a local event loop until it is there."""
-
-    def __init__(self, fn: Callable[[], Any]) -> None:
-        self._loop: QEventLoop | None = None
-        self._outcome: tuple[Any, BaseException | None] | None = None
-        Op(fn).success(lambda r: self._done(r, None)) \
-            .failure(lambda e: self._done(None, e)).run_in_background()
-
-    def _done(self, result: Any, error: BaseException | None) -> None:
-        self._outcome = (result, error)
-        if self._loop is not None:
-            self._loop.quit()
-
-    def wait(self) -> tuple[Any, BaseException | None]:
-        """(result, error)."""
-        if self._outcome is None:  # else it was delivered already: no loop to run
-            self._loop = QEventLoop()
-            self._loop.exec()
-        assert self._outcome is not None
-        return self._outcome
+from ui.qt import QDialog, QEventLoop, QTimer, QWidget
 
 
 def run_and_wait(fn: Callable[[], Any]) -> tuple[Any, BaseException | None]:
     """Run `fn` in an op and wait for it in a local event loop: (result, error)."""
-    return Pending(fn).wait()
+    loop = QEventLoop()
+    outcome: list[Any] = [None, None]
+
+    def done(index: int, value: Any) -> None:
+        outcome[index] = value
+        loop.quit()
+
+    Op(fn).success(lambda r: done(0, r)).failure(lambda e: done(1, e)).run_in_background()
+    loop.exec()
+    return outcome[0], outcome[1]
 
 
-def begin_unlock(ctx: AppContext) -> Pending | None:
-    """Start the "straight in" unlock now, so that it runs while the window's modules
-    load (its scrypt and DuckDB's ATTACH leave the GIL to them): a third of a second of
-    the start. None when a person must be asked first (no vault yet, locked, in use)."""
-    if vault_state(ctx.settings) != "ready" or in_use(ctx.settings) is not None:
-        return None
-    return Pending(lambda: unlock_vault(ctx, None))
+def wait_for(future: Future[Any]) -> tuple[Any, BaseException | None]:
+    """A future begun before Qt was loaded (vault_access.start_unlock), waited for in a
+    local event loop: (result, error). It polls, as nothing of Qt's can be told from
+    that thread; for the second of a start-up that costs nothing."""
+    if not future.done():
+        loop = QEventLoop()
+        poll = QTimer(interval=5)
+        poll.timeout.connect(lambda: future.done() and loop.quit())
+        poll.start()
+        loop.exec()
+        poll.stop()
+    error = future.exception()
+    return (None if error is not None else future.result()), error
 
 
 def open_vault(ctx: AppContext, parent: QWidget | None = None,
-               started: Pending | None = None) -> bool:
+               started: Future[None] | None = None) -> bool:
     """Make sure ctx.vault is open, asking the person as needed. False if they gave up.
-    `started`: begin_unlock's, when it was started earlier."""
+    `started`: vault_access.start_unlock's, when it was begun earlier."""
     state = "ready" if started is not None else vault_state(ctx.settings)
     busy = None if state == "missing" or started is not None else in_use(ctx.settings)
     if busy is not None:
@@ -71,7 +63,8 @@ def open_vault(ctx: AppContext, parent: QWidget | None = None,
         if FirstRunDialog(ctx, parent).exec() != QDialog.DialogCode.Accepted:
             return False
     elif state == "ready":
-        _, error = (started or Pending(lambda: unlock_vault(ctx, None))).wait()
+        _, error = (wait_for(started) if started is not None
+                    else run_and_wait(lambda: unlock_vault(ctx, None)))
         if isinstance(error, VaultKeyError) and ctx.settings.passphrase is not None:
             ctx.settings.passphrase = None  # the one given for this run is wrong: ask
             return open_vault(ctx, parent)

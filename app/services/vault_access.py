@@ -7,6 +7,7 @@ in a dialog. Both end the same way: the AppContext's settings hold the passphras
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Literal
 
 from pydantic import SecretStr
@@ -65,6 +66,20 @@ def create_vault(ctx: AppContext, *, passphrase: str | None, use_keyring: bool) 
     Vault.create(ctx.settings.home, passphrase=passphrase, use_keyring=use_keyring).close()
     unlock_vault(ctx, None if use_keyring else passphrase)
     ctx.auth.owner_account()
+
+
+def start_unlock(ctx: AppContext) -> Future[None] | None:
+    """The "straight in" unlock (scrypt, then DuckDB's ATTACH) begun on a thread of its
+    own, for a start that has other work meanwhile: the desktop's Qt modules load while
+    it runs (scrypt leaves the GIL to them). None when a
+    person must be asked first (no vault yet, locked, in use)."""
+    if vault_state(ctx.settings) != "ready" or in_use(ctx.settings) is not None:
+        return None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlock")
+    try:
+        return pool.submit(unlock_vault, ctx, None)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def unlock_vault(ctx: AppContext, passphrase: str | None) -> None:
