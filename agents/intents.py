@@ -14,7 +14,7 @@ by example sentences:
 - `critical`: dangerous values (dangerously high, critical, alarming).
 - `abnormal`: values outside their ranges.
 - `presence`: whether something is on record at all (do I have, did my test come back,
-  is the person alive).
+  what conditions do I have, is the person alive).
 - `evaluate`: how something is doing (how are my kidneys, is my sugar under control).
 - `medication_list`: which medications (what am I taking, list my drugs).
 - `lookup`: one value (what is my, latest, current, when did I last).
@@ -64,7 +64,9 @@ _PATTERNS: dict[str, str] = {
                 r"|positive|negative|come back|test|diagnos\w*|record\w*|ever)\b|\bdo i have\b"
                 r"|\bam i (diabetic|anemic|obese|hypertensive)\b|\bcome back\b"
                 r"|\b(deceased|alive|dead|died|die|pass(ed)? away)\b"
-                r"|^ ?(is there|are there|any)\b|\b(any|a) record of\b|\bon (record|file)\b",
+                r"|^ ?(is there|are there|any)\b|\b(any|a) record of\b|\bon (record|file)\b"
+                r"|\b(what|which|list|show|all)( \w+){0,2} (conditions|diagnos[ie]s|problems"
+                r"|illnesses|diseases)\b",
     "evaluate": r"how (is|are|'s) my|how('s| is| are) my .* doing|doing|under control|control"
                 r"|healthy|okay|ok\b|fine|good|bad|review|status|am i at risk|risk|look\w*",
     "medication_list": r"(what|which|list|show|all)( \w+)? (medications?|medicines?|drugs|pills|"

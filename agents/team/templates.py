@@ -108,7 +108,8 @@ def condition_findings(res: ConditionList, words: tuple[str, ...] = (), *,
 # Words of a "do I have ...?" question that name no condition in particular.
 CONDITION_STOP = frozenset("""disease diseases disorder disorders condition conditions problem
 problems issue issues history chronic syndrome finding records record show shows diagnosed
-diagnosis diagnoses suffer suffering sick illness""".split())
+diagnosis diagnoses suffer suffering sick illness illnesses health medical list current
+currently active ongoing known existing all past previous""".split())
 
 
 def _same_word(term: str, word: str) -> bool:
@@ -129,13 +130,19 @@ def _names_condition(terms: list[str], display: str) -> bool:
 def condition_answer(text: str, found: Finding) -> str:
     """"Do I have X?" answered with the recorded conditions that are X: those whose name
     the question uses; a "pre-" condition is said to be not X itself (prediabetes is not
-    diabetes); a lay word ("high blood pressure") stands for its topic's conditions."""
+    diabetes); a lay word ("high blood pressure") stands for its topic's conditions. A
+    question that names no condition ("what conditions do I have?") gets them all."""
     listed = list(found.data.get("conditions") or [])  # type: ignore[call-overload]
-    if not listed:
-        return "Your records list no such condition."
     terms = [t for t in question_terms(" " + text.lower() + " ")
              if t not in CONDITION_STOP and len(t) >= 3 and not any(
                  w in CONDITION_STOP for w in t.split())]
+    if not terms and not found.data.get("words"):  # "what conditions do I have?": all
+        if re.search(r"\b(chronic|current(ly)?|active|ongoing|now)\b", text.lower()):
+            listed = [c for c in listed if c["active"]]
+        return ("Your records list " + _conditions_text(listed) + "." if listed
+                else "Your records list no such conditions.")
+    if not listed:
+        return "Your records list no such condition."
     named = [c for c in listed if _names_condition(terms, str(c["display"]))]
     if named:
         return "Yes: your records show " + _conditions_text(named) + "."

@@ -29,15 +29,18 @@ def _facts(path: Path) -> dict:
     """What the first set's reader leaves out: death, birth, active conditions, the
     medications only ever stopped, codes present (also in components)."""
     bundle = json.loads(path.read_text())
-    out: dict = {"active_conditions": [], "status": {}, "codes": set(), "starts": []}
+    out: dict = {"active_conditions": [], "ended_conditions": [], "status": {}, "codes": set(),
+                 "starts": []}
     for entry in bundle["entry"]:
         res = entry["resource"]
         kind = res["resourceType"]
         if kind == "Patient":
             out["birth"] = date.fromisoformat(res["birthDate"])
             out["deceased"] = bool(res.get("deceasedDateTime") or res.get("deceasedBoolean"))
-        elif kind == "Condition" and "abatementDateTime" not in res:
-            out["active_conditions"].append(res["code"]["coding"][0]["display"].lower())
+        elif kind == "Condition":
+            ended = "abatementDateTime" in res
+            out["ended_conditions" if ended else "active_conditions"].append(
+                res["code"]["coding"][0]["display"].lower())
         elif kind == "MedicationRequest":
             concept = res.get("medicationCodeableConcept", {})
             name = concept.get("text") or concept["coding"][0]["display"]
@@ -249,6 +252,24 @@ def gap_cases(pid: str, facts: dict) -> list[Case]:
     return cases
 
 
+def condition_cases(pid: str, facts: dict) -> list[Case]:
+    """Questions for the list of conditions, naming none: every recorded one (those still
+    active when the question says chronic or current), with its name as the file has it."""
+    def named(display: str) -> str:  # without SNOMED CT's semantic tag: "anemia (disorder)"
+        return re.sub(r" \((disorder|finding|situation|morphologic abnormality)\)$", "", display)
+
+    active = sorted({named(c) for c in facts["active_conditions"]})
+    everything = sorted(set(active) | {named(c) for c in facts["ended_conditions"]})
+    if not everything:
+        return []
+    ended_only = tuple(c for c in everything if c not in active
+                       and not any(c in a for a in active))
+    return [Case(pid, "What health problems have I been diagnosed with?", tuple(everything)),
+            Case(pid, "Which diseases are on my record?", tuple(everything)),
+            Case(pid, "Do I have any chronic conditions?", tuple(active) or ("no such",),
+                 ended_only)]
+
+
 def synthea_cases(vault: Vault) -> list[Case]:
     cases: list[Case] = []
     for bundle in BUNDLES:
@@ -258,6 +279,7 @@ def synthea_cases(vault: Vault) -> list[Case]:
         cases += unit_cases(pid, obs) + albumin_cases(pid, obs) + death_cases(pid, raw, facts)
         cases += range_cases(pid, obs) + extreme_cases(pid, obs)
         cases += medication_cases(pid, facts) + gap_cases(pid, facts)
+        cases += condition_cases(pid, facts)
     return cases
 
 
