@@ -5,29 +5,35 @@ the list of medications. None when the general templates should answer."""
 
 from __future__ import annotations
 
-from agents.findings import Finding
+from agents.findings import Finding, in_prose
 from agents.question import Question
 from agents.team.templates import condition_answer
 from agents.timeframe import during
+from storage.repos.measures import measure
 
 
 def _first(findings: list[Finding], kind: str) -> Finding | None:
     return next((f for f in findings if f.kind == kind), None)
 
 
-def _in_prose(name: str) -> str:
-    """A measure's name mid-sentence: "body height", but "PSA" and "eGFR" as written."""
-    return name[0].lower() + name[1:] if name[1:2].islower() else name
-
-
 def not_found(q: Question, nearest: tuple[str, ...]) -> str:
-    names = list(dict.fromkeys(_in_prose(n) for n in q.missing))
+    names = list(dict.fromkeys(in_prose(n) for n in q.missing))
     what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     period = during(q.period)
     text = f"Your records have no {what} results{period}."
     if nearest:
         text += " The closest things they hold are " + ", ".join(nearest) + "."
     return text
+
+
+def _about_asked(q: Question, critical: Finding) -> bool:
+    """Whether dangerous values answer the question: asked of no measure ("any dangerous
+    readings?"), or of one that has them. "Is my cholesterol too high?" is answered with
+    the cholesterol; a critical blood pressure stays among the concerns."""
+    if not q.items or not critical.data.get("count"):
+        return True
+    asked = {measure(code).key for code in q.codes}
+    return bool(asked & set(critical.data.get("measures") or ()))  # type: ignore[call-overload]
 
 
 def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...] = ()
@@ -71,7 +77,7 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         if conditions is not None and not q.threshold and (conditions.support or not q.items):
             return condition_answer(q.text, conditions)
     critical = _first(findings, "critical")
-    if critical is not None:
+    if critical is not None and _about_asked(q, critical):
         if critical.data.get("count"):
             return critical.text
         return (f"No reading reached a dangerous (critical) level: {critical.text[0].lower()}"

@@ -13,6 +13,12 @@ from typing import Any
 from agents.tools.observations import Trend
 from storage.repos.measurement_types import TIME_BASIS_NOTES
 
+
+def in_prose(name: str) -> str:
+    """A measure's name mid-sentence: "body height", but "PSA" and "eGFR" as written."""
+    return name[0].lower() + name[1:] if name[1:2].islower() else name
+
+
 # Metrics where a rising value is the worrying direction (False: falling is worrying).
 HIGHER_IS_WORSE: dict[str, bool] = {
     "2093-3": True, "18262-6": True, "2571-8": True, "8480-6": True, "8462-4": True,

@@ -20,9 +20,10 @@ from typing import Any
 from agents import clinical, tools, vocabulary
 from agents.asked_units import stored, written
 from agents.codes import metric
-from agents.findings import Finding, fmt, plural
+from agents.findings import Finding, fmt, in_prose, plural
 from agents.note import age
 from agents.team.job import Job
+from agents.team.templates import listing
 from agents.timeframe import during
 from agents.tools.base import ALL_TIME, Window
 from storage.repos.measurement_types import Reading, Series
@@ -382,10 +383,14 @@ def critical_finding(job: Job) -> Finding:
                      f"({measure.critical_text()} {_label(worst.unit)}), the most extreme "
                      f"{fmt(worst.value, worst.unit)} on {worst.day}")
     text = "Dangerous values: " + "; ".join(parts) + "."
+    # named, as the answer may lead with another measure ("Is my cholesterol too high?")
+    names = listing([in_prose(m.measure(key).name) for key in sorted(
+        by_measure, key=lambda k: -len(by_measure[k]))])
     return Finding("critical", text, {"count": len(readings), "measures": sorted(by_measure)},
                    tuple(r.id for r in readings), None,
-                   "Readings beyond a critical limit are on record: were they followed up?",
-                   "Ask your clinician whether these dangerous readings were followed up.")
+                   f"Readings beyond a critical limit are on record ({names}): were they "
+                   "followed up?",
+                   f"Ask your clinician whether the dangerous {names} readings were followed up.")
 
 
 def _label(unit: str | None) -> str:

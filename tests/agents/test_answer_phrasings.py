@@ -252,6 +252,21 @@ def gap_cases(pid: str, facts: dict) -> list[Case]:
     return cases
 
 
+def too_high_cases(pid: str, obs: dict) -> list[Case]:
+    """"Is my X too high?" is answered with X, even when another measure has dangerous
+    values (a systolic pressure of 180 mmHg or more: AHA's hypertensive crisis)."""
+    systolic = obs.get("8480-6") or []
+    if not any(r[1] >= 180 for r in systolic):
+        return []
+    cases = []
+    for code, word in (("2093-3", "cholesterol"), ("39156-5", "BMI")):
+        if series := obs.get(code):
+            latest = max(series, key=lambda r: r[0])
+            cases.append(Case(pid, f"Is my {word} too high?", (num(latest[1]),),
+                              ("dangerous values",)))
+    return cases
+
+
 def condition_cases(pid: str, facts: dict) -> list[Case]:
     """Questions for the list of conditions, naming none: every recorded one (those still
     active when the question says chronic or current), with its name as the file has it."""
@@ -279,7 +294,7 @@ def synthea_cases(vault: Vault) -> list[Case]:
         cases += unit_cases(pid, obs) + albumin_cases(pid, obs) + death_cases(pid, raw, facts)
         cases += range_cases(pid, obs) + extreme_cases(pid, obs)
         cases += medication_cases(pid, facts) + gap_cases(pid, facts)
-        cases += condition_cases(pid, facts)
+        cases += condition_cases(pid, facts) + too_high_cases(pid, obs)
     return cases
 
 
