@@ -71,7 +71,8 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
     kidney = _first(findings, "kidney")
     if kidney:
         return kidney.text.replace("Kidneys: your", "Your", 1)
-    if "presence" in q.intents:
+    if "presence" in q.intents and not {"abnormal", "critical"} & q.intents:
+        # ("any abnormal blood tests?" asks about results, not a diagnosis)
         conditions = _first(findings, "conditions")
         # no such condition, but the measure asked about is held: its reading answers
         if conditions is not None and not q.threshold and (conditions.support or not q.items):

@@ -30,6 +30,12 @@ PREVENTION_WORDS = ("prevent", "screening", "screenings", "risk", "vaccin", "imm
                     "check-up", "checkup", "due for", "missing")
 LAB_WORDS = (" lab ", " labs ", "lab result", "lab test", "blood work", "bloodwork",
              "blood test", "test results", "readings", "results")
+# Words for laboratory results only: "which lab results are abnormal?" leaves out vital
+# signs (blood pressure, BMI), which "which results are abnormal?" includes.
+GENERAL_RESULTS = re.compile(r"(?<![a-z0-9])(blood ?(tests?|work)|lab(oratory)?s?( results?| tests?"
+                             r"| values?| work)?|test results?)(?![a-z0-9])")
+LAB_ONLY = (" lab ", " labs ", "lab result", "lab test", "laboratory", "blood work",
+            "bloodwork", "blood test")
 NUTRITION = re.compile(r"\b(diet\w*|foods?|eat|eating|nutrition\w*|calories?)\b")
 GENERIC_DRUGS = ("statin", "metformin", "insulin", "lisinopril", "amlodipine", "metoprolol",
                  "hydrochlorothiazide", "losartan", "levothyroxine", "atorvastatin",
@@ -63,6 +69,7 @@ class Question:
     mentions_prevention: bool = False
     mentions_nutrition: bool = False
     mentions_labs: bool = False
+    labs_only: bool = False  # laboratory results asked for by name (LAB_ONLY)
     window: Window = ALL_TIME
     relative: bool = False  # the window counts back from today
     period: str | None = None  # how the answer names the window
@@ -106,6 +113,7 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
         mentions_prevention=any(w in lowered for w in PREVENTION_WORDS),
         mentions_nutrition=bool(NUTRITION.search(lowered)),
         mentions_labs=any(w in lowered for w in LAB_WORDS),
+        labs_only=any(w in lowered for w in LAB_ONLY),
         window=when.window, relative=when.relative, period=when.label, compare=when.compare,
         threshold=_threshold(lowered), unit=unit,
         out_of_scope=scope.out_of_scope(lowered),
@@ -169,6 +177,9 @@ def _measures(lowered: str, holdings: Holdings | None
             found.append((m.start(), codes, what.system))
         text = re.sub(pattern, lambda m: " " * len(m.group(0)), text)
     if holdings is not None and not found and not missing and not not_kept:
+        # words for results in general are no test's name ("blood" of "blood tests"
+        # matched "Hemoglobin A1c in Blood")
+        text = GENERAL_RESULTS.sub(" ", text)
         for code in holdings.match(question_terms(text)):
             found.append((len(lowered), (code,), "other"))
         if not found:

@@ -85,7 +85,8 @@ def laboratory(job: Job) -> list[Finding]:
         found.append(answers.critical_finding(job))
     job.step("Reviewing results outside reference ranges", 0.7)
     found.append(more.abnormal_finding(tools.out_of_range(
-        job.vault, patient_id=job.patient_id, codes=codes, window=job.question.window)))
+        job.vault, patient_id=job.patient_id, codes=codes, window=job.question.window,
+        labs_only=job.question.labs_only)))
     return found
 
 

@@ -59,7 +59,7 @@ def choose_chart(vault: Vault, patient_id: str, q: Question,
     if ("comprehensive" in q.intents or {"abnormal", "critical"} & q.intents) and (
             first.get("abnormal") and first["abnormal"].data.get("total_abnormal")):
         return viz.abnormal_results(tools.out_of_range(vault, patient_id=patient_id,
-                                                       window=q.window))
+                                                       window=q.window, labs_only=q.labs_only))
     codes = list(q.codes)
     if codes == [LIPIDS[0]] and "total" not in q.text.lower():
         codes = list(LIPIDS)  # "cholesterol" means the panel

@@ -243,11 +243,14 @@ class OutOfRange(ToolResult):
 
 
 def out_of_range(vault: Vault, *, patient_id: str, codes: tuple[str, ...] = (),
-                 window: Window = ALL_TIME, limit: int = 200) -> OutOfRange:
+                 window: Window = ALL_TIME, limit: int = 200,
+                 labs_only: bool = False) -> OutOfRange:
     """Readings flagged low/high/critical/abnormal (the person's own ranges applied), and
-    readings held for verification or in conflict, per measure."""
+    readings held for verification or in conflict, per measure; `labs_only`: laboratory
+    results only (no vital signs)."""
     res = vault.measurements.flagged(patient_id=patient_id, measures=codes,
-                                     since=window.since, until=window.until, limit=limit)
+                                     since=window.since, until=window.until, limit=limit,
+                                     category="laboratory" if labs_only else None)
     latest_date: dict[str, str | None] = {}
     first_code: dict[str, str] = {}
     for r in res.readings:
@@ -256,7 +259,10 @@ def out_of_range(vault: Vault, *, patient_id: str, codes: tuple[str, ...] = (),
     by_code: dict[str, dict[str, object]] = {}
     for key, counts in res.by_measure.items():
         abnormal = sum(counts.get(f, 0) for f in ("low", "high", "critical", "abnormal"))
-        by_code[key] = {"metric": metric(first_code.get(key, key)).name, "count": abnormal,
+        name = metric(first_code.get(key, key)).name
+        if name in (key, first_code.get(key)):  # a code no table names: the record's name
+            name = res.displays.get(key, name)
+        by_code[key] = {"metric": name, "count": abnormal,
                         "high": counts.get("high", 0) + counts.get("critical", 0),
                         "low": counts.get("low", 0), "critical": counts.get("critical", 0),
                         "verify": counts.get("verify", 0), "conflict": counts.get("conflict", 0),

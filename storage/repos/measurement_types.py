@@ -263,6 +263,7 @@ class Flagged:
     checked: int
     by_measure: dict[str, dict[str, int]]  # measure -> {flag or quality: count}
     readings: tuple[Reading, ...]
+    displays: dict[str, str] = field(default_factory=dict)  # measure -> a record's test name
 
 
 class CodeCount(NamedTuple):

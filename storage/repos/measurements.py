@@ -568,15 +568,19 @@ class MeasurementRepository:
                      unverified=tuple(r for r in rows if r.quality == "verify"))
 
     def flagged(self, *, patient_id: str, measures: tuple[str, ...] = (), since: When = None,
-                until: When = None, limit: int = 200) -> Flagged:
+                until: When = None, limit: int = 200, category: str | None = None) -> Flagged:
+        """Flag counts per measure and the latest flagged readings; `category` (FHIR's
+        observation category, "laboratory") narrows them to one kind."""
         codes = [c for key in measures for c in catalogue.measure(key).codes]
         self.judge(patient_ids=(patient_id,), codes=codes or None)
         params: dict[str, Any] = {"p": patient_id, "since": _bound(since, False),
                                   "until": _bound(until, True)}
         if codes:
             params["codes"] = codes
+        if category:
+            params["category"] = category
         where = ("patient_id = $p" + (" AND list_contains($codes, code)" if codes else "")
-                 + f" AND {IN_WINDOW}")
+                 + (" AND category = $category" if category else "") + f" AND {IN_WINDOW}")
         rows = self.cursor().execute(
             "SELECT measure, count(*) FILTER (WHERE quality <> 'verify'), "
             "count(*) FILTER (WHERE judged_flag = 'low'), "
@@ -584,7 +588,7 @@ class MeasurementRepository:
             "count(*) FILTER (WHERE judged_flag = 'critical'), "
             "count(*) FILTER (WHERE judged_flag = 'abnormal'), "
             "count(*) FILTER (WHERE quality = 'verify'), "
-            "count(*) FILTER (WHERE quality = 'conflict') FROM observations "
+            "count(*) FILTER (WHERE quality = 'conflict'), min(display) FROM observations "
             f"WHERE {where} GROUP BY measure", params).fetchall()
         by_measure = {
             r[0]: {k: int(v) for k, v in zip(
@@ -596,7 +600,8 @@ class MeasurementRepository:
             f"ORDER BY effective DESC, id DESC LIMIT {int(limit)}", params).fetchall()
         return Flagged(checked=sum(int(r[1]) for r in rows),
                        by_measure={k: v for k, v in by_measure.items() if v},
-                       readings=tuple(_reading(r) for r in listed))
+                       readings=tuple(_reading(r) for r in listed),
+                       displays={r[0]: r[8] for r in rows if r[8]})
 
     def critical(self, *, patient_id: str, since: When = None) -> tuple[Reading, ...]:
         rows = self._read("judged_flag = 'critical' AND quality <> 'verify'",

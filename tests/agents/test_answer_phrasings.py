@@ -267,6 +267,17 @@ def too_high_cases(pid: str, obs: dict) -> list[Case]:
     return cases
 
 
+def lab_cases(pid: str, obs: dict) -> list[Case]:
+    """Results asked for as lab or blood tests: laboratory results only, never vital
+    signs, and never read as a condition ("any abnormal blood tests?")."""
+    if not obs.get("8480-6") and not obs.get("39156-5"):
+        return []  # no vital signs that could be mixed in
+    vitals = ("blood pressure", "bmi", "body weight", "no condition matching")
+    return [Case(pid, q, ("reference ranges",), vitals) for q in (
+        "Which of my lab results are abnormal?", "Any abnormal blood tests?",
+        "Were any of my labs out of range?")]
+
+
 def condition_cases(pid: str, facts: dict) -> list[Case]:
     """Questions for the list of conditions, naming none: every recorded one (those still
     active when the question says chronic or current), with its name as the file has it."""
@@ -294,7 +305,7 @@ def synthea_cases(vault: Vault) -> list[Case]:
         cases += unit_cases(pid, obs) + albumin_cases(pid, obs) + death_cases(pid, raw, facts)
         cases += range_cases(pid, obs) + extreme_cases(pid, obs)
         cases += medication_cases(pid, facts) + gap_cases(pid, facts)
-        cases += condition_cases(pid, facts) + too_high_cases(pid, obs)
+        cases += condition_cases(pid, facts) + too_high_cases(pid, obs) + lab_cases(pid, obs)
     return cases
 
 
