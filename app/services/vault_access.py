@@ -71,8 +71,8 @@ def create_vault(ctx: AppContext, *, passphrase: str | None, use_keyring: bool) 
 def start_unlock(ctx: AppContext) -> Future[None] | None:
     """The "straight in" unlock (scrypt, then DuckDB's ATTACH) begun on a thread of its
     own, for a start that has other work meanwhile: the desktop's Qt modules load while
-    it runs (scrypt leaves the GIL to them). None when a
-    person must be asked first (no vault yet, locked, in use)."""
+    it runs (scrypt leaves the GIL to them). None when a person must be asked first (no
+    vault yet, locked, in use)."""
     if vault_state(ctx.settings) != "ready" or in_use(ctx.settings) is not None:
         return None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlock")
