@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -231,7 +232,9 @@ def test_caregivers_book_only_inside_an_authorization_in_force(api: Api,
                                                                clock: ManualClock) -> None:
     clinic = make_clinic(api, patients=2)
     admin = clinic.org.admin
-    today = date.today()  # authorizations are dated by the real calendar
+    # Authorizations are dated by the real calendar in the clinic's time zone, which is
+    # not the machine's: between 00:00 and 08:00 UTC Los Angeles is still on yesterday.
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date()  # make_clinic's
     grant = {"caregiverName": "Care Giver", "relationshipType": "spouse",
              "authorizationLevel": "full", "canReceiveMedicalInfo": True,
              "canScheduleAppointments": True, "canAccessPortal": True}
