@@ -62,6 +62,8 @@ def _days_back(today: date, days: int) -> date:
 _COMPARE = re.compile(rf"{_WHEN}\b.*?\b(?:compared (?:to|with)|versus|vs\.?|against|than|with"
                       rf"|to|and)\s+(?:in\s+|my\s+)?(now|today|currently|{_WHEN})")
 _COMPARE_WORDS = re.compile(r"compar|\bvs\b|versus|\bthan\b|\bagainst\b|differ")
+_AROUND = re.compile(rf"\bbefore\s+(?:and|or|vs\.?|versus|compared (?:to|with))\s+after\s+"
+                     rf"{_WHEN}")
 
 
 def _period(month: str | None, year: str) -> Period:
@@ -71,7 +73,15 @@ def _period(month: str | None, year: str) -> Period:
 
 def _comparison(lowered: str) -> Timeframe | None:
     """Two periods set side by side ("my LDL in 2012 compared with 2020", "my BMI in 2015
-    vs now"): each side's reading, not one window spanning both."""
+    vs now", "my blood pressure before and after 2018"): each side's reading, not one
+    window spanning both. Around a date, the date is the pivot: "after 2018" there means
+    from its start on, as a clinician reads "before and after March 2020"."""
+    if m := _AROUND.search(lowered):
+        pivot = _start(m.group(1), m.group(2))
+        named = f"{m.group(1).capitalize()} {m.group(2)}" if m.group(1) else m.group(2)
+        return Timeframe(compare=(
+            Period(Window(until=date.fromordinal(pivot.toordinal() - 1)), f"before {named}"),
+            Period(Window(since=pivot), f"from {named} on")))
     if not _COMPARE_WORDS.search(lowered):
         return None
     m = _COMPARE.search(lowered)
@@ -87,10 +97,11 @@ def _comparison(lowered: str) -> Timeframe | None:
 
 def during(label: str | None) -> str:
     """A period's label as a phrase after a noun: " from 2019-03-01 to 2019-03-31",
-    " since 2020-03-01", " in the last 3 years", " this year"; "" without a period."""
+    " since 2020-03-01", " before 2018", " in the last 3 years", " this year"; "" without
+    a period."""
     if not label:
         return ""
-    if label.startswith(("from ", "since ", "up to ", "this ")):
+    if label.startswith(("from ", "since ", "up to ", "before ", "this ")):
         return f" {label}"
     return f" in {label}"
 

@@ -249,9 +249,10 @@ def comparison_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
         name, unit = series.name, series.unit
         said = []
         for period, reading, _ in sides:
-            where = "your latest" if period.label == "now" else f"the latest in {period.label}"
+            where = "your latest" if period.label == "now" else \
+                f"the latest{during(period.label)}"
             said.append(f"{fmt(reading.value, unit)} on {reading.day} ({where})" if reading
-                        else f"no reading in {period.label}")
+                        else f"no reading{during(period.label)}")
         (_, a, _), (_, b, _) = sides
         change = ""
         data: dict[str, object] = {"metric": name, "code": code, "unit": unit,

@@ -149,6 +149,11 @@ def range_cases(pid: str, obs: dict) -> list[Case]:
         if len(since) >= 2:  # from a year to now: the window's first and latest readings
             cases.append(Case(pid, f"How has my BMI changed between {year} and now?",
                               (num(since[0][1]), _day(since[0][0]), _day(since[-1][0]))))
+        before, after = _latest_in(bmi, until=date(year - 1, 12, 31)), since
+        if before and after:  # the pivot year's start splits the two sides
+            cases.append(Case(pid, f"Compare my BMI before and after {year}",
+                              (num(before[-1][1]), _day(before[-1][0]), num(after[-1][1]),
+                               _day(after[-1][0]))))
         after = _latest_in(weights, date(year, 6, 1)) if weights else []
         if after:
             cases.append(Case(pid, f"Show me my weight since June {year}",

@@ -39,6 +39,19 @@ def test_time_as_asked(text: str, since: date | None, until: date | None,
     assert (q.window.since, q.window.until, q.relative) == (since, until, relative)
 
 
+@pytest.mark.parametrize(("text", "pivot"), [
+    ("Compare my blood pressure before and after 2018", date(2018, 1, 1)),
+    ("my weight before vs after March 2020", date(2020, 3, 1)),
+])
+def test_before_and_after_a_date_sets_two_sides_around_it(text: str, pivot: date) -> None:
+    compare = parse(text, today=TODAY).compare
+    assert compare is not None
+    before, after = compare
+    assert (before.window.since, before.window.until) == (None, date.fromordinal(
+        pivot.toordinal() - 1))
+    assert (after.window.since, after.window.until) == (pivot, None)
+
+
 def test_lay_words_resolve_to_the_codes_the_person_has() -> None:
     h = held(("62238-1", "eGFR CKD-EPI"), ("2160-0", "Creatinine [Mass/volume] in Serum"))
     q = parse("How are my kidneys doing?", holdings=h, today=TODAY)
