@@ -8,6 +8,8 @@ ago, gets no "may be due" advice and says where it ends.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -84,16 +86,17 @@ def _gaps(age: int | None, conditions: ConditionList, timeline: MedicationTimeli
           timed: bool) -> tuple[str, ...]:
     """The care-gap questions whose conditions hold; with `timed` off (a record that
     ended long ago) only those that do not depend on how long ago something was."""
-    names = " | ".join(str(c["display"]).lower() for c in conditions.conditions if c["active"])
+    names = [str(c["display"]).lower() for c in conditions.conditions if c["active"]]
     meds = " | ".join(c.name.lower() for c in timeline.courses if c.active)
     out = []
     for rule in _rules():
         w = rule["when"]
         if not timed and ("older_than_days" in w or "latest_at_least" in w):
             continue
-        if "conditions" in w and not any(x in names for x in w["conditions"]):
+        held = [n for n in names if not _starts(n, w.get("except", ()))]
+        if "conditions" in w and not any(_starts(n, w["conditions"]) for n in held):
             continue
-        if "no_condition" in w and any(x in names for x in w["no_condition"]):
+        if "no_condition" in w and any(_starts(n, w["no_condition"]) for n in held):
             continue
         if "no_medication" in w and any(x in meds for x in w["no_medication"]):
             continue
@@ -101,11 +104,11 @@ def _gaps(age: int | None, conditions: ConditionList, timeline: MedicationTimeli
             continue
         finding = ""
         if "any_of" in w:
-            kidney = "kidney" in names or "renal" in names
-            hits = [x for x in w["any_of"] if (x == "ckd" and kidney) or x in names]
+            hits = [name for name, terms in w["any_of"].items()
+                    if any(_starts(n, terms) for n in held)]
             if not hits:
                 continue
-            finding = "albuminuria" if "albuminuria" in hits else "chronic kidney disease"
+            finding = hits[0]
         values: dict[str, object] = {"age": age, "finding": finding}
         if "measure" in w:
             code = w["measure"]
@@ -127,6 +130,12 @@ def _gaps(age: int | None, conditions: ConditionList, timeline: MedicationTimeli
                 continue
         out.append(rule["question"].format(**values))
     return tuple(out)
+
+
+def _starts(name: str, terms: Iterable[str]) -> bool:
+    """Whether a word of `name` starts with one of `terms` ("diabet" in "type 2 diabetes",
+    not in "prediabetes", whose hyphenated spelling an `except` list names)."""
+    return any(re.search(rf"(?<![a-z]){re.escape(t)}", name) for t in terms)
 
 
 # Severity order of a concern (lower first): critical, out of range now, unfavourable

@@ -247,13 +247,16 @@ def gap_cases(pid: str, facts: dict) -> list[Case]:
     today = date.today()
     age = today.year - facts["birth"].year - ((today.month, today.day)
                                               < (facts["birth"].month, facts["birth"].day))
-    diabetic = any("diabet" in c and "prediabet" not in c for c in facts["active_conditions"])
-    statin = any("statin" in n.lower() and "active" in s for n, s in facts["status"].items())
+    conditions = facts["active_conditions"]
+    diabetic = any("diabet" in c and "prediabet" not in c for c in conditions)
+    statin = any("vastatin" in n.lower() and "active" in s for n, s in facts["status"].items())
     if facts["deceased"]:
         cases.append(Case(pid, "What care might I be missing?", ("death recorded",),
                           ("may be due", "is one due")))
     elif diabetic and 40 <= age <= 75 and not statin:  # ADA 2025 section 10
         cases.append(Case(pid, "What care might I be missing?", ("no statin",)))
+    elif any("prediabet" in c for c in conditions):  # prediabetes is not diabetes
+        cases.append(Case(pid, "What care might I be missing?", (), ("with diabetes",)))
     return cases
 
 
