@@ -75,7 +75,9 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         # ("any abnormal blood tests?" asks about results, not a diagnosis)
         conditions = _first(findings, "conditions")
         # no such condition, but the measure asked about is held: its reading answers
-        if conditions is not None and not q.threshold and (conditions.support or not q.items):
+        ranged = q.items and {"extreme_low", "extreme_high"} & q.intents  # "ever a high X?"
+        if conditions is not None and not q.threshold and not ranged and (
+                conditions.support or not q.items):
             return condition_answer(q.text, conditions)
     critical = _first(findings, "critical")
     if critical is not None and _about_asked(q, critical):
@@ -87,9 +89,12 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         asked = [f for f in findings if f.kind == kind]
         if asked:
             text = " ".join(dict.fromkeys(f.text for f in asked))
-            if "presence" in q.intents and q.threshold:  # "did it ever go above 160?"
+            if "presence" in q.intents and any("threshold" in f.data for f in asked):
+                # "did it ever go above 160?", "have I ever had a high glucose?"
                 beyond = sum(int(f.data.get("count") or 0) for f in asked)
-                return f"{'Yes' if beyond else 'No'}: {text[0].lower()}{text[1:]}"
+                conditions = _first(findings, "conditions")
+                also = f" {conditions.text}" if conditions and conditions.support else ""
+                return f"{'Yes' if beyond else 'No'}: {text[0].lower()}{text[1:]}{also}"
             return text
     baseline = _first(findings, "baseline")
     if baseline and "medication_effect" in q.intents:

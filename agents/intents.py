@@ -92,4 +92,11 @@ def intents_of(lowered: str, *, has_items: bool, medication: bool) -> frozenset[
         found.discard("presence")  # "is there a link between ..." asks for the relation
     if "medication_list" in found and has_items:
         found.discard("medication_list")
+    if "presence" in found and has_items and re.search(r"\bever\b", lowered):
+        # "have I ever had a high glucose?", "was my potassium ever low?": the readings
+        # beyond the reference range answer, not a diagnosis
+        if re.search(r"\b(high|elevated|raised|above (the )?normal)\b", lowered):
+            found.add("extreme_high")
+        if re.search(r"\b(low|below (the )?normal)\b", lowered):
+            found.add("extreme_low")
     return frozenset(found)

@@ -177,14 +177,23 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
                                    "min": lo.value, "min_date": lo.day, "max": hi.value,
                                    "max_date": hi.day}
         rows = [r.id for r in ex.series.readings]
+        limit, word, named = None, "", ""
         if q.threshold:
             op, asked_limit = q.threshold
             limit = stored(asked_limit, unit, code, q.unit)
             word, passes = BEYOND[op]
+        elif "presence" in q.intents and want_low != want_high and ex.series.usable:
+            # "ever had a high glucose?": beyond the reference range of the latest reading
+            last = ex.series.usable[-1]
+            limit = last.reference_high if want_high else last.reference_low
+            word, passes = BEYOND[">" if want_high else "<"]
+            named = f"the reference range ({'upper' if want_high else 'lower'} limit "
+        if limit is not None:
             beyond = sum(passes(r.value, limit) for r in ex.series.usable)
             times = "time" if beyond == 1 else "times"
-            parts.insert(0, f"{beyond} {times} {word} {written(limit, unit, code, q.unit)} out of "
-                         f"{plural(ex.n, 'reading')}")
+            said = written(limit, unit, code, q.unit)
+            parts.insert(0, f"{beyond} {times} {word} {f'{named}{said})' if named else said} "
+                         f"out of {plural(ex.n, 'reading')}")
             data |= {"threshold": limit, "direction": word, "count": beyond}
         if ex.unverified:
             parts.append(f"{plural(len(ex.unverified), 'reading')} held for verification "
