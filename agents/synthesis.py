@@ -127,9 +127,10 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
 
 def _against_range(q: Question, d: dict[str, object]) -> str:
     """", above the reference range (upper limit 150 mg/dL)" when the question asks whether
-    a value is high, low, normal or how it is doing; "" otherwise."""
-    if not ({"evaluate", "abnormal", "critical"} & q.intents
-            or re.search(r"\b(high|low|normal|elevated|ok|okay|fine)\b", q.text.lower())):
+    a value is high, low, normal, at goal, worth a worry or how it is doing; "" otherwise."""
+    if not ({"evaluate", "abnormal", "critical"} & q.intents or re.search(
+            r"\b(high|low|normal|elevated|ok|okay|fine|goal|target|range|worr\w*|concern\w*"
+            r"|acceptable|good|bad|healthy)\b", q.text.lower())):
         return ""
     value = d.get("last_value")
     if measure_key(str(d.get("code"))) == "urine_albumin_creatinine" and d.get("unit") == "mg/g" \
