@@ -100,10 +100,10 @@ def endocrinology(job: Job) -> list[Finding]:
         if tir.n:
             found.append(more.tir_finding(tir))
     job.step("Reviewing diabetes-related conditions", 0.9)
-    found.extend(more.condition_findings(
+    # a thyroid question reviews the thyroid's conditions, not the diabetes ones
+    return found + (topic_conditions(job, ("glycemic", "thyroid")) or more.condition_findings(
         tools.conditions(job.vault, patient_id=job.patient_id), ENDOCRINE_CONDITIONS,
         topic="presence" in job.question.intents))
-    return found
 
 
 def data_analysis(job: Job) -> list[Finding]:

@@ -158,6 +158,10 @@ def range_cases(pid: str, obs: dict) -> list[Case]:
         if after:
             cases.append(Case(pid, f"Show me my weight since June {year}",
                               (num(after[-1][1]), _day(after[-1][0]))))
+    if potassium := obs.get("2823-3") or obs.get("6298-4"):  # MedlinePlus: 3.7-5.2 mEq/L
+        low = sum(r[1] < 3.7 for r in potassium)
+        cases.append(Case(pid, "Was my potassium ever low?", (
+            "yes" if low else "no", f"{low} time", num(min(r[1] for r in potassium)))))
     if hdl := obs.get("2085-9"):
         y1, y2 = hdl[0][0].year, _pick_year(hdl)
         inside = _latest_in(hdl, date(y1, 1, 1), date(y2, 12, 31))
@@ -170,6 +174,9 @@ def range_cases(pid: str, obs: dict) -> list[Case]:
         mean = sum(r[1] for r in inside) / len(inside)
         cases.append(Case(pid, f"What was my average glucose in {year}?",
                           (num(round(mean, 2)),)))
+        high = sum(r[1] > 99 for r in glucose)  # ADA 2024: fasting normal 70-99 mg/dL
+        cases.append(Case(pid, "Have I ever had a high glucose?", (
+            "yes" if high else "no", f"{high} time", num(max(r[1] for r in glucose)))))
         n = sum(r[1] >= 100 for r in glucose)
         cases.append(Case(pid, "How often was my glucose 100 or higher?", (f"{n} time",)))
         cases.append(Case(pid, f"What was my blood sugar in {year}?",
@@ -286,6 +293,21 @@ def lab_cases(pid: str, obs: dict) -> list[Case]:
         "Were any of my labs out of range?")]
 
 
+def judged_cases(pid: str, obs: dict, facts: dict) -> list[Case]:
+    """A value asked about as a goal is judged against its range; a thyroid question is
+    answered with the thyroid, never with the diabetes conditions endocrinology reviews."""
+    cases = []
+    if ldl := obs.get("18262-6"):
+        latest = max(ldl, key=lambda r: r[0])  # NCEP ATP III: optimal LDL < 100 mg/dL
+        side = "above" if latest[1] > 100 else "within"
+        cases.append(Case(pid, "Is my LDL at goal?", (num(latest[1]),
+                                                      f"{side} the reference range")))
+    thyroid = {"3016-3", "11580-8", "3024-7", "3051-0", "3053-6"}  # LOINC TSH, free T4, T3
+    said = () if facts["codes"] & thyroid else ("records have no tsh",)
+    cases.append(Case(pid, "How is my thyroid?", said, ("diabet",)))
+    return cases
+
+
 def condition_cases(pid: str, facts: dict) -> list[Case]:
     """Questions for the list of conditions, naming none: every recorded one (those still
     active when the question says chronic or current), with its name as the file has it."""
@@ -314,6 +336,7 @@ def synthea_cases(vault: Vault) -> list[Case]:
         cases += range_cases(pid, obs) + extreme_cases(pid, obs)
         cases += medication_cases(pid, facts) + gap_cases(pid, facts)
         cases += condition_cases(pid, facts) + too_high_cases(pid, obs) + lab_cases(pid, obs)
+        cases += judged_cases(pid, obs, facts)
     return cases
 
 
