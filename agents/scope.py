@@ -13,7 +13,7 @@ CANNOT = ("I can't help with {what}: this app reads your past records and cannot
           "urgent, call your local emergency number.")
 
 DOSING = re.compile(
-    r"how (much|many|often) .*(should|can|do) i (take|use|inject|give)"
+    r"how (much|many|often) .*(should|can) i (take|use|inject|give)"
     r"|how (much|many) .*\bi (should|can|must) (take|use|inject|give)"
     r"|(what|which|right|correct|safe|max\w*) dose|dosage (should|for me)"
     r"|should i (take|stop|start|increase|decrease|double|skip|change|cut|halve|reduce|up) "

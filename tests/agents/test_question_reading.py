@@ -83,7 +83,9 @@ def test_out_of_scope(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["What is my latest HbA1c?", "Did metformin lower my A1c?",
                                   "How often was my glucose above 180?", "Why is my LDL high?",
-                                  "What caused my eGFR to drop?", "Is my pain score improving?"])
+                                  "What caused my eGFR to drop?", "Is my pain score improving?",
+                                  "How many steps do I take a day on average?",
+                                  "How much metformin do I take?"])  # what is on record
 def test_in_scope(text: str) -> None:
     assert parse(text).out_of_scope is None
 
