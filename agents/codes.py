@@ -6,6 +6,7 @@ not total cholesterol); `system` decides which specialist owns a metric.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from agents import vocabulary
@@ -90,7 +91,17 @@ def metric(code: str) -> Metric:
     key = "m_" + code.replace("-", "_")
     if hit is not None:
         return Metric(code, hit[1].name, key, hit[0].system, ())
-    return Metric(code, code, key, "other", ())
+    return Metric(code, _plain_name(code), key, "other", ())
+
+
+def _plain_name(code: str) -> str:
+    """A HealthKit identifier as words ("HKCategoryTypeIdentifierSleepAnalysis": "Sleep
+    analysis"), never the identifier in prose; any other code as it is."""
+    m = re.fullmatch(r"HK\w*?TypeIdentifier(\w+)", code)
+    if m is None:
+        return code
+    words = re.findall(r"[A-Z]+\d*(?![a-z])|[A-Z]?[a-z]+\d*|\d+", m.group(1))
+    return " ".join([words[0], *(w if w.isupper() else w.lower() for w in words[1:])])
 
 
 def codes_for(system: str) -> tuple[str, ...]:

@@ -48,6 +48,11 @@ class PatientFacts:
     records_end: date | None  # the latest dated observation, medication or condition
 
 
+# An observation's time on the person's own clock, whose calendar day is the day shown
+# (Reading.day): first and last days, and where the records end, are the person's days.
+LOCAL_EPOCH = "epoch(effective) + 60 * coalesce(utc_offset, 0)"
+
+
 def _day(epoch: float | None) -> date | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC).date()
 
@@ -59,8 +64,8 @@ class CatalogueRepository:
     def codes(self, *, patient_id: str) -> tuple[CodeEntry, ...]:
         rows = self._vault.cursor().execute(
             "SELECT code, unit, list(DISTINCT display) FILTER (display IS NOT NULL), "
-            "any_value(category), count(*), count(value), min(epoch(effective)), "
-            "max(epoch(effective)) FROM observations WHERE patient_id = $p AND code IS NOT NULL "
+            f"any_value(category), count(*), count(value), min({LOCAL_EPOCH}), "
+            f"max({LOCAL_EPOCH}) FROM observations WHERE patient_id = $p AND code IS NOT NULL "
             "GROUP BY code, unit ORDER BY count(*) DESC, code", {"p": patient_id}).fetchall()
         return tuple(CodeEntry(str(r[0]), r[1], tuple(sorted(r[2] or ())), r[3], int(r[4]),
                                int(r[5]), _day(r[6]), _day(r[7])) for r in rows)
@@ -70,7 +75,7 @@ class CatalogueRepository:
         if not codes:
             return ()
         rows = self._vault.cursor().execute(
-            "SELECT code, coalesce(display, code), value_text, epoch(effective), id "
+            f"SELECT code, coalesce(display, code), value_text, {LOCAL_EPOCH}, id "
             "FROM observations WHERE patient_id = $p AND list_contains($codes, code) "
             "AND value_text IS NOT NULL ORDER BY effective DESC NULLS LAST, id DESC",
             {"p": patient_id, "codes": list(codes)}).fetchall()
@@ -85,7 +90,7 @@ class CatalogueRepository:
             return None
         end = cur.execute(
             "SELECT greatest("
-            " (SELECT max(epoch(effective)) FROM observations WHERE patient_id = $p),"
+            f" (SELECT max({LOCAL_EPOCH}) FROM observations WHERE patient_id = $p),"
             " (SELECT max(epoch(coalesce(stop, start))) FROM medications WHERE patient_id = $p),"
             " (SELECT max(epoch(coalesce(abatement, onset))) FROM conditions "
             "WHERE patient_id = $p))", {"p": patient_id}).fetchone()

@@ -77,8 +77,11 @@ READING_COLUMNS = ("id, code, measure, epoch(effective), series_value, series_un
                    "judged_flag, quality, quality_reason, applied_low, applied_high, "
                    "applied_source, source_name, coalesce(time_basis, 'effective'), "
                    "utc_offset, display")
-IN_WINDOW = ("series_value IS NOT NULL AND effective IS NOT NULL AND ($since IS NULL OR "
-             "effective >= $since) AND ($until IS NULL OR effective <= $until)")
+# A window's days are the person's own calendar days, as every reading's day is shown
+# (Reading.day): a reading at 01:01 +02:00 on 1 January is in January, not in December.
+LOCAL = "(effective + to_minutes(coalesce(utc_offset, 0)))"
+IN_WINDOW = (f"series_value IS NOT NULL AND effective IS NOT NULL AND ($since IS NULL OR "
+             f"{LOCAL} >= $since) AND ($until IS NULL OR {LOCAL} <= $until)")
 ABNORMAL = ("judged_flag IN ('low', 'high', 'critical', 'abnormal', 'indeterminate') "
             "OR quality <> 'ok'")
 SCOPE = f"patient_id = $p AND list_contains($codes, code) AND {IN_WINDOW}"

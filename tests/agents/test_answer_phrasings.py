@@ -355,6 +355,13 @@ def other_cases(imported: Imported, testdata: Path) -> list[tuple[Vault, Case]]:
         "//Record[@type='HKQuantityTypeIdentifierHeartRate']")]
     cases.append(Case(pid_of("apple"), "What was my lowest pulse?",
                       (num(min(v for v, _ in rates)),)))
+    # a year is the person's calendar year: the export's local times ("2024-01-01 01:01:36
+    # +0200" is in 2024, though in UTC it is still 2023)
+    for year in sorted({day[:4] for _, day in rates}):
+        inside = [v for v, day in rates if day.startswith(year)]
+        cases.append(Case(pid_of("apple"), f"What was my highest heart rate in {year}?",
+                          (num(max(inside)), f"{year}-")))
+    cases.append(Case(pid_of("apple"), "How did I sleep?", (), ("HKCategory", "Identifier")))
     vault_of = {pid: vault for vault, pid in imported.patients.values()}
     return [(vault_of[c.patient], c) for c in cases]
 
