@@ -59,7 +59,8 @@ def build(q: Question, facts: PatientFacts | None, conditions: ConditionList,
     on = died or (end if deceased and end else today)
     years = age(facts.birth_date if facts else None, on)
     who = SEX.get(str(facts.sex or "").lower(), "person") if facts else "person"
-    active = [plain_condition(c["display"]) for c in conditions.conditions if c["active"]]
+    active = [plain_condition(c["display"]) for c in conditions.conditions
+              if c["active"] and c.get("kind", "condition") == "condition"]
     article = "An" if years is not None and str(years)[0] == "8" or years in (11, 18) else "A"
     opening = f"{article} {years}-year-old {who}" if years is not None else f"A {who}"
     opening += (f" with {len(active)} active conditions on record: {listing(active, 8)}."

@@ -139,8 +139,13 @@ def condition_answer(text: str, found: Finding) -> str:
     if not terms and not found.data.get("words"):  # "what conditions do I have?": all
         if re.search(r"\b(chronic|current(ly)?|active|ongoing|now)\b", text.lower()):
             listed = [c for c in listed if c["active"]]
-        return ("Your records list " + _conditions_text(listed) + "." if listed
+        # social history (work, schooling, stress) apart; entries about the record left out
+        social = [c for c in listed if c.get("kind") == "social"]
+        listed = [c for c in listed if c.get("kind", "condition") == "condition"]
+        said = ("Your records list " + _conditions_text(listed) + "." if listed
                 else "Your records list no such conditions.")
+        return said + (f" Social history on record: {_conditions_text(social)}." if social
+                       else "")
     if not listed:
         return "Your records list no such condition."
     named = [c for c in listed if _names_condition(terms, str(c["display"]))]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agents.codes import BY_CODE, metric
+from agents.social_history import kind_of
 from agents.tools.base import ToolResult, day
 
 if TYPE_CHECKING:
@@ -45,13 +46,16 @@ def coverage(vault: Vault, *, patient_id: str) -> Coverage:
 
 @dataclass(frozen=True)
 class ConditionList(ToolResult):
-    conditions: tuple[dict[str, object], ...]  # [{display, code, onset, abatement, active}]
+    # [{display, code, onset, abatement, active, kind}]; kind: condition | social |
+    # administrative (agents.social_history)
+    conditions: tuple[dict[str, object], ...]
 
 
 def conditions(vault: Vault, *, patient_id: str) -> ConditionList:
     return ConditionList(conditions=tuple(
         {"display": c.display, "code": c.code, "onset": day(c.onset),
-         "abatement": None if c.active else day(c.abatement), "active": c.active}
+         "abatement": None if c.active else day(c.abatement), "active": c.active,
+         "kind": kind_of(c.code)}
         for c in vault.clinical.conditions(patient_id=patient_id)))
 
 
