@@ -94,14 +94,31 @@ def metric(code: str) -> Metric:
     return Metric(code, _plain_name(code), key, "other", ())
 
 
+def plain_value(code: str, text: str) -> str:
+    """A HealthKit category value in words ("HKCategoryValueSleepAnalysisAsleepCore" of
+    the sleep analysis type: "Asleep core"); any other text as it is."""
+    kind = re.fullmatch(r"HK\w*?TypeIdentifier(\w+)", code)
+    value = re.fullmatch(r"HKCategoryValue(\w+)", text)
+    if value is None:
+        return text
+    rest = value.group(1)
+    if kind and rest.startswith(kind.group(1)) and rest != kind.group(1):
+        rest = rest[len(kind.group(1)):]
+    return _words(rest).capitalize()
+
+
+def _words(camel: str) -> str:
+    words = re.findall(r"[A-Z]+\d*(?![a-z])|[A-Z]?[a-z]+\d*|\d+", camel)
+    return " ".join([words[0], *(w if w.isupper() else w.lower() for w in words[1:])])
+
+
 def _plain_name(code: str) -> str:
     """A HealthKit identifier as words ("HKCategoryTypeIdentifierSleepAnalysis": "Sleep
     analysis"), never the identifier in prose; any other code as it is."""
     m = re.fullmatch(r"HK\w*?TypeIdentifier(\w+)", code)
     if m is None:
         return code
-    words = re.findall(r"[A-Z]+\d*(?![a-z])|[A-Z]?[a-z]+\d*|\d+", m.group(1))
-    return " ".join([words[0], *(w if w.isupper() else w.lower() for w in words[1:])])
+    return _words(m.group(1))
 
 
 def codes_for(system: str) -> tuple[str, ...]:

@@ -59,7 +59,8 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
     coded = _first(findings, "coded_result")
     if coded:
         conditions = _first(findings, "conditions")  # a diagnosis of the same topic too
-        said = f" {conditions.text}" if conditions is not None and conditions.support else ""
+        said = f" {conditions.text}" if conditions is not None and conditions.support and \
+            conditions.data.get("words") else ""  # the topic's, not every condition
         return f"Your most recent {coded.text}{said}"
     if q.missing and not q.items:  # conditions only answer a topic's question ("kidneys")
         conditions = _first(findings, "conditions") if q.topics else None

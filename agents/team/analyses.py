@@ -192,6 +192,7 @@ def general_practice(job: Job) -> list[Finding]:
     if "age" in job.question.topics:
         found.insert(0, answers.age_finding(job, date.today()))
     found.extend(more.condition_findings(tools.conditions(job.vault, patient_id=job.patient_id)))
+    found += answers.coded_findings(job)  # answers in words: a survey's, a coded result's
     other = tuple(c for c in job.question.codes if metric(c).system in ("symptoms", "other"))
     found.extend(trends(job, other or tuple(
         c for c in ("8480-6", "39156-5", HBA1C) if c in cov.by_code), keep_empty=bool(other)))

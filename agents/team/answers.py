@@ -19,7 +19,7 @@ from typing import Any
 
 from agents import clinical, tools, vocabulary
 from agents.asked_units import stored, written
-from agents.codes import metric
+from agents.codes import metric, plain_value
 from agents.findings import Finding, fmt, in_prose, plural
 from agents.note import age
 from agents.team.job import Job
@@ -117,26 +117,45 @@ def kidney_finding(job: Job) -> Finding | None:
 
 
 def coded_findings(job: Job) -> list[Finding]:
-    """The person's coded results for each coded topic the question names."""
+    """The person's coded results for each coded topic the question names, and for each
+    asked test whose results on record are words only ("How stressed are you?": "Not at
+    all"), which no trend can read."""
     out = []
-    for tid in job.question.topics:
+    q = job.question
+    for tid in q.topics:
         topic = vocabulary.by_id().get(tid)
         if topic is None or not topic.coded:
             continue
-        results = job.vault.catalogue.coded_results(patient_id=job.patient_id,
-                                                    codes=topic.codes)
-        if not results:
-            continue
-        latest = results[0]
-        more = f" ({len(results)} results on record)" if len(results) > 1 else ""
-        text = (f"{latest.display}: {latest.text.rstrip('.')} on {latest.date}{more}.")
-        out.append(Finding("coded_result", text,
-                           {"display": latest.display, "value": latest.text,
-                            "date": str(latest.date), "n": len(results), "topic": tid,
-                            "results": [{"display": r.display, "value": r.text,
-                                         "date": str(r.date)} for r in results[:20]]},
-                           tuple(r.row_id for r in results), latest.code))
+        found = _coded(job, topic.codes, tid)
+        out += [found] if found else []
+    said = {f.code for f in out}
+    for code in dict.fromkeys(q.codes):
+        if code not in said and any(e.code == code and e.n and not e.numeric
+                                    for e in job.holdings.entries):
+            found = _coded(job, (code,), None)
+            out += [found] if found else []
     return out
+
+
+def _coded(job: Job, codes: tuple[str, ...], topic: str | None) -> Finding | None:
+    results = job.vault.catalogue.coded_results(patient_id=job.patient_id, codes=codes)
+    if not results:
+        return None
+    latest = results[0]
+    value = plain_value(latest.code, latest.text)
+    more = f" ({len(results)} results on record)" if len(results) > 1 else ""
+    asked = re.findall(r"[^.?!]*\?", latest.display)  # a survey's question, as it was put
+    if asked:
+        text = (f"answer to \"{asked[-1].strip()}\": \"{value.rstrip('.')}\" on "
+                f"{latest.date}{more}.")
+    else:
+        text = f"{latest.display}: {value.rstrip('.')} on {latest.date}{more}."
+    return Finding("coded_result", text,
+                   {"display": latest.display, "value": latest.text, "date": str(latest.date),
+                    "n": len(results), "topic": topic,
+                    "results": [{"display": r.display, "value": r.text, "date": str(r.date)}
+                                for r in results[:20]]},
+                   tuple(r.row_id for r in results), latest.code)
 
 
 # How a threshold is said and tested: "above 180" is strict, "at least 180" is not.

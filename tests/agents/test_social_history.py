@@ -1,0 +1,100 @@
+"""Synthea CSV records file work, schooling, stress and social contact as conditions:
+answers list them as social history, apart from the conditions, and a survey's answer in
+words is given as the person answered it. Expected facts are read from the CSV here."""
+
+from __future__ import annotations
+
+import csv
+import re
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from agents.llm import select_engine
+from agents.team.run import answer
+from app.services.imports import ImportService
+from app.settings import Settings
+from storage.vault import Vault
+from tests.conftest import make_vault
+
+# SNOMED CT social context findings (fully specified names end in "(finding)"): the
+# employment, education, social contact and stress findings of Synthea's SDOH modules
+SOCIAL = {"160903007", "160904001", "741062008", "73438004", "224299000", "5251000175109",
+          "266948004", "105531004", "423315002", "422650009", "73595000", "160968000",
+          "706893006"}
+STRESS_SURVEY = "93038-8"  # LOINC: stress level (PRAPARE)
+
+
+@pytest.fixture(scope="module")
+def csv_vault(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Iterator[Vault]:
+    home = tmp_path_factory.mktemp("csv") / "vault"
+    vault = make_vault(home)
+    service = ImportService(vault, Settings(home=home))
+    result = service.run([testdata / "synthea_csv"])
+    service.close()
+    assert result.status == "completed", result.summary
+    yield vault
+    vault.close()
+
+
+def _rows(testdata: Path, name: str) -> list[dict[str, str]]:
+    with (testdata / "synthea_csv" / name).open(newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _ask(vault: Vault, patient: str, text: str) -> str:
+    with ThreadPoolExecutor(4) as pool:
+        return answer(vault=vault, patient_id=patient, text=text,
+                      engine=select_engine(mode="offline", host="http://127.0.0.1:9", model="x",
+                                           timeout=1, offline=True),
+                      emit=lambda *_: None, pool=pool, cancel=threading.Event(),
+                      timeout=30).synthesis.summary
+
+
+def _plain(description: str) -> str:
+    return re.sub(r" \((disorder|finding|situation|person)\)$", "", description)
+
+
+def _patient(vault: Vault, csv_id: str) -> str:
+    row = vault.cursor().execute("SELECT id FROM patients WHERE identifier = ?",
+                                 [csv_id]).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_social_findings_are_social_history_not_conditions(csv_vault: Vault,
+                                                           testdata: Path) -> None:
+    by_patient: dict[str, list[dict[str, str]]] = {}
+    for r in _rows(testdata, "conditions.csv"):
+        by_patient.setdefault(r["PATIENT"], []).append(r)
+    chosen = [(p, rows) for p, rows in by_patient.items()
+              if any(r["CODE"] in SOCIAL for r in rows)
+              and any(r["CODE"] not in SOCIAL for r in rows)][:4]
+    assert chosen, "the CSV has patients with social and medical conditions"
+    for csv_id, rows in chosen:
+        pid = _patient(csv_vault, csv_id)
+        listed = _ask(csv_vault, pid, "What conditions do I have?")
+        medical, _, social = listed.partition("Social history on record:")
+        for r in rows:
+            name = _plain(r["DESCRIPTION"])
+            assert name in (social if r["CODE"] in SOCIAL else medical), (name, listed)
+        summary = _ask(csv_vault, pid, "Summarize my health").split(". ")[0]
+        for r in rows:
+            if r["CODE"] in SOCIAL:
+                assert _plain(r["DESCRIPTION"]) not in summary, summary
+
+
+def test_a_survey_answer_is_given_in_the_persons_words(csv_vault: Vault,
+                                                       testdata: Path) -> None:
+    latest: dict[str, tuple[str, str]] = {}
+    for r in _rows(testdata, "observations.csv"):
+        if r["CODE"] == STRESS_SURVEY and r["DATE"] >= latest.get(r["PATIENT"], ("",))[0]:
+            latest[r["PATIENT"]] = (r["DATE"], r["VALUE"])
+    assert latest
+    for csv_id, (_, value) in list(latest.items())[:4]:
+        said = _ask(csv_vault, _patient(csv_vault, csv_id), "How stressed am I?")
+        assert f'"{value}"' in said and "How stressed are you?" in said, said
+        assert STRESS_SURVEY not in said
