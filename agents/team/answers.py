@@ -19,7 +19,7 @@ from typing import Any
 
 from agents import clinical, tools, vocabulary
 from agents.asked_units import stored, written
-from agents.codes import metric, plain_value
+from agents.codes import BY_CODE, metric, plain_value
 from agents.findings import Finding, fmt, in_prose, plural
 from agents.note import age
 from agents.team.job import Job
@@ -156,6 +156,38 @@ def _coded(job: Job, codes: tuple[str, ...], topic: str | None) -> Finding | Non
                     "results": [{"display": r.display, "value": r.text, "date": str(r.date)}
                                 for r in results[:20]]},
                    tuple(r.row_id for r in results), latest.code)
+
+
+LATEST_WORDS = re.compile(r"\b(last|latest|recent|newest|current)\b")
+FLAG_WORDS = {"high": "high", "low": "low", "critical": "critical", "abnormal": "abnormal"}
+
+
+def latest_results_finding(job: Job) -> Finding | None:
+    """"What were my last lab results?": each test of the latest day with lab results,
+    its value and flag; None unless the question asks for the latest results in general."""
+    q = job.question
+    if not (q.labs_only and not q.items and LATEST_WORDS.search(q.text.lower())
+            and not {"abnormal", "critical", "trend"} & q.intents):
+        return None
+    readings = job.vault.measurements.latest_day(
+        patient_id=job.patient_id, category="laboratory", since=q.window.since,
+        until=q.window.until)
+    if not readings:
+        return None
+    newest: dict[str, Reading] = {}
+    for r in readings:  # each test once: its latest reading that day
+        newest[r.measure] = r
+    said = []
+    for r in newest.values():
+        name = metric(r.code).name if r.code in BY_CODE else (r.display or r.code)
+        flag = f" ({FLAG_WORDS[r.flag]})" if r.flag in FLAG_WORDS else ""
+        said.append(f"{name} {fmt(r.value, r.unit)}{flag}")
+    day = readings[-1].day
+    text = (f"Your most recent lab results, from {day} "
+            f"({plural(len(said), 'test')}): {listing(said, len(said))}.")
+    return Finding("latest_results", text,
+                   {"date": day, "n": len(said), "tests": said},
+                   tuple(r.id for r in readings), None)
 
 
 # How a threshold is said and tested: "above 180" is strict, "at least 180" is not.

@@ -606,6 +606,22 @@ class MeasurementRepository:
                        readings=tuple(_reading(r) for r in listed),
                        displays={r[0]: r[8] for r in rows if r[8]})
 
+    def latest_day(self, *, patient_id: str, category: str, since: When = None,
+                   until: When = None) -> tuple[Reading, ...]:
+        """The usable readings of `category` on the person's latest day (their own
+        calendar day) that has any in the window, oldest first: "what were my last lab
+        results?" asks for that day's panel, not for every result ever out of range."""
+        self.judge(patient_ids=(patient_id,))
+        where = (f"patient_id = $p AND category = $category AND {IN_WINDOW} "
+                 "AND quality <> 'verify'")
+        day = "floor((epoch(effective) + 60 * coalesce(utc_offset, 0)) / 86400)"
+        rows = self.cursor().execute(
+            f"SELECT {READING_COLUMNS} FROM observations WHERE {where} AND {day} = "
+            f"(SELECT max({day}) FROM observations WHERE {where}) ORDER BY effective, id",
+            {"p": patient_id, "category": category, "since": _bound(since, False),
+             "until": _bound(until, True)}).fetchall()
+        return tuple(_reading(r) for r in rows)
+
     def critical(self, *, patient_id: str, since: When = None) -> tuple[Reading, ...]:
         rows = self._read("judged_flag = 'critical' AND quality <> 'verify'",
                           "ORDER BY effective DESC, id DESC",

@@ -293,6 +293,26 @@ def lab_cases(pid: str, obs: dict) -> list[Case]:
         "Were any of my labs out of range?")]
 
 
+def latest_lab_cases(pid: str, bundle: Path) -> list[Case]:
+    """"What were my last lab results?": the tests of the person's latest day with a
+    laboratory result (the file's own calendar day), with their values."""
+    labs: list[tuple[str, str, float]] = []  # (local day, code, value)
+    for entry in json.loads(bundle.read_text())["entry"]:
+        res = entry["resource"]
+        if res["resourceType"] != "Observation" or "valueQuantity" not in res:
+            continue
+        if "laboratory" in {c["code"] for cat in res.get("category", [])
+                            for c in cat["coding"]}:
+            labs.append((res["effectiveDateTime"][:10], res["code"]["coding"][0]["code"],
+                         res["valueQuantity"]["value"]))
+    if not labs:
+        return []
+    day = max(d for d, _, _ in labs)
+    values = sorted({num(v) for d, _, v in labs if d == day})[:3]
+    return [Case(pid, q, (day, *values), ("outside their reference ranges",)) for q in (
+        "What were my last lab results?", "Show me my most recent blood work")]
+
+
 def judged_cases(pid: str, obs: dict, facts: dict) -> list[Case]:
     """A value asked about as a goal is judged against its range; a thyroid question is
     answered with the thyroid, never with the diabetes conditions endocrinology reviews."""
@@ -336,7 +356,7 @@ def synthea_cases(vault: Vault) -> list[Case]:
         cases += range_cases(pid, obs) + extreme_cases(pid, obs)
         cases += medication_cases(pid, facts) + gap_cases(pid, facts)
         cases += condition_cases(pid, facts) + too_high_cases(pid, obs) + lab_cases(pid, obs)
-        cases += judged_cases(pid, obs, facts)
+        cases += judged_cases(pid, obs, facts) + latest_lab_cases(pid, bundle)
     return cases
 
 
