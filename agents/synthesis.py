@@ -116,9 +116,13 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
     trended = d["direction"] != "insufficient_data" and d["change_percentage"] is not None
     period = f" ({q.period})" if q.period else ""
     if d["n"] >= 2 and trended and ("trend" in q.intents or len(item) > 1):
+        # "+4.7% since 76 kg" is the change between the two values named (the fitted
+        # change, which weighs every reading, can differ in sign from it)
+        first, last = d["first_value"], d["last_value"]
+        change = f"{(last - first) / abs(first) * 100:+.1f}% since " if first else "from "
         return (f"Your {d['metric']} has been {d['direction']}{period}: {value} on "
-                f"{d['last_date']}, {d['change_percentage']:+.1f}% since "
-                f"{written(d['first_value'], d['unit'], d['code'], q.unit)} on {d['first_date']} "
+                f"{d['last_date']}, {change}"
+                f"{written(first, d['unit'], d['code'], q.unit)} on {d['first_date']} "
                 f"({plural(d['n'], 'result')}).")
     latest = "latest" if q.period else "most recent"
     return (f"Your {latest} {d['metric']}{scope} was {value} on {d['last_date']}"

@@ -146,9 +146,11 @@ def range_cases(pid: str, obs: dict) -> list[Case]:
         cases.append(Case(pid, f"How many BMI results do I have since March {year}?",
                           (f"{n} result",)))
         since = _latest_in(bmi, date(year, 1, 1))
-        if len(since) >= 2:  # from a year to now: the window's first and latest readings
+        if len(since) >= 2:  # from a year to now: the window's first and latest readings,
+            first, last = since[0][1], since[-1][1]  # and the change between the two
             cases.append(Case(pid, f"How has my BMI changed between {year} and now?",
-                              (num(since[0][1]), _day(since[0][0]), _day(since[-1][0]))))
+                              (num(first), _day(since[0][0]), _day(since[-1][0]),
+                               f"{(last - first) / first * 100:+.1f}% since")))
         before, after = _latest_in(bmi, until=date(year - 1, 12, 31)), since
         if before and after:  # the pivot year's start splits the two sides
             cases.append(Case(pid, f"Compare my BMI before and after {year}",
