@@ -191,7 +191,13 @@ def synthesize(q: Question, findings: list[Finding], *, confidence: float,
         ("presence" in q.intents or {"death", "age"} & set(q.topics)) and not q.items) else [
         f.text for f in ordered[1:3] if f.text not in answer]
     summary = " ".join([answer, *others])
-    if note and note.care_gaps and q.mentions_prevention and "comprehensive" not in q.intents:
+    # a list of vaccinations answers "which vaccines have I had?"; the care gaps (a statin,
+    # a kidney medicine) answer only what is due or missing, and stay among the concerns
+    listed = {f.text for f in findings if f.kind == "vaccinations"}
+    listing_only = answer in listed and not re.search(
+        r"\b(due|missing|overdue|need|should|gaps?)\b", q.text.lower())
+    if note and note.care_gaps and q.mentions_prevention and not listing_only and \
+            "comprehensive" not in q.intents:
         summary += " Questions for your clinician: " + " ".join(note.care_gaps)
     if urgent_notice:
         summary = f"{urgent_notice} {summary}"

@@ -264,6 +264,9 @@ def gap_cases(pid: str, facts: dict) -> list[Case]:
                           ("may be due", "is one due")))
     elif diabetic and 40 <= age <= 75 and not statin:  # ADA 2025 section 10
         cases.append(Case(pid, "What care might I be missing?", ("no statin",)))
+        # a list of vaccinations is not asked for the care gaps
+        cases.append(Case(pid, "What vaccines have I had?", ("vaccinations on record",),
+                          ("statin",)))
     elif any("prediabet" in c for c in conditions):  # prediabetes is not diabetes
         cases.append(Case(pid, "What care might I be missing?", (), ("with diabetes",)))
     return cases
