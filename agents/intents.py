@@ -42,7 +42,8 @@ _PATTERNS: dict[str, str] = {
     "medication_effect": r"(since|after|once|when) (i )?(start|began|begin|went on|got on|switch"
                          r"|have been on|been on|taking|going on)|before and after|effect|working"
                          r"|work\b|doing its job|help\w*|lower\w*|reduc\w*|bring\w* .*down"
-                         r"|brought .*down|improv\w*|chang\w*|did \w+ (do|change)",
+                         r"|brought .*down|improv\w*|chang\w*|did \w+ (do|change)"
+                         r"|(made|make|makes|making) (a|any|much of a) difference",
     "trend": r"trend|over time|over the (years|months|past|last)|history|histor|chang|improv"
              r"|wors|better|progress|going (up|down)|compare|comparison|side by side|since"
              r"|pattern|how ha(s|ve)|evolv|declin|rising|falling|plot|chart|graph"
@@ -62,7 +63,7 @@ _PATTERNS: dict[str, str] = {
                 r"|critical",
     "presence": r"^ ?(do|did|have|has|am|was|is there|are there) (i|my|any|there)\b.*\b(have|had"
                 r"|positive|negative|come back|test|diagnos\w*|record\w*|ever)\b|\bdo i have\b"
-                r"|\bam i (diabetic|anemic|obese|hypertensive)\b|\bcome back\b"
+                r"|\bam i (diabetic|anemic|obese|hypertensive|allergic)\b|\bcome back\b"
                 r"|\b(deceased|alive|dead|died|die|pass(ed)? away)\b"
                 r"|^ ?(is there|are there|any)\b|\b(any|a) record of\b|\bon (record|file)\b"
                 r"|\b(what|which|list|show|all)( \w+){0,2} (conditions|diagnos[ie]s|problems"

@@ -152,7 +152,8 @@ def _measures(lowered: str, holdings: Holdings | None
     missing: list[str] = []
     not_kept: list[str] = []
     for phrase, what in _phrases():
-        pattern = rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])"
+        # a plural names the same thing ("blood counts", "platelet counts")
+        pattern = rf"(?<![a-z0-9]){re.escape(phrase)}s?(?![a-z0-9])"
         for m in re.finditer(pattern, text):
             if isinstance(what, Metric):
                 if holdings is not None and _in_urine(lowered, m.start(), m.end()):
