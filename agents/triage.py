@@ -52,6 +52,22 @@ RED_FLAGS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
 )
 
 
+# A question about what the records hold ("Did I have a stroke?", "Any history of heart
+# attack?") names an emergency without having one. It raises no emergency notice unless
+# it also speaks of now ("I have chest pain", "my face is drooping now"); thoughts of
+# self-harm always get the crisis line.
+PAST_RECORD = re.compile(
+    r"\b(did i (ever )?(have|get|suffer)|have i (ever )?(had|suffered|been diagnosed)"
+    r"|history of|any record of|on (my )?records?|in my (records?|file|chart)"
+    r"|was i (ever )?(diagnosed|treated|hospitali[sz]ed)|when did i (have|get)"
+    r"|(ever )?been diagnosed with)\b", re.I)
+PRESENT = re.compile(
+    r"\b(right now|now|currently|at the moment|today|tonight|this (morning|evening|afternoon)"
+    r"|i am having|i'?m having|i'?m feeling|i feel|i think i'?m|i'?m in|happening)\b"
+    r"|(?<!did )(?<!do )\bi (have|'ve got|am|'m)\b(?! (had|ever|been))"
+    r"|\bmy \w+ (is|are|feels?|hurts?)\b", re.I)
+
+
 @dataclass(frozen=True)
 class Triage:
     urgent: bool
@@ -60,7 +76,9 @@ class Triage:
 
 
 def triage(question: str) -> Triage:
-    hits = [(name, notice) for name, pattern, notice in RED_FLAGS if pattern.search(question)]
+    about_records = PAST_RECORD.search(question) and not PRESENT.search(question)
+    hits = [(name, notice) for name, pattern, notice in RED_FLAGS if pattern.search(question)
+            and not (about_records and notice == EMERGENCY)]
     if not hits:
         return Triage(urgent=False, categories=(), notice=None)
     notices = list(dict.fromkeys(notice for _, notice in hits))

@@ -53,6 +53,9 @@ def test_the_rules_score_the_evaluation_sets(name: str) -> None:
     "I can't stop the bleeding, it's severe bleeding",
     "I have been having suicidal thoughts", "I want to end my life",
     "What does crushing chest pressure mean with my cholesterol?",
+    "I have chest pain, did I have a heart attack before?",
+    "Did I have a stroke? My face is drooping now", "My chest hurts, did I have a heart attack?",
+    "Have I had suicidal thoughts on record?",
 ])
 def test_red_flags_are_urgent(text: str) -> None:
     result = triage(text)
@@ -66,6 +69,14 @@ def test_ordinary_questions_are_not_urgent(text: str) -> None:
     # "stroke risk" is a question about risk, still flagged: better a notice too many
     expected = "stroke" in text
     assert triage(text).urgent is expected
+
+
+@pytest.mark.parametrize("text", [
+    "Did I have a stroke?", "Have I ever had a heart attack?", "Any history of stroke?",
+    "Was I ever diagnosed with a stroke?", "When did I have my heart attack?",
+])
+def test_asking_what_the_records_hold_is_not_an_emergency(text: str) -> None:
+    assert not triage(text).urgent
 
 
 def test_suicidal_thoughts_get_the_crisis_line() -> None:
