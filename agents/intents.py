@@ -49,7 +49,8 @@ _PATTERNS: dict[str, str] = {
              r"|pattern|how ha(s|ve)|evolv|declin|rising|falling|plot|chart|graph"
              r"|from (19|20)\d\d|(last|past) \w+ (years|months|decade)|decade|lately"
              r"|over the years|through the years|year by year|(gone|go|went|come|came) (up|down)"
-             r"|increas|decreas|\brose\b|\brisen\b|\bdropp|\bdrop\b|\bfell\b|\bfallen\b",
+             r"|increas|decreas|\brose\b|\brisen\b|\bdropp|\bdrop\b|\bfell\b|\bfallen\b"
+             r"|\b(lost|gained|put on|taken off)\b",
     "extreme_low": r"\b(lowest|minimum|min|smallest|least|lightest|the least (i|my)\b)\b",
     "extreme_high": r"\b(highest|maximum|max|peak|largest|worst|top|heaviest)\b"
                     r"|\bthe most (i|my|it)\b|\b(the )?most i('ve| have)? ever\b",

@@ -78,7 +78,13 @@ def answer_sentence(q: Question, findings: list[Finding], nearest: tuple[str, ..
     if "correlation" in q.intents and "correlation" in by_kind:
         return by_kind["correlation"].text
     if q.items:
-        return _about_item(q, q.items[0], trends, by_kind.get("bp_control"))
+        said = _about_item(q, q.items[0], trends, by_kind.get("bp_control"))
+        topical = next((f for f in findings if f.kind == "conditions" and f.support
+                        and f.data.get("words")), None)
+        if topical and q.items[0][0] not in trends and q.items[0] != BLOOD_PRESSURE:
+            # "How is my heart failure?" with no LVEF on record: the diagnosis first
+            return f"{topical.text} {said}"
+        return said
     if "medications" in by_kind:
         return by_kind["medications"].text
     if "abnormal" in by_kind:

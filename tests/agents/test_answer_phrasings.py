@@ -157,6 +157,10 @@ def range_cases(pid: str, obs: dict) -> list[Case]:
                               (num(before[-1][1]), _day(before[-1][0]), num(after[-1][1]),
                                _day(after[-1][0]))))
         after = _latest_in(weights, date(year, 6, 1)) if weights else []
+        if weights and len(weights) >= 2:  # lost or gained: the first and latest weights
+            w0, w1 = weights[0][1], weights[-1][1]
+            cases.append(Case(pid, "How much weight have I lost?", (
+                num(w0), num(w1), f"{(w1 - w0) / w0 * 100:+.1f}% since")))
         if after:
             cases.append(Case(pid, f"Show me my weight since June {year}",
                               (num(after[-1][1]), _day(after[-1][0]))))
@@ -327,6 +331,9 @@ def judged_cases(pid: str, obs: dict, facts: dict) -> list[Case]:
         side = "above" if latest[1] > 100 else "within"
         cases.append(Case(pid, "Is my LDL at goal?", (num(latest[1]),
                                                       f"{side} the reference range")))
+    if any("heart failure" in c for c in facts["active_conditions"]):
+        failing = next(c for c in facts["active_conditions"] if "heart failure" in c)
+        cases.append(Case(pid, "How is my heart failure?", (re.sub(r" \(\w+\)$", "", failing),)))
     thyroid = {"3016-3", "11580-8", "3024-7", "3051-0", "3053-6"}  # LOINC TSH, free T4, T3
     said = () if facts["codes"] & thyroid else ("records have no tsh",)
     cases.append(Case(pid, "How is my thyroid?", said, ("diabet",)))
