@@ -65,6 +65,8 @@ _PATTERNS: dict[str, str] = {
     "presence": r"^ ?(do|did|have|has|am|was|is there|are there) (i|my|any|there)\b.*\b(have|had"
                 r"|positive|negative|come back|test|diagnos\w*|record\w*|ever)\b|\bdo i have\b"
                 r"|\bam i (diabetic|anemic|obese|hypertensive|allergic)\b|\bcome back\b"
+                r"|\bwhen (was|were|did) i (first )?(diagnosed|get|develop)"
+                r"|\bhow long (have|has) (i|my)\b.*\b(had|been)\b|\bdiagnosed with\b"
                 r"|\b(deceased|alive|dead|died|die|pass(ed)? away)\b"
                 r"|^ ?(is there|are there|any)\b|\b(any|a) record of\b|\bon (record|file)\b"
                 r"|\b(what|which|list|show|all)( \w+){0,2} (conditions|diagnos[ie]s|problems"
@@ -79,6 +81,9 @@ _PATTERNS: dict[str, str] = {
               r"|\bnow\b|ever",
 }
 _COMPILED = {k: re.compile(v) for k, v in _PATTERNS.items()}
+# "What am I taking for my blood pressure?": the medications for what the question names
+PURPOSE = re.compile(r"\b(taking|take|on|prescribed|given|medications?|medicines?|drugs|pills"
+                     r"|meds|tablets?|treatment)\s+for\b")
 
 
 def intents_of(lowered: str, *, has_items: bool, medication: bool) -> frozenset[str]:
@@ -92,7 +97,9 @@ def intents_of(lowered: str, *, has_items: bool, medication: bool) -> frozenset[
         found.discard("correlation")  # "since starting X, did Y change" is not a correlation
     if "correlation" in found:
         found.discard("presence")  # "is there a link between ..." asks for the relation
-    if "medication_list" in found and has_items:
+    if PURPOSE.search(lowered) and re.search(r"\b(what|which)\b", lowered):
+        found.add("medication_list")  # "what do I take for my cholesterol?"
+    elif "medication_list" in found and has_items:
         found.discard("medication_list")
     if "presence" in found and has_items and re.search(r"\bever\b", lowered):
         # "have I ever had a high glucose?", "was my potassium ever low?": the readings

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from agents import tools, vocabulary
 from agents.codes import BLOOD_PRESSURE, GLUCOSE, HBA1C, LIPIDS, metric
 from agents.findings import Finding, trend_finding
+from agents.intents import PURPOSE
+from agents.question import Question
 from agents.team import answers
 from agents.team import templates as more
 from agents.team.job import Job
+from agents.tools.medications import MedicationTimeline
 
 # Word starts of the conditions endocrinology reviews (prediabetes too: asked "do I have
 # diabetes?" the answer names it, as not the same diagnosis).
@@ -145,8 +149,9 @@ def pharmacy(job: Job) -> list[Finding]:
                              r"|no longer"
                              r"|c[oa]me off|discontinu|quit|ended|gave up|went off",
                              q.text.lower()))
-    found = [more.timeline_finding(timeline, q.medication, stopped=stopped, window=q.window,
-                                   period=q.period)]
+    purposed = None if q.medication else _for_purpose(q, timeline)
+    found = [purposed or more.timeline_finding(timeline, q.medication, stopped=stopped,
+                                               window=q.window, period=q.period)]
     if "allergies" in q.topics:
         job.step("Listing allergies", 0.3)
         found.insert(0, answers.allergy_finding(job))
@@ -167,6 +172,27 @@ def pharmacy(job: Job) -> list[Finding]:
             if ba.before_n or ba.after_n:
                 found.append(more.before_after_finding(ba))
     return found
+
+
+def _for_purpose(q: Question, timeline: MedicationTimeline) -> Finding | None:
+    """"What am I taking for my blood pressure?": the active courses whose recorded reason
+    is one of the asked topic's conditions, or whose drug is one usually judged by the
+    asked measure (MEDICATION_TARGETS); None unless the question asks what a medicine is
+    for."""
+    if not (PURPOSE.search(q.text.lower()) and (q.topics or q.items)):
+        return None
+    words = tuple(w for tid in q.topics if (t := vocabulary.by_id().get(tid))
+                  for w in t.conditions)
+    stems = tuple(s for names, codes in MEDICATION_TARGETS if set(codes) & set(q.codes)
+                  for s in names)
+    chosen = tuple(c for c in timeline.courses if c.active and (
+        (c.reason and any(w in c.reason.lower() for w in words))
+        or any(s in c.name.lower() for s in stems)))
+    if not chosen:
+        return Finding("medications", "None of your active medications on record is "
+                       "recorded for that, or is a kind usually given for it.",
+                       {"courses": [], "active": 0, "stopped": 0}, (), evidence=0)
+    return more.timeline_finding(replace(timeline, courses=chosen), None)
 
 
 def _targets(name: str) -> tuple[str, ...]:

@@ -149,8 +149,10 @@ def condition_answer(text: str, found: Finding) -> str:
     if not listed:
         return "Your records list no such condition."
     named = [c for c in listed if _names_condition(terms, str(c["display"]))]
+    since_when = re.search(r"\b(when|how long|since when)\b", text.lower())
+    lead = "Your records show " if since_when else "Yes: your records show "
     if named:
-        return "Yes: your records show " + _conditions_text(named) + "."
+        return lead + _conditions_text(named) + "."
     singles = [t for t in terms if " " not in t]
     precursor = [(t, c) for c in listed for t in singles if any(
         w.startswith("pre") and _same_word(t, w[3:])
@@ -160,7 +162,7 @@ def condition_answer(text: str, found: Finding) -> str:
                 f"{_conditions_text([c for _, c in precursor])}, which is not the same "
                 "diagnosis.")
     if found.data.get("words"):  # the topic's conditions, asked in lay words
-        return "Yes: your records show " + _conditions_text(listed) + "."
+        return lead + _conditions_text(listed) + "."
     return (f"Your records list no condition matching \"{' '.join(singles) or text}\".")
 
 

@@ -30,7 +30,7 @@ def _facts(path: Path) -> dict:
     medications only ever stopped, codes present (also in components)."""
     bundle = json.loads(path.read_text())
     out: dict = {"active_conditions": [], "ended_conditions": [], "status": {}, "codes": set(),
-                 "starts": []}
+                 "starts": [], "onsets": {}}
     for entry in bundle["entry"]:
         res = entry["resource"]
         kind = res["resourceType"]
@@ -41,6 +41,9 @@ def _facts(path: Path) -> dict:
             ended = "abatementDateTime" in res
             out["ended_conditions" if ended else "active_conditions"].append(
                 res["code"]["coding"][0]["display"].lower())
+            if not ended and "onsetDateTime" in res:
+                out["onsets"].setdefault(res["code"]["coding"][0]["display"].lower(), []).append(
+                    res["onsetDateTime"][:10])
         elif kind == "MedicationRequest":
             concept = res.get("medicationCodeableConcept", {})
             name = concept.get("text") or concept["coding"][0]["display"]
@@ -236,6 +239,16 @@ def medication_cases(pid: str, facts: dict) -> list[Case]:
     active = sorted(n for n, s in facts["status"].items() if "active" in s)
     cases.append(Case(pid, "Am I currently on any prescriptions?",
                       (f"{len(active)} active", *active) if active else ("none active",)))
+    # what a medicine is for: ACE inhibitors (-pril), ARBs (-sartan), thiazides, amlodipine
+    # and beta blockers (-olol) are blood pressure medicines (WHO INN stems)
+    bp = [n for n in active if re.search(r"pril|sartan|thiazide|amlodipine|olol", n.lower())]
+    if bp:
+        cases.append(Case(pid, "What am I taking for my blood pressure?", tuple(bp),
+                          tuple(n for n in active if n not in bp)))
+    for name, onsets in facts["onsets"].items():
+        if "hypertension" in name:  # how long: since the diagnosis's onset
+            cases.append(Case(pid, "How long have I had high blood pressure?",
+                              (min(onsets),), ("yes:",)))
     if stopped:
         cases += [Case(pid, q, (stopped[0],)) for q in (
             "Which medications have I stopped?", "What drugs did I come off?")]
