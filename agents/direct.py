@@ -52,7 +52,7 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
     said = [f.text for f in findings if f.kind in ("age", "vital_status")]
     if said and not q.items:  # the person's own facts: age, death
         return " ".join(said)
-    for kind in ("vaccinations", "allergies"):  # record lists asked for by name
+    for kind in ("vaccinations", "allergies", "visits"):  # record lists asked for by name
         listed = _first(findings, kind)
         if listed is not None:
             return listed.text

@@ -199,6 +199,10 @@ def _measures(lowered: str, holdings: Holdings | None
             r"\b(bp|blood pressure|hypertension)\b", lowered):
         ordered = [BLOOD_PRESSURE if i in ((BLOOD_PRESSURE[0],), (BLOOD_PRESSURE[1],)) else i
                    for i in ordered]
+    if "visits" in topics and any(ordered):  # "my pulse at my last visit": a time, not
+        del topics["visits"]  # the visits asked for
+        if not any(vocabulary.by_id()[t].system == "vital_status" for t in topics):
+            systems = [sy for sy in systems if sy != "vital_status"]
     return (tuple(dict.fromkeys(ordered)), tuple(sorted(topics, key=topics.__getitem__)),
             tuple(systems), tuple(missing), tuple(not_kept))
 

@@ -194,7 +194,8 @@ def synthesize(q: Question, findings: list[Finding], *, confidence: float,
     ordered = sorted(trends.values(),
                      key=lambda f: asked.index(f.code) if f.code in asked else len(asked))
     others = [] if q.out_of_scope or ((q.missing or q.not_kept) and not q.items) or (
-        ("presence" in q.intents or {"death", "age"} & set(q.topics)) and not q.items) else [
+        ("presence" in q.intents or {"death", "age", "visits"} & set(q.topics))
+        and not q.items) else [
         f.text for f in ordered[1:3] if f.text not in answer]
     summary = " ".join([answer, *others])
     # a list of vaccinations answers "which vaccines have I had?"; the care gaps (a statin,

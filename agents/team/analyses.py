@@ -219,6 +219,10 @@ def general_practice(job: Job) -> list[Finding]:
         found.insert(0, answers.vital_status_finding(job))
     if "age" in job.question.topics:
         found.insert(0, answers.age_finding(job, date.today()))
+    # visits asked for themselves, not "my height at my last visit" (the height answers)
+    if "visits" in job.question.topics and not job.question.items:
+        job.step("Listing visits", 0.3)
+        found.insert(0, answers.visits_finding(job))
     found.extend(more.condition_findings(tools.conditions(job.vault, patient_id=job.patient_id)))
     found += answers.coded_findings(job)  # answers in words: a survey's, a coded result's
     other = tuple(c for c in job.question.codes if metric(c).system in ("symptoms", "other"))

@@ -23,7 +23,7 @@ from agents.codes import BY_CODE, metric, plain_value
 from agents.findings import Finding, fmt, in_prose, plural
 from agents.note import age
 from agents.team.job import Job
-from agents.team.templates import listing
+from agents.team.templates import listing, plain_condition
 from agents.timeframe import during
 from agents.tools.base import ALL_TIME, Window
 from storage.repos.measurement_types import Reading, Series
@@ -380,6 +380,40 @@ def allergy_finding(job: Job) -> Finding:
     return Finding("allergies", f"Allergies and intolerances on record ({len(found)}): "
                    + "; ".join(parts) + ".", {"allergies": list(found)}, (),
                    evidence=len(found))
+
+
+# HL7 v3 ActEncounterCode (FHIR R4 Encounter.class) in words; Synthea CSV writes words
+ENCOUNTER_CLASSES = {"AMB": "ambulatory", "EMER": "emergency", "IMP": "inpatient",
+                     "ACUTE": "inpatient", "NONAC": "inpatient", "OBSENC": "observation",
+                     "PRENC": "pre-admission", "SS": "short stay", "VR": "virtual",
+                     "HH": "home health", "FLD": "field", "urgentcare": "urgent care"}
+
+
+def visits_finding(job: Job) -> Finding:
+    """The latest visit on record (its type, kind, reason and provider when recorded),
+    with how many there are and since when; in the question's period when it has one."""
+    q = job.question
+    w = q.window
+    listed = [v for v in tools.visits(job.vault, patient_id=job.patient_id).visits
+              if v["date"] and (w.since is None or str(v["date"]) >= w.since.isoformat())
+              and (w.until is None or str(v["date"]) <= w.until.isoformat())]
+    period = during(q.period)
+    if not listed:
+        return Finding("visits", f"Your records list no visits{period}.", {"visits": []}, (),
+                       evidence=0)
+    last = listed[0]
+    what = [plain_condition(last["display"])] if last["display"] else []
+    kind = str(last["encounter_class"] or "")
+    what += [f"{ENCOUNTER_CLASSES.get(kind, kind.lower())} visit"] if kind else []
+    detail = f": {', '.join(what)}" if what else ""
+    detail += f", for {plain_condition(last['reason'])}" if last["reason"] else ""
+    detail += f", with {last['provider']}" if last["provider"] else ""
+    text = f"Your last visit on record{period} was on {last['date']}{detail}."
+    if len(listed) > 1:
+        text += f" {plural(len(listed), 'visit')} on record{period}, the first on " \
+                f"{listed[-1]['date']}."
+    return Finding("visits", text, {"visits": listed[:20], "n": len(listed)}, (),
+                   evidence=len(listed))
 
 
 CAUSE_OF_DEATH = ("69453-9",)  # LOINC: Cause of death [US Standard Certificate of Death]

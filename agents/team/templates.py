@@ -174,8 +174,8 @@ def _conditions_text(chosen: list[dict[str, object]]) -> str:
 
 def plain_condition(display: object) -> str:
     """A condition name without its SNOMED semantic tag ("Hypertension (disorder)")."""
-    return re.sub(r"\s*\((disorder|finding|situation|morphologic abnormality|event)\)$", "",
-                  str(display))
+    return re.sub(r"\s*\((disorder|finding|situation|morphologic abnormality|event|procedure"
+                  r")\)$", "", str(display))
 
 
 def _since(c: dict[str, object]) -> str:

@@ -3,7 +3,14 @@ row ids they used (provenance). Numbers in answers come from here, never from a 
 
 from agents.tools.analytics import bp_control, correlation, glucose_time_in_range
 from agents.tools.base import ALL_TIME, Window
-from agents.tools.coverage import allergies, conditions, coverage, patients_of, vaccinations
+from agents.tools.coverage import (
+    allergies,
+    conditions,
+    coverage,
+    patients_of,
+    vaccinations,
+    visits,
+)
 from agents.tools.extremes import beyond, extremes, time_in_range
 from agents.tools.medications import before_after, medication_timeline
 from agents.tools.observations import latest, out_of_range, series, trend
@@ -28,4 +35,5 @@ __all__ = [
     "time_in_range",
     "trend",
     "vaccinations",
+    "visits",
 ]

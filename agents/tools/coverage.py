@@ -77,6 +77,19 @@ def vaccinations(vault: Vault, *, patient_id: str) -> Vaccinations:
 
 
 @dataclass(frozen=True)
+class Visits(ToolResult):
+    visits: tuple[dict[str, object], ...]  # [{display, encounter_class, date, provider, reason}]
+
+
+def visits(vault: Vault, *, patient_id: str) -> Visits:
+    """The person's encounters (visits, stays), newest first."""
+    return Visits(visits=tuple(
+        {"display": v.display, "encounter_class": v.encounter_class, "date": day(v.start),
+         "provider": v.provider, "reason": v.reason}
+        for v in vault.clinical.visits(patient_id=patient_id)))
+
+
+@dataclass(frozen=True)
 class Allergies(ToolResult):
     allergies: tuple[dict[str, object], ...]  # [{display, category, criticality, reaction, ...}]
 

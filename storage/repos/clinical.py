@@ -61,6 +61,14 @@ class AllergyEntry(NamedTuple):
     active: bool
 
 
+class VisitEntry(NamedTuple):
+    display: str | None  # the encounter type ("General examination of patient")
+    encounter_class: str | None  # ambulatory | wellness | emergency | inpatient | AMB ...
+    start: float | None  # epoch seconds
+    provider: str | None
+    reason: str | None
+
+
 class PatientEntry(NamedTuple):
     id: str
     name: str
@@ -117,6 +125,14 @@ class ClinicalRepository:
             "NOT IN ('not-done', 'entered-in-error') GROUP BY display "
             "ORDER BY max(occurred) DESC NULLS LAST, display", {"p": patient_id}).fetchall()
         return tuple(VaccineGroup(r[0], int(r[1]), r[2], r[3]) for r in rows)
+
+    def visits(self, *, patient_id: str) -> tuple[VisitEntry, ...]:
+        """Encounters, newest first (those with no start date last)."""
+        rows = self._vault.cursor().execute(
+            "SELECT display, encounter_class, epoch(start), provider, reason FROM encounters "
+            "WHERE patient_id = $p ORDER BY start DESC NULLS LAST, id DESC",
+            {"p": patient_id}).fetchall()
+        return tuple(VisitEntry(*r) for r in rows)
 
     def allergies(self, *, patient_id: str) -> tuple[AllergyEntry, ...]:
         rows = self._vault.cursor().execute(

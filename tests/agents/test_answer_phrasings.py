@@ -335,6 +335,18 @@ def latest_lab_cases(pid: str, bundle: Path) -> list[Case]:
         "What were my last lab results?", "Show me my most recent blood work")]
 
 
+def visit_cases(pid: str, bundle: Path) -> list[Case]:
+    """"When was my last doctor's visit?": the latest Encounter's day and how many."""
+    starts = [e["resource"]["period"]["start"][:10] for e in json.loads(bundle.read_text())[
+        "entry"] if e["resource"]["resourceType"] == "Encounter"
+        and "start" in e["resource"].get("period", {})]
+    if not starts:
+        return []
+    said = (max(starts), f"{len(starts)} visits" if len(starts) > 1 else "")
+    return [Case(pid, q, tuple(f for f in said if f)) for q in (
+        "When was my last doctor's visit?", "How many appointments have I had?")]
+
+
 def judged_cases(pid: str, obs: dict, facts: dict) -> list[Case]:
     """A value asked about as a goal is judged against its range; a thyroid question is
     answered with the thyroid, never with the diabetes conditions endocrinology reviews."""
@@ -382,6 +394,7 @@ def synthea_cases(vault: Vault) -> list[Case]:
         cases += medication_cases(pid, facts) + gap_cases(pid, facts)
         cases += condition_cases(pid, facts) + too_high_cases(pid, obs) + lab_cases(pid, obs)
         cases += judged_cases(pid, obs, facts) + latest_lab_cases(pid, bundle)
+        cases += visit_cases(pid, bundle)
     return cases
 
 
