@@ -5,6 +5,8 @@ the list of medications. None when the general templates should answer."""
 
 from __future__ import annotations
 
+import re
+
 from agents.findings import Finding, in_prose
 from agents.question import Question
 from agents.team.templates import condition_answer
@@ -104,6 +106,10 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
     if baseline and "medication_effect" in q.intents:
         return baseline.text
     meds = _first(findings, "medications")
+    if meds and q.medication and re.match(r"\s*(am i|do i|is|have i been|are)\b", q.text.lower()):
+        # "Am I still on simvastatin?": yes or no, then the course
+        yes = int(meds.data.get("active") or 0) > 0  # type: ignore[call-overload]
+        return f"{'Yes' if yes else 'No'}: {meds.text[0].lower()}{meds.text[1:]}"
     if meds and (("medication_list" in q.intents) or (q.medication and not meds.support)):
         return meds.text
     return None

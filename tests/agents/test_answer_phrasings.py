@@ -239,6 +239,13 @@ def medication_cases(pid: str, facts: dict) -> list[Case]:
     active = sorted(n for n, s in facts["status"].items() if "active" in s)
     cases.append(Case(pid, "Am I currently on any prescriptions?",
                       (f"{len(active)} active", *active) if active else ("none active",)))
+    firsts = [n.split()[0].lower() for n in facts["status"]]
+    for names, word in ((active, "yes"), (stopped, "no")):  # "am I still on X?"
+        unique = [n for n in names if firsts.count(n.split()[0].lower()) == 1
+                  and n.split()[0].isalpha() and len(n.split()[0]) > 4]
+        if unique:
+            cases.append(Case(pid, f"Am I still on {unique[0].split()[0].lower()}?",
+                              (f"{word}:", unique[0])))
     # what a medicine is for: ACE inhibitors (-pril), ARBs (-sartan), thiazides, amlodipine
     # and beta blockers (-olol) are blood pressure medicines (WHO INN stems)
     bp = [n for n in active if re.search(r"pril|sartan|thiazide|amlodipine|olol", n.lower())]
