@@ -60,7 +60,8 @@ class Finding:
 # UCUM codes as a reader writes them (the data keeps the UCUM code).
 UNIT_LABELS = {"mm[Hg]": "mmHg", "mL/min/{1.73_m2}": "mL/min/1.73m2", "{score}": "",
                "10*3/uL": "thousand/uL", "10*6/uL": "million/uL", "/min": "per minute",
-               "Cel": "°C", "[degF]": "°F", "[lb_av]": "lb", "[in_i]": "in"}
+               "Cel": "°C", "[degF]": "°F", "[lb_av]": "lb", "[in_i]": "in",
+               "1": "", "{ratio}": ""}  # UCUM's unity: a ratio has no unit to write
 
 
 def plural(n: int, word: str) -> str:

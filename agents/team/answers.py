@@ -163,15 +163,18 @@ FLAG_WORDS = {"high": "high", "low": "low", "critical": "critical", "abnormal": 
 
 
 def latest_results_finding(job: Job) -> Finding | None:
-    """"What were my last lab results?": each test of the latest day with lab results,
-    its value and flag; None unless the question asks for the latest results in general."""
+    """"What were my last lab results?", "What were my vital signs at the last visit?":
+    each test of the latest day with lab results (or vital signs), its value and flag;
+    None unless the question asks for the latest of these in general."""
     q = job.question
-    if not (q.labs_only and not q.items and LATEST_WORDS.search(q.text.lower())
-            and not {"abnormal", "critical", "trend"} & q.intents):
+    vitals = "vital_signs" in q.topics
+    if not ((vitals or (q.labs_only and not q.items)) and not {
+            "abnormal", "critical", "trend"} & q.intents and (
+            vitals or LATEST_WORDS.search(q.text.lower()))):
         return None
     readings = job.vault.measurements.latest_day(
-        patient_id=job.patient_id, category="laboratory", since=q.window.since,
-        until=q.window.until)
+        patient_id=job.patient_id, category="vital-signs" if vitals else "laboratory",
+        since=q.window.since, until=q.window.until)
     if not readings:
         return None
     newest: dict[str, Reading] = {}
@@ -179,12 +182,14 @@ def latest_results_finding(job: Job) -> Finding | None:
         newest[r.measure] = r
     said = []
     for r in newest.values():
-        name = metric(r.code).name if r.code in BY_CODE else (r.display or r.code)
+        name = metric(r.code).name if r.code in BY_CODE else (
+            r.display or job.holdings.display(r.code) or f"test {r.code}")
         flag = f" ({FLAG_WORDS[r.flag]})" if r.flag in FLAG_WORDS else ""
         said.append(f"{name} {fmt(r.value, r.unit)}{flag}")
     day = readings[-1].day
-    text = (f"Your most recent lab results, from {day} "
-            f"({plural(len(said), 'test')}): {listing(said, len(said))}.")
+    what, each = ("vital signs", "measure") if vitals else ("lab results", "test")
+    text = (f"Your most recent {what}, from {day} "
+            f"({plural(len(said), each)}): {listing(said, len(said))}.")
     return Finding("latest_results", text,
                    {"date": day, "n": len(said), "tests": said},
                    tuple(r.id for r in readings), None)

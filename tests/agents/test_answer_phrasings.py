@@ -323,23 +323,31 @@ def lab_cases(pid: str, obs: dict) -> list[Case]:
 
 
 def latest_lab_cases(pid: str, bundle: Path) -> list[Case]:
-    """"What were my last lab results?": the tests of the person's latest day with a
-    laboratory result (the file's own calendar day), with their values."""
-    labs: list[tuple[str, str, float]] = []  # (local day, code, value)
+    """"What were my last lab results?", "What are my vital signs?": the tests of the
+    person's latest day with a laboratory result (or a vital sign; the file's own calendar
+    day), with their values (components too: a blood pressure's two)."""
+    found: dict[str, list[tuple[str, float]]] = {"laboratory": [], "vital-signs": []}
     for entry in json.loads(bundle.read_text())["entry"]:
         res = entry["resource"]
-        if res["resourceType"] != "Observation" or "valueQuantity" not in res:
+        if res["resourceType"] != "Observation" or "effectiveDateTime" not in res:
             continue
-        if "laboratory" in {c["code"] for cat in res.get("category", [])
-                            for c in cat["coding"]}:
-            labs.append((res["effectiveDateTime"][:10], res["code"]["coding"][0]["code"],
-                         res["valueQuantity"]["value"]))
-    if not labs:
-        return []
-    day = max(d for d, _, _ in labs)
-    values = sorted({num(v) for d, _, v in labs if d == day})[:3]
-    return [Case(pid, q, (day, *values), ("outside their reference ranges",)) for q in (
-        "What were my last lab results?", "Show me my most recent blood work")]
+        # FHIR's code is "vital-signs"; some Synthea versions write "vital-sign"
+        for kind in {{"vital-sign": "vital-signs"}.get(c["code"], c["code"])
+                     for cat in res.get("category", []) for c in cat["coding"]}:
+            for part in [res, *res.get("component", [])]:
+                if kind in found and "valueQuantity" in part:
+                    found[kind].append((res["effectiveDateTime"][:10],
+                                        part["valueQuantity"]["value"]))
+    cases = []
+    for kind, questions in (("laboratory", ("What were my last lab results?",
+                                            "Show me my most recent blood work")),
+                            ("vital-signs", ("What are my vital signs?",))):
+        if found[kind]:
+            day = max(d for d, _ in found[kind])
+            values = sorted({num(v) for d, v in found[kind] if d == day})[:3]
+            cases += [Case(pid, q, (day, *values), ("outside their reference ranges",))
+                      for q in questions]
+    return cases
 
 
 def visit_cases(pid: str, bundle: Path) -> list[Case]:
