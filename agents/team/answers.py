@@ -159,7 +159,7 @@ def _coded(job: Job, codes: tuple[str, ...], topic: str | None) -> Finding | Non
 
 
 LATEST_WORDS = re.compile(r"\b(last|latest|recent|newest|current)\b")
-FLAG_WORDS = {"high": "high", "low": "low", "critical": "critical", "abnormal": "abnormal"}
+SAID_FLAGS = ("high", "low", "critical", "abnormal")  # a result's flag, written after it
 
 
 def latest_results_finding(job: Job) -> Finding | None:
@@ -184,7 +184,7 @@ def latest_results_finding(job: Job) -> Finding | None:
     for r in newest.values():
         name = metric(r.code).name if r.code in BY_CODE else (
             r.display or job.holdings.display(r.code) or f"test {r.code}")
-        flag = f" ({FLAG_WORDS[r.flag]})" if r.flag in FLAG_WORDS else ""
+        flag = f" ({r.flag})" if r.flag in SAID_FLAGS else ""
         said.append(f"{name} {fmt(r.value, r.unit)}{flag}")
     day = readings[-1].day
     what, each = ("vital signs", "measure") if vitals else ("lab results", "test")
