@@ -197,6 +197,9 @@ def synthesize(q: Question, findings: list[Finding], *, confidence: float,
         ("presence" in q.intents or {"death", "age", "visits"} & set(q.topics))
         and not q.items) else [
         f.text for f in ordered[1:3] if f.text not in answer]
+    near = [f.text for f in findings if f.kind == "nearest"]
+    if near and answer.startswith(("I found no", "Your records have no")):
+        answer += " " + " ".join(dict.fromkeys(near))  # where the readings are instead
     summary = " ".join([answer, *others])
     # a list of vaccinations answers "which vaccines have I had?"; the care gaps (a statin,
     # a kidney medicine) answer only what is due or missing, and stay among the concerns

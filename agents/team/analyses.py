@@ -48,7 +48,7 @@ def trends(job: Job, codes: tuple[str, ...], *, keep_empty: bool = True) -> list
         if f.has_data or keep_empty:
             out.append(f)
     return (out + answers.extreme_findings(job, codes) + answers.statistic_findings(job, codes)
-            + answers.comparison_findings(job, codes))
+            + answers.comparison_findings(job, codes) + answers.nearest_findings(job, codes))
 
 
 def topic_conditions(job: Job, systems: tuple[str, ...]) -> list[Finding]:

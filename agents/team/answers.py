@@ -12,7 +12,7 @@ import json
 import operator
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,36 @@ def _primary(job: Job, measure: str, *, windowed: bool = True,
     w = window or (job.question.window if windowed else ALL_TIME)
     return job.vault.measurements.primary(
         patient_id=job.patient_id, measure=measure, since=w.since, until=w.until)
+
+
+def nearest_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
+    """Asked of a period the records hold nothing of ("my blood pressure in 2019"): the
+    measure's nearest readings before and after it, so the answer says where they are."""
+    q = job.question
+    w = q.window
+    if q.relative or (w.since is None and w.until is None):
+        return []
+    out = []
+    for code in dict.fromkeys(codes[:2]):
+        inside = _primary(job, code)
+        if inside is not None and inside.usable:
+            continue
+        before = _primary(job, code, window=Window(until=w.since - timedelta(days=1))
+                          ) if w.since else None
+        after = _primary(job, code, window=Window(since=w.until + timedelta(days=1))
+                         ) if w.until else None
+        near = [(r, s) for s, r in ((before, before.usable[-1] if before and before.usable
+                                     else None),
+                                    (after, after.usable[0] if after and after.usable
+                                     else None)) if r is not None]
+        if not near:
+            continue
+        name = near[0][1].name
+        said = " and ".join(f"{fmt(r.value, s.unit)} on {r.day}" for r, s in near)
+        out.append(Finding("nearest", f"The nearest {in_prose(name)} readings on record: "
+                           f"{said}.", {"code": code, "dates": [r.day for r, _ in near]},
+                           tuple(r.id for r, _ in near), code))
+    return out
 
 
 def _day(iso: str) -> str:

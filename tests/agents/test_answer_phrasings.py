@@ -171,7 +171,14 @@ def range_cases(pid: str, obs: dict) -> list[Case]:
         low = sum(r[1] < 3.7 for r in potassium)
         cases.append(Case(pid, "Was my potassium ever low?", (
             "yes" if low else "no", f"{low} time", num(min(r[1] for r in potassium)))))
-    if hdl := obs.get("2085-9"):
+    if hdl := obs.get("2085-9"):  # a year with none: the nearest readings either side
+        years = {r[0].year for r in hdl}
+        gaps = [y for y in range(min(years), max(years)) if y not in years]
+        if gaps:
+            before = [r for r in hdl if r[0].year < gaps[0]][-1]
+            after = next(r for r in hdl if r[0].year > gaps[0])
+            cases.append(Case(pid, f"What was my HDL in {gaps[0]}?", (
+                num(before[1]), _day(before[0]), num(after[1]), _day(after[0]))))
         y1, y2 = hdl[0][0].year, _pick_year(hdl)
         inside = _latest_in(hdl, date(y1, 1, 1), date(y2, 12, 31))
         low = min(inside, key=lambda r: (r[1], r[0]))
