@@ -40,15 +40,18 @@ def asked(job: Job, systems: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def trends(job: Job, codes: tuple[str, ...], *, keep_empty: bool = True) -> list[Finding]:
-    out = []
+    out, empty = [], []
     for i, code in enumerate(codes):
         job.step(f"Analyzing {metric(code).name} trend", i / max(len(codes), 1))
         f = trend_finding(tools.trend(job.vault, patient_id=job.patient_id, code=code,
                                       window=job.question.window))
         if f.has_data or keep_empty:
             out.append(f)
+        if not f.has_data:
+            empty.append(code)
     return (out + answers.extreme_findings(job, codes) + answers.statistic_findings(job, codes)
-            + answers.comparison_findings(job, codes) + answers.nearest_findings(job, codes))
+            + answers.comparison_findings(job, codes)
+            + answers.nearest_findings(job, tuple(empty)))
 
 
 def topic_conditions(job: Job, systems: tuple[str, ...]) -> list[Finding]:

@@ -39,17 +39,15 @@ def _primary(job: Job, measure: str, *, windowed: bool = True,
 
 
 def nearest_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
-    """Asked of a period the records hold nothing of ("my blood pressure in 2019"): the
-    measure's nearest readings before and after it, so the answer says where they are."""
+    """Asked of a period the records hold nothing of in `codes` ("my blood pressure in
+    2019"): each measure's nearest readings before and after it, so the answer says where
+    they are."""
     q = job.question
     w = q.window
     if q.relative or (w.since is None and w.until is None):
         return []
     out = []
     for code in dict.fromkeys(codes[:2]):
-        inside = _primary(job, code)
-        if inside is not None and inside.usable:
-            continue
         before = _primary(job, code, window=Window(until=w.since - timedelta(days=1))
                           ) if w.since else None
         after = _primary(job, code, window=Window(since=w.until + timedelta(days=1))
