@@ -58,9 +58,10 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         listed = _first(findings, kind)
         if listed is not None:
             return listed.text
-    latest = _first(findings, "latest_results")  # "what were my last lab results?"
-    if latest:
-        return latest.text
+    for kind in ("latest_results", "bmi_category"):  # the latest panel; "am I obese?"
+        said = _first(findings, kind)
+        if said:
+            return said.text
     coded = _first(findings, "coded_result")
     if coded:
         conditions = _first(findings, "conditions")  # a diagnosis of the same topic too

@@ -210,7 +210,9 @@ def _targets(name: str) -> tuple[str, ...]:
 
 def nutrition(job: Job) -> list[Finding]:
     codes = asked(job, ("body",)) or ("29463-7", "39156-5")
-    found = trends(job, codes, keep_empty=bool(asked(job, ("body",))))
+    category = answers.bmi_category_finding(job)  # "am I overweight?"
+    found = ([category] if category else []) + trends(job, codes,
+                                                      keep_empty=bool(asked(job, ("body",))))
     found.extend(trends(job, tuple(c for c in asked(job, ("lipids", "glycemic"))
                                    if c in ("2571-8", HBA1C, GLUCOSE)), keep_empty=False))
     return found

@@ -473,6 +473,38 @@ def vital_status_finding(job: Job) -> Finding:
                    evidence=int(bool(facts and facts.deceased)))
 
 
+@cache
+def _bmi_table() -> dict[str, Any]:
+    path = Path(__file__).resolve().parents[2] / "resources" / "bmi_categories.json"
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+BMI_WORDS = re.compile(r"\b(overweight|obese|obesity|underweight|category|class|healthy "
+                       r"weight|normal weight|too (heavy|thin|fat))\b")
+
+
+def bmi_category_finding(job: Job) -> Finding | None:
+    """"Am I overweight?", "What is my BMI category?": the latest BMI in its adult category
+    (resources/bmi_categories.json); None for other questions, without a BMI, or for a
+    person under 18 then (BMI-for-age percentiles judge children)."""
+    if not BMI_WORDS.search(job.question.text.lower()):
+        return None
+    s = _primary(job, "39156-5")
+    if s is None or not s.usable or s.unit not in ("kg/m2", "kg/m²"):
+        return None
+    last = s.usable[-1]
+    table = _bmi_table()
+    born = job.facts.birth_date if job.facts else None
+    years = age(born, date.fromisoformat(last.day)) if born else None
+    if years is not None and years < table["adult_from_age"]:
+        return None
+    name = [c["name"] for c in table["categories"] if last.value >= c["from"]][-1]
+    text = (f"Your most recent BMI, {fmt(last.value, s.unit)} on {last.day}, is in the adult "
+            f"category {name}.")
+    return Finding("bmi_category", text, {"bmi": last.value, "date": last.day,
+                                          "category": name}, (last.id,), "39156-5")
+
+
 def age_finding(job: Job, today: date) -> Finding:
     """The date of birth on record and the age it gives (at death, for a person who
     died)."""

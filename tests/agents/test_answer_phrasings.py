@@ -381,6 +381,15 @@ def judged_cases(pid: str, obs: dict, facts: dict) -> list[Case]:
     if any("heart failure" in c for c in facts["active_conditions"]):
         failing = next(c for c in facts["active_conditions"] if "heart failure" in c)
         cases.append(Case(pid, "How is my heart failure?", (re.sub(r" \(\w+\)$", "", failing),)))
+    if bmi := obs.get("39156-5"):  # WHO adult BMI categories (TRS 894): 18.5, 25, 30, 35, 40
+        latest = max(bmi, key=lambda r: r[0])
+        born = facts["birth"]
+        if latest[0].year - born.year - ((latest[0].month, latest[0].day)
+                                          < (born.month, born.day)) >= 18:
+            cuts = [(40, "class 3"), (35, "class 2"), (30, "class 1"), (25, "overweight"),
+                    (18.5, "healthy weight"), (0, "underweight")]
+            word = next(w for cut, w in cuts if latest[1] >= cut)
+            cases.append(Case(pid, "Am I overweight?", (num(latest[1]), word)))
     thyroid = {"3016-3", "11580-8", "3024-7", "3051-0", "3053-6"}  # LOINC TSH, free T4, T3
     said = () if facts["codes"] & thyroid else ("records have no tsh",)
     cases.append(Case(pid, "How is my thyroid?", said, ("diabet",)))
