@@ -69,8 +69,9 @@ def cardiology(job: Job) -> list[Finding]:
     codes = asked(job, ("lipids", "blood_pressure", "vitals")) or (*LIPIDS, *BLOOD_PRESSURE)
     explicit = bool(asked(job, ("lipids", "blood_pressure", "vitals")))
     found = topic_conditions(job, ("cardiac", "lipids", "blood_pressure"))
-    latest = answers.latest_results_finding(job)  # "what are my vital signs?"
-    found += [latest] if latest else []
+    said = [answers.latest_results_finding(job),  # "what are my vital signs?"
+            answers.cholesterol_ratio_finding(job)]
+    found += [f for f in said if f]
     found += trends(job, codes, keep_empty=explicit)
     if any(c in BLOOD_PRESSURE for c in codes):
         job.step("Checking blood pressure control", 0.8)

@@ -505,6 +505,38 @@ def bmi_category_finding(job: Job) -> Finding | None:
                                           "category": name}, (last.id,), "39156-5")
 
 
+@cache
+def _ratio_limits() -> dict[str, Any]:
+    path = Path(__file__).resolve().parents[2] / "resources" / "cholesterol_ratio.json"
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def cholesterol_ratio_finding(job: Job) -> Finding | None:
+    """"What's my cholesterol ratio?": total over HDL cholesterol of the latest day with
+    both, against the limits of resources/cholesterol_ratio.json; None for other questions
+    or without both."""
+    if not re.search(r"\bratio\b", job.question.text.lower()) or not {
+            "2093-3", "2085-9"} & set(job.question.codes):
+        return None
+    total, hdl = _primary(job, "2093-3"), _primary(job, "2085-9")
+    if not (total and hdl and total.usable and hdl.usable and total.unit == hdl.unit):
+        return None
+    by_day = {r.day: r for r in hdl.usable}
+    pair = next(((t, by_day[t.day]) for t in reversed(total.usable) if t.day in by_day
+                 and by_day[t.day].value), None)
+    if pair is None:
+        return None
+    t, h = pair
+    ratio = t.value / h.value
+    limits = _ratio_limits()
+    text = (f"Your total-to-HDL cholesterol ratio was {fmt(round(ratio, 1))} on {t.day} "
+            f"(total {fmt(t.value, t.unit)}, HDL {fmt(h.value, h.unit)}); under "
+            f"{fmt(limits['desirable_below'])} is desirable and under "
+            f"{fmt(limits['ideal_below'])} ideal.")
+    return Finding("cholesterol_ratio", text, {"ratio": ratio, "date": t.day},
+                   (t.id, h.id), "2093-3")
+
+
 def age_finding(job: Job, today: date) -> Finding:
     """The date of birth on record and the age it gives (at death, for a person who
     died)."""

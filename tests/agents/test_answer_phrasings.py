@@ -390,6 +390,13 @@ def judged_cases(pid: str, obs: dict, facts: dict) -> list[Case]:
                     (18.5, "healthy weight"), (0, "underweight")]
             word = next(w for cut, w in cuts if latest[1] >= cut)
             cases.append(Case(pid, "Am I overweight?", (num(latest[1]), word)))
+    total, hdl = obs.get("2093-3") or [], {_day(r[0]): r[1] for r in obs.get("2085-9") or []}
+    both = [r for r in total if _day(r[0]) in hdl and hdl[_day(r[0])]]
+    if both:  # total over HDL of the latest day with both
+        last = max(both, key=lambda r: r[0])
+        cases.append(Case(pid, "What's my cholesterol ratio?", (
+            f"ratio was {last[1] / hdl[_day(last[0])]:.1f}".removesuffix(".0"),
+            _day(last[0]))))
     thyroid = {"3016-3", "11580-8", "3024-7", "3051-0", "3053-6"}  # LOINC TSH, free T4, T3
     said = () if facts["codes"] & thyroid else ("records have no tsh",)
     cases.append(Case(pid, "How is my thyroid?", said, ("diabet",)))
