@@ -79,9 +79,13 @@ READING_COLUMNS = ("id, code, measure, epoch(effective), series_value, series_un
                    "utc_offset, display")
 # A window's days are the person's own calendar days, as every reading's day is shown
 # (Reading.day): a reading at 01:01 +02:00 on 1 January is in January, not in December.
+# The plain bounds, 14 hours wider (the largest UTC offsets), let the scan skip row groups
+# by `effective` before the local time is computed.
 LOCAL = "(effective + to_minutes(coalesce(utc_offset, 0)))"
-IN_WINDOW = (f"series_value IS NOT NULL AND effective IS NOT NULL AND ($since IS NULL OR "
-             f"{LOCAL} >= $since) AND ($until IS NULL OR {LOCAL} <= $until)")
+IN_WINDOW = ("series_value IS NOT NULL AND effective IS NOT NULL AND ($since IS NULL OR "
+             f"(effective >= CAST($since AS TIMESTAMPTZ) - INTERVAL 14 HOUR AND {LOCAL} >= "
+             "$since)) AND ($until IS NULL OR (effective <= CAST($until AS TIMESTAMPTZ) + "
+             f"INTERVAL 14 HOUR AND {LOCAL} <= $until))")
 ABNORMAL = ("judged_flag IN ('low', 'high', 'critical', 'abnormal', 'indeterminate') "
             "OR quality <> 'ok'")
 SCOPE = f"patient_id = $p AND list_contains($codes, code) AND {IN_WINDOW}"
