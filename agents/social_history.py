@@ -6,16 +6,15 @@ clinician reads a problem list."""
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from pathlib import Path
 from typing import Any
+
+from storage.ingest.units import load_resource
 
 
 @cache
 def _table() -> dict[str, Any]:
-    path = Path(__file__).resolve().parents[1] / "resources" / "social_history.json"
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return load_resource("social_history.json")
 
 
 def kind_of(code: str | None) -> str:

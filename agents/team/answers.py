@@ -26,6 +26,7 @@ from agents.team.job import Job
 from agents.team.templates import listing, plain_condition
 from agents.timeframe import during
 from agents.tools.base import ALL_TIME, Window
+from storage.ingest.units import load_resource
 from storage.repos.measurement_types import Reading, Series
 
 
@@ -48,14 +49,13 @@ def nearest_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
         return []
     out = []
     for code in dict.fromkeys(codes[:2]):
-        before = _primary(job, code, window=Window(until=w.since - timedelta(days=1))
-                          ) if w.since else None
-        after = _primary(job, code, window=Window(since=w.until + timedelta(days=1))
-                         ) if w.until else None
-        near = [(r, s) for s, r in ((before, before.usable[-1] if before and before.usable
-                                     else None),
-                                    (after, after.usable[0] if after and after.usable
-                                     else None)) if r is not None]
+        near: list[tuple[Reading, Series]] = []
+        if w.since:  # the last reading before the period
+            s = _primary(job, code, window=Window(until=w.since - timedelta(days=1)))
+            near += [(s.usable[-1], s)] if s and s.usable else []
+        if w.until:  # the first after it
+            s = _primary(job, code, window=Window(since=w.until + timedelta(days=1)))
+            near += [(s.usable[0], s)] if s and s.usable else []
         if not near:
             continue
         name = near[0][1].name
@@ -196,9 +196,8 @@ def latest_results_finding(job: Job) -> Finding | None:
     None unless the question asks for the latest of these in general."""
     q = job.question
     vitals = "vital_signs" in q.topics
-    if not ((vitals or (q.labs_only and not q.items)) and not {
-            "abnormal", "critical", "trend"} & q.intents and (
-            vitals or LATEST_WORDS.search(q.text.lower()))):
+    labs = q.labs_only and not q.items and LATEST_WORDS.search(q.text.lower())
+    if not (vitals or labs) or {"abnormal", "critical", "trend"} & q.intents:
         return None
     readings = job.vault.measurements.latest_day(
         patient_id=job.patient_id, category="vital-signs" if vitals else "laboratory",
@@ -261,7 +260,7 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
                                    "min": lo.value, "min_date": lo.day, "max": hi.value,
                                    "max_date": hi.day}
         rows = [r.id for r in ex.series.readings]
-        limit, word, named = None, "", ""
+        limit, word, ranged = None, "", False
         if q.threshold:
             op, asked_limit = q.threshold
             limit = stored(asked_limit, unit, code, q.unit)
@@ -271,13 +270,14 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
             last = ex.series.usable[-1]
             limit = last.reference_high if want_high else last.reference_low
             word, passes = BEYOND[">" if want_high else "<"]
-            named = f"the reference range ({'upper' if want_high else 'lower'} limit "
+            ranged = True
         if limit is not None:
             beyond = sum(passes(r.value, limit) for r in ex.series.usable)
             times = "time" if beyond == 1 else "times"
             said = written(limit, unit, code, q.unit)
-            parts.insert(0, f"{beyond} {times} {word} {f'{named}{said})' if named else said} "
-                         f"out of {plural(ex.n, 'reading')}")
+            if ranged:
+                said = f"the reference range ({'upper' if want_high else 'lower'} limit {said})"
+            parts.insert(0, f"{beyond} {times} {word} {said} out of {plural(ex.n, 'reading')}")
             data |= {"threshold": limit, "direction": word, "count": beyond}
         if ex.unverified:
             parts.append(f"{plural(len(ex.unverified), 'reading')} held for verification "
@@ -475,8 +475,7 @@ def vital_status_finding(job: Job) -> Finding:
 
 @cache
 def _bmi_table() -> dict[str, Any]:
-    path = Path(__file__).resolve().parents[2] / "resources" / "bmi_categories.json"
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return load_resource("bmi_categories.json")
 
 
 BMI_WORDS = re.compile(r"\b(overweight|obese|obesity|underweight|category|class|healthy "
@@ -507,8 +506,7 @@ def bmi_category_finding(job: Job) -> Finding | None:
 
 @cache
 def _ratio_limits() -> dict[str, Any]:
-    path = Path(__file__).resolve().parents[2] / "resources" / "cholesterol_ratio.json"
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return load_resource("cholesterol_ratio.json")
 
 
 def cholesterol_ratio_finding(job: Job) -> Finding | None:
