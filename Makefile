@@ -23,8 +23,10 @@ setup: sysdeps $(STAMP)
 run: setup
 	HEALTHINSIGHT_HOME=$${HEALTHINSIGHT_HOME:-$(CURDIR)/.home} $(BIN)/healthinsight demo --open
 
+# Two workers, a test file each (its module fixtures built once): the suite is mostly
+# single-threaded Python, and this halves it on a 2-core machine.
 test: setup
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .
