@@ -10,6 +10,7 @@ never text from a file or a user).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -95,6 +96,15 @@ def measure(key_or_code: str) -> Measure:
 
     return Measure(key=key_or_code, name=name_for_code(key_or_code) or key_or_code,
                    unit=canonical_unit(key_or_code), kind="discrete", codes=(key_or_code,))
+
+
+def series_order(m: Measure, stats: Iterable[tuple[str | None, int, float, int]]
+                 ) -> tuple[str | None, ...]:
+    """The units of `m`'s series in series order, from (unit, readings, first time,
+    first id) per unit: the canonical unit first, else the one of most readings, then
+    the earliest (a series' unit never mixes with another's)."""
+    ordered = sorted((s for s in stats if s[1]), key=lambda s: (s[0] != m.unit, -s[1], s[2], s[3]))
+    return tuple(s[0] for s in ordered)
 
 
 def measure_key(code: str) -> str:
