@@ -28,6 +28,13 @@ class Points:
     values: np.ndarray
     ids: tuple[tuple[int, ...], ...]  # each point's readings, in series order
     conflicts: int  # points whose readings disagree (quality conflict)
+    row_ids: tuple[int, ...]  # the same, flat
+
+    def ids_at(self, points: np.ndarray) -> tuple[int, ...]:
+        """The readings of these points (indexes), flat."""
+        if len(self.ids) == len(self.row_ids):  # one reading per point
+            return tuple(np.asarray(self.row_ids)[points].tolist())
+        return tuple(i for k in points.tolist() for i in self.ids[k])
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,20 @@ class Frame:
         return cls(m, series_order(m, stats), t, cols["v"], ids, unit,
                    cols["verify"].astype(bool), cols["conflict"].astype(bool))
 
+    @classmethod
+    def each(cls, ms: list[Measure], cols: dict[str, Any]) -> list[Frame]:
+        """A frame per measure of columns that hold several measures' readings: `k` is
+        each reading's code's position (from 1) in the measures' codes, one after the
+        other."""
+        if len(ms) == 1:
+            return [cls.of(ms[0], cols)]
+        which = np.searchsorted(np.cumsum([len(m.codes) for m in ms]), np.ma.getdata(cols["k"]))
+        frames = []
+        for i, m in enumerate(ms):
+            mine = which == i
+            frames.append(cls.of(m, {k: c[mine] for k, c in cols.items()}))
+        return frames
+
     @property
     def primary(self) -> np.ndarray:
         """The readings of the first series (a mask)."""
@@ -75,15 +96,16 @@ class Frame:
         use = self.primary & ~self.verify
         t, v, ids = self.t[use], self.v[use], self.ids[use].tolist()
         if not len(t):
-            return Points(t, v, (), 0)
+            return Points(t, v, (), 0, ())
         starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
         counts = np.diff(np.r_[starts, len(t)])
         if len(starts) == len(t):  # one reading per instant, as nearly always
-            return Points(t, v, tuple((i,) for i in ids), int(self.conflict[use].sum()))
+            return Points(t, v, tuple(zip(ids)), int(self.conflict[use].sum()),
+                          tuple(ids))
         groups = tuple(tuple(ids[s:s + n]) for s, n in zip(starts.tolist(), counts.tolist(),
                                                              strict=True))
         return Points(t[starts], np.add.reduceat(v, starts) / counts, groups,
-                      int(np.logical_or.reduceat(self.conflict[use], starts).sum()))
+                      int(np.logical_or.reduceat(self.conflict[use], starts).sum()), tuple(ids))
 
 
 def paired(a: Points, b: Points) -> tuple[tuple[float, ...], tuple[tuple[float, ...], ...],
@@ -94,5 +116,4 @@ def paired(a: Points, b: Points) -> tuple[tuple[float, ...], tuple[tuple[float, 
                                        return_indices=True)
     return (tuple(times.tolist()),
             (tuple(a.values[at_a].tolist()), tuple(b.values[at_b].tolist())),
-            tuple(tuple(i for k in at.tolist() for i in p.ids[k])
-                  for p, at in ((a, at_a), (b, at_b))))
+            tuple(p.ids_at(at) for p, at in ((a, at_a), (b, at_b))))

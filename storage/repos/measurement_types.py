@@ -91,10 +91,7 @@ class Instants:
     ids: tuple[tuple[int, ...], ...]
     conflicts: int  # points whose readings disagree (quality conflict)
     other_series: tuple[str, ...] = ()  # names of the measure's series in other units
-
-    @property
-    def row_ids(self) -> tuple[int, ...]:
-        return tuple(i for group in self.ids for i in group)
+    row_ids: tuple[int, ...] = ()  # every point's readings, in time order (ids, flat)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ from storage.repos.readings_sql import CATALOGUE, fingerprint, install_catalogue
 if TYPE_CHECKING:
     import duckdb
 
-    from storage.repos.measure_frame import Frame
+    from storage.repos.measure_frame import Frame, Points
     from storage.vault import Vault
 
 When = date | datetime | None
@@ -96,6 +96,7 @@ SCOPE = f"patient_id = $p AND list_contains($codes, code) AND {IN_WINDOW}"
 # readings not judged yet, anywhere in time, come too: the same scan tells whether the
 # measure must be judged first.
 FRAME = ("SELECT epoch(effective) AS t, series_value AS v, id, series_unit AS u, "
+         "list_position($codes, code) AS k, "
          "quality = 'verify' AS verify, quality = 'conflict' AS conflict, "
          "quality IS NULL AS pending FROM observations WHERE patient_id = $p AND "
          f"list_contains($codes, code) AND (quality IS NULL OR ({IN_WINDOW}))")
@@ -386,16 +387,22 @@ class MeasurementRepository:
     def _frame(self, patient_id: str, measure: str, since: When, until: When) -> Frame:
         """The measure's readings in the window as columns (measure_frame.py), judged
         first where any reading of it is not judged yet."""
+        return self._frames(patient_id, (measure,), since, until)[0]
+
+    def _frames(self, patient_id: str, measures: tuple[str, ...], since: When, until: When
+                ) -> list[Frame]:
+        """A frame per measure, from one scan (systolic with diastolic)."""
         from storage.repos.measure_frame import Frame  # late: numpy (see measure_frame)
 
-        m = catalogue.measure(measure)
-        params = {"p": patient_id, "codes": list(m.codes), "since": _bound(since, False),
+        ms = [catalogue.measure(key) for key in measures]
+        codes = [c for m in ms for c in m.codes]
+        params = {"p": patient_id, "codes": codes, "since": _bound(since, False),
                   "until": _bound(until, True)}
         cols = self.cursor().execute(FRAME, params).fetchnumpy()
         if cols["pending"].any():
-            self.judge(patient_ids=(patient_id,), codes=m.codes)
+            self.judge(patient_ids=(patient_id,), codes=codes)
             cols = self.cursor().execute(FRAME, params).fetchnumpy()
-        return Frame.of(m, cols)
+        return Frame.each(ms, cols)
 
     def _rows(self, patient_id: str, ids: list[int]) -> list[Reading]:
         """The stored readings of these ids, in series order."""
@@ -425,7 +432,7 @@ class MeasurementRepository:
         daily blood pressure is 5,500 pairs); None when either has no readings."""
         from storage.repos.measure_frame import paired  # late: numpy (see measure_frame)
 
-        frames = [self._frame(patient_id, key, since, until) for key in measures]
+        frames = self._frames(patient_id, measures, since, until)
         if not all(f.units for f in frames):
             return None
         times, values, ids = paired(frames[0].points(), frames[1].points())
@@ -440,14 +447,16 @@ class MeasurementRepository:
         return self._instants(self._frame(patient_id, measure, since, until))
 
     @staticmethod
-    def _instants(f: Frame) -> Instants | None:
+    def _instants(f: Frame, p: Points | None = None) -> Instants | None:
+        """The frame's instants (`p`: its points, when already worked out)."""
         if not f.units:
             return None
-        p = f.points()
+        p = p or f.points()
         return Instants(series=_info(f.measure, f.units[0], True),
                         points=tuple(zip(p.times.tolist(), p.values.tolist(), strict=True)),
                         ids=p.ids, conflicts=p.conflicts,
-                        other_series=tuple(_info(f.measure, u, False).name for u in f.units[1:]))
+                        other_series=tuple(_info(f.measure, u, False).name for u in f.units[1:]),
+                        row_ids=p.row_ids)
 
     def latest(self, *, patient_id: str, measure: str, since: When = None,
                until: When = None) -> Latest | None:
@@ -526,24 +535,23 @@ class MeasurementRepository:
     def trend(self, *, patient_id: str, measure: str, since: When = None,
               until: When = None) -> Trend | None:
         f = self._frame(patient_id, measure, since, until)
-        found = self._instants(f)
+        p = f.points()
+        found = self._instants(f, p)
         if found is None:
             return None
         ends = [*found.ids[0], *found.ids[-1]] if found.ids else []
         rows = self._rows(patient_id, ends + f.ids[f.primary & f.verify].tolist())
         usable = [r for r in rows if r.quality != "verify"]
         last = usable[-1] if usable else None
+        times: Any = p.times
+        values: Any = p.values
         if found.series.kind == "cumulative":
-            totals = self.daily_totals(patient_id=patient_id, measure=measure, since=since,
-                                       until=until)
-            points = [(datetime.fromisoformat(d.day).replace(tzinfo=UTC).timestamp(), d.total)
-                      for d in totals.days]
-        else:
-            points = list(found.points)
-        # late: numpy (about 17 MB resident) then loads with the first trend, never in an
-        # import process
-        from storage.repos.trend import trend_stats
-        return Trend(instants=found, stats=trend_stats(points),
+            days = self.daily_totals(patient_id=patient_id, measure=measure, since=since,
+                                     until=until).days
+            times = [datetime.fromisoformat(d.day).replace(tzinfo=UTC).timestamp() for d in days]
+            values = [d.total for d in days]
+        from storage.repos.trend import trend_stats  # late: numpy (see measure_frame)
+        return Trend(instants=found, stats=trend_stats(times, values),
                      first=usable[0] if usable else None, last=last,
                      last_instant=tuple(r for r in usable if last and r.epoch == last.epoch),
                      unverified=tuple(r for r in rows if r.quality == "verify"))

@@ -28,6 +28,7 @@ needed for them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -87,17 +88,18 @@ def _mann_kendall_p(values: np.ndarray) -> float:
     return math.erfc(abs(z) / math.sqrt(2))
 
 
-def trend_stats(points: list[tuple[float, float]]) -> TrendStats:
-    """`points`: (epoch seconds, value), oldest first, one per instant."""
-    n = len(points)
-    values = [v for _, v in points]
-    previous = values[-2] if n >= 2 else None
-    from_previous = values[-1] - previous if previous is not None else None
+def trend_stats(times: Sequence[float] | np.ndarray,
+                values: Sequence[float] | np.ndarray) -> TrendStats:
+    """`times` (epoch seconds) and `values`, oldest first, one per instant."""
+    at, ys_all = np.asarray(times, dtype=float), np.asarray(values, dtype=float)
+    n = len(ys_all)
+    previous = float(ys_all[-2]) if n >= 2 else None
+    from_previous = float(ys_all[-1]) - previous if previous is not None else None
     if n < 2:
-        med = values[0] if values else None
+        med = float(ys_all[0]) if n else None
         return TrendStats(n, "insufficient_data", None, None, med, med, None, None, med,
                           None, None, None)
-    arr = np.array(points, dtype=float)
+    arr = np.column_stack((at, ys_all))
     iqr, med = _iqr_median(np.sort(arr[:, 1]))
     ts, ys = _reduce(arr)
     years = (ts - ts[0]) / SECONDS_PER_YEAR
@@ -106,8 +108,8 @@ def trend_stats(points: list[tuple[float, float]]) -> TrendStats:
     slopes = (ys[j] - ys[i])[apart] / (years[j] - years[i])[apart]
     slope = float(np.median(slopes)) if slopes.size else 0.0
     intercept = float(np.median(ys - slope * years))
-    span = (points[-1][0] - points[0][0]) / SECONDS_PER_YEAR
-    start = intercept + slope * ((points[0][0] - float(ts[0])) / SECONDS_PER_YEAR)
+    span = float(at[-1] - at[0]) / SECONDS_PER_YEAR
+    start = intercept + slope * (float(at[0] - ts[0]) / SECONDS_PER_YEAR)
     change = slope * span
     p = _mann_kendall_p(ys)
     scale = abs(med) or 1.0
