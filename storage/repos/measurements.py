@@ -19,7 +19,8 @@ None = unbounded; results are frozen, see measurement_types.py):
   the canonical unit first (else the largest), units that do not convert never mixed.
 - ``primary(...) -> Series | None``: the first of those.
 - ``instants(...) -> Instants | None``: the primary series' usable points, one per
-  instant (what trends, comparisons and correlations use), computed in the query.
+  instant (what trends, comparisons and correlations use), from one scan read as columns
+  (measure_frame.py).
 - ``judge(patient_ids=, codes=)``: store judgements not stored yet (old vaults, stale
   tables); ``rejudge(patient_id=, codes=)``: judge a patient's measures again now;
   ``judge_written(cur, unit, judged=, last=)``: what an import chunk wrote, in its
