@@ -371,7 +371,10 @@ class MeasurementRepository:
         return found[0] if found else None
 
     def _units(self, patient_id: str, measure: str, since: When, until: When) -> _Scope:
-        """The measure's units (readings not judged yet are judged first)."""
+        """The measure's units (readings not judged yet are judged first), counted in
+        SQL: `latest` needs only these and its last instant, and a frame of a measure of
+        500,000 readings (an Apple Watch's heart rate) would fetch them all for one.
+        The order is series_order's, as a frame's."""
         m = catalogue.measure(measure)
         params = {"p": patient_id, "codes": list(m.codes), "since": _bound(since, False),
                   "until": _bound(until, True)}
