@@ -8,40 +8,26 @@ are marked on top of their line; `data_points` counts exactly what is drawn.
 
 from __future__ import annotations
 
-import math
-from dataclasses import replace
-
 from agents import tools, viz
 from agents.codes import BLOOD_PRESSURE, DIASTOLIC, LIPIDS, SYSTOLIC
 from agents.findings import Finding
 from agents.question import Question
 from agents.tools.medications import BeforeAfter
-from agents.tools.observations import Point, Series, line
-from storage.repos.measurement_types import Reading
+from agents.tools.observations import Series, line
 from storage.vault import Vault
 
 MAX_LINES = 4
 MAX_POINTS = 400
 
 
-def chart_series(vault: Vault, patient_id: str, code: str, q: Question) -> Series:
-    s = vault.measurements.primary(patient_id=patient_id, measure=code, since=q.window.since,
-                                   until=q.window.until)
-    name = s.name if s is not None else code
-    if s is None or len(s.usable) <= MAX_POINTS:
-        return line(code, s, name)
-    usable = s.usable
-    span = (usable[-1].epoch - usable[0].epoch) / 86400
-    days = max(1, math.ceil(span / MAX_POINTS))
-    buckets: dict[int, list[float]] = {}
-    first: dict[int, Reading] = {}
-    for r in usable:
-        b = int((r.epoch - usable[0].epoch) // (days * 86400))
-        buckets.setdefault(b, []).append(r.value)
-        first.setdefault(b, r)
-    points = tuple(Point(first[b].id, first[b].at, round(sum(v) / len(v), 4))
-                   for b, v in sorted(buckets.items()))
-    return replace(line(code, s, name, points), bucket_days=days)
+def chart_lines(vault: Vault, patient_id: str, codes: list[str], q: Question
+                ) -> list[Series]:
+    """The lines of `codes` in the question's window, one scan for all; a long daily
+    series as means over equal day-buckets (at most MAX_POINTS)."""
+    drawn = vault.measurements.lines(patient_id=patient_id, measures=tuple(codes),
+                                     since=q.window.since, until=q.window.until,
+                                     max_points=MAX_POINTS)
+    return [line(c, d, d.series.name if d else c) for c, d in zip(codes, drawn, strict=True)]
 
 
 def choose_chart(vault: Vault, patient_id: str, q: Question,
@@ -50,12 +36,12 @@ def choose_chart(vault: Vault, patient_id: str, q: Question,
     for f in findings:
         first.setdefault(f.kind, f)
 
-    def series(code: str) -> Series:
-        return chart_series(vault, patient_id, code, q)
+    def lines(*codes: str) -> list[Series]:
+        return chart_lines(vault, patient_id, list(codes), q)
 
     if "medication_effect" in q.intents and "before_after" in first:
         d = first["before_after"].data
-        return viz.before_after(series(str(d["code"])), BeforeAfter(**d, row_ids=()))
+        return viz.before_after(lines(str(d["code"]))[0], BeforeAfter(**d, row_ids=()))
     if ("comprehensive" in q.intents or {"abnormal", "critical"} & q.intents) and (
             first.get("abnormal") and first["abnormal"].data.get("total_abnormal")):
         return viz.abnormal_results(tools.out_of_range(vault, patient_id=patient_id,
@@ -64,12 +50,12 @@ def choose_chart(vault: Vault, patient_id: str, q: Question,
     if codes == [LIPIDS[0]] and "total" not in q.text.lower():
         codes = list(LIPIDS)  # "cholesterol" means the panel
     if set(BLOOD_PRESSURE) <= set(codes) and not [c for c in codes if c not in BLOOD_PRESSURE]:
-        s, d = series(SYSTOLIC), series(DIASTOLIC)
+        s, d = lines(SYSTOLIC, DIASTOLIC)
         return viz.blood_pressure(s, d) if s.points else None
     with_data = [f.code for f in findings if f.kind == "trend" and f.code]
     wanted = [c for c in codes if c in with_data or c in LIPIDS] or list(
         dict.fromkeys(with_data))
-    drawn = [s for s in (series(c) for c in wanted[:MAX_LINES]) if s.points]
+    drawn = [s for s in lines(*wanted[:MAX_LINES]) if s.points]
     if not drawn:
         return None
     return viz.time_series(drawn[0]) if len(drawn) == 1 else viz.multi_metric(drawn)

@@ -33,6 +33,7 @@ from agents.team.job import Job
 from agents.team.roster import BY_ID
 from agents.team.specialist import SpecialistResult, run_specialist
 from agents.tools.base import Window
+from agents.tools.medications import MedicationTimeline
 from agents.triage import Triage, combine, critical_triage
 from agents.viz import Chart
 from storage.repos.catalogue import PatientFacts
@@ -65,15 +66,17 @@ class Prepared:
     assessment: Assessment
     holdings: Holdings
     facts: PatientFacts | None
+    medications: MedicationTimeline  # what medication mentions are matched against
 
 
 def prepare(vault: Vault, patient_id: str, text: str, *,
             previous: dict[str, Any] | None = None, today: date | None = None) -> Prepared:
     holdings = Holdings(vault.catalogue.codes(patient_id=patient_id))
     facts = vault.catalogue.patient(patient_id=patient_id)
-    q = parse(text, medications=medication_names(vault, patient_id), previous=previous,
+    medications = tools.medication_timeline(vault, patient_id=patient_id)
+    q = parse(text, medications=tuple(c.name for c in medications.courses), previous=previous,
               holdings=holdings, today=today)
-    return Prepared(q, assess_rules(q), holdings, facts)
+    return Prepared(q, assess_rules(q), holdings, facts, medications)
 
 
 def fit_window(q: Question, holdings: Holdings, facts: PatientFacts | None
@@ -137,13 +140,7 @@ def _note(vault: Vault, patient_id: str, q: Question, prepared: Prepared,
     latest = {str(f.code): (float(f.data["last_value"]), str(f.data["last_date"]))
               for f in findings if f.kind == "trend" and f.code and f.data.get("n")}
     return build(q, prepared.facts, tools.conditions(vault, patient_id=patient_id),
-                 tools.medication_timeline(vault, patient_id=patient_id), prepared.holdings,
-                 latest, date.today(), moved)
-
-
-def medication_names(vault: Vault, patient_id: str) -> tuple[str, ...]:
-    """What the question parser matches medication mentions against."""
-    return tuple(c.name for c in tools.medication_timeline(vault, patient_id=patient_id).courses)
+                 prepared.medications, prepared.holdings, latest, date.today(), moved)
 
 
 def _run_team(vault: Vault, patient_id: str, q: Question, assessment: Assessment,

@@ -42,6 +42,7 @@ class ToolResult:
 
 
 _SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
 
 
 def plain(value: Any) -> Any:
@@ -54,6 +55,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
         return type(value)(*(plain(v) for v in value))
     if isinstance(value, list | tuple):
+        if set(map(type, value)) <= _SCALAR_TYPES:  # row ids: checked in C, not per call
+            return value if type(value) is tuple else list(value)
         return type(value)(plain(v) for v in value)
     if isinstance(value, dict):
         return {plain(k): plain(v) for k, v in value.items()}

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agents.codes import metric
-from agents.tools.base import ALL_TIME, ToolResult, Window, day, num
-from storage.repos.measurement_types import Reading, SeriesInfo
-from storage.repos.measurement_types import Series as StoredSeries
+from agents.tools.base import ALL_TIME, ToolResult, Window, day, iso, num
+from storage.repos.measurement_types import Line, Reading, SeriesInfo
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -92,24 +91,20 @@ class Series(ToolResult):
         return tuple(p.id for p in self.points)
 
 
-def line(code: str, s: StoredSeries | None, name: str,
-         points: tuple[Point, ...] | None = None) -> Series:
-    """`s` (the query manager's series of `code`) as a line named `name`: every usable
-    reading a point (or the `points` given, such as bucket means: a reading's ISO time
-    costs a microsecond or two, and a daily series over years holds thousands), critical
-    and held-for-verification readings marked."""
-    if s is None:
-        return Series(code, name, None, None, None, points or ())
-    usable = s.usable
-    last = usable[-1] if usable else None
-    marks = tuple(Mark(r.at, r.value, "verify" if r.quality == "verify" else "critical")
-                  for r in s.readings if r.quality == "verify" or r.flag == "critical")
-    return Series(code=code, metric=name, unit=s.unit,
+def line(code: str, drawn: Line | None, name: str) -> Series:
+    """The query manager's line of `code` named `name`: its points (readings or bucket
+    means), the latest reading's reference range, critical and held-for-verification
+    readings marked."""
+    if drawn is None:
+        return Series(code, name, None, None, None, ())
+    last = drawn.last
+    return Series(code=code, metric=name, unit=drawn.series.unit,
                   reference_low=last.reference_low if last else None,
                   reference_high=last.reference_high if last else None,
-                  points=tuple(Point(r.id, r.at, r.value) for r in usable)
-                  if points is None else points, values=len(usable),
-                  marks=marks)
+                  points=tuple(Point(i, iso(t) or "", v) for i, t, v in drawn.points),
+                  bucket_days=drawn.bucket_days, values=drawn.values,
+                  marks=tuple(Mark(r.at, r.value, "verify" if r.quality == "verify"
+                                   else "critical") for r in drawn.marks))
 
 
 @dataclass(frozen=True)
@@ -181,9 +176,9 @@ def _worst(readings: tuple[Reading, ...]) -> str | None:
 
 
 def series(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME) -> Series:
-    s = vault.measurements.primary(patient_id=patient_id, measure=code, since=window.since,
-                                   until=window.until)
-    return line(code, s, _name(code, s))
+    (drawn,) = vault.measurements.lines(patient_id=patient_id, measures=(code,),
+                                        since=window.since, until=window.until)
+    return line(code, drawn, _name(code, drawn.series if drawn else None))
 
 
 def trend(vault: Vault, *, patient_id: str, code: str, window: Window = ALL_TIME) -> Trend:

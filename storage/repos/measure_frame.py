@@ -11,6 +11,7 @@ measurements.py imports this module late.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,7 @@ class Points:
 class Frame:
     """Per reading of the measure in the window (oldest first; at one instant, in the
     order written): its time, series value, id, unit, and whether it is held for
-    verification or in conflict; `units`: the measure's units in series order (the
+    verification, in conflict or critical; `units`: the measure's units in series order (the
     canonical first, else the largest)."""
 
     measure: Measure
@@ -52,10 +53,11 @@ class Frame:
     unit: np.ndarray  # objects: str | None
     verify: np.ndarray
     conflict: np.ndarray
+    critical: np.ndarray
 
     @classmethod
     def of(cls, m: Measure, cols: dict[str, Any]) -> Frame:
-        """A frame of fetchnumpy's columns t, v, id, u, verify, conflict, pending (NULLs
+        """A frame of fetchnumpy's columns t, v, id, u, verify, conflict, critical, pending (NULLs
         arrive masked; judged readings in the window have none but a unit); readings
         still pending (not judged, so outside any series) are left out."""
         keep = ~np.asarray(cols["pending"], dtype=bool)
@@ -68,7 +70,8 @@ class Frame:
             first = int(np.argmax(unit == u))  # rows are in time order
             stats.append((u, int((unit == u).sum()), float(t[first]), int(ids[first])))
         return cls(m, series_order(m, stats), t, cols["v"], ids, unit,
-                   cols["verify"].astype(bool), cols["conflict"].astype(bool))
+                   cols["verify"].astype(bool), cols["conflict"].astype(bool),
+                   cols["critical"].astype(bool))
 
     @classmethod
     def each(cls, ms: list[Measure], cols: dict[str, Any]) -> list[Frame]:
@@ -106,6 +109,26 @@ class Frame:
                                                              strict=True))
         return Points(t[starts], np.add.reduceat(v, starts) / counts, groups,
                       int(np.logical_or.reduceat(self.conflict[use], starts).sum()), tuple(ids))
+
+
+    def line(self, max_points: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """The primary series' usable readings as a chart draws them: ids, times and
+        values of each one or, past `max_points`, of the mean of each equal span of days
+        (at its first reading), and that span in days (0: each reading)."""
+        use = self.primary & ~self.verify
+        t, v, ids = self.t[use], self.v[use], self.ids[use]
+        if max_points is None or len(t) <= max_points:
+            return ids, t, v, 0
+        days = max(1, math.ceil(float(t[-1] - t[0]) / 86400 / max_points))
+        bucket = ((t - t[0]) // (days * 86400)).astype(np.int64)
+        starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+        counts = np.diff(np.r_[starts, len(t)])
+        return ids[starts], t[starts], np.round(np.add.reduceat(v, starts) / counts, 4), days
+
+    def marked(self) -> np.ndarray:
+        """The ids of the primary series' readings a chart marks: critical, or held for
+        verification."""
+        return self.ids[self.primary & (self.verify | self.critical)]
 
 
 def paired(a: Points, b: Points) -> tuple[tuple[float, ...], tuple[tuple[float, ...], ...],

@@ -95,6 +95,22 @@ class Instants:
 
 
 @dataclass(frozen=True)
+class Line:
+    """A measure's primary series as a chart draws it: each usable reading, or for a long
+    series the mean of each equal span of `bucket_days` days (at its first reading's id
+    and time); `values`: the usable readings the points stand for; `marks`: the readings
+    drawn on top (critical, or held for verification); `last`: the latest usable reading,
+    whose reference range is the line's."""
+
+    series: SeriesInfo
+    points: tuple[tuple[int, float, float], ...]  # (reading id, epoch seconds, value)
+    bucket_days: int
+    values: int
+    marks: tuple[Reading, ...]
+    last: Reading | None
+
+
+@dataclass(frozen=True)
 class SameInstants:
     """Two measures' primary series at the instants both have a usable reading (systolic
     and diastolic of one measurement), oldest first; each value is its instant's mean.

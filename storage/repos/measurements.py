@@ -57,6 +57,7 @@ from storage.repos.measurement_types import (
     Flagged,
     Instants,
     Latest,
+    Line,
     Reading,
     SameInstants,
     Series,
@@ -99,6 +100,7 @@ SCOPE = f"patient_id = $p AND list_contains($codes, code) AND {IN_WINDOW}"
 FRAME = ("SELECT epoch(effective) AS t, series_value AS v, id, series_unit AS u, "
          "list_position($codes, code) AS k, "
          "quality = 'verify' AS verify, quality = 'conflict' AS conflict, "
+         "coalesce(judged_flag = 'critical', false) AS critical, "
          "quality IS NULL AS pending FROM observations WHERE patient_id = $p AND "
          f"list_contains($codes, code) AND (quality IS NULL OR ({IN_WINDOW}))")
 FINGERPRINT_KEY = "readings_fingerprint"
@@ -429,6 +431,30 @@ class MeasurementRepository:
             f"DISTINCT FROM $u) SELECT {READING_COLUMNS} FROM s WHERE {where} "
             "ORDER BY effective, record_id, id", {**params, **extra, "u": found[0]}).fetchall()
         return _info(m, found[0], True), [_reading(r) for r in rows]
+
+    def lines(self, *, patient_id: str, measures: tuple[str, ...], since: When = None,
+              until: When = None, max_points: int | None = None) -> tuple[Line | None, ...]:
+        """Each measure's primary series as a chart draws it (one scan for all: a lipid
+        panel, systolic with diastolic), past `max_points` readings as means of equal
+        spans of days; None for a measure without readings in the window."""
+        frames = self._frames(patient_id, measures, since, until)
+        lasts = [f.ids[f.primary & ~f.verify][-1:].tolist() for f in frames]
+        marked = [f.marked().tolist() for f in frames]
+        rows = {r.id: r for r in self._rows(
+            patient_id, [i for last, marks in zip(lasts, marked, strict=True)
+                         for i in last + marks])}
+        out: list[Line | None] = []
+        for f, last, marks in zip(frames, lasts, marked, strict=True):
+            if not f.units:
+                out.append(None)
+                continue
+            ids, times, values, days = f.line(max_points)
+            out.append(Line(
+                series=_info(f.measure, f.units[0], True),
+                points=tuple(zip(ids.tolist(), times.tolist(), values.tolist(), strict=True)),
+                bucket_days=days, values=int((f.primary & ~f.verify).sum()),
+                marks=tuple(rows[i] for i in marks), last=rows[last[0]] if last else None))
+        return tuple(out)
 
     def same_instants(self, *, patient_id: str, measures: tuple[str, str], since: When = None,
                       until: When = None) -> SameInstants | None:

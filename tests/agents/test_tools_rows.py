@@ -10,7 +10,7 @@ import pytest
 from agents import tools
 from agents.events import EventBus
 from agents.question import parse
-from agents.team.charting import chart_series
+from agents.team.charting import chart_lines
 from storage.vault import Vault
 from tests.agents.rows import add_medication, add_observations, add_patient
 
@@ -90,10 +90,10 @@ def test_medication_timeline_dose_changes_and_before_after_window(vault: Vault,
     assert near.after_n == 2  # June 2021 is outside the window
 
 
-def test_chart_series_buckets_long_daily_series(vault: Vault, patient: str) -> None:
+def test_chart_lines_bucket_long_daily_series(vault: Vault, patient: str) -> None:
     add_observations(vault, patient, [("8867-4", T0 + timedelta(days=i), float(i % 7 + 60),
                                        "/min") for i in range(1000)])
-    s = chart_series(vault, patient, "8867-4", parse("all of it"))
+    (s,) = chart_lines(vault, patient, ["8867-4"], parse("all of it"))
     assert s.values == 1000 and s.bucket_days == 3 and len(s.points) <= 401  # 999 days / 400
     assert sum(p.value for p in s.points) / len(s.points) == pytest.approx(63, abs=0.5)
 

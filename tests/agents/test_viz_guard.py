@@ -9,7 +9,7 @@ import pytest
 from agents import tools, viz
 from agents.guard import unsupported
 from agents.question import parse
-from agents.team.charting import chart_series
+from agents.team.charting import chart_lines
 from storage.vault import Vault
 from tests.agents.raw_fhir import load
 from tests.agents.test_tools_synthea import BUNDLES, patient_id
@@ -25,7 +25,7 @@ def patient(shared_vault: Vault) -> str:
 
 
 def line(vault: Vault, patient: str, code: str) -> viz.Series:
-    return chart_series(vault, patient, code, parse("all of it"))
+    return chart_lines(vault, patient, [code], parse("all of it"))[0]
 
 
 def check(chart: viz.Chart, kind: str) -> None:
