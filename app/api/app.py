@@ -14,6 +14,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.routing import iter_route_contexts
+from fastapi.telemetry import TelemetryConfig
 
 from app.api import docs, errors
 from app.api.deps import known_query_only
@@ -42,6 +43,13 @@ from app.api.routes import (
 from app.api.uploads import Uploads
 from app.context import AppContext
 
+# FastAPI's OpenTelemetry spans, metrics and logs are off, whatever the environment says:
+# with an OpenTelemetry SDK present (a plugin, a packager's extra) and an OTLP endpoint in
+# the environment they would carry each request's path (patient and appointment ids) and
+# exception messages to that address. Off, a request also skips the provider lookups
+# (environment reads) it made.
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False,
+                                 "operation_spans": False, "auto_configure": False}
 DESCRIPTION = (
     "The HealthInsight loopback API: the health insight API under /v1 (WebSocket at /ws) "
     "and the clinic API under /api/v1. Log in at /v1/auth/login or /api/v1/auth/login, "
@@ -72,7 +80,7 @@ def create_app(ctx: AppContext, *, local_only: bool = True) -> FastAPI:
 
     app = FastAPI(title="HealthInsight API", version=API_VERSION, description=DESCRIPTION,
                   docs_url=None, redoc_url=None, lifespan=lifespan,
-                  dependencies=[Depends(known_query_only)])
+                  dependencies=[Depends(known_query_only)], telemetry=NO_TELEMETRY)
     app.state.ctx = ctx
     app.state.limiter = RateLimiter(ctx.settings)
     app.state.hub = Hub(ctx)
