@@ -46,8 +46,8 @@ _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|same for|and what a
 _THRESHOLD = re.compile(r"\b(at or above|at or over|at or below|at or under|above|over"
                         r"|greater than|higher than|more than|at least|at most|no more than"
                         r"|exceed\w*|below|under|less than|lower than|reach\w*|hit)"
-                        r"\s+(?:a |an )?(\d+(?:\.\d+)?)(\s+or (?:more|higher|above|over|greater"
-                        r"|less|lower|below|under))?")
+                        r"\s+(?:a |an )?(\d+(?:\.\d+)?)(?:\s*/\s*(\d+(?:\.\d+)?))?"
+                        r"(\s+or (?:more|higher|above|over|greater|less|lower|below|under))?")
 _THRESHOLD_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s+or (more|higher|above|over|greater|less"
                               r"|lower|below|under)\b")
 _LOWER = ("below", "under", "less than", "lower than", "at most", "no more than", "at or below",
@@ -74,6 +74,7 @@ class Question:
     relative: bool = False  # the window counts back from today
     period: str | None = None  # how the answer names the window
     threshold: tuple[str, float] | None = None  # (">", ">=", "<" or "<=", value)
+    threshold_diastolic: float | None = None  # "above 140/90": the 90
     unit: AskedUnit | None = None  # the unit the answer is asked in ("in pounds")
     compare: tuple[timeframe.Period, timeframe.Period] | None = None  # two periods side by side
     out_of_scope: str | None = None  # why the app cannot answer it
@@ -105,6 +106,7 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
     if unit is not None and re.search(r"\bhow many (pounds|lbs|kilos|kilograms|stones?|inches"
                                       r"|feet|centimet(er|re)s)\b", lowered):
         intents = intents - {"count"} | {"lookup"}  # "how many pounds do I weigh": a value
+    threshold, diastolic = _threshold(lowered)
     q = Question(
         text=text, items=items, topics=topics, missing=missing, not_kept=not_kept,
         medication=medication,
@@ -115,7 +117,7 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
         mentions_labs=any(w in lowered for w in LAB_WORDS),
         labs_only=any(w in lowered for w in LAB_ONLY),
         window=when.window, relative=when.relative, period=when.label, compare=when.compare,
-        threshold=_threshold(lowered), unit=unit,
+        threshold=threshold, threshold_diastolic=diastolic, unit=unit,
         out_of_scope=scope.out_of_scope(lowered),
         follow_up=bool(_FOLLOW_UP.match(text)) or (len(text.split()) <= 4 and previous is not None),
         systems=systems,
@@ -272,17 +274,19 @@ def _medication(lowered: str, medications: tuple[str, ...]) -> str | None:
     return None
 
 
-def _threshold(lowered: str) -> tuple[str, float] | None:
+def _threshold(lowered: str) -> tuple[tuple[str, float] | None, float | None]:
     """(">", 180) for "above 180"; ">=" for "at least 180", "180 or higher", "reached
-    180" (the limit itself counts); "<" and "<=" likewise."""
+    180" (the limit itself counts); "<" and "<=" likewise. Second: the diastolic limit
+    of a blood pressure written whole ("above 140/90")."""
     if m := _THRESHOLD.search(lowered):
-        word, tail = m.group(1), m.group(3)
+        word, tail = m.group(1), m.group(4)
         lower = word in _LOWER or bool(tail and tail.split()[-1] in _LOWER)
         inclusive = word.startswith(_INCLUSIVE) or bool(tail)
-        return ("<" if lower else ">") + ("=" if inclusive else ""), float(m.group(2))
+        return ((("<" if lower else ">") + ("=" if inclusive else ""), float(m.group(2))),
+                float(m.group(3)) if m.group(3) else None)
     if m := _THRESHOLD_AFTER.search(lowered):
-        return ("<=" if m.group(2) in _LOWER else ">="), float(m.group(1))
-    return None
+        return ("<=" if m.group(2) in _LOWER else ">=", float(m.group(1))), None
+    return None, None
 
 
 def _inherit(q: Question, previous: dict[str, object]) -> Question:

@@ -19,7 +19,7 @@ from typing import Any
 
 from agents import clinical, tools, vocabulary
 from agents.asked_units import stored, written
-from agents.codes import BY_CODE, metric, plain_value
+from agents.codes import BY_CODE, DIASTOLIC, SYSTOLIC, metric, plain_value
 from agents.findings import Finding, fmt, in_prose, plural
 from agents.note import age
 from agents.team.job import Job
@@ -237,6 +237,13 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
     out = []
     m = job.vault.measurements
     w = q.window
+    if q.threshold and SYSTOLIC in codes and DIASTOLIC in codes:
+        # a blood pressure limit: "over 140" is the systolic's, "over 140/90" either's
+        if q.threshold_diastolic is not None:
+            out += pressure_count(job)
+            codes = tuple(c for c in codes if c not in (SYSTOLIC, DIASTOLIC))
+        else:
+            codes = tuple(c for c in codes if c != DIASTOLIC)
     for code in dict.fromkeys(codes):
         ex = m.extremes(patient_id=job.patient_id, measure=code, since=w.since, until=w.until)
         if ex is not None and ex.n == 0 and ex.unverified:  # nothing credible to count
@@ -285,6 +292,33 @@ def extreme_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
         text = f"{name}: " + ", ".join(parts) + (f" ({q.period})" if q.period else "") + "."
         out.append(Finding("extreme", text, data, tuple(rows), code))
     return out
+
+
+def pressure_count(job: Job) -> list[Finding]:
+    """How many blood pressures were beyond a limit written whole: above 140/90 when
+    either number is (as hypertension is defined), below 130/80 when both are."""
+    q = job.question
+    assert q.threshold is not None and q.threshold_diastolic is not None
+    op, top = q.threshold
+    bottom = q.threshold_diastolic
+    pairs = job.vault.measurements.same_instants(
+        patient_id=job.patient_id, measures=(SYSTOLIC, DIASTOLIC), since=q.window.since,
+        until=q.window.until)
+    if pairs is None or not pairs.times:
+        return []
+    word, passes = BEYOND[op]
+    either = op.startswith(">")
+    beyond = sum((passes(s, top) or passes(d, bottom)) if either else
+                 (passes(s, top) and passes(d, bottom))
+                 for s, d in zip(*pairs.values, strict=True))
+    n = len(pairs.times)
+    limit = f"{fmt(top)}/{fmt(bottom)} mmHg"
+    text = (f"Blood pressure: {beyond} {'time' if beyond == 1 else 'times'} {word} {limit} "
+            f"out of {plural(n, 'reading')}" + (f" ({q.period})" if q.period else "") + ".")
+    return [Finding("extreme", text, {"metric": "Blood pressure", "code": SYSTOLIC, "n": n,
+                                      "threshold": top, "threshold_diastolic": bottom,
+                                      "direction": word, "count": beyond},
+                    pairs.ids[0] + pairs.ids[1], SYSTOLIC)]
 
 
 def statistic_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:

@@ -32,7 +32,7 @@ from agents.team.charting import choose_chart
 from agents.team.job import Job
 from agents.team.roster import BY_ID
 from agents.team.specialist import SpecialistResult, run_specialist
-from agents.tools.base import Window
+from agents.tools.base import ALL_TIME, Window
 from agents.tools.medications import MedicationTimeline
 from agents.triage import Triage, combine, critical_triage
 from agents.viz import Chart
@@ -82,13 +82,16 @@ def prepare(vault: Vault, patient_id: str, text: str, *,
 def fit_window(q: Question, holdings: Holdings, facts: PatientFacts | None
                ) -> tuple[Question, str | None]:
     """A window counted back from today that holds nothing of the asked measures moves to
-    end where the records end, and the answer says so."""
+    end where the records end, and the answer says so; measures the records never held
+    lose the window ("no heart rate results", not "none this year")."""
     since = q.window.since
     if not q.relative or since is None:
         return q, None
     codes = q.codes or tuple(e.code for e in holdings.entries)
-    last = holdings.last_date(codes) or (facts.records_end.isoformat()
-                                         if facts and facts.records_end else None)
+    last = holdings.last_date(codes)
+    if q.codes and last is None:  # none ever: that is the answer, not "none this year"
+        return replace(q, window=ALL_TIME, period=None), None
+    last = last or (facts.records_end.isoformat() if facts and facts.records_end else None)
     if last is None or last >= since.isoformat():
         return q, None
     end = date.fromisoformat(last)

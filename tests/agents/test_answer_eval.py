@@ -112,6 +112,17 @@ def synthea_cases(vault: Vault) -> list[Case]:
             first = min(r[0] for r in obs["8480-6"] if r[1] == v)
             cases.append(Case(pid, "What was my highest systolic blood pressure?",
                               (num(v), first.date().isoformat())))
+        if obs.get("8480-6") and obs.get("8462-4"):  # one limit is the systolic's; a
+            # whole one counts when either number is beyond it (JNC 7, ACC/AHA 2017)
+            diastolic = {t: v for t, v, _ in obs["8462-4"]}
+            pairs = [(s, diastolic.get(t)) for t, s, _ in obs["8480-6"]]
+            over = sum(1 for s, _ in pairs if s > 140)
+            either = sum(1 for s, d in pairs if d is not None and (s > 140 or d > 90))
+            cases.append(Case(pid, "How many times was my blood pressure over 140?",
+                              (f"{over} time", "above 140", f"out of {len(pairs)}"),
+                              ("diastolic blood pressure: 0 times",)))
+            cases.append(Case(pid, "How often was my blood pressure above 140/90?",
+                              (f"{either} time", "above 140/90")))
         if obs.get("2339-0"):
             n = sum(1 for r in obs["2339-0"] if r[1] > 100)
             cases.append(Case(pid, "How many times was my glucose above 100?",
@@ -144,6 +155,9 @@ def synthea_cases(vault: Vault) -> list[Case]:
             last = obs["8480-6"][-1][0].date().isoformat()
             cases.append(Case(pid, "How was my blood pressure over the last 3 years?",
                               (f"they end on {last}",) if last < "2023-12-01" else ()))
+        if not obs.get("8867-4"):  # none ever: said so, not "none this year"
+            cases.append(Case(pid, "What was my average heart rate this year?",
+                              ("no heart rate results in your records",), ("they end on",)))
         statin = sorted(t for n, t in raw["medication_starts"] if "statin" in n.lower())
         if statin and obs.get("18262-6"):
             start = statin[0].date().isoformat()
