@@ -26,10 +26,17 @@ def upload(client: httpx.Client, *paths: Path) -> httpx.Response:
 
 
 def wait_for(client: httpx.Client, url: str, *, deadline: float = 240) -> dict[str, Any]:
-    """Poll a job until it leaves `processing` (the deadline only stops a hung test)."""
+    """Poll a job until it leaves `processing` (the deadline only stops a hung test). A
+    503 with Retry-After (the vault out of memory for a moment, as the API documents)
+    is waited out as a client should; any other error fails the test."""
     end = time.monotonic() + deadline
     while True:
-        data = client.get(url).json()["data"]
+        reply = client.get(url)
+        if reply.status_code == 503 and time.monotonic() < end:
+            assert reply.json()["error"]["code"] == "SERVICE_UNAVAILABLE", reply.text
+            time.sleep(min(float(reply.headers["retry-after"]), 2.0))
+            continue
+        data = reply.json()["data"]
         if data["status"] != "processing" or time.monotonic() > end:
             return dict(data)
         time.sleep(0.1)
