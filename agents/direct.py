@@ -58,7 +58,8 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         listed = _first(findings, kind)
         if listed is not None:
             return listed.text
-    for kind in ("latest_results", "bmi_category", "cholesterol_ratio"):  # asked by name
+    for kind in ("latest_results", "current_abnormal", "bmi_category",
+                 "cholesterol_ratio"):  # asked by name
         said = _first(findings, kind)
         if said:
             return said.text

@@ -42,6 +42,9 @@ GENERIC_DRUGS = ("statin", "metformin", "insulin", "lisinopril", "amlodipine", "
                  "simvastatin", "rosuvastatin", "warfarin", "aspirin")
 _DRUG_FILLER = ("oral", "tablet", "release", "extended", "injection", "solution",
                 "hydrochloride", "capsule", "delayed", "product", "prefilled")
+# "abnormal right now", "my recent labs": each test's latest result, not every one ever
+CURRENT = re.compile(r"\b(now|right now|currently|current|at the moment|these days|at present"
+                     r"|recent|most recent|latest|lately|still)\b")
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|same for|and what about)\b", re.I)
 _THRESHOLD = re.compile(r"\b(at or above|at or over|at or below|at or under|above|over"
                         r"|greater than|higher than|more than|at least|at most|no more than"
@@ -79,6 +82,7 @@ class Question:
     compare: tuple[timeframe.Period, timeframe.Period] | None = None  # two periods side by side
     out_of_scope: str | None = None  # why the app cannot answer it
     follow_up: bool = False
+    current: bool = False  # asked of the present (CURRENT)
     systems: tuple[str, ...] = field(default=())
 
     @property
@@ -118,6 +122,7 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
         labs_only=any(w in lowered for w in LAB_ONLY),
         window=when.window, relative=when.relative, period=when.label, compare=when.compare,
         threshold=threshold, threshold_diastolic=diastolic, unit=unit,
+        current=bool(CURRENT.search(lowered)),
         out_of_scope=scope.out_of_scope(lowered),
         follow_up=bool(_FOLLOW_UP.match(text)) or (len(text.split()) <= 4 and previous is not None),
         systems=systems,

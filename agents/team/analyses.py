@@ -93,8 +93,8 @@ def laboratory(job: Job) -> list[Finding]:
     if "critical" in job.question.intents:
         job.step("Looking for dangerous values", 0.6)
         found.append(answers.critical_finding(job))
-    latest = answers.latest_results_finding(job)
-    found += [latest] if latest else []
+    said = [answers.latest_results_finding(job), answers.current_abnormal_finding(job)]
+    found += [f for f in said if f]
     job.step("Reviewing results outside reference ranges", 0.7)
     found.append(more.abnormal_finding(tools.out_of_range(
         job.vault, patient_id=job.patient_id, codes=codes, window=job.question.window,

@@ -209,10 +209,8 @@ def latest_results_finding(job: Job) -> Finding | None:
         newest[r.measure] = r
     said = []
     for r in newest.values():
-        name = metric(r.code).name if r.code in BY_CODE else (
-            r.display or job.holdings.display(r.code) or f"test {r.code}")
         flag = f" ({r.flag})" if r.flag in SAID_FLAGS else ""
-        said.append(f"{name} {fmt(r.value, r.unit)}{flag}")
+        said.append(f"{_name(job, r)} {fmt(r.value, r.unit)}{flag}")
     day = readings[-1].day
     what, each = ("vital signs", "measure") if vitals else ("lab results", "test")
     text = (f"Your most recent {what}, from {day} "
@@ -220,6 +218,43 @@ def latest_results_finding(job: Job) -> Finding | None:
     return Finding("latest_results", text,
                    {"date": day, "n": len(said), "tests": said},
                    tuple(r.id for r in readings), None)
+
+
+def current_abnormal_finding(job: Job) -> Finding | None:
+    """Which results are out of range now: each test's latest result, of the laboratory
+    when labs are asked about, of the measures named when some are; None unless asked
+    of the present ("abnormal right now", "red flags in my recent labs")."""
+    q = job.question
+    if not q.current or not {"abnormal", "critical"} & q.intents:
+        return None
+    labs = q.labs_only or q.mentions_labs
+    latest = job.vault.measurements.latest_each(
+        patient_id=job.patient_id, category="laboratory" if labs else None, measures=q.codes,
+        since=q.window.since, until=q.window.until)
+    if not latest:
+        return None
+    out = sorted((r for r in latest if r.flag in SAID_FLAGS),
+                 key=lambda r: r.flag != "critical")  # the dangerous first, then newest
+    what = "tests" if labs or q.codes else "measures"
+    if not out:
+        text = (f"None of the latest results of your {len(latest)} {what} is outside its "
+                f"reference range (the newest from {latest[0].day}).")
+    else:
+        said = [f"{_name(job, r)} {fmt(r.value, r.unit)} ({r.flag}, {r.day})" for r in out]
+        text = (f"Of the latest results of your {len(latest)} {what}, {len(out)} "
+                f"{'is' if len(out) == 1 else 'are'} outside the reference range: "
+                f"{listing(said, 6)}.")
+    return Finding("current_abnormal", text,
+                   {"n": len(latest), "outside": len(out), "tests": [_name(job, r) for r in out]},
+                   tuple(r.id for r in latest), None)
+
+
+def _name(job: Job, r: Reading) -> str:
+    """A result's test as prose names it: the catalogue's name, else the record's (without
+    the zero-width spaces some exporters write inside "Mass/volume")."""
+    name = metric(r.code).name if r.code in BY_CODE else (
+        r.display or job.holdings.display(r.code) or f"test {r.code}")
+    return name.replace("\u200b", "")
 
 
 # How a threshold is said and tested: "above 180" is strict, "at least 180" is not.

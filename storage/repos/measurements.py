@@ -36,6 +36,10 @@ None = unbounded; results are frozen, see measurement_types.py):
   (daily totals for cumulative measures).
 - ``flagged(patient_id=, measures=(), since=, until=, limit=200) -> Flagged``.
 - ``critical(patient_id=, since=) -> tuple[Reading, ...]``: critical, not `verify`.
+- ``latest_each(patient_id=, category=None, measures=(), since=, until=)``: each
+  measure's latest usable reading, newest first.
+- ``lines(patient_id=, measures=, since=, until=, max_points=None) -> tuple[Line, ...]``:
+  each measure's primary series as a chart draws it, from one scan.
 - ``code_counts(patient_id=) -> tuple[CodeCount, ...]``: stored observations per code.
 """
 
@@ -636,6 +640,27 @@ class MeasurementRepository:
             f"(SELECT max({day}) FROM observations WHERE {where}) ORDER BY effective, id",
             {"p": patient_id, "category": category, "since": _bound(since, False),
              "until": _bound(until, True)}).fetchall()
+        return tuple(_reading(r) for r in rows)
+
+    def latest_each(self, *, patient_id: str, category: str | None = None,
+                    measures: tuple[str, ...] = (), since: When = None,
+                    until: When = None) -> tuple[Reading, ...]:
+        """Each measure's latest usable reading in the window (of `category`, of
+        `measures` when given), newest first: "which results are abnormal now?" asks of
+        these, not of every result ever out of range."""
+        codes = [c for key in measures for c in catalogue.measure(key).codes]
+        self.judge(patient_ids=(patient_id,), codes=codes or None)
+        where = (f"patient_id = $p AND {IN_WINDOW} AND quality <> 'verify'"
+                 + (" AND category = $category" if category else "")
+                 + (" AND list_contains($codes, code)" if codes else ""))
+        params: dict[str, Any] = {"p": patient_id, "since": _bound(since, False),
+                                  "until": _bound(until, True)}
+        params |= ({"category": category} if category else {}) | (
+            {"codes": codes} if codes else {})
+        rows = self.cursor().execute(
+            f"SELECT {READING_COLUMNS} FROM observations WHERE {where} QUALIFY row_number() "
+            "OVER (PARTITION BY coalesce(measure, code) ORDER BY effective DESC, id DESC) = 1 "
+            "ORDER BY effective DESC, id DESC", params).fetchall()
         return tuple(_reading(r) for r in rows)
 
     def critical(self, *, patient_id: str, since: When = None) -> tuple[Reading, ...]:

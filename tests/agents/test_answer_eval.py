@@ -57,7 +57,7 @@ def _raw(path: Path) -> dict:
     """Numeric readings per code (with units), conditions, active medications, from JSON."""
     bundle = json.loads(path.read_text())
     out: dict = {"obs": {}, "conditions": [], "active_meds": set(), "id": None,
-                 "medication_starts": []}
+                 "medication_starts": [], "lab_codes": set()}
     for entry in bundle["entry"]:
         res = entry["resource"]
         kind = res["resourceType"]
@@ -66,6 +66,9 @@ def _raw(path: Path) -> dict:
             out["died"] = res.get("deceasedDateTime", "")[:10] or None
         elif kind == "Observation" and "effectiveDateTime" in res:
             when = _when(res["effectiveDateTime"])
+            if "valueQuantity" in res and "laboratory" in {
+                    c.get("code") for cat in res.get("category", []) for c in cat["coding"]}:
+                out["lab_codes"].add(res["code"]["coding"][0]["code"])
             for part in [res, *res.get("component", [])]:
                 q = part.get("valueQuantity")
                 if q and "value" in q:
@@ -155,6 +158,10 @@ def synthea_cases(vault: Vault) -> list[Case]:
             last = obs["8480-6"][-1][0].date().isoformat()
             cases.append(Case(pid, "How was my blood pressure over the last 3 years?",
                               (f"they end on {last}",) if last < "2023-12-01" else ()))
+        if raw["lab_codes"]:  # "right now": each test's latest result, not every one ever
+            cases.append(Case(pid, "Which of my lab results are abnormal right now?",
+                              ("latest results of your",),
+                              ("results were outside their reference ranges",)))
         if not obs.get("8867-4"):  # none ever: said so, not "none this year"
             cases.append(Case(pid, "What was my average heart rate this year?",
                               ("no heart rate results in your records",), ("they end on",)))

@@ -88,3 +88,21 @@ def test_same_instant_readings_that_differ_are_conflicts(synthea_vault: Vault,
             latest = synthea_vault.measurements.latest(patient_id=patient, measure=latest_code)
             assert latest.conflict and len(latest.readings) >= 2
     assert checked > 0
+
+
+def test_latest_each_is_every_codes_newest_reading(synthea_vault: Vault,
+                                                   testdata: Path) -> None:
+    """Per code of the bundle (each Synthea code here is a measure of its own, but for the
+    hematocrit pair 20570-8/4544-3), its latest value: what "abnormal right now" reads."""
+    for pid, observations in _raw(testdata).items():
+        newest: dict[str, tuple[float, float]] = {}
+        for res in observations:
+            code = res["code"]["coding"][0]["code"]
+            if code in ("20570-8", "4544-3"):
+                continue
+            seen = (_when(res), res["valueQuantity"]["value"])
+            newest[code] = max(newest.get(code, seen), seen)
+        found = synthea_vault.measurements.latest_each(patient_id=_patient(synthea_vault, pid))
+        got = {r.code: (r.epoch, r.value) for r in found}
+        assert {c: got.get(c) for c in newest} == newest  # each one's newest
+        assert [r.epoch for r in found] == sorted((r.epoch for r in found), reverse=True)
