@@ -33,6 +33,9 @@ class Period:
 
     window: Window
     label: str  # "2012", "March 2019", "now"
+    # "than a year ago": the latest reading on or before this many days before the
+    # latest one (so records that end years ago still compare like with like)
+    before_latest: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,9 @@ def _days_back(today: date, days: int) -> date:
 _COMPARE = re.compile(rf"{_WHEN}\b.*?\b(?:compared (?:to|with)|versus|vs\.?|against|than|with"
                       rf"|to|and)\s+(?:in\s+|my\s+)?(now|today|currently|{_WHEN})")
 _COMPARE_WORDS = re.compile(r"compar|\bvs\b|versus|\bthan\b|\bagainst\b|differ")
+_AGO = re.compile(rf"\b(?:compared (?:to|with)|versus|vs\.?|against|than|to|with|from)\s+"
+                  rf"(?:what it was\s+|it was\s+|they were\s+|(?:my|the) \w+\s+)?"
+                  rf"(?:{_COUNT}\s+(day|week|month|year)s?\s+ago|(last|a) (year|month))\b")
 _AROUND = re.compile(rf"\bbefore\s+(?:and|or|vs\.?|versus|compared (?:to|with))\s+after\s+"
                      rf"{_WHEN}")
 
@@ -84,6 +90,12 @@ def _comparison(lowered: str) -> Timeframe | None:
             Period(Window(since=pivot), f"from {named} on")))
     if not _COMPARE_WORDS.search(lowered):
         return None
+    if m := _AGO.search(lowered):  # "better or worse than a year ago": the latest against
+        count, unit = (NUMBERS.get(m.group(1)) or int(m.group(1)), m.group(2)) \
+            if m.group(1) else (1, m.group(4))  # the one a year before it
+        span = f"{count} {unit}s" if count > 1 else f"a {unit}"
+        return Timeframe(compare=(Period(ALL_TIME, f"{span} before", count * DAYS[unit]),
+                                  Period(ALL_TIME, "now")))
     m = _COMPARE.search(lowered)
     if m is None:
         return None

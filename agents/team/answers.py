@@ -24,7 +24,7 @@ from agents.findings import Finding, fmt, in_prose, plural
 from agents.note import age
 from agents.team.job import Job
 from agents.team.templates import listing, plain_condition
-from agents.timeframe import during
+from agents.timeframe import Period, during
 from agents.tools.base import ALL_TIME, Window
 from storage.ingest.units import load_resource
 from storage.repos.measurement_types import Reading, Series
@@ -395,38 +395,58 @@ def statistic_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
 
 def comparison_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
     """Each measure's reading in each of two periods ("in 2012 compared with 2020", "in
-    2015 vs now"): the latest reading of each period, and the change between them."""
+    2015 vs now", "than a year ago": the latest against the reading nearest a year before
+    it): each side's reading, and the change from the earlier to the later."""
     q = job.question
     if q.compare is None:
         return []
     out = []
     for code in dict.fromkeys(codes):
-        sides = []
+        sides: list[tuple[Period, Reading | None, Series | None]] = []
         for period in q.compare:
             s = _primary(job, code, window=period.window)
             sides.append((period, s.usable[-1] if s is not None and s.usable else None, s))
         series = next((s for _, _, s in sides if s is not None), None)
         if series is None:
             continue
+        latest = max((r for _, r, _ in sides if r is not None), key=lambda r: r.epoch,
+                     default=None)
+        sides = [(p, _before(s, latest, p.before_latest) if p.before_latest else r, s)
+                 for p, r, s in sides]
         name, unit = series.name, series.unit
         said = []
         for period, reading, _ in sides:
-            where = "your latest" if period.label == "now" else \
-                f"the latest{during(period.label)}"
+            where = ("your latest" if period.label == "now" else
+                     f"about {period.label} your latest" if period.before_latest else
+                     f"the latest{during(period.label)}")
             said.append(f"{fmt(reading.value, unit)} on {reading.day} ({where})" if reading
+                        else f"no reading {where}" if period.before_latest
+                        else "no usable reading" if period.label == "now"
                         else f"no reading{during(period.label)}")
-        (_, a, _), (_, b, _) = sides
         change = ""
         data: dict[str, object] = {"metric": name, "code": code, "unit": unit,
                                    "periods": [p.label for p in q.compare]}
-        if a is not None and b is not None and a.value:
-            pct = (b.value - a.value) / abs(a.value) * 100
-            change = f", a change of {pct:+.1f}%"
-            data |= {"first": a.value, "second": b.value, "change_percentage": round(pct, 1)}
+        read = [r for _, r, _ in sides if r is not None]
+        if len(read) == 2 and read[0].id != read[1].id:
+            first, then = sorted(read, key=lambda r: r.epoch)
+            if first.value:
+                pct = (then.value - first.value) / abs(first.value) * 100
+                change = f", a change of {pct:+.1f}% from {first.day} to {then.day}"
+                data |= {"first": first.value, "second": then.value,
+                         "change_percentage": round(pct, 1)}
         text = f"{name}: {said[0]}, against {said[1]}{change}."
-        rows = tuple(r.id for r in (a, b) if r is not None)
-        out.append(Finding("comparison", text, data, rows, code))
+        out.append(Finding("comparison", text, data, tuple(r.id for r in read), code))
     return out
+
+
+def _before(s: Series | None, latest: Reading | None, days: int) -> Reading | None:
+    """The earlier reading nearest to `days` before `latest`: a yearly check-up a week
+    short of the year is "a year ago", not the one two years back."""
+    if s is None or latest is None:
+        return None
+    then = latest.epoch - days * 86400
+    return min((r for r in s.usable if r.epoch < latest.epoch),
+               key=lambda r: abs(r.epoch - then), default=None)
 
 
 @cache
