@@ -58,7 +58,7 @@ def direct_answer(q: Question, findings: list[Finding], nearest: tuple[str, ...]
         listed = _first(findings, kind)
         if listed is not None:
             return listed.text
-    for kind in ("latest_results", "current_abnormal", "bmi_category",
+    for kind in ("latest_results", "current_abnormal", "bmi_category", "glycemic_category",
                  "cholesterol_ratio"):  # asked by name
         said = _first(findings, kind)
         if said:

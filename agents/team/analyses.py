@@ -104,7 +104,9 @@ def laboratory(job: Job) -> list[Finding]:
 
 def endocrinology(job: Job) -> list[Finding]:
     codes = asked(job, ("glycemic", "thyroid")) or (HBA1C, GLUCOSE)
-    found = trends(job, codes, keep_empty=bool(asked(job, ("glycemic", "thyroid"))))
+    category = answers.glycemic_category_finding(job)  # "am I at risk for diabetes?"
+    found = [category] if category else []
+    found += trends(job, codes, keep_empty=bool(asked(job, ("glycemic", "thyroid"))))
     if GLUCOSE in codes:
         job.step("Computing glucose time in range", 0.7)
         tir = tools.glucose_time_in_range(job.vault, patient_id=job.patient_id,

@@ -19,7 +19,7 @@ from typing import Any
 
 from agents import clinical, tools, vocabulary
 from agents.asked_units import stored, written
-from agents.codes import BY_CODE, DIASTOLIC, SYSTOLIC, metric, plain_value
+from agents.codes import BY_CODE, DIASTOLIC, HBA1C, SYSTOLIC, metric, plain_value
 from agents.findings import Finding, fmt, in_prose, plural
 from agents.note import age
 from agents.team.job import Job
@@ -591,6 +591,44 @@ def bmi_category_finding(job: Job) -> Finding | None:
             f"category {name}.")
     return Finding("bmi_category", text, {"bmi": last.value, "date": last.day,
                                           "category": name}, (last.id,), "39156-5")
+
+
+@cache
+def _glycemic_table() -> dict[str, Any]:
+    return load_resource("glycemic_categories.json")
+
+
+# "am I at risk for diabetes?", "is my A1c normal?": the latest HbA1c in its ADA range
+GLYCEMIC_WORDS = re.compile(r"\b(risk\w*|prediabet\w*|pre-diabet\w*|(diabetes|diabetic) range"
+                            r"|normal|healthy|good|ok|okay|fine|too high|range)\b")
+
+
+def glycemic_category_finding(job: Job) -> Finding | None:
+    """"Am I at risk for diabetes?", "Is my A1c normal?": the latest HbA1c in its range
+    (resources/glycemic_categories.json, ADA), with the diabetes-related conditions on
+    record; None for other questions ("do I have diabetes?" is the conditions' to answer)
+    or without an HbA1c in percent."""
+    q = job.question
+    lowered = q.text.lower()
+    if not GLYCEMIC_WORDS.search(lowered) or not (
+            HBA1C in q.codes or re.search(r"\b(diabet\w*|sugar)\b", lowered)) or (
+            "presence" in q.intents and not re.search(r"\brisk", lowered)):
+        return None
+    table = _glycemic_table()
+    s = _primary(job, table["code"])
+    if s is None or not s.usable or s.unit != table["unit"]:
+        return None
+    last = s.usable[-1]
+    name = [c["name"] for c in table["categories"] if last.value >= c["from"]][-1]
+    text = f"Your most recent HbA1c, {fmt(last.value, s.unit)} on {last.day}, is in {name}."
+    recorded = [c for c in tools.conditions(job.vault, patient_id=job.patient_id).conditions
+                if re.search(r"diabet", str(c["display"]).lower()) and c["kind"] == "condition"]
+    if recorded:
+        text += " Your records list " + listing([
+            f"{plain_condition(str(c['display']))} since {c['onset']}"
+            + ("" if c["active"] else f" (ended {c['abatement']})") for c in recorded]) + "."
+    return Finding("glycemic_category", text, {"hba1c": last.value, "date": last.day,
+                                               "category": name}, (last.id,), HBA1C)
 
 
 @cache

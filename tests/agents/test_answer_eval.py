@@ -167,6 +167,14 @@ def synthea_cases(vault: Vault) -> list[Case]:
             cases.append(Case(pid, "Is my A1c better or worse than a year ago?",
                               (num(v), t.date().isoformat(), num(e[1]), e[0].date().isoformat(),
                                f"{pct:+.1f}%")))
+        a1c = [r for r in obs.get("4548-4", []) if r[1] >= 3.5]
+        if a1c:  # ADA Standards of Care, Tables 2.1-2.2, written out here independently
+            t, v, _ = a1c[-1]
+            ada = ("prediabetes range" if 5.7 <= v < 6.5 else "diabetes range" if v >= 6.5
+                   else "normal range")
+            said = tuple(c for c in ("prediabetes", "diabetes") if c in raw["conditions"])
+            cases.append(Case(pid, "Am I at risk for diabetes?",
+                              (num(v), t.date().isoformat(), ada, *said[:1])))
         if raw["lab_codes"]:  # "right now": each test's latest result, not every one ever
             cases.append(Case(pid, "Which of my lab results are abnormal right now?",
                               ("latest results of your",),
