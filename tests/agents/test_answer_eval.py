@@ -168,7 +168,7 @@ def synthea_cases(vault: Vault) -> list[Case]:
                               (num(v), t.date().isoformat(), num(e[1]), e[0].date().isoformat(),
                                f"{pct:+.1f}%")))
         a1c = [r for r in obs.get("4548-4", []) if r[1] >= 3.5]
-        if a1c:  # ADA Standards of Care, Tables 2.1-2.2, written out here independently
+        if a1c:  # ADA Standards of Care, section 2 criteria, written out here independently
             t, v, _ = a1c[-1]
             ada = ("prediabetes range" if 5.7 <= v < 6.5 else "diabetes range" if v >= 6.5
                    else "normal range")
