@@ -89,7 +89,8 @@ def fit_window(q: Question, holdings: Holdings, facts: PatientFacts | None
         return q, None
     codes = q.codes or tuple(e.code for e in holdings.entries)
     last = holdings.last_date(codes)
-    if q.codes and last is None:  # none ever: that is the answer, not "none this year"
+    never = (q.codes and last is None) or (q.missing and not q.codes)
+    if never:  # none ever: that is the answer, not "none this year"
         return replace(q, window=ALL_TIME, period=None), None
     last = last or (facts.records_end.isoformat() if facts and facts.records_end else None)
     if last is None or last >= since.isoformat():

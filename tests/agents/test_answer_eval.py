@@ -179,6 +179,9 @@ def synthea_cases(vault: Vault) -> list[Case]:
             cases.append(Case(pid, "Which of my lab results are abnormal right now?",
                               ("latest results of your",),
                               ("results were outside their reference ranges",)))
+        if not obs.get("93832-4"):  # a topic the records never hold, asked of last week
+            cases.append(Case(pid, "How did I sleep last week?",
+                              ("records have no sleep",), ("they end on",)))
         if not obs.get("8867-4"):  # none ever: said so, not "none this year"
             cases.append(Case(pid, "What was my average heart rate this year?",
                               ("no heart rate results in your records",), ("they end on",)))
