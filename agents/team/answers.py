@@ -563,8 +563,13 @@ def vital_status_finding(job: Job) -> Finding:
 
 
 @cache
-def _bmi_table() -> dict[str, Any]:
-    return load_resource("bmi_categories.json")
+def _table(name: str) -> dict[str, Any]:
+    """A category table of resources/ (BMI, HbA1c): each category from its lower bound."""
+    return load_resource(name)
+
+
+def _category(table: dict[str, Any], value: float) -> str:
+    return str([c["name"] for c in table["categories"] if value >= c["from"]][-1])
 
 
 BMI_WORDS = re.compile(r"\b(overweight|obese|obesity|underweight|category|class|healthy "
@@ -581,21 +586,16 @@ def bmi_category_finding(job: Job) -> Finding | None:
     if s is None or not s.usable or s.unit not in ("kg/m2", "kg/m²"):
         return None
     last = s.usable[-1]
-    table = _bmi_table()
+    table = _table("bmi_categories.json")
     born = job.facts.birth_date if job.facts else None
     years = age(born, date.fromisoformat(last.day)) if born else None
     if years is not None and years < table["adult_from_age"]:
         return None
-    name = [c["name"] for c in table["categories"] if last.value >= c["from"]][-1]
+    name = _category(table, last.value)
     text = (f"Your most recent BMI, {fmt(last.value, s.unit)} on {last.day}, is in the adult "
             f"category {name}.")
     return Finding("bmi_category", text, {"bmi": last.value, "date": last.day,
                                           "category": name}, (last.id,), "39156-5")
-
-
-@cache
-def _glycemic_table() -> dict[str, Any]:
-    return load_resource("glycemic_categories.json")
 
 
 # "am I at risk for diabetes?", "is my A1c normal?": the latest HbA1c in its ADA range
@@ -614,12 +614,12 @@ def glycemic_category_finding(job: Job) -> Finding | None:
             HBA1C in q.codes or re.search(r"\b(diabet\w*|sugar)\b", lowered)) or (
             "presence" in q.intents and not re.search(r"\brisk", lowered)):
         return None
-    table = _glycemic_table()
+    table = _table("glycemic_categories.json")
     s = _primary(job, table["code"])
     if s is None or not s.usable or s.unit != table["unit"]:
         return None
     last = s.usable[-1]
-    name = [c["name"] for c in table["categories"] if last.value >= c["from"]][-1]
+    name = _category(table, last.value)
     text = f"Your most recent HbA1c, {fmt(last.value, s.unit)} on {last.day}, is in {name}."
     recorded = [c for c in tools.conditions(job.vault, patient_id=job.patient_id).conditions
                 if re.search(r"diabet", str(c["display"]).lower()) and c["kind"] == "condition"]
