@@ -143,7 +143,11 @@ def _import(api: Api, who: str, bundle: Path) -> dict[str, Any]:
         started = upload(client, bundle)
         assert started.status_code == 202, started.text
         import_id = started.json()["data"]["import_id"]
-        return wait_for(client, f"/v1/health-data/import/{import_id}")
+        done = wait_for(client, f"/v1/health-data/import/{import_id}")
+    # here, not in the tests that use it: a failed import (its errors, and the service's
+    # log of the exception's type and line) shows in the first test that asks for it
+    assert done["status"] == "completed", done
+    return done
 
 
 @pytest.fixture(scope="session")
