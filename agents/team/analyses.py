@@ -104,7 +104,8 @@ def laboratory(job: Job) -> list[Finding]:
 
 def endocrinology(job: Job) -> list[Finding]:
     codes = asked(job, ("glycemic", "thyroid")) or (HBA1C, GLUCOSE)
-    category = answers.glycemic_category_finding(job)  # "am I at risk for diabetes?"
+    recorded = tools.conditions(job.vault, patient_id=job.patient_id)
+    category = answers.glycemic_category_finding(job, recorded)  # "am I at risk for ...?"
     found = [category] if category else []
     found += trends(job, codes, keep_empty=bool(asked(job, ("glycemic", "thyroid"))))
     if GLUCOSE in codes:
@@ -116,8 +117,7 @@ def endocrinology(job: Job) -> list[Finding]:
     job.step("Reviewing diabetes-related conditions", 0.9)
     # a thyroid question reviews the thyroid's conditions, not the diabetes ones
     return found + (topic_conditions(job, ("glycemic", "thyroid")) or more.condition_findings(
-        tools.conditions(job.vault, patient_id=job.patient_id), ENDOCRINE_CONDITIONS,
-        topic="presence" in job.question.intents))
+        recorded, ENDOCRINE_CONDITIONS, topic="presence" in job.question.intents))
 
 
 def data_analysis(job: Job) -> list[Finding]:

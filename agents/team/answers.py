@@ -26,6 +26,7 @@ from agents.team.job import Job
 from agents.team.templates import listing, plain_condition
 from agents.timeframe import Period, during
 from agents.tools.base import ALL_TIME, Window
+from agents.tools.coverage import ConditionList
 from storage.ingest.units import load_resource
 from storage.repos.measurement_types import Reading, Series
 
@@ -236,16 +237,18 @@ def current_abnormal_finding(job: Job) -> Finding | None:
     out = sorted((r for r in latest if r.flag in SAID_FLAGS),
                  key=lambda r: r.flag != "critical")  # the dangerous first, then newest
     what = "tests" if labs or q.codes else "measures"
+    names = [_name(job, r) for r in out]
     if not out:
         text = (f"None of the latest results of your {len(latest)} {what} is outside its "
                 f"reference range (the newest from {latest[0].day}).")
     else:
-        said = [f"{_name(job, r)} {fmt(r.value, r.unit)} ({r.flag}, {r.day})" for r in out]
+        said = [f"{n} {fmt(r.value, r.unit)} ({r.flag}, {r.day})"
+                for n, r in zip(names, out, strict=True)]
         text = (f"Of the latest results of your {len(latest)} {what}, {len(out)} "
                 f"{'is' if len(out) == 1 else 'are'} outside the reference range: "
                 f"{listing(said, 6)}.")
     return Finding("current_abnormal", text,
-                   {"n": len(latest), "outside": len(out), "tests": [_name(job, r) for r in out]},
+                   {"n": len(latest), "outside": len(out), "tests": names},
                    tuple(r.id for r in latest), None)
 
 
@@ -402,9 +405,12 @@ def comparison_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
         return []
     out = []
     for code in dict.fromkeys(codes):
+        read_in: dict[Window, Series | None] = {}  # "than a year ago": both sides all time
         sides: list[tuple[Period, Reading | None, Series | None]] = []
         for period in q.compare:
-            s = _primary(job, code, window=period.window)
+            if period.window not in read_in:
+                read_in[period.window] = _primary(job, code, window=period.window)
+            s = read_in[period.window]
             sides.append((period, s.usable[-1] if s is not None and s.usable else None, s))
         series = next((s for _, _, s in sides if s is not None), None)
         if series is None:
@@ -603,7 +609,7 @@ GLYCEMIC_WORDS = re.compile(r"\b(risk\w*|prediabet\w*|pre-diabet\w*|(diabetes|di
                             r"|normal|healthy|good|ok|okay|fine|too high|range)\b")
 
 
-def glycemic_category_finding(job: Job) -> Finding | None:
+def glycemic_category_finding(job: Job, conditions: ConditionList) -> Finding | None:
     """"Am I at risk for diabetes?", "Is my A1c normal?": the latest HbA1c in its range
     (resources/glycemic_categories.json, ADA), with the diabetes-related conditions on
     record; None for other questions ("do I have diabetes?" is the conditions' to answer)
@@ -621,7 +627,7 @@ def glycemic_category_finding(job: Job) -> Finding | None:
     last = s.usable[-1]
     name = _category(table, last.value)
     text = f"Your most recent HbA1c, {fmt(last.value, s.unit)} on {last.day}, is in {name}."
-    recorded = [c for c in tools.conditions(job.vault, patient_id=job.patient_id).conditions
+    recorded = [c for c in conditions.conditions
                 if re.search(r"diabet", str(c["display"]).lower()) and c["kind"] == "condition"]
     if recorded:
         text += " Your records list " + listing([
