@@ -62,18 +62,21 @@ def _reduce(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return arr[:, 0], arr[:, 1]
     size = len(arr) / MAX_POINTS
     bounds = np.array([round(k * size) for k in range(MAX_POINTS + 1)])
-    return _run_medians(arr[:, 0], bounds), _run_medians(arr[:, 1], bounds)
+    return _run_medians(arr[:, 0], bounds, ordered=True), _run_medians(arr[:, 1], bounds)
 
 
-def _run_medians(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+def _run_medians(values: np.ndarray, bounds: np.ndarray, *, ordered: bool = False
+                 ) -> np.ndarray:
     """The median of each run values[bounds[k]:bounds[k + 1]] (statistics.median's: the
-    mean of the two middle values of an even run), sorting within runs at once."""
+    mean of the two middle values of an even run), sorting within runs at once unless
+    the values are `ordered` already (times, oldest first)."""
     lengths = np.diff(bounds)
-    run = np.repeat(np.arange(len(lengths)), lengths)
-    ordered = values[np.lexsort((values, run))]
+    if not ordered:
+        run = np.repeat(np.arange(len(lengths)), lengths)
+        values = values[np.lexsort((values, run))]
     low = bounds[:-1] + (lengths - 1) // 2
     high = bounds[:-1] + lengths // 2
-    return (ordered[low] + ordered[high]) / 2
+    return (values[low] + values[high]) / 2
 
 
 def _mann_kendall_p(values: np.ndarray) -> float:
