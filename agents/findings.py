@@ -186,3 +186,32 @@ def reference_note(value: float | None, low: float | None, high: float | None,
     if low is not None and value < low:
         return f", below the reference range (lower limit {fmt(low, unit)})"
     return ", within the reference range"
+
+
+def range_movement(first: float, then: float, low: float | None, high: float | None,
+                   unit: str | None) -> str:
+    """Where two readings stand against the (later one's) reference range, and whether the
+    later is nearer it: how "better or worse than a year ago" is answered from the records'
+    own ranges rather than a judgement of ours. "" without a range."""
+    if low is None and high is None:
+        return ""
+    limits = [f"lower limit {fmt(low, unit)}" if low is not None else "",
+              f"upper limit {fmt(high, unit)}" if high is not None else ""]
+    bounds = ", ".join(x for x in limits if x)
+
+    def off(v: float) -> float:  # how far outside the range: < 0 below, > 0 above
+        return v - high if high is not None and v > high else (
+            v - low if low is not None and v < low else 0.0)
+
+    def side(d: float) -> str:
+        return "above" if d > 0 else "below" if d < 0 else "within"
+
+    a, b = off(first), off(then)
+    if side(a) == side(b) == "within":
+        return f" Both are within the reference range ({bounds})."
+    if side(a) != side(b):
+        return (f" The later is {side(b)} the reference range ({bounds}); the earlier was "
+                f"{side(a)} it.")
+    nearer = ("closer to it" if abs(b) < abs(a) else "further from it" if abs(b) > abs(a)
+              else "as far from it")
+    return f" Both are {side(b)} the reference range ({bounds}); the later is {nearer}."

@@ -20,7 +20,7 @@ from typing import Any
 from agents import clinical, tools, vocabulary
 from agents.asked_units import stored, written
 from agents.codes import BY_CODE, DIASTOLIC, HBA1C, SYSTOLIC, metric, plain_value
-from agents.findings import Finding, fmt, in_prose, plural
+from agents.findings import Finding, fmt, in_prose, plural, range_movement
 from agents.note import age
 from agents.team.job import Job
 from agents.team.templates import listing, plain_condition
@@ -437,10 +437,12 @@ def comparison_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
             first, then = sorted(read, key=lambda r: r.epoch)
             if first.value:
                 pct = (then.value - first.value) / abs(first.value) * 100
-                change = f", a change of {pct:+.1f}% from {first.day} to {then.day}"
+                change = (f", a change of {pct:+.1f}% from {first.day} to {then.day}."
+                          + range_movement(first.value, then.value, then.reference_low,
+                                           then.reference_high, unit))
                 data |= {"first": first.value, "second": then.value,
                          "change_percentage": round(pct, 1)}
-        text = f"{name}: {said[0]}, against {said[1]}{change}."
+        text = f"{name}: {said[0]}, against {said[1]}{change or '.'}"
         out.append(Finding("comparison", text, data, tuple(r.id for r in read), code))
     return out
 

@@ -89,6 +89,18 @@ def _raw(path: Path) -> dict:
     return out
 
 
+def _against_a1c_range(earlier: float, later: float) -> str:
+    """Where two HbA1c results stand against the normal range (ADA: under 5.7 %; the
+    bundles carry no ranges of their own), written out here independently."""
+    a, b = max(earlier - 5.7, 0), max(later - 5.7, 0)
+    if not a and not b:
+        return "both are within the reference range"
+    if bool(a) != bool(b):
+        return f"the later is {'above' if b else 'within'} the reference range"
+    return "the later is " + ("closer to it" if b < a else "further from it" if b > a
+                              else "as far from it")
+
+
 def _gfr_stage(v: float) -> str:  # KDIGO 2012 Table 5, written out here independently
     return ("G1" if v >= 90 else "G2" if v >= 60 else "G3a" if v >= 45 else "G3b" if v >= 30
             else "G4" if v >= 15 else "G5")
@@ -166,7 +178,7 @@ def synthea_cases(vault: Vault) -> list[Case]:
             pct = (v - e[1]) / e[1] * 100
             cases.append(Case(pid, "Is my A1c better or worse than a year ago?",
                               (num(v), t.date().isoformat(), num(e[1]), e[0].date().isoformat(),
-                               f"{pct:+.1f}%")))
+                               f"{pct:+.1f}%", _against_a1c_range(e[1], v))))
         a1c = [r for r in obs.get("4548-4", []) if r[1] >= 3.5]
         if a1c:  # ADA Standards of Care, section 2 criteria, written out here independently
             t, v, _ = a1c[-1]
