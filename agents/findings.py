@@ -189,10 +189,10 @@ def reference_note(value: float | None, low: float | None, high: float | None,
 
 
 def range_movement(first: float, then: float, low: float | None, high: float | None,
-                   unit: str | None) -> str:
+                   unit: str | None, words: tuple[str, str] = ("earlier", "later")) -> str:
     """Where two readings stand against the (later one's) reference range, and whether the
     later is nearer it: how "better or worse than a year ago" is answered from the records'
-    own ranges rather than a judgement of ours. "" without a range."""
+    own ranges rather than a judgement of ours; `words` name the two. "" without a range."""
     if low is None and high is None:
         return ""
     limits = [f"lower limit {fmt(low, unit)}" if low is not None else "",
@@ -210,8 +210,8 @@ def range_movement(first: float, then: float, low: float | None, high: float | N
     if side(a) == side(b) == "within":
         return f" Both are within the reference range ({bounds})."
     if side(a) != side(b):
-        return (f" The later is {side(b)} the reference range ({bounds}); the earlier was "
-                f"{side(a)} it.")
+        return (f" The {words[1]} is {side(b)} the reference range ({bounds}); the "
+                f"{words[0]} was {side(a)} it.")
     nearer = ("closer to it" if abs(b) < abs(a) else "further from it" if abs(b) > abs(a)
               else "as far from it")
-    return f" Both are {side(b)} the reference range ({bounds}); the later is {nearer}."
+    return f" Both are {side(b)} the reference range ({bounds}); the {words[1]} is {nearer}."

@@ -15,13 +15,16 @@ from agents.asked_units import written
 from agents.clinical import albuminuria_stage
 from agents.codes import BLOOD_PRESSURE, metric
 from agents.direct import direct_answer, not_found
-from agents.findings import Finding, fmt, key_finding, plural, reference_note
+from agents.findings import Finding, fmt, key_finding, plural, range_movement, reference_note
 from agents.note import Note, ranked_concerns
 from agents.question import Question
 from agents.team.templates import listing
 from agents.timeframe import during
 from storage.repos.measures import measure_key
 
+# "better or worse", "improving", "getting worse": the trend also says where its first and
+# latest values stand against the reference range
+BETTER_OR_WORSE = re.compile(r"\b(better|worse|wors\w+|improv\w*|deteriorat\w*)\b", re.I)
 DISCLAIMER = ("This summary comes from your own records and is not medical advice; talk to "
               "your clinician before changing any treatment.")
 
@@ -129,7 +132,11 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
         return (f"Your {d['metric']} has been {d['direction']}{period}: {value} on "
                 f"{d['last_date']}, {change}"
                 f"{written(first, d['unit'], d['code'], q.unit)} on {d['first_date']} "
-                f"({plural(d['n'], 'result')}).")
+                f"({plural(d['n'], 'result')})."
+                + (range_movement(first, last, d.get("reference_low"),  # type: ignore[arg-type]
+                                  d.get("reference_high"), d.get("unit"),  # type: ignore[arg-type]
+                                  ("first", "latest"))
+                   if BETTER_OR_WORSE.search(q.text) else ""))
     latest = "latest" if q.period else "most recent"
     return (f"Your {latest} {d['metric']}{scope} was {value} on {d['last_date']}"
             f"{_against_range(q, d)}.")

@@ -89,16 +89,18 @@ def _raw(path: Path) -> dict:
     return out
 
 
-def _against_a1c_range(earlier: float, later: float) -> str:
-    """Where two HbA1c results stand against the normal range (ADA: under 5.7 %; the
-    bundles carry no ranges of their own), written out here independently."""
-    a, b = max(earlier - 5.7, 0), max(later - 5.7, 0)
+def _against_range(earlier: float, later: float, high: float,
+                   words: tuple[str, str] = ("earlier", "later")) -> str:
+    """Where two results stand against an upper limit (HbA1c: ADA's normal, under 5.7 %;
+    total cholesterol: NCEP's desirable, under 200 mg/dL; the bundles carry no ranges of
+    their own), written out here independently."""
+    a, b = max(earlier - high, 0), max(later - high, 0)
     if not a and not b:
         return "both are within the reference range"
     if bool(a) != bool(b):
-        return f"the later is {'above' if b else 'within'} the reference range"
-    return "the later is " + ("closer to it" if b < a else "further from it" if b > a
-                              else "as far from it")
+        return f"the {words[1]} is {'above' if b else 'within'} the reference range"
+    return f"the {words[1]} is " + ("closer to it" if b < a else "further from it" if b > a
+                                    else "as far from it")
 
 
 def _gfr_stage(v: float) -> str:  # KDIGO 2012 Table 5, written out here independently
@@ -178,7 +180,14 @@ def synthea_cases(vault: Vault) -> list[Case]:
             pct = (v - e[1]) / e[1] * 100
             cases.append(Case(pid, "Is my A1c better or worse than a year ago?",
                               (num(v), t.date().isoformat(), num(e[1]), e[0].date().isoformat(),
-                               f"{pct:+.1f}%", _against_a1c_range(e[1], v))))
+                               f"{pct:+.1f}%", _against_range(e[1], v, 5.7))))
+        chol = obs.get("2093-3", [])
+        if len(chol) >= 3 and len({t for t, _, _ in chol}) == len(chol):
+            # first and latest against NCEP's desirable < 200 mg/dL (no ranges in bundles)
+            first, last = chol[0][1], chol[-1][1]
+            cases.append(Case(pid, "Has my cholesterol gotten better or worse?",
+                              (num(last), num(first), _against_range(first, last, 200,
+                                                                     ("first", "latest")))))
         a1c = [r for r in obs.get("4548-4", []) if r[1] >= 3.5]
         if a1c:  # ADA Standards of Care, section 2 criteria, written out here independently
             t, v, _ = a1c[-1]
