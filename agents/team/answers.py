@@ -429,7 +429,7 @@ def comparison_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
                         else f"no reading {where}" if period.before_latest
                         else "no usable reading" if period.label == "now"
                         else f"no reading{during(period.label)}")
-        change = ""
+        change = movement = ""
         data: dict[str, object] = {"metric": name, "code": code, "unit": unit,
                                    "periods": [p.label for p in q.compare]}
         read = [r for _, r, _ in sides if r is not None]
@@ -437,12 +437,12 @@ def comparison_findings(job: Job, codes: tuple[str, ...]) -> list[Finding]:
             first, then = sorted(read, key=lambda r: r.epoch)
             if first.value:
                 pct = (then.value - first.value) / abs(first.value) * 100
-                change = (f", a change of {pct:+.1f}% from {first.day} to {then.day}."
-                          + range_movement(first.value, then.value, then.reference_low,
-                                           then.reference_high, unit))
+                change = f", a change of {pct:+.1f}% from {first.day} to {then.day}"
+                movement = range_movement(first.value, then.value, then.reference_low,
+                                          then.reference_high, unit)
                 data |= {"first": first.value, "second": then.value,
                          "change_percentage": round(pct, 1)}
-        text = f"{name}: {said[0]}, against {said[1]}{change or '.'}"
+        text = f"{name}: {said[0]}, against {said[1]}{change}.{movement}"
         out.append(Finding("comparison", text, data, tuple(r.id for r in read), code))
     return out
 

@@ -92,8 +92,9 @@ IN_WINDOW = ("series_value IS NOT NULL AND effective IS NOT NULL AND ($since IS 
              f"(effective >= CAST($since AS TIMESTAMPTZ) - INTERVAL 14 HOUR AND {LOCAL} >= "
              "$since)) AND ($until IS NULL OR (effective <= CAST($until AS TIMESTAMPTZ) + "
              f"INTERVAL 14 HOUR AND {LOCAL} <= $until))")
-# Any flag but normal (low, high, critical, abnormal, indeterminate; NULL: no range): as
-# a comparison, not an IN list, which DuckDB plans as a join and took a third longer.
+# Any flag but normal: low, high, critical, abnormal or indeterminate (NULL, no range to
+# judge by, is not one). As a comparison, not an IN list, which DuckDB plans as a join
+# and took a third longer.
 ABNORMAL = "judged_flag <> 'normal' OR quality <> 'ok'"
 SCOPE = f"patient_id = $p AND list_contains($codes, code) AND {IN_WINDOW}"
 
