@@ -81,7 +81,28 @@ class CachingDialect(duckdb_engine.Dialect):
     supports_statement_cache = True
 
 
+class ReadingDialect(CachingDialect):
+    """The dialect of `Vault.reads`, whose connections only read: each statement runs on
+    its own (DuckDB's autocommit), with no transaction around it.
+
+    SQLAlchemy begins a transaction on a connection's first statement (duckdb_engine
+    sends BEGIN) and rolls it back when the connection is closed and again when the pool
+    takes it back (duckdb_engine swallows the error a second ROLLBACK raises): three
+    statements more for a read of one, about a tenth of a clinic request's CPU (py-spy).
+    A read of several statements may see a commit land between them; none of ours
+    decides a write from that (writes read inside `Vault.write()`)."""
+
+    supports_statement_cache = True
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        """No BEGIN: the statements autocommit."""
+
+    def do_rollback(self, dbapi_connection: Any) -> None:
+        """Nothing began, so nothing is rolled back."""
+
+
 sa.dialects.registry.register("duckdb.cached", __name__, "CachingDialect")
+sa.dialects.registry.register("duckdb.reading", __name__, "ReadingDialect")
 
 DB_FILE = "vault.duckdb"
 META_FILE = "vault.json"
@@ -166,15 +187,9 @@ class Vault:
         self._lock = threading.Lock()
         self._bounds = Bounds(root, self._lock)
         self._writer = threading.Lock()
-        self.engine = sa.create_engine(
-            "duckdb+cached:///:memory:",
-            creator=self._sqlalchemy_connection,
-            poolclass=sa.pool.QueuePool,
-            pool_size=8,
-            max_overflow=24,
-        )
-        sa.event.listen(self.engine, "checkout", self._reader_checkout)
-        sa.event.listen(self.engine, "checkin", self._reader_checkin)
+        # Writes go through `engine` (`engine.begin()`, `write()`); reads through `reads`.
+        self.engine = self._pooled("duckdb+cached:///:memory:")
+        self.reads = self._pooled("duckdb+reading:///:memory:")
         migrations.apply(self)
         # The clinic's and scheduling's table watches listen on the engine. SQLAlchemy's
         # listener lists are deques that a dispatch iterates: one added while another
@@ -182,6 +197,16 @@ class Vault:
         # (and that checkin never returns its connection to the pool). So they are made
         # now, before the engine is shared, not by the first thread to want them.
         _ = self.clinic, self.scheduling
+
+    def _pooled(self, url: str) -> sa.Engine:
+        """An engine on cursors of the vault; every connection checked out of it counts
+        as a reader (storage/bounds.py), writers included: a write during an import is
+        not held to the import's bound either."""
+        engine = sa.create_engine(url, creator=self._sqlalchemy_connection,
+                                  poolclass=sa.pool.QueuePool, pool_size=8, max_overflow=24)
+        sa.event.listen(engine, "checkout", self._reader_checkout)
+        sa.event.listen(engine, "checkin", self._reader_checkin)
+        return engine
 
     def _reader_checkout(self, _dbapi: Any, record: Any, _proxy: Any) -> None:
         """A checked-out connection is a reader (storage/bounds.py). The mark lives on the
@@ -360,6 +385,7 @@ class Vault:
         if "measurements" in self.__dict__:  # a judgement being stored finishes first
             self.measurements.wait_idle()
         self.engine.dispose()
+        self.reads.dispose()
         with self._lock:
             for cur in list(self._cursors):
                 cur.close()

@@ -222,7 +222,7 @@ class AuditRepository:
                  .order_by(audit_events.c.occurred_at.desc(), audit_events.c.seq.desc())
                  .limit(limit).offset((max(page, 1) - 1) * limit))
         total_query = sa.select(sa.func.count()).select_from(audit_events).where(where)
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
             total = int(conn.execute(total_query).scalar_one())
         return rows, total
@@ -240,7 +240,7 @@ class AuditRepository:
         query = query.order_by(audit_events.c.chain, audit_events.c.seq)
         checked = 0
         ends: dict[str, tuple[int, str]] = {}  # chain -> (seq, row_hash) of its last row
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             heads = {str(h.chain): h for h in conn.execute(heads_query)}
             expected: set[str] = set(heads) | {str(r.id) for r in conn.execute(orgs_query)}
             for found in conn.execute(query):

@@ -145,7 +145,7 @@ class ConversationRepository:
                     .where(where).order_by(ordering, conversations.c.id)
                     .limit(limit).offset((page - 1) * limit))
             total = sa.select(sa.func.count()).select_from(conversations).where(where)
-            with self._vault.engine.connect() as conn:
+            with self._vault.reads.connect() as conn:
                 rows = [dict(r) for r in conn.execute(stmt).mappings()]
                 return rows, int(conn.execute(total).scalar_one())
 
@@ -207,7 +207,7 @@ class ConversationRepository:
         query = (sa.select(sa.func.count(), sa.func.min(queries.c.started_at))
                  .where(queries.c.owner_id.is_not_distinct_from(owner_id),
                         queries.c.started_at >= since))
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             count, oldest = conn.execute(query).one()
         return int(count), oldest
 
@@ -268,7 +268,7 @@ class ConversationRepository:
         """The first row of the statement `make` builds (only on a cache miss)."""
 
         def load() -> dict[str, Any] | None:
-            with self._vault.engine.connect() as conn:
+            with self._vault.reads.connect() as conn:
                 row = conn.execute(make()).mappings().first()
             return dict(row) if row else None
 
@@ -277,7 +277,7 @@ class ConversationRepository:
     def _all(self, key: tuple[Any, ...], make: Callable[[], sa.Select[Any]]
              ) -> list[dict[str, Any]]:
         def load() -> list[dict[str, Any]]:
-            with self._vault.engine.connect() as conn:
+            with self._vault.reads.connect() as conn:
                 return [dict(r) for r in conn.execute(make()).mappings()]
 
         return self._cache.get(key, load)

@@ -64,7 +64,7 @@ class ImportRepository:
     def undo_interrupted(self) -> list[str]:
         """Undo imports a previous process left ``processing`` (it died mid-import) and mark
         them failed; returns their ids. Only call it before this process starts imports."""
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             rows = conn.execute(sa.select(imports.c.id, imports.c.summary)
                                 .where(imports.c.status == "processing")).all()
         for import_id, summary in rows:
@@ -81,14 +81,14 @@ class ImportRepository:
     def get(self, *, import_id: str, owner_id: str | None) -> dict[str, Any] | None:
         query = sa.select(imports).where(imports.c.id == import_id,
                                          imports.c.owner_id.is_not_distinct_from(owner_id))
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             row = conn.execute(query).mappings().first()
         return dict(row) if row else None
 
     def list(self, *, owner_id: str | None) -> list[dict[str, Any]]:
         query = (sa.select(imports).where(imports.c.owner_id.is_not_distinct_from(owner_id))
                  .order_by(imports.c.started_at.desc()))
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
     def added(self, *, import_id: str) -> tuple[dict[str, int], str | None, str | None]:

@@ -17,7 +17,7 @@ class SettingsRepository:
         self._vault = vault
 
     def get(self, key: str, default: Any = None) -> Any:
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             row = conn.execute(sa.select(settings.c.value).where(settings.c.key == key)).first()
         return default if row is None else row[0]
 

@@ -50,20 +50,20 @@ class UserRepository:
         return values
 
     def count(self) -> int:
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(users)).scalar_one())
 
     def get(self, *, user_id: str) -> dict[str, Any] | None:
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return _row(conn.execute(sa.select(users).where(users.c.id == user_id)).first())
 
     def by_email(self, *, email: str) -> dict[str, Any] | None:
         query = sa.select(users).where(users.c.email == email.strip().lower())
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return _row(conn.execute(query).first())
 
     def owner(self) -> dict[str, Any] | None:
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return _row(conn.execute(sa.select(users).where(users.c.is_owner)).first())
 
     def record_login_failure(self, *, user_id: str, lock_after: int,
@@ -106,12 +106,12 @@ class UserRepository:
 
     def organization_by_slug(self, *, slug: str) -> dict[str, Any] | None:
         query = sa.select(organizations).where(organizations.c.slug == slug)
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return _row(conn.execute(query).first())
 
     def organization_exists(self, *, organization_id: str) -> bool:
         query = sa.select(organizations.c.id).where(organizations.c.id == organization_id)
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return conn.execute(query).first() is not None
 
     def add_organization(self, *, name: str, slug: str) -> dict[str, Any]:
@@ -135,13 +135,13 @@ class UserRepository:
     def memberships(self, *, user_id: str) -> list[dict[str, Any]]:
         query = (sa.select(memberships).where(memberships.c.user_id == user_id)
                  .order_by(memberships.c.created_at))
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def membership(self, *, user_id: str, organization_id: str) -> dict[str, Any] | None:
         query = sa.select(memberships).where(memberships.c.user_id == user_id,
                                              memberships.c.organization_id == organization_id)
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return _row(conn.execute(query).first())
 
     # --- API tokens (refresh and personal) -------------------------------
@@ -156,7 +156,7 @@ class UserRepository:
         return values
 
     def get_token(self, *, token_id: str) -> dict[str, Any] | None:
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return _row(conn.execute(
                 sa.select(api_tokens).where(api_tokens.c.id == token_id)).first())
 
@@ -164,7 +164,7 @@ class UserRepository:
         query = (sa.select(api_tokens)
                  .where(api_tokens.c.user_id == user_id, api_tokens.c.kind == kind)
                  .order_by(api_tokens.c.created_at))
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def mark_token_used(self, *, token_id: str) -> None:
@@ -191,7 +191,7 @@ class UserRepository:
         """Whether the session (refresh-token family) was ended, e.g. on token reuse."""
         query = sa.select(sa.func.count()).where(api_tokens.c.family == family,
                                                  api_tokens.c.revoked_at.is_not(None))
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return bool(conn.execute(query).scalar())
 
     # --- security events -------------------------------------------------
@@ -214,5 +214,5 @@ class UserRepository:
         if kind is not None:
             query = query.where(security_events.c.kind == kind)
         query = query.order_by(security_events.c.occurred_at.desc()).limit(limit)
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]

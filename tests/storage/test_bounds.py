@@ -24,7 +24,7 @@ def test_readers_never_inherit_the_import_bound(vault: Vault) -> None:
     default = cur.execute(SETTINGS).fetchone()
     with vault.limit_resources(memory_limit="48MB", threads=1):
         bounded = cur.execute(SETTINGS).fetchone()
-        with vault.engine.connect() as conn:  # every repository read checks one out
+        with vault.reads.connect() as conn:  # every repository read checks one out
             in_reader = tuple(conn.execute(sa.text(SETTINGS)).one())
         with vault.reading():
             in_team_run = cur.execute(SETTINGS).fetchone()
@@ -44,7 +44,7 @@ def test_a_bound_once_lifted_no_longer_limits_queries(vault: Vault) -> None:
     with vault.limit_resources(memory_limit="16MB"):
         with pytest.raises(duckdb.OutOfMemoryException):
             cur.execute(HEAVY).fetchone()  # the bound is real
-        with vault.engine.connect() as conn:
+        with vault.reads.connect() as conn:
             conn.execute(sa.text("SELECT 1")).one()  # a reader came and went
         with vault.reading():
             assert cur.execute(HEAVY).fetchone() == (1_000_000,)
@@ -72,7 +72,7 @@ def test_out_of_memory_is_recognised_through_sqlalchemy(vault: Vault) -> None:
     (default,) = cur.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
     cur.execute("SET memory_limit = '2MB'")  # below what any reader gets, on purpose
     try:
-        with vault.engine.connect() as conn:
+        with vault.reads.connect() as conn:
             conn.execute(sa.text(HEAVY)).scalar()
     except sa.exc.DBAPIError as exc:
         caught: BaseException = exc

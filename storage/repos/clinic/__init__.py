@@ -53,7 +53,7 @@ class ClinicStore:
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
-        with self._vault.engine.connect() as conn:
+        with self._vault.reads.connect() as conn:
             yield conn
 
     @contextmanager
