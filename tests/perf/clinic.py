@@ -10,7 +10,11 @@ per operation and overall, status counts, the final overlap count (target 0; p99
 clients arriving at once on a cold server, its caches empty, make a run's worst
 latencies), and the server's CPU time per request (this process's,
 the load being another one), which the machine's other work disturbs less than the
-latencies do. The vault lives in the project's tmp/ folder and is removed at the end.
+latencies do. Beside it, the clients' CPU time per request, the cores the two kept busy
+and the mean latency Little's law gives a closed loop of this many clients at the
+throughput measured: each client sends its next request as soon as it has an answer, so
+once the cores are busy, latency is queueing, clients / throughput.
+The vault lives in the project's tmp/ folder and is removed at the end.
 
     .venv/bin/python tests/perf/clinic.py [--clients 50] [--seconds 20] [--warmup 2]
 """
@@ -97,17 +101,18 @@ async def _client(n: int, base: str, token: str, org: str, providers: list[str],
 
 def _load(base: str, token: str, org: str, providers: list[str], patients: list[str],
           seconds: float, out: Any) -> None:
-    """Run the clients; put (samples, seconds the load lasted) on `out` (the process's
-    start-up, its imports, is not part of the load)."""
-    async def main() -> tuple[list[Sample], float]:
+    """Run the clients; put (samples, seconds the load lasted, CPU seconds the clients
+    used) on `out` (the process's start-up, its imports, is not part of the load)."""
+    async def main() -> tuple[list[Sample], float, float]:
         samples: list[Sample] = []
+        cpu = time.process_time()
         started = time.perf_counter()
         until = started + seconds
         days = week()
         await asyncio.gather(*(_client(n, base, token, org, providers, patient, started,
                                        until, days, samples)
                                for n, patient in enumerate(patients)))
-        return samples, time.perf_counter() - started
+        return samples, time.perf_counter() - started, time.process_time() - cpu
 
     out.put(asyncio.run(main()))
 
@@ -180,7 +185,7 @@ def main() -> None:
                 args.seconds, out))
             worker.start()
             cpu = time.process_time()  # the server idles while the client process starts
-            samples, elapsed = out.get()
+            samples, elapsed, load_cpu = out.get()
             cpu = time.process_time() - cpu
             worker.join()
             found = overlaps(ctx.vault)
@@ -200,6 +205,12 @@ def main() -> None:
         "steady": {"after_seconds": args.warmup, "requests": len(steady),
                    **_quantiles([s[2] for s in steady])},
         "server_cpu_ms_per_request": round(cpu * 1000 / max(len(samples), 1), 2),
+        "load_cpu_ms_per_request": round(load_cpu * 1000 / max(len(samples), 1), 2),
+        # Busy cores over the load (server and clients; the machine's other work not
+        # counted). Near the machine's cores, throughput is what its CPU allows, and a
+        # closed loop's mean latency is clients / throughput (Little's law).
+        "cores_busy": round((cpu + load_cpu) / elapsed, 2),
+        "littles_law_mean_ms": round(args.clients / (len(samples) / elapsed) * 1000, 1),
         "server_errors": sum(1 for s in samples if s[1] >= 500),
         "overlaps": found}, indent=2))
 
