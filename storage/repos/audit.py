@@ -167,7 +167,9 @@ class AuditRepository:
             return
         for chain in dict.fromkeys(r["chain"] for r in rows):
             self._chain(conn, chain, [r for r in rows if r["chain"] == chain])
-        conn.execute(sa.insert(audit_events).values(rows))
+        # Rows bound as parameters, not built into the statement (`.values(rows)`): one
+        # compiled INSERT for any number of rows, sent as one multi-row statement.
+        conn.execute(sa.insert(audit_events), rows)
 
     def _chain(self, conn: sa.Connection, chain: str, rows: list[dict[str, Any]]) -> None:
         """Give `rows` their positions and hashes after the chain's head; move the head."""
