@@ -25,6 +25,7 @@ booking as if it had come first, never double-books.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -90,7 +91,7 @@ def _standing(claims: sa.CTE) -> sa.CompoundSelect[Any]:
     c = {name: claims.c[f"claim_{name}"] for name in FIELDS}
 
     def overlapping(table: sa.Table, who: str, kind: int) -> sa.Select[Any]:
-        return (sa.select(claims.c.n, sa.literal(kind)).select_from(claims).join(
+        return (sa.select(claims.c.claim_n, sa.literal(kind)).select_from(claims).join(
             table, sa.and_(table.c.organization_id == c["organization_id"],
                            table.c[who] == c[who], table.c.block_start < c["block_end"],
                            table.c.block_end > c["block_start"])))
@@ -101,32 +102,47 @@ def _standing(claims: sa.CTE) -> sa.CompoundSelect[Any]:
     held = [overlapping(holds, who, HELD).where(
         holds.c.released_at.is_(None), holds.c.expires_at > c["at"],
         holds.c.id != c["skip_hold"]) for who in ("provider_id", "patient_id")]
-    closed = (sa.select(claims.c.n, sa.literal(CLOSED)).select_from(claims).join(
+    closed = (sa.select(claims.c.claim_n, sa.literal(CLOSED)).select_from(claims).join(
         closures, sa.and_(closures.c.organization_id == c["organization_id"],
                           closures.c.starts_at < c["end"], closures.c.ends_at > c["start"]))
         .where(sa.or_(closures.c.provider_id.is_(None),
                       closures.c.provider_id == c["provider_id"])))
-    unknown = sa.select(claims.c.n, sa.literal(NO_PATIENT)).where(~sa.exists().where(
+    unknown = sa.select(claims.c.claim_n, sa.literal(NO_PATIENT)).where(~sa.exists().where(
         clinic_patients.c.organization_id == c["organization_id"],
         clinic_patients.c.id == c["patient_id"]))
     return sa.union_all(*booked, *held, closed, unknown)
 
 
 BOOKED, HELD, CLOSED, NO_PATIENT = range(4)  # the kinds `_standing` names, Taken's order
-# The claims as a table: parallel lists bound as parameters and unnested side by side, so
-# the statement is the same for any number of claims and SQLAlchemy compiles it once.
-CLAIMS = sa.select(sa.func.unnest(sa.bindparam("claim_n")).label("n"), *[
-    sa.func.unnest(sa.bindparam(f"claim_{name}")).label(f"claim_{name}")
-    for name in FIELDS]).cte("claims")
+# The claims as a table: one JSON parameter, a list of objects, read with DuckDB's
+# from_json into typed columns. The statement is the same for any number of claims, so
+# SQLAlchemy compiles it once; and one text parameter binds in a fraction of the time
+# that eleven list parameters did (DuckDB converts each Python list element by element:
+# those took more than half of the statement's 9 ms for a group's sixteen claims).
+_TYPES = {"n": ("INTEGER", sa.Integer), "organization_id": ("VARCHAR", sa.String),
+          "provider_id": ("VARCHAR", sa.String), "patient_id": ("VARCHAR", sa.String),
+          **{name: ("TIMESTAMPTZ", sa.DateTime(timezone=True))
+             for name in ("start", "end", "block_start", "block_end", "at")},
+          "skip_appointment": ("VARCHAR", sa.String), "skip_hold": ("VARCHAR", sa.String)}
+_SHAPE = json.dumps([{f"claim_{name}": kind for name, (kind, _) in _TYPES.items()}])
+CLAIMS = sa.text(f"SELECT unnest(from_json(:claims, '{_SHAPE}'), recursive := true)").columns(
+    *[sa.column(f"claim_{name}", type_) for name, (_, type_) in _TYPES.items()]
+).cte("claims")
 STANDING = _standing(CLAIMS)
 PRECHECKED = "scheduling_prechecked"  # held for the transaction: {claim: Taken}
 TOOK = "scheduling_took"  # held for the transaction: the claims found free
 
 
-def _params(claim: Claim) -> dict[str, Any]:
-    return {**{name: getattr(claim, name) for name in FIELDS},
-            "skip_appointment": claim.skip_appointment or "",
-            "skip_hold": claim.skip_hold or ""}
+def _as_json(n: int, claim: Claim) -> dict[str, Any]:
+    row: dict[str, Any] = {"claim_n": n}
+    for name in FIELDS:
+        value = getattr(claim, name)
+        if isinstance(value, datetime):
+            if value.tzinfo is None:  # a naive time would be read as the session's zone
+                raise ValueError(f"claim {name} has no time zone")
+            value = value.isoformat()
+        row[f"claim_{name}"] = value or ""  # no skip: matches no id
+    return row
 
 
 def precheck(conn: sa.Connection, claims: list[Claim]) -> None:
@@ -136,10 +152,9 @@ def precheck(conn: sa.Connection, claims: list[Claim]) -> None:
     todo = list(dict.fromkeys(c for c in claims if c not in found))
     if not todo:
         return
-    params = [_params(c) for c in todo]
-    lists = {f"claim_{name}": [p[name] for p in params] for name in FIELDS}
+    claims = json.dumps([_as_json(n, claim) for n, claim in enumerate(todo)])
     standing: list[set[int]] = [set() for _ in todo]
-    for n, kind in conn.execute(STANDING, {"claim_n": list(range(len(todo))), **lists}):
+    for n, kind in conn.execute(STANDING, {"claims": claims}):
         standing[n].add(kind)
     for claim, kinds in zip(todo, standing, strict=True):
         found[claim] = Taken(*(kind in kinds for kind in range(4)))
