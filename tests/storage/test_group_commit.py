@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -154,3 +155,75 @@ def test_a_job_failing_after_adding_an_appointment_is_undone_alone(vault: Vault)
     with vault.engine.connect() as conn:
         assert sorted(conn.execute(sa.select(appointments.c.patient_id)).scalars()) == [
             "p0", "p1", "p3"]
+
+
+def test_a_groups_changes_are_one_update_at_its_commit_and_seen_before_it(
+        vault: Vault) -> None:
+    """Changes of appointments are held for the commit like new ones: a later job of the
+    group reads what an earlier one changed, the group writes them in one UPDATE, a job
+    that fails after its change is undone alone, and times keep their instant whatever
+    zone they came in."""
+    start = datetime(2027, 1, 4, 17, tzinfo=UTC)
+    with vault.engine.begin() as conn:
+        conn.execute(sa.insert(appointments), [
+            {"id": name, "organization_id": "org", "patient_id": f"pat_{name}",
+             "provider_id": "prv", "scheduled_at": start + timedelta(hours=n),
+             "duration_minutes": 30, "status": "scheduled", "location": {"room": n},
+             "created_at": start}
+            for n, name in enumerate(("apt_a", "apt_b", "apt_c"))])
+    store = vault.scheduling.appointments
+    moved = datetime(2027, 1, 5, 9, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    writer = GroupWriter(vault)
+    gate = threading.Event()
+    seen: dict[str, object] = {}
+    updates: list[str] = []
+
+    @sa.event.listens_for(vault.engine, "before_cursor_execute")
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE APPOINTMENTS"):
+            updates.append(statement)
+
+    def change(name: str, *, fail: bool = False, read: str | None = None,
+               **values: object) -> Callable[[sa.Connection], None]:
+        def work(conn: sa.Connection) -> None:
+            if read is not None:
+                seen[read] = (store.get(conn, organization_id="org", appointment_id=read)
+                              or {}).get("status")
+            store.update(conn, organization_id="org", appointment_id=name, **values)
+            if fail:
+                raise RuntimeError("failed after changing")
+        return work
+
+    def run(work: Callable[[sa.Connection], None]) -> None:
+        try:
+            writer.run(work)
+        except RuntimeError as exc:
+            seen["failed"] = str(exc)
+
+    first = threading.Thread(target=run, args=(lambda conn: (gate.wait(), None)[1],))
+    first.start()
+    while not writer._leading:
+        time.sleep(0.001)
+    others = [threading.Thread(target=run, args=(work,)) for work in (
+        change("apt_a", status="cancelled", cancel_reason="ill"),
+        change("apt_b", read="apt_a", scheduled_at=moved),
+        change("apt_c", fail=True, status="no_show"))]
+    for queued, thread in enumerate(others, start=1):
+        thread.start()
+        while len(writer._waiting) < queued:
+            time.sleep(0.001)
+    gate.set()
+    for thread in [first, *others]:
+        thread.join()
+    sa.event.remove(vault.engine, "before_cursor_execute", count)
+
+    assert seen == {"apt_a": "cancelled", "failed": "failed after changing"}
+    # rolled back at apt_c before writing anything, then run again without it: one UPDATE
+    assert len(updates) == 1
+    with vault.engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(sa.select(appointments))}
+    assert (rows["apt_a"].status, rows["apt_a"].cancel_reason) == ("cancelled", "ill")
+    assert rows["apt_b"].scheduled_at == moved and rows["apt_b"].status == "scheduled"
+    assert rows["apt_c"].status == "scheduled"
+    assert [rows[n].location for n in ("apt_a", "apt_b", "apt_c")] == [
+        {"room": 0}, {"room": 1}, {"room": 2}]

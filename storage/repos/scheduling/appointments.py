@@ -1,22 +1,30 @@
 """Appointments: the bookings themselves. A cancelled one stays, with who, why, and
 whether it was late; only active statuses (`guard.ACTIVE`) take time on the calendar.
 A booking and a move are written only after `guard.taken` found their time free, in the
-same transaction of the one writer. New appointments are written together just before
-that transaction commits (one INSERT for a group commit's bookings, as the audit rows
-are); until then `guard.taken` knows their time from the claims it found free. The
+same transaction of the one writer.
+
+What a transaction writes here is held on its connection and written just before it
+commits, one statement for all its rows, as the audit rows are: its new appointments
+in one INSERT, its changes in one UPDATE (a group commit's cancellations and moves each
+cost the encrypted vault a statement of a millisecond or more, one after another, under
+the one writer). Until then `get` answers from what is held, so a job sees its own and
+earlier jobs' changes; and `guard.taken` knows the time new appointments and moves take
+from the claims it found free, while the time a change frees is seen as taken until the
+commit, which refuses a booking as if it had come first, never double-books. The
 appointments a group's moves and cancellations change are read together when its
-transaction begins (`prefetch`); every change of a row goes through `update`, which
-forgets what was read of it."""
+transaction begins (`prefetch`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, new_id, now, page_of, scoped
 from storage.repos.held import held, peek, release
+from storage.repos.json_rows import json_rows, rows_table
 from storage.repos.scheduling.guard import ACTIVE, Claim, of_either
 from storage.schema import appointments
 
@@ -29,11 +37,28 @@ COLUMNS = ("patient_id", "provider_id", "scheduled_at", "ends_at", "duration_min
 
 NEW = "appointments_new"  # held for the transaction: the rows to insert at its commit
 READ = "appointments_read"  # held for the transaction: {(organization, id): row or None}
+# held for the transaction: {(organization, id): (the row as changed, columns changed)}
+CHANGED = "appointments_changed"
+
+
+KEY = ("id", "organization_id")
+
+
+@cache
+def _changes_of(columns: tuple[str, ...]) -> sa.Update:
+    """UPDATE appointments from rows given as JSON (storage/repos/json_rows.py): their
+    key and `columns`; compiled once per set of columns."""
+    rows = rows_table("rows", {name: appointments.c[name].type
+                               for name in (*KEY, *columns)}).subquery("changed")
+    return (sa.update(appointments)
+            .where(appointments.c.id == rows.c.id,
+                   appointments.c.organization_id == rows.c.organization_id)
+            .values({name: rows.c[name] for name in columns}))
 
 
 class AppointmentRepository:
     def __init__(self, engine: sa.Engine) -> None:
-        sa.event.listen(engine, "commit", self._insert_new)
+        sa.event.listen(engine, "commit", self._write_held)
 
     def add(self, conn: sa.Connection, claim: Claim, **values: Any) -> dict[str, Any]:
         """The new appointment (after `guard.taken` found `claim` free, same transaction),
@@ -47,14 +72,22 @@ class AppointmentRepository:
 
     @staticmethod
     def pending(conn: sa.Connection) -> int:
-        """How many new appointments `conn`'s transaction holds for its commit."""
-        return len(held(conn, NEW, list))
+        """How many new and changed appointments `conn`'s transaction holds for its
+        commit."""
+        return len(held(conn, NEW, list)) + len(held(conn, CHANGED, dict))
 
     @staticmethod
-    def _insert_new(conn: sa.Connection) -> None:
+    def _write_held(conn: sa.Connection) -> None:
         rows = release(conn, NEW)
         if rows:  # parameters bound: one compiled INSERT, its rows in one statement
             conn.execute(sa.insert(appointments), rows)
+        changed: dict[tuple[str, str], tuple[dict[str, Any], set[str]]] | None = \
+            release(conn, CHANGED)
+        if changed:
+            columns = tuple(sorted(set().union(*(names for _, names in changed.values()))))
+            conn.execute(_changes_of(columns), {"rows": json_rows(
+                [{name: row[name] for name in (*KEY, *columns)}
+                 for row, _ in changed.values()])})
 
     def prefetch(self, conn: sa.Connection, keys: list[tuple[str, str]]) -> None:
         """Read the appointments (organization, id) that a group commit's jobs will
@@ -72,8 +105,11 @@ class AppointmentRepository:
 
     def get(self, conn: sa.Connection, *, organization_id: str,
             appointment_id: str) -> dict[str, Any] | None:
-        known = peek(conn, READ) or {}
         key = (organization_id, appointment_id)
+        changed = peek(conn, CHANGED) or {}
+        if key in changed:
+            return dict(changed[key][0])
+        known = peek(conn, READ) or {}
         if key in known:
             row = known[key]
             return None if row is None else dict(row)
@@ -82,12 +118,17 @@ class AppointmentRepository:
 
     def update(self, conn: sa.Connection, *, organization_id: str, appointment_id: str,
                **values: Any) -> dict[str, Any]:
-        """Change the appointment's columns; the columns written."""
+        """Change the appointment's columns (written as the transaction commits); the
+        columns written. An appointment that does not exist is left so."""
         changes = {**{k: v for k, v in values.items() if k in COLUMNS}, "updated_at": now()}
-        conn.execute(sa.update(appointments).where(
-            appointments.c.organization_id == organization_id,
-            appointments.c.id == appointment_id).values(**changes))
-        (peek(conn, READ) or {}).pop((organization_id, appointment_id), None)
+        row = self.get(conn, organization_id=organization_id, appointment_id=appointment_id)
+        if row is None:
+            return changes
+        key = (organization_id, appointment_id)
+        changed: dict[tuple[str, str], tuple[dict[str, Any], set[str]]] = \
+            held(conn, CHANGED, dict)
+        before = changed.get(key, (row, set()))[1]
+        changed[key] = ({**row, **changes}, before | set(changes))
         return changes
 
     def list(self, conn: sa.Connection, *, organization_id: str, patient_ids: list[str] | None
@@ -122,3 +163,4 @@ class AppointmentRepository:
         if exclude_id is not None:
             query = query.where(appointments.c.id != exclude_id)
         return [dict(r._mapping) for r in conn.execute(query)]
+

@@ -25,7 +25,6 @@ booking as if it had come first, never double-books.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.repos.held import held
+from storage.repos.json_rows import json_rows, rows_table
 from storage.schema import appointment_holds as holds
 from storage.schema import appointments, clinic_patients, closures
 
@@ -114,35 +114,24 @@ def _standing(claims: sa.CTE) -> sa.CompoundSelect[Any]:
 
 
 BOOKED, HELD, CLOSED, NO_PATIENT = range(4)  # the kinds `_standing` names, Taken's order
-# The claims as a table: one JSON parameter, a list of objects, read with DuckDB's
-# from_json into typed columns. The statement is the same for any number of claims, so
-# SQLAlchemy compiles it once; and one text parameter binds in a fraction of the time
-# that eleven list parameters did (DuckDB converts each Python list element by element:
-# those took more than half of the statement's 9 ms for a group's sixteen claims).
-_TYPES = {"n": ("INTEGER", sa.Integer), "organization_id": ("VARCHAR", sa.String),
-          "provider_id": ("VARCHAR", sa.String), "patient_id": ("VARCHAR", sa.String),
-          **{name: ("TIMESTAMPTZ", sa.DateTime(timezone=True))
-             for name in ("start", "end", "block_start", "block_end", "at")},
-          "skip_appointment": ("VARCHAR", sa.String), "skip_hold": ("VARCHAR", sa.String)}
-_SHAPE = json.dumps([{f"claim_{name}": kind for name, (kind, _) in _TYPES.items()}])
-CLAIMS = sa.text(f"SELECT unnest(from_json(:claims, '{_SHAPE}'), recursive := true)").columns(
-    *[sa.column(f"claim_{name}", type_) for name, (_, type_) in _TYPES.items()]
-).cte("claims")
+# The claims as a table, given as JSON (storage/repos/json_rows.py).
+_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    "n": sa.Integer(), "organization_id": sa.String(), "provider_id": sa.String(),
+    "patient_id": sa.String(),
+    **{name: sa.DateTime(timezone=True) for name in ("start", "end", "block_start",
+                                                     "block_end", "at")},
+    "skip_appointment": sa.String(), "skip_hold": sa.String()}
+CLAIMS = rows_table("claims", {f"claim_{name}": type_ for name, type_ in _TYPES.items()}
+                    ).cte("claims")
 STANDING = _standing(CLAIMS)
 PRECHECKED = "scheduling_prechecked"  # held for the transaction: {claim: Taken}
 TOOK = "scheduling_took"  # held for the transaction: the claims found free
 
 
-def _as_json(n: int, claim: Claim) -> dict[str, Any]:
-    row: dict[str, Any] = {"claim_n": n}
-    for name in FIELDS:
-        value = getattr(claim, name)
-        if isinstance(value, datetime):
-            if value.tzinfo is None:  # a naive time would be read as the session's zone
-                raise ValueError(f"claim {name} has no time zone")
-            value = value.isoformat()
-        row[f"claim_{name}"] = value or ""  # no skip: matches no id
-    return row
+def _row(n: int, claim: Claim) -> dict[str, Any]:
+    return {"claim_n": n, **{f"claim_{name}": getattr(claim, name) for name in FIELDS},
+            "claim_skip_appointment": claim.skip_appointment or "",  # "": matches no id
+            "claim_skip_hold": claim.skip_hold or ""}
 
 
 def precheck(conn: sa.Connection, claims: list[Claim]) -> None:
@@ -152,7 +141,7 @@ def precheck(conn: sa.Connection, claims: list[Claim]) -> None:
     todo = list(dict.fromkeys(c for c in claims if c not in found))
     if not todo:
         return
-    claims = json.dumps([_as_json(n, claim) for n, claim in enumerate(todo)])
+    claims = json_rows([_row(n, claim) for n, claim in enumerate(todo)])
     standing: list[set[int]] = [set() for _ in todo]
     for n, kind in conn.execute(STANDING, {"claims": claims}):
         standing[n].add(kind)

@@ -1,0 +1,49 @@
+"""Many rows as one statement parameter: a JSON list of objects, read back into typed
+columns by DuckDB's from_json.
+
+DuckDB binds a Python list parameter element by element, a fraction of a millisecond
+for each list: a statement taking eleven of them (a group commit's claims, one list
+per field) spent more than half of its 9 ms binding them. One JSON text binds at once,
+and the statement is the same for any number of rows, so SQLAlchemy compiles it once.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+# SQLAlchemy types (subclasses included) as from_json names them
+_DUCKDB_TYPES: dict[type[sa.types.TypeEngine[Any]], str] = {
+    sa.String: "VARCHAR", sa.Integer: "INTEGER", sa.Boolean: "BOOLEAN",
+    sa.DateTime: "TIMESTAMPTZ", sa.JSON: "JSON"}
+
+
+def _duckdb_type(type_: sa.types.TypeEngine[Any]) -> str:
+    for kind, name in _DUCKDB_TYPES.items():
+        if isinstance(type_, kind):
+            return name
+    raise TypeError(f"no JSON reading for {type_!r}")
+
+
+def rows_table(parameter: str, columns: dict[str, sa.types.TypeEngine[Any]]
+               ) -> sa.TextualSelect:
+    """SELECT the rows of the JSON bound as `parameter`, one column per entry."""
+    shape = json.dumps([{name: _duckdb_type(type_) for name, type_ in columns.items()}])
+    return sa.text(f"SELECT unnest(from_json(:{parameter}, '{shape}'), recursive := true)"
+                   ).columns(*[sa.column(name, type_) for name, type_ in columns.items()])
+
+
+def json_rows(rows: list[dict[str, Any]]) -> str:
+    """The parameter for `rows_table`: times in ISO 8601 with their zone."""
+    return json.dumps(rows, default=_time)
+
+
+def _time(value: Any) -> str:
+    if not isinstance(value, datetime):
+        raise TypeError(f"not JSON: {type(value).__name__}")
+    if value.tzinfo is None:  # a naive time would be read in the session's zone
+        raise ValueError("a time without a zone")
+    return value.isoformat()
