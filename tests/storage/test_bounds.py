@@ -22,14 +22,14 @@ HEAVY = "SELECT len(list(i::VARCHAR || 'padding-padding-')) FROM range(1000000) 
 def test_readers_never_inherit_the_import_bound(vault: Vault) -> None:
     cur = vault.cursor()
     default = cur.execute(SETTINGS).fetchone()
-    with vault.limit_resources(memory_limit="48MB", threads=1):
+    with vault.limit_resources(memory_limit="48MB", threads=2):  # the vault's default is 1
         bounded = cur.execute(SETTINGS).fetchone()
         with vault.reads.connect() as conn:  # every repository read checks one out
             in_reader = tuple(conn.execute(sa.text(SETTINGS)).one())
         with vault.reading():
             in_team_run = cur.execute(SETTINGS).fetchone()
         again = cur.execute(SETTINGS).fetchone()
-    assert bounded != default and bounded is not None and bounded[1] == 1
+    assert bounded != default and bounded is not None and bounded[1] == 2
     assert in_reader == default and in_team_run == default
     assert again == bounded  # the last reader left: the import's bound is back
     assert cur.execute(SETTINGS).fetchone() == default  # and gone after the import
