@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from storage.repos.held import held, release
+from storage.repos.json_rows import insert_from_json, json_rows
 from storage.schema import audit_events, audit_heads, organizations
 
 if TYPE_CHECKING:
@@ -122,6 +123,10 @@ def seal_unsealed_chains(vault: Vault) -> int:
     return len(tails) + len(empty)
 
 
+# the columns of an event as `append` makes it and `_chain` completes it
+AUDIT_COLUMNS = ("id", "occurred_at", "user_id", "organization_id", "action",
+                 "resource_type", "resource_id", "outcome", "request_id", "details", "chain",
+                 "seq", "prev_hash", "row_hash")
 PENDING = "audit_pending"  # held for the transaction: the rows to write at its commit
 
 
@@ -167,9 +172,8 @@ class AuditRepository:
             return
         for chain in dict.fromkeys(r["chain"] for r in rows):
             self._chain(conn, chain, [r for r in rows if r["chain"] == chain])
-        # Rows bound as parameters, not built into the statement (`.values(rows)`): one
-        # compiled INSERT for any number of rows, sent as one multi-row statement.
-        conn.execute(sa.insert(audit_events), rows)
+        conn.execute(insert_from_json(audit_events, AUDIT_COLUMNS),
+                     {"rows": json_rows(rows, audit_events)})
 
     def _chain(self, conn: sa.Connection, chain: str, rows: list[dict[str, Any]]) -> None:
         """Give `rows` their positions and hashes after the chain's head; move the head."""

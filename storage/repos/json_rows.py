@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
-# SQLAlchemy types (subclasses included) as from_json names them
+# SQLAlchemy types (subclasses included, so BIGINT before INTEGER) as from_json names
+# them. A JSON column's value travels as its text, serialized as SQLAlchemy would bind
+# it, so what is stored is the same text as a row inserted with bound parameters.
 _DUCKDB_TYPES: dict[type[sa.types.TypeEngine[Any]], str] = {
-    sa.String: "VARCHAR", sa.Integer: "INTEGER", sa.Boolean: "BOOLEAN",
-    sa.DateTime: "TIMESTAMPTZ", sa.JSON: "JSON"}
+    sa.JSON: "VARCHAR", sa.String: "VARCHAR", sa.BigInteger: "BIGINT",
+    sa.Integer: "INTEGER", sa.Boolean: "BOOLEAN", sa.DateTime: "TIMESTAMPTZ"}
 
 
 def _duckdb_type(type_: sa.types.TypeEngine[Any]) -> str:
@@ -36,9 +39,24 @@ def rows_table(parameter: str, columns: dict[str, sa.types.TypeEngine[Any]]
                    ).columns(*[sa.column(name, type_) for name, type_ in columns.items()])
 
 
-def json_rows(rows: list[dict[str, Any]]) -> str:
-    """The parameter for `rows_table`: times in ISO 8601 with their zone."""
+def json_rows(rows: list[dict[str, Any]], table: sa.Table | None = None) -> str:
+    """The parameter for `rows_table`: times in ISO 8601 with their zone, and the values
+    of `table`'s JSON columns as their text."""
+    texts = [] if table is None else [c.name for c in table.columns
+                                      if isinstance(c.type, sa.JSON)]
+    if texts:
+        rows = [{**row, **{name: json.dumps(row[name]) for name in texts if name in row}}
+                for row in rows]
     return json.dumps(rows, default=_time)
+
+
+@cache
+def insert_from_json(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
+    """INSERT INTO `table` (`columns`) the rows given as JSON in parameter `rows`: one
+    statement and one parameter for any number of rows."""
+    rows = rows_table("rows", {name: table.c[name].type for name in columns}).subquery()
+    return sa.insert(table).from_select(list(columns), sa.select(*[rows.c[name]
+                                                                    for name in columns]))
 
 
 def _time(value: Any) -> str:

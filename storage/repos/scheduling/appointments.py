@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from storage.repos.clinic.base import as_dict, new_id, now, page_of, scoped
 from storage.repos.held import held, peek, release
-from storage.repos.json_rows import json_rows, rows_table
+from storage.repos.json_rows import insert_from_json, json_rows, rows_table
 from storage.repos.scheduling.guard import ACTIVE, Claim, of_either
 from storage.schema import appointments
 
@@ -79,15 +79,16 @@ class AppointmentRepository:
     @staticmethod
     def _write_held(conn: sa.Connection) -> None:
         rows = release(conn, NEW)
-        if rows:  # parameters bound: one compiled INSERT, its rows in one statement
-            conn.execute(sa.insert(appointments), rows)
+        if rows:
+            conn.execute(insert_from_json(appointments, tuple(rows[0])),
+                         {"rows": json_rows(rows, appointments)})
         changed: dict[tuple[str, str], tuple[dict[str, Any], set[str]]] | None = \
             release(conn, CHANGED)
         if changed:
             columns = tuple(sorted(set().union(*(names for _, names in changed.values()))))
             conn.execute(_changes_of(columns), {"rows": json_rows(
                 [{name: row[name] for name in (*KEY, *columns)}
-                 for row, _ in changed.values()])})
+                 for row, _ in changed.values()], appointments)})
 
     def prefetch(self, conn: sa.Connection, keys: list[tuple[str, str]]) -> None:
         """Read the appointments (organization, id) that a group commit's jobs will
