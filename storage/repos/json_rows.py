@@ -34,7 +34,8 @@ def _duckdb_type(type_: sa.types.TypeEngine[Any]) -> str:
 def rows_table(parameter: str, columns: dict[str, sa.types.TypeEngine[Any]]
                ) -> sa.TextualSelect:
     """SELECT the rows of the JSON bound as `parameter`, one column per entry."""
-    shape = json.dumps([{name: _duckdb_type(type_) for name, type_ in columns.items()}])
+    shape = json.dumps([{name: _duckdb_type(type_) for name, type_ in columns.items()}],
+                       separators=(",", ":")).replace(":", r"\:")  # a colon, not a bind
     return sa.text(f"SELECT unnest(from_json(:{parameter}, '{shape}'), recursive := true)"
                    ).columns(*[sa.column(name, type_) for name, type_ in columns.items()])
 

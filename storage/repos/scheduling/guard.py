@@ -141,9 +141,9 @@ def precheck(conn: sa.Connection, claims: list[Claim]) -> None:
     todo = list(dict.fromkeys(c for c in claims if c not in found))
     if not todo:
         return
-    claims = json_rows([_row(n, claim) for n, claim in enumerate(todo)])
+    rows = json_rows([_row(n, claim) for n, claim in enumerate(todo)])
     standing: list[set[int]] = [set() for _ in todo]
-    for n, kind in conn.execute(STANDING, {"claims": claims}):
+    for n, kind in conn.execute(STANDING, {"claims": rows}):
         standing[n].add(kind)
     for claim, kinds in zip(todo, standing, strict=True):
         found[claim] = Taken(*(kind in kinds for kind in range(4)))
