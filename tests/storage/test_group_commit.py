@@ -33,6 +33,23 @@ def _rows(vault: Vault) -> list[str]:
         return sorted(conn.execute(sa.select(probe.c.name)).scalars())
 
 
+def _run_queued(writer: GroupWriter, first: threading.Thread,
+                others: list[threading.Thread], gate: threading.Event) -> None:
+    """Start `first`, whose job waits for `gate` while it leads a group; queue `others`
+    behind it in this order; then let the groups run, and wait for every thread. The
+    others start once the first group has been taken from the queue, so none joins it."""
+    first.start()
+    while not writer._leading or writer._waiting:
+        time.sleep(0.001)
+    for queued, thread in enumerate(others, start=1):
+        thread.start()
+        while len(writer._waiting) < queued:
+            time.sleep(0.001)
+    gate.set()
+    for thread in [first, *others]:
+        thread.join()
+
+
 def test_a_group_commits_its_jobs_and_only_a_failed_writer_is_undone(vault: Vault) -> None:
     vault.cursor().execute("CREATE TABLE group_probe (name VARCHAR)")
     writer = GroupWriter(vault)
@@ -61,20 +78,10 @@ def test_a_group_commits_its_jobs_and_only_a_failed_writer_is_undone(vault: Vaul
         except Exception as exc:  # noqa: BLE001 (the outcome is what is checked)
             outcomes[name] = exc
 
-    first = threading.Thread(target=call, args=("first",), kwargs={"hold": True})
-    first.start()
-    while not runs["first"]:  # the first group is under way, its leader inside its job
-        time.sleep(0.001)
-    others = [threading.Thread(target=call, args=(name,), kwargs=kw) for name, kw in (
-        ("kept", {}), ("refused", {"refuse": True}), ("broken", {"fail_after_write": True}),
-        ("also_kept", {}))]
-    for queued, thread in enumerate(others, start=1):  # queued in this order
-        thread.start()
-        while len(writer._waiting) < queued:
-            time.sleep(0.001)
-    release.set()
-    for thread in [first, *others]:
-        thread.join()
+    _run_queued(writer, threading.Thread(target=call, args=("first",), kwargs={"hold": True}),
+                [threading.Thread(target=call, args=(name,), kwargs=kw) for name, kw in (
+                    ("kept", {}), ("refused", {"refuse": True}),
+                    ("broken", {"fail_after_write": True}), ("also_kept", {}))], release)
 
     assert outcomes["first"] == "first" and outcomes["kept"] == "kept"
     assert outcomes["also_kept"] == "also_kept"
@@ -137,19 +144,9 @@ def test_a_job_failing_after_adding_an_appointment_is_undone_alone(vault: Vault)
         except RuntimeError as exc:
             results[patient] = exc
 
-    first = threading.Thread(target=book, args=("p0",), kwargs={"wait": True})
-    first.start()
-    while not writer._leading:
-        time.sleep(0.001)
-    others = [threading.Thread(target=book, args=(p,), kwargs={"fail": p == "p2"})
-              for p in ("p1", "p2", "p3")]
-    for queued, thread in enumerate(others, start=1):
-        thread.start()
-        while len(writer._waiting) < queued:
-            time.sleep(0.001)
-    gate.set()
-    for thread in [first, *others]:
-        thread.join()
+    _run_queued(writer, threading.Thread(target=book, args=("p0",), kwargs={"wait": True}),
+                [threading.Thread(target=book, args=(p,), kwargs={"fail": p == "p2"})
+                 for p in ("p1", "p2", "p3")], gate)
     assert isinstance(results.pop("p2"), RuntimeError)
     assert results == {"p0": "p0", "p1": "p1", "p3": "p3"}
     with vault.engine.connect() as conn:
@@ -200,21 +197,14 @@ def test_a_groups_changes_are_one_update_at_its_commit_and_seen_before_it(
         except RuntimeError as exc:
             seen["failed"] = str(exc)
 
-    first = threading.Thread(target=run, args=(lambda conn: (gate.wait(), None)[1],))
-    first.start()
-    while not writer._leading:
-        time.sleep(0.001)
-    others = [threading.Thread(target=run, args=(work,)) for work in (
-        change("apt_a", status="cancelled", cancel_reason="ill"),
-        change("apt_b", read="apt_a", scheduled_at=moved),
-        change("apt_c", fail=True, status="no_show"))]
-    for queued, thread in enumerate(others, start=1):
-        thread.start()
-        while len(writer._waiting) < queued:
-            time.sleep(0.001)
-    gate.set()
-    for thread in [first, *others]:
-        thread.join()
+    def lead(_conn: sa.Connection) -> None:
+        gate.wait()
+
+    _run_queued(writer, threading.Thread(target=run, args=(lead,)),
+                [threading.Thread(target=run, args=(work,)) for work in (
+                    change("apt_a", status="cancelled", cancel_reason="ill"),
+                    change("apt_b", read="apt_a", scheduled_at=moved),
+                    change("apt_c", fail=True, status="no_show"))], gate)
     sa.event.remove(vault.engine, "before_cursor_execute", count)
 
     assert seen == {"apt_a": "cancelled", "failed": "failed after changing"}
