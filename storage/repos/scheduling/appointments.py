@@ -114,8 +114,11 @@ class AppointmentRepository:
         if key in known:
             row = known[key]
             return None if row is None else dict(row)
-        return as_dict(conn.execute(scoped(appointments, organization_id)
-                                    .where(appointments.c.id == appointment_id)).first())
+        row = as_dict(conn.execute(scoped(appointments, organization_id)
+                                   .where(appointments.c.id == appointment_id)).first())
+        if conn.in_transaction():  # the change that may follow reads it from here
+            held(conn, READ, dict)[key] = row
+        return None if row is None else dict(row)
 
     def update(self, conn: sa.Connection, *, organization_id: str, appointment_id: str,
                **values: Any) -> dict[str, Any]:
