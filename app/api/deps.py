@@ -21,6 +21,7 @@ from starlette.requests import HTTPConnection
 
 from app.api.envelopes import request_id
 from app.api.errors import ApiError, auth_error
+from app.api.guard import AUTHENTICATED
 from app.api.ratelimit import RateLimiter, RateState
 from app.context import AppContext
 from app.services.auth import Principal
@@ -67,12 +68,17 @@ async def authenticated(
     if credentials is None or not credentials.credentials:
         raise ApiError(401, "AUTH_REQUIRED", "authentication required: send "
                        "'Authorization: Bearer <token>'")
-    try:
-        principal = request.app.state.ctx.auth.authenticate(
-            credentials.credentials, organization_id=request.path_params.get("organizationId"),
-            request_id=request_id(request))
-    except AuthFailed as exc:
-        raise auth_error(exc) from None
+    checked = getattr(request.state, AUTHENTICATED, None)  # by the request guard
+    if checked is not None and checked[0] == credentials.credentials:
+        principal = checked[1]
+    else:
+        try:
+            principal = request.app.state.ctx.auth.authenticate(
+                credentials.credentials,
+                organization_id=request.path_params.get("organizationId"),
+                request_id=request_id(request))
+        except AuthFailed as exc:
+            raise auth_error(exc) from None
     if principal.must_change_password and request.url.path != CHANGE_PASSWORD_PATH:
         raise ApiError(403, "PASSWORD_CHANGE_REQUIRED", "this account has a temporary "
                        f"password: change it first with POST {CHANGE_PASSWORD_PATH}")

@@ -33,6 +33,7 @@ UPLOADS = re.compile(r"^/v1/health-data/import$"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # The organization a clinic path names: a refused token is that organization's event.
 ORGANIZATION_PATH = re.compile(r"^/api/v1/organizations/([^/]+)")
+AUTHENTICATED = "guard_authenticated"  # in the request's state: (token, its principal)
 
 
 class BodyTooLarge(Exception):
@@ -51,8 +52,7 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        refusal = self._refusal(scope["path"], headers,
-                                scope.get("state", {}).get("request_id"))
+        refusal = self._refusal(scope["path"], headers, scope.setdefault("state", {}))
         if refusal is not None:
             await _answer(send, scope, refusal)
             return
@@ -89,7 +89,10 @@ class RequestGuard:
                 raise
 
     def _refusal(self, path: str, headers: dict[bytes, bytes],
-                 rid: str | None) -> ApiError | None:
+                 state: dict[str, Any]) -> ApiError | None:
+        """Why the request is refused before its body is read, if it is. The principal
+        its token speaks for is kept in the request's state (`AUTHENTICATED`), so the
+        route's own dependency does not check the same token again."""
         if headers.get(b"origin") == b"null":
             return ApiError(403, "PERMISSION_DENIED", "requests that change something are not "
                             "accepted from an opaque origin (Origin: null)")
@@ -101,10 +104,12 @@ class RequestGuard:
                             "'Authorization: Bearer <token>'")
         named = ORGANIZATION_PATH.match(path)
         try:
-            self.authenticate(token.strip(), organization_id=named and named.group(1),
-                              request_id=rid)
+            principal = self.authenticate(token.strip(),
+                                          organization_id=named and named.group(1),
+                                          request_id=state.get("request_id"))
         except AuthFailed as exc:
             return auth_error(exc)
+        state[AUTHENTICATED] = (token.strip(), principal)
         return None
 
 

@@ -104,3 +104,28 @@ def test_at_most_20_websockets_per_user(api: Api) -> None:
     with ws_open(f"{api.ws}/ws", token) as again:  # a slot is free once one closed
         again.send(json.dumps({"type": "ping"}))
         assert recv(again)["type"] == "pong"
+
+
+def test_a_request_that_changes_something_checks_its_token_once(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard checks the token before the body is read; the route's dependency takes
+    the principal it found instead of checking the same token again. A read (which the
+    guard lets through unchecked) is checked once, by the dependency."""
+    auth = api.ctx.auth
+    checked: list[str] = []
+    real = auth.authenticate
+
+    def counting(token: str, **where: object) -> object:
+        checked.append(token)
+        return real(token, **where)
+
+    monkeypatch.setattr(auth, "authenticate", counting)
+    with api.client("owner") as client:
+        made = client.post("/v1/conversations", json={"title": "once"})
+        assert made.status_code == 201, made.text
+        assert len(checked) == 1
+        assert client.get("/v1/conversations").status_code == 200
+        assert len(checked) == 2
+    refused = httpx.post(f"{api.base}/v1/conversations", json={"title": "x"}, timeout=30,
+                         headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401 and len(checked) == 3
