@@ -111,7 +111,8 @@ class QueryService(ConversationViews):
     def ask(self, question: str, **kwargs: Any) -> views.QueryResult:
         """Submit and wait for the answer (the CLI's way)."""
         submitted = self.submit(question, **kwargs)
-        return self.wait(submitted.query_id, timeout=24 * 3600)
+        return self.wait(submitted.query_id, timeout=24 * 3600,
+                         owner_id=kwargs.get("owner_id"))  # read as its asker's once ended
 
     def wait(self, query_id: str, timeout: float, *, owner_id: str | None = None
              ) -> views.QueryResult:

@@ -169,6 +169,8 @@ def owner_query(api: Api, owner_import: dict[str, Any]) -> dict[str, Any]:
         reply = client.post("/v1/queries", json={"query": "What's my cholesterol trend?"})
         assert reply.status_code == 202, reply.text
         query_id = reply.json()["data"]["query_id"]
-    api.ctx.queries.wait(query_id, timeout=240)
+    # the run, not QueryService.wait: that one reads the stored query as the vault owner's
+    # when the run has already ended, and this is a user's query
+    api.ctx.queries.runs.wait(query_id, 240)
     with api.client("owner") as client:
         return dict(client.get(f"/v1/queries/{query_id}").json()["data"])

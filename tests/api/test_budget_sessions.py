@@ -53,7 +53,7 @@ def test_one_query_budget_everywhere_and_across_a_restart(own_api: Callable[...,
     with pytest.raises(RateLimited):
         api.ctx.queries.submit("Anything else?")
     for query_id in api.ctx.queries.runs.query_ids():  # let the runs end before the restart
-        api.ctx.queries.wait(query_id, timeout=240)
+        api.ctx.queries.runs.wait(query_id, 240)
     again = _restarted(api, rate_queries=(3, 3600))
     try:
         with again.client("owner") as client:

@@ -82,7 +82,7 @@ def test_query_submission_shape(api: Api, owner_import: dict[str, Any]) -> None:
     assert data["complexity"] in ("simple", "standard", "complex", "comprehensive")
     assert data["websocket_channel"] == \
         f"ws://127.0.0.1:{api.server.port}/ws/queries/{data['query_id']}"
-    api.ctx.queries.wait(data["query_id"], timeout=240)
+    api.ctx.queries.runs.wait(data["query_id"], 240)
 
 
 @pytest.mark.parametrize("body,status,code", [
@@ -138,7 +138,7 @@ def test_conversation_with_first_query(api: Api, owner_import: dict[str, Any]) -
     assert created.status_code == 201
     conv = created.json()["data"]
     assert conv["title"] and conv["query_count"] == 1
-    api.ctx.queries.wait(conv["first_query"]["query_id"], timeout=240)
+    api.ctx.queries.runs.wait(conv["first_query"]["query_id"], 240)
 
 
 @pytest.mark.parametrize("params", [{"sort_by": "size"}, {"order": "up"}, {"limit": 0},

@@ -38,7 +38,7 @@ def test_each_user_asks_about_their_own_records(
         reply = other.post("/v1/queries", json={"query": "What's my cholesterol trend?"})
         assert reply.status_code == 202, reply.text
         query_id = reply.json()["data"]["query_id"]
-        api.ctx.queries.wait(query_id, timeout=240)
+        api.ctx.queries.runs.wait(query_id, 240)
         mine = other.get(f"/v1/queries/{query_id}").json()["data"]
     assert mine["status"] == "completed"
     assert mine["patient_id"] != owner_query["patient_id"]
