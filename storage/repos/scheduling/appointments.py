@@ -10,9 +10,11 @@ cost the encrypted vault a statement of a millisecond or more, one after another
 the one writer). Until then `get` answers from what is held, so a job sees its own and
 earlier jobs' changes; and `guard.taken` knows the time new appointments and moves take
 from the claims it found free, while the time a change frees is seen as taken until the
-commit, which refuses a booking as if it had come first, never double-books. The
-appointments a group's moves and cancellations change are read together when its
-transaction begins (`prefetch`)."""
+commit, which refuses a booking as if it had come first, never double-books. Only `get`
+sees what is held: `list` and `blocking` read the table, and the scheduling services
+call them on connections of their own, never inside a write. The appointments a group's
+moves and cancellations change are read together when its transaction begins
+(`prefetch`)."""
 
 from __future__ import annotations
 
@@ -167,4 +169,3 @@ class AppointmentRepository:
         if exclude_id is not None:
             query = query.where(appointments.c.id != exclude_id)
         return [dict(r._mapping) for r in conn.execute(query)]
-
