@@ -88,7 +88,7 @@ class ReadingDialect(CachingDialect):
     SQLAlchemy begins a transaction on a connection's first statement (duckdb_engine
     sends BEGIN) and rolls it back when the connection is closed and again when the pool
     takes it back (duckdb_engine swallows the error a second ROLLBACK raises): three
-    statements more for a read of one, about a tenth of a clinic request's CPU (py-spy).
+    statements more for a read of one: a read connection cost 1.1 ms, now 0.7 ms.
     A read of several statements may see a commit land between them; none of ours
     decides a write from that (writes read inside `Vault.write()`)."""
 
