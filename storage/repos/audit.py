@@ -123,10 +123,6 @@ def seal_unsealed_chains(vault: Vault) -> int:
     return len(tails) + len(empty)
 
 
-# the columns of an event as `append` makes it and `_chain` completes it
-AUDIT_COLUMNS = ("id", "occurred_at", "user_id", "organization_id", "action",
-                 "resource_type", "resource_id", "outcome", "request_id", "details", "chain",
-                 "seq", "prev_hash", "row_hash")
 PENDING = "audit_pending"  # held for the transaction: the rows to write at its commit
 
 
@@ -172,7 +168,8 @@ class AuditRepository:
             return
         for chain in dict.fromkeys(r["chain"] for r in rows):
             self._chain(conn, chain, [r for r in rows if r["chain"] == chain])
-        conn.execute(insert_from_json(audit_events, AUDIT_COLUMNS),
+        # every row has the columns `append` made and `_chain` completed
+        conn.execute(insert_from_json(audit_events, tuple(rows[0])),
                      {"rows": json_rows(rows, audit_events)})
 
     def _chain(self, conn: sa.Connection, chain: str, rows: list[dict[str, Any]]) -> None:
