@@ -41,8 +41,7 @@ NEW = "appointments_new"  # held for the transaction: the rows to insert at its 
 READ = "appointments_read"  # held for the transaction: {(organization, id): row or None}
 # held for the transaction: {(organization, id): (the row as changed, columns changed)}
 CHANGED = "appointments_changed"
-
-
+Changed = dict[tuple[str, str], tuple[dict[str, Any], set[str]]]
 KEY = ("id", "organization_id")
 
 
@@ -84,8 +83,7 @@ class AppointmentRepository:
         if rows:
             conn.execute(insert_from_json(appointments, tuple(rows[0])),
                          {"rows": json_rows(rows, appointments)})
-        changed: dict[tuple[str, str], tuple[dict[str, Any], set[str]]] | None = \
-            release(conn, CHANGED)
+        changed: Changed | None = release(conn, CHANGED)
         if changed:
             columns = tuple(sorted(set().union(*(names for _, names in changed.values()))))
             conn.execute(_changes_of(columns), {"rows": json_rows(
@@ -131,8 +129,7 @@ class AppointmentRepository:
         if row is None:
             return changes
         key = (organization_id, appointment_id)
-        changed: dict[tuple[str, str], tuple[dict[str, Any], set[str]]] = \
-            held(conn, CHANGED, dict)
+        changed: Changed = held(conn, CHANGED, dict)
         before = changed.get(key, (row, set()))[1]
         changed[key] = ({**row, **changes}, before | set(changes))
         return changes
