@@ -29,6 +29,8 @@ from contextlib import contextmanager
 
 import duckdb
 
+from storage.results import one_row
+
 # bounds a reader must not inherit; the others stay the import's while it runs
 READER_SENSITIVE = ("memory_limit", "threads")
 BOUNDABLE = READER_SENSITIVE + ("allocator_bulk_deallocation_flush_threshold",
@@ -56,7 +58,7 @@ class Bounds:
         self._defaults: dict[str, str] = {}  # what each setting is restored to
         with lock:
             for name in BOUNDABLE:
-                row = root.execute("SELECT current_setting(?)", [name]).fetchone()
+                row = one_row(root.execute("SELECT current_setting(?)", [name]))
                 assert row is not None
                 self._defaults[name] = str(row[0])
                 root.execute(f"SET {name} = ?", [self._defaults[name]])

@@ -16,6 +16,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from storage import schema
 from storage.repos.audit import seal_unsealed_chains
+from storage.results import one_row
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -51,9 +52,9 @@ def _v3(vault: Vault) -> None:
     text = {name for (name,) in cur.execute(
         "SELECT table_name FROM duckdb_columns() WHERE database_name = 'vault' "
         "AND column_name = 'content_hash' AND data_type = 'VARCHAR'").fetchall()}
-    keyed = cur.execute(
+    keyed = one_row(cur.execute(
         "SELECT count(*) FROM duckdb_constraints() WHERE database_name = 'vault' "
-        "AND table_name = 'observations' AND constraint_type = 'PRIMARY KEY'").fetchone()
+        "AND table_name = 'observations' AND constraint_type = 'PRIMARY KEY'"))
     cur.execute("BEGIN TRANSACTION")
     for table in schema.RECORD_TABLES:
         if table.name in text and table is not schema.observations:
@@ -142,13 +143,13 @@ SCHEMA_VERSION = len(STEPS)
 
 def current_version(vault: Vault) -> int:
     cur = vault.cursor()
-    has_table = cur.execute(
+    has_table = one_row(cur.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'vault' "
         "AND table_name = 'settings'"
-    ).fetchone()
+    ))
     if not has_table or not has_table[0]:
         return 0
-    row = cur.execute("SELECT value FROM settings WHERE key = 'schema_version'").fetchone()
+    row = one_row(cur.execute("SELECT value FROM settings WHERE key = 'schema_version'"))
     return int(row[0]) if row else 0
 
 

@@ -46,6 +46,7 @@ from storage.bounds import Bounds
 from storage.errors import EncryptionUnavailable, VaultExists, VaultKeyError, VaultNotFound
 from storage.keys import SCRYPT_N, KeyringStore, PassphraseStore, new_key, usable_keyring
 from storage.lock import VaultLock
+from storage.results import end_statement, one_row
 
 if TYPE_CHECKING:
     from storage.repos.assist import AssistStore
@@ -98,7 +99,10 @@ class ReadingDialect(CachingDialect):
         """No BEGIN: the statements autocommit."""
 
     def do_rollback(self, dbapi_connection: Any) -> None:
-        """Nothing began, so nothing is rolled back."""
+        """Nothing began, so nothing is rolled back; but a statement a ``.first()`` left
+        unread is ended, or it would hold its transaction while the connection idles in
+        the pool (results.py)."""
+        end_statement(dbapi_connection)
 
 
 sa.dialects.registry.register("duckdb.cached", __name__, "CachingDialect")
@@ -412,11 +416,11 @@ class Vault:
         from storage.schema import metadata
 
         cur = self.cursor()
-        cipher = cur.execute(
+        cipher = one_row(cur.execute(
             "SELECT cipher FROM duckdb_databases() WHERE database_name = 'vault'"
-        ).fetchone()
+        ))
         counts = {
-            name: int(cur.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+            name: int(cur.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
             for name in sorted(metadata.tables)
         }
         return VaultInfo(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from storage.results import one_row
+
 if TYPE_CHECKING:
     from storage.vault import Vault
 
@@ -83,16 +85,16 @@ class CatalogueRepository:
 
     def patient(self, *, patient_id: str) -> PatientFacts | None:
         cur = self._vault.cursor()
-        row = cur.execute("SELECT id, name, birth_date, sex, coalesce(deceased, false) "
+        row = one_row(cur.execute("SELECT id, name, birth_date, sex, coalesce(deceased, false) "
                           "OR deceased_date IS NOT NULL, deceased_date FROM patients "
-                          "WHERE id = $p", {"p": patient_id}).fetchone()
+                          "WHERE id = $p", {"p": patient_id}))
         if row is None:
             return None
-        end = cur.execute(
+        end = one_row(cur.execute(
             "SELECT greatest("
             f" (SELECT max({LOCAL_EPOCH}) FROM observations WHERE patient_id = $p),"
             " (SELECT max(epoch(coalesce(stop, start))) FROM medications WHERE patient_id = $p),"
             " (SELECT max(epoch(coalesce(abatement, onset))) FROM conditions "
-            "WHERE patient_id = $p))", {"p": patient_id}).fetchone()
+            "WHERE patient_id = $p))", {"p": patient_id}))
         return PatientFacts(row[0], row[1], row[2], row[3], bool(row[4]), row[5],
                             _day(end[0]) if end else None)

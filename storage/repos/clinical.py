@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from storage.results import one_row
+
 if TYPE_CHECKING:
     from storage.vault import Vault
 
@@ -101,10 +103,10 @@ class ClinicalRepository:
 
     def first_start(self, *, patient_id: str, name: str) -> tuple[str, float] | None:
         """(name, epoch) of the earliest record whose name contains `name`."""
-        row = self._vault.cursor().execute(
+        row = one_row(self._vault.cursor().execute(
             "SELECT arg_min(name, start), epoch(min(start)) FROM medications "
             "WHERE patient_id = $p AND lower(name) LIKE '%' || lower($n) || '%'",
-            {"p": patient_id, "n": name}).fetchone()
+            {"p": patient_id, "n": name}))
         return (str(row[0]), float(row[1])) if row and row[1] is not None else None
 
     def conditions(self, *, patient_id: str) -> tuple[ConditionGroup, ...]:
@@ -144,10 +146,10 @@ class ClinicalRepository:
 
     def counts(self, *, patient_id: str) -> tuple[int, int]:
         """(medication records, condition records) of a patient."""
-        row = self._vault.cursor().execute(
+        row = one_row(self._vault.cursor().execute(
             "SELECT (SELECT count(*) FROM medications WHERE patient_id = $p), "
             "(SELECT count(*) FROM conditions WHERE patient_id = $p)",
-            {"p": patient_id}).fetchone()
+            {"p": patient_id}))
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
     def patients_of(self, *, owner_id: str | None) -> tuple[PatientEntry, ...]:

@@ -265,7 +265,7 @@ class MeasurementRepository:
                 top = self._judge_chunk(cur, args)
             else:
                 top = cur.execute("SELECT max(id) FROM observations WHERE id > $mark AND "
-                                  "import_unit = $unit", args).fetchone()[0]
+                                  "import_unit = $unit", args).fetchall()[0][0]
             self._marks = {} if last else {unit: mark if top is None else top}
             if last:
                 self._judge_unit(cur, unit)
@@ -279,12 +279,12 @@ class MeasurementRepository:
             f"o.effective AS t, mt.chg IS NOT NULL AS whole FROM observations o LEFT JOIN "
             f"{CATALOGUE} mt ON mt.code = o.code WHERE o.id > $mark AND o.import_unit = $unit",
             args)
-        top, lo, hi, pids = cur.execute(
+        (top, lo, hi, pids), = cur.execute(
             "SELECT max(id), min(t) FILTER (WHERE NOT whole), max(t) FILTER (WHERE NOT whole), "
             "list(DISTINCT patient_id) FILTER (WHERE NOT whole AND t IS NOT NULL) "
-            "FROM temp.main.judge_fresh").fetchone()
+            "FROM temp.main.judge_fresh").fetchall()
         if lo is not None and cur.execute(SHARED_INSTANT, {"lo": lo, "hi": hi, "pids": pids}
-                                          ).fetchone()[0]:
+                                          ).fetchall()[0][0]:
             cur.execute(judge_sql(FRESH_INSTANTS, sudden_change=False),
                         {"lo": lo - NEAR_DAYS, "hi": hi + NEAR_DAYS, "pids": pids})
         cur.execute("INSERT INTO temp.main.judge_whole SELECT $unit, patient_id, measure, "
@@ -295,9 +295,9 @@ class MeasurementRepository:
     @staticmethod
     def _judge_unit(cur: duckdb.DuckDBPyConnection, unit: str) -> None:
         """The 7-day rule over the measures and span judge_whole noted for `unit`."""
-        lo, hi, pids = cur.execute(
+        (lo, hi, pids), = cur.execute(
             "SELECT min(lo), max(hi), list(DISTINCT patient_id) FROM temp.main.judge_whole "
-            "WHERE unit = $unit", {"unit": unit}).fetchone()
+            "WHERE unit = $unit", {"unit": unit}).fetchall()
         if lo is not None:
             cur.execute(judge_sql(UNIT_SPANS, target=TARGET_SPAN),
                         {"unit": unit, "pids": pids, "lo": lo - NEAR_DAYS, "hi": hi + NEAR_DAYS,

@@ -11,6 +11,7 @@ from storage.ingest import units
 from storage.ingest.tables import TABLES
 from storage.repos.measures import measure
 from storage.repos.record_rows import PatientSummary, Record
+from storage.results import one_row
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -166,9 +167,9 @@ class RecordRepository:
         low = high = None
         unkeyed = True
         if params["hi"] - params["lo"] >= ROW_GROUP:
-            low, high, unkeyed = cur.execute(
+            low, high, unkeyed = one_row(cur.execute(
                 f"SELECT min(o.{sort}), max(o.{sort}), bool_or(o.{sort} IS NULL) "
-                f"FROM observations o WHERE {chosen}", params).fetchone() or (None, None, True)
+                f"FROM observations o WHERE {chosen}", params)) or (None, None, True)
         if low is not None:
             keyed = f"o.{sort} BETWEEN $klo AND $khi"
             chosen += f" AND ({keyed} OR o.{sort} IS NULL)" if unkeyed else f" AND {keyed}"

@@ -254,3 +254,24 @@ def test_checkpoint_waits_for_no_one(vault: Vault) -> None:
     assert vault.checkpoint() is True
     assert vault.cursor().execute(
         "SELECT value FROM settings WHERE key = 'schema_version'").fetchone() == ('"v"',)
+
+
+def test_idle_readers_hold_back_no_checkpoint(vault: Vault) -> None:
+    """A read that returned one row (a SQLAlchemy ``.first()``, a repository's lookup on
+    its thread's cursor) must end its statement: an idle reader holding it open made
+    every later checkpoint fail and kept every later update's old rows in memory."""
+    add_setting(vault, "theme", "dark")
+    with vault.transaction() as cur:
+        cur.execute("INSERT INTO patients (id, name, created_at) VALUES ('p1', 'n', now())")
+
+    def read() -> None:
+        assert vault.settings.get("theme") == "dark"
+        assert vault.catalogue.patient(patient_id="p1") is not None
+        assert vault.clinical.counts(patient_id="p1") == (0, 0)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join()  # its cursor and the pooled connection stay open, idle
+    with vault.transaction() as cur:
+        cur.execute("UPDATE patients SET name = 'm' WHERE id = 'p1'")
+    assert vault.checkpoint() is True
