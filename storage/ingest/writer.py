@@ -46,10 +46,11 @@ CODE, UNIT, EFFECTIVE = (OBSERVATION_FIELDS.index(f)
 class ChunkJudge(Protocol):
     """What judges an import's chunks as they are written (MeasurementRepository)."""
 
-    def leaves_to_read(self, *, rows: int, days: tuple[date, date] | None) -> bool:
-        """Whether a chunk of `rows` observations over `days` is written unjudged."""
+    def crowded(self, *, unit: str, rows: int, days: tuple[date, date] | None) -> bool:
+        """Whether a chunk of `rows` observations over `days` has its conflicts judged
+        after the unit's last chunk."""
 
-    def judge_written(self, cur: duckdb.DuckDBPyConnection, unit: str, *, judged: bool,
+    def judge_written(self, cur: duckdb.DuckDBPyConnection, unit: str, *, crowded: bool,
                       last: bool) -> None:
         """The neighbour-dependent part, in the chunk's transaction."""
 
@@ -81,9 +82,8 @@ class Writer:
                  judge: ChunkJudge | None = None) -> None:
         self.cur = cur
         # with it, the chunk's insert stores each row's own judgement (readings_sql.
-        # judged_insert) unless the chunk is left to its first read (leaves_to_read), and
-        # this decides, in the chunk's transaction, what depends on neighbours
-        # (MeasurementRepository.judge_written), so reads never judge
+        # judged_insert), and this decides, in the chunk's transaction, what depends on
+        # neighbours (MeasurementRepository.judge_written), so reads never judge
         self._judge = judge
         # raises the import's memory bound (storage/bounds.py); False when none is lower
         self._widen_memory = widen_memory
@@ -297,12 +297,12 @@ class Writer:
             return
         staged, source, keys = self._staged, self.source, self._keys_of_chunk
         self._staged, self._staged_rows, self._keys_of_chunk = {}, 0, sql.ChunkKeys()
-        judged = self._judge is not None and not self._judge.leaves_to_read(
-            rows=keys.rows, days=keys.days())
+        crowded = self._judge is not None and self._judge.crowded(
+            unit=self.unit, rows=keys.rows, days=keys.days())
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
         self._pending = self._pool.submit(self._write_chunk, staged, dict(self._adapters), source,
-                                          keys, judged, last)
+                                          keys, crowded, last)
 
     def finish(self) -> None:
         """Write what is staged as the unit's last chunk, whose transaction also judges
@@ -320,7 +320,7 @@ class Writer:
                 pending.result()
 
     def _write_chunk(self, staged: dict[str, Table], adapters: dict[str, Callable[[str], str]],
-                     source: str, keys: sql.ChunkKeys, judged: bool, last: bool) -> None:
+                     source: str, keys: sql.ChunkKeys, crowded: bool, last: bool) -> None:
         """Insert a chunk and commit it when chunked. A chunk that does not fit the
         import's memory bound (DuckDB needs more for unusually wide rows) is rolled back
         and written again with ``MEMORY_FALLBACK``, for the rest of the import, rather
@@ -331,8 +331,8 @@ class Writer:
             self.committed, self._new_patients = True, False
             self.cur.execute("BEGIN TRANSACTION")
         try:
-            self._insert_chunk(staged, adapters, source, keys, judged)
-            self._judge_chunk(judged, last)
+            self._insert_chunk(staged, adapters, source, keys)
+            self._judge_chunk(crowded, last)
         except duckdb.OutOfMemoryException:
             if not self.chunked or self._widen_memory is None:
                 raise
@@ -343,8 +343,8 @@ class Writer:
                 self.cur.execute("BEGIN TRANSACTION")  # the unit's own rollback follows
                 raise
             self.cur.execute("BEGIN TRANSACTION")
-            self._insert_chunk(staged, adapters, source, keys, judged)
-            self._judge_chunk(judged, last)
+            self._insert_chunk(staged, adapters, source, keys)
+            self._judge_chunk(crowded, last)
         if self.chunked:
             self.cur.execute("COMMIT")
             self.committed = True
@@ -354,7 +354,7 @@ class Writer:
             self.cur.execute("BEGIN TRANSACTION")
 
     def _insert_chunk(self, staged: dict[str, Table], adapters: dict[str, Callable[[str], str]],
-                      source: str, keys: sql.ChunkKeys, judged: bool) -> None:
+                      source: str, keys: sql.ChunkKeys) -> None:
         """Normalize, de-duplicate and insert a chunk, one statement per table."""
         self.cur.register("hi_norm", sql.normalization(keys.pairs))
         window = keys.window()
@@ -366,16 +366,16 @@ class Writer:
                     adapter = adapters.get(name)
                     if adapter is not None:
                         stage = f"({adapter(stage)})"
-                    self._insert(TABLES.get(name), stage, source, window, judged)
+                    self._insert(TABLES.get(name), stage, source, window)
                 finally:
                     self.cur.unregister(sql.stage(name))
         finally:
             self.cur.unregister("hi_norm")
 
-    def _judge_chunk(self, judged: bool, last: bool) -> None:
+    def _judge_chunk(self, crowded: bool, last: bool) -> None:
         """The one place imports judge what they wrote (before the chunk commits)."""
         if self._judge is not None:
-            self._judge.judge_written(self.cur, self.unit, judged=judged, last=last)
+            self._judge.judge_written(self.cur, self.unit, crowded=crowded, last=last)
 
     def _checkpoint(self) -> None:
         """Between transactions; skipped while another connection writes (DuckDB refuses
@@ -386,12 +386,13 @@ class Writer:
             pass
 
     def _insert(self, spec: TableSpec | None, stage: str, source: str,
-                window: tuple[int, int] | None, judged: bool) -> None:
-        """One table's insert (observations when `spec` is None); a `judged` one stores
-        each row's own judgement in the insert itself."""
+                window: tuple[int, int] | None) -> None:
+        """One table's insert (observations when `spec` is None); with a judge, the
+        observations' insert stores each row's own judgement in the insert itself."""
         if spec is None:
+            judged = None if self._judge is None else judged_insert
             statement = sql.observations_insert(stage, source, self.import_id, self.unit,
-                                                window, judged=judged_insert if judged else None)
+                                                window, judged=judged)
         else:
             statement = sql.generic_insert(spec, stage, source, self.import_id, self.unit)
         try:

@@ -23,8 +23,9 @@ None = unbounded; results are frozen, see measurement_types.py):
   (measure_frame.py).
 - ``judge(patient_ids=, codes=)``: store judgements not stored yet (old vaults, stale
   tables); ``rejudge(patient_id=, codes=)``: judge a patient's measures again now;
-  ``judge_written(cur, unit, judged=, last=)``: what an import chunk wrote, in its
-  transaction; ``leaves_to_read(rows=, days=)``: whether a chunk is written unjudged.
+  ``judge_written(cur, unit, crowded=, last=)``: what an import chunk wrote, in its
+  transaction; ``crowded(unit=, rows=, days=)``: whether a chunk's conflicts wait for the
+  unit's last chunk.
 - ``same_instants(patient_id=, measures=(a, b), ...) -> SameInstants | None``: two
   measures' usable points paired by instant (systolic with diastolic).
 - ``latest(...) -> Latest | None``: latest usable instant (several readings = conflict).
@@ -143,12 +144,28 @@ NEAR_DAYS = timedelta(days=7)
 # judging its neighbours over that span, once per chunk, cost a 1M-record import several
 # times its time and 500 MB more memory (the 7-day rule's window over every year). Such
 # a chunk, at least CROWDED_ROWS rows over more than CROWDED_SPAN (known from the staged
-# rows, before the insert: see leaves_to_read), is written unjudged and left to its
-# first read, which judges each measure once, whole; a small file spanning years (a FHIR
-# bundle) and records in time order are judged as they are written.
+# rows: see crowded), has its conflicts judged once, after the unit's last chunk, at the
+# instants its patients' measures hold more than one reading (CROWDED_INSTANTS); a small
+# file spanning years (a FHIR bundle) and records in time order are judged chunk by
+# chunk. (Leaving such rows unjudged for their first read instead made that read update
+# every row: 1 GB for a 1M-record import, and out of memory under any import bound.)
 CROWDED_ROWS = 5_000
 CROWDED_SPAN = timedelta(days=92)
-# judge_written's record of the measures with a 7-day rule that a unit's judged chunks
+# The instants (patient, measure without a 7-day rule, time) of the crowded chunks'
+# span ($lo..$hi, $pids) that hold more than one reading, one of them the unit's, as
+# temp.main.judge_fresh rows: FRESH_INSTANTS then judges them as it does a chunk's. The
+# readings are grouped by a hash of their instant: a million groups of the instants
+# themselves went past the import's 48 MB bound; a collision only adds an instant.
+_CROWDED_SCOPE = (f"FROM observations o LEFT JOIN {CATALOGUE} mt ON mt.code = o.code WHERE "
+                  "o.effective BETWEEN $lo AND $hi AND list_contains($pids, o.patient_id) "
+                  "AND mt.chg IS NULL")
+_INSTANT = "hash(o.patient_id, coalesce(mt.measure, o.code), o.effective)"
+CROWDED_INSTANTS = (
+    "CREATE OR REPLACE TEMP TABLE judge_fresh AS SELECT DISTINCT NULL::BIGINT AS id, "
+    "o.patient_id, coalesce(mt.measure, o.code) AS measure, o.effective AS t, false AS whole "
+    f"{_CROWDED_SCOPE} AND {_INSTANT} IN (SELECT {_INSTANT} AS h {_CROWDED_SCOPE} "
+    "GROUP BY h HAVING count(*) > 1 AND bool_or(o.import_unit = $unit))")
+# judge_written's record of the measures with a 7-day rule that a unit's chunks
 # wrote, and their span: the rule is applied once per unit, after its last chunk
 WHOLE_TABLE = ("CREATE TEMP TABLE IF NOT EXISTS judge_whole (unit VARCHAR, patient_id VARCHAR, "
                "measure VARCHAR, lo TIMESTAMPTZ, hi TIMESTAMPTZ)")
@@ -188,6 +205,7 @@ class MeasurementRepository:
         self._judging = threading.Lock()
         self._current = False  # the stored judgements' fingerprint was checked
         self._marks: dict[str, int] = {}  # import unit -> the highest id judge_written saw
+        self._crowded: set[str] = set()  # the import unit being written, if it has crowded chunks
 
     measure = staticmethod(catalogue.measure)
 
@@ -236,44 +254,47 @@ class MeasurementRepository:
             cur.execute(WHOLE_TABLE)
             self._check_fingerprint(cur)
 
-    @staticmethod
-    def leaves_to_read(*, rows: int, days: tuple[date, date] | None) -> bool:
-        """Whether an import chunk of `rows` readings from the first to the last of
-        `days` is written unjudged, for its first read (CROWDED_ROWS over CROWDED_SPAN):
-        decided before its insert, so that the insert does not judge rows only to have
-        them reset."""
-        return days is not None and rows >= CROWDED_ROWS and days[1] - days[0] > CROWDED_SPAN
+    def crowded(self, *, unit: str, rows: int, days: tuple[date, date] | None) -> bool:
+        """Whether a chunk of import unit `unit`, of `rows` readings from the first to
+        the last of `days`, has its conflicts judged after the unit's last chunk rather
+        than with the chunk: CROWDED_ROWS over CROWDED_SPAN, or any number over that span
+        after a crowded chunk (the unit's short last one, say), whose conflicts the pass
+        after the last chunk finds anyway."""
+        return days is not None and days[1] - days[0] > CROWDED_SPAN and (
+            rows >= CROWDED_ROWS or unit in self._crowded)
 
-    def judge_written(self, cur: duckdb.DuckDBPyConnection, unit: str, *, judged: bool,
+    def judge_written(self, cur: duckdb.DuckDBPyConnection, unit: str, *, crowded: bool,
                       last: bool) -> None:
         """Decide the neighbour-dependent part of the judgement of the observations
         import unit `unit` has just written, inside the writer's chunk transaction (their
-        own part, flag and implausibility, was stored by the insert when `judged`:
+        own part, flag and implausibility, was stored by the insert:
         readings_sql.judged_insert), so no read has to. Only what the new rows can change
         is judged again, and only when they can change it: per chunk, the readings at an
         instant of a patient's measure that a new row shares with another row (conflicts;
-        one join of the chunk's rows finds whether any does); after the unit's `last`
-        chunk, for measures with a 7-day change rule (body weight) that its judged chunks
-        hold, the readings within 7 days of the unit's span (judged over 14 days, so that
-        their neighbours are all seen), once. A chunk not `judged` (leaves_to_read) is
-        left for its first read. Call :meth:`prepare` first, on the same thread's cursor,
-        outside the transaction."""
+        one join of the chunk's rows finds whether any does), or for a `crowded` chunk
+        after the unit's `last` chunk, once for all of them (CROWDED_INSTANTS); after the
+        last chunk too, for measures with a 7-day change rule (body weight) that its
+        chunks hold, the readings within 7 days of the unit's span (judged over 14 days,
+        so that their neighbours are all seen), once. Call :meth:`prepare` first, on the
+        same thread's cursor, outside the transaction."""
         with self._judging:
             mark = self._marks.get(unit, -1)  # ids only grow: earlier chunks' are older
             args = {"unit": unit, "mark": mark}
-            if judged:
-                top = self._judge_chunk(cur, args)
-            else:
+            if crowded:
+                self._crowded = {unit}
                 top = cur.execute("SELECT max(id) FROM observations WHERE id > $mark AND "
                                   "import_unit = $unit", args).fetchall()[0][0]
+            else:
+                top = self._judge_chunk(cur, args)
             self._marks = {} if last else {unit: mark if top is None else top}
             if last:
+                self._judge_crowded(cur, unit)
                 self._judge_unit(cur, unit)
 
     @staticmethod
     def _judge_chunk(cur: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> int | None:
-        """A judged chunk's conflicts, and its 7-day measures noted in judge_whole;
-        returns the chunk's highest id."""
+        """A chunk's conflicts, and its 7-day measures noted in judge_whole; returns the
+        chunk's highest id."""
         cur.execute(
             "CREATE OR REPLACE TEMP TABLE judge_fresh AS SELECT o.id, o.patient_id, o.measure, "
             f"o.effective AS t, mt.chg IS NOT NULL AS whole FROM observations o LEFT JOIN "
@@ -291,6 +312,29 @@ class MeasurementRepository:
                     "min(t), max(t) FROM temp.main.judge_fresh WHERE whole AND t IS NOT NULL "
                     "GROUP BY ALL", {"unit": args["unit"]})
         return top
+
+    def _judge_crowded(self, cur: duckdb.DuckDBPyConnection, unit: str) -> None:
+        """For a unit with crowded chunks, its conflicts at the instants of its span that
+        hold more than one reading, and its 7-day measures noted in judge_whole: once
+        over the unit's rows (its other chunks' again, which changes nothing)."""
+        if unit not in self._crowded:
+            return
+        self._crowded = set()
+        args: dict[str, Any] = {"unit": unit}
+        (args["lo"], args["hi"], args["pids"]), = cur.execute(
+            "SELECT min(effective), max(effective), list(DISTINCT patient_id) FROM "
+            "observations WHERE import_unit = $unit AND effective IS NOT NULL", args).fetchall()
+        if args["lo"] is None:
+            return
+        cur.execute(
+            "INSERT INTO temp.main.judge_whole SELECT $unit, o.patient_id, o.measure, "
+            f"min(o.effective), max(o.effective) FROM observations o JOIN {CATALOGUE} mt ON "
+            "mt.code = o.code WHERE o.import_unit = $unit AND mt.chg IS NOT NULL AND "
+            "o.effective IS NOT NULL GROUP BY ALL", {"unit": unit})
+        cur.execute(CROWDED_INSTANTS, args)
+        if cur.execute("SELECT count(*) FROM temp.main.judge_fresh").fetchall()[0][0]:
+            cur.execute(judge_sql(FRESH_INSTANTS, sudden_change=False),
+                        {k: args[k] for k in ("lo", "hi", "pids")})
 
     @staticmethod
     def _judge_unit(cur: duckdb.DuckDBPyConnection, unit: str) -> None:

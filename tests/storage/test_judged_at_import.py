@@ -185,12 +185,12 @@ def test_judgements_stored_by_import_equal_the_read_paths_sql(
     assert by_value[(mass, "140")][1:] == ("verify", "sudden_change")
 
 
-def test_a_crowded_chunk_is_left_to_its_first_read_which_judges_it_whole(
+def test_crowded_chunks_are_judged_by_the_import_at_the_instants_they_share(
         vault: Vault, testdata: Path, tmp_path: Path, monkeypatch) -> None:
-    """Records out of time order give each chunk a span of years: such a chunk's rows are
-    left unjudged by the import rather than judging their neighbours over years once per
-    chunk, and the person's first read judges them, with the same result as the read
-    path's SQL over the whole table."""
+    """Records out of time order give each chunk a span of years: such chunks' conflicts
+    are judged once, after the unit's last chunk, rather than over years once per chunk,
+    and nothing is left for the first read: every stored judgement equals the read
+    path's SQL over the whole table, conflicts and sudden changes included."""
     from storage.ingest.writer import Writer
     from storage.repos import measurements
     monkeypatch.setattr(Writer, "WRITE_EVERY", 40)
@@ -199,23 +199,25 @@ def test_a_crowded_chunk_is_left_to_its_first_read_which_judges_it_whole(
     t = datetime(2024, 2, 1, 7, 0, tzinfo=UTC)
     added = [("HeartRate", "count/min", 60 + i % 7, t - timedelta(days=1 + (i * 37) % 900),
               "Watch") for i in range(120)]  # each chunk spans years
-    added += [("HeartRate", "count/min", 195, t, "Watch"),  # critical
-              ("HeartRate", "count/min", 74, t, "Strap")]  # same instant, differs
+    added += [("BodyMass", "kg", 80 + i % 3, t - timedelta(days=(i * 53) % 40), "Scale")
+              for i in range(40)]
+    # in three chunks of years each: a critical reading, one at its instant that differs,
+    # and a sudden change of weight
+    added.insert(5, ("HeartRate", "count/min", 195, t, "Watch"))
+    added.insert(90, ("HeartRate", "count/min", 74, t, "Strap"))
+    added.insert(130, ("BodyMass", "kg", 140, t - timedelta(days=20, hours=1), "Scale"))
     apple = _apple_with(testdata / "apple_health" / "apple_health_parser_export.xml",
                         tmp_path / "export.xml", added)
     import_paths(vault, apple, import_id="imp_a")
     cur = vault.measurements.cursor()
     assert cur.execute("SELECT count(*) FROM observations WHERE quality IS NULL"
-                       ).fetchone()[0] > 0  # left for the read
-    # written unjudged: the insert did not judge rows only to have them reset
-    assert cur.execute("SELECT count(*) FROM observations WHERE quality IS NULL AND "
-                       "measure IS NOT NULL").fetchone()[0] == 0
-    (patient_id,) = cur.execute("SELECT DISTINCT patient_id FROM observations").fetchone()
-    vault.measurements.judge(patient_ids=(patient_id,))  # what any read does first
+                       ).fetchall() == [(0,)]
     _assert_stored_as_the_read_paths_sql(cur)
-    conflicts = cur.execute("SELECT original_value FROM observations WHERE quality = "
-                            "'conflict' ORDER BY 1").fetchall()
-    assert conflicts == [("195",), ("74",)]
+    judged = cur.execute("SELECT original_value, quality_reason FROM observations WHERE "
+                         "quality <> 'ok' AND source_name IN ('Watch', 'Strap', 'Scale') "
+                         "ORDER BY 1").fetchall()
+    assert judged == [("140", "sudden_change"), ("195", "same_instant_differs"),
+                      ("74", "same_instant_differs")]
 
 
 def _assert_stored_as_the_read_paths_sql(cur: duckdb.DuckDBPyConnection) -> None:
