@@ -461,12 +461,14 @@ class MeasurementRepository:
         return Frame.each(ms, cols)
 
     def _rows(self, patient_id: str, ids: list[int]) -> list[Reading]:
-        """The stored readings of these ids, in series order."""
+        """The stored readings of these ids, in series order. As a semi-join on the ids
+        unnested: ``list_contains($ids, id)`` searched the list once per row, and the
+        62,000 critical marks of a 380,000-reading heart rate took 47 s instead of 0.5."""
         if not ids:
             return []
         return [_reading(r) for r in self.cursor().execute(
             f"SELECT {READING_COLUMNS} FROM observations WHERE patient_id = $p AND id BETWEEN "
-            "$lo AND $hi AND list_contains($ids, id) ORDER BY effective, record_id, id",
+            "$lo AND $hi AND id IN (SELECT unnest($ids)) ORDER BY effective, record_id, id",
             {"p": patient_id, "ids": ids, "lo": min(ids), "hi": max(ids)}).fetchall()]
 
     def _primary_rows(self, scope: _Scope, where: str, **extra: Any
