@@ -151,8 +151,8 @@ NEAR_DAYS = timedelta(days=7)
 # every row: 1 GB for a 1M-record import, and out of memory under any import bound.)
 CROWDED_ROWS = 5_000
 CROWDED_SPAN = timedelta(days=92)
-# The instants (patient, measure without a 7-day rule, time) of the crowded chunks'
-# span ($lo..$hi, $pids) that hold more than one reading, one of them the unit's, as
+# The instants (patient, measure without a 7-day rule, time) of a unit's span with
+# crowded chunks ($lo..$hi, $pids) that hold more than one reading, one the unit's, as
 # temp.main.judge_fresh rows: FRESH_INSTANTS then judges them as it does a chunk's. The
 # readings are grouped by a hash of their instant: a million groups of the instants
 # themselves went past the import's 48 MB bound; a collision only adds an instant.
@@ -205,7 +205,7 @@ class MeasurementRepository:
         self._judging = threading.Lock()
         self._current = False  # the stored judgements' fingerprint was checked
         self._marks: dict[str, int] = {}  # import unit -> the highest id judge_written saw
-        self._crowded: set[str] = set()  # the import unit being written, if it has crowded chunks
+        self._crowded: str | None = None  # the unit being written, once it has a crowded chunk
 
     measure = staticmethod(catalogue.measure)
 
@@ -261,7 +261,7 @@ class MeasurementRepository:
         after a crowded chunk (the unit's short last one, say), whose conflicts the pass
         after the last chunk finds anyway."""
         return days is not None and days[1] - days[0] > CROWDED_SPAN and (
-            rows >= CROWDED_ROWS or unit in self._crowded)
+            rows >= CROWDED_ROWS or unit == self._crowded)
 
     def judge_written(self, cur: duckdb.DuckDBPyConnection, unit: str, *, crowded: bool,
                       last: bool) -> None:
@@ -281,7 +281,7 @@ class MeasurementRepository:
             mark = self._marks.get(unit, -1)  # ids only grow: earlier chunks' are older
             args = {"unit": unit, "mark": mark}
             if crowded:
-                self._crowded = {unit}
+                self._crowded = unit
                 top = cur.execute("SELECT max(id) FROM observations WHERE id > $mark AND "
                                   "import_unit = $unit", args).fetchall()[0][0]
             else:
@@ -317,9 +317,9 @@ class MeasurementRepository:
         """For a unit with crowded chunks, its conflicts at the instants of its span that
         hold more than one reading, and its 7-day measures noted in judge_whole: once
         over the unit's rows (its other chunks' again, which changes nothing)."""
-        if unit not in self._crowded:
+        if unit != self._crowded:
             return
-        self._crowded = set()
+        self._crowded = None
         args: dict[str, Any] = {"unit": unit}
         (args["lo"], args["hi"], args["pids"]), = cur.execute(
             "SELECT min(effective), max(effective), list(DISTINCT patient_id) FROM "
