@@ -8,8 +8,15 @@ operation (:meth:`Bounds.bounded`, the import), and readers are operations too
 run). While any reader runs, memory and threads are DuckDB's defaults; when the last
 reader leaves, the import's bound comes back; when the import ends, everything is
 restored. The import may go past its bound while readers run: reads that work matter
-more than a flat memory curve. Settings that do not touch readers (allocator flushing,
-the checkpoint threshold) stay the import's for its whole run.
+more than a flat memory curve. Settings that do not touch readers (allocator flushing)
+stay the import's for its whole run.
+
+No checkpoint ever runs under a memory bound: DuckDB invalidates a database whose
+checkpoint runs out of memory (every later statement fails until it is reopened), and
+the log of a day's small commits, with the unique indexes they grew, can need more than
+an import's bound to write out. So while a memory bound is held DuckDB does not
+checkpoint by itself at a commit (`NO_AUTOMATIC_CHECKPOINT`), and whoever checkpoints
+does it as a reader (Vault.checkpoint).
 
 A bound is undone by setting the value the setting had when the vault opened, never
 by ``RESET``: DuckDB (1.5) resets ``memory_limit``'s configured value on ``RESET`` but
@@ -35,6 +42,8 @@ from storage.results import one_row
 READER_SENSITIVE = ("memory_limit", "threads")
 BOUNDABLE = READER_SENSITIVE + ("allocator_bulk_deallocation_flush_threshold",
                                 "checkpoint_threshold")
+# held with every memory bound: a log DuckDB never reaches (its largest unit is the TB)
+NO_AUTOMATIC_CHECKPOINT = {"checkpoint_threshold": "1000TB"}
 
 
 def size_bytes(size: str) -> int:
@@ -69,6 +78,8 @@ class Bounds:
         unknown = set(values) - set(BOUNDABLE)
         if unknown:
             raise ValueError(f"not a boundable DuckDB setting: {sorted(unknown)}")
+        if "memory_limit" in values:
+            values = {**values, **NO_AUTOMATIC_CHECKPOINT}
         with self._state:
             self._held = dict(values)
             self._set({k: v for k, v in values.items() if k not in READER_SENSITIVE})

@@ -311,18 +311,16 @@ class Vault:
 
     @contextmanager
     def limit_resources(self, *, memory_limit: str | None = None, threads: int | None = None,
-                        allocator_flush: str | None = None,
-                        checkpoint_threshold: str | None = None) -> Iterator[None]:
+                        allocator_flush: str | None = None) -> Iterator[None]:
         """Bound DuckDB's memory (e.g. "48MB"; beyond it, it spills to encrypted temporary
         files or fails) and worker threads while the block runs, have its allocator
         return freed pages to the system whenever an eviction frees more than
         `allocator_flush` (jemalloc otherwise keeps about a second's worth, some 50 MB
-        during a bulk import), and let the write-ahead log grow to `checkpoint_threshold`
-        before DuckDB checkpoints by itself; then reset them. Readers running meanwhile
-        do not get the memory and thread bounds (storage/bounds.py)."""
+        during a bulk import); then reset them. Readers running meanwhile do not get
+        the memory and thread bounds, and DuckDB does not checkpoint by itself under a
+        memory bound: the import checkpoints with :meth:`checkpoint` (storage/bounds.py)."""
         chosen = {"memory_limit": memory_limit, "threads": threads,
-                  "allocator_bulk_deallocation_flush_threshold": allocator_flush,
-                  "checkpoint_threshold": checkpoint_threshold}
+                  "allocator_bulk_deallocation_flush_threshold": allocator_flush}
         with self._bounds.bounded({k: str(v) for k, v in chosen.items() if v}):
             yield
 
@@ -338,10 +336,13 @@ class Vault:
 
     def checkpoint(self) -> bool:
         """Write the write-ahead log into the database file now, if no other write is
-        under way (a bulk import does it while its memory bound still holds, rather than
-        later when the vault closes); otherwise DuckDB checkpoints on a later commit."""
+        under way; otherwise DuckDB checkpoints on a later commit (or, during a bulk
+        import, at the import's next checkpoint). It runs as a reader, without any import
+        bound: a checkpoint that runs out of memory leaves the database unusable until it
+        is reopened (storage/bounds.py)."""
         try:
-            self.cursor().execute("CHECKPOINT")
+            with self._bounds.reading():
+                self.cursor().execute("CHECKPOINT")
         except duckdb.TransactionException:
             return False
         return True

@@ -81,10 +81,7 @@ class ImportService:
         self._limits = Limits(max_bytes=settings.max_import_bytes)
         self._resources = {"memory_limit": settings.db_memory_limit,
                            "threads": settings.db_threads,
-                           "allocator_flush": settings.db_import_allocator_flush,
-                           # the writer checkpoints once per row group (writer.py); this
-                           # only bounds the log should that be refused for a while
-                           "checkpoint_threshold": "256MB"}
+                           "allocator_flush": settings.db_import_allocator_flush}
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
@@ -213,7 +210,7 @@ class ImportService:
                 job.warnings += [f"{unit.label}: {w}" for w in result.warnings]
             done_bytes += unit.size
             job.bytes = done_bytes
-        self._vault.checkpoint()  # within the import's memory bound, not at close
+        self._vault.checkpoint()  # now, rather than when the vault closes
         job.summary = self._summary(job, final=True)
         job.records, job.bytes = job.summary["total_records"], job.total_bytes
         return "cancelled" if job.cancelled else _outcome(job.files)

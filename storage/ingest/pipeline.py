@@ -88,6 +88,7 @@ def import_unit(vault: Vault, unit: Unit, *, import_id: str, owner_id: str | Non
                        source=SOURCES.get(unit.format or "", "unknown"), file_label=unit.label,
                        on_progress=on_progress, unit=token, chunked=True,
                        patient_id=patient_id, widen_memory=vault.widen_memory_bound,
+                       checkpoint=vault.checkpoint,
                        judge=vault.measurements)
             try:
                 _parse(unit, w, limits)

@@ -79,6 +79,7 @@ class Writer:
                  batch_size: int | None = None, unit: str = "", chunked: bool = False,
                  patient_id: str | None = None,
                  widen_memory: Callable[[str], bool] | None = None,
+                 checkpoint: Callable[[], bool] | None = None,
                  judge: ChunkJudge | None = None) -> None:
         self.cur = cur
         # with it, the chunk's insert stores each row's own judgement (readings_sql.
@@ -87,6 +88,9 @@ class Writer:
         self._judge = judge
         # raises the import's memory bound (storage/bounds.py); False when none is lower
         self._widen_memory = widen_memory
+        # the vault's checkpoint, which runs without the import's memory bound (a
+        # checkpoint out of memory invalidates the database: storage/bounds.py)
+        self._checkpoint = checkpoint
         # A clinic import names its patient: whoever a file declares is that person,
         # and no patient row is created (records then belong to that clinic only).
         self.target = patient_id
@@ -349,8 +353,9 @@ class Writer:
             self.cur.execute("COMMIT")
             self.committed = True
             self._commits += 1
-            if self._commits % self.CHECKPOINT_EVERY == 0:
-                self._checkpoint()
+            if self._checkpoint is not None and self._commits % self.CHECKPOINT_EVERY == 0:
+                self._checkpoint()  # skipped while another connection writes: DuckDB
+                # refuses then, and the import's next checkpoint writes both
             self.cur.execute("BEGIN TRANSACTION")
 
     def _insert_chunk(self, staged: dict[str, Table], adapters: dict[str, Callable[[str], str]],
@@ -376,14 +381,6 @@ class Writer:
         """The one place imports judge what they wrote (before the chunk commits)."""
         if self._judge is not None:
             self._judge.judge_written(self.cur, self.unit, crowded=crowded, last=last)
-
-    def _checkpoint(self) -> None:
-        """Between transactions; skipped while another connection writes (DuckDB refuses
-        then, and checkpoints on a later commit instead)."""
-        try:
-            self.cur.execute("CHECKPOINT")
-        except duckdb.TransactionException:
-            pass
 
     def _insert(self, spec: TableSpec | None, stage: str, source: str,
                 window: tuple[int, int] | None) -> None:

@@ -275,3 +275,24 @@ def test_idle_readers_hold_back_no_checkpoint(vault: Vault) -> None:
     with vault.transaction() as cur:
         cur.execute("UPDATE patients SET name = 'm' WHERE id = 'p1'")
     assert vault.checkpoint() is True
+
+
+def test_no_checkpoint_runs_under_an_import_bound(vault: Vault) -> None:
+    """DuckDB invalidates a database whose checkpoint runs out of memory: every later
+    statement fails until it is reopened. A log of many small commits and the unique
+    index they grew (a clinic's day, an API session's imports) does not fit an import's
+    bound, so under it DuckDB must not checkpoint by itself at a commit, and the
+    import's own checkpoints run without the bound."""
+    cur = vault.cursor()
+    cur.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, v VARCHAR UNIQUE, w DOUBLE)")
+    cur.execute("SET checkpoint_threshold = '1GB'")  # a log past DuckDB's 16 MB, unwritten
+    for start in range(0, 300_000, 1000):
+        with vault.transaction() as cur:
+            cur.execute("INSERT INTO filler SELECT i, 'row ' || i, i FROM range(?, ?) r(i)",
+                        [start, start + 1000])
+    with vault.limit_resources(memory_limit="20MB"):  # then DuckDB's threshold again
+        with vault.transaction() as cur:  # a commit of the import's, past the threshold
+            cur.execute("UPDATE filler SET w = w + 1 WHERE id % 5 = 0")
+        assert vault.checkpoint() is True
+    rows = vault.cursor().execute("SELECT count(*), sum(w) FROM filler").fetchall()
+    assert rows == [(300_000, sum(range(300_000)) + 60_000)]
