@@ -12,19 +12,12 @@ from typing import Any
 
 from agents.tools.observations import Trend
 from storage.repos.measurement_types import TIME_BASIS_NOTES
+from storage.repos.measures import measure
 
 
 def in_prose(name: str) -> str:
     """A measure's name mid-sentence: "body height", but "PSA" and "eGFR" as written."""
     return name[0].lower() + name[1:] if name[1:2].islower() else name
-
-
-# Metrics where a rising value is the worrying direction (False: falling is worrying).
-HIGHER_IS_WORSE: dict[str, bool] = {
-    "2093-3": True, "18262-6": True, "2571-8": True, "8480-6": True, "8462-4": True,
-    "4548-4": True, "2339-0": True, "29463-7": True, "39156-5": True, "38483-4": True,
-    "14959-1": True, "2085-9": False, "33914-3": False,
-}
 
 
 @dataclass(frozen=True)
@@ -112,7 +105,7 @@ def trend_finding(t: Trend) -> Finding:
     if unverified:
         text += f" {unverified}"
     concern = recommendation = None
-    worse = HIGHER_IS_WORSE.get(t.code)
+    worse = measure(t.code).worse  # resources/worse_direction.json
     last = t.last_value
     out_high = t.reference_high is not None and last is not None and last > t.reference_high
     out_low = t.reference_low is not None and last is not None and last < t.reference_low
@@ -123,7 +116,8 @@ def trend_finding(t: Trend) -> Finding:
         side = "above" if out_high else "below"
         concern = f"Your latest {t.metric} ({fmt(last, unit)}) is {side} the reference range."
         recommendation = f"Review your {t.metric} with your clinician at your next visit."
-    elif worse is not None and t.direction == ("increasing" if worse else "decreasing"):
+    elif worse is not None and t.direction == {"higher": "increasing",
+                                                "lower": "decreasing"}[worse]:
         concern = f"{t.metric} has been {t.direction}, the less favourable direction."
         recommendation = (f"Keep an eye on your {t.metric}; ask whether it should be "
                           "rechecked sooner.")

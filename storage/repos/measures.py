@@ -1,6 +1,7 @@
 """Measures: a clinical quantity as a set of alias codes plus a canonical unit, with its
-plausible range and critical limits (resources/measures.json, plausible_ranges.json,
-critical_limits.json; each table cites its sources).
+plausible range, critical limits and less favourable direction (resources/measures.json,
+plausible_ranges.json, critical_limits.json, worse_direction.json; each table cites its
+sources).
 
 A code no table names is a measure of its own (key = the code), so every observation
 belongs to exactly one measure. The tables are read once; :data:`MEASURE_VALUES` is
@@ -17,6 +18,7 @@ from functools import lru_cache
 from storage.ingest.units import load_resource
 
 KINDS = ("discrete", "cumulative")
+DIRECTIONS = ("higher", "lower")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Measure:
     critical_at_or_above: float | None = None
     plausible_source: str | None = None
     critical_source: str | None = None
+    worse: str | None = None  # higher | lower: the less favourable way to change
 
     @property
     def cumulative(self) -> bool:
@@ -57,24 +60,29 @@ def _tables() -> tuple[dict[str, Measure], dict[str, str]]:
     measures = load_resource("measures.json")["measures"]
     plausible = load_resource("plausible_ranges.json")["ranges"]
     critical = load_resource("critical_limits.json")["limits"]
+    directions = load_resource("worse_direction.json")["directions"]
     by_key: dict[str, Measure] = {}
     by_code: dict[str, str] = {}
     for key, m in measures.items():
         if m["kind"] not in KINDS:
             raise ValueError(f"resources/measures.json: {key} has kind {m['kind']!r}")
         p, c = plausible.get(key, {}), critical.get(key, {})
+        worse = directions.get(key, {}).get("worse")
+        if worse is not None and worse not in DIRECTIONS:
+            raise ValueError(f"resources/worse_direction.json: {key} has worse {worse!r}")
         by_key[key] = Measure(
             key=key, name=m["name"], unit=m["unit"], kind=m["kind"], codes=tuple(m["codes"]),
             plausible_low=p.get("low"), plausible_high=p.get("high"),
             max_change_7d=p.get("max_change_7d"), critical_below=c.get("below"),
             critical_at_or_below=c.get("at_or_below"), critical_above=c.get("above"),
             critical_at_or_above=c.get("at_or_above"), plausible_source=p.get("source"),
-            critical_source=c.get("source"))
+            critical_source=c.get("source"), worse=worse)
         for code in m["codes"]:
             by_code[code] = key
-    unknown = (set(plausible) | set(critical)) - set(by_key)
+    unknown = (set(plausible) | set(critical) | set(directions)) - set(by_key)
     if unknown:
-        raise ValueError(f"plausible/critical tables name unknown measures: {sorted(unknown)}")
+        raise ValueError("plausible/critical/direction tables name unknown measures: "
+                         f"{sorted(unknown)}")
     return by_key, by_code
 
 

@@ -128,3 +128,26 @@ def test_a_trend_from_zero_has_no_percentage_and_still_answers(vault: Vault,
     finding = trend_finding(trend)
     sentence = answer_sentence(parse("How has my pain score changed over time?"), [finding])
     assert sentence == f"Your most recent Pain Severity was 3 on {trend.last_date}."
+
+
+@pytest.mark.parametrize(("code", "unit", "values", "worrying"), [
+    ("62238-1", "mL/min/{1.73_m2}", [128, 125, 121, 118, 114, 110, 107, 103], True),  # eGFR
+    ("13457-7", "mg/dL", [70, 74, 77, 81, 84, 88, 91, 95], True),  # LDL, calculated
+    ("2085-9", "mg/dL", [75, 73, 71, 69, 67, 65, 63, 61], True),  # HDL falling
+    ("33914-3", "mL/min/{1.73_m2}", [95, 99, 103, 107, 111, 115, 119, 123], False),
+    ("8867-4", "/min", [60, 62, 64, 66, 68, 70, 72, 74], False),  # heart rate: no side
+])
+def test_a_trend_in_range_is_a_concern_only_in_its_measures_worse_direction(
+        vault: Vault, patient: str, code: str, unit: str, values: list[float],
+        worrying: bool) -> None:
+    """Every alias code of a measure gets the measure's direction (an eGFR by the 2021
+    equation, a calculated LDL), not only the code a table happened to list."""
+    from agents.findings import trend_finding
+
+    add_observations(vault, patient, [(code, T0 + timedelta(days=60 * i), float(v), unit)
+                                      for i, v in enumerate(values)])
+    trend = tools.trend(vault, patient_id=patient, code=code)
+    assert trend.direction == ("increasing" if values[-1] > values[0] else "decreasing")
+    finding = trend_finding(trend)
+    assert (finding.concern is not None
+            and "less favourable direction" in finding.concern) is worrying, finding.concern
