@@ -20,11 +20,14 @@ from agents.note import Note, ranked_concerns
 from agents.question import Question
 from agents.team.templates import listing
 from agents.timeframe import during
-from storage.repos.measures import measure_key
+from storage.repos.measures import measure, measure_key
 
 # "better or worse", "improving", "getting worse": the trend also says where its first and
 # latest values stand against the reference range
 BETTER_OR_WORSE = re.compile(r"\b(better|worse|wors\w+|improv\w*|deteriorat\w*)\b", re.I)
+# a trend's direction as the blood pressure answer says it
+MOVED = {"increasing": "rising", "decreasing": "falling", "stable": "stable",
+         "fluctuating": "fluctuating without a significant trend"}
 DISCLAIMER = ("This summary comes from your own records and is not medical advice; talk to "
               "your clinician before changing any treatment.")
 
@@ -105,9 +108,12 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
         latest = "latest" if q.period else "most recent"
         share = (f"{'it was' if d['controlled_percentage'] else 'it was not'}" if d["n"] == 1
                  else f"{fmt(d['controlled_percentage'])}% of your {d['n']} readings were")
-        return (f"Your {latest} blood pressure{scope} was {fmt(d['latest_systolic'])}/"
+        said = (f"Your {latest} blood pressure{scope} was {fmt(d['latest_systolic'])}/"
                 f"{fmt(d['latest_diastolic'])} mmHg on {d['latest_date']}, and {share} below "
                 f"{d['target'][0]}/{d['target'][1]} mmHg.")
+        if "trend" in q.intents or BETTER_OR_WORSE.search(q.text):
+            said += _bp_directions(trends)
+        return said
     f = trends.get(item[0])
     if f is None:
         return f"I found no {metric(item[0]).name} results in your records{scope}."
@@ -140,6 +146,29 @@ def _about_item(q: Question, item: tuple[str, ...], trends: dict[str, Finding],
     latest = "latest" if q.period else "most recent"
     return (f"Your {latest} {d['metric']}{scope} was {value} on {d['last_date']}"
             f"{_against_range(q, d)}.")
+
+
+def _bp_directions(trends: dict[str, Finding]) -> str:
+    """" Systolic has been falling (the favourable direction), diastolic stable.": how
+    both numbers moved, for "is my blood pressure improving?" ("" without a trend)."""
+    parts = []
+    for code, name in zip(BLOOD_PRESSURE, ("systolic", "diastolic"), strict=True):
+        f = trends.get(code)
+        way = MOVED.get(str(f.data.get("direction"))) if f is not None else None
+        if f is None or way is None:
+            continue
+        worse = measure(code).worse
+        if worse is not None and f.data["direction"] in ("increasing", "decreasing"):
+            bad = (f.data["direction"] == "increasing") == (worse == "higher")
+            way += " (the less favourable direction)" if bad else " (the favourable direction)"
+        parts.append((name, way))
+    if not parts:
+        return ""
+    if len(parts) == 2 and parts[0][1] == parts[1][1]:
+        return f" Systolic and diastolic have both been {parts[0][1]}."
+    (name, way), *rest = parts
+    return " " + ", ".join([f"{name.capitalize()} has been {way}",
+                            *(f"{n} {w}" for n, w in rest)]) + "."
 
 
 def _against_range(q: Question, d: dict[str, object]) -> str:
@@ -198,12 +227,14 @@ def synthesize(q: Question, findings: list[Finding], *, confidence: float,
         answer = f"{note.window_label} {answer}"
     trends = unique_trends(findings)
     asked = [c for item in q.items for c in item]
+    # the first trend is the answer's, but a blood pressure answer says neither trend
+    start = 0 if q.items and q.items[0] == BLOOD_PRESSURE else 1
     ordered = sorted(trends.values(),
                      key=lambda f: asked.index(f.code) if f.code in asked else len(asked))
     others = [] if q.out_of_scope or ((q.missing or q.not_kept) and not q.items) or (
         ("presence" in q.intents or {"death", "age", "visits"} & set(q.topics))
         and not q.items) else [
-        f.text for f in ordered[1:3] if f.text not in answer]
+        f.text for f in ordered[start:start + 2] if f.text not in answer]
     near = [f.text for f in findings if f.kind == "nearest"]
     if near and answer.startswith(("I found no", "Your records have no")):
         answer += " " + " ".join(dict.fromkeys(near))  # where the readings are instead

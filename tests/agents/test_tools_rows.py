@@ -151,3 +151,28 @@ def test_a_trend_in_range_is_a_concern_only_in_its_measures_worse_direction(
     finding = trend_finding(trend)
     assert (finding.concern is not None
             and "less favourable direction" in finding.concern) is worrying, finding.concern
+
+
+def test_is_my_blood_pressure_improving_says_how_both_numbers_moved(vault: Vault,
+                                                                    patient: str) -> None:
+    """The control sentence (latest, share below 130/80) says nothing of change: asked
+    whether it improves, the answer names each number's direction and both trends."""
+    from agents.findings import trend_finding
+    from agents.synthesis import synthesize
+    from agents.team.templates import bp_finding
+
+    systolic = [162, 158, 155, 150, 147, 143, 139, 135]  # falling steadily
+    diastolic = [82, 83, 82, 83, 82, 83, 82, 83]  # flat
+    add_observations(vault, patient, [
+        (code, T0 + timedelta(days=30 * i), float(v), "mm[Hg]")
+        for code, values in (("8480-6", systolic), ("8462-4", diastolic))
+        for i, v in enumerate(values)])
+    q = parse("Is my blood pressure improving?")
+    findings = [trend_finding(tools.trend(vault, patient_id=patient, code=c))
+                for c in ("8480-6", "8462-4")]
+    findings.append(bp_finding(tools.bp_control(vault, patient_id=patient)))
+    summary = synthesize(q, findings, confidence=1.0, failed=[], urgent_notice=None).summary
+    assert ("Systolic has been falling (the favourable direction), diastolic stable."
+            in summary), summary
+    assert "Systolic Blood Pressure: latest 135" in summary  # its trend, not only the latest
+    assert "Diastolic Blood Pressure: latest 83" in summary
