@@ -712,9 +712,25 @@ class MeasurementRepository:
         return tuple(_reading(r) for r in rows)
 
     def critical(self, *, patient_id: str, since: When = None) -> tuple[Reading, ...]:
-        rows = self._read("judged_flag = 'critical' AND quality <> 'verify'",
-                          "ORDER BY effective DESC, id DESC",
-                          {"since": _bound(since, False), "until": None},
+        """Critical readings, less those above a limit that holds at rest (a heart rate
+        over 150) taken during one of the person's recorded workouts: a run's heart rate
+        is not an emergency (resources/critical_limits.json, high_at_rest_only)."""
+        exercise = [(m.codes, m.critical_above if m.critical_above is not None
+                     else m.critical_at_or_above) for m in catalogue.all_measures()
+                    if m.high_at_rest_only]
+        params: dict[str, Any] = {"since": _bound(since, False), "until": None}
+        excused = []
+        for i, (codes, high) in enumerate(exercise):
+            params |= {f"rest_codes{i}": list(codes), f"rest_high{i}": high}
+            excused.append(f"(list_contains($rest_codes{i}, code) AND series_value >= "
+                           f"$rest_high{i})")
+        where = "judged_flag = 'critical' AND quality <> 'verify'"
+        if excused:
+            where += (f" AND NOT (({' OR '.join(excused)}) AND EXISTS (SELECT 1 FROM "
+                      "observations w WHERE w.patient_id = $p AND w.healthkit_type = "
+                      "'HKWorkout' AND observations.effective BETWEEN w.effective AND "
+                      "w.effective_end))")
+        rows = self._read(where, "ORDER BY effective DESC, id DESC", params,
                           patient_id=patient_id)
         return tuple(_reading(r) for r in rows)
 

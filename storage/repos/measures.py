@@ -38,6 +38,7 @@ class Measure:
     plausible_source: str | None = None
     critical_source: str | None = None
     worse: str | None = None  # higher | lower: the less favourable way to change
+    high_at_rest_only: bool = False  # above the high limit during a workout: not critical
 
     @property
     def cumulative(self) -> bool:
@@ -76,7 +77,8 @@ def _tables() -> tuple[dict[str, Measure], dict[str, str]]:
             max_change_7d=p.get("max_change_7d"), critical_below=c.get("below"),
             critical_at_or_below=c.get("at_or_below"), critical_above=c.get("above"),
             critical_at_or_above=c.get("at_or_above"), plausible_source=p.get("source"),
-            critical_source=c.get("source"), worse=worse)
+            critical_source=c.get("source"), worse=worse,
+            high_at_rest_only=bool(c.get("high_at_rest_only")))
         for code in m["codes"]:
             by_code[code] = key
     unknown = (set(plausible) | set(critical) | set(directions)) - set(by_key)
