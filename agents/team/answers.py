@@ -155,7 +155,8 @@ def coded_findings(job: Job) -> list[Finding]:
         topic = vocabulary.by_id().get(tid)
         if topic is None or not topic.coded:
             continue
-        found = _coded(job, topic.codes, tid)
+        found = sleep_finding(job) if tid == "sleep" else None
+        found = found or _coded(job, topic.codes, tid)
         out += [found] if found else []
     said = {f.code for f in out}
     for code in dict.fromkeys(q.codes):
@@ -164,6 +165,45 @@ def coded_findings(job: Job) -> list[Finding]:
             found = _coded(job, (code,), None)
             out += [found] if found else []
     return out
+
+
+SLEEP_CODE = "HKCategoryTypeIdentifierSleepAnalysis"
+SLEEP_NIGHTS = 7  # the latest nights an average is over
+
+
+def _duration(minutes: float) -> str:
+    h, m = divmod(round(minutes), 60)
+    return f"{h} h {m} min" if h else f"{m} min"
+
+
+def sleep_finding(job: Job) -> Finding | None:
+    """Time asleep per night from HealthKit's sleep samples (agents/tools/sleep.py): the
+    latest night, its stages when one device recorded them, and the average over the
+    latest nights; None without samples that have a span."""
+    nights = [n for n in tools.sleep_nights(job.vault, patient_id=job.patient_id)
+              if n.asleep_minutes or n.in_bed_minutes]
+    if not nights:
+        return None
+    last = nights[0]
+    stages = ", ".join(f"{tools.sleep_stage(v)} {_duration(m)}" for v, m in last.stages)
+    text = (f"sleep: {_duration(last.asleep_minutes)} asleep in the night ending "
+            f"{last.night}" + (f" ({stages})" if stages else "")
+            + (f", {_duration(last.in_bed_minutes)} in bed or asleep" if
+               last.in_bed_minutes > last.asleep_minutes else "")
+            + f", recorded by {listing(list(last.sources))}.")
+    recent = [n for n in nights[:SLEEP_NIGHTS] if n.asleep_minutes]
+    if len(recent) > 1:
+        mean = sum(n.asleep_minutes for n in recent) / len(recent)
+        text += (f" Over the {len(recent)} latest nights with sleep recorded "
+                 f"({recent[-1].night} to {recent[0].night}) you slept {_duration(mean)} a "
+                 "night on average.")
+    return Finding("coded_result", text,
+                   {"display": "Sleep", "night": str(last.night),
+                    "asleep_minutes": round(last.asleep_minutes, 1),
+                    "in_bed_minutes": round(last.in_bed_minutes, 1), "topic": "sleep",
+                    "nights": [{"night": str(n.night), "asleep_minutes": round(
+                        n.asleep_minutes, 1)} for n in nights[:30]]},
+                   tuple(i for n in nights[:SLEEP_NIGHTS] for i in n.row_ids), SLEEP_CODE)
 
 
 def _coded(job: Job, codes: tuple[str, ...], topic: str | None) -> Finding | None:

@@ -14,9 +14,11 @@ from agents.tools.coverage import (
 from agents.tools.extremes import beyond, extremes, time_in_range
 from agents.tools.medications import before_after, medication_timeline
 from agents.tools.observations import latest, out_of_range, series, trend
+from agents.tools.sleep import SleepNight, sleep_nights, sleep_stage
 
 __all__ = [
     "ALL_TIME",
+    "SleepNight",
     "Window",
     "allergies",
     "before_after",
@@ -32,6 +34,8 @@ __all__ = [
     "out_of_range",
     "patients_of",
     "series",
+    "sleep_nights",
+    "sleep_stage",
     "time_in_range",
     "trend",
     "vaccinations",

@@ -40,6 +40,19 @@ class CodedResult:
 
 
 @dataclass(frozen=True)
+class SleepInterval:
+    """One HealthKit sleep analysis sample: its category value as stored, its span in
+    epoch seconds and the offset (minutes east of UTC) its times were written in."""
+
+    value: str
+    start: float
+    end: float
+    utc_offset: int
+    source: str | None
+    row_id: int
+
+
+@dataclass(frozen=True)
 class PatientFacts:
     id: str
     name: str | None
@@ -82,6 +95,16 @@ class CatalogueRepository:
             "AND value_text IS NOT NULL ORDER BY effective DESC NULLS LAST, id DESC",
             {"p": patient_id, "codes": list(codes)}).fetchall()
         return tuple(CodedResult(r[0], r[1], r[2], _day(r[3]), int(r[4])) for r in rows)
+
+    def sleep_intervals(self, *, patient_id: str) -> tuple[SleepInterval, ...]:
+        """Every sleep analysis sample with a span, in time order."""
+        rows = self._vault.cursor().execute(
+            "SELECT value_text, epoch(effective), epoch(effective_end), "
+            "coalesce(utc_offset, 0), source_name, id FROM observations WHERE patient_id = $p "
+            "AND code = 'HKCategoryTypeIdentifierSleepAnalysis' AND value_text IS NOT NULL "
+            "AND effective_end > effective ORDER BY effective, id", {"p": patient_id}).fetchall()
+        return tuple(SleepInterval(r[0], float(r[1]), float(r[2]), int(r[3]), r[4], int(r[5]))
+                     for r in rows)
 
     def patient(self, *, patient_id: str) -> PatientFacts | None:
         cur = self._vault.cursor()
