@@ -20,6 +20,11 @@ def in_prose(name: str) -> str:
     return name[0].lower() + name[1:] if name[1:2].islower() else name
 
 
+# a trend's direction in words, where its name alone would mislead
+DIRECTION_WORDS = {"fluctuating": "fluctuating without a significant trend",
+                   "stable": "stable"}
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: str  # trend | bp_control | time_in_range | abnormal | medications | before_after |
@@ -89,8 +94,7 @@ def trend_finding(t: Trend) -> Finding:
         text = f"{t.metric}: {fmt(t.last_value, unit)} on {when} (one result){ref}."
     else:
         change = f"{t.change_percentage:+.1f}%" if t.change_percentage is not None else "n/a"
-        word = {"fluctuating": "fluctuating without a significant trend",
-                "stable": "stable"}.get(t.direction, t.direction)
+        word = DIRECTION_WORDS.get(t.direction, t.direction)
         text = (f"{t.metric}: {what} {fmt(t.last_value, unit)} on {when}, {word} "
                 f"(fitted change {change} over {t.n} "
                 f"{'days' if t.kind == 'cumulative' else 'results'} since {t.first_date}; "

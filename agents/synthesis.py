@@ -15,7 +15,15 @@ from agents.asked_units import written
 from agents.clinical import albuminuria_stage
 from agents.codes import BLOOD_PRESSURE, metric
 from agents.direct import direct_answer, not_found
-from agents.findings import Finding, fmt, key_finding, plural, range_movement, reference_note
+from agents.findings import (
+    DIRECTION_WORDS,
+    Finding,
+    fmt,
+    key_finding,
+    plural,
+    range_movement,
+    reference_note,
+)
 from agents.note import Note, ranked_concerns
 from agents.question import Question
 from agents.team.templates import listing
@@ -26,8 +34,7 @@ from storage.repos.measures import measure, measure_key
 # latest values stand against the reference range
 BETTER_OR_WORSE = re.compile(r"\b(better|worse|wors\w+|improv\w*|deteriorat\w*)\b", re.I)
 # a trend's direction as the blood pressure answer says it
-MOVED = {"increasing": "rising", "decreasing": "falling", "stable": "stable",
-         "fluctuating": "fluctuating without a significant trend"}
+MOVED = {**DIRECTION_WORDS, "increasing": "rising", "decreasing": "falling"}
 DISCLAIMER = ("This summary comes from your own records and is not medical advice; talk to "
               "your clinician before changing any treatment.")
 
