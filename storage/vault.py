@@ -30,7 +30,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -375,7 +375,11 @@ class Vault:
         try:
             yield cur
         except BaseException:
-            cur.execute("ROLLBACK")
+            # a COMMIT that failed in the block (a bulk import commits chunk by chunk) has
+            # ended the transaction already: the error raised is that one, not "no
+            # transaction is active"
+            with suppress(duckdb.TransactionException):
+                cur.execute("ROLLBACK")
             raise
         cur.execute("COMMIT")
 

@@ -296,3 +296,15 @@ def test_no_checkpoint_runs_under_an_import_bound(vault: Vault) -> None:
         assert vault.checkpoint() is True
     rows = vault.cursor().execute("SELECT count(*), sum(w) FROM filler").fetchall()
     assert rows == [(300_000, sum(range(300_000)) + 60_000)]
+
+
+def test_an_error_after_a_commit_in_a_transaction_is_the_one_raised(vault: Vault) -> None:
+    """A bulk import commits chunk by chunk inside `transaction()`; when a later step
+    fails outside a transaction, its own error is raised, not the rollback's "no
+    transaction is active" (which hid the cause of a failed import in CI)."""
+    with pytest.raises(ValueError, match="the step that failed"):
+        with vault.transaction() as cur:
+            cur.execute("INSERT INTO patients (id, name, created_at) VALUES ('p1', 'n', now())")
+            cur.execute("COMMIT")  # a chunk committed; the next BEGIN never came
+            raise ValueError("the step that failed")
+    assert vault.cursor().execute("SELECT count(*) FROM patients").fetchall() == [(1,)]
