@@ -31,7 +31,8 @@ _WORKERS = 4  # imports, questions and small reads can overlap; DuckDB has a cur
 # 5 ms a Records page painted beside such a worker took 81 ms instead of 22; at 0.5 ms, 35.
 SWITCH_INTERVAL = 0.0005
 _pool: QThreadPool | None = None
-_running: set[_Bridge] = set()  # keeps bridges alive until their result is delivered
+_hub: _Hub | None = None
+_running: set[_Delivery] = set()  # keeps deliveries alive until their result is delivered
 _current = threading.local()  # the op running on this worker thread, for report_progress
 _stopping = threading.Event()
 
@@ -47,10 +48,11 @@ def pool() -> QThreadPool:
 
 def report_progress(value: Any) -> None:
     """Called from inside an op's `fn`: hand `value` to its progress callback."""
-    bridge: _Bridge | None = getattr(_current, "bridge", None)
-    if bridge is None:
+    running: tuple[_Hub, _Delivery] | None = getattr(_current, "running", None)
+    if running is None:
         raise RuntimeError("report_progress() called outside a running Op")
-    bridge.progressed.emit(value)
+    signal, delivery = running
+    signal.progressed.emit(delivery, value)
 
 
 def stopping() -> bool:
@@ -73,47 +75,79 @@ def busy() -> int:
     return len(_running)
 
 
-class _Bridge(QObject):
-    """Lives on the UI thread and is owned by the application object, so no Python
-    reference dropped on a worker can ever destroy it there."""
+class _Hub(QObject):
+    """The one object every worker signals through, made on the UI thread, owned by the
+    application and never deleted, its signals connected once.
 
-    finished = Signal()
-    progressed = Signal(object)
+    One per op (made, connected, emitted on a worker, then deleted on the UI thread) is
+    what Qt forbids: an object must not be deleted while another thread may still be
+    inside its emit, and the UI thread deletes it as soon as the queued call arrives.
+    The suite crashed that way now and then, inside `emit` on a worker."""
+
+    finished = Signal(object)
+    progressed = Signal(object, object)
 
     def __init__(self) -> None:
         super().__init__(QCoreApplication.instance())
+        self.finished.connect(lambda delivery: delivery.finish())
+        self.progressed.connect(lambda delivery, value: delivery.progress(value))
+
+
+def hub() -> _Hub:
+    global _hub
+    if _hub is None or not shiboken6.isValid(_hub):  # a test's QApplication may be new
+        _hub = _Hub()
+    return _hub
+
+
+class _Delivery:
+    """What one op hands back: its outcome, then the op's callbacks on the UI thread.
+
+    The UI thread empties it (outcome and op) before it lets go, so the last reference a
+    worker may drop is a shell: whatever `fn` captured (often a dialog) is released on the
+    UI thread, as a Qt widget destroyed on a worker stops its timers from the wrong thread
+    and crashes later."""
+
+    __slots__ = ("op", "outcome")
+
+    def __init__(self, op: Op[Any]) -> None:
+        self.op: Op[Any] | None = op
         self.outcome: tuple[bool, Any] | None = None
+
+    def finish(self) -> None:
+        op, outcome = self.op, self.outcome
+        self.op = self.outcome = None
+        _running.discard(self)
+        if op is not None and outcome is not None:
+            op.deliver(outcome)
+
+    def progress(self, value: Any) -> None:
+        if self.op is not None:
+            self.op.progress(value)
 
 
 class _Task(QRunnable):
-    """Runs `fn` on a worker and hands the outcome over without keeping any of it.
+    """Runs `fn` on a worker and hands the outcome over without keeping any of it."""
 
-    Whatever `fn` captured (often a dialog) must be released on the UI thread: a Qt
-    widget destroyed on a worker stops its timers from the wrong thread and crashes
-    later. So the worker drops its references before signalling, and the outcome
-    travels on the bridge, which the UI thread empties.
-    """
-
-    def __init__(self, fn: Callable[[], Any], bridge: _Bridge) -> None:
+    def __init__(self, fn: Callable[[], Any], delivery: _Delivery, signal: _Hub) -> None:
         super().__init__()
         self._fn: Callable[[], Any] | None = fn
-        self._bridge = bridge
+        self._delivery: _Delivery | None = delivery
+        self._hub = signal
 
     def run(self) -> None:
         fn, self._fn = self._fn, None
-        bridge = self._bridge
-        _current.bridge = bridge
+        delivery, self._delivery = self._delivery, None
+        assert fn is not None and delivery is not None
+        _current.running = (self._hub, delivery)
         try:
-            bridge.outcome = (True, fn())  # type: ignore[misc]
+            delivery.outcome = (True, fn())
         except Exception as exc:  # delivered to the UI thread, never swallowed
-            bridge.outcome = (False, exc)
+            delivery.outcome = (False, exc)
         finally:
             del fn
-            _current.bridge = None
-        try:
-            bridge.finished.emit()
-        except RuntimeError:  # the bridge is gone: the app quit while this ran
-            pass
+            _current.running = None
+        self._hub.finished.emit(delivery)
 
 
 class Op(Generic[T]):
@@ -137,26 +171,27 @@ class Op(Generic[T]):
         return self
 
     def run_in_background(self) -> None:
-        bridge = _Bridge()
-        _running.add(bridge)
-        bridge.finished.connect(lambda: self._finish(bridge))
-        bridge.progressed.connect(lambda value: self._deliver(self._on_progress, value))
-        pool().start(_Task(self._fn, bridge))
+        delivery = _Delivery(self)
+        _running.add(delivery)
+        pool().start(_Task(self._fn, delivery, hub()))
 
     def _parent_gone(self) -> bool:
         return self._parent is not None and not shiboken6.isValid(self._parent)
 
-    def _deliver(self, callback: Callable[[Any], None] | None, value: Any) -> None:
-        if callback is not None and not self._parent_gone():
-            callback(value)
+    def progress(self, value: Any) -> None:
+        """On the UI thread: one `report_progress` value."""
+        if self._on_progress is not None and not self._parent_gone():
+            self._on_progress(value)
 
-    def _finish(self, bridge: _Bridge) -> None:
-        assert bridge.outcome is not None
-        ok, value = bridge.outcome
-        bridge.outcome = None
-        _running.discard(bridge)
-        bridge.deleteLater()
-        self._deliver(self._on_success if ok else self._fail, value)
+    def deliver(self, outcome: tuple[bool, Any]) -> None:
+        """On the UI thread: the result to `success`, or the exception to `failure`."""
+        ok, value = outcome
+        if self._parent_gone():
+            return
+        if not ok:
+            self._fail(value)
+        elif self._on_success is not None:
+            self._on_success(value)
 
     def _fail(self, exc: BaseException) -> None:
         if self._on_failure is not None:

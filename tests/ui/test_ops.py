@@ -101,3 +101,29 @@ def test_with_workers_the_ui_thread_waits_at_most_half_a_millisecond_for_the_gil
     Op(sys.getswitchinterval).success(seen.append).run_in_background()
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert seen[0] <= ops.SWITCH_INTERVAL == 0.0005
+
+
+def test_many_overlapping_ops_each_deliver_their_own_result_once(qtbot):
+    """Every op signals through one shared object: results must still reach their own
+    op's callbacks, once each, whatever order the workers finish in."""
+    import random
+    import time
+
+    got: dict[int, list[object]] = {}
+    rng = random.Random(7)
+    for n in range(500):
+        pause = rng.random() / 2000
+
+        def work(n: int = n, pause: float = pause) -> int:
+            time.sleep(pause)
+            if n % 7 == 0:
+                raise KeyError(n)
+            ops.report_progress(-n)
+            return n * n
+
+        Op(work).with_progress(lambda v, n=n: got.setdefault(n, []).append(v)) \
+            .success(lambda v, n=n: got.setdefault(n, []).append(v)) \
+            .failure(lambda e, n=n: got.setdefault(n, []).append(repr(e))) \
+            .run_in_background()
+    qtbot.waitUntil(lambda: ops.busy() == 0, timeout=20000)
+    assert got == {n: [repr(KeyError(n))] if n % 7 == 0 else [-n, n * n] for n in range(500)}
