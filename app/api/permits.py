@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Request
 from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import authenticated, spend
 from app.api.envelopes import request_id
@@ -33,14 +34,22 @@ class Permit:
             raise ValueError(f"unknown permission {permission}")
         self.permission = permission
 
-    def __call__(self, request: Request, organizationId: OrganizationId,  # noqa: N803
-                 principal: Annotated[Principal, Depends(authenticated)]) -> Access:
+    async def __call__(self, request: Request, organizationId: OrganizationId,  # noqa: N803
+                       principal: Annotated[Principal, Depends(authenticated)]) -> Access:
+        """On the event loop when the member is already known (most requests); reading
+        the membership, or auditing a refusal, goes to the thread pool."""
         service = request.app.state.ctx.clinic.access
-        access: Access = service.member(
-            principal, organizationId, self.permission, request_id=request_id(request),
-            context=request.headers.get("x-organization-context") or None)
+        rid = request_id(request)
+        context = request.headers.get("x-organization-context") or None
+        access = None
+        if context in (None, organizationId):
+            access = service.known(principal, organizationId, self.permission, request_id=rid)
+        if access is None:
+            access = await run_in_threadpool(service.member, principal, organizationId,
+                                             self.permission, request_id=rid, context=context)
         spend(request, "clinic", f"org:{organizationId}")
-        service.check(access)
+        if not access.may(self.permission):
+            await run_in_threadpool(service.check, access)
         return access
 
 
