@@ -39,6 +39,14 @@ metadata = MetaData()
 
 TS = DateTime(timezone=True)
 
+# Rows per DuckDB row group, set when the vault is attached: half DuckDB's default
+# (122,880). A checkpoint holds a row group's blocks while it writes them compressed,
+# and a bulk import checkpoints without its memory bound (storage/bounds.py), so that is
+# what a checkpoint adds to the import's memory: about 40 MB of RSS for a row group of
+# Apple Health records at the default, 20 MB at half (a whole 1M-record import peaked
+# at 219-221 MB, now 194-197, in the same time). Scans prune by zone maps as before.
+ROW_GROUP_ROWS = 61_440
+
 
 def _id() -> Column:
     return Column("id", String, primary_key=True)

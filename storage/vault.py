@@ -47,6 +47,7 @@ from storage.errors import EncryptionUnavailable, VaultExists, VaultKeyError, Va
 from storage.keys import SCRYPT_N, KeyringStore, PassphraseStore, new_key, usable_keyring
 from storage.lock import VaultLock
 from storage.results import end_statement, one_row
+from storage.schema import ROW_GROUP_ROWS
 
 if TYPE_CHECKING:
     from storage.repos.assist import AssistStore
@@ -166,7 +167,8 @@ def _connect(db_path: Path, key: bytes) -> duckdb.DuckDBPyConnection:
         root.close()
         raise EncryptionUnavailable(f"cannot load DuckDB's encryption extension: {exc}") from exc
     try:
-        root.execute(f"ATTACH '{db_path}' AS vault (ENCRYPTION_KEY '{key.hex()}')")
+        root.execute(f"ATTACH '{db_path}' AS vault (ENCRYPTION_KEY '{key.hex()}', "
+                     f"ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
     except duckdb.InvalidInputException as exc:
         root.close()
         if "encryption key" in str(exc).lower():

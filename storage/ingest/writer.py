@@ -36,6 +36,7 @@ from storage.ingest import sql
 from storage.ingest.arrow import Fields, Table
 from storage.ingest.tables import OBSERVATION_FIELDS, OBSERVATION_TYPES, TABLES, TableSpec
 from storage.repos.readings_sql import judged_insert
+from storage.schema import ROW_GROUP_ROWS
 
 Progress = Callable[[int, int], None]  # (records read, bytes read)
 DEFAULT_NAME = "Me"  # the person a file without names belongs to
@@ -62,16 +63,16 @@ class Writer:
     # Staged rows are written, and committed when chunked, once this many pile up; later
     # chunks de-duplicate against earlier ones. DuckDB's memory for the statement that
     # writes a chunk (its rows held uncommitted, the de-duplication, the table's blocks)
-    # grows with the chunk: 10,000 rows fit the import's 32 MB limit (app settings),
+    # grows with the chunk: 10,000 rows fit the import's 48 MB limit (app settings),
     # which keeps a whole `healthinsight import` process under 200 MB of RSS (about
-    # 140 MB of it is the process before it reads a record: modules, the vault).
+    # 115 MB of it is the process before it reads a record: modules, the vault).
     WRITE_EVERY = 10_000
-    # A chunked unit checkpoints itself after as many chunks as fill one of DuckDB's row
-    # groups (122,880 rows): each checkpoint then writes close to full row groups, which
-    # later checkpoints leave alone. DuckDB's own checkpoints, every 16 MB of log, would
-    # cut a row group about every 57,000 rows, and the vault's next checkpoint would
+    # A chunked unit checkpoints itself after as many chunks as fill one of the vault's
+    # row groups (storage/schema.py): each checkpoint then writes close to full row
+    # groups, which later checkpoints leave alone. DuckDB's own checkpoints, every 16 MB
+    # of log, would cut row groups at other points, and the vault's next checkpoint would
     # rewrite every pair of them into one (a second or more per million rows, at close).
-    CHECKPOINT_EVERY = 122_880 // WRITE_EVERY
+    CHECKPOINT_EVERY = ROW_GROUP_ROWS // WRITE_EVERY
     MEMORY_FALLBACK = "256MB"  # DuckDB's limit after a chunk did not fit a lower one
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,

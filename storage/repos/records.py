@@ -12,6 +12,7 @@ from storage.ingest.tables import TABLES
 from storage.repos.measures import measure
 from storage.repos.record_rows import PatientSummary, Record
 from storage.results import one_row
+from storage.schema import ROW_GROUP_ROWS
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -36,9 +37,6 @@ def _like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-# DuckDB's rows per row group (its default). Observation ids come from a sequence, in the
-# order rows were written, so ids less than this apart lie in at most two row groups.
-ROW_GROUP = 122_880
 SORTABLE = ("effective", "category", "code", "display", "value", "unit", "source")
 _PLAIN = [c for c in RECORD_COLUMNS if c not in ("effective", "effective_end", "reference_low",
                                                  "reference_high", "reference_source", "flag")]
@@ -166,7 +164,9 @@ class RecordRepository:
         cur = self._vault.cursor()
         low = high = None
         unkeyed = True
-        if params["hi"] - params["lo"] >= ROW_GROUP:
+        # ids come from a sequence, in the order rows were written, so ids less than a row
+        # group apart lie in at most two row groups
+        if params["hi"] - params["lo"] >= ROW_GROUP_ROWS:
             low, high, unkeyed = one_row(cur.execute(
                 f"SELECT min(o.{sort}), max(o.{sort}), bool_or(o.{sort} IS NULL) "
                 f"FROM observations o WHERE {chosen}", params)) or (None, None, True)

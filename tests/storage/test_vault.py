@@ -308,3 +308,23 @@ def test_an_error_after_a_commit_in_a_transaction_is_the_one_raised(vault: Vault
             cur.execute("COMMIT")  # a chunk committed; the next BEGIN never came
             raise ValueError("the step that failed")
     assert vault.cursor().execute("SELECT count(*) FROM patients").fetchall() == [(1,)]
+
+
+def test_row_groups_are_half_duckdbs_default_after_every_open(vault_home: Path) -> None:
+    """A bulk import checkpoints a row group at a time without its memory bound: a
+    smaller row group is what keeps that checkpoint's memory, and the import's peak,
+    small (storage/schema.py)."""
+    for _ in range(2):  # a new vault, then the same one opened again
+        vault = Vault.open(vault_home, passphrase=PASSPHRASE)
+        try:
+            cur = vault.cursor()
+            cur.execute("CREATE TABLE IF NOT EXISTS wide (i BIGINT, s VARCHAR)")
+            cur.execute("INSERT INTO wide SELECT i, 'row ' || i FROM range(150000) r(i)")
+            assert vault.checkpoint() is True
+            sizes = [count for (count,) in cur.execute(
+                "SELECT max(count) FROM pragma_storage_info('wide') GROUP BY row_group_id"
+            ).fetchall()]
+        finally:
+            vault.close()
+        assert max(sizes) == 61_440
+    assert sum(sizes) == 300_000

@@ -132,7 +132,7 @@ def test_a_reading_added_by_hand_is_converted_validated_and_listed(qtbot, import
     assert records.column("source")[row] == "manual"
 
 
-@pytest.mark.parametrize("row_group", [storage_records.ROW_GROUP, 1],
+@pytest.mark.parametrize("row_group", [storage_records.ROW_GROUP_ROWS, 1],
                          ids=["ids-close", "ids-spread"])
 def test_a_header_sorts_every_page_as_the_query_orders_them(qtbot, imported_ctx,
                                                            monkeypatch, row_group):
@@ -142,7 +142,7 @@ def test_a_header_sorts_every_page_as_the_query_orders_them(qtbot, imported_ctx,
     so this patient's records make many. This small vault's pages span less than a row
     group, read by id range alone; with a row group of one row, by key range too."""
     monkeypatch.setattr(records_model, "PAGE", PAGE)
-    monkeypatch.setattr(storage_records, "ROW_GROUP", row_group)
+    monkeypatch.setattr(storage_records, "ROW_GROUP_ROWS", row_group)
     cur = imported_ctx.vault.cursor()
     window = MainWindow(imported_ctx, start_api=False)
     qtbot.addWidget(window)
