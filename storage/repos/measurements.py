@@ -71,7 +71,13 @@ from storage.repos.measurement_types import (
     Trend,
     utc_iso,
 )
-from storage.repos.readings_sql import CATALOGUE, fingerprint, install_catalogue, judge_sql
+from storage.repos.readings_sql import (
+    CATALOGUE,
+    exercise_sql,
+    fingerprint,
+    install_catalogue,
+    judge_sql,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -241,7 +247,22 @@ class MeasurementRepository:
                 "GROUP BY patient_id", params).fetchall()
             for patient_id, found, uncoded in pending:
                 self._judge_patient(cur, patient_id, found or [], bool(uncoded))
+            self._excuse_exercise(cur, [patient_id for patient_id, _, _ in pending])
             return len(pending)
+
+    @staticmethod
+    def _excuse_exercise(cur: duckdb.DuckDBPyConnection, patient_ids: list[str]) -> None:
+        """Readings of these patients above a limit that holds only at rest, taken during
+        one of their workouts, are flagged high, not critical (readings_sql.exercise_sql)."""
+        rest = [m for m in catalogue.all_measures() if m.high_at_rest_only]
+        if not rest or not patient_ids:
+            return
+        params: dict[str, Any] = {"pids": patient_ids}
+        for i, m in enumerate(rest):
+            params[f"rest_codes{i}"] = list(m.codes)
+            params[f"rest_high{i}"] = (m.critical_above if m.critical_above is not None
+                                       else m.critical_at_or_above)
+        cur.execute(exercise_sql(len(rest)), params)
 
     def prepare(self) -> None:
         """Ready this thread's cursor for :meth:`judge_written`, before the import's
@@ -290,6 +311,9 @@ class MeasurementRepository:
             if last:
                 self._judge_crowded(cur, unit)
                 self._judge_unit(cur, unit)
+                (pids,), = cur.execute("SELECT list(DISTINCT patient_id) FROM observations "
+                                       "WHERE import_unit = $unit", {"unit": unit}).fetchall()
+                self._excuse_exercise(cur, pids or [])
 
     @staticmethod
     def _judge_chunk(cur: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> int | None:
@@ -712,26 +736,10 @@ class MeasurementRepository:
         return tuple(_reading(r) for r in rows)
 
     def critical(self, *, patient_id: str, since: When = None) -> tuple[Reading, ...]:
-        """Critical readings, less those above a limit that holds at rest (a heart rate
-        over 150) taken during one of the person's recorded workouts: a run's heart rate
-        is not an emergency (resources/critical_limits.json, high_at_rest_only)."""
-        exercise = [(m.codes, m.critical_above if m.critical_above is not None
-                     else m.critical_at_or_above) for m in catalogue.all_measures()
-                    if m.high_at_rest_only]
+        """Critical readings (a run's heart rate is not one: readings_sql.exercise_sql)."""
         params: dict[str, Any] = {"since": _bound(since, False), "until": None}
-        excused = []
-        for i, (codes, high) in enumerate(exercise):
-            params |= {f"rest_codes{i}": list(codes), f"rest_high{i}": high}
-            excused.append(f"(list_contains($rest_codes{i}, code) AND series_value >= "
-                           f"$rest_high{i})")
-        where = "judged_flag = 'critical' AND quality <> 'verify'"
-        if excused:
-            where += (f" AND NOT (({' OR '.join(excused)}) AND EXISTS (SELECT 1 FROM "
-                      "observations w WHERE w.patient_id = $p AND w.healthkit_type = "
-                      "'HKWorkout' AND observations.effective BETWEEN w.effective AND "
-                      "w.effective_end))")
-        rows = self._read(where, "ORDER BY effective DESC, id DESC", params,
-                          patient_id=patient_id)
+        rows = self._read("judged_flag = 'critical' AND quality <> 'verify'",
+                          "ORDER BY effective DESC, id DESC", params, patient_id=patient_id)
         return tuple(_reading(r) for r in rows)
 
     def code_counts(self, *, patient_id: str) -> tuple[CodeCount, ...]:
