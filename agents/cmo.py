@@ -44,7 +44,8 @@ class ChiefMedicalOfficer:
         return from_model(answer) or rules
 
     def synthesize(self, q: Question, results: list[SpecialistResult], *, urgent_notice: str | None,
-                   cancel: threading.Event | None = None, on_token: OnToken | None = None,
+                   urgent_advice: str | None = None, cancel: threading.Event | None = None,
+                   on_token: OnToken | None = None,
                    nearest: tuple[str, ...] = (), note: Note | None = None) -> Synthesis:
         done = [r for r in results if r.status == "completed"]
         failed = [r.name for r in results if r.status != "completed"]
@@ -52,7 +53,8 @@ class ChiefMedicalOfficer:
         confidence = (sum(r.confidence for r in done) / len(done)) * (0.9 ** len(failed)) \
             if done else 0.2
         result = synthesize(q, findings, confidence=round(confidence, 2), failed=failed,
-                            urgent_notice=urgent_notice, nearest=nearest, note=note)
+                            urgent_notice=urgent_notice, urgent_advice=urgent_advice,
+                            nearest=nearest, note=note)
         if not self.engine.is_model or not findings:
             return result
         template = result.summary.removeprefix(f"{urgent_notice} " if urgent_notice else "")

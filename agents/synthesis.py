@@ -223,8 +223,8 @@ def _overview(trends: dict[str, Finding], coverage: Finding | None,
 
 
 def synthesize(q: Question, findings: list[Finding], *, confidence: float,
-               failed: list[str], urgent_notice: str | None, nearest: tuple[str, ...] = (),
-               note: Note | None = None) -> Synthesis:
+               failed: list[str], urgent_notice: str | None, urgent_advice: str | None = None,
+               nearest: tuple[str, ...] = (), note: Note | None = None) -> Synthesis:
     answer = answer_sentence(q, findings, nearest, note)
     held = {metric(c).name.lower() for c in q.codes}
     unheld = tuple(m for m in q.missing if m.lower() not in held)
@@ -265,8 +265,8 @@ def synthesize(q: Question, findings: list[Finding], *, confidence: float,
         concerns += [g for g in note.care_gaps if g not in concerns]
     if not recs:
         recs = ["Keep tracking these values at your regular check-ups."]
-    if urgent_notice:
-        recs.insert(0, "Seek urgent care now for the symptoms you described.")
+    if urgent_advice:
+        recs.insert(0, urgent_advice)
     return Synthesis(summary=summary, answer=answer,
                      key_findings=[key_finding(f) for f in ordered if f.has_data],
                      recommendations=recs, concerns=concerns, confidence=confidence,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from storage.vault import Vault
 
 RECENT_CRITICAL_DAYS = 30
+CRITICAL_VALUE = "critical_value"  # the category of an urgency the records raise
 
 EMERGENCY = ("Call your local emergency number (911 in the US, 112 in Europe) or go to the "
              "nearest emergency department now. This app reads past records and cannot help "
@@ -74,6 +75,17 @@ class Triage:
     categories: tuple[str, ...]
     notice: str | None
 
+    @property
+    def advice(self) -> str | None:
+        """An urgent answer's first recommendation: care now for the symptoms the question
+        described; with none described (critical values in the records alone), a call to
+        the clinician about those values, never "the symptoms you described"."""
+        if not self.urgent:
+            return None
+        if any(c != CRITICAL_VALUE for c in self.categories):
+            return "Seek urgent care now for the symptoms you described."
+        return "Contact your clinician today about the critical values in your records."
+
 
 def triage(question: str) -> Triage:
     about_records = PAST_RECORD.search(question) and not PRESENT.search(question)
@@ -95,7 +107,7 @@ def critical_triage(vault: Vault, patient_id: str, *, now: datetime | None = Non
         return Triage(urgent=False, categories=(), notice=None)
     listed = "; ".join(f"{vault.measurements.measure(r.code).name} {fmt(r.value, r.unit)} on "
                        f"{r.at[:10]}" for r in recent[:4])
-    return Triage(urgent=True, categories=("critical_value",), notice=(
+    return Triage(urgent=True, categories=(CRITICAL_VALUE,), notice=(
         f"Urgent: your records show critical values in the last {RECENT_CRITICAL_DAYS} days "
         f"({listed}). If this is how you are now, call your local emergency number or contact "
         "your clinician today."))

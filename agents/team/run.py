@@ -131,8 +131,8 @@ def answer(*, vault: Vault, patient_id: str, text: str, engine: LLMEngine, emit:
     findings = [f for r in results if r.status == "completed" for f in r.findings]
     nearest = tuple(n for m in q.missing[:1] for n in prepared.holdings.nearest(m))
     note = _note(vault, patient_id, q, prepared, findings, moved)
-    synthesis = cmo.synthesize(q, results, urgent_notice=tri.notice, cancel=cancel,
-                               nearest=nearest, note=note)
+    synthesis = cmo.synthesize(q, results, urgent_notice=tri.notice, urgent_advice=tri.advice,
+                               cancel=cancel, nearest=nearest, note=note)
     if cancel.is_set():
         raise RunCancelled()
     chart = choose_chart(vault, patient_id, q, findings)
