@@ -51,8 +51,8 @@ def report_progress(value: Any) -> None:
     running: tuple[_Hub, _Delivery] | None = getattr(_current, "running", None)
     if running is None:
         raise RuntimeError("report_progress() called outside a running Op")
-    signal, delivery = running
-    signal.progressed.emit(delivery, value)
+    through, delivery = running
+    through.progressed.emit(delivery, value)
 
 
 def stopping() -> bool:
@@ -129,11 +129,11 @@ class _Delivery:
 class _Task(QRunnable):
     """Runs `fn` on a worker and hands the outcome over without keeping any of it."""
 
-    def __init__(self, fn: Callable[[], Any], delivery: _Delivery, signal: _Hub) -> None:
+    def __init__(self, fn: Callable[[], Any], delivery: _Delivery, through: _Hub) -> None:
         super().__init__()
         self._fn: Callable[[], Any] | None = fn
         self._delivery: _Delivery | None = delivery
-        self._hub = signal
+        self._hub = through
 
     def run(self) -> None:
         fn, self._fn = self._fn, None
@@ -147,7 +147,10 @@ class _Task(QRunnable):
         finally:
             del fn
             _current.running = None
-        self._hub.finished.emit(delivery)
+        try:
+            self._hub.finished.emit(delivery)
+        except RuntimeError:  # the hub is gone: the app quit while this ran
+            pass
 
 
 class Op(Generic[T]):
