@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
@@ -141,6 +141,13 @@ async def known_query_only(connection: HTTPConnection) -> None:
         raise ApiError(400, "VALIDATION_ERROR", "unknown query parameters",
                        [{"field": key or "(empty)", "message": "not a parameter of this "
                          "endpoint"} for key in unknown])
+
+
+def api_router(**options: Any) -> APIRouter:
+    """The router a route module declares its routes on. The app-wide dependency
+    (`known_query_only`) sits on each route itself, so that the app can serve the
+    routes as they are (app.py `_serve`) rather than through an include."""
+    return APIRouter(dependencies=[Depends(known_query_only)], **options)
 
 
 def deprecated(date: str, info: str) -> Callable[[Request], Awaitable[None]]:

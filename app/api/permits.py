@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Request
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import authenticated, spend
@@ -70,15 +70,14 @@ PlatformUser = Annotated[Principal, Depends(platform_user)]
 def declared(app: FastAPI) -> dict[tuple[str, str], str]:
     """{(method, path): permission} of every route that declares one."""
     found: dict[tuple[str, str], str] = {}
-    for context in iter_route_contexts(app.routes):  # included routers' routes too
-        route = context.route
+    for route in app.routes:
         if not isinstance(route, APIRoute):
             continue
         pending = [route.dependant]
         while pending:
             dependant = pending.pop()
             if isinstance(dependant.call, Permit):
-                for method in context.methods or ():
-                    found[(method, context.path)] = dependant.call.permission
+                for method in route.methods or ():
+                    found[(method, route.path)] = dependant.call.permission
             pending.extend(dependant.dependencies)
     return found

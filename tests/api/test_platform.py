@@ -163,3 +163,24 @@ def test_deprecated_routes_send_deprecation_headers(own_api) -> None:
     assert reply.headers["x-api-deprecation-date"] == "2030-12-31"
     assert reply.headers["x-api-deprecation-info"] == "https://example.invalid/v2"
     assert "x-api-deprecation-date" not in current.headers
+
+
+def test_every_read_route_refuses_unknown_query_parameters(api: Api) -> None:
+    """Each route module's routes carry the check themselves (deps.api_router): one
+    declared on a plain APIRouter would let a typo such as `sortby=` pass silently."""
+    paths = sorted({path for path, methods in _operations(api).items() if "get" in methods})
+    assert len(paths) > 20
+    with api.client() as client:
+        refused = {path: client.get(re.sub(r"\{[^}]+\}", "x", path),
+                                    params={"no_such_parameter": "1"})
+                   for path in paths}
+    assert {path: reply.status_code for path, reply in refused.items()} == \
+        dict.fromkeys(paths, 400)
+    assert all(reply.json()["error"]["code"] == "VALIDATION_ERROR"
+               and "no_such_parameter" in reply.text for reply in refused.values())
+
+
+def _operations(api: Api) -> dict[str, set[str]]:
+    with api.client() as client:
+        schema = client.get("/openapi.json").json()
+    return {path: set(ops) for path, ops in schema["paths"].items()}

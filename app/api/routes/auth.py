@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx, spend
+from app.api.deps import Ctx, api_router, spend
 from app.api.envelopes import ok
 from app.api.schemas.auth import LoginRequest, RefreshRequest, TokenPair
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
 from app.services.auth_results import IssuedTokens
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=INSIGHT_ERRORS)
+router = api_router(prefix="/v1/auth", tags=["auth"], responses=INSIGHT_ERRORS)
 
 
 def _pair(tokens: IssuedTokens) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx
+from app.api.deps import Ctx, api_router
 from app.api.envelopes import ok
 from app.api.permits import permit
 from app.api.schemas import scheduling as s
@@ -23,7 +23,7 @@ from app.services.clinic.scheduling.inputs import (
     WaitlistInput,
 )
 
-router = APIRouter(prefix="/api/v1/organizations/{organizationId}",
+router = api_router(prefix="/api/v1/organizations/{organizationId}",
                    tags=["clinic appointments"], responses=CLINIC_ERRORS)
 Viewer = Annotated[Access, permit("view_appointments")]
 Booker = Annotated[Access, permit("manage_appointments")]

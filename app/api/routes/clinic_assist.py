@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx
+from app.api.deps import Ctx, api_router
 from app.api.envelopes import ok
 from app.api.permits import permit
 from app.api.schemas.common import CLINIC_ERRORS, ClinicEnvelope
@@ -15,7 +15,7 @@ from app.services.assist.inputs import ChatMessage, FaqQuestion
 from app.services.assist.results import ChatReply, FaqReply
 from app.services.clinic.access import Access
 
-router = APIRouter(prefix="/api/v1/organizations/{organizationId}", tags=["clinic assistant"],
+router = api_router(prefix="/api/v1/organizations/{organizationId}", tags=["clinic assistant"],
                    responses=CLINIC_ERRORS)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx
+from app.api.deps import Ctx, api_router
 from app.api.envelopes import ok
 from app.api.permits import permit
 from app.api.routes.clinic_params import Filter, Limit, Page
@@ -16,7 +16,7 @@ from app.api.schemas import clinic as s
 from app.api.schemas.common import CLINIC_ERRORS
 from app.services.clinic.access import Access
 
-router = APIRouter(prefix="/api/v1/organizations/{organizationId}", tags=["clinic audit"],
+router = api_router(prefix="/api/v1/organizations/{organizationId}", tags=["clinic audit"],
                    responses=CLINIC_ERRORS)
 
 # A date (the organization's whole local day) or an ISO 8601 date-time.

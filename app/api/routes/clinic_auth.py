@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx, authenticated, spend
+from app.api.deps import Ctx, api_router, authenticated, spend
 from app.api.envelopes import ok, request_id
 from app.api.schemas.auth import ClinicLogin, ClinicLoginRequest
 from app.api.schemas.clinic import PasswordChange, PasswordChangedOut, SignedOutOut
 from app.api.schemas.common import CLINIC_ERRORS, ClinicEnvelope
 from app.services.auth import Principal
 
-router = APIRouter(prefix="/api/v1/auth", tags=["clinic auth"], responses=CLINIC_ERRORS)
+router = api_router(prefix="/api/v1/auth", tags=["clinic auth"], responses=CLINIC_ERRORS)
 
 
 @router.post("/login", response_model=ClinicEnvelope[ClinicLogin])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from starlette.responses import JSONResponse, Response
 
-from app.api.deps import Ctx
+from app.api.deps import Ctx, api_router
 from app.api.envelopes import ok
 from app.api.permits import permit
 from app.api.schemas.common import CLINIC_ERRORS, ClinicEnvelope
@@ -16,7 +16,7 @@ from app.services.assist.inputs import ReportRequest
 from app.services.assist.results import Analytics, ReportCreated
 from app.services.clinic.access import Access
 
-router = APIRouter(prefix="/api/v1/organizations/{organizationId}", tags=["clinic reports"],
+router = api_router(prefix="/api/v1/organizations/{organizationId}", tags=["clinic reports"],
                    responses=CLINIC_ERRORS)
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx
+from app.api.deps import Ctx, api_router
 from app.api.envelopes import ok, request_id
 from app.api.permits import PlatformUser, permit
 from app.api.schemas import clinic as s
 from app.api.schemas.common import CLINIC_ERRORS
 from app.services.clinic.access import Access
 
-router = APIRouter(prefix="/api/v1/organizations", tags=["clinic organizations"],
+router = api_router(prefix="/api/v1/organizations", tags=["clinic organizations"],
                    responses=CLINIC_ERRORS)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import File, Request, UploadFile
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx
+from app.api.deps import Ctx, api_router
 from app.api.envelopes import ok
 from app.api.errors import ApiError
 from app.api.permits import permit
@@ -17,7 +17,7 @@ from app.api.schemas.common import CLINIC_ERRORS, ClinicEnvelope
 from app.api.schemas.health_data import ImportStarted
 from app.services.clinic.access import Access
 
-router = APIRouter(prefix="/api/v1/organizations/{organizationId}/patients",
+router = api_router(prefix="/api/v1/organizations/{organizationId}/patients",
                    tags=["clinic patients"], responses=CLINIC_ERRORS)
 
 MAX_FILES = 100

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx, CurrentUser, budget_rate
+from app.api.deps import Ctx, CurrentUser, api_router, budget_rate
 from app.api.envelopes import ok
 from app.api.errors import ApiError
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
@@ -18,7 +18,7 @@ from app.api.schemas.conversations import (
     ConversationPage,
 )
 
-router = APIRouter(prefix="/v1/conversations", tags=["conversations"],
+router = api_router(prefix="/v1/conversations", tags=["conversations"],
                    responses=INSIGHT_ERRORS)
 
 

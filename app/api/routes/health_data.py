@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePath
 
-from fastapi import APIRouter, File, Path, Request, UploadFile
+from fastapi import File, Path, Request, UploadFile
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx, CurrentUser, ImportUser
+from app.api.deps import Ctx, CurrentUser, ImportUser, api_router
 from app.api.envelopes import ok
 from app.api.errors import ApiError
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
 from app.api.schemas.health_data import ImportStarted, ImportStatus
 from app.services.imports import IngestError  # the service's rejection, as it raises it
 
-router = APIRouter(prefix="/v1/health-data", tags=["health data"], responses=INSIGHT_ERRORS)
+router = api_router(prefix="/v1/health-data", tags=["health data"], responses=INSIGHT_ERRORS)
 
 BYTES_PER_SECOND = 20 * 1024 * 1024  # a rough ingest rate for estimated_completion
 MAX_FILES = 100

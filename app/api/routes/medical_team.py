@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx, CurrentUser
+from app.api.deps import Ctx, CurrentUser, api_router
 from app.api.envelopes import ok
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
 from app.api.schemas.medical_team import SpecialistList
 
-router = APIRouter(prefix="/v1/medical-team", tags=["medical team"], responses=INSIGHT_ERRORS)
+router = api_router(prefix="/v1/medical-team", tags=["medical team"], responses=INSIGHT_ERRORS)
 
 
 @router.get("/specialists", response_model=Envelope[SpecialistList])

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx, CurrentUser, budget_rate
+from app.api.deps import Ctx, CurrentUser, api_router, budget_rate
 from app.api.envelopes import ok
 from app.api.errors import ApiError
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
 from app.api.schemas.queries import QueryRequest, QueryResult, QuerySubmitted
 
-router = APIRouter(prefix="/v1/queries", tags=["queries"], responses=INSIGHT_ERRORS)
+router = api_router(prefix="/v1/queries", tags=["queries"], responses=INSIGHT_ERRORS)
 
 MAX_QUERY_CHARS = 2000
 IdPath = Path(min_length=1, max_length=100)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from starlette.responses import JSONResponse
 
-from app.api.deps import Ctx, CurrentUser
+from app.api.deps import Ctx, CurrentUser, api_router
 from app.api.envelopes import ok
 from app.api.errors import ApiError
 from app.api.schemas.common import INSIGHT_ERRORS, Envelope
 from app.api.schemas.visualizations import Visualization
 
-router = APIRouter(prefix="/v1/visualizations", tags=["visualizations"],
+router = api_router(prefix="/v1/visualizations", tags=["visualizations"],
                    responses=INSIGHT_ERRORS)
 
 

@@ -16,15 +16,16 @@ import contextlib
 import json
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from app.api.deps import api_router
 from app.api.hub import FINISHED, Client, Hub, completion_message
 from app.context import AppContext
 from app.services.auth import Principal
 from app.services.tokens import AuthFailed
 
-router = APIRouter()
+router = api_router()
 
 AUTH_TIMEOUT = 10.0
 SEND_TIMEOUT = 10.0
