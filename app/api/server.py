@@ -65,9 +65,12 @@ class ApiServer:
         self.host = host or ctx.settings.api_host
         self.port = ctx.settings.api_port if port is None else port
         self.app = create_app(ctx, local_only=is_loopback(self.host))
+        # No proxy stands in front of this server: uvicorn's default would take the
+        # client's address from X-Forwarded-For of any local program (a fresh budget per
+        # forged address), and its middleware would run on every request for nothing.
         config = uvicorn.Config(self.app, host=self.host, port=self.port,
                                 ws="websockets-sansio", log_level=log_level,
-                                lifespan="on", access_log=False)
+                                lifespan="on", access_log=False, proxy_headers=False)
         self._server = _Server(config)
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None

@@ -129,3 +129,13 @@ def test_a_request_that_changes_something_checks_its_token_once(
     refused = httpx.post(f"{api.base}/v1/conversations", json={"title": "x"}, timeout=30,
                          headers={"Authorization": "Bearer not-a-token"})
     assert refused.status_code == 401 and len(checked) == 3
+
+
+def test_forwarded_headers_do_not_make_a_new_client(own_api) -> None:
+    """The loopback server has no proxy in front of it: an X-Forwarded-For that any local
+    program can send must not give it a fresh budget (or another client address)."""
+    api = own_api(rate_general=(3, 900))
+    with api.client() as client:
+        replies = [client.get("/v1/no-such-path", headers={"X-Forwarded-For": f"10.0.0.{n}"})
+                   for n in range(4)]
+    assert [r.headers["x-ratelimit-remaining"] for r in replies] == ["2", "1", "0", "0"]
