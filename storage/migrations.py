@@ -82,6 +82,13 @@ def _observation_time_basis(vault: Vault) -> None:
         "ALTER TABLE observations ADD COLUMN IF NOT EXISTS time_basis VARCHAR")
 
 
+def _observation_motion_context(vault: Vault) -> None:
+    """A heart rate's HealthKit motion context (sedentary | active): readings imported
+    before it have none, as an export without the metadata gives."""
+    vault.cursor().execute(
+        "ALTER TABLE observations ADD COLUMN IF NOT EXISTS motion_context VARCHAR")
+
+
 def _ensure(vault: Vault, tables: tuple[sa.Table, ...]) -> None:
     """Tables created if missing, columns added if missing, indexes created if missing:
     a no-op wherever it already ran, whatever its position among the steps."""
@@ -137,7 +144,7 @@ def _observation_judgements(vault: Vault) -> None:
 
 STEPS: list[Callable[[Vault], None]] = [
     _v1, _v2, _v3, _observation_time_basis, _clinic, _scheduling, _patient_deceased,
-    _audit_heads, _assist, _observation_judgements]
+    _audit_heads, _assist, _observation_judgements, _observation_motion_context]
 SCHEMA_VERSION = len(STEPS)
 
 

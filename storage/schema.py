@@ -118,6 +118,9 @@ observations = Table(
     Column("effective_end", TS),
     Column("utc_offset", Integer),  # minutes east of UTC that `effective` was written in
     Column("time_basis", String),  # NULL: effective[x]; issued ("reported at") | report
+    # HealthKit's HKMetadataKeyHeartRateMotionContext of a heart rate: sedentary | active
+    # (NULL: not given); an active one is excused from the at-rest critical limit
+    Column("motion_context", String),
     Column("source", String),  # fhir | apple_health | ccda | synthea_csv | insight_json
     Column("source_name", String),  # device or app that produced it
     Column("healthkit_type", String),

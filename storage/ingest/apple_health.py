@@ -7,7 +7,9 @@ they hash identically and are kept once, as is the same reading (type, start, en
 value, unit) sent by several sources. HealthKit types map to LOINC through
 resources/healthkit_map.json; the HealthKit identifier is kept in ``healthkit_type``.
 Workouts become one ``activity`` row (duration; distance and energy as text) and each
-ActivitySummary one row per ring. Apple writes oxygen saturation and body fat as
+ActivitySummary one row per ring. A heart rate keeps its motion context
+(HKMetadataKeyHeartRateMotionContext: 1 sedentary, 2 active; 0 is "not set"), which
+tells a reading taken while moving from one at rest. Apple writes oxygen saturation and body fat as
 fractions with unit "%": they are scaled to percent. In a zip, clinical-records/*.json
 are imported as FHIR for the same person, and export_cda.xml is skipped with a warning.
 """
@@ -33,6 +35,9 @@ KEY = "apple|me"
 HEALTHKIT = "HealthKit"
 TAGS = frozenset({"Workout", "ActivitySummary", "Me", "Correlation"})  # besides Record
 FEED = 1 << 20  # bytes handed to the parser at a time
+HEART_RATE = "HKQuantityTypeIdentifierHeartRate"
+MOTION_KEY = "HKMetadataKeyHeartRateMotionContext"
+MOTION = {"1": "sedentary", "2": "active"}  # HKHeartRateMotionContext; "0" is not set
 RINGS = (("activeEnergyBurned", "activeEnergyBurnedUnit", "kcal"),
          ("appleExerciseTime", None, "min"), ("appleStandHours", None, "h"))
 
@@ -65,32 +70,42 @@ class _Target:
         self.w = w
         self.reader = reader
         self.pos = 0
+        self.in_heart_rate = False  # the last start tag was a heart rate Record's
         self._new_batch()
 
     def _new_batch(self) -> None:
         self.batch = RecordColumns()
         (self.hk, self.value, self.unit, self.start_date, self.end_date, self.source,
-         self.position) = self.batch.appenders()
+         self.motion, self.position) = self.batch.appenders()
+        self.motions = self.batch.motions
         self.room = self.w.batch_size
 
     def start(self, tag: str, attrib: Any) -> None:
         if tag == "Record":
+            if not self.room:  # staged at the next Record: the last one's metadata is in
+                self.w.bytes_done = self.reader.done
+                self.stage()
+                self._new_batch()
             self.pos += 1
             get = attrib.get
-            self.hk(get("type"))
+            kind = get("type")
+            self.hk(kind)
             self.value(get("value"))
             self.unit(get("unit"))
             self.start_date(get("startDate"))
             self.end_date(get("endDate"))
             self.source(get("sourceName"))
+            self.motion(None)
             self.position(self.pos)
+            self.in_heart_rate = kind == HEART_RATE
             self.room -= 1
-            if not self.room:
-                self.w.bytes_done = self.reader.done
-                self.stage()
-                self._new_batch()
+        elif tag == "MetadataEntry":
+            # a Record's metadata follows its start tag: it is the last one appended
+            if self.in_heart_rate and attrib.get("key") == MOTION_KEY:
+                self.motions[-1] = MOTION.get(attrib.get("value") or "")
         elif tag in TAGS:
             self.pos += 1
+            self.in_heart_rate = False
             _other(self.w, tag, attrib, self.pos)
 
     def stage(self) -> None:

@@ -1,11 +1,12 @@
 """Apple Health Records, staged column by column and normalized in SQL.
 
 A large export holds millions of Records, so the parser only copies seven attribute
-strings per Record into lists; turning them into observations (the value to a
-number, oxygen saturation and body fat from fractions to percent) happens in the SQL
-of :func:`adapter`, which yields rows in the writer's observation staging shape, the
-HealthKit type as their code: the writer's normalization (sql.normalization) maps it
-to LOINC, category and display through resources/healthkit_map.json.
+strings per Record into lists (and a heart rate's motion context from its metadata);
+turning them into observations (the value to a number, oxygen saturation and body fat
+from fractions to percent) happens in the SQL of :func:`adapter`, which yields rows in
+the writer's observation staging shape, the HealthKit type as their code: the writer's
+normalization (sql.normalization) maps it to LOINC, category and display through
+resources/healthkit_map.json.
 Apple's ``2016-04-18 08:25:32 -0700`` times stay as written: sql.ts reads them.
 """
 
@@ -17,7 +18,8 @@ from typing import Any
 from storage.ingest.arrow import INT, STRING, Table
 
 FIELDS = (("hk", STRING), ("value", STRING), ("unit", STRING), ("start", STRING),
-          ("end", STRING), ("source", STRING), ("pos", INT))
+          ("end", STRING), ("source", STRING), ("motion", STRING), ("pos", INT))
+MOTION = [name for name, _ in FIELDS].index("motion")
 FRACTIONS = ("HKQuantityTypeIdentifierOxygenSaturation",
              "HKQuantityTypeIdentifierBodyFatPercentage")
 
@@ -30,6 +32,12 @@ class RecordColumns:
 
     def appenders(self) -> tuple[Callable[[Any], None], ...]:
         return tuple(lst.append for lst in self.lists)
+
+    @property
+    def motions(self) -> list[Any]:
+        """The motion context column: the parser sets a Record's own when its metadata
+        follows it."""
+        return self.lists[MOTION]
 
     def __len__(self) -> int:
         return len(self.lists[-1])
@@ -60,6 +68,6 @@ def adapter(patient_id: str) -> Callable[[str], str]:
             r.start AS effective, r."end" AS effective_end,
             r.source AS source_name, r.hk AS healthkit_type,
             CAST(NULL AS VARCHAR) AS record_id, CAST(NULL AS VARCHAR) AS report,
-            CAST(NULL AS VARCHAR) AS time_basis, r.pos
+            CAST(NULL AS VARCHAR) AS time_basis, r.motion AS motion_context, r.pos
         FROM {stage} r"""
     return select

@@ -179,7 +179,7 @@ OBSERVATION_COLUMNS = (
     "comparator", "unit", "original_value", "original_unit", "reference_low", "reference_high",
     "reference_source", "flag", "effective", "effective_end", "utc_offset", "source",
     "source_name", "healthkit_type", "import_id", "import_unit", "record_id", "report",
-    "time_basis",
+    "time_basis", "motion_context",
     "content_hash",
 )
 
@@ -247,7 +247,7 @@ def observations_insert(staged: str, source: str, import_id: str, unit: str,
         t_effective AS effective, t_effective_end AS effective_end,
         {offset_minutes('effective')} AS utc_offset,
         {_q(source)} AS source, source_name, healthkit_type, {_q(import_id)} AS import_id,
-        {_q(unit)} AS import_unit, record_id, report, time_basis, h AS content_hash
+        {_q(unit)} AS import_unit, record_id, report, time_basis, motion_context, h AS content_hash
     FROM v
     WHERE {time_guard(times)} AND h NOT IN ({_existing(window)})
     """

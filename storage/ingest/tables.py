@@ -18,7 +18,7 @@ OBSERVATION_TYPES: Fields = (
     ("num", F), ("value_text", S), ("comparator", S), ("original_value", S),
     ("original_unit", S), ("ref_low", F), ("ref_high", F), ("flag", S), ("effective", S),
     ("effective_end", S), ("source_name", S), ("healthkit_type", S), ("record_id", S),
-    ("report", S), ("time_basis", S), ("pos", INT),
+    ("report", S), ("time_basis", S), ("motion_context", S), ("pos", INT),
 )
 OBSERVATION_FIELDS = tuple(name for name, _ in OBSERVATION_TYPES)
 # What makes two readings the same one: the source's own record id when it has one

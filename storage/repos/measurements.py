@@ -253,7 +253,8 @@ class MeasurementRepository:
     @staticmethod
     def _excuse_exercise(cur: duckdb.DuckDBPyConnection, patient_ids: list[str]) -> None:
         """Readings of these patients above a limit that holds only at rest, taken during
-        one of their workouts, are flagged high, not critical (readings_sql.exercise_sql)."""
+        one of their workouts or marked active by the device, are flagged high, not
+        critical (readings_sql.exercise_sql)."""
         rest = [m for m in catalogue.all_measures() if m.high_at_rest_only]
         if not rest or not patient_ids:
             return

@@ -182,7 +182,8 @@ def exercise_sql(measures: int) -> str:
     """The UPDATE that flags as exercise, not critical, the readings of the patients
     ``$pids`` above a limit that holds only at rest (resources/critical_limits.json,
     high_at_rest_only: a heart rate over 150) taken during one of their patient's
-    recorded workouts: high above the range the flag used, else normal. One pair of
+    recorded workouts or that the device itself marked as taken while active (HealthKit's
+    motion context): high above the range the flag used, else normal. One pair of
     parameters per such measure, ``$rest_codes{i}`` and ``$rest_high{i}``. It runs after
     every judgement of those patients, because a workout can be stored after the
     readings it covers (an Apple export lists workouts last; another file can bring one)."""
@@ -191,9 +192,9 @@ def exercise_sql(measures: int) -> str:
     return ("UPDATE observations AS x SET judged_flag = CASE WHEN x.applied_high IS NOT NULL "
             "AND x.series_value <= x.applied_high THEN 'normal' ELSE 'high' END "
             "WHERE x.judged_flag = 'critical' AND list_contains($pids, x.patient_id) "
-            f"AND ({above}) AND EXISTS (SELECT 1 FROM observations w WHERE w.patient_id = "
-            "x.patient_id AND w.healthkit_type = 'HKWorkout' AND x.effective BETWEEN "
-            "w.effective AND w.effective_end)")
+            f"AND ({above}) AND (x.motion_context = 'active' OR EXISTS (SELECT 1 FROM "
+            "observations w WHERE w.patient_id = x.patient_id AND w.healthkit_type = "
+            "'HKWorkout' AND x.effective BETWEEN w.effective AND w.effective_end))")
 
 
 def fingerprint() -> str:

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from agents.triage import critical_triage
+from storage.ingest.writer import Writer
 from storage.vault import Vault
 from tests.storage.conftest import import_paths
 
@@ -73,3 +76,32 @@ def test_a_workout_from_a_later_file_excuses_the_readings_it_covers(
     assert _flags(vault) == FLAGS | {172: "critical", 181: "critical"}
     import_paths(vault, workout, import_id="imp_workout")
     assert _flags(vault) == FLAGS
+
+
+MOTION_HR = ('<Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Watch" '
+             'unit="count/min" startDate="{t}" endDate="{t}" value="{v}">\n'
+             '  <MetadataEntry key="HKMetadataKeyHeartRateMotionContext" value="{m}"/>\n'
+             ' </Record>')
+
+
+@pytest.mark.parametrize("batch", [1, 3, None])  # records at a batch's end keep theirs
+def test_a_heart_rate_the_watch_took_while_active_is_not_critical(
+        vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int | None) -> None:
+    """Apple Watch marks each background heart rate sedentary (1), active (2) or not set
+    (0): a fast one while moving is exercise, without a recorded workout."""
+    if batch is not None:
+        monkeypatch.setattr(Writer, "BATCH", batch)
+    readings = [("2026-11-22 08:00:00 +0000", 166, 2),  # running for a bus: active
+                ("2026-11-22 12:00:00 +0000", 171, 1),  # sitting: critical
+                ("2026-11-22 18:00:00 +0000", 158, 0),  # not set: as at rest
+                ("2026-11-22 19:00:00 +0000", 72, 2)]
+    no_workout = EXPORT.split(" <Workout")[0] + "</HealthData>\n"
+    path = tmp_path / "export.xml"
+    path.write_text(no_workout.format(records="\n ".join(
+        MOTION_HR.format(t=t, v=v, m=m) for t, v, m in readings)))
+    import_paths(vault, path)
+    motion = dict(vault.cursor().execute(
+        "SELECT value, motion_context FROM observations WHERE healthkit_type = "
+        "'HKQuantityTypeIdentifierHeartRate'").fetchall())
+    assert motion == {166: "active", 171: "sedentary", 158: None, 72: "active"}
+    assert _flags(vault) == {166: "high", 171: "critical", 158: "critical", 72: "normal"}
