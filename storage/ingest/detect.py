@@ -5,7 +5,10 @@ Formats: ``fhir_json`` (Bundle or resource), ``fhir_ndjson`` (bulk export),
 section fragment), ``synthea_csv`` (a Synthea CSV export folder) and ``insight_json``
 (the insight API's lab/medication/vital/clinical JSON files). A folder becomes one
 unit when it is a Synthea CSV export or holds NDJSON; otherwise each file in it is a
-unit of its own and files of no known format are skipped with a warning.
+unit of its own and files of no known format are skipped with a warning. Files of a
+Synthea export given one by one (``import export/*.csv``) are read as one unit of
+their folder, with its patients.csv, which every other table refers to; its tables the
+app does not read are skipped with a warning.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from pathlib import Path
 HEAD = 64 * 1024
 INSIGHT_KEYS = (b'"header_fields"', b'"Lab_Results"', b'"Medications"', b'"Vitals"',
                 b'"Conditions"', b'"Procedures"', b'"Allergies"', b'"Immunizations"')
-SYNTHEA_FILES = ("patients.csv",)
+# The files of a Synthea CSV export that the app reads (storage/ingest/synthea_csv.py).
+SYNTHEA_FILES = frozenset({"patients.csv", "observations.csv", "medications.csv",
+                           "conditions.csv", "immunizations.csv", "allergies.csv",
+                           "encounters.csv"})
 
 
 @dataclass
@@ -103,6 +109,7 @@ def plan(paths: list[Path]) -> tuple[list[Unit], list[str]]:
     units: list[Unit] = []
     warnings: list[str] = []
     loose_ndjson: list[Path] = []
+    loose_synthea: dict[Path, list[Path]] = {}  # export folder -> its files given
     for path in paths:
         if path.is_dir():
             if _synthea_folder(path):
@@ -127,6 +134,12 @@ def plan(paths: list[Path]) -> tuple[list[Unit], list[str]]:
             kind = sniff(path)
             if kind == "fhir_ndjson":
                 loose_ndjson.append(path)
+            elif kind is None and _synthea_folder(path.parent):
+                if path.name.lower() in SYNTHEA_FILES:
+                    loose_synthea.setdefault(path.parent, []).append(path)
+                else:  # careplans.csv, providers.csv, ...: the folder's import skips them too
+                    warnings.append(f"{path.parent.name}/{path.name}: skipped, not a table of "
+                                    "the Synthea export this app reads")
             else:
                 units.append(Unit(kind, [path], path.name, [path.stat().st_size]))
         else:
@@ -134,4 +147,7 @@ def plan(paths: list[Path]) -> tuple[list[Unit], list[str]]:
     if loose_ndjson:
         units.append(Unit("fhir_ndjson", loose_ndjson, ", ".join(p.name for p in loose_ndjson),
                           [p.stat().st_size for p in loose_ndjson]))
+    for folder, given in loose_synthea.items():
+        csvs = sorted({*given, folder / "patients.csv"})
+        units.append(Unit("synthea_csv", csvs, folder.name, [p.stat().st_size for p in csvs]))
     return units, warnings

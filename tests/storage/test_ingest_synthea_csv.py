@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage.errors import IngestError
+from storage.ingest.detect import plan
 from storage.vault import Vault
 from tests.storage.conftest import fingerprint, import_paths
 
@@ -61,3 +62,37 @@ def test_bad_value_rejects_the_folder(vault: Vault, testdata: Path, tmp_path: Pa
     assert info.value.file == "observations.csv"
     assert info.value.position == f"line {number + 1}"
     assert fingerprint(vault) == before
+
+
+def test_an_exports_files_given_one_by_one_import_as_the_folder(
+        vault: Vault, testdata: Path) -> None:
+    """`healthinsight import export/*.csv` (what a shell makes of a glob): one unit of
+    the folder, as `import export/` is; its patients.csv comes along when not given."""
+    folder = testdata / "synthea_csv"
+    units, warnings = plan(sorted(folder.glob("*.csv")))
+    assert [u.format for u in units] == ["synthea_csv"]
+    assert sorted(w.split(":")[0] for w in warnings) == [
+        f"synthea_csv/{name}" for name in ("careplans.csv", "devices.csv", "organizations.csv",
+                                           "procedures.csv", "providers.csv")]
+    import_paths(vault, *sorted(folder.glob("*.csv")))
+    cur = vault.cursor()
+    assert cur.execute("SELECT count(*) FROM conditions").fetchone()[0] == \
+        len(_csv(folder, "conditions.csv"))
+    assert cur.execute("SELECT count(*) FROM observations").fetchone()[0] == \
+        len(_csv(folder, "observations.csv"))
+    assert len(vault.records.list_patients(owner_id=None)) == len(_csv(folder, "patients.csv"))
+
+
+def test_one_table_of_an_export_brings_its_patients(vault: Vault, testdata: Path) -> None:
+    folder = testdata / "synthea_csv"
+    import_paths(vault, folder / "immunizations.csv")
+    cur = vault.cursor()
+    assert cur.execute("SELECT count(*) FROM immunizations").fetchone()[0] == \
+        len(_csv(folder, "immunizations.csv"))
+    assert cur.execute("SELECT count(*) FROM conditions").fetchone()[0] == 0
+
+
+def test_the_files_the_app_reads_are_the_ones_detection_groups() -> None:
+    from storage.ingest.detect import SYNTHEA_FILES
+    from storage.ingest.synthea_csv import READERS
+    assert SYNTHEA_FILES == {"patients.csv", *READERS}
