@@ -20,7 +20,8 @@ from storage.repos.catalogue import CodeEntry
 STOP = frozenset("""a an and are at be been by did do does for from had has have how i in is it
 its last latest level levels me most my of on or over result results show since tell test tests
 than that the this to was were what when which with your value values reading readings recent
-current ever been doing get got any all ever good bad normal high low""".split())
+current currently now today ever been doing get got any all ever good bad normal high low
+take taking taken using""".split())
 FUZZY_SCORE = 88  # rapidfuzz WRatio at or above this is the same name (typos, plurals)
 
 
@@ -58,23 +59,29 @@ class Holdings:
         return tuple(e for e in self.entries if any(word in _plain(d).split()
                                                     for d in e.displays))
 
-    def names(self) -> dict[str, str]:
-        """display name (lower case, bracketed qualifiers dropped) -> code."""
+    def names(self, *, asked: bool = True) -> dict[str, str]:
+        """display name (lower case, bracketed qualifiers dropped) -> code; without the
+        names that are a questionnaire's questions when not `asked`."""
         out: dict[str, str] = {}
         for e in self.entries:
             for d in e.displays:
-                out.setdefault(_plain(d), e.code)
+                if asked or not d.rstrip().endswith("?"):
+                    out.setdefault(_plain(d), e.code)
         return out
 
     def match(self, terms: list[str]) -> list[str]:
-        """Codes whose display name matches one of `terms` (a word or a phrase)."""
-        names = self.names()
+        """Codes whose display name matches one of `terms` (a word or a phrase). A
+        questionnaire item's name is a whole question ("Do you feel physically and
+        emotionally safe where you currently live?"): only a phrase matches it, since
+        one of its everyday words says nothing about which record is meant."""
+        names, named = self.names(), self.names(asked=False)
         found: list[str] = []
         for term in terms:
             if term in STOP or len(term) < 3:
                 continue
-            for _name, score, _ in process.extract(term, list(names), scorer=_score, limit=3):
-                code = names[_name]
+            pool = names if " " in term else named
+            for _name, score, _ in process.extract(term, list(pool), scorer=_score, limit=3):
+                code = pool[_name]
                 if score >= FUZZY_SCORE and code not in found:
                     found.append(code)
         return found

@@ -98,3 +98,23 @@ def test_a_survey_answer_is_given_in_the_persons_words(csv_vault: Vault,
         said = _ask(csv_vault, _patient(csv_vault, csv_id), "How stressed am I?")
         assert f'"{value}"' in said and "How stressed are you?" in said, said
         assert STRESS_SURVEY not in said
+
+
+def test_a_question_about_medications_is_not_read_as_a_survey_item(
+        csv_vault: Vault, testdata: Path) -> None:
+    """"What medications am I currently taking?" shares an everyday word with the survey
+    question "Do you feel physically and emotionally safe where you currently live?":
+    the answer lists the active medications, not that survey answer."""
+    surveyed = {r["PATIENT"] for r in _rows(testdata, "observations.csv")
+                if "currently" in r["DESCRIPTION"].split()}
+    active: dict[str, set[str]] = {}
+    for r in _rows(testdata, "medications.csv"):
+        if not r["STOP"] and r["PATIENT"] in surveyed:
+            active.setdefault(r["PATIENT"], set()).add(r["DESCRIPTION"])
+    assert active
+    for synthea_id, medications in sorted(active.items())[:3]:
+        (patient,) = csv_vault.cursor().execute(
+            "SELECT id FROM patients WHERE identifier = ?", [synthea_id]).fetchone()
+        summary = _ask(csv_vault, patient, "What medications am I currently taking?")
+        assert all(m in summary for m in medications), (summary, medications)
+        assert "currently live" not in summary
