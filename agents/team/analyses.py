@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date
 
 from agents import tools, vocabulary
+from agents.assess import LAB_SYSTEMS
 from agents.codes import BLOOD_PRESSURE, GLUCOSE, HBA1C, LIPIDS, metric
 from agents.findings import Finding, trend_finding
 from agents.intents import PURPOSE
@@ -25,7 +26,6 @@ from agents.tools.medications import MedicationTimeline
 # diabetes?" the answer names it, as not the same diagnosis).
 ENDOCRINE_CONDITIONS = ("diabet", "prediabet", "glyc", "hyperglyc", "hypoglyc", "thyroid",
                         "hypothyroid", "hyperthyroid")
-LAB_SYSTEMS = ("lipids", "glycemic", "kidney", "liver", "blood_count", "electrolytes", "thyroid")
 # Which metric a medication is usually judged by (a statin by LDL, metformin by HbA1c ...).
 MEDICATION_TARGETS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("statin",), ("18262-6", "2093-3")),
@@ -81,7 +81,7 @@ def cardiology(job: Job) -> list[Finding]:
 
 
 def laboratory(job: Job) -> list[Finding]:
-    codes = asked(job, LAB_SYSTEMS)
+    codes = asked(job, tuple(LAB_SYSTEMS))
     found = answers.coded_findings(job)
     if "kidney" in job.question.topics:
         job.step("Staging kidney function (KDIGO)", 0.2)
