@@ -69,7 +69,7 @@ _PATTERNS: dict[str, str] = {
                 r"|\bhow long (have|has) (i|my)\b.*\b(had|been)\b|\bdiagnosed with\b"
                 r"|\b(deceased|alive|dead|died|die|pass(ed)? away)\b"
                 r"|^ ?(is there|are there|any)\b|\b(any|a) record of\b|\bon (record|file)\b"
-                r"|\b(what|which|list|show|all)( \w+){0,2} (conditions|diagnos[ie]s|problems"
+                r"|\b(what|which|list|show|all)( \w+){0,3} (conditions|diagnos[ie]s|problems"
                 r"|illnesses|diseases)\b",
     "evaluate": r"how (is|are|'s) my|how('s| is| are) my .* doing|doing|under control|control"
                 r"|healthy|okay|ok\b|fine|good|bad|review|status|am i at risk|risk|look\w*",

@@ -45,6 +45,11 @@ _DRUG_FILLER = ("oral", "tablet", "release", "extended", "injection", "solution"
 # "abnormal right now", "my recent labs": each test's latest result, not every one ever
 CURRENT = re.compile(r"\b(now|right now|currently|current|at the moment|these days|at present"
                      r"|recent|most recent|latest|lately|still)\b")
+# "active" of a record kind is its status ("my active conditions"), not activity: read as
+# "current", which the question's other readers take as such.
+_ACTIVE_STATUS = re.compile(r"\bactive(?= (conditions?|problems?|diagnos[a-z]*|diseases?"
+                            r"|medications?|meds|prescriptions?|drugs?|allerg[a-z]*|issues?"
+                            r"|illness(es)?)\b)")
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|same for|and what about)\b", re.I)
 _THRESHOLD = re.compile(r"\b(at or above|at or over|at or below|at or under|above|over"
                         r"|greater than|higher than|more than|at least|at most|no more than"
@@ -101,6 +106,7 @@ def parse(text: str, *, medications: tuple[str, ...] = (), today: date | None = 
           previous: dict[str, object] | None = None, holdings: Holdings | None = None
           ) -> Question:
     lowered = " " + re.sub(r"[^a-z0-9%./'<>-]+", " ", text.lower().replace("’", "'")) + " "
+    lowered = _ACTIVE_STATUS.sub("current", lowered)
     items, topics, systems, missing, not_kept = _measures(lowered, holdings)
     medication = _medication(lowered, medications)
     mentions_medication = medication is not None or any(w in lowered for w in MEDICATION_WORDS)

@@ -126,7 +126,35 @@ def _last_month_named(month: str, today: date, *, last: bool) -> date:
     return date(today.year if this_year else today.year - 1, m, 1)
 
 
+_DAY = r"((?:19|20)\d\d-[01]\d-[0-3]\d)"  # an ISO 8601 calendar date, as records write them
+
+
+def _days(lowered: str) -> Timeframe | None:
+    """A period given as ISO dates: "on 2024-01-02", "since 2023-05-01", "from 2024-01-01
+    to 2024-01-15". None when the question names no valid date."""
+    try:
+        if m := re.search(rf"(?:from|between)\s+{_DAY}\s+(?:to|and|until|till|through|-)\s+"
+                          rf"{_DAY}", lowered):
+            since, until = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
+            return Timeframe(Window(since, until), False, f"from {since} to {until}")
+        if m := re.search(rf"\b(since|after|before)\s+{_DAY}", lowered):
+            day = date.fromisoformat(m.group(2))
+            if m.group(1) == "before":
+                until = date.fromordinal(day.toordinal() - 1)
+                return Timeframe(Window(until=until), False, f"up to {until}")
+            since = day if m.group(1) == "since" else date.fromordinal(day.toordinal() + 1)
+            return Timeframe(Window(since=since), False, f"since {since}")
+        if m := re.search(rf"\b{_DAY}\b", lowered):
+            day = date.fromisoformat(m.group(1))
+            return Timeframe(Window(day, day), False, f"on {day}")
+    except ValueError:  # 2024-02-31: no such day, so no period
+        return None
+    return None
+
+
 def read(lowered: str, today: date) -> Timeframe:
+    if days := _days(lowered):
+        return days
     if compared := _comparison(lowered):
         return compared
     if m := re.search(rf"(?:from|between|since)\s+{_WHEN}\s+(?:to|and|until|till|through|-)\s+"

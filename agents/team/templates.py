@@ -109,7 +109,12 @@ def condition_findings(res: ConditionList, words: tuple[str, ...] = (), *,
 CONDITION_STOP = frozenset("""disease diseases disorder disorders condition conditions problem
 problems issue issues history chronic syndrome finding records record show shows diagnosed
 diagnosis diagnoses suffer suffering sick illness illnesses health medical list current
-currently active ongoing known existing all past previous""".split())
+currently active ongoing known existing all past previous resolved ended cured healed
+inactive former which""".split())
+# A question that asks for conditions by their clinical status ("which are resolved?")
+RESOLVED_ASKED = re.compile(r"\b(resolved|ended|cured|healed|inactive|former|past|previous"
+                            r"|no longer|used to have|gone away)\b")
+ACTIVE_ASKED = re.compile(r"\b(chronic|current(ly)?|active|ongoing|now|still)\b")
 
 
 def _same_word(term: str, word: str) -> bool:
@@ -137,8 +142,13 @@ def condition_answer(text: str, found: Finding) -> str:
              if t not in CONDITION_STOP and len(t) >= 3 and not any(
                  w in CONDITION_STOP for w in t.split())]
     if not terms and not found.data.get("words"):  # "what conditions do I have?": all
-        if re.search(r"\b(chronic|current(ly)?|active|ongoing|now)\b", text.lower()):
+        # by status when asked by it; both asked ("which are active and which resolved?"),
+        # all of them, the active first
+        active, resolved = ACTIVE_ASKED.search(text.lower()), RESOLVED_ASKED.search(text.lower())
+        if active and not resolved:
             listed = [c for c in listed if c["active"]]
+        elif resolved and not active:
+            listed = [c for c in listed if not c["active"]]
         # social history (work, schooling, stress) apart; entries about the record left out
         social = [c for c in listed if c.get("kind") == "social"]
         listed = [c for c in listed if c.get("kind", "condition") == "condition"]
@@ -183,6 +193,12 @@ def _since(c: dict[str, object]) -> str:
 
 
 def _ended(c: dict[str, object]) -> str:
+    """An ended condition and when: one episode's span, or how many there were (the
+    first onset to the last end would read as one long illness)."""
+    episodes = int(c.get("episodes") or 1)  # type: ignore[call-overload]
+    if episodes > 1:
+        return (f"{plain_condition(c['display'])} ({episodes} episodes, {c['onset']} to "
+                f"{c['abatement']}, the last from {c['last_onset']})")
     span = f" ({c['onset']} to {c['abatement']})" if c.get("onset") and c.get("abatement") else ""
     return plain_condition(c["display"]) + span
 

@@ -46,8 +46,8 @@ def coverage(vault: Vault, *, patient_id: str) -> Coverage:
 
 @dataclass(frozen=True)
 class ConditionList(ToolResult):
-    # [{display, code, onset, abatement, active, kind}]; kind: condition | social |
-    # administrative (agents.social_history)
+    # [{display, code, onset, abatement, active, kind, episodes, last_onset}]; kind:
+    # condition | social | administrative (agents.social_history)
     conditions: tuple[dict[str, object], ...]
 
 
@@ -55,7 +55,7 @@ def conditions(vault: Vault, *, patient_id: str) -> ConditionList:
     return ConditionList(conditions=tuple(
         {"display": c.display, "code": c.code, "onset": day(c.onset),
          "abatement": None if c.active else day(c.abatement), "active": c.active,
-         "kind": kind_of(c.code)}
+         "kind": kind_of(c.code), "episodes": c.episodes, "last_onset": day(c.last_onset)}
         for c in vault.clinical.conditions(patient_id=patient_id)))
 
 

@@ -40,11 +40,16 @@ class MedicationGroup(NamedTuple):
 
 
 class ConditionGroup(NamedTuple):
+    """One condition however often recorded: its first onset, whether it is active, and
+    its episodes (records with distinct onsets: three bouts of sinusitis are three)."""
+
     display: str
     code: str | None
     onset: float | None
     abatement: float | None
     active: bool
+    episodes: int = 1
+    last_onset: float | None = None  # of the latest episode
 
 
 class VaccineGroup(NamedTuple):
@@ -113,10 +118,12 @@ class ClinicalRepository:
         rows = self._vault.cursor().execute(
             "SELECT display, code, min(epoch(onset)), max(epoch(abatement)), "
             "bool_or(abatement IS NULL AND coalesce(clinical_status, 'active') IN "
-            "('active', 'recurrence', 'relapse')) FROM conditions WHERE patient_id = $p "
+            "('active', 'recurrence', 'relapse')), greatest(count(DISTINCT onset), 1), "
+            "max(epoch(onset)) FROM conditions WHERE patient_id = $p "
             "GROUP BY display, code ORDER BY min(onset) NULLS LAST, display",
             {"p": patient_id}).fetchall()
-        return tuple(ConditionGroup(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows)
+        return tuple(ConditionGroup(r[0], r[1], r[2], r[3], bool(r[4]), int(r[5]), r[6])
+                     for r in rows)
 
     def vaccinations(self, *, patient_id: str) -> tuple[VaccineGroup, ...]:
         """Immunizations given, grouped by vaccine, latest first (a vaccine recorded as
