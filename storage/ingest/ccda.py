@@ -207,8 +207,31 @@ def _substance(w: Writer, section: Any, table: str, pos: int) -> int:
     return pos
 
 
+SEVERITY = "2.16.840.1.113883.10.20.22.4.8"  # C-CDA Severity Observation (code SEV)
+
+
+def _is_severity(obs: Any) -> bool:
+    code = obs.find("code")
+    return any(t.get("root") == SEVERITY for t in obs.findall("templateId")) or (
+        code is not None and code.get("code") == "SEV")
+
+
 def _concerns(w: Writer, section: Any, table: str, pos: int) -> int:
-    for obs in section.findall("entry/act/entryRelationship/observation"):
+    """Each concern act's observations. A Severity Observation beside an allergy in its
+    act (C-CDA R1.1 places it there) is that allergy's severity, kept as its
+    criticality as the C-CDA-on-FHIR mapping does, never an entry of its own."""
+    for act in section.findall("entry/act"):
+        observations = act.findall("entryRelationship/observation")
+        severity = next((_code(o.find("value"))[2] for o in observations if _is_severity(o)),
+                        None)
+        entries = [o for o in observations if not _is_severity(o)]
+        pos = _concern_entries(w, entries, table, pos, severity)
+    return pos
+
+
+def _concern_entries(w: Writer, entries: list[Any], table: str, pos: int,
+                     severity: str | None) -> int:
+    for obs in entries:
         if obs.get("negationInd") == "true":
             w.warn("skipped a negated entry (e.g. 'no known problems')")
             continue
@@ -222,10 +245,12 @@ def _concerns(w: Writer, section: Any, table: str, pos: int) -> int:
         else:
             agent = obs.find("participant/participantRole/playingEntity/code")
             system, code, display = _code(agent if agent is not None else obs.find("value"))
-            reaction = obs.find("entryRelationship/observation/value")
+            reaction = next((r.find("value") for r in obs.findall("entryRelationship/observation")
+                             if not _is_severity(r)), None)
             w.add(table, pos, patient=KEY, code_system=system, code=code,
                   display=display or "Unnamed allergy", recorded=start,
-                  reaction=_code(reaction)[2], clinical_status="active")
+                  reaction=_code(reaction)[2], criticality=severity,
+                  clinical_status="active")
     return pos
 
 

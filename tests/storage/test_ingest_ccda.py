@@ -138,3 +138,24 @@ def test_document_patient(vault: Vault, testdata: Path) -> None:
     assert patient.birth_date == f"{birth[:4]}-{birth[4:6]}-{birth[6:8]}"
     assert patient.record_counts["observations"] > 0
     assert patient.record_counts["medications"] > 0
+
+
+def test_a_severity_beside_an_allergy_is_its_severity_not_an_allergy(
+        vault: Vault, testdata: Path) -> None:
+    """The CCD's allergy concern holds an Allergy Observation (4.7) and, beside it, a
+    Severity Observation (4.8, "Moderate to severe"): two allergies, the first severe."""
+    path = _file(testdata, "Documents_CCD")
+    allergy, severity = "2.16.840.1.113883.10.20.22.4.7", "2.16.840.1.113883.10.20.22.4.8"
+    expected: list[str | None] = []
+    for act in _raw(path).iter("act"):
+        observations = act.findall("entryRelationship/observation")
+        roots = [[t.get("root") for t in o.findall("templateId")] for o in observations]
+        pairs = zip(observations, roots, strict=True)
+        sev = next((o.find("value").get("displayName") for o, r in pairs if severity in r),
+                   None)
+        expected += [sev for r in roots if allergy in r]
+    assert len(expected) == 2 and any(expected)
+    import_paths(vault, path)
+    rows = vault.cursor().execute(
+        "SELECT criticality FROM allergies ORDER BY recorded NULLS LAST").fetchall()
+    assert sorted(r[0] or "" for r in rows) == sorted(e or "" for e in expected)
