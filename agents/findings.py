@@ -85,7 +85,7 @@ def trend_finding(t: Trend) -> Finding:
             return Finding("no_data", text, t.to_dict() | {"row_ids": None}, (), t.code)
         return Finding("trend", f"{text} {unverified}", _data(t), (), t.code,
                        unverified, _VERIFY_ADVICE, evidence=len(t.unverified))
-    ref = reference_note(t.last_value, t.reference_low, t.reference_high, unit)
+    ref = reference_note(t.last_value, t.reference_low, t.reference_high, unit, t.last_flag)
     what = "daily total" if t.kind == "cumulative" else "latest"
     note = TIME_BASIS_NOTES.get(t.last_time_basis)
     when = f"{t.last_date} ({note}; the record gives no time it was taken)" if note \
@@ -118,7 +118,9 @@ def trend_finding(t: Trend) -> Finding:
         recommendation = f"Contact your clinician promptly about your {t.metric}."
     elif out_high or out_low:
         side = "above" if out_high else "below"
-        concern = f"Your latest {t.metric} ({fmt(last, unit)}) is {side} the reference range."
+        marked = f" ({MARKED_NORMAL})" if t.last_flag == "normal" else ""
+        concern = (f"Your latest {t.metric} ({fmt(last, unit)}) is {side} the reference "
+                   f"range{marked}.")
         recommendation = f"Review your {t.metric} with your clinician at your next visit."
     elif worse is not None and t.direction == {"higher": "increasing",
                                                 "lower": "decreasing"}[worse]:
@@ -175,14 +177,21 @@ def key_finding(f: Finding) -> dict[str, Any]:
             "quality": quality}
 
 
+# A reading outside the range we compare it with that its own record marks normal (the
+# source's interpretation, e.g. C-CDA interpretationCode N): both are said, so that the
+# answer's words and its flag never contradict each other.
+MARKED_NORMAL = "the record itself marks it normal"
+
+
 def reference_note(value: float | None, low: float | None, high: float | None,
-                    unit: str | None) -> str:
+                   unit: str | None, flag: str | None = None) -> str:
     if value is None or (low is None and high is None):
         return ""
+    marked = f"; {MARKED_NORMAL}" if flag == "normal" else ""
     if high is not None and value > high:
-        return f", above the reference range (upper limit {fmt(high, unit)})"
+        return f", above the reference range (upper limit {fmt(high, unit)}{marked})"
     if low is not None and value < low:
-        return f", below the reference range (lower limit {fmt(low, unit)})"
+        return f", below the reference range (lower limit {fmt(low, unit)}{marked})"
     return ", within the reference range"
 
 

@@ -191,7 +191,8 @@ def _against_range(q: Question, d: dict[str, object]) -> str:
         a = albuminuria_stage(value)
         return f" (KDIGO albuminuria category {a.stage}, {a.label})"
     return reference_note(value, d.get("reference_low"),  # type: ignore[arg-type]
-                          d.get("reference_high"), d.get("unit"))  # type: ignore[arg-type]
+                          d.get("reference_high"), d.get("unit"),  # type: ignore[arg-type]
+                          d.get("last_flag"))  # type: ignore[arg-type]
 
 
 def _last_checks(screenings: list[Finding]) -> str:
