@@ -21,7 +21,9 @@ name and birth date, else created. Parsers refer to them by a key of their choos
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -44,6 +46,9 @@ CODE, UNIT, EFFECTIVE = (OBSERVATION_FIELDS.index(f)
                          for f in ("code", "original_unit", "effective"))
 
 
+log = logging.getLogger(__name__)
+
+
 class ChunkJudge(Protocol):
     """What judges an import's chunks as they are written (MeasurementRepository)."""
 
@@ -54,6 +59,12 @@ class ChunkJudge(Protocol):
     def judge_written(self, cur: duckdb.DuckDBPyConnection, unit: str, *, crowded: bool,
                       last: bool) -> None:
         """The neighbour-dependent part, in the chunk's transaction."""
+
+    def progress(self) -> object:
+        """What it has judged so far (taken before a chunk is written)."""
+
+    def rewind(self, progress: object) -> None:
+        """Back to `progress`: the chunk it judged did not commit and is written again."""
 
 
 class Writer:
@@ -74,6 +85,7 @@ class Writer:
     # rewrite every pair of them into one (a second or more per million rows, at close).
     CHECKPOINT_EVERY = ROW_GROUP_ROWS // WRITE_EVERY
     MEMORY_FALLBACK = "256MB"  # DuckDB's limit after a chunk did not fit a lower one
+    COMMIT_ATTEMPTS = 3  # a chunk whose commit conflicts with another writer's is retried
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, *, owner_id: str | None, import_id: str,
                  source: str, file_label: str, on_progress: Progress | None = None,
@@ -326,15 +338,49 @@ class Writer:
 
     def _write_chunk(self, staged: dict[str, Table], adapters: dict[str, Callable[[str], str]],
                      source: str, keys: sql.ChunkKeys, crowded: bool, last: bool) -> None:
-        """Insert a chunk and commit it when chunked. A chunk that does not fit the
-        import's memory bound (DuckDB needs more for unusually wide rows) is rolled back
-        and written again with ``MEMORY_FALLBACK``, for the rest of the import, rather
-        than failing the file; patients declared before it are committed first, so that
-        rolling the chunk back cannot take them along."""
+        """Insert a chunk and commit it when chunked; patients declared before it are
+        committed first, so that rolling the chunk back cannot take them along. DuckDB's
+        concurrency is optimistic: a commit that conflicts with what another writer
+        committed meanwhile (a question's judgement of readings, say) fails and rolls
+        the chunk back, which is then written again, up to ``COMMIT_ATTEMPTS`` times,
+        rather than failing the user's import."""
         if self.chunked and self._new_patients:
             self.cur.execute("COMMIT")
             self.committed, self._new_patients = True, False
             self.cur.execute("BEGIN TRANSACTION")
+        for attempt in range(1, self.COMMIT_ATTEMPTS + 1):
+            progress = self._judge.progress() if self._judge is not None else None
+            self._write_uncommitted(staged, adapters, source, keys, crowded, last)
+            if not self.chunked:
+                return
+            try:
+                self.cur.execute("COMMIT")
+                break
+            except duckdb.TransactionException as exc:
+                with contextlib.suppress(duckdb.Error):  # DuckDB may have ended it already
+                    self.cur.execute("ROLLBACK")
+                self.cur.execute("BEGIN TRANSACTION")  # for a retry, or the unit's rollback
+                if attempt == self.COMMIT_ATTEMPTS:
+                    raise
+                # the class only: a message may quote records
+                log.warning("a chunk's commit conflicted (%s); writing it again",
+                            type(exc).__name__)
+                if self._judge is not None:
+                    self._judge.rewind(progress)
+        self.committed = True
+        self._commits += 1
+        if self._checkpoint is not None and self._commits % self.CHECKPOINT_EVERY == 0:
+            self._checkpoint()  # skipped while another connection writes: DuckDB
+            # refuses then, and the import's next checkpoint writes both
+        self.cur.execute("BEGIN TRANSACTION")
+
+    def _write_uncommitted(self, staged: dict[str, Table],
+                           adapters: dict[str, Callable[[str], str]], source: str,
+                           keys: sql.ChunkKeys, crowded: bool, last: bool) -> None:
+        """A chunk's insert and judgement in the open transaction. A chunk that does not
+        fit the import's memory bound (DuckDB needs more for unusually wide rows) is
+        rolled back and written again with ``MEMORY_FALLBACK``, for the rest of the
+        import, rather than failing the file."""
         try:
             self._insert_chunk(staged, adapters, source, keys)
             self._judge_chunk(crowded, last)
@@ -350,14 +396,6 @@ class Writer:
             self.cur.execute("BEGIN TRANSACTION")
             self._insert_chunk(staged, adapters, source, keys)
             self._judge_chunk(crowded, last)
-        if self.chunked:
-            self.cur.execute("COMMIT")
-            self.committed = True
-            self._commits += 1
-            if self._checkpoint is not None and self._commits % self.CHECKPOINT_EVERY == 0:
-                self._checkpoint()  # skipped while another connection writes: DuckDB
-                # refuses then, and the import's next checkpoint writes both
-            self.cur.execute("BEGIN TRANSACTION")
 
     def _insert_chunk(self, staged: dict[str, Table], adapters: dict[str, Callable[[str], str]],
                       source: str, keys: sql.ChunkKeys) -> None:

@@ -338,6 +338,17 @@ class MeasurementRepository:
                     "GROUP BY ALL", {"unit": args["unit"]})
         return top
 
+    def progress(self) -> tuple[dict[str, int], str | None]:
+        """What judge_written has judged: the highest id per unit, the crowded unit."""
+        with self._judging:
+            return dict(self._marks), self._crowded
+
+    def rewind(self, progress: object) -> None:
+        """Back to `progress` (of :meth:`progress`): its chunk did not commit."""
+        marks, crowded = progress  # type: ignore[misc]
+        with self._judging:
+            self._marks, self._crowded = dict(marks), crowded
+
     def _judge_crowded(self, cur: duckdb.DuckDBPyConnection, unit: str) -> None:
         """For a unit with crowded chunks, its conflicts at the instants of its span that
         hold more than one reading, and its 7-day measures noted in judge_whole: once
