@@ -4,12 +4,8 @@ of the "other lab" system) are answered by Dr. Lab with their value and date, no
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
-from agents.llm import select_engine
-from agents.team.run import answer
 from storage.vault import Vault
+from tests.agents.asking import ask
 from tests.agents.raw_fhir import load
 from tests.agents.test_tools_synthea import BUNDLES, patient_id
 
@@ -17,12 +13,7 @@ PSA = "2857-1"  # LOINC: Prostate specific Ag [Mass/volume] in Serum or Plasma
 
 
 def _ask(vault: Vault, patient: str, text: str) -> tuple[str, list[str]]:
-    with ThreadPoolExecutor(4) as pool:
-        synthesis = answer(vault=vault, patient_id=patient, text=text,
-                           engine=select_engine(mode="offline", host="http://127.0.0.1:9",
-                                                model="x", timeout=1, offline=True),
-                           emit=lambda *_: None, pool=pool, cancel=threading.Event(),
-                           timeout=30).synthesis
+    synthesis = ask(vault, patient, text)
     return synthesis.summary, list(synthesis.concerns)
 
 

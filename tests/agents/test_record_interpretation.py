@@ -4,20 +4,14 @@ answer says both, so its words agree with the flag it shows. Read from the raw X
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from agents.llm import select_engine
-from agents.team.run import answer
-from app.services.imports import ImportService
-from app.settings import Settings
 from storage.vault import Vault
-from tests.conftest import make_vault
+from tests.agents.asking import ask, imported
 
 CCD = "ccda/Documents_CCD_CCD_1_CCD.XML"
 SYSTOLIC = "8480-6"
@@ -25,13 +19,8 @@ SYSTOLIC = "8480-6"
 
 @pytest.fixture(scope="module")
 def ccd_vault(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Iterator[Vault]:
-    home = tmp_path_factory.mktemp("ccd") / "vault"
-    vault = make_vault(home)
-    service = ImportService(vault, Settings(home=home))
-    assert service.run([testdata / CCD]).status == "completed"
-    service.close()
-    yield vault
-    vault.close()
+    with imported(tmp_path_factory.mktemp("ccd") / "vault", testdata / CCD) as vault:
+        yield vault
 
 
 def test_a_reading_its_record_marks_normal_is_said_so_beside_the_range(
@@ -48,12 +37,7 @@ def test_a_reading_its_record_marks_normal_is_said_so_beside_the_range(
     _, value, interpretation = max(readings)
     assert value > 120 and interpretation == "N"  # the case this test is about
     (patient,) = [r[0] for r in ccd_vault.cursor().execute("SELECT id FROM patients").fetchall()]
-    with ThreadPoolExecutor(4) as pool:
-        synthesis = answer(vault=ccd_vault, patient_id=patient, text="What is my blood pressure?",
-                           engine=select_engine(mode="offline", host="http://127.0.0.1:9",
-                                                model="x", timeout=1, offline=True),
-                           emit=lambda *_: None, pool=pool, cancel=threading.Event(),
-                           timeout=30).synthesis
+    synthesis = ask(ccd_vault, patient, "What is my blood pressure?")
     systolic = next(k for k in synthesis.key_findings if k["code"] == SYSTOLIC)
     assert systolic["flag"] == "normal"
     assert "above the reference range (upper limit 120 mmHg; the record itself marks it " \

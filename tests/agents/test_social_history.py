@@ -6,19 +6,13 @@ from __future__ import annotations
 
 import csv
 import re
-import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from agents.llm import select_engine
-from agents.team.run import answer
-from app.services.imports import ImportService
-from app.settings import Settings
 from storage.vault import Vault
-from tests.conftest import make_vault
+from tests.agents.asking import ask, imported
 
 # SNOMED CT social context findings (fully specified names end in "(finding)"): the
 # employment, education, social contact and stress findings of Synthea's SDOH modules
@@ -30,14 +24,8 @@ STRESS_SURVEY = "93038-8"  # LOINC: stress level (PRAPARE)
 
 @pytest.fixture(scope="module")
 def csv_vault(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Iterator[Vault]:
-    home = tmp_path_factory.mktemp("csv") / "vault"
-    vault = make_vault(home)
-    service = ImportService(vault, Settings(home=home))
-    result = service.run([testdata / "synthea_csv"])
-    service.close()
-    assert result.status == "completed", result.summary
-    yield vault
-    vault.close()
+    with imported(tmp_path_factory.mktemp("csv") / "vault", testdata / "synthea_csv") as vault:
+        yield vault
 
 
 def _rows(testdata: Path, name: str) -> list[dict[str, str]]:
@@ -46,12 +34,7 @@ def _rows(testdata: Path, name: str) -> list[dict[str, str]]:
 
 
 def _ask(vault: Vault, patient: str, text: str) -> str:
-    with ThreadPoolExecutor(4) as pool:
-        return answer(vault=vault, patient_id=patient, text=text,
-                      engine=select_engine(mode="offline", host="http://127.0.0.1:9", model="x",
-                                           timeout=1, offline=True),
-                      emit=lambda *_: None, pool=pool, cancel=threading.Event(),
-                      timeout=30).synthesis.summary
+    return ask(vault, patient, text).summary
 
 
 def _plain(description: str) -> str:

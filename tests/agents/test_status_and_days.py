@@ -6,37 +6,26 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from agents.llm import select_engine
-from agents.team.run import answer
 from agents.timeframe import read
 from agents.tools.base import Window
-from app.services.imports import ImportService
-from app.settings import Settings
 from storage.vault import Vault
+from tests.agents.asking import ask, imported
 from tests.agents.test_tools_synthea import patient_id
-from tests.conftest import make_vault
 
 DON = "fhir_r4_synthea/Don_Moore_d65926d8-f057-4869-a5ed-85856e8e1f8c.json"
 APPLE = "apple_health/apple_health_parser_export.xml"
 
 
 def _ask(vault: Vault, patient: str, text: str) -> str:
-    with ThreadPoolExecutor(4) as pool:
-        return answer(vault=vault, patient_id=patient, text=text,
-                      engine=select_engine(mode="offline", host="http://127.0.0.1:9", model="x",
-                                           timeout=1, offline=True),
-                      emit=lambda *_: None, pool=pool, cancel=threading.Event(),
-                      timeout=30).synthesis.summary
+    return ask(vault, patient, text).summary
 
 
 def _conditions(testdata: Path) -> tuple[str, dict[str, list[tuple[str, str, str]]]]:
@@ -77,13 +66,8 @@ def test_conditions_asked_by_status_are_listed_by_it(shared_vault: Vault,
 
 @pytest.fixture(scope="module")
 def apple_vault(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Iterator[Vault]:
-    home = tmp_path_factory.mktemp("apple") / "vault"
-    vault = make_vault(home)
-    service = ImportService(vault, Settings(home=home))
-    assert service.run([testdata / APPLE]).status == "completed"
-    service.close()
-    yield vault
-    vault.close()
+    with imported(tmp_path_factory.mktemp("apple") / "vault", testdata / APPLE) as vault:
+        yield vault
 
 
 def test_active_energy_of_one_day_is_answered_as_energy(apple_vault: Vault,
