@@ -275,12 +275,17 @@ def _existing(window: tuple[int, int] | None) -> str:
 
 
 def generic_insert(spec: TableSpec, staged: str, source: str, import_id: str, unit: str) -> str:
+    """A record table's insert, de-duplicated by content hash. Ids come from that hash,
+    so a row whose id is already in the vault is this very record: it is skipped (OR
+    IGNORE), never a primary-key failure of the user's import, also when another writer
+    committed it while this chunk's transaction ran (the chunk is then written again:
+    Writer._write_chunk) or when the hash's check did not see it."""
     middle = list(spec.fields[1:-1])
     select = [f"t_{f}" if f in spec.time_fields else f'"{f}"' for f in middle]
     columns = ", ".join(f'"{f}"' for f in middle)
     return f"""
-    INSERT INTO {spec.table} (id, patient_id, {columns}, source, import_id, import_unit,
-                              content_hash)
+    INSERT OR IGNORE INTO {spec.table} (id, patient_id, {columns}, source, import_id,
+                                        import_unit, content_hash)
     WITH s AS (SELECT *{_cast_times(spec.time_fields)} FROM {staged}),
     v AS (SELECT *, {_hash(spec.hash_fields, spec.time_fields)} AS h FROM s)
     SELECT DISTINCT ON (h) {_q(spec.prefix + '_')} || lower(substr(hex(h), 1, 20)), patient,

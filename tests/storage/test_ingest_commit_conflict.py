@@ -48,3 +48,16 @@ def test_a_chunk_whose_commit_conflicts_is_written_again(
     observations = sum(1 for e in raw["entry"] if e["resource"]["resourceType"] == "Observation")
     assert vault.cursor().execute("SELECT count(*) FROM observations").fetchone()[0] >= \
         observations  # every Observation kept (panels add their components)
+
+
+def test_a_record_whose_id_is_in_the_vault_is_skipped_not_a_failure(
+        vault: Vault, testdata: Path) -> None:
+    """Ids come from the content hash: a row already holding a record's id is that record,
+    whatever its stored hash says (here one changed by hand), so the import goes on."""
+    import_paths(vault, testdata / BUNDLE)
+    cur = vault.cursor()
+    before = cur.execute("SELECT count(*) FROM medications").fetchone()[0]
+    cur.execute("UPDATE medications SET content_hash = content_hash + 1 WHERE id = "
+                "(SELECT min(id) FROM medications)")
+    import_paths(vault, testdata / BUNDLE, import_id="imp_again")
+    assert cur.execute("SELECT count(*) FROM medications").fetchone()[0] == before
