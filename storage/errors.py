@@ -55,3 +55,17 @@ def out_of_memory(exc: BaseException) -> bool:
         pending += [current.__cause__, current.__context__,
                     orig if isinstance(orig, BaseException) else None]
     return False
+
+
+# What a DuckDB error message says went wrong, by its fixed wording, for logs that must
+# not carry the message itself (it can quote keys and values from the records).
+_KINDS = (("constraint", "constraint"), ("conflict", "conflict"),
+          ("checkpoint", "checkpoint"), ("out of memory", "out of memory"),
+          ("catalog", "catalog"), ("transaction", "transaction"))
+
+
+def error_kind(exc: BaseException) -> str:
+    """"constraint", "conflict", "checkpoint", ... or "other": what kind of failure
+    `exc` reports, safe to log."""
+    text = str(exc).lower()
+    return next((kind for phrase, kind in _KINDS if phrase in text), "other")

@@ -29,7 +29,7 @@ from typing import Any
 
 from app.services.import_views import ImportStatus
 from app.settings import Settings
-from storage.errors import IngestError
+from storage.errors import IngestError, error_kind
 from storage.ingest.detect import Unit, plan
 from storage.ingest.pipeline import Limits, import_unit
 from storage.repos.imports import RECORD_TYPES
@@ -201,8 +201,8 @@ class ImportService:
             except Exception as exc:  # a bug, not bad input: report it (never its message,
                 # which may quote records) and keep going
                 where = traceback.extract_tb(exc.__traceback__)[-1]
-                log.error("import of a file failed: %s at %s:%s", type(exc).__name__,
-                          where.filename, where.lineno)
+                log.error("import of a file failed: %s (%s) at %s:%s", type(exc).__name__,
+                          error_kind(exc), where.filename, where.lineno)
                 entry.update(status="failed", error=INTERNAL)
                 job.errors.append({"file": unit.label, "position": "", "reason": INTERNAL})
             else:

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 import duckdb
 
-from storage.errors import IngestError
+from storage.errors import IngestError, error_kind
 from storage.ingest import sql
 from storage.ingest.arrow import Fields, Table
 from storage.ingest.tables import OBSERVATION_FIELDS, OBSERVATION_TYPES, TABLES, TableSpec
@@ -362,9 +362,8 @@ class Writer:
                 self.cur.execute("BEGIN TRANSACTION")  # for a retry, or the unit's rollback
                 if attempt == self.COMMIT_ATTEMPTS:
                     raise
-                # the class only: a message may quote records
-                log.warning("a chunk's commit conflicted (%s); writing it again",
-                            type(exc).__name__)
+                # the kind only: a message may quote records
+                log.warning("a chunk's commit failed (%s); writing it again", error_kind(exc))
                 if self._judge is not None:
                     self._judge.rewind(progress)
         self.committed = True

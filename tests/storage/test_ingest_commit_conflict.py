@@ -10,8 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
+from storage.errors import error_kind
 from storage.vault import Vault
 from tests.storage.conftest import import_paths
 
@@ -61,3 +63,19 @@ def test_a_record_whose_id_is_in_the_vault_is_skipped_not_a_failure(
                 "(SELECT min(id) FROM medications)")
     import_paths(vault, testdata / BUNDLE, import_id="imp_again")
     assert cur.execute("SELECT count(*) FROM medications").fetchone()[0] == before
+
+
+def test_the_kind_of_a_duckdb_failure_is_logged_not_its_message() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE k (id VARCHAR PRIMARY KEY)")
+    con.execute("INSERT INTO k VALUES ('secret-key')")
+    with pytest.raises(duckdb.Error) as duplicate:
+        con.execute("INSERT INTO k VALUES ('secret-key')")
+    first, second = con.cursor(), con.cursor()
+    first.execute("BEGIN")
+    first.execute("UPDATE k SET id = 'x' WHERE id = 'secret-key'")
+    with pytest.raises(duckdb.Error) as conflict:
+        second.execute("UPDATE k SET id = 'y' WHERE id = 'secret-key'")
+    assert (error_kind(duplicate.value), error_kind(conflict.value)) == ("constraint",
+                                                                         "conflict")
+    assert error_kind(ValueError("no such thing")) == "other"
