@@ -7,7 +7,7 @@ metrics the question names within its domain, else at its domain's core metrics.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import date
 
@@ -35,7 +35,7 @@ MEDICATION_TARGETS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 
-def asked(job: Job, systems: tuple[str, ...]) -> tuple[str, ...]:
+def asked(job: Job, systems: Collection[str]) -> tuple[str, ...]:
     return tuple(c for c in job.question.codes if metric(c).system in systems)
 
 
@@ -81,7 +81,7 @@ def cardiology(job: Job) -> list[Finding]:
 
 
 def laboratory(job: Job) -> list[Finding]:
-    codes = asked(job, tuple(LAB_SYSTEMS))
+    codes = asked(job, LAB_SYSTEMS)
     found = answers.coded_findings(job)
     if "kidney" in job.question.topics:
         job.step("Staging kidney function (KDIGO)", 0.2)

@@ -341,7 +341,7 @@ class Writer:
         """Insert a chunk and commit it when chunked; patients declared before it are
         committed first, so that rolling the chunk back cannot take them along. DuckDB's
         concurrency is optimistic: a commit that conflicts with what another writer
-        committed meanwhile (a question's judgement of readings, say) fails and rolls
+        committed meanwhile (a row with the same primary key, say) fails and rolls
         the chunk back, which is then written again, up to ``COMMIT_ATTEMPTS`` times,
         rather than failing the user's import."""
         if self.chunked and self._new_patients:

@@ -48,8 +48,8 @@ class ConditionGroup(NamedTuple):
     onset: float | None
     abatement: float | None
     active: bool
-    episodes: int = 1
-    last_onset: float | None = None  # of the latest episode
+    episodes: int
+    last_onset: float | None  # of the latest episode
 
 
 class VaccineGroup(NamedTuple):
