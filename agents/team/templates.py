@@ -111,9 +111,10 @@ problems issue issues history chronic syndrome finding records record show shows
 diagnosis diagnoses suffer suffering sick illness illnesses health medical list current
 currently active ongoing known existing all past previous resolved ended cured healed
 inactive former which""".split())
-# A question that asks for conditions by their clinical status ("which are resolved?")
-RESOLVED_ASKED = re.compile(r"\b(resolved|ended|cured|healed|inactive|former|past|previous"
-                            r"|no longer|used to have|gone away)\b")
+# A question that asks for conditions by their clinical status ("which are resolved?");
+# "in the past" is not one: a chronic condition since 1990 was had in the past too
+RESOLVED_ASKED = re.compile(r"\b(resolved|ended|cured|healed|inactive|former|no longer"
+                            r"|used to have|gone away)\b")
 ACTIVE_ASKED = re.compile(r"\b(chronic|current(ly)?|active|ongoing|now|still)\b")
 
 

@@ -59,6 +59,8 @@ def test_conditions_asked_by_status_are_listed_by_it(shared_vault: Vault,
         if len(episodes) > 1:
             assert f"{len(episodes)} episodes" in said
             assert f"the last from {max(onset for _, onset, _ in episodes)}" in said
+    said = _ask(shared_vault, patient, "What conditions have I had in the past?")
+    assert all(n in said for n in conditions), said  # the whole history, active ones too
     said = _ask(shared_vault, patient, "What are my active conditions?")
     assert all(n in said for n in active) and not any(n in said for n in resolved), said
     assert "steps" not in said.lower()  # "active" of a condition is its status
